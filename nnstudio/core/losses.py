@@ -1,0 +1,180 @@
+"""Loss functions, each fused with the output activation it belongs to.
+
+A loss here takes the output layer's *pre-activation* ``z`` (the logits) and the
+targets, and returns the batch-mean loss and ``∂L/∂z``. Fusing the output activation
+into the loss is what makes the classification losses exact: binary cross-entropy
+from the logit never takes ``log(0)``, and softmax + categorical cross-entropy has the
+famously simple gradient ``(p − onehot(y)) / n``.
+
+Definitions follow PyTorch (``reduction='mean'``):
+
+======== ================================================= ========================
+key      loss for one sample                                output activation
+======== ================================================= ========================
+mse      (ŷ − y)²                                           linear
+mae      |ŷ − y|           (gradient sign(ŷ − y), 0 at 0)   linear
+huber    ½(ŷ − y)² if |ŷ − y| ≤ δ else δ(|ŷ − y| − ½δ)      linear
+bce      −[y·ln σ(z) + (1 − y)·ln(1 − σ(z))]                sigmoid
+cce      −ln softmax(z)[y]                                  softmax
+======== ================================================= ========================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import sigmoid
+from .errors import SpecError
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss fused with its output activation.
+
+    Shapes: ``z`` is ``(n, k)`` (k = 1 except for softmax); ``y`` is ``(n,)`` — real
+    targets for regression, 0/1 for binary, class indices for multi-class.
+    """
+
+    key: str
+    name: str
+    formula: str
+    output_activation: str
+    delta: float = 1.0  # Huber's δ
+
+    # -- outputs ---------------------------------------------------------------------
+    def output(self, z: Array) -> Array:
+        """The network's output ``ŷ`` from the logits: identity, σ(z) or softmax(z)."""
+        if self.output_activation == "sigmoid":
+            return sigmoid(z)
+        if self.output_activation == "softmax":
+            return softmax(z)
+        return z
+
+    # -- value and gradient ------------------------------------------------------------
+    def per_sample(self, z: Array, y: Array) -> Array:
+        """Loss of each sample, shape ``(n,)``."""
+        if self.key == "bce":
+            t = y.reshape(-1, 1).astype(z.dtype, copy=False)
+            # −[t ln σ(z) + (1−t) ln(1−σ(z))] = max(z,0) − t·z + ln(1 + e^−|z|)
+            return (np.maximum(z, 0) - t * z + np.log1p(np.exp(-np.abs(z))))[:, 0]
+        if self.key == "cce":
+            logp = log_softmax(z)
+            return -logp[np.arange(len(y)), y.astype(np.intp, copy=False)]
+        r = z - y.reshape(-1, 1).astype(z.dtype, copy=False)
+        if self.key == "mse":
+            v = r * r
+        elif self.key == "mae":
+            v = np.abs(r)
+        else:
+            a = np.abs(r)
+            v = np.where(a <= self.delta, 0.5 * r * r, self.delta * (a - 0.5 * self.delta))
+        return v.mean(axis=1)
+
+    def value(self, z: Array, y: Array) -> float:
+        """Batch-mean loss."""
+        return float(self.per_sample(z, y).mean())
+
+    def value_and_grad(self, z: Array, y: Array) -> tuple[float, Array]:
+        """Batch-mean loss and ``∂L/∂z`` (same shape as ``z``, already divided by n)."""
+        n = z.shape[0]
+        if self.key == "bce":
+            t = y.reshape(-1, 1).astype(z.dtype, copy=False)
+            e = np.exp(-np.abs(z))
+            loss = float((np.maximum(z, 0) - t * z + np.log1p(e)).mean())
+            p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+            return loss, (p - t) / n
+        if self.key == "cce":
+            logp = log_softmax(z)
+            idx = y.astype(np.intp, copy=False)
+            rows = np.arange(n)
+            loss = float(-logp[rows, idx].mean())
+            g = np.exp(logp)
+            g[rows, idx] -= 1.0
+            g /= n
+            return loss, g
+        r = z - y.reshape(-1, 1).astype(z.dtype, copy=False)
+        m = r.size  # PyTorch averages over every element
+        if self.key == "mse":
+            return float(np.vdot(r, r) / m), (2.0 / m) * r
+        if self.key == "mae":
+            return float(np.abs(r).mean()), np.sign(r) / m
+        a = np.abs(r)
+        small = a <= self.delta
+        v = np.where(small, 0.5 * r * r, self.delta * (a - 0.5 * self.delta))
+        g = np.where(small, r, self.delta * np.sign(r)) / m
+        return float(v.mean()), g.astype(z.dtype, copy=False)
+
+    def grad(self, z: Array, y: Array) -> Array:
+        return self.value_and_grad(z, y)[1]
+
+
+def log_softmax(z: Array) -> Array:
+    """``ln softmax(z)`` along the last axis, shifted by the row maximum so exp never overflows."""
+    s = z - z.max(axis=-1, keepdims=True)
+    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
+
+
+def softmax(z: Array) -> Array:
+    """``e^zᵢ / Σⱼ e^zⱼ`` along the last axis, computed stably."""
+    s = np.exp(z - z.max(axis=-1, keepdims=True))
+    return s / s.sum(axis=-1, keepdims=True)
+
+
+_INFO = {
+    "mse": ("Mean squared error", "L = mean((ŷ − y)²)", "linear"),
+    "mae": ("Mean absolute error", "L = mean(|ŷ − y|)", "linear"),
+    "huber": ("Huber", "L = mean(½r² if |r| ≤ δ else δ(|r| − ½δ)),  r = ŷ − y", "linear"),
+    "bce": ("Binary cross-entropy", "L = −mean(y·ln ŷ + (1 − y)·ln(1 − ŷ)),  ŷ = σ(z)", "sigmoid"),
+    "cce": ("Categorical cross-entropy", "L = −mean(ln ŷ[y]),  ŷ = softmax(z)", "softmax"),
+}
+
+LOSS_NAMES = {k: v[0] for k, v in _INFO.items()}
+
+
+def get_loss(key: str, delta: float = 1.0) -> Loss:
+    """Make the :class:`Loss` named ``key`` (``mse``, ``mae``, ``huber``, ``bce``, ``cce``)."""
+    try:
+        name, formula, out = _INFO[key]
+    except KeyError:
+        raise SpecError(f"unknown loss '{key}'; choose one of: {', '.join(_INFO)}") from None
+    return Loss(key, name, formula, out, float(delta))
+
+
+# -- metrics --------------------------------------------------------------------------
+
+def accuracy(z: Array, y: Array, task: str) -> float:
+    """Share of samples classified correctly (binary: z > 0 ⇔ σ(z) > 0.5)."""
+    if len(y) == 0:
+        return float("nan")
+    pred = predicted_classes(z, task)
+    return float(np.mean(pred == y.astype(np.intp, copy=False)))
+
+
+def predicted_classes(z: Array, task: str) -> Array:
+    if task == "binary":
+        return (z[:, 0] > 0).astype(np.intp)
+    return np.argmax(z, axis=1)
+
+
+def confusion_matrix(z: Array, y: Array, task: str, n_classes: int) -> Array:
+    """``C[i, j]`` = number of samples of true class i predicted as class j."""
+    pred = predicted_classes(z, task)
+    c = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(c, (y.astype(np.intp, copy=False), pred), 1)
+    return c
+
+
+def r2_score(pred: Array, y: Array) -> float:
+    """Coefficient of determination 1 − SS_res/SS_tot (nan when y is constant or empty)."""
+    pred = pred.reshape(-1)
+    y = y.reshape(-1)
+    if len(y) == 0:
+        return float("nan")
+    ss_tot = float(np.sum((y - y.mean()) ** 2))
+    if ss_tot == 0.0:
+        return float("nan")
+    return 1.0 - float(np.sum((y - pred) ** 2)) / ss_tot

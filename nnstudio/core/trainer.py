@@ -1,0 +1,780 @@
+"""The trainer: iterations, epochs, batches, stopping rules, history and rewinding.
+
+Vocabulary, as the app uses it:
+
+* one **iteration** is one parameter update, computed on one batch;
+* one **epoch** is one pass over the training set: ``ceil(n / batch_size)`` iterations;
+* **full batch** uses all n training samples per iteration (one iteration per epoch),
+  **SGD** one sample, **mini-batch** ``batch_size`` samples; the order is reshuffled
+  at the start of every epoch (the last batch of an epoch may be smaller).
+
+One iteration runs four phases, which :meth:`Trainer.step_phase` exposes one at a time
+with the numbers of one inspected sample::
+
+    forward   z = a_prev·W + b, a = f(z), layer by layer
+    loss      L = mean over the batch (+ λ penalties)
+    backward  δ = ∂L/∂z from the output back to the first layer; ∂L/∂W = a_prevᵀδ
+    update    the optimizer moves every parameter against its gradient
+
+Same seed, same settings and same data ⇒ bit-identical runs: weight initialisation,
+shuffling and dropout each draw from their own stream of ``SeedSequence(seed)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Protocol
+
+import numpy as np
+
+from .errors import SpecError
+from .history import History
+from .losses import accuracy, r2_score
+from .network import Network
+from .optimizers import Optimizer, apply_settings, optimizer_from_config
+from .probes import ProbeResult, probe
+from .specs import NetworkSpec, TrainConfig
+
+Array = np.ndarray
+
+PHASES = ("forward", "loss", "backward", "update")
+
+
+class TrainingData(Protocol):
+    """What the trainer needs of a prepared data set (see ``nnstudio.core.data``)."""
+
+    X_train: Array
+    y_train: Array
+    X_val: Array
+    y_val: Array
+    task: str
+    n_classes: int
+
+
+@dataclass
+class StepRecord:
+    """What one iteration did.
+
+    ``grad_norms[l]`` is ‖∂L/∂W‖ (Frobenius) of layer l (0 = first hidden layer, last =
+    output), ``bias_grad_norms`` the same for b, ``update_norms[l]`` is ‖ΔW‖ of the
+    update just applied. ``epoch_metrics`` is filled when this iteration ended an epoch.
+    """
+
+    iteration: int  # updates done after this one (1 for the first)
+    epoch: int  # 0-based epoch this iteration belonged to
+    batch: Array  # indices into the training set
+    loss: float  # data loss of the batch, before the update
+    penalty: float  # λ₁Σ|w| + λ₂Σw² before the update
+    lr: float
+    grad_norms: Array
+    bias_grad_norms: Array
+    update_norms: Array
+    delta_rms: Array  # per layer: RMS over the batch of each sample's δ = ∂ℓ/∂z
+    epoch_end: bool = False
+    epoch_metrics: dict[str, float] | None = None
+    stopped: str | None = None  # why training stopped after this iteration, if it did
+
+
+@dataclass
+class PhaseRecord:
+    """One phase of one iteration, with the numbers of the inspected sample.
+
+    Layer lists run from the first hidden layer (index 0) to the output layer. The
+    sample's ``delta`` is ∂ℓ/∂z of that sample's own loss ℓ (the batch δ times the
+    batch size); ``grad_W``/``grad_b`` are the batch gradients the update uses.
+    """
+
+    phase: str
+    iteration: int  # the iteration being computed (1-based)
+    batch: Array
+    sample: int  # index into the training set
+    x: Array  # the sample's inputs
+    y: float  # its target (class index for classification)
+    z: list[Array] = field(default_factory=list)
+    a: list[Array] = field(default_factory=list)
+    output: Array | None = None  # ŷ of the sample
+    sample_loss: float | None = None
+    batch_loss: float | None = None
+    penalty: float | None = None
+    loss_formula: str = ""
+    delta: list[Array] = field(default_factory=list)
+    grad_W: list[Array] = field(default_factory=list)
+    grad_b: list[Array] = field(default_factory=list)
+    W_before: list[Array] = field(default_factory=list)
+    b_before: list[Array] = field(default_factory=list)
+    W_after: list[Array] = field(default_factory=list)
+    b_after: list[Array] = field(default_factory=list)
+    lr: float = 0.0
+    optimizer_rule: str = ""
+    record: StepRecord | None = None  # set on the update phase: the finished iteration
+
+
+@dataclass
+class _State:
+    """Everything that determines the future of a run, for checkpoints."""
+
+    iteration: int
+    epoch: int
+    params: Array
+    opt_state: dict[str, Any]
+    shuffle_rng: dict[str, Any]
+    dropout_rng: dict[str, Any]
+    perm: Array
+    pos: int
+    epoch_loss_sum: float
+    epoch_batches: int
+    epoch_correct: int
+    epoch_seen: int
+    best_value: float
+    best_params: Array | None
+    best_epoch: int
+    wait: int
+    stopped: str | None
+    first_loss: float | None
+
+    @property
+    def nbytes(self) -> int:
+        n = self.params.nbytes + self.perm.nbytes
+        n += sum(v.nbytes for v in self.opt_state.values() if isinstance(v, np.ndarray))
+        return n + (self.best_params.nbytes if self.best_params is not None else 0)
+
+
+class Trainer:
+    """Trains a :class:`Network` on prepared data with a :class:`TrainConfig`.
+
+    Parameters
+    ----------
+    spec : NetworkSpec
+    config : TrainConfig
+    data : TrainingData
+        Prepared inputs and targets (``X_train`` of shape ``(n, spec.n_inputs)``).
+    network : Network, optional
+        Start from these weights instead of drawing new ones (cast to ``config.dtype``).
+    checkpoint_budget : int
+        Bytes that rewind checkpoints may use (their spacing widens to fit).
+    """
+
+    #: a loss this many times the first one (or above it when the first is below 1) is "exploding"
+    EXPLODE_FACTOR = 1e6
+
+    def __init__(
+        self,
+        spec: NetworkSpec,
+        config: TrainConfig,
+        data: TrainingData,
+        network: Network | None = None,
+        checkpoint_budget: int = 64 * 2**20,
+        trajectory_budget: int = 32 * 2**20,
+    ) -> None:
+        self.spec = spec
+        self.config = config
+        self._check_data(spec, data)
+        self.data = data
+        self._cast_data()
+        self.checkpoint_budget = checkpoint_budget
+        self.trajectory_budget = trajectory_budget
+        self.history = History(len(spec.hidden) + 1)
+        self._probe_net: Network | None = None
+        self._init_run(network)
+
+    # ------------------------------------------------------------------ set-up / reset
+    @staticmethod
+    def _check_data(spec: NetworkSpec, data: TrainingData) -> None:
+        X = data.X_train
+        if X.ndim != 2 or X.shape[1] != spec.n_inputs:
+            raise SpecError(
+                f"the network has {spec.n_inputs} input(s) but the data has "
+                f"{X.shape[1] if X.ndim == 2 else '?'} feature(s)"
+            )
+        if len(X) == 0:
+            raise SpecError("there are no training samples")
+        if data.task != spec.task:
+            raise SpecError(f"the data is for {data.task} but the network is set up for {spec.task}")
+        if spec.task == "multiclass" and data.n_classes != spec.n_outputs:
+            raise SpecError(
+                f"the data has {data.n_classes} classes but the network has {spec.n_outputs} outputs"
+            )
+        for name in ("X_train", "y_train", "X_val", "y_val"):
+            arr = getattr(data, name)
+            if arr.size and not np.all(np.isfinite(arr)):
+                raise SpecError(f"the data contains NaN or infinite values ({name})")
+
+    def _cast_data(self) -> None:
+        dt = np.dtype(self.config.dtype)
+        d = self.data
+        self.X = np.ascontiguousarray(d.X_train, dtype=dt)
+        self.Xv = np.ascontiguousarray(d.X_val, dtype=dt)
+        if self.spec.task == "regression":
+            self.y = np.ascontiguousarray(d.y_train, dtype=dt)
+            self.yv = np.ascontiguousarray(d.y_val, dtype=dt)
+        else:
+            self.y = np.ascontiguousarray(d.y_train, dtype=np.intp)
+            self.yv = np.ascontiguousarray(d.y_val, dtype=np.intp)
+        self.n_train = len(self.X)
+
+    def _init_run(self, network: Network | None) -> None:
+        cfg = self.config
+        init_ss, shuffle_ss, dropout_ss = np.random.SeedSequence(cfg.seed).spawn(3)
+        if network is None:
+            self.network = Network(self.spec, np.random.default_rng(init_ss), cfg.dtype)
+        else:
+            if network.spec.layer_sizes != self.spec.layer_sizes:
+                raise SpecError("the given weights do not fit the network's layer sizes")
+            self.network = Network(self.spec, 0, cfg.dtype)
+            self.network.set_flat(network.params)
+        self.shuffle_rng = np.random.default_rng(shuffle_ss)
+        self.dropout_rng = np.random.default_rng(dropout_ss)
+        self.optimizer: Optimizer = optimizer_from_config(cfg)
+        self.iteration = 0
+        self.epoch = 0
+        self.perm = np.arange(self.n_train)
+        self.pos = 0
+        self._new_epoch_order()
+        self._epoch_loss_sum = 0.0
+        self._epoch_batches = 0
+        self._epoch_correct = 0
+        self._epoch_seen = 0
+        self.best_value = math.inf
+        self.best_params: Array | None = None
+        self.best_epoch = -1
+        self.wait = 0
+        self.stopped: str | None = None
+        self.stop_info: dict[str, Any] | None = None
+        self.first_loss: float | None = None
+        self.initial_params = self.network.get_flat()
+        self._prev = np.empty_like(self.network.params)
+        self._w_sqrt_sizes = np.sqrt([s.stop - s.start for s in self.network.slices[0::2]])
+        self._phase_gen: Iterator[PhaseRecord] | None = None
+        self._last_phase: str | None = None
+        self.last_record: StepRecord | None = None
+        self.history.clear()
+        self._set_lr_for_epoch()
+        self._checkpoints: list[_State] = []
+        self._ckpt_interval = 16
+        self._max_ckpts = max(8, min(256, self.checkpoint_budget // max(1, 3 * self.network.params.nbytes)))
+        self._checkpoints.append(self._capture())
+        self._traj_max = max(16, min(2048, self.trajectory_budget // max(1, self.network.params.nbytes)))
+        self._traj_max -= self._traj_max % 2
+        self._traj_iters: list[int] = [0]
+        self._traj: list[Array] = [self.initial_params.copy()]
+        self._traj_stride = 1
+
+    def reset(self, seed: int | None = None) -> None:
+        """New weights from the seed (the config's, or ``seed``), fresh optimizer, empty history."""
+        if seed is not None:
+            self.config = self.config.replace(seed=seed)
+        self._finish_pending_phases(discard=True)
+        self._init_run(None)
+
+    # ---------------------------------------------------------------- live settings
+    def set_config(self, config: TrainConfig) -> str:
+        """Apply new training settings without losing the weights.
+
+        Returns a short sentence saying what happened (e.g. that the optimizer's
+        memory was cleared because the optimizer changed).
+        """
+        old = self.config
+        self.config = config
+        notes = []
+        if config.dtype != old.dtype:
+            params = self.network.params.astype(config.dtype)
+            self.network = Network(self.spec, 0, config.dtype)
+            self.network.set_flat(params)
+            self._prev = np.empty_like(self.network.params)
+            self._cast_data()
+            self.optimizer.set_state({k: (v.astype(config.dtype) if isinstance(v, np.ndarray) else v)
+                                      for k, v in self.optimizer.get_state().items()})
+            if self.best_params is not None:
+                self.best_params = self.best_params.astype(config.dtype)
+            notes.append(f"precision is now {config.dtype}")
+        if config.optimizer != old.optimizer:
+            self.optimizer = optimizer_from_config(config)
+            notes.append(f"switched to {config.optimizer}; its memory (velocities, averages) starts empty")
+        else:
+            apply_settings(self.optimizer, config)
+        self._set_lr_for_epoch()
+        if config.early_stopping != old.early_stopping or config.target_metric != old.target_metric:
+            self.best_value, self.best_params, self.best_epoch, self.wait = math.inf, None, -1, 0
+        if self.stopped and self.stop_info and self.stop_info.get("kind") == "early_stopping":
+            # the user changed the rules: let training go on
+            self.stopped = None
+        return "; ".join(notes) if notes else "settings applied; the weights are kept"
+
+    def set_data(self, data: TrainingData) -> None:
+        """Train on new data with the same weights (the epoch starts over)."""
+        self._check_data(self.spec, data)
+        self._finish_pending_phases(discard=True)
+        self.data = data
+        self._cast_data()
+        self.perm = np.arange(self.n_train)
+        self.pos = 0
+        self._new_epoch_order()
+        self._reset_epoch_acc()
+
+    # ---------------------------------------------------------------- batching
+    def _batch_size(self) -> int:
+        mode = self.config.batch_mode
+        if mode == "full":
+            return self.n_train
+        if mode == "sgd":
+            return 1
+        return min(self.config.batch_size, self.n_train)
+
+    @property
+    def iterations_per_epoch(self) -> int:
+        return math.ceil(self.n_train / self._batch_size())
+
+    def _new_epoch_order(self) -> None:
+        if self.config.batch_mode == "full":
+            self.perm = np.arange(self.n_train)
+        else:
+            self.perm = self.shuffle_rng.permutation(self.n_train)
+
+    def _next_batch(self) -> Array:
+        b = self._batch_size()
+        idx = self.perm[self.pos:self.pos + b]
+        return idx
+
+    def current_lr(self) -> float:
+        """Learning rate of the current epoch under the schedule."""
+        c = self.config
+        if c.schedule == "step":
+            return c.learning_rate * c.decay_rate ** (self.epoch // c.decay_epochs)
+        if c.schedule == "exponential":
+            return c.learning_rate * c.decay_rate**self.epoch
+        return c.learning_rate
+
+    def _set_lr_for_epoch(self) -> None:
+        self.optimizer.lr = self.current_lr()
+
+    def _reset_epoch_acc(self) -> None:
+        self._epoch_loss_sum = 0.0
+        self._epoch_batches = 0
+        self._epoch_correct = 0
+        self._epoch_seen = 0
+
+    # ---------------------------------------------------------------- one iteration
+    def step(self) -> StepRecord:
+        """Run one iteration (finishing a phase-by-phase one if it is half done)."""
+        if self._phase_gen is not None:
+            rec = None
+            for ph in self._phase_gen:
+                rec = ph.record
+            self._phase_gen = None
+            assert rec is not None
+            return rec
+        self._ensure_running()
+        idx = self._next_batch()
+        Xb, yb = self.X[idx], self.y[idx]
+        loss, penalty, z = self._forward_backward(Xb, yb)
+        return self._update_and_finish(idx, yb, z, loss, penalty)
+
+    def _ensure_running(self) -> None:
+        if self.stopped:
+            raise SpecError(f"training has stopped: {self.stopped}. Reset the weights or change the settings to go on.")
+
+    def _forward_backward(self, Xb: Array, yb: Array) -> tuple[float, float, Array]:
+        net = self.network
+        cfg = self.config
+        use_rng = self.dropout_rng if any(h.dropout > 0 for h in self.spec.hidden) else None
+        with np.errstate(all="ignore"):
+            z = net.forward(Xb, True, use_rng)
+            loss, dz = net.loss.value_and_grad(z, yb)
+            net.backward(dz)
+            penalty = 0.0
+            if cfg.l1 or cfg.l2:
+                penalty = net.penalty(cfg.l1, cfg.l2)
+                net.add_penalty_grad(cfg.l1, cfg.l2)
+        return loss, penalty, z
+
+    def _layer_norms(self, arr: Array, kind: str) -> Array:
+        net = self.network
+        out = np.empty(net.n_layers)
+        for i, s in enumerate(net.slices[0 if kind == "W" else 1::2]):
+            seg = arr[s.start:s.stop]
+            out[i] = math.sqrt(float(np.dot(seg, seg)))
+        return out
+
+    def _update_and_finish(self, idx: Array, yb: Array, z: Array, loss: float, penalty: float) -> StepRecord:
+        net = self.network
+        p, g = net.params, net.grads
+        iteration = self.iteration + 1
+        total = loss + penalty
+        if self.first_loss is None and math.isfinite(total):
+            self.first_loss = total
+        with np.errstate(all="ignore"):
+            grad_norms = self._layer_norms(g, "W")
+            bias_norms = self._layer_norms(g, "b")
+            delta_rms = np.empty(net.n_layers)
+            nb = len(idx)
+            for i, layer in enumerate(net.layers):
+                d = layer.delta.ravel()  # type: ignore[union-attr]
+                delta_rms[i] = math.sqrt(float(np.dot(d, d)) / d.size) * nb
+        reason = self._divergence(total, grad_norms, bias_norms, iteration)
+        if reason is None:
+            np.copyto(self._prev, p)
+            with np.errstate(all="ignore"):
+                self.optimizer.step(p, g)
+            if not np.all(np.isfinite(p)):
+                np.copyto(p, self._prev)  # keep the last finite weights
+                reason = self._diverged_message("the weights became infinite", iteration)
+        if reason is not None:
+            self._stop(reason, "divergence", iteration)
+            rec = StepRecord(self.iteration, self.epoch, idx, loss, penalty, self.optimizer.lr,
+                             grad_norms, bias_norms, np.zeros(net.n_layers), delta_rms, stopped=reason)
+            self.last_record = rec
+            return rec
+        with np.errstate(all="ignore"):
+            self._prev -= p
+            update_norms = self._layer_norms(self._prev, "W")
+        lr = self.optimizer.lr
+        self.iteration = iteration
+        self.history.iterations.append((iteration, loss, lr))
+        self.history.layers.append((iteration, *(grad_norms / self._w_sqrt_sizes), *delta_rms))
+        # epoch bookkeeping (Keras-style: the epoch's training loss is the mean batch loss)
+        self._epoch_loss_sum += loss
+        self._epoch_batches += 1
+        if self.spec.task != "regression":
+            self._epoch_correct += int(np.count_nonzero(self._classes(z) == yb))
+            self._epoch_seen += len(yb)
+        self.pos += len(idx)
+        rec = StepRecord(iteration, self.epoch, idx, loss, penalty, lr, grad_norms, bias_norms,
+                         update_norms, delta_rms)
+        if self.pos >= self.n_train:
+            rec.epoch_end = True
+            rec.epoch_metrics = self._end_epoch()
+            rec.stopped = self.stopped
+        self._maybe_checkpoint()
+        self._maybe_record_trajectory()
+        self.last_record = rec
+        return rec
+
+    def _classes(self, z: Array) -> Array:
+        if self.spec.task == "binary":
+            return (z[:, 0] > 0).astype(np.intp)
+        return np.argmax(z, axis=1)
+
+    def _divergence(self, total: float, gn: Array, bn: Array, iteration: int) -> str | None:
+        if not math.isfinite(total):
+            what = "NaN (not a number)" if math.isnan(total) else "infinite"
+            return self._diverged_message(f"the loss became {what}", iteration)
+        if not (np.all(np.isfinite(gn)) and np.all(np.isfinite(bn))):
+            return self._diverged_message("the gradients became infinite", iteration)
+        ref = max(self.first_loss or 1.0, 1.0)
+        if total > self.EXPLODE_FACTOR * ref:
+            return self._diverged_message(f"the loss exploded to {total:.3g}", iteration)
+        return None
+
+    def _diverged_message(self, what: str, iteration: int) -> str:
+        lr = self.optimizer.lr
+        return (f"{what} at iteration {iteration}: the learning rate {lr:g} is too large for this "
+                f"network and data. The last finite weights are kept; lower the learning rate "
+                f"(try {lr / 10:g}) and reset the weights.")
+
+    def _stop(self, reason: str, kind: str, iteration: int) -> None:
+        self.stopped = reason
+        self.stop_info = {"kind": kind, "iteration": iteration, "epoch": self.epoch, "reason": reason}
+
+    # ---------------------------------------------------------------- epochs
+    def _metric(self, z: Array, y: Array) -> float:
+        if self.spec.task == "regression":
+            return r2_score(z, y)
+        return accuracy(z, y, self.spec.task)
+
+    def evaluate(self) -> dict[str, float]:
+        """Loss and metric (accuracy, or R² for regression) on the training and validation sets,
+        without dropout; the validation entries are nan when there is no validation set."""
+        net = self.network
+        with np.errstate(all="ignore"):
+            z = net.forward(self.X)
+            out = {"loss": net.loss.value(z, self.y), "metric": self._metric(z, self.y)}
+            if len(self.Xv):
+                zv = net.forward(self.Xv)
+                out["val_loss"] = net.loss.value(zv, self.yv)
+                out["val_metric"] = self._metric(zv, self.yv)
+            else:
+                out["val_loss"] = out["val_metric"] = float("nan")
+        return out
+
+    def _end_epoch(self) -> dict[str, float]:
+        net = self.network
+        train_loss = self._epoch_loss_sum / max(1, self._epoch_batches)
+        if self.spec.task == "regression":
+            with np.errstate(all="ignore"):
+                train_metric = r2_score(net.forward(self.X), self.y) if self.n_train <= 5000 else float("nan")
+        else:
+            train_metric = self._epoch_correct / max(1, self._epoch_seen)
+        val_loss = val_metric = float("nan")
+        if len(self.Xv):
+            with np.errstate(all="ignore"):
+                zv = net.forward(self.Xv)
+                val_loss = net.loss.value(zv, self.yv)
+                val_metric = self._metric(zv, self.yv)
+        self.epoch += 1
+        lr = self.optimizer.lr
+        self.history.epochs.append((self.epoch, self.iteration, train_loss, val_loss, train_metric, val_metric, lr))
+        metrics = {"epoch": self.epoch, "loss": train_loss, "val_loss": val_loss,
+                   "metric": train_metric, "val_metric": val_metric}
+        self._early_stopping(metrics)
+        self.pos = 0
+        self._reset_epoch_acc()
+        self._new_epoch_order()
+        self._set_lr_for_epoch()
+        return metrics
+
+    def _early_stopping(self, m: dict[str, float]) -> None:
+        cfg = self.config
+        if cfg.early_stopping == "patience":
+            monitored = m["val_loss"] if math.isfinite(m["val_loss"]) else m["loss"]
+            if monitored < self.best_value - cfg.min_delta:
+                self.best_value = monitored
+                self.best_params = self.network.get_flat()
+                self.best_epoch = self.epoch
+                self.wait = 0
+            else:
+                self.wait += 1
+                if self.wait >= cfg.patience:
+                    which = "validation loss" if math.isfinite(m["val_loss"]) else "training loss"
+                    msg = (f"early stopping after epoch {self.epoch}: the {which} has not improved for "
+                           f"{cfg.patience} epochs (best {self.best_value:.4g} at epoch {self.best_epoch})")
+                    if cfg.restore_best and self.best_params is not None:
+                        self.network.set_flat(self.best_params)
+                        msg += "; the weights of that best epoch are restored"
+                    self._stop(msg, "early_stopping", self.iteration)
+                    self.stop_info["best_epoch"] = self.best_epoch  # type: ignore[index]
+        elif cfg.early_stopping == "target":
+            key = cfg.target_metric
+            name = {"accuracy": "metric", "val_accuracy": "val_metric", "r2": "metric",
+                    "val_r2": "val_metric", "loss": "loss", "val_loss": "val_loss"}[key]
+            value = m[name]
+            if not math.isfinite(value):
+                return
+            reached = value <= cfg.target_value if "loss" in key else value >= cfg.target_value
+            if reached:
+                rel = "≤" if "loss" in key else "≥"
+                self._stop(f"target reached after epoch {self.epoch}: {key} = {value:.4g} {rel} {cfg.target_value:g}",
+                           "early_stopping", self.iteration)
+                self.stop_info["best_epoch"] = self.epoch  # type: ignore[index]
+
+    def run_epoch(self) -> StepRecord | None:
+        """Iterate until the current epoch ends (or training stops)."""
+        rec = None
+        while not self.stopped:
+            rec = self.step()
+            if rec.epoch_end:
+                break
+        return rec
+
+    def run(self, iterations: int | None = None, epochs: int | None = None) -> StepRecord | None:
+        """Run ``iterations`` iterations or ``epochs`` whole epochs, stopping early if training stops."""
+        rec = None
+        if epochs is not None:
+            for _ in range(epochs):
+                if self.stopped:
+                    break
+                rec = self.run_epoch()
+        if iterations is not None:
+            for _ in range(iterations):
+                if self.stopped:
+                    break
+                rec = self.step()
+        return rec
+
+    # ---------------------------------------------------------------- phase by phase
+    def step_phase(self, inspect: int | None = None) -> PhaseRecord:
+        """Advance the current iteration by one phase (forward → loss → backward → update).
+
+        ``inspect`` is the training-set index of the sample whose numbers are shown;
+        if it is not in the current batch (or None), the batch's first sample is used.
+        """
+        if self._phase_gen is None:
+            self._ensure_running()
+            self._phase_gen = self._phases(inspect)
+        ph = next(self._phase_gen)
+        if ph.phase == "update":
+            self._phase_gen = None
+        return ph
+
+    @property
+    def phase_in_progress(self) -> str | None:
+        """The last phase shown of a half-done iteration, or None."""
+        return self._last_phase if self._phase_gen is not None else None
+
+    def _finish_pending_phases(self, discard: bool) -> None:
+        if self._phase_gen is not None:
+            if not discard:
+                for _ in self._phase_gen:
+                    pass
+            self._phase_gen = None
+
+    def _phases(self, inspect: int | None) -> Iterator[PhaseRecord]:
+        net = self.network
+        cfg = self.config
+        idx = self._next_batch()
+        Xb, yb = self.X[idx], self.y[idx]
+        hits = np.flatnonzero(idx == inspect) if inspect is not None else np.empty(0, np.intp)
+        row = int(hits[0]) if len(hits) else 0
+        sample = int(idx[row])
+        base = dict(iteration=self.iteration + 1, batch=idx.copy(), sample=sample,
+                    x=self.X[sample].copy(), y=float(self.y[sample]))
+        use_rng = self.dropout_rng if any(h.dropout > 0 for h in self.spec.hidden) else None
+
+        with np.errstate(all="ignore"):
+            z = net.forward(Xb, True, use_rng)
+        zs = [layer.z[row].copy() for layer in net.layers]  # type: ignore[index]
+        acts = [layer.out[row].copy() for layer in net.layers[:-1]]  # type: ignore[index]
+        out_row = net.loss.output(z[row:row + 1])[0].copy()
+        acts.append(out_row)
+        self._last_phase = "forward"
+        yield PhaseRecord("forward", z=zs, a=acts, output=out_row, **base)
+
+        with np.errstate(all="ignore"):
+            loss, dz = net.loss.value_and_grad(z, yb)
+            sample_loss = float(net.loss.per_sample(z[row:row + 1], yb[row:row + 1])[0])
+            penalty = net.penalty(cfg.l1, cfg.l2) if (cfg.l1 or cfg.l2) else 0.0
+        formula = net.loss.formula
+        if penalty:
+            formula += "  + λ₁Σ|w| + λ₂Σw²"
+        self._last_phase = "loss"
+        yield PhaseRecord("loss", z=zs, a=acts, output=out_row, sample_loss=sample_loss,
+                          batch_loss=loss, penalty=penalty, loss_formula=formula, **base)
+
+        with np.errstate(all="ignore"):
+            net.backward(dz)
+            if cfg.l1 or cfg.l2:
+                net.add_penalty_grad(cfg.l1, cfg.l2)
+        n = len(idx)
+        deltas = [layer.delta[row] * n for layer in net.layers]  # type: ignore[index]
+        gW = [layer.gW.copy() for layer in net.layers]
+        gb = [layer.gb.copy() for layer in net.layers]
+        self._last_phase = "backward"
+        yield PhaseRecord("backward", z=zs, a=acts, output=out_row, sample_loss=sample_loss,
+                          batch_loss=loss, penalty=penalty, loss_formula=formula,
+                          delta=deltas, grad_W=gW, grad_b=gb, **base)
+
+        Wb = [layer.W.copy() for layer in net.layers]
+        bb = [layer.b.copy() for layer in net.layers]
+        lr = self.optimizer.lr
+        rec = self._update_and_finish(idx, yb, z, loss, penalty)
+        self._last_phase = "update"
+        yield PhaseRecord("update", z=zs, a=acts, output=out_row, sample_loss=sample_loss,
+                          batch_loss=loss, penalty=penalty, loss_formula=formula,
+                          delta=deltas, grad_W=gW, grad_b=gb, W_before=Wb, b_before=bb,
+                          W_after=[layer.W.copy() for layer in net.layers],
+                          b_after=[layer.b.copy() for layer in net.layers],
+                          lr=lr, optimizer_rule=self.optimizer.describe(), record=rec, **base)
+
+    # ---------------------------------------------------------------- checkpoints / rewind
+    def _capture(self) -> _State:
+        return _State(
+            iteration=self.iteration, epoch=self.epoch, params=self.network.get_flat(),
+            opt_state=self.optimizer.get_state(),
+            shuffle_rng=self.shuffle_rng.bit_generator.state,
+            dropout_rng=self.dropout_rng.bit_generator.state,
+            perm=self.perm.copy(), pos=self.pos,
+            epoch_loss_sum=self._epoch_loss_sum, epoch_batches=self._epoch_batches,
+            epoch_correct=self._epoch_correct, epoch_seen=self._epoch_seen,
+            best_value=self.best_value,
+            best_params=None if self.best_params is None else self.best_params.copy(),
+            best_epoch=self.best_epoch, wait=self.wait, stopped=self.stopped,
+            first_loss=self.first_loss,
+        )
+
+    def _restore(self, s: _State) -> None:
+        self.iteration, self.epoch = s.iteration, s.epoch
+        self.network.set_flat(s.params)
+        self.optimizer.set_state(s.opt_state)
+        self.shuffle_rng.bit_generator.state = s.shuffle_rng
+        self.dropout_rng.bit_generator.state = s.dropout_rng
+        self.perm, self.pos = s.perm.copy(), s.pos
+        self._epoch_loss_sum, self._epoch_batches = s.epoch_loss_sum, s.epoch_batches
+        self._epoch_correct, self._epoch_seen = s.epoch_correct, s.epoch_seen
+        self.best_value = s.best_value
+        self.best_params = None if s.best_params is None else s.best_params.copy()
+        self.best_epoch, self.wait = s.best_epoch, s.wait
+        self.stopped = s.stopped
+        if not self.stopped:
+            self.stop_info = None
+        self.first_loss = s.first_loss
+        self._set_lr_for_epoch()
+
+    def _maybe_checkpoint(self) -> None:
+        if self.iteration % self._ckpt_interval:
+            return
+        self._checkpoints.append(self._capture())
+        if len(self._checkpoints) > self._max_ckpts:
+            # keep iteration 0 and every checkpoint on the doubled grid
+            self._ckpt_interval *= 2
+            self._checkpoints = [c for c in self._checkpoints if c.iteration % self._ckpt_interval == 0]
+
+    def rewind(self, iteration: int) -> None:
+        """Go back to the state right after ``iteration`` updates, exactly as it was.
+
+        Restores the nearest checkpoint at or before ``iteration`` and replays the
+        iterations in between; the replay is bit-identical to the original run. A
+        change of settings made since then applies to the replayed iterations too.
+        """
+        if not 0 <= iteration <= self.iteration:
+            raise SpecError(f"can only rewind to an iteration between 0 and {self.iteration}")
+        self._finish_pending_phases(discard=True)
+        ckpt = max((c for c in self._checkpoints if c.iteration <= iteration), key=lambda c: c.iteration)
+        self._restore(ckpt)
+        self._checkpoints = [c for c in self._checkpoints if c.iteration <= ckpt.iteration]
+        self.history.truncate(ckpt.iteration)
+        keep = [i for i, it in enumerate(self._traj_iters) if it <= ckpt.iteration]
+        self._traj_iters = [self._traj_iters[i] for i in keep]
+        self._traj = [self._traj[i] for i in keep]
+        while self.iteration < iteration and not self.stopped:
+            self.step()
+
+    @property
+    def checkpoint_iterations(self) -> list[int]:
+        return [c.iteration for c in self._checkpoints]
+
+    # ---------------------------------------------------------------- trajectory
+    def _maybe_record_trajectory(self) -> None:
+        if self.iteration % self._traj_stride:
+            return
+        self._traj_iters.append(self.iteration)
+        self._traj.append(self.network.get_flat())
+        if len(self._traj) > self._traj_max:
+            self._traj_stride *= 2
+            keep = [i for i, it in enumerate(self._traj_iters) if it % self._traj_stride == 0]
+            self._traj_iters = [self._traj_iters[i] for i in keep]
+            self._traj = [self._traj[i] for i in keep]
+
+    def trajectory_array(self) -> tuple[Array, Array]:
+        """Iterations and parameter vectors visited, ``(m,)`` and ``(m, n_params)``, ending at now."""
+        iters = list(self._traj_iters)
+        pts = list(self._traj)
+        if not iters or iters[-1] != self.iteration:
+            iters.append(self.iteration)
+            pts.append(self.network.get_flat())
+        return np.asarray(iters), np.vstack(pts)
+
+    # ---------------------------------------------------------------- probes
+    def probe(self, max_samples: int = 512) -> ProbeResult:
+        """Per-layer gradient and activation statistics at the current weights.
+
+        Uses up to ``max_samples`` training samples spread evenly over the training
+        set (the same ones every time, so successive probes are comparable). Leaves
+        the trainer's own state untouched, even half-way through an iteration.
+        """
+        n = self.n_train
+        idx = np.linspace(0, n - 1, min(n, max_samples)).round().astype(np.intp)
+        if self._probe_net is None or self._probe_net.dtype != self.network.dtype:
+            self._probe_net = Network(self.spec, 0, self.network.dtype)
+        return probe(self.network, self.X[idx], self.y[idx], self._probe_net)
+
+    # ---------------------------------------------------------------- summaries
+    def status(self) -> dict[str, Any]:
+        """Counters for the status bar and the CLI."""
+        return {
+            "iteration": self.iteration,
+            "epoch": self.epoch,
+            "pos_in_epoch": self.pos,
+            "iterations_per_epoch": self.iterations_per_epoch,
+            "lr": self.optimizer.lr,
+            "stopped": self.stopped,
+        }
