@@ -28,15 +28,20 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 _SQRT1_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+# sup f′: GELU′ peaks at z = √2 (GELU″ = φ(z)(2 − z²)); Swish′ at z ≈ 2.3994, the root of
+# 2 + z(1 − 2σ(z)) = 0. Kept exact; round them when displaying.
+_GELU_MAX_SLOPE = 0.5 * (1.0 + math.erf(1.0)) + math.sqrt(2.0) * math.exp(-1.0) * _INV_SQRT_2PI
+_SWISH_MAX_SLOPE = 1.099839320128867
 
-# NumPy has no erf. math.erf is exact and the same on every machine, which keeps GELU
+# NumPy has no erf/erfc. math.erfc is exact and the same on every machine, which keeps GELU
 # runs bit-identical whether or not SciPy happens to be installed.
-_erf_obj = np.frompyfunc(math.erf, 1, 1)
+_erfc_obj = np.frompyfunc(math.erfc, 1, 1)
 
 
-def _erf(x: Array) -> Array:
+def _erfc(x: Array) -> Array:
     x = np.asarray(x)
-    return _erf_obj(x).astype(np.result_type(x, 1.0))
+    # np.asarray: for a 0-d input frompyfunc returns a bare Python float, not an array
+    return np.asarray(_erfc_obj(x), dtype=np.result_type(x, 1.0))
 
 
 @dataclass(frozen=True)
@@ -75,10 +80,12 @@ class Activation:
 
     def f(self, z: Array, param: float | None = None) -> Array:
         """Value ``f(z)``, element-wise, same shape and dtype as ``z``."""
+        z = np.asarray(z)  # Python scalars too: several kernels use ndarray methods
         return self._f(z, self.default_param if param is None else param)
 
     def df(self, z: Array, param: float | None = None) -> Array:
         """Derivative ``f'(z)``, element-wise."""
+        z = np.asarray(z)
         return self._df(z, self.default_param if param is None else param)
 
     def df_from(self, z: Array, a: Array, param: float | None = None) -> Array:
@@ -86,8 +93,9 @@ class Activation:
         if self.key == "sigmoid":
             return a * (1.0 - a)
         if self.key == "tanh":
-            return 1.0 - a * a
-        return self.df(z, param)
+            d = a * a
+            return np.subtract(1.0, d, out=d)
+        return self._df(z, self.default_param if param is None else param)
 
 
 def _sigmoid(z: Array, _p: float = 0.0) -> Array:
@@ -124,7 +132,9 @@ def _dselu(z: Array, _p: float = 0.0) -> Array:
 
 
 def _phi_cdf(z: Array) -> Array:
-    return 0.5 * (1.0 + _erf(z * _SQRT1_2))
+    # Φ(z) = ½·erfc(−z/√2): unlike ½(1 + erf(z/√2)) it keeps full relative precision in
+    # the left tail (1 + erf cancels for z ≲ −4), so GELU and its derivative stay exact there.
+    return 0.5 * _erfc(z * -_SQRT1_2)
 
 
 def _gelu(z: Array, _p: float = 0.0) -> Array:
@@ -191,9 +201,9 @@ _ALL = [
     Activation("softplus", "Softplus", "f(z) = ln(1 + e^z)", "f′(z) = 1 / (1 + e^(−z))",
                _softplus, _sigmoid, (0.0, math.inf), 1.0),
     Activation("gelu", "GELU", "f(z) = z·Φ(z)  (Φ = standard normal CDF)",
-               "f′(z) = Φ(z) + z·φ(z)", _gelu, _dgelu, (-0.17, math.inf), 1.129),
+               "f′(z) = Φ(z) + z·φ(z)", _gelu, _dgelu, (-0.17, math.inf), _GELU_MAX_SLOPE),
     Activation("swish", "Swish (SiLU)", "f(z) = z·σ(z)", "f′(z) = σ(z) + z·σ(z)·(1 − σ(z))",
-               _swish, _dswish, (-0.279, math.inf), 1.1),
+               _swish, _dswish, (-0.279, math.inf), _SWISH_MAX_SLOPE),
 ]
 
 ACTIVATIONS: dict[str, Activation] = {a.key: a for a in _ALL}

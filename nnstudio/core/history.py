@@ -18,9 +18,15 @@ Array = np.ndarray
 class DecimatingLog:
     """Rows of floats whose first column is the x (iteration or epoch) they belong to."""
 
-    def __init__(self, columns: tuple[str, ...], capacity: int = 8192) -> None:
+    def __init__(self, columns: tuple[str, ...], capacity: int = 8192, reduce: str = "mean") -> None:
         if capacity < 4 or capacity % 2:
             raise ValueError("capacity must be an even number >= 4")
+        if reduce not in ("mean", "sample"):
+            raise ValueError("reduce is 'mean' or 'sample'")
+        #: "mean": a stored row is the mean of ``stride`` appended rows; "sample": the
+        #: caller appends only rows whose x is a multiple of ``stride`` (see :meth:`due`)
+        #: and thinning keeps every other one, so no work is spent on rows never kept
+        self.reduce = reduce
         self.columns = columns
         self.capacity = capacity
         self._data = np.empty((capacity, len(columns)), dtype=np.float64)
@@ -32,9 +38,13 @@ class DecimatingLog:
     def __len__(self) -> int:
         return self._n
 
+    def due(self, x: int) -> bool:
+        """Whether a "sample" log keeps a row at x."""
+        return x % self.stride == 0
+
     def append(self, row: tuple[float, ...] | list[float]) -> None:
-        if self.stride == 1:
-            self._push(np.asarray(row, dtype=np.float64))
+        if self.stride == 1 or self.reduce == "sample":
+            self._push(row)
             return
         self._acc += row
         self._acc_n += 1
@@ -45,12 +55,15 @@ class DecimatingLog:
             self._acc[:] = 0.0
             self._acc_n = 0
 
-    def _push(self, row: Array) -> None:
+    def _push(self, row: Array | tuple[float, ...] | list[float]) -> None:
         if self._n == self.capacity:
             half = self.capacity // 2
             d = self._data
-            merged = 0.5 * (d[0::2] + d[1::2])
-            merged[:, 0] = d[1::2, 0]
+            if self.reduce == "sample":
+                merged = d[1::2].copy()
+            else:
+                merged = 0.5 * (d[0::2] + d[1::2])
+                merged[:, 0] = d[1::2, 0]
             d[:half] = merged
             self._n = half
             self.stride *= 2
@@ -115,7 +128,7 @@ class History:
         self.iterations = DecimatingLog(self.ITER_COLUMNS, capacity)
         self.epochs = DecimatingLog(self.EPOCH_COLUMNS, capacity)
         #: per iteration and layer: RMS of ∂L/∂W (``g1``…) and of the per-sample δ (``d1``…)
-        self.layers = DecimatingLog(self.layer_columns(n_layers), capacity)
+        self.layers = DecimatingLog(self.layer_columns(n_layers), capacity, reduce="sample")
 
     @staticmethod
     def layer_columns(n_layers: int) -> tuple[str, ...]:

@@ -24,6 +24,11 @@ import numpy as np
 from .activations import Activation
 
 Array = np.ndarray
+_add_reduce = np.add.reduce  # np.sum's Python wrapper costs more than the sum on small arrays
+
+
+def _relu_mask(z: Array, a: Array, param: float) -> Array:
+    return z > 0
 
 
 class Dropout:
@@ -61,6 +66,14 @@ class Dense:
         # None = the output layer, whose activation lives in the loss
         self.activation = activation
         self.alpha = alpha
+        # resolved once: the hot loop calls the kernels directly
+        self._param = (activation.default_param if alpha is None else alpha) if activation else 0.0
+        self._f = activation._f if activation else None
+        self._dfa = activation.df_from if activation else None
+        if activation is not None and activation.key == "relu":
+            # multiplying by the boolean mask z > 0 is multiplying by ReLU′ (0 at 0),
+            # without a conversion pass on large layers
+            self._dfa = _relu_mask
         self.dropout = Dropout(dropout) if dropout > 0 else None
         self.a_prev: Array | None = None
         self.z: Array | None = None
@@ -81,10 +94,10 @@ class Dense:
         z = a_prev @ self.W
         z += self.b
         self.a_prev, self.z = a_prev, z
-        if self.activation is None:
+        if self._f is None:
             self.a = self.out = z
             return z
-        a = self.activation.f(z, self.alpha)
+        a = self._f(z, self._param)
         self.a = a
         if training and self.dropout is not None and rng is not None:
             a = self.dropout.forward(a, rng)
@@ -96,15 +109,16 @@ class Dense:
     def backward(self, d_out: Array, need_input_grad: bool = True) -> Array | None:
         """``∂L/∂out`` (n, n_out) → fills ``gW``/``gb`` and returns ``∂L/∂a_prev``."""
         assert self.z is not None and self.a_prev is not None
-        if self.activation is None:
+        if self._dfa is None:
             delta = d_out
         else:
-            if self.dropout is not None and self.dropout.mask is not None:
-                d_out = self.dropout.backward(d_out)
-            delta = d_out * self.activation.df_from(self.z, self.a, self.alpha)
+            drop = self.dropout
+            if drop is not None and drop.mask is not None:
+                d_out = drop.backward(d_out)
+            delta = d_out * self._dfa(self.z, self.a, self._param)
         self.delta = delta
         np.matmul(self.a_prev.T, delta, out=self.gW)
-        np.sum(delta, axis=0, out=self.gb)
+        _add_reduce(delta, 0, None, self.gb)
         if need_input_grad:
             return delta @ self.W.T
         return None

@@ -29,6 +29,7 @@ from .activations import sigmoid
 from .errors import SpecError
 
 Array = np.ndarray
+_add_reduce = np.add.reduce
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,14 @@ class Loss:
         n = z.shape[0]
         if self.key == "bce":
             t = y.reshape(-1, 1).astype(z.dtype, copy=False)
-            e = np.exp(-np.abs(z))
-            loss = float((np.maximum(z, 0) - t * z + np.log1p(e)).mean())
-            p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-            return loss, (p - t) / n
+            # softplus(z) = ln(1 + e^z) in one stable call; the loss is softplus(z) − t·z
+            # and σ(z) = e^(z − softplus(z)), accurate at both tails
+            sp = np.logaddexp(0, z)
+            loss = float(_add_reduce(sp - t * z, axis=None)) / z.size
+            p = np.exp(z - sp)
+            p -= t
+            p /= n
+            return loss, p
         if self.key == "cce":
             logp = log_softmax(z)
             idx = y.astype(np.intp, copy=False)

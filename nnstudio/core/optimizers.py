@@ -58,6 +58,7 @@ class Optimizer:
             raise SpecError(f"the learning rate must be a number greater than 0, not {lr!r}")
         self.lr = float(lr)
         self.state: dict[str, Any] = {"step": 0}
+        self._bufs: list[Array] | None = None  # the state arrays, checked against p once
 
     def _arrays(self, p: Array) -> list[Array]:
         arrays = [self.state.get(n) for n in self.state_names]
@@ -70,7 +71,10 @@ class Optimizer:
     def step(self, p: Array, g: Array) -> None:
         """Update ``p`` in place from its gradient ``g`` (same shape)."""
         self.state["step"] += 1
-        self._update(p, g, self._arrays(p))
+        bufs = self._bufs
+        if bufs is None or (bufs and (bufs[0].shape != p.shape or bufs[0].dtype != p.dtype)):
+            bufs = self._bufs = self._arrays(p)
+        self._update(p, g, bufs)
 
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         p -= self.lr * g
@@ -78,6 +82,7 @@ class Optimizer:
     def reset(self) -> None:
         """Forget velocities, accumulators and the step count."""
         self.state = {"step": 0}
+        self._bufs = None
 
     # -- (de)serialisation of the state -------------------------------------------------
     def get_state(self) -> dict[str, Any]:
@@ -87,6 +92,7 @@ class Optimizer:
     def set_state(self, state: dict[str, Any]) -> None:
         self.state = {k: (np.array(v) if isinstance(v, np.ndarray) else v) for k, v in state.items()}
         self.state["step"] = int(self.state.get("step", 0))
+        self._bufs = None
 
     def describe(self) -> str:
         return OPTIMIZER_INFO[self.key][1]

@@ -55,7 +55,11 @@ def _check(cond: bool, message: str) -> None:
 
 def _finite(x: float, what: str) -> None:
     _check(isinstance(x, (int, float)) and not isinstance(x, bool), f"{what} must be a number")
-    _check(math.isfinite(x), f"{what} must be a finite number, not {x}")
+    try:
+        finite = math.isfinite(x)
+    except OverflowError:  # an int beyond float range, e.g. from a hand-edited file
+        finite = False
+    _check(finite, f"{what} must be a finite number, not {x}")
 
 
 def _integer(x: Any, what: str) -> None:
@@ -106,7 +110,7 @@ class LayerSpec:
         _check(self.units >= 1, "a layer needs at least 1 neuron")
         _check(self.units <= 4096, f"a layer can have at most 4096 neurons, not {self.units}")
         _check(
-            self.activation in ACTIVATIONS,
+            isinstance(self.activation, str) and self.activation in ACTIVATIONS,
             f"unknown activation '{self.activation}'; choose one of: {', '.join(ACTIVATIONS)}",
         )
         _check(self.init in INITIALIZERS,
@@ -331,6 +335,7 @@ class TrainConfig:
         _check(self.min_delta >= 0, "the minimum improvement cannot be negative")
         _check(self.target_metric in TARGET_METRICS,
                f"unknown target metric '{self.target_metric}'; choose one of: {', '.join(TARGET_METRICS)}")
+        _check(isinstance(self.restore_best, bool), "restoring the best weights must be true or false")
         _finite(self.target_value, "the target value")
         _integer(self.seed, "the seed")
         _check(0 <= self.seed < 2**63, "the seed must be a whole number ≥ 0")

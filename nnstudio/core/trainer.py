@@ -212,6 +212,13 @@ class Trainer:
             self.y = np.ascontiguousarray(d.y_train, dtype=np.intp)
             self.yv = np.ascontiguousarray(d.y_val, dtype=np.intp)
         self.n_train = len(self.X)
+        # targets in the form the loss takes them without conversion: a float column for
+        # binary and regression, class indices for multi-class
+        self._yt = self.y if self.spec.task == "multiclass" else self.y.astype(dt).reshape(-1, 1)
+        self._all_idx = np.arange(self.n_train)
+        self._refresh_batching()
+        self._binary = self.spec.task == "binary"
+        self._multiclass = self.spec.task == "multiclass"
 
     def _init_run(self, network: Network | None) -> None:
         cfg = self.config
@@ -225,6 +232,7 @@ class Trainer:
             self.network.set_flat(network.params)
         self.shuffle_rng = np.random.default_rng(shuffle_ss)
         self.dropout_rng = np.random.default_rng(dropout_ss)
+        self._drop_rng = self.dropout_rng if any(h.dropout > 0 for h in self.spec.hidden) else None
         self.optimizer: Optimizer = optimizer_from_config(cfg)
         self.iteration = 0
         self.epoch = 0
@@ -242,9 +250,12 @@ class Trainer:
         self.stopped: str | None = None
         self.stop_info: dict[str, Any] | None = None
         self.first_loss: float | None = None
+        self._explode_at = math.inf
         self.initial_params = self.network.get_flat()
         self._prev = np.empty_like(self.network.params)
         self._w_sqrt_sizes = np.sqrt([s.stop - s.start for s in self.network.slices[0::2]])
+        self._seg_starts = np.array([s.start for s in self.network.slices[0::2]]
+                                    + [s.start for s in self.network.slices[1::2]], dtype=np.intp)
         self._phase_gen: Iterator[PhaseRecord] | None = None
         self._last_phase: str | None = None
         self.last_record: StepRecord | None = None
@@ -293,6 +304,7 @@ class Trainer:
             notes.append(f"switched to {config.optimizer}; its memory (velocities, averages) starts empty")
         else:
             apply_settings(self.optimizer, config)
+        self._refresh_batching()
         self._set_lr_for_epoch()
         if config.early_stopping != old.early_stopping or config.target_metric != old.target_metric:
             self.best_value, self.best_params, self.best_epoch, self.wait = math.inf, None, -1, 0
@@ -313,6 +325,10 @@ class Trainer:
         self._reset_epoch_acc()
 
     # ---------------------------------------------------------------- batching
+    def _refresh_batching(self) -> None:
+        self._b = self._batch_size()
+        self._full_batch = self.config.batch_mode == "full"
+
     def _batch_size(self) -> int:
         mode = self.config.batch_mode
         if mode == "full":
@@ -365,89 +381,116 @@ class Trainer:
             assert rec is not None
             return rec
         self._ensure_running()
-        idx = self._next_batch()
-        Xb, yb = self.X[idx], self.y[idx]
-        loss, penalty, z = self._forward_backward(Xb, yb)
-        return self._update_and_finish(idx, yb, z, loss, penalty)
+        with np.errstate(all="ignore"):
+            rec = self._iterate(True)
+        assert rec is not None
+        return rec
 
     def _ensure_running(self) -> None:
         if self.stopped:
             raise SpecError(f"training has stopped: {self.stopped}. Reset the weights or change the settings to go on.")
 
-    def _forward_backward(self, Xb: Array, yb: Array) -> tuple[float, float, Array]:
+    def _iterate(self, full: bool) -> StepRecord | None:
+        """One iteration; builds a :class:`StepRecord` only when ``full`` (the hot loop
+        of :meth:`run` skips it). Call inside ``np.errstate(all="ignore")``."""
+        pos = self.pos
+        if self._full_batch and pos == 0:
+            idx, Xb, yb = self._all_idx, self.X, self._yt  # no copy for full batch
+        else:
+            idx = self.perm[pos:pos + self._b]
+            Xb, yb = self.X[idx], self._yt[idx]
         net = self.network
+        z = net.forward(Xb, True, self._drop_rng)
+        loss, dz = net.loss.value_and_grad(z, yb)
+        net.backward(dz)
+        penalty = 0.0
         cfg = self.config
-        use_rng = self.dropout_rng if any(h.dropout > 0 for h in self.spec.hidden) else None
-        with np.errstate(all="ignore"):
-            z = net.forward(Xb, True, use_rng)
-            loss, dz = net.loss.value_and_grad(z, yb)
-            net.backward(dz)
-            penalty = 0.0
-            if cfg.l1 or cfg.l2:
-                penalty = net.penalty(cfg.l1, cfg.l2)
-                net.add_penalty_grad(cfg.l1, cfg.l2)
-        return loss, penalty, z
+        if cfg.l1 or cfg.l2:
+            penalty = net.penalty(cfg.l1, cfg.l2)
+            net.add_penalty_grad(cfg.l1, cfg.l2)
+        return self._update_and_finish(idx, yb, z, loss, penalty, full)
 
-    def _layer_norms(self, arr: Array, kind: str) -> Array:
-        net = self.network
-        out = np.empty(net.n_layers)
-        for i, s in enumerate(net.slices[0 if kind == "W" else 1::2]):
-            seg = arr[s.start:s.stop]
-            out[i] = math.sqrt(float(np.dot(seg, seg)))
+    def _segment_norms(self, arr: Array) -> tuple[Array, Array]:
+        """‖·‖ of every layer's W segment and b segment of a flat vector, in one pass."""
+        sums = np.add.reduceat(arr * arr, self._seg_starts)
+        L = self.network.n_layers
+        return np.sqrt(sums[:L]), np.sqrt(sums[L:])
+
+    def _delta_rms(self, batch: int) -> Array:
+        out = np.empty(self.network.n_layers)
+        for i, layer in enumerate(self.network.layers):
+            d = layer.delta.ravel()  # type: ignore[union-attr]
+            out[i] = math.sqrt(float(np.dot(d, d)) / d.size) * batch
         return out
 
-    def _update_and_finish(self, idx: Array, yb: Array, z: Array, loss: float, penalty: float) -> StepRecord:
+    def _update_and_finish(self, idx: Array, yb: Array, z: Array, loss: float, penalty: float,
+                           full: bool = True) -> StepRecord | None:
         net = self.network
         p, g = net.params, net.grads
         iteration = self.iteration + 1
         total = loss + penalty
         if self.first_loss is None and math.isfinite(total):
             self.first_loss = total
-        with np.errstate(all="ignore"):
-            grad_norms = self._layer_norms(g, "W")
-            bias_norms = self._layer_norms(g, "b")
-            delta_rms = np.empty(net.n_layers)
-            nb = len(idx)
-            for i, layer in enumerate(net.layers):
-                d = layer.delta.ravel()  # type: ignore[union-attr]
-                delta_rms[i] = math.sqrt(float(np.dot(d, d)) / d.size) * nb
-        reason = self._divergence(total, grad_norms, bias_norms, iteration)
+            self._explode_at = self.EXPLODE_FACTOR * max(total, 1.0)
+        log = self.history.layers
+        log_due = iteration % log.stride == 0
+        if full or log_due:
+            grad_norms, bias_norms = self._segment_norms(g)
+            gsum = float(grad_norms.sum() + bias_norms.sum())
+            delta_rms = self._delta_rms(len(idx))
+        else:
+            gsum = float(np.dot(g, g))
+        reason = None
+        if not (total < self._explode_at and gsum < math.inf):  # also catches NaN
+            reason = self._divergence(total, gsum, iteration)
         if reason is None:
             np.copyto(self._prev, p)
-            with np.errstate(all="ignore"):
-                self.optimizer.step(p, g)
-            if not np.all(np.isfinite(p)):
+            self.optimizer.step(p, g)
+            if not float(np.dot(p, p)) < math.inf:
                 np.copyto(p, self._prev)  # keep the last finite weights
                 reason = self._diverged_message("the weights became infinite", iteration)
         if reason is not None:
             self._stop(reason, "divergence", iteration)
+            if not (full or log_due):
+                grad_norms, bias_norms = self._segment_norms(g)
+                delta_rms = self._delta_rms(len(idx))
             rec = StepRecord(self.iteration, self.epoch, idx, loss, penalty, self.optimizer.lr,
                              grad_norms, bias_norms, np.zeros(net.n_layers), delta_rms, stopped=reason)
             self.last_record = rec
             return rec
-        with np.errstate(all="ignore"):
-            self._prev -= p
-            update_norms = self._layer_norms(self._prev, "W")
         lr = self.optimizer.lr
         self.iteration = iteration
         self.history.iterations.append((iteration, loss, lr))
-        self.history.layers.append((iteration, *(grad_norms / self._w_sqrt_sizes), *delta_rms))
+        if log_due:
+            log.append((iteration, *(grad_norms / self._w_sqrt_sizes), *delta_rms))
         # epoch bookkeeping (Keras-style: the epoch's training loss is the mean batch loss)
+        n = len(idx)
         self._epoch_loss_sum += loss
         self._epoch_batches += 1
-        if self.spec.task != "regression":
-            self._epoch_correct += int(np.count_nonzero(self._classes(z) == yb))
-            self._epoch_seen += len(yb)
-        self.pos += len(idx)
-        rec = StepRecord(iteration, self.epoch, idx, loss, penalty, lr, grad_norms, bias_norms,
-                         update_norms, delta_rms)
+        if self._binary:
+            self._epoch_correct += int(np.count_nonzero((z > 0) == (yb > 0.5)))
+            self._epoch_seen += n
+        elif self._multiclass:
+            self._epoch_correct += int(np.count_nonzero(z.argmax(axis=1) == yb))
+            self._epoch_seen += n
+        self.pos += n
+        rec = None
+        if full:
+            self._prev -= p
+            update_norms = self._segment_norms(self._prev)[0]
+            rec = StepRecord(iteration, self.epoch, idx, loss, penalty, lr, grad_norms, bias_norms,
+                             update_norms, delta_rms)
+            self.last_record = rec
         if self.pos >= self.n_train:
-            rec.epoch_end = True
-            rec.epoch_metrics = self._end_epoch()
-            rec.stopped = self.stopped
-        self._maybe_checkpoint()
-        self._maybe_record_trajectory()
-        self.last_record = rec
+            metrics = self._end_epoch()
+            if rec is not None:
+                rec.epoch_end = True
+                rec.epoch_metrics = metrics
+                rec.stopped = self.stopped
+        if iteration % self._ckpt_interval == 0:
+            self._checkpoint()
+        if iteration % self._traj_stride == 0:
+            self._record_trajectory()
         return rec
 
     def _classes(self, z: Array) -> Array:
@@ -455,11 +498,11 @@ class Trainer:
             return (z[:, 0] > 0).astype(np.intp)
         return np.argmax(z, axis=1)
 
-    def _divergence(self, total: float, gn: Array, bn: Array, iteration: int) -> str | None:
+    def _divergence(self, total: float, grad_sum: float, iteration: int) -> str | None:
         if not math.isfinite(total):
             what = "NaN (not a number)" if math.isnan(total) else "infinite"
             return self._diverged_message(f"the loss became {what}", iteration)
-        if not (np.all(np.isfinite(gn)) and np.all(np.isfinite(bn))):
+        if not math.isfinite(grad_sum):
             return self._diverged_message("the gradients became infinite", iteration)
         ref = max(self.first_loss or 1.0, 1.0)
         if total > self.EXPLODE_FACTOR * ref:
@@ -558,27 +601,41 @@ class Trainer:
                 self.stop_info["best_epoch"] = self.epoch  # type: ignore[index]
 
     def run_epoch(self) -> StepRecord | None:
-        """Iterate until the current epoch ends (or training stops)."""
-        rec = None
-        while not self.stopped:
-            rec = self.step()
-            if rec.epoch_end:
-                break
-        return rec
+        """Iterate until the current epoch ends (or training stops); the last iteration's record."""
+        if self.stopped:
+            return None
+        self._finish_pending_phases(discard=False)
+        epoch = self.epoch
+        with np.errstate(all="ignore"):
+            while not self.stopped:
+                last = self.pos + self._batch_size() >= self.n_train
+                rec = self._iterate(last)
+                if self.epoch != epoch or (rec is not None and rec.stopped):
+                    return rec
+        return self.last_record
 
     def run(self, iterations: int | None = None, epochs: int | None = None) -> StepRecord | None:
-        """Run ``iterations`` iterations or ``epochs`` whole epochs, stopping early if training stops."""
+        """Run ``iterations`` iterations or ``epochs`` whole epochs (stopping early if
+        training stops); returns the record of the last iteration run, if any.
+
+        This is the fast path: records are built only for the last iteration, and the
+        per-layer log is filled at its own (decimated) rate.
+        """
         rec = None
         if epochs is not None:
             for _ in range(epochs):
                 if self.stopped:
                     break
                 rec = self.run_epoch()
-        if iterations is not None:
-            for _ in range(iterations):
-                if self.stopped:
-                    break
-                rec = self.step()
+        if iterations:
+            if self.stopped:
+                return rec
+            self._finish_pending_phases(discard=False)
+            with np.errstate(all="ignore"):
+                for i in range(iterations - 1, -1, -1):
+                    rec = self._iterate(i == 0)
+                    if self.stopped:
+                        return self.last_record
         return rec
 
     # ---------------------------------------------------------------- phase by phase
@@ -612,16 +669,14 @@ class Trainer:
         net = self.network
         cfg = self.config
         idx = self._next_batch()
-        Xb, yb = self.X[idx], self.y[idx]
+        Xb, yb = self.X[idx], self._yt[idx]
         hits = np.flatnonzero(idx == inspect) if inspect is not None else np.empty(0, np.intp)
         row = int(hits[0]) if len(hits) else 0
         sample = int(idx[row])
         base = dict(iteration=self.iteration + 1, batch=idx.copy(), sample=sample,
                     x=self.X[sample].copy(), y=float(self.y[sample]))
-        use_rng = self.dropout_rng if any(h.dropout > 0 for h in self.spec.hidden) else None
-
         with np.errstate(all="ignore"):
-            z = net.forward(Xb, True, use_rng)
+            z = net.forward(Xb, True, self._drop_rng)
         zs = [layer.z[row].copy() for layer in net.layers]  # type: ignore[index]
         acts = [layer.out[row].copy() for layer in net.layers[:-1]]  # type: ignore[index]
         out_row = net.loss.output(z[row:row + 1])[0].copy()
@@ -697,11 +752,10 @@ class Trainer:
         if not self.stopped:
             self.stop_info = None
         self.first_loss = s.first_loss
+        self._explode_at = math.inf if s.first_loss is None else self.EXPLODE_FACTOR * max(s.first_loss, 1.0)
         self._set_lr_for_epoch()
 
-    def _maybe_checkpoint(self) -> None:
-        if self.iteration % self._ckpt_interval:
-            return
+    def _checkpoint(self) -> None:
         self._checkpoints.append(self._capture())
         if len(self._checkpoints) > self._max_ckpts:
             # keep iteration 0 and every checkpoint on the doubled grid
@@ -733,9 +787,7 @@ class Trainer:
         return [c.iteration for c in self._checkpoints]
 
     # ---------------------------------------------------------------- trajectory
-    def _maybe_record_trajectory(self) -> None:
-        if self.iteration % self._traj_stride:
-            return
+    def _record_trajectory(self) -> None:
         self._traj_iters.append(self.iteration)
         self._traj.append(self.network.get_flat())
         if len(self._traj) > self._traj_max:
