@@ -43,32 +43,48 @@ class DecimatingLog:
         return x % self.stride == 0
 
     def append(self, row: tuple[float, ...] | list[float]) -> None:
-        if self.stride == 1 or self.reduce == "sample":
-            self._push(row)
+        if self.reduce == "sample":
+            if self._n == self.capacity:
+                self._thin()
+                if row[0] % self.stride:
+                    return  # not on the thinned grid: it would break the even spacing
+            self._data[self._n] = row
+            self._n += 1
+            return
+        if self.stride == 1 and self._n < self.capacity:
+            self._data[self._n] = row
+            self._n += 1
             return
         self._acc += row
         self._acc_n += 1
-        if self._acc_n == self.stride:
-            mean = self._acc / self.stride
-            mean[0] = row[0]  # the x of a merged row is its last one
-            self._push(mean)
-            self._acc[:] = 0.0
-            self._acc_n = 0
-
-    def _push(self, row: Array | tuple[float, ...] | list[float]) -> None:
+        if self._acc_n < self.stride:
+            return
         if self._n == self.capacity:
-            half = self.capacity // 2
-            d = self._data
-            if self.reduce == "sample":
-                merged = d[1::2].copy()
-            else:
-                merged = 0.5 * (d[0::2] + d[1::2])
-                merged[:, 0] = d[1::2, 0]
-            d[:half] = merged
-            self._n = half
-            self.stride *= 2
-        self._data[self._n] = row
+            # Merging doubles the stride; the rows pending here are then half of the next
+            # stored row, and stay pending. (Storing them as a row of their own would give
+            # that row half the weight of its neighbours and make the next merge's mean
+            # wrong.)
+            self._thin()
+            return
+        mean = self._acc / self.stride
+        mean[0] = row[0]  # the x of a merged row is its last one
+        self._data[self._n] = mean
         self._n += 1
+        self._acc[:] = 0.0
+        self._acc_n = 0
+
+    def _thin(self) -> None:
+        """Halve the stored rows (pairwise means, or every other row when sampling)."""
+        half = self.capacity // 2
+        d = self._data
+        if self.reduce == "sample":
+            merged = d[1::2].copy()
+        else:
+            merged = 0.5 * (d[0::2] + d[1::2])
+            merged[:, 0] = d[1::2, 0]
+        d[:half] = merged
+        self._n = half
+        self.stride *= 2
 
     def column(self, name: str) -> Array:
         """A copy of one column (``"x"`` or any other name) over the stored rows."""

@@ -62,11 +62,17 @@ class Optimizer:
 
     def _arrays(self, p: Array) -> list[Array]:
         arrays = [self.state.get(n) for n in self.state_names]
-        if any(a is None or a.shape != p.shape or a.dtype != p.dtype for a in arrays):
+        if any(a is None or a.shape != p.shape for a in arrays):
             arrays = [np.zeros_like(p) for _ in self.state_names]
-            for n, a in zip(self.state_names, arrays):
-                self.state[n] = a
-        return arrays  # type: ignore[return-value]
+        elif any(a.dtype != p.dtype for a in arrays):  # type: ignore[union-attr]
+            # the same parameters at another precision (a state saved before a float32
+            # switch): keep the memory, cast it, rather than silently starting from zero
+            arrays = [a.astype(p.dtype) for a in arrays]  # type: ignore[union-attr]
+        else:
+            return arrays  # type: ignore[return-value]
+        for n, a in zip(self.state_names, arrays):
+            self.state[n] = a
+        return arrays
 
     def step(self, p: Array, g: Array) -> None:
         """Update ``p`` in place from its gradient ``g`` (same shape)."""

@@ -366,4 +366,19 @@ __all__ = [
     "EARLY_STOPPING",
     "TARGET_METRICS",
     "DTYPES",
+    "fit_network_to_data",
 ]
+
+
+def fit_network_to_data(spec: NetworkSpec, n_inputs: int, task: str, n_classes: int = 0) -> NetworkSpec:
+    """``spec`` with its input layer, output layer and loss made to fit the data.
+
+    The hidden layers stay as they are; the number of inputs follows the data's
+    features, the output follows the task (one unit, or one per class), and the loss
+    is kept if it suits the task, otherwise it becomes the task's usual one.
+    """
+    n_outputs = n_classes if task == "multiclass" else 1
+    loss = spec.loss if spec.loss in LOSSES_BY_TASK.get(task, ()) else None
+    if (spec.n_inputs, spec.task, spec.n_outputs, spec.loss) == (n_inputs, task, n_outputs, loss):
+        return spec
+    return dataclasses.replace(spec, n_inputs=n_inputs, task=task, n_outputs=n_outputs, loss=loss)

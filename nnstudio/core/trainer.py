@@ -132,6 +132,7 @@ class _State:
     wait: int
     stopped: str | None
     first_loss: float | None
+    epoch_ssr: float = 0.0  # regression: Σ(ŷ − y)² over the epoch's batches so far
 
     @property
     def nbytes(self) -> int:
@@ -218,6 +219,8 @@ class Trainer:
         self._all_idx = np.arange(self.n_train)
         self._refresh_batching()
         self._binary = self.spec.task == "binary"
+        yr = np.asarray(d.y_train, dtype=np.float64)
+        self._ss_tot = float(np.sum((yr - yr.mean()) ** 2)) if self.spec.task == "regression" and len(yr) else 0.0
         self._multiclass = self.spec.task == "multiclass"
 
     def _init_run(self, network: Network | None) -> None:
@@ -239,10 +242,7 @@ class Trainer:
         self.perm = np.arange(self.n_train)
         self.pos = 0
         self._new_epoch_order()
-        self._epoch_loss_sum = 0.0
-        self._epoch_batches = 0
-        self._epoch_correct = 0
-        self._epoch_seen = 0
+        self._reset_epoch_acc()
         self.best_value = math.inf
         self.best_params: Array | None = None
         self.best_epoch = -1
@@ -289,6 +289,8 @@ class Trainer:
         self.config = config
         notes = []
         if config.dtype != old.dtype:
+            # a half-stepped iteration holds arrays of the old network: start it over
+            self._finish_pending_phases(discard=True)
             params = self.network.params.astype(config.dtype)
             self.network = Network(self.spec, 0, config.dtype)
             self.network.set_flat(params)
@@ -305,6 +307,8 @@ class Trainer:
         else:
             apply_settings(self.optimizer, config)
         self._refresh_batching()
+        if old.batch_mode == "full" and config.batch_mode != "full" and self.pos == 0:
+            self._new_epoch_order()  # a full-batch epoch leaves the data in order: shuffle now
         self._set_lr_for_epoch()
         if config.early_stopping != old.early_stopping or config.target_metric != old.target_metric:
             self.best_value, self.best_params, self.best_epoch, self.wait = math.inf, None, -1, 0
@@ -365,6 +369,7 @@ class Trainer:
         self.optimizer.lr = self.current_lr()
 
     def _reset_epoch_acc(self) -> None:
+        self._epoch_ssr = 0.0
         self._epoch_loss_sum = 0.0
         self._epoch_batches = 0
         self._epoch_correct = 0
@@ -388,7 +393,11 @@ class Trainer:
 
     def _ensure_running(self) -> None:
         if self.stopped:
-            raise SpecError(f"training has stopped: {self.stopped}. Reset the weights or change the settings to go on.")
+            if (self.stop_info or {}).get("kind") == "divergence":
+                hint = "Reset the weights (after lowering the learning rate) to go on."
+            else:
+                hint = "Change the stopping rule or reset the weights to go on."
+            raise SpecError(f"training has stopped: {self.stopped}. {hint}")
 
     def _iterate(self, full: bool) -> StepRecord | None:
         """One iteration; builds a :class:`StepRecord` only when ``full`` (the hot loop
@@ -469,10 +478,12 @@ class Trainer:
         self._epoch_batches += 1
         if self._binary:
             self._epoch_correct += int(np.count_nonzero((z > 0) == (yb > 0.5)))
-            self._epoch_seen += n
         elif self._multiclass:
             self._epoch_correct += int(np.count_nonzero(z.argmax(axis=1) == yb))
-            self._epoch_seen += n
+        else:
+            r = (z - yb).ravel()
+            self._epoch_ssr += float(np.dot(r, r))
+        self._epoch_seen += n
         self.pos += n
         rec = None
         if full:
@@ -544,8 +555,8 @@ class Trainer:
         net = self.network
         train_loss = self._epoch_loss_sum / max(1, self._epoch_batches)
         if self.spec.task == "regression":
-            with np.errstate(all="ignore"):
-                train_metric = r2_score(net.forward(self.X), self.y) if self.n_train <= 5000 else float("nan")
+            # like the accuracy, R² over the epoch's batches: 1 − Σ(ŷ − y)² / Σ(y − ȳ)²
+            train_metric = 1.0 - self._epoch_ssr / self._ss_tot if self._ss_tot > 0 else float("nan")
         else:
             train_metric = self._epoch_correct / max(1, self._epoch_seen)
         val_loss = val_metric = float("nan")
@@ -711,7 +722,8 @@ class Trainer:
         Wb = [layer.W.copy() for layer in net.layers]
         bb = [layer.b.copy() for layer in net.layers]
         lr = self.optimizer.lr
-        rec = self._update_and_finish(idx, yb, z, loss, penalty)
+        with np.errstate(all="ignore"):
+            rec = self._update_and_finish(idx, yb, z, loss, penalty)
         self._last_phase = "update"
         yield PhaseRecord("update", z=zs, a=acts, output=out_row, sample_loss=sample_loss,
                           batch_loss=loss, penalty=penalty, loss_formula=formula,
@@ -729,7 +741,7 @@ class Trainer:
             dropout_rng=self.dropout_rng.bit_generator.state,
             perm=self.perm.copy(), pos=self.pos,
             epoch_loss_sum=self._epoch_loss_sum, epoch_batches=self._epoch_batches,
-            epoch_correct=self._epoch_correct, epoch_seen=self._epoch_seen,
+            epoch_correct=self._epoch_correct, epoch_seen=self._epoch_seen, epoch_ssr=self._epoch_ssr,
             best_value=self.best_value,
             best_params=None if self.best_params is None else self.best_params.copy(),
             best_epoch=self.best_epoch, wait=self.wait, stopped=self.stopped,
@@ -745,6 +757,7 @@ class Trainer:
         self.perm, self.pos = s.perm.copy(), s.pos
         self._epoch_loss_sum, self._epoch_batches = s.epoch_loss_sum, s.epoch_batches
         self._epoch_correct, self._epoch_seen = s.epoch_correct, s.epoch_seen
+        self._epoch_ssr = s.epoch_ssr
         self.best_value = s.best_value
         self.best_params = None if s.best_params is None else s.best_params.copy()
         self.best_epoch, self.wait = s.best_epoch, s.wait
@@ -815,9 +828,15 @@ class Trainer:
         """
         n = self.n_train
         idx = np.linspace(0, n - 1, min(n, max_samples)).round().astype(np.intp)
+        return probe(self.network, self.X[idx], self.y[idx], self.scratch_network())
+
+    def scratch_network(self) -> Network:
+        """A network of the same shape holding the current weights, for evaluations
+        that must not disturb the trainer's own caches (grids, probes)."""
         if self._probe_net is None or self._probe_net.dtype != self.network.dtype:
             self._probe_net = Network(self.spec, 0, self.network.dtype)
-        return probe(self.network, self.X[idx], self.y[idx], self._probe_net)
+        self._probe_net.set_flat(self.network.params)
+        return self._probe_net
 
     # ---------------------------------------------------------------- summaries
     def status(self) -> dict[str, Any]:
