@@ -36,6 +36,18 @@ class ParamSlice:
     shape: tuple[int, ...]
 
 
+def flat_index(layer_sizes: tuple[int, ...], layer: int, kind: str, row: int, col: int = 0) -> int:
+    """Index in the flat parameter vector of ``W[row, col]`` (kind ``"W"``) or
+    ``b[row]`` (kind ``"b"``) of ``layer`` (0 = first hidden layer), for a network
+    whose units per layer are ``layer_sizes`` (input first). Views use it to name a
+    weight without holding the network."""
+    pairs = list(zip(layer_sizes[:-1], layer_sizes[1:]))
+    if kind == "W":
+        return sum(a * b for a, b in pairs[:layer]) + row * pairs[layer][1] + col
+    n_weights = sum(a * b for a, b in pairs)
+    return n_weights + sum(b for _, b in pairs[:layer]) + row
+
+
 class Network:
     """A dense feed-forward network.
 

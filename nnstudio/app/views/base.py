@@ -1,0 +1,134 @@
+"""What every view shares: a title, a caption, snapshot updates and export.
+
+A view is one widget fed by one kind of message: :meth:`ViewBase.show_snapshot`
+receives the newest :class:`~nnstudio.core.snapshot.Snapshot` from the controller.
+Views never touch the trainer. When training is paused no snapshots arrive, so a view
+stays as it is.
+
+Export: right-click → PNG (a grab of the widget), SVG (the widget rendered into a
+``QSvgGenerator``; pyqtgraph's own SVG exporter is broken with current Qt) and CSV
+(the numbers the view draws, from :meth:`ViewBase.table`).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Sequence
+
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QPainter
+from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QVBoxLayout, QWidget
+
+from ...core.data import PreparedData
+from ...core.snapshot import Snapshot
+
+
+class ViewBase(QWidget):
+    """Base class of the views. Subclasses set ``title`` and ``caption`` and implement
+    :meth:`show_snapshot` and :meth:`table`."""
+
+    title = "View"
+    #: one or two sentences a learner understands: what the picture shows
+    caption = ""
+
+    sigStatus = Signal(str)  # a short message for the status bar (e.g. hover values)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(type(self).__name__)
+        self.snapshot: Snapshot | None = None
+        self.data: PreparedData | None = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(4, 4, 4, 4)
+        self._layout.setSpacing(2)
+        self.caption_label = QLabel(self.caption)
+        self.caption_label.setWordWrap(True)
+        self.caption_label.setObjectName("caption")
+        self.caption_label.setStyleSheet("QLabel#caption { color: palette(mid); }")
+        self.setToolTip(self.caption)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
+
+    # -- to implement -----------------------------------------------------------------------
+    def show_snapshot(self, snap: Snapshot) -> None:
+        """Draw what ``snap`` says. Called at most ~60 times a second."""
+        self.snapshot = snap
+
+    def set_data(self, data: PreparedData) -> None:
+        """The data set changed (points, classes, domain). Views that draw data keep it."""
+        self.data = data
+
+    def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
+        """The numbers the view currently shows: a header and rows, for CSV export."""
+        return (), ()
+
+    # -- layout helpers ---------------------------------------------------------------------
+    def add_widget(self, w: QWidget, stretch: int = 0) -> None:
+        self._layout.addWidget(w, stretch)
+
+    def add_caption(self) -> None:
+        """Put the caption under the view's content."""
+        self._layout.addWidget(self.caption_label)
+
+    def set_caption(self, text: str) -> None:
+        self.caption_label.setText(text)
+
+    # -- export -----------------------------------------------------------------------------
+    def export_png(self, path: str | Path) -> bool:
+        return self.grab().save(str(path), "PNG")
+
+    def export_svg(self, path: str | Path) -> bool:
+        gen = QSvgGenerator()
+        gen.setFileName(str(path))
+        size = self.size() if not self.size().isEmpty() else QSize(640, 480)
+        gen.setSize(size)
+        gen.setViewBox(QRect(QPoint(0, 0), size))
+        gen.setTitle(self.title)
+        gen.setDescription(self.caption)
+        painter = QPainter()
+        if not painter.begin(gen):
+            return False
+        try:
+            self.render(painter)
+        finally:
+            painter.end()
+        return Path(path).exists()
+
+    def export_csv(self, path: str | Path) -> bool:
+        header, rows = self.table()
+        with open(path, "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            if header:
+                w.writerow(header)
+            for row in rows:
+                w.writerow([repr(float(v)) if isinstance(v, float) else v for v in row])
+        return True
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        for label, ext, fn in (("Export image (PNG)…", "png", self.export_png),
+                               ("Export image (SVG)…", "svg", self.export_svg),
+                               ("Export data (CSV)…", "csv", self.export_csv)):
+            act = QAction(label, menu)
+            act.triggered.connect(lambda _=False, e=ext, f=fn: self._export_dialog(e, f))
+            menu.addAction(act)
+        menu.exec(self.mapToGlobal(pos))
+
+    def _export_dialog(self, ext: str, fn) -> None:  # type: ignore[no-untyped-def]
+        name = self.title.lower().replace(" ", "_").replace("/", "_")
+        path, _ = QFileDialog.getSaveFileName(self, f"Export {self.title}", f"{name}.{ext}",
+                                              f"{ext.upper()} files (*.{ext})")
+        if not path:
+            return
+        try:
+            ok = fn(path)
+        except OSError as exc:
+            ok = False
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {exc.strerror or exc}")
+            return
+        if not ok:
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}.")
+        else:
+            self.sigStatus.emit(f"Saved {path}")

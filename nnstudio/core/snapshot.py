@@ -1,0 +1,176 @@
+"""Snapshots: what the views are shown, copied out of a running trainer.
+
+The app's worker thread owns the :class:`~nnstudio.core.trainer.Trainer`; the views
+never touch it. Instead the worker builds a :class:`Snapshot` at most ~30 times a
+second: plain copies of small arrays (weights, history, the network's output over the
+input plane, per-layer statistics), which the GUI thread can read at leisure while
+training goes on. Building one is NumPy only, so it is tested without a display.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .probes import ProbeResult
+from .trainer import PhaseRecord, StepRecord, Trainer
+
+Array = np.ndarray
+
+
+@dataclass
+class Grid:
+    """The network evaluated on a regular grid over a 2-D input plane.
+
+    ``output[i, j]`` is the network output at ``(xs[j], ys[i])`` (row = y): the
+    probability of the positive class for binary tasks, the predicted class index for
+    multi-class (with ``probs`` holding each class's probability), the predicted value
+    for regression. ``neurons[l]`` is the output of every unit of hidden layer ``l`` on
+    the grid, shape ``(len(ys), len(xs), units)``, for "hover a neuron to see what it
+    computes".
+    """
+
+    xs: Array
+    ys: Array
+    output: Array
+    probs: Array | None = None
+    neurons: list[Array] = field(default_factory=list)
+
+
+@dataclass
+class Snapshot:
+    """A consistent copy of everything the views show, at one moment of training."""
+
+    time: float
+    iteration: int
+    epoch: int
+    pos_in_epoch: int
+    iterations_per_epoch: int
+    lr: float
+    task: str
+    layer_sizes: tuple[int, ...]
+    activations: tuple[str, ...]  # per layer with weights; the output's is the loss's
+    weights: list[Array]  # W per layer (n_in, n_out)
+    biases: list[Array]
+    grads_W: list[Array]  # gradient of the last iteration (zeros before the first)
+    grads_b: list[Array]
+    iter_log: Array  # History.iterations rows: iteration, loss, lr
+    epoch_log: Array  # History.epochs rows: epoch, iteration, loss, val_loss, metric, val_metric, lr
+    layer_log: Array  # History.layers rows: iteration, g1..gL, d1..dL
+    last: StepRecord | None
+    stopped: str | None
+    stop_info: dict[str, Any] | None
+    best_epoch: int
+    optimizer: str
+    optimizer_state: dict[str, Any]
+    grid: Grid | None = None
+    probes: ProbeResult | None = None
+    phase: PhaseRecord | None = None
+    iterations_per_second: float = 0.0
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.weights)
+
+    @property
+    def train_loss(self) -> float:
+        return float(self.epoch_log[-1, 2]) if len(self.epoch_log) else (
+            float(self.iter_log[-1, 1]) if len(self.iter_log) else float("nan"))
+
+    @property
+    def val_loss(self) -> float:
+        return float(self.epoch_log[-1, 3]) if len(self.epoch_log) else float("nan")
+
+    @property
+    def metric(self) -> float:
+        return float(self.epoch_log[-1, 4]) if len(self.epoch_log) else float("nan")
+
+    @property
+    def val_metric(self) -> float:
+        return float(self.epoch_log[-1, 5]) if len(self.epoch_log) else float("nan")
+
+
+def evaluate_grid(trainer: Trainer, domain: tuple[tuple[float, float], ...],
+                  transform: Any, resolution: int = 64, neurons: bool = True) -> Grid:
+    """The network's output (and each hidden unit's) over the raw input space.
+
+    For 2-D raw inputs: a ``resolution²`` grid over the plane. For 1-D inputs (a
+    regression curve): ``4·resolution`` points along the line, ``ys`` empty and
+    ``output`` 1-D. ``transform`` maps raw points to network inputs (feature maps and
+    standardisation: ``PreparedData.transform``).
+    """
+    one_d = len(domain) == 1
+    if one_d:
+        (x0, x1), = domain
+        xs = np.linspace(x0, x1, 4 * resolution)
+        ys = np.empty(0)
+        raw = xs[:, None]
+        shape: tuple[int, ...] = (len(xs),)
+    else:
+        (x0, x1), (y0, y1) = domain[:2]
+        xs = np.linspace(x0, x1, resolution)
+        ys = np.linspace(y0, y1, resolution)
+        gx, gy = np.meshgrid(xs, ys)
+        raw = np.column_stack([gx.ravel(), gy.ravel()])
+        shape = (resolution, resolution)
+    X = np.asarray(transform(raw), dtype=trainer.network.dtype)
+    net = trainer.scratch_network()
+    with np.errstate(all="ignore"):
+        z = net.forward(X)
+        out = net.loss.output(z)
+    probs = None
+    if trainer.spec.task == "multiclass":
+        probs = out.reshape(*shape, -1)
+        output = out.argmax(axis=1).reshape(shape).astype(float)
+    else:
+        output = out[:, 0].reshape(shape)
+    hidden = []
+    if neurons:
+        for layer in net.layers[:-1]:
+            hidden.append(np.asarray(layer.out).reshape(*shape, -1).astype(np.float32))
+    return Grid(xs, ys, output.astype(np.float64), probs, hidden)
+
+
+def make_snapshot(
+    trainer: Trainer,
+    grid: Grid | None = None,
+    probes: ProbeResult | None = None,
+    phase: PhaseRecord | None = None,
+    iterations_per_second: float = 0.0,
+) -> Snapshot:
+    """Copy what the views need out of ``trainer`` (call on the thread that owns it)."""
+    net = trainer.network
+    h = trainer.history
+    acts = tuple(h.activation for h in trainer.spec.hidden) + (trainer.spec.output_activation,)
+    opt_state = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in trainer.optimizer.state.items()}
+    return Snapshot(
+        time=time.monotonic(),
+        iteration=trainer.iteration,
+        epoch=trainer.epoch,
+        pos_in_epoch=trainer.pos,
+        iterations_per_epoch=trainer.iterations_per_epoch,
+        lr=trainer.optimizer.lr,
+        task=trainer.spec.task,
+        layer_sizes=trainer.spec.layer_sizes,
+        activations=acts,
+        weights=[layer.W.copy() for layer in net.layers],
+        biases=[layer.b.copy() for layer in net.layers],
+        grads_W=[layer.gW.copy() for layer in net.layers],
+        grads_b=[layer.gb.copy() for layer in net.layers],
+        iter_log=h.iterations.array(),
+        epoch_log=h.epochs.array(),
+        layer_log=h.layers.array(),
+        last=trainer.last_record,
+        stopped=trainer.stopped,
+        stop_info=dict(trainer.stop_info) if trainer.stop_info else None,
+        best_epoch=trainer.best_epoch,
+        optimizer=trainer.optimizer.key,
+        optimizer_state=opt_state,
+        grid=grid,
+        probes=probes,
+        phase=phase,
+        iterations_per_second=iterations_per_second,
+    )

@@ -1,0 +1,28 @@
+"""Fixtures for the GUI tests (pytest-qt)."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path, monkeypatch):
+    """QSettings and autosaves in a temporary folder: tests never touch the user's."""
+    from PySide6.QtCore import QSettings
+
+    monkeypatch.setenv("NNSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    yield
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running():
+    """Fail a test that leaves a training thread running."""
+    yield
+    from nnstudio.app.controller import TrainingController
+
+    running = [c for c in TrainingController.instances() if c.thread.isRunning()]
+    for c in running:  # stop them so the next test starts clean, then fail
+        c.shutdown()
+    assert not running, f"{len(running)} training thread(s) left running"
