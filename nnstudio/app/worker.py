@@ -302,6 +302,7 @@ class TrainingWorker(QObject):
         elif not self.playing:
             self._ips = 0.0
         snap = make_snapshot(trainer, self._grid(), self._probes, self._phase, self._ips)
+        snap.playing = self.playing
         self._last_emit = now
         self._dirty = False
         self.sigSnapshot.emit(snap)

@@ -70,6 +70,7 @@ class Snapshot:
     probes: ProbeResult | None = None
     phase: PhaseRecord | None = None
     iterations_per_second: float = 0.0
+    playing: bool = False  # the worker was training continuously when it took this
 
     @property
     def n_layers(self) -> int:

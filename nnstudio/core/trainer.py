@@ -674,11 +674,15 @@ class Trainer:
             if not discard:
                 for _ in self._phase_gen:
                     pass
+            else:
+                # the dropped iteration may have drawn dropout masks: undo those draws
+                self.dropout_rng.bit_generator.state = self._phase_rng_state
             self._phase_gen = None
 
     def _phases(self, inspect: int | None) -> Iterator[PhaseRecord]:
         net = self.network
         cfg = self.config
+        self._phase_rng_state = self.dropout_rng.bit_generator.state
         idx = self._next_batch()
         Xb, yb = self.X[idx], self._yt[idx]
         hits = np.flatnonzero(idx == inspect) if inspect is not None else np.empty(0, np.intp)
@@ -734,11 +738,14 @@ class Trainer:
 
     # ---------------------------------------------------------------- checkpoints / rewind
     def _capture(self) -> _State:
+        """The state as of the last whole iteration (a half-stepped one is not part of it)."""
+        dropout_state = (self._phase_rng_state if self._phase_gen is not None
+                         else self.dropout_rng.bit_generator.state)
         return _State(
             iteration=self.iteration, epoch=self.epoch, params=self.network.get_flat(),
             opt_state=self.optimizer.get_state(),
             shuffle_rng=self.shuffle_rng.bit_generator.state,
-            dropout_rng=self.dropout_rng.bit_generator.state,
+            dropout_rng=dropout_state,
             perm=self.perm.copy(), pos=self.pos,
             epoch_loss_sum=self._epoch_loss_sum, epoch_batches=self._epoch_batches,
             epoch_correct=self._epoch_correct, epoch_seen=self._epoch_seen, epoch_ssr=self._epoch_ssr,
