@@ -13,8 +13,8 @@ from typing import Sequence
 NOT_INSTALLED = "the desktop app is not installed in this build; use the command line: nnstudio --help"
 
 
-def launch_gui() -> int:
-    """Open the desktop app; return its exit code (2 if it cannot start)."""
+def launch_gui(project: str | None = None) -> int:
+    """Open the desktop app (with ``project`` open); return its exit code (2 if it cannot start)."""
     try:
         from .app import main_window
     except ImportError as exc:
@@ -26,7 +26,7 @@ def launch_gui() -> int:
                   "(pip install PySide6-Essentials pyqtgraph) or use the command line: nnstudio --help",
                   file=sys.stderr)
         return 2
-    result = main_window.run()
+    result = main_window.run([sys.argv[0]] + ([project] if project else []))
     return result if isinstance(result, int) else 0
 
 
@@ -35,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         return launch_gui()
+    if len(args) == 1 and args[0].endswith(".nnproj"):
+        return launch_gui(args[0])  # "nnstudio file.nnproj", as a file manager calls it
     from .cli import main as cli_main
 
     return cli_main(args)
