@@ -85,12 +85,16 @@ class Document(QObject):
     def __init__(self, parent: QObject | None = None, state: DocState | None = None) -> None:
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
-        self.undo_stack.cleanChanged.connect(lambda clean: self.sigModifiedChanged.emit(self.modified))
+        # a bound method (not a lambda) is disconnected by Qt when this object is destroyed
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self.state = state or default_state()
         self.prepared: PreparedData = prepare(self.state.data, self.state.inline)
         self.state = replace(self.state, network=self._fit(self.state.network, self.prepared))
         self.path: str | None = None
         self._trained = False  # training has run since the last save
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        self.sigModifiedChanged.emit(self.modified)
 
     # -- reading ---------------------------------------------------------------------------
     @property

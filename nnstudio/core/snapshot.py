@@ -53,6 +53,8 @@ class Snapshot:
     task: str
     layer_sizes: tuple[int, ...]
     activations: tuple[str, ...]  # per layer with weights; the output's is the loss's
+    alphas: tuple[float | None, ...]  # each layer's activation parameter (None = its default)
+    dropouts: tuple[float, ...]  # each layer's drop probability (0 for the output)
     weights: list[Array]  # W per layer (n_in, n_out)
     biases: list[Array]
     grads_W: list[Array]  # gradient of the last iteration (zeros before the first)
@@ -157,6 +159,8 @@ def make_snapshot(
         task=trainer.spec.task,
         layer_sizes=trainer.spec.layer_sizes,
         activations=acts,
+        alphas=tuple(h.alpha for h in trainer.spec.hidden) + (None,),
+        dropouts=tuple(h.dropout for h in trainer.spec.hidden) + (0.0,),
         weights=[layer.W.copy() for layer in net.layers],
         biases=[layer.b.copy() for layer in net.layers],
         grads_W=[layer.gW.copy() for layer in net.layers],

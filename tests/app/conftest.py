@@ -7,12 +7,9 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
-    """QSettings and autosaves in a temporary folder: tests never touch the user's."""
-    from PySide6.QtCore import QSettings
-
+    """Settings and autosaves in a temporary folder: tests never touch the user's
+    (the app reads NNSTUDIO_CONFIG_DIR; see nnstudio.app.paths.app_settings)."""
     monkeypatch.setenv("NNSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "settings"))
     yield
 
 

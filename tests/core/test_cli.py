@@ -60,11 +60,13 @@ def test_without_arguments_the_app_runs(monkeypatch):
     app = types.ModuleType("nnstudio.app")
     window = types.ModuleType("nnstudio.app.main_window")
     calls = []
-    window.run = lambda: calls.append(1) or 0
+    window.run = lambda argv: calls.append(argv[1:]) or 0
     app.main_window = window
     monkeypatch.setitem(sys.modules, "nnstudio.app", app)
     monkeypatch.setitem(sys.modules, "nnstudio.app.main_window", window)
-    assert entry.main([]) == 0 and calls == [1]
+    assert entry.main([]) == 0 and calls == [[]]
+    # a project file alone opens the app with it (as a file manager calls it)
+    assert entry.main(["spiral.nnproj"]) == 0 and calls[-1] == ["spiral.nnproj"]
 
 
 def test_a_missing_qt_is_explained(capsys, monkeypatch):

@@ -91,7 +91,7 @@ class ViewBase(QWidget):
         if not painter.begin(gen):
             return False
         try:
-            self.render(painter)
+            self.render(painter, QPoint())
         finally:
             painter.end()
         return Path(path).exists()

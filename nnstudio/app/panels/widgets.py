@@ -1,0 +1,454 @@
+"""Small widgets the setting panels share.
+
+* :class:`SpinBox`, :class:`DoubleSpinBox`, :class:`ComboBox`, :class:`Slider` — the Qt
+  widgets, changed in two ways that matter in a scrolling panel: the value is taken
+  when the user presses Enter or leaves the field (not on every key), and the mouse
+  wheel only changes a field that has the keyboard focus, so scrolling the panel never
+  changes a setting by accident.
+* :class:`LogSpinBox` — a number spanning several decades (a learning rate): the arrows
+  step along 1-2-5 (…, 0.01, 0.02, 0.05, 0.1, …) and any value in range can be typed.
+* :class:`LogControl` — a :class:`LogSpinBox` with a slider over the same 1-2-5 ladder.
+* :class:`LabelledSlider` — a slider for a float with its value shown beside it.
+* :class:`OptionalFloatEdit` — a number that may be left empty to take a default,
+  which is shown as the placeholder ("default 0.9").
+* :class:`ErrorLabel` — where a refused edit says why, next to the field.
+* :func:`caption`, :func:`section_title`, :func:`icon`, :class:`Chip` — text and
+  buttons styled from the palette, so they read well in light and dark mode.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from typing import Iterator
+
+from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPalette, QValidator
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QWidget,
+)
+
+
+# -- plain widgets that behave well inside a scroll area -------------------------------------
+def _guarded_wheel(widget: QWidget, event, base) -> None:
+    if widget.hasFocus():
+        base(widget, event)
+    else:  # let the panel's scroll area have it
+        event.ignore()
+
+
+class SpinBox(QSpinBox):
+    def __init__(self, minimum: int = 0, maximum: int = 99, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRange(minimum, maximum)
+        self.setKeyboardTracking(False)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccelerated(True)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        _guarded_wheel(self, event, QSpinBox.wheelEvent)
+
+
+class DoubleSpinBox(QDoubleSpinBox):
+    def __init__(self, minimum: float = 0.0, maximum: float = 1.0, step: float = 0.1, decimals: int = 2,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDecimals(decimals)
+        self.setRange(minimum, maximum)
+        self.setSingleStep(step)
+        self.setKeyboardTracking(False)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        _guarded_wheel(self, event, QDoubleSpinBox.wheelEvent)
+
+
+class ComboBox(QComboBox):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(6)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        _guarded_wheel(self, event, QComboBox.wheelEvent)
+
+    def add(self, text: str, data: object, tooltip: str = "") -> None:
+        """Add an item with its key and (optionally) a tooltip of its own."""
+        self.addItem(text, data)
+        if tooltip:
+            self.setItemData(self.count() - 1, tooltip, Qt.ItemDataRole.ToolTipRole)
+
+    def set_current_data(self, data: object) -> None:
+        i = self.findData(data)
+        if i >= 0:
+            self.setCurrentIndex(i)
+
+
+class Slider(QSlider):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        _guarded_wheel(self, event, QSlider.wheelEvent)
+
+
+@contextmanager
+def blocked(*objects: QObject) -> Iterator[None]:
+    """Block the signals of ``objects`` while the panel copies the document into them."""
+    blockers = [QSignalBlocker(o) for o in objects]
+    try:
+        yield
+    finally:
+        for b in blockers:
+            b.unblock()
+
+
+# -- numbers over several decades --------------------------------------------------------------
+def ladder_125(lo: float, hi: float) -> list[float]:
+    """The values 1·10ᵏ, 2·10ᵏ, 5·10ᵏ between ``lo`` and ``hi`` (both included when on it)."""
+    out: list[float] = []
+    for e in range(math.floor(math.log10(lo)) - 1, math.ceil(math.log10(hi)) + 1):
+        for m in (1, 2, 5):
+            v = float(f"{m}e{e}")  # exact decimal, not m * 10**e with its rounding
+            if lo * (1 - 1e-12) <= v <= hi * (1 + 1e-12):
+                out.append(v)
+    return out
+
+
+def format_number(v: float) -> str:
+    """Short, exact-looking text for a setting: 0.03, 1e-05, 250."""
+    if v == 0:
+        return "0"
+    return f"{v:.6g}"
+
+
+class LogSpinBox(DoubleSpinBox):
+    """A positive number over several decades; the arrows step 1-2-5, typing takes any value.
+
+    With ``allow_zero`` the box also holds 0, shown as ``zero_text``, one step below the
+    smallest positive value (for penalties that are off by default).
+    """
+
+    def __init__(self, minimum: float = 1e-5, maximum: float = 10.0, allow_zero: bool = False,
+                 zero_text: str = "0 (off)", parent: QWidget | None = None) -> None:
+        super().__init__(0.0 if allow_zero else minimum, maximum, 0.0, 12, parent)
+        self._lo = minimum
+        self._ladder = ([0.0] if allow_zero else []) + ladder_125(minimum, maximum)
+        if allow_zero:
+            self.setSpecialValueText(zero_text)
+        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToPreviousValue)
+
+    @property
+    def ladder(self) -> list[float]:
+        return list(self._ladder)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802
+        return format_number(value)
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802
+        v = self._parse(text)
+        return self.value() if v is None else v
+
+    def _parse(self, text: str) -> float | None:
+        text = text.strip().replace(",", ".")
+        if self.specialValueText() and text == self.specialValueText():
+            return 0.0
+        try:
+            v = float(text)
+        except ValueError:
+            return None
+        return v if math.isfinite(v) else None
+
+    def validate(self, text: str, pos: int):  # noqa: D102
+        v = self._parse(text)
+        if v is not None and self.minimum() <= v <= self.maximum():
+            if v != 0 or self.minimum() == 0:
+                return QValidator.State.Acceptable, text, pos
+        stripped = text.strip()
+        if all(c in "0123456789.,eE+-" for c in stripped):
+            return QValidator.State.Intermediate, text, pos
+        return QValidator.State.Invalid, text, pos
+
+    def fixup(self, text: str) -> str:
+        return self.textFromValue(self.value())
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802
+        v = self.value()
+        ladder = self._ladder
+        for _ in range(abs(steps)):
+            if steps > 0:
+                bigger = [x for x in ladder if x > v * (1 + 1e-9) + (1e-300 if v == 0 else 0)]
+                if not bigger:
+                    break
+                v = bigger[0]
+            else:
+                smaller = [x for x in ladder if x < v * (1 - 1e-9)]
+                if not smaller:
+                    break
+                v = smaller[-1]
+        self.setValue(v)
+        self.selectAll()
+
+    def stepEnabled(self):  # noqa: N802
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        if self.value() < self.maximum():
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self.value() > self.minimum():
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
+
+    def nearest_step(self, v: float) -> int:
+        """Index in :attr:`ladder` of the step closest to ``v`` (on a log scale)."""
+        if v <= 0:
+            return 0
+        best, best_d = 0, math.inf
+        for i, x in enumerate(self._ladder):
+            if x <= 0:
+                continue
+            d = abs(math.log10(x) - math.log10(v))
+            if d < best_d:
+                best, best_d = i, d
+        return best
+
+
+class LogControl(QWidget):
+    """A slider over the 1-2-5 steps and a :class:`LogSpinBox` for typing any value.
+
+    ``valueChanged(float)`` is emitted when the user moves the slider, steps or types.
+    """
+
+    valueChanged = Signal(float)
+
+    def __init__(self, minimum: float = 1e-5, maximum: float = 10.0, allow_zero: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spin = LogSpinBox(minimum, maximum, allow_zero)
+        self.slider = Slider()
+        self.slider.setRange(0, len(self.spin.ladder) - 1)
+        self.slider.setPageStep(3)
+        self.slider.setTickPosition(QSlider.TickPosition.TicksBelow)
+        self.slider.setTickInterval(3)
+        self.spin.setMinimumWidth(84)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.spin)
+        self.spin.valueChanged.connect(self._from_spin)
+        self.slider.valueChanged.connect(self._from_slider)
+
+    def value(self) -> float:
+        return self.spin.value()
+
+    def setValue(self, v: float) -> None:  # noqa: N802
+        with blocked(self.spin, self.slider):
+            self.spin.setValue(v)
+            self.slider.setValue(self.spin.nearest_step(v))
+
+    def _from_spin(self, v: float) -> None:
+        with blocked(self.slider):
+            self.slider.setValue(self.spin.nearest_step(v))
+        self.valueChanged.emit(v)
+
+    def _from_slider(self, i: int) -> None:
+        v = self.spin.ladder[i]
+        with blocked(self.spin):
+            self.spin.setValue(v)
+        self.valueChanged.emit(v)
+
+
+class LabelledSlider(QWidget):
+    """A slider for a float in ``[minimum, maximum]`` in steps of ``step``, value on its right."""
+
+    valueChanged = Signal(float)
+
+    def __init__(self, minimum: float, maximum: float, step: float, fmt: str = "{:.2f}",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lo, self._step, self._fmt = minimum, step, fmt
+        self.slider = Slider()
+        self.slider.setRange(0, round((maximum - minimum) / step))
+        self.slider.setPageStep(max(1, self.slider.maximum() // 10))
+        self.label = QLabel()
+        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance(fmt.format(maximum)) + 6)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.label)
+        self.slider.valueChanged.connect(self._moved)
+        self._show()
+
+    def value(self) -> float:
+        return round(self._lo + self.slider.value() * self._step, 10)
+
+    def setValue(self, v: float) -> None:  # noqa: N802
+        with blocked(self.slider):
+            self.slider.setValue(round((v - self._lo) / self._step))
+        self._show()
+
+    def _show(self) -> None:
+        self.label.setText(self._fmt.format(self.value()))
+
+    def _moved(self, _i: int) -> None:
+        self._show()
+        self.valueChanged.emit(self.value())
+
+
+class OptionalFloatEdit(QLineEdit):
+    """A number that may stay empty: empty means the default, shown as the placeholder.
+
+    ``valueEdited(object)`` gives the float, or None for "default", when the user
+    presses Enter or leaves the field after changing it. Text that is not a number
+    is refused with ``sigInvalid(message)`` and the field goes back to the last value.
+    """
+
+    valueEdited = Signal(object)
+    sigInvalid = Signal(str)
+
+    def __init__(self, placeholder: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(placeholder)
+        self.setClearButtonEnabled(True)
+        self._value: float | None = None
+        self.editingFinished.connect(self._finished)
+        # the clear button empties the field without "editing finished" while it has no focus
+        self.textChanged.connect(lambda t: self._finished() if not t and not self.hasFocus() else None)
+
+    def value(self) -> float | None:
+        return self._value
+
+    def setValue(self, v: float | None) -> None:  # noqa: N802
+        self._value = v
+        with blocked(self):
+            self.setText("" if v is None else format_number(v))
+
+    def _finished(self) -> None:
+        text = self.text().strip().replace(",", ".")
+        if not text:
+            new = None
+        else:
+            try:
+                new = float(text)
+            except ValueError:
+                self.sigInvalid.emit(f"'{self.text()}' is not a number; leave the field empty for the default")
+                self.setValue(self._value)
+                return
+        if new != self._value:
+            self._value = new
+            self.valueEdited.emit(new)
+
+
+# -- text and buttons styled from the palette ------------------------------------------------
+def caption(text: str = "", parent: QWidget | None = None) -> QLabel:
+    """A quiet, wrapping explanation line under a setting."""
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+    f = label.font()
+    f.setPointSizeF(max(7.0, f.pointSizeF() * 0.9))
+    label.setFont(f)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return label
+
+
+def section_title(text: str, parent: QWidget | None = None) -> QLabel:
+    """The bold heading of a group of settings."""
+    label = QLabel(text, parent)
+    f = label.font()
+    f.setBold(True)
+    f.setPointSizeF(f.pointSizeF() * 1.05)
+    label.setFont(f)
+    label.setContentsMargins(0, 6, 0, 0)
+    return label
+
+
+def hline(parent: QWidget | None = None) -> QFrame:
+    line = QFrame(parent)
+    line.setFrameShape(QFrame.Shape.HLine)
+    line.setFrameShadow(QFrame.Shadow.Sunken)
+    return line
+
+
+def icon(name: str) -> QIcon:
+    """A qtawesome icon in the palette's button-text colour (so it shows in dark mode)."""
+    import qtawesome as qta
+
+    pal = QGuiApplication.palette()
+    return qta.icon(name, color=pal.color(QPalette.ColorRole.ButtonText),
+                    color_disabled=pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText))
+
+
+def error_color(widget: QWidget) -> QColor:
+    """A red that reads on the widget's background, light or dark."""
+    dark = widget.palette().color(QPalette.ColorRole.Window).lightness() < 128
+    return QColor(255, 128, 116) if dark else QColor(190, 30, 30)
+
+
+class ErrorLabel(QLabel):
+    """Why the last edit was refused; hidden while there is nothing to say."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.hide()
+
+    def show_message(self, text: str) -> None:
+        pal = self.palette()
+        pal.setColor(QPalette.ColorRole.WindowText, error_color(self))
+        self.setPalette(pal)
+        self.setText(text)
+        self.setVisible(bool(text))
+
+    def clear_message(self) -> None:
+        self.setText("")
+        self.hide()
+
+
+class Chip(QToolButton):
+    """A rounded toggle button, like a tag: on = highlighted."""
+
+    STYLE = """
+        QToolButton#chip {
+            border: 1px solid palette(mid); border-radius: 9px; padding: 2px 8px;
+            background: palette(base); color: palette(text);
+        }
+        QToolButton#chip:checked {
+            background: palette(highlight); color: palette(highlighted-text);
+            border-color: palette(highlight);
+        }
+        QToolButton#chip:disabled { color: palette(mid); }
+    """
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("chip")
+        self.setText(text)
+        self.setCheckable(True)
+        self.setStyleSheet(self.STYLE)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        f = self.font()
+        f.setStyleHint(QFont.StyleHint.SansSerif)
+        self.setFont(f)
+
+
+__all__ = [
+    "SpinBox", "DoubleSpinBox", "ComboBox", "Slider", "blocked", "ladder_125", "format_number",
+    "LogSpinBox", "LogControl", "LabelledSlider", "OptionalFloatEdit", "caption", "section_title",
+    "hline", "icon", "error_color", "ErrorLabel", "Chip",
+]

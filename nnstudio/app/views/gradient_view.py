@@ -1,0 +1,497 @@
+"""Gradient magnitudes per layer: vanishing and exploding gradients made visible.
+
+Three pictures of the same question, "how much gradient reaches each layer?":
+
+* **over time** — one curve per layer on a log scale, from the trainer's per-layer log
+  (RMS of the weight gradient ∂L/∂W, or of the back-propagated δ = ∂ℓ/∂z);
+* **now** — one bar per layer from the latest probe, on a log scale, so a bar of 1e-8
+  and one of 1e-1 are both visible; the ratio first/last layer is written out;
+* **activations over time** — the distribution of one layer's outputs for each of the
+  last probes (time × value), where saturation or dying units show as bands.
+
+Bars shrinking towards the input mean vanishing gradients (the first layers barely
+learn); bars growing towards the input mean exploding ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QWidget
+
+from ...core.probes import ProbeResult
+from ...core.snapshot import Snapshot
+from .. import theme
+from .base import ViewBase
+
+Array = np.ndarray
+
+#: (label, layer-log column prefix, probe attribute of the bars, bar axis label)
+QUANTITIES = (
+    ("weight gradient ∂L/∂W (RMS)", "g", "grad_w_mean_abs", "mean |∂L/∂W|"),
+    ("back-propagated δ (RMS)", "d", "delta_rms", "RMS of δ"),
+)
+HISTORY_PROBES = 200  # probes kept for the activation-histogram image
+GRID_COLOR = (128, 128, 128, 70)
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_of_ten(k: int) -> str:
+    """10^k written for an axis: 1, 10, 10⁻³."""
+    if k == 0:
+        return "1"
+    if k == 1:
+        return "10"
+    return "10" + str(k).translate(_SUPERSCRIPT)
+
+
+class LogAxis(pg.AxisItem):
+    """A y axis for values already turned into log10: ticks read 10⁻⁸ … 1.
+
+    (pyqtgraph's log mode transforms curves but not bar graphs, so every log plot here
+    draws log10 values itself and only asks the axis to label them.)
+    """
+
+    def __init__(self, orientation: str = "left", **kwargs: object) -> None:
+        super().__init__(orientation, **kwargs)
+        self.enableAutoSIPrefix(False)
+        self.setLogMode(True)
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:
+        """Ticks at powers of ten (every few when there are many), and at 2× and 5× them
+        when the range spans little more than one decade."""
+        if not (math.isfinite(minVal) and math.isfinite(maxVal)) or maxVal <= minVal:
+            return []
+        lo, hi = math.ceil(minVal - 1e-9), math.floor(maxVal + 1e-9)
+        span = maxVal - minVal
+        fit = max(2, int(size // 28))  # labels that fit along the axis
+        step = max(1, math.ceil((hi - lo + 1) / fit))
+        majors = [float(k) for k in range(lo, hi + 1) if k % step == 0]
+        levels = [(float(step), majors)]
+        if span < 2.5:
+            minors = [k + math.log10(m) for k in range(lo - 1, hi + 1) for m in (2, 5)
+                      if minVal <= k + math.log10(m) <= maxVal]
+            levels.append((0.3, minors))
+        return levels
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        out = []
+        for v in values:
+            k = math.floor(v + 1e-9)
+            mant = 10 ** (v - k)
+            if abs(mant - 1) < 1e-6 or abs(mant - 10) < 1e-5:
+                out.append(power_of_ten(int(round(v))))
+            else:
+                out.append(f"{mant:.0f}·{power_of_ten(k)}")
+        return out
+
+
+class DecadeGrid(pg.PlotCurveItem):
+    """Horizontal lines at every power of ten, drawn as one curve.
+
+    (``PlotItem.showGrid`` repaints through the axes and costs several milliseconds per
+    plot; one curve of line pairs costs next to nothing.)
+    """
+
+    def __init__(self) -> None:
+        super().__init__(connect="pairs", pen=pg.mkPen(GRID_COLOR, width=1))
+        self.setZValue(-20)
+
+    def set_span(self, x0: float, x1: float, lo: float, hi: float) -> None:
+        ks = np.arange(math.ceil(lo), math.floor(hi) + 1, dtype=float)
+        if len(ks) == 0 or not (math.isfinite(x0) and math.isfinite(x1)):
+            self.setData([], [])
+            return
+        self.setData(np.tile([x0, x1], len(ks)), np.repeat(ks, 2))
+
+
+def log10_or_nan(values: Array) -> Array:
+    """log10 of positive values; NaN for 0, negatives and non-finite values (not drawn)."""
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v) & (v > 0)
+    out = np.full(v.shape, np.nan)
+    out[ok] = np.log10(v[ok])
+    return out
+
+
+def fmt_value(v: float) -> str:
+    """A gradient magnitude in 2 significant digits: 0.084, 2.9e-09."""
+    if not math.isfinite(v):
+        return "—"
+    if v == 0:
+        return "0"
+    text = f"{v:.2g}"
+    if "e" in text:  # 2.9e-09 → 2.9e-9
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return text
+
+
+def fmt_ratio(r: float) -> str:
+    """A ratio rounded to 2 significant digits, with thousands separators: 12,000; 4.6."""
+    if r >= 1e9:
+        return f"{r:.2g}"
+    r2 = float(f"{r:.2g}")
+    return f"{int(r2):,}" if r2 >= 100 else f"{r2:g}"
+
+
+def ratio_sentence(first: float, last: float, what: str) -> str:
+    """'first layer's δ is 1/12,000 of the last layer's', with what it means."""
+    if not (math.isfinite(first) and math.isfinite(last)) or last <= 0 or first < 0:
+        return f"The {what} of the first and last layers cannot be compared yet."
+    if first == 0:
+        return (f"The first layer's {what} is exactly 0: no gradient reaches it "
+                "(dead units, or all inputs of the layer zero), so it cannot learn.")
+    r = last / first
+    if r >= 1.5:
+        text = f"The first layer's {what} is 1/{fmt_ratio(r)} of the last layer's"
+        if r >= 100:
+            text += (": vanishing gradients — the layers near the input receive almost no "
+                     "learning signal, so they barely change.")
+        else:
+            text += "."
+        return text
+    if r <= 1 / 1.5:
+        text = f"The first layer's {what} is {fmt_ratio(1 / r)}× the last layer's"
+        if r <= 1 / 100:
+            text += ": exploding gradients — the early layers take huge steps."
+        else:
+            text += "."
+        return text
+    return f"The first layer's {what} is about the same as the last layer's (×{1 / r:.2g}): healthy."
+
+
+class GradientView(ViewBase):
+    """Per-layer gradient magnitudes over time and now, and activations over time."""
+
+    title = "Gradients"
+    caption = ("How much learning signal reaches each layer, on a log scale (each grid line is ×10). "
+               "Bars shrinking towards the input: vanishing gradients, the first layers barely learn; "
+               "growing towards the input: exploding gradients.")
+
+    sigQuantityChanged = Signal(int)  # 0 = weight gradient, 1 = δ
+
+    MAX_POINTS = 1000  # points per time curve drawn
+
+    def __init__(self, parent: QWidget | None = None, history: int = HISTORY_PROBES) -> None:
+        super().__init__(parent)
+        self.history = history
+        self.n_layers = 0
+        self.layer_names: list[str] = []
+        #: time series drawn: iterations and per-layer values (rows = layers), raw (not log)
+        self.times = np.empty(0)
+        self.series = np.empty((0, 0))
+        #: bars drawn: one value per layer
+        self.bar_values = np.empty(0)
+        #: rolling buffer of (iteration, per-layer a_counts, per-layer a_edges)
+        self.hist_buffer: deque[tuple[int, list[Array], list[Array]]] = deque(maxlen=history)
+        self.hist_image = np.zeros((0, 0))  # (probes, bins) shares of the selected layer
+        self._last_probes: ProbeResult | None = None
+        self._curves: list[pg.PlotDataItem] = []
+        self._bar_labels: list[pg.TextItem] = []
+
+        # -- controls ---------------------------------------------------------------------
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Show"))
+        self.quantity_combo = QComboBox()
+        for label, *_ in QUANTITIES:
+            self.quantity_combo.addItem(label)
+        self.quantity_combo.setToolTip(
+            "∂L/∂W: how strongly the loss pulls on each layer's weights. δ = ∂ℓ/∂z: the error signal "
+            "back-propagated to each layer, before it is multiplied by the layer's inputs.")
+        row.addWidget(self.quantity_combo)
+        row.addSpacing(12)
+        row.addWidget(QLabel("Activations of"))
+        self.hist_layer_combo = QComboBox()
+        self.hist_layer_combo.setToolTip("The layer whose output distribution is drawn over time")
+        self.hist_layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        row.addWidget(self.hist_layer_combo)
+        row.addStretch(1)
+        self.add_widget(bar)
+
+        # -- plots ------------------------------------------------------------------------
+        self.glw = pg.GraphicsLayoutWidget()
+        self.glw.setMinimumSize(360, 320)
+        self.time_plot = self.glw.addPlot(row=0, col=0, colspan=2, axisItems={"left": LogAxis()})
+        self.legend_html = ""
+        # rich text is slow to paint: keep the legend title as a cached pixmap
+        self.time_plot.titleLabel.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.time_plot.setLabel("bottom", "iteration")
+        self.time_grid = DecadeGrid()
+        self.time_plot.addItem(self.time_grid, ignoreBounds=True)
+        self.time_plot.setMenuEnabled(False)
+
+        self.bar_plot = self.glw.addPlot(row=1, col=0, axisItems={"left": LogAxis()})
+        self.bar_grid = DecadeGrid()
+        self.bar_plot.addItem(self.bar_grid, ignoreBounds=True)
+        self.bar_plot.setLabel("bottom", "layer (input side → output)")
+        self.bar_plot.setMenuEnabled(False)
+        self.bar_plot.setMouseEnabled(x=False, y=False)
+        self.bar_plot.hideButtons()
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, y0=0)
+        self.bar_plot.addItem(self.bars)
+
+        self.hist_plot = self.glw.addPlot(row=1, col=1)
+        self.hist_plot.setLabel("left", "activation a")
+        self.hist_plot.setLabel("bottom", "iteration (one column per probe)")
+        self.hist_plot.setMenuEnabled(False)
+        self.hist_plot.setMouseEnabled(x=False, y=False)
+        self.hist_plot.hideButtons()
+        self.image = pg.ImageItem(axisOrder="col-major")
+        self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
+        self.hist_plot.addItem(self.image)
+        self.hist_empty = pg.TextItem("no probes yet", color=theme.foreground(), anchor=(0.5, 0.5))
+        self.hist_plot.addItem(self.hist_empty, ignoreBounds=True)
+        for p in (self.time_plot, self.bar_plot, self.hist_plot):
+            p.getAxis("left").setWidth(64)
+        lay = self.glw.ci.layout
+        lay.setRowStretchFactor(0, 1)
+        lay.setRowStretchFactor(1, 1)
+        lay.setColumnStretchFactor(0, 1)
+        lay.setColumnStretchFactor(1, 1)
+        self.add_widget(self.glw, 1)
+
+        self.ratio_label = QLabel()
+        self.ratio_label.setWordWrap(True)
+        self.add_widget(self.ratio_label)
+        self.add_caption()
+
+        self._apply_quantity_labels()
+        self.quantity_combo.currentIndexChanged.connect(self._on_quantity_changed)
+        self.hist_layer_combo.currentIndexChanged.connect(lambda _i: self._draw_hist())
+
+    # ------------------------------------------------------------------ public API
+    @property
+    def quantity(self) -> int:
+        """0 = weight gradient ∂L/∂W, 1 = back-propagated δ."""
+        return self.quantity_combo.currentIndex()
+
+    def set_quantity(self, index: int) -> None:
+        self.quantity_combo.setCurrentIndex(index)
+
+    def hist_layer(self) -> int:
+        return max(0, self.hist_layer_combo.currentIndex())
+
+    def set_hist_layer(self, layer: int) -> None:
+        self.hist_layer_combo.setCurrentIndex(layer)
+
+    def clear_history(self) -> None:
+        """Forget the buffered activation histograms (a new run)."""
+        self.hist_buffer.clear()
+        self._draw_hist()
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        super().show_snapshot(snap)
+        n = snap.n_layers
+        if n != self.n_layers:
+            self._setup_layers(n)
+        probes = snap.probes
+        if probes is not None and probes is not self._last_probes:
+            if self.hist_buffer:
+                last_iter = self.hist_buffer[-1][0]
+                same_shape = len(self.hist_buffer[-1][1]) == len(probes.layers) and all(
+                    len(c) == len(lp.a_counts) for c, lp in zip(self.hist_buffer[-1][1], probes.layers))
+                if snap.iteration < last_iter or not same_shape:
+                    self.hist_buffer.clear()  # rewound, reset or another network
+            self.hist_buffer.append((snap.iteration, [np.asarray(lp.a_counts, float) for lp in probes.layers],
+                                     [np.asarray(lp.a_edges, float) for lp in probes.layers]))
+            self._last_probes = probes
+        self._draw_time()
+        self._draw_bars()
+        self._draw_hist()
+
+    def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
+        header = ("kind", "layer", "iteration", "quantity", "value")
+        rows: list[list[float | str]] = []
+        _, prefix, _, _ = QUANTITIES[self.quantity]
+        qname = "grad_W_rms" if prefix == "g" else "delta_rms"
+        for li, name in enumerate(self.layer_names):
+            for t, v in zip(self.times, self.series[li] if len(self.series) else []):
+                rows.append(["over time", name, float(t), qname, float(v)])
+        probes = self.snapshot.probes if self.snapshot is not None else None
+        if probes is not None:
+            it = float(self.snapshot.iteration)  # type: ignore[union-attr]
+            for lp in probes.layers:
+                for attr in ("grad_w_mean_abs", "grad_w_rms", "grad_b_mean_abs", "delta_rms", "saturated"):
+                    rows.append(["now", lp.name, it, attr, float(getattr(lp, attr))])
+        return header, rows
+
+    # ------------------------------------------------------------------ internals
+    def _setup_layers(self, n: int) -> None:
+        """Make the per-layer items (curves, labels) for a network of ``n`` layers."""
+        for c in self._curves:
+            self.time_plot.removeItem(c)
+        for t in self._bar_labels:
+            self.bar_plot.removeItem(t)
+        self.n_layers = n
+        self.layer_names = [f"hidden {i + 1}" for i in range(n - 1)] + ["output"]
+        self._curves = []
+        for i, name in enumerate(self.layer_names):
+            curve = pg.PlotDataItem(pen=pg.mkPen(theme.layer_color(i), width=1), connect="finite")
+            self.time_plot.addItem(curve)
+            self._curves.append(curve)
+        self._set_legend()
+        self._bar_labels = []
+        for i in range(n):
+            t = pg.TextItem("", color=theme.foreground(), anchor=(0.5, 1.0))
+            self.bar_plot.addItem(t, ignoreBounds=True)
+            self._bar_labels.append(t)
+        self._brushes = [pg.mkBrush(theme.layer_color(i)) for i in range(n)]
+        step = max(1, math.ceil(n / 12))
+        ticks = [(i, "out" if i == n - 1 else str(i + 1)) for i in range(0, n, step)]
+        if ticks[-1][0] != n - 1:
+            ticks.append((n - 1, "out"))
+        self.bar_plot.getAxis("bottom").setTicks([ticks, []])
+        self.bar_plot.setXRange(-0.9, n - 0.1, padding=0)
+        self.hist_layer_combo.blockSignals(True)
+        keep = self.hist_layer_combo.currentIndex()
+        self.hist_layer_combo.clear()
+        self.hist_layer_combo.addItems(self.layer_names)
+        self.hist_layer_combo.setCurrentIndex(keep if 0 <= keep < n else 0)
+        self.hist_layer_combo.blockSignals(False)
+        self.hist_buffer.clear()
+
+    MAX_LEGEND = 12  # layers named in the legend line
+
+    def _set_legend(self) -> None:
+        """The time plot's title doubles as its legend: a coloured square per layer, in the
+        colours of the bars below (compact, and it never covers a curve)."""
+        n = self.n_layers
+        shown = list(range(n)) if n <= self.MAX_LEGEND else [*range(self.MAX_LEGEND - 2), -1, n - 2, n - 1]
+        parts = []
+        for i in shown:
+            if i < 0:
+                parts.append("…")
+                continue
+            name = "out" if i == n - 1 else str(i + 1)
+            parts.append(f'<span style="color:{theme.layer_color(i).name()}">■</span>{name}')
+        self.legend_html = "layer&nbsp; " + " ".join(parts)
+        self.time_plot.setTitle(self.legend_html, size="9pt")
+
+    def _on_quantity_changed(self, index: int) -> None:
+        self._apply_quantity_labels()
+        if self.snapshot is not None:
+            self._draw_time()
+            self._draw_bars()
+        self.sigQuantityChanged.emit(index)
+
+    def _apply_quantity_labels(self) -> None:
+        label, prefix, _attr, bar_label = QUANTITIES[self.quantity]
+        self.time_plot.setLabel("left", "RMS of ∂L/∂W" if prefix == "g" else "RMS of δ")
+        self.bar_plot.setLabel("left", bar_label)
+        self.bar_plot.setTitle(f"now: {bar_label} per layer", size="9pt")
+
+    def _draw_time(self) -> None:
+        snap = self.snapshot
+        assert snap is not None
+        log = snap.layer_log
+        n = self.n_layers
+        _, prefix, _, _ = QUANTITIES[self.quantity]
+        if log.ndim != 2 or len(log) == 0 or log.shape[1] != 1 + 2 * n:
+            self.times = np.empty(0)
+            self.series = np.empty((n, 0))
+        else:
+            self.times = log[:, 0].copy()
+            start = 1 if prefix == "g" else 1 + n
+            self.series = log[:, start:start + n].T.copy()
+        logs = log10_or_nan(self.series) if self.series.size else np.empty((n, 0))
+        # the log holds up to 8192 rows (already one every `stride` iterations): draw at
+        # most MAX_POINTS of them, evenly spaced, always with the newest
+        rows = np.arange(len(self.times))
+        if len(rows) > self.MAX_POINTS:
+            step = math.ceil(len(rows) / self.MAX_POINTS)
+            rows = np.unique(np.append(rows[::-1][::step], rows[-1]))
+        for i, curve in enumerate(self._curves):
+            if len(self.times):
+                curve.setData(self.times[rows], logs[i][rows])
+            else:
+                curve.setData([], [])
+        finite = logs[np.isfinite(logs)]
+        if len(finite):
+            self.time_grid.set_span(float(self.times[0]), float(self.times[-1]),
+                                    float(finite.min()) - 0.5, float(finite.max()) + 0.5)
+        else:
+            self.time_grid.set_span(0.0, 0.0, 0.0, -1.0)
+
+    def _draw_bars(self) -> None:
+        snap = self.snapshot
+        assert snap is not None
+        probes = snap.probes
+        n = self.n_layers
+        _, _, attr, _ = QUANTITIES[self.quantity]
+        if probes is None or len(probes.layers) != n:
+            self.bar_values = np.full(n, np.nan)
+            self.bars.setOpts(x=np.arange(n), height=np.zeros(n), y0=0, brushes=self._brushes)
+            for t in self._bar_labels:
+                t.setText("")
+            self.ratio_label.setText("No layer statistics yet.")
+            return
+        self.bar_values = probes.column(attr)
+        logs = log10_or_nan(self.bar_values)
+        finite = logs[np.isfinite(logs)]
+        # bars grow up from a baseline below the smallest value, so 1e-8 and 1e-1 both show
+        base = float(math.floor(float(finite.min()) - 0.3)) if len(finite) else -1.0
+        hi = float(finite.max()) if len(finite) else 0.0
+        heights = np.where(np.isfinite(logs), logs - base, 0.0)
+        self.bars.setOpts(x=np.arange(n), height=heights, y0=np.full(n, base), width=0.7,
+                          brushes=self._brushes)
+        # headroom for the value written above the tallest bar
+        top = max(hi, base + 1.0)
+        top += 0.18 * (top - base)
+        self.bar_plot.setYRange(base, top, padding=0)
+        self.bar_grid.set_span(-0.9, n - 0.1, base, top)
+        # write every value when there is room, else those of the first and last layer
+        width = self.bar_plot.vb.width() or 300.0
+        roomy = width / max(1, n) >= 52
+        for i, (t, v, lg) in enumerate(zip(self._bar_labels, self.bar_values, logs)):
+            show = roomy or i in (0, n - 1)
+            text = fmt_value(float(v)) if show else ""
+            if text != t.textItem.toPlainText():
+                t.setText(text)
+            t.setPos(i, float(lg) if math.isfinite(lg) else base)
+        what = "mean |∂L/∂W|" if attr == "grad_w_mean_abs" else "δ (RMS)"
+        self.ratio_label.setText(ratio_sentence(float(self.bar_values[0]), float(self.bar_values[-1]), what))
+
+    def _draw_hist(self) -> None:
+        layer = self.hist_layer()
+        if not self.hist_buffer or layer >= len(self.hist_buffer[-1][1]):
+            self.hist_image = np.zeros((0, 0))
+            self.image.clear()
+            self.hist_empty.setText("no probes yet")
+            self.hist_empty.setPos(0.5, 0.5)
+            self.hist_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            return
+        self.hist_empty.setText("")
+        counts = np.array([c[layer] for _, c, _ in self.hist_buffer])
+        totals = counts.sum(axis=1, keepdims=True)
+        shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+        self.hist_image = shares
+        edges = self.hist_buffer[-1][2][layer]
+        m = len(shares)
+        # brightness ∝ √share, so a crowded bin (ReLU's 0 of off units) does not hide the rest
+        shown = np.sqrt(shares)
+        top = float(shown.max()) if shown.size else 1.0
+        self.image.setImage(shown, levels=(0.0, top if top > 0 else 1.0), autoLevels=False)
+        self.image.setRect(QRectF(0.0, float(edges[0]), float(m), float(edges[-1] - edges[0])))
+        self.hist_plot.setRange(xRange=(0, max(m, 1)), yRange=(float(edges[0]), float(edges[-1])), padding=0)
+        iters = [it for it, _, _ in self.hist_buffer]
+        k = max(1, m // 4)
+        ticks = [(i + 0.5, str(iters[i])) for i in range(0, m, k)]
+        if m > 1 and ticks[-1][0] != m - 0.5:
+            if m - 1 - (ticks[-1][0] - 0.5) < k / 2:
+                ticks.pop()
+            ticks.append((m - 0.5, str(iters[-1])))
+        # several probes can share an iteration (stepping phase by phase): label it once
+        ticks = [t for k, t in enumerate(ticks) if k == 0 or t[1] != ticks[k - 1][1]]
+        self.hist_plot.getAxis("bottom").setTicks([ticks, []])
+        title = (f"{self.layer_names[layer] if layer < len(self.layer_names) else ''}: "
+                 "outputs a over time (bright = many)")
+        if title != self.hist_plot.titleLabel.text:
+            self.hist_plot.setTitle(title, size="9pt")

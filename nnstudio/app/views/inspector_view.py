@@ -1,0 +1,501 @@
+"""The step inspector: one iteration, phase by phase, with one sample's numbers.
+
+While the learner steps with Shift+→ the trainer hands out a
+:class:`~nnstudio.core.trainer.PhaseRecord` per phase; this view writes its numbers out
+as the course notes do::
+
+    forward   z₁ = 2×0.9 + 3×0.2 + (−1)×0.3 + 0.5 = 2.6      ŷ = σ(2.6) = 0.9309
+    loss      ℓ = −[y·ln ŷ + (1 − y)·ln(1 − ŷ)] = …
+    backward  δ = ŷ − y, then δ = ∂ℓ/∂a ⊙ f′(z) going back; ∂L/∂w = mean of a·δ
+    update    w ← 0.9 − 0.1 × 2.2 = 0.68
+
+The phases already done in this iteration stay visible above the current one, which
+is highlighted. Small layers are written out in full; for large ones the first few
+units and terms are shown, followed by "… N more".
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Sequence
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFontDatabase, QPalette
+from PySide6.QtWidgets import QLabel, QTextBrowser, QWidget
+
+from ...core.activations import ACTIVATIONS
+from ...core.losses import get_loss
+from ...core.optimizers import OPTIMIZER_INFO
+from ...core.snapshot import Snapshot
+from ...core.trainer import PHASES, PhaseRecord
+from .base import ViewBase
+
+Array = np.ndarray
+
+HINT = "Press Shift+→ to step one phase at a time"
+_SUB = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
+_LOSS_KEYS = ("bce", "cce", "mse", "mae", "huber")
+
+
+def fmt(v: float) -> str:
+    """A number with about 4 significant digits, with a real minus sign: 0.9309, −1.5e−05."""
+    v = float(v)
+    if v == 0:
+        return "0"
+    if not math.isfinite(v):
+        return "NaN" if math.isnan(v) else ("∞" if v > 0 else "−∞")
+    text = f"{v:.4g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return text.replace("-", "−")
+
+
+def fmt_p(v: float) -> str:
+    """:func:`fmt`, in parentheses when negative (for a term inside a sum or product)."""
+    s = fmt(v)
+    return f"({s})" if s.startswith("−") else s
+
+
+def sub(*indices: int) -> str:
+    """1-based subscript(s): sub(1) = '₁', sub(1, 2) = '₁₂', sub(10, 2) = '₁₀,₂'."""
+    parts = [str(i) for i in indices]
+    sep = "," if any(i >= 10 for i in indices) else ""
+    return sep.join(parts).translate(_SUB)
+
+
+def more(n: int, what: str) -> str:
+    """'… 3 more weights', '… 1 more weight'."""
+    return f"… {n} more {what if n != 1 else what[:-1]}"
+
+
+def loss_key(formula: str) -> str | None:
+    """Which loss a PhaseRecord's ``loss_formula`` belongs to."""
+    for key in _LOSS_KEYS:
+        if formula.startswith(get_loss(key).formula):
+            return key
+    return None
+
+
+def _blend(a: QColor, b: QColor, t: float) -> QColor:
+    return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
+                  round(a.blue() + (b.blue() - a.blue()) * t))
+
+
+class InspectorView(ViewBase):
+    """The numbers of one sample through the four phases of one iteration."""
+
+    title = "Step inspector"
+    caption = ("One training iteration, phase by phase, with the numbers of one sample: forward "
+               "(z = Σ w·a + b, a = f(z)), loss, backward (δ = ∂ℓ/∂z, going back) and the update of "
+               "every weight. Press Shift+→ to step.")
+
+    sigPhaseShown = Signal(str)  # the phase now shown ("" when not stepping)
+
+    MAX_UNITS = 6  # units written out per layer
+    MAX_TERMS = 4  # terms of a sum written out
+    MAX_PARAMS = 8  # weights written out per layer (gradients and updates)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.phase: PhaseRecord | None = None
+        self._shown: tuple[int, int] | None = None
+        self.strip = QLabel()
+        self.strip.setTextFormat(Qt.TextFormat.RichText)
+        self.add_widget(self.strip)
+        self.header = QLabel()
+        self.header.setWordWrap(True)
+        self.add_widget(self.header)
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.browser.setMinimumSize(320, 200)
+        mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+        self.browser.document().setDefaultStyleSheet(
+            f".eq {{ font-family: '{mono}', monospace; }}"
+            " h3 { margin-top: 2px; margin-bottom: 2px; }"
+            " .note { color: gray; }")
+        self.add_widget(self.browser, 1)
+        self.add_caption()
+        self._show_hint()
+
+    # ------------------------------------------------------------------ public API
+    def show_snapshot(self, snap: Snapshot) -> None:
+        super().show_snapshot(snap)
+        ph = snap.phase
+        if ph is None:
+            if self.phase is not None or self._shown is None:
+                self._show_hint()
+            return
+        key = (id(ph), len(snap.weights))
+        if ph is self.phase and self._shown == key:
+            return  # the same phase again (a snapshot for another reason)
+        self.phase = ph
+        self._shown = key
+        self._render(ph, snap)
+        self.sigPhaseShown.emit(ph.phase)
+
+    def text(self) -> str:
+        """The panel's plain text (what the learner reads)."""
+        return self.browser.toPlainText()
+
+    def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
+        header = ("phase", "quantity", "layer", "unit", "value")
+        ph = self.phase
+        if ph is None or self.snapshot is None:
+            return header, []
+        rows: list[list[float | str]] = []
+        done = PHASES.index(ph.phase)
+        names = self._layer_names(len(ph.z))
+        for i, v in enumerate(ph.x):
+            rows.append(["forward", "x", "input", str(i + 1), float(v)])
+        for li, name in enumerate(names):
+            for j, v in enumerate(ph.z[li]):
+                rows.append(["forward", "z", name, str(j + 1), float(v)])
+            for j, v in enumerate(ph.a[li]):
+                rows.append(["forward", "a" if li < len(names) - 1 else "ŷ", name, str(j + 1), float(v)])
+        if done >= 1:
+            rows.append(["loss", "y", "output", "", float(ph.y)])
+            for q in ("sample_loss", "batch_loss", "penalty"):
+                val = getattr(ph, q)
+                if val is not None:
+                    rows.append(["loss", q, "", "", float(val)])
+        if done >= 2:
+            for li, name in enumerate(names):
+                for j, v in enumerate(ph.delta[li]):
+                    rows.append(["backward", "delta", name, str(j + 1), float(v)])
+                gW = ph.grad_W[li]
+                for i in range(gW.shape[0]):
+                    for j in range(gW.shape[1]):
+                        rows.append(["backward", "grad_W", name, f"{i + 1}→{j + 1}", float(gW[i, j])])
+                for j, v in enumerate(ph.grad_b[li]):
+                    rows.append(["backward", "grad_b", name, str(j + 1), float(v)])
+        if done >= 3:
+            rows.append(["update", "lr", "", "", float(ph.lr)])
+            for li, name in enumerate(names):
+                Wb, Wa = ph.W_before[li], ph.W_after[li]
+                for i in range(Wb.shape[0]):
+                    for j in range(Wb.shape[1]):
+                        rows.append(["update", "W_before", name, f"{i + 1}→{j + 1}", float(Wb[i, j])])
+                        rows.append(["update", "W_after", name, f"{i + 1}→{j + 1}", float(Wa[i, j])])
+                for j in range(len(ph.b_before[li])):
+                    rows.append(["update", "b_before", name, str(j + 1), float(ph.b_before[li][j])])
+                    rows.append(["update", "b_after", name, str(j + 1), float(ph.b_after[li][j])])
+        return header, rows
+
+    # ------------------------------------------------------------------ rendering
+    def _colors(self) -> tuple[str, str, str]:
+        pal = self.palette()
+        base = pal.color(QPalette.ColorRole.Base)
+        hi = pal.color(QPalette.ColorRole.Highlight)
+        current = _blend(base, hi, 0.18).name()
+        pill = hi.name()
+        pill_text = pal.color(QPalette.ColorRole.HighlightedText).name()
+        return current, pill, pill_text
+
+    def _strip_html(self, current: str | None) -> str:
+        _, pill, pill_text = self._colors()
+        parts = []
+        k = PHASES.index(current) if current else -1
+        for i, name in enumerate(PHASES):
+            label = f"{i + 1}&nbsp;{name}"
+            if i == k:
+                parts.append(f'<span style="background-color:{pill}; color:{pill_text}; font-weight:bold">'
+                             f"&nbsp;{label}&nbsp;</span>")
+            elif i < k:
+                parts.append(f"<span>{label}</span>")
+            else:
+                parts.append(f'<span style="color:gray">{label}</span>')
+        return " &nbsp;→&nbsp; ".join(parts)
+
+    def _show_hint(self) -> None:
+        self.phase = None
+        self._shown = (0, 0)
+        self.strip.setText(self._strip_html(None))
+        self.header.setText("")
+        self.header.hide()
+        self.browser.setHtml(
+            f"<p><b>{HINT}.</b></p>"
+            "<p>Each press runs one phase of one training iteration and writes out the numbers "
+            "of one sample:</p><ol>"
+            "<li><b>forward</b>: every neuron's z = Σ w·a + b and its output a = f(z);</li>"
+            "<li><b>loss</b>: how far the output ŷ is from the target y;</li>"
+            "<li><b>backward</b>: the error signal δ, from the output back to the first layer, "
+            "and the gradient of every weight;</li>"
+            "<li><b>update</b>: every weight takes a small step against its gradient.</li></ol>")
+        self.sigPhaseShown.emit("")
+
+    @staticmethod
+    def _layer_names(n: int) -> list[str]:
+        return [f"hidden {i + 1}" for i in range(n - 1)] + ["output"]
+
+    def _render(self, ph: PhaseRecord, snap: Snapshot) -> None:
+        # the weights this iteration computed with: before its update
+        W = ph.W_before if ph.W_before else snap.weights
+        b = ph.b_before if ph.b_before else snap.biases
+        k = PHASES.index(ph.phase)
+        current_bg, _, _ = self._colors()
+        self.strip.setText(self._strip_html(ph.phase))
+        batch = len(ph.batch)
+        self.header.show()
+        self.header.setText(
+            f"Iteration {ph.iteration} · inspected sample #{ph.sample} of a batch of {batch} "
+            f"· inputs x = ({', '.join(fmt(v) for v in ph.x)})")
+        builders = (self._forward, self._loss, self._backward, self._update)
+        parts = []
+        for i in range(k + 1):
+            body = builders[i](ph, snap, W, b)
+            title = f"{i + 1} · {PHASES[i].capitalize()}"
+            if i == k:
+                parts.append(f'<a name="{PHASES[i]}"></a><table width="100%" cellpadding="6" cellspacing="0" '
+                             f'bgcolor="{current_bg}"><tr><td><h3>{title} &nbsp;◀ now</h3>{body}</td></tr></table>')
+            else:
+                parts.append(f'<a name="{PHASES[i]}"></a><table width="100%" cellpadding="6" cellspacing="0">'
+                             f'<tr><td><h3>{title}</h3>{body}</td></tr></table>')
+        self.browser.setHtml("".join(parts))
+        self.browser.scrollToAnchor(ph.phase)
+
+    # -- helpers writing lines -----------------------------------------------------
+    @staticmethod
+    def _eq(lines: list[str]) -> str:
+        # long sums wrap, with the continuation indented under the equation
+        return "".join('<p class="eq" style="margin: 0px; margin-left: 24px; text-indent: -24px">'
+                       f'{html.escape(line).replace("  ", "&nbsp;&nbsp;")}</p>' for line in lines)
+
+    def _activation(self, li: int, snap: Snapshot) -> str:
+        acts = snap.activations
+        return acts[li] if li < len(acts) else "linear"
+
+    def _output_name(self, snap: Snapshot) -> str:
+        return {"binary": "σ", "multiclass": "softmax"}.get(snap.task, "")
+
+    # -- forward -------------------------------------------------------------------
+    def _forward(self, ph: PhaseRecord, snap: Snapshot, W: list[Array], b: list[Array]) -> str:
+        out = [self._eq([f"x = ({', '.join(fmt(v) for v in ph.x)})   the sample's inputs"])]
+        n = len(ph.z)
+        for li in range(n):
+            a_prev = ph.x if li == 0 else ph.a[li - 1]
+            z, a = ph.z[li], ph.a[li]
+            last = li == n - 1
+            key = self._activation(li, snap)
+            units = len(z)
+            src = "x" if li == 0 else "a"
+            if last:
+                what = {"binary": "ŷ = σ(z), the probability of class 1",
+                        "multiclass": "ŷ = softmax(z), one probability per class",
+                        "regression": "ŷ = z (linear output)"}.get(snap.task, "ŷ = f(z)")
+                out.append(f"<p><b>Output layer</b> ({units} unit{'s' if units != 1 else ''}): "
+                           f"z = Σ w·{src} + b, {html.escape(what)}</p>")
+            else:
+                name = ACTIVATIONS[key].name if key in ACTIVATIONS else key
+                out.append(f"<p><b>Hidden layer {li + 1}</b> ({units} unit{'s' if units != 1 else ''}, "
+                           f"{html.escape(name)}): z = Σ w·{src} + b, a = {html.escape(key)}(z)</p>")
+            lines = []
+            adjusted = False
+            fz_all = None
+            if not last and key in ACTIVATIONS:
+                with np.errstate(all="ignore"):
+                    fz_all = ACTIVATIONS[key].f(np.asarray(z[:self.MAX_UNITS], dtype=float))
+            for j in range(min(units, self.MAX_UNITS)):
+                terms = [f"{fmt_p(W[li][i, j])}×{fmt_p(a_prev[i])}" for i in range(min(len(a_prev), self.MAX_TERMS))]
+                if len(a_prev) > self.MAX_TERMS:
+                    terms.append(f"… ({len(a_prev) - self.MAX_TERMS} more terms)")
+                terms.append(fmt_p(b[li][j]))
+                lines.append(f"z{sub(j + 1)} = {' + '.join(terms)} = {fmt(z[j])}")
+                if last:
+                    if snap.task == "binary":
+                        lines.append(f"ŷ = σ({fmt(z[j])}) = 1/(1 + e^(−{fmt_p(z[j])})) = {fmt(a[j])}")
+                    elif snap.task == "multiclass":
+                        lines.append(f"ŷ{sub(j + 1)} = e^z{sub(j + 1)} / Σ e^z = {fmt(a[j])}")
+                    else:
+                        lines.append(f"ŷ{sub(j + 1) if units > 1 else ''} = z = {fmt(a[j])}")
+                else:
+                    fz = float(fz_all[j]) if fz_all is not None else float(a[j])
+                    line = f"a{sub(j + 1)} = {key}({fmt(z[j])}) = {fmt(fz)}"
+                    if not math.isclose(fz, float(a[j]), rel_tol=1e-6, abs_tol=1e-9):
+                        # dropout while training: the unit is switched off, or kept and scaled up
+                        if a[j] == 0:
+                            line += " → dropped: 0"
+                        elif fz != 0:
+                            line += f" → kept, ×{fmt(a[j] / fz)} = {fmt(a[j])}"
+                        else:
+                            line += f" → {fmt(a[j])}"
+                        adjusted = True
+                    lines.append(line)
+            if units > self.MAX_UNITS:
+                lines.append(more(units - self.MAX_UNITS, "units"))
+            out.append(self._eq(lines))
+            if adjusted:
+                out.append('<p class="note">Dropout: while training, each output is switched off with '
+                           "probability p and the kept ones are scaled by 1/(1 − p). (If the layer has no "
+                           "dropout, its activation uses its own α.)</p>")
+        return "".join(out)
+
+    # -- loss ----------------------------------------------------------------------
+    def _loss(self, ph: PhaseRecord, snap: Snapshot, W: list[Array], b: list[Array]) -> str:
+        yhat = np.atleast_1d(np.asarray(ph.output if ph.output is not None else ph.a[-1], dtype=float))
+        y = ph.y
+        key = loss_key(ph.loss_formula)
+        lines = []
+        if snap.task == "multiclass":
+            lines.append(f"ŷ = ({', '.join(fmt(v) for v in yhat)})   y = class {int(y) + 1} "
+                         f"(index {int(y)})")
+        else:
+            lines.append(f"ŷ = {fmt(yhat[0])}   y = {fmt(y)}")
+        ell = fmt(ph.sample_loss) if ph.sample_loss is not None else "?"
+        if key == "bce":
+            p = yhat[0]
+            lines.append("ℓ = −[y·ln ŷ + (1 − y)·ln(1 − ŷ)]")
+            lines.append(f"  = −[{fmt(y)}·ln {fmt(p)} + {fmt(1 - y)}·ln {fmt(1 - p)}] = {ell}")
+        elif key == "cce":
+            c = int(y)
+            lines.append("ℓ = −ln ŷ[y]")
+            lines.append(f"  = −ln {fmt(yhat[c])} = {ell}")
+        elif key == "mse":
+            if len(yhat) == 1:
+                lines.append(f"ℓ = (ŷ − y)² = ({fmt(yhat[0])} − {fmt_p(y)})² = {ell}")
+            else:
+                lines.append(f"ℓ = mean((ŷ − y)²) = {ell}")
+        elif key == "mae":
+            lines.append(f"ℓ = |ŷ − y| = |{fmt(yhat[0])} − {fmt_p(y)}| = {ell}")
+        else:
+            lines.append(f"ℓ = {ell}   (this sample's loss)")
+        out = [self._eq(lines)]
+        n = len(ph.batch)
+        rest = [f"{ph.loss_formula}"]
+        if ph.batch_loss is not None:
+            rest.append(f"batch loss L = mean of ℓ over the batch of {n} = {fmt(ph.batch_loss)}")
+        if ph.penalty:
+            total = (ph.batch_loss or 0.0) + ph.penalty
+            rest.append(f"penalty λ₁Σ|w| + λ₂Σw² = {fmt(ph.penalty)};  L + penalty = {fmt(total)}")
+        out.append("<p>Over the whole batch:</p>" + self._eq(rest))
+        return "".join(out)
+
+    # -- backward ------------------------------------------------------------------
+    def _backward(self, ph: PhaseRecord, snap: Snapshot, W: list[Array], b: list[Array]) -> str:
+        n = len(ph.z)
+        yhat = np.atleast_1d(np.asarray(ph.output if ph.output is not None else ph.a[-1], dtype=float))
+        key = loss_key(ph.loss_formula)
+        out = ["<p>δ = ∂ℓ/∂z is how much this sample's loss changes when a neuron's z changes; it is "
+               "computed at the output first, then passed back layer by layer.</p>"]
+        d_out = ph.delta[-1]
+        lines = []
+        for j in range(min(len(d_out), self.MAX_UNITS)):
+            s = sub(j + 1) if len(d_out) > 1 else ""
+            if key == "bce":
+                lines.append(f"δ{s} = ŷ − y = {fmt(yhat[j])} − {fmt_p(ph.y)} = {fmt(d_out[j])}")
+            elif key == "cce":
+                t = 1.0 if j == int(ph.y) else 0.0
+                lines.append(f"δ{s} = ŷ{s} − t{s} = {fmt(yhat[j])} − {fmt(t)} = {fmt(d_out[j])}")
+            elif key == "mse":
+                k = len(d_out)
+                factor = "2" if k == 1 else f"2/{k}"
+                lines.append(f"δ{s} = {factor}·(ŷ − y) = {factor}·({fmt(yhat[j])} − {fmt_p(ph.y)}) = {fmt(d_out[j])}")
+            elif key == "mae":
+                lines.append(f"δ{s} = sign(ŷ − y) = {fmt(d_out[j])}")
+            else:
+                lines.append(f"δ{s} = ∂ℓ/∂z{s} = {fmt(d_out[j])}")
+        if len(d_out) > self.MAX_UNITS:
+            lines.append(more(len(d_out) - self.MAX_UNITS, "units"))
+        note = (f" (t = the one-hot target: 1 for class {int(ph.y) + 1}, 0 for the others)"
+                if key == "cce" else "")
+        out.append(f"<p><b>Output layer</b>{note}</p>" + self._eq(lines))
+
+        for li in range(n - 2, -1, -1):
+            key_act = self._activation(li, snap)
+            act = ACTIVATIONS.get(key_act)
+            z, d, d_next, W_next = ph.z[li], ph.delta[li], ph.delta[li + 1], W[li + 1]
+            units = len(z)
+            out.append(f"<p><b>Hidden layer {li + 1}</b> ({html.escape(key_act)}): "
+                       f"∂ℓ/∂a = Σ w·δ (weights to layer {li + 2}), δ = ∂ℓ/∂a × f′(z)</p>")
+            lines = []
+            with np.errstate(all="ignore"):
+                da = W_next @ d_next
+                fp = act.df(np.asarray(z, dtype=float)) if act else np.ones_like(z)
+            mismatch = False
+            for j in range(min(units, self.MAX_UNITS)):
+                if len(d_next) <= self.MAX_TERMS:
+                    terms = " + ".join(f"{fmt_p(W_next[j, k])}×{fmt_p(d_next[k])}" for k in range(len(d_next)))
+                    lines.append(f"∂ℓ/∂a{sub(j + 1)} = {terms} = {fmt(da[j])}")
+                if math.isclose(float(da[j] * fp[j]), float(d[j]), rel_tol=1e-6, abs_tol=1e-12):
+                    lines.append(f"δ{sub(j + 1)} = {fmt(da[j])} × f′({fmt(z[j])}) = {fmt(da[j])} × {fmt_p(fp[j])}"
+                                 f" = {fmt(d[j])}")
+                else:
+                    mismatch = True
+                    lines.append(f"δ{sub(j + 1)} = {fmt(d[j])}")
+            if units > self.MAX_UNITS:
+                lines.append(more(units - self.MAX_UNITS, "units"))
+            out.append(self._eq(lines))
+            if mismatch:
+                out.append('<p class="note">(dropout: a switched-off unit passes no δ back, and a kept one '
+                           "is scaled by 1/(1 − p))</p>")
+
+        # gradients of the weights, output layer first like the δ
+        batch = len(ph.batch)
+        single = batch == 1 and not ph.penalty
+        out.append("<p><b>Gradients</b>: ∂L/∂w = a·δ for the weight from input a to a neuron with error δ, "
+                   + ("here for the one sample of the batch" if batch == 1 else
+                      f"averaged over the batch of {batch} (this sample's a·δ in brackets)")
+                   + ("; the penalty adds λ₁·sign(w) + 2λ₂·w" if ph.penalty else "") + ".</p>")
+        for li in range(n - 1, -1, -1):
+            a_prev = ph.x if li == 0 else ph.a[li - 1]
+            gW, gb, d = ph.grad_W[li], ph.grad_b[li], ph.delta[li]
+            name = "Output layer" if li == n - 1 else f"Hidden layer {li + 1}"
+            lines = []
+            count = min(gW.size, self.MAX_PARAMS)
+            for i, j in self._first_weights(gW.shape, count):
+                prod = f"{fmt(a_prev[i])} × {fmt_p(d[j])}"
+                if single:
+                    lines.append(f"∂L/∂w{sub(i + 1, j + 1)} = {prod} = {fmt(gW[i, j])}")
+                else:
+                    lines.append(f"∂L/∂w{sub(i + 1, j + 1)} = {fmt(gW[i, j])}   [{prod}]")
+            if gW.size > count:
+                lines.append(more(gW.size - count, "weights"))
+            for j in range(min(len(gb), self.MAX_UNITS)):
+                lines.append(f"∂L/∂b{sub(j + 1)} = {fmt(gb[j])}" + ("" if single else f"   [δ = {fmt(d[j])}]"))
+            if len(gb) > self.MAX_UNITS:
+                lines.append(more(len(gb) - self.MAX_UNITS, "biases"))
+            out.append(f"<p>{name}</p>" + self._eq(lines))
+        return "".join(out)
+
+    # -- update --------------------------------------------------------------------
+    def _update(self, ph: PhaseRecord, snap: Snapshot, W: list[Array], b: list[Array]) -> str:
+        sgd = ph.optimizer_rule == OPTIMIZER_INFO["sgd"][1]
+        name = next((v[0] for v in OPTIMIZER_INFO.values() if v[1] == ph.optimizer_rule), "Optimizer")
+        rule = html.escape(ph.optimizer_rule).replace("  ", "&nbsp;&nbsp;")
+        out = [f"<p><b>{html.escape(name)}</b>: {rule} "
+               f"&nbsp; with learning rate η = {fmt(ph.lr)}, g = ∂L/∂w</p>"]
+        if not sgd:
+            out.append("<p>This optimizer also uses what it remembers from earlier steps, so each line "
+                       "shows the old value, the new one and the gradient.</p>")
+        n = len(ph.W_before)
+        for li in range(n):
+            Wb, Wa, gW = ph.W_before[li], ph.W_after[li], ph.grad_W[li]
+            bb, ba, gb = ph.b_before[li], ph.b_after[li], ph.grad_b[li]
+            title = "Output layer" if li == n - 1 else f"Hidden layer {li + 1}"
+            lines = []
+            count = min(Wb.size, self.MAX_PARAMS)
+            for i, j in self._first_weights(Wb.shape, count):
+                lines.append(self._update_line(f"w{sub(i + 1, j + 1)}", Wb[i, j], Wa[i, j], gW[i, j], ph.lr, sgd))
+            if Wb.size > count:
+                lines.append(more(Wb.size - count, "weights"))
+            for j in range(min(len(bb), self.MAX_UNITS)):
+                lines.append(self._update_line(f"b{sub(j + 1)}", bb[j], ba[j], gb[j], ph.lr, sgd))
+            if len(bb) > self.MAX_UNITS:
+                lines.append(more(len(bb) - self.MAX_UNITS, "biases"))
+            out.append(f"<p>{title}</p>" + self._eq(lines))
+        return "".join(out)
+
+    @staticmethod
+    def _first_weights(shape: tuple[int, ...], count: int) -> list[tuple[int, int]]:
+        """(input, unit) of the first ``count`` weights, unit by unit: all weights into
+        neuron 1 first, as they appear in its sum."""
+        n_in = shape[0]
+        return [(k % n_in, k // n_in) for k in range(count)]
+
+    @staticmethod
+    def _update_line(name: str, before: float, after: float, g: float, lr: float, sgd: bool) -> str:
+        if sgd:
+            return f"{name} ← {fmt(before)} − {fmt(lr)} × {fmt_p(g)} = {fmt(after)}"
+        return f"{name}: {fmt(before)} → {fmt(after)}   (change {fmt(after - before)}, g = {fmt(g)})"

@@ -1,0 +1,479 @@
+"""The loss over training: per batch, per epoch, on validation data, with the metric.
+
+One plot, items made once and updated with ``setData``:
+
+* the training loss of every batch (thin, from ``Snapshot.iter_log``, already
+  decimated by the history), the mean training loss of each epoch and the validation
+  loss (from ``Snapshot.epoch_log``);
+* accuracy (classification) or R² (regression) on a second y axis on the right;
+* markers where early stopping found its best epoch and where training diverged;
+* a hover line that reads off the exact numbers of the nearest epoch.
+
+The x axis counts iterations (parameter updates) or epochs (passes over the training
+set); epoch points sit at the iteration that ended them, batch losses at
+``iteration / iterations_per_epoch`` when counting epochs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
+
+from ...core.snapshot import Snapshot
+from .. import theme
+from .base import ViewBase
+
+Array = np.ndarray
+
+#: losses beyond this are not drawn (a diverged run would squash the rest of the curve
+#: flat and overflow the axis); the divergence marker says what happened instead
+DRAW_LIMIT = 1e15
+#: epochs up to which the epoch curves show a dot per epoch
+DOTS_UP_TO = 60
+
+# columns of History.epochs
+E_EPOCH, E_ITER, E_LOSS, E_VLOSS, E_MET, E_VMET, E_LR = range(7)
+
+
+def _drawable(y: Array) -> Array:
+    """``y`` as float with non-finite and absurdly large values replaced by NaN."""
+    y = np.asarray(y, dtype=np.float64)
+    bad = ~np.isfinite(y) | (np.abs(y) > DRAW_LIMIT)
+    if bad.any():
+        y = y.copy()
+        y[bad] = np.nan
+    return y
+
+
+def _marker(color: QColor, width: float, style: Qt.PenStyle, position: float, right: bool) -> pg.InfiniteLine:
+    """A vertical line with a label at ``position`` (0 = bottom, 1 = top), left or right of it."""
+    anchor = (1, 0.5) if right else (0, 0.5)
+    return pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(color, width=width, style=style), label="",
+                           labelOpts={"position": position, "color": color, "fill": (255, 255, 255, 210),
+                                      "anchors": [anchor, anchor]})
+
+
+def _fmt(v: float) -> str:
+    return "–" if not math.isfinite(v) else f"{v:.4g}"
+
+
+class LossView(ViewBase):
+    """Training and validation loss, and accuracy or R², over iterations or epochs."""
+
+    title = "Loss"
+    caption = ("The loss measures how wrong the network is; training pushes it down (dashed: "
+               "accuracy or R², right axis). When the validation loss (orange) turns up while the "
+               "training loss (blue) keeps falling, the network is memorising its points: overfitting.")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.x_axis = "iteration"
+        self.log_y = False
+        self._task = ""
+        self._has_val: bool | None = None
+        self._dots = False
+        self._iter_dots = False
+        self._hover_x: float | None = None  # view x of the mouse while hovering
+        self._hover_px = 0.0  # x of the point it snapped to
+
+        # -- controls -----------------------------------------------------------------------
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("x axis:"))
+        self.x_axis_box = QComboBox()
+        self.x_axis_box.addItems(["iteration", "epoch"])
+        self.x_axis_box.setToolTip("Count parameter updates (iterations) or passes over the "
+                                   "training set (epochs) along the x axis")
+        self.x_axis_box.currentTextChanged.connect(self.set_x_axis)
+        row.addWidget(self.x_axis_box)
+        self.log_box = QCheckBox("log scale")
+        self.log_box.setToolTip("A logarithmic loss axis shows the late, small improvements "
+                                "as clearly as the early, large ones")
+        self.log_box.toggled.connect(self.set_log_y)
+        row.addWidget(self.log_box)
+        row.addStretch(1)
+        self.add_widget(bar)
+        #: why training stopped (early stopping, divergence), hidden while it runs
+        self.stop_label = QLabel("")
+        self.stop_label.setWordWrap(True)
+        self.stop_label.setVisible(False)
+        self.add_widget(self.stop_label)
+
+        # -- plot: legend row above, plot below ------------------------------------------------
+        fg = theme.foreground()
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground(theme.background())
+        self.canvas.setMinimumSize(200, 150)
+        self.legend = pg.LegendItem(colCount=3, horSpacing=18, verSpacing=-6, labelTextColor=fg)
+        self.canvas.addItem(self.legend, 0, 0)
+        self.plot: pg.PlotItem = self.canvas.addPlot(1, 0)
+        self.canvas.ci.layout.setRowStretchFactor(1, 10)
+        # no grid: pyqtgraph draws it with translucent lines, which cost ~10 ms a frame to paint;
+        # the hover line reads exact values instead
+        self.plot.setLabel("left", "loss")
+        self.plot.setLabel("bottom", "iteration (parameter updates)")
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.vb = self.plot.getViewBox()
+        self.plot.showAxis("right")
+        for name in ("left", "bottom", "right"):
+            ax = self.plot.getAxis(name)
+            ax.setPen(fg)
+            ax.setTextPen(fg)
+
+        # accuracy / R² in a second view box sharing x, shown on the right axis
+        self.metric_vb = pg.ViewBox(enableMenu=False)
+        self.metric_vb.setMouseEnabled(x=False, y=False)
+        self.plot.scene().addItem(self.metric_vb)
+        self.plot.getAxis("right").linkToView(self.metric_vb)
+        self.metric_vb.setXLink(self.plot)
+        self.vb.sigResized.connect(self._sync_metric_vb)
+        self.vb.sigRangeChanged.connect(self._place_hover_text)
+
+        train, val = theme.TRAIN, theme.VALIDATION
+        faint = QColor(train)
+        faint.setAlpha(80)
+        self.curve_iter = self.plot.plot(pen=pg.mkPen(faint, width=1), connect="finite")
+        self.curve_train = self.plot.plot(pen=pg.mkPen(train, width=2.5), connect="finite")
+        self.curve_val = self.plot.plot(pen=pg.mkPen(val, width=2.5), connect="finite")
+        self.curve_metric = pg.PlotDataItem(pen=pg.mkPen(train, width=1.5, style=Qt.PenStyle.DashLine),
+                                            connect="finite")
+        self.curve_val_metric = pg.PlotDataItem(pen=pg.mkPen(val, width=1.5, style=Qt.PenStyle.DashLine),
+                                                connect="finite")
+        # long runs: draw at most a few points per pixel, keeping each bin's min and max so
+        # that the noise band of the batch losses stays visible (short runs are drawn as is)
+        for c in (self.curve_iter, self.curve_train, self.curve_val, self.curve_metric, self.curve_val_metric):
+            # "peak" draws 2 points (min, max) per bin: bins of ~1.5 samples per pixel would
+            # not thin the 8192-row history at all with the default of 5
+            c.opts["autoDownsampleFactor"] = 0.75
+            c.setDownsampling(auto=True, method="peak")
+        self.metric_vb.addItem(self.curve_metric)
+        self.metric_vb.addItem(self.curve_val_metric)
+
+        # markers: best epoch (early stopping) and divergence
+        green, grey, red = QColor(0, 150, 80), QColor(110, 110, 110), QColor(200, 30, 30)
+        self.best_line = _marker(green, 1.5, Qt.PenStyle.DashLine, 0.93, right=False)
+        self.best_point = self.plot.plot(pen=None, symbol="star", symbolSize=16,
+                                         symbolBrush=green, symbolPen=pg.mkPen("w"))
+        self.stop_line = _marker(grey, 1.0, Qt.PenStyle.DotLine, 0.80, right=True)
+        self.div_line = _marker(red, 2.0, Qt.PenStyle.SolidLine, 0.5, right=True)
+        # a point for the autorange to include (an InfiniteLine does not widen the x range)
+        self.div_point = self.plot.plot(pen=None, symbol="x", symbolSize=14,
+                                        symbolBrush=red, symbolPen=pg.mkPen(red, width=2))
+        for item in (self.best_line, self.stop_line, self.div_line):
+            item.setVisible(False)
+            self.plot.addItem(item, ignoreBounds=True)
+
+        # hover read-out
+        self.hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.foreground(), width=1))
+        self.hover_line.setVisible(False)
+        self.plot.addItem(self.hover_line, ignoreBounds=True)
+        self.hover_text = pg.TextItem("", color=theme.foreground(), fill=pg.mkBrush(theme.background()),
+                                      border=pg.mkPen(QColor(150, 150, 150)), anchor=(0, 0))
+        self.hover_text.setZValue(100)
+        self.hover_text.setVisible(False)
+        self.plot.addItem(self.hover_text, ignoreBounds=True)
+        self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.canvas.installEventFilter(self)
+
+        self.add_widget(self.canvas, 1)
+        self.add_caption()
+        self._set_task("binary")
+
+    # -- public -----------------------------------------------------------------------------
+    def set_x_axis(self, mode: str) -> None:
+        """Plot against ``"iteration"`` or ``"epoch"``."""
+        if mode not in ("iteration", "epoch"):
+            raise ValueError("the x axis is 'iteration' or 'epoch'")
+        if self.x_axis_box.currentText() != mode:
+            self.x_axis_box.setCurrentText(mode)  # re-enters through the signal
+            return
+        self.x_axis = mode
+        self.hide_hover()
+        self.plot.setLabel("bottom", "iteration (parameter updates)" if mode == "iteration"
+                           else "epoch (passes over the training set)")
+        if self.snapshot is not None:
+            self._redraw(self.snapshot)
+        self.vb.enableAutoRange()
+
+    def set_log_y(self, on: bool) -> None:
+        """A logarithmic (base 10) loss axis."""
+        on = bool(on)
+        if self.log_box.isChecked() != on:
+            self.log_box.setChecked(on)
+            return
+        self.log_y = on
+        self.plot.setLogMode(y=on)
+        self.plot.getAxis("right").setLogMode(False)  # accuracy / R² stays linear
+        self.plot.setLabel("left", "loss (log scale)" if on else "loss")
+        self.vb.enableAutoRange()
+
+    @property
+    def metric_name(self) -> str:
+        return "R²" if self._task == "regression" else "accuracy"
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        super().show_snapshot(snap)
+        self._redraw(snap)
+
+    def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
+        """Epoch rows, then the (decimated) per-batch rows, in one table."""
+        m = "r2" if self._task == "regression" else "accuracy"
+        header = ("row", "epoch", "iteration", "loss", "val_loss", m, f"val_{m}", "lr")
+        snap = self.snapshot
+        if snap is None:
+            return header, []
+        rows: list[list[float | str]] = []
+        for r in snap.epoch_log:
+            rows.append(["epoch", int(r[E_EPOCH]), int(r[E_ITER]), float(r[E_LOSS]), float(r[E_VLOSS]),
+                         float(r[E_MET]), float(r[E_VMET]), float(r[E_LR])])
+        for r in snap.iter_log:
+            rows.append(["batch", "", int(r[0]), float(r[1]), "", "", "", float(r[2])])
+        return header, rows
+
+    # -- drawing ------------------------------------------------------------------------------
+    def _x_of_iterations(self, it: Array, snap: Snapshot) -> Array:
+        it = np.asarray(it, dtype=np.float64)
+        if self.x_axis == "iteration":
+            return it
+        return it / max(1, snap.iterations_per_epoch)
+
+    def _epoch_x(self, snap: Snapshot) -> Array:
+        e = snap.epoch_log
+        return e[:, E_ITER].astype(np.float64) if self.x_axis == "iteration" else e[:, E_EPOCH].astype(np.float64)
+
+    def _set_task(self, task: str) -> None:
+        if task == self._task:
+            return
+        self._task = task
+        name = self.metric_name
+        self.plot.setLabel("right", name)
+        if task == "regression":
+            self.metric_vb.enableAutoRange(y=False)
+        else:
+            self.metric_vb.setYRange(0.0, 1.0, padding=0.02)
+        self._has_val = None  # rebuild the legend
+
+    def _rebuild_legend(self, has_val: bool) -> None:
+        self.legend.clear()
+        name = self.metric_name
+        self.legend.addItem(self.curve_iter, "batch loss")
+        self.legend.addItem(self.curve_train, "training loss")
+        if has_val:
+            self.legend.addItem(self.curve_val, "validation loss")
+        self.legend.addItem(self.curve_metric, f"training {name}")
+        if has_val:
+            self.legend.addItem(self.curve_val_metric, f"validation {name}")
+        self._has_val = has_val
+        self._fit_legend()
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as fit the width (a legend wider than the view would push
+        the plot's right axis out of sight)."""
+        n = len(self.legend.items)
+        if not n:
+            return
+        # a column is as wide as the widest entry: its line sample, its label and the spacing
+        entry = max(label.boundingRect().width() for _, label in self.legend.items) + 20 + 18 + 8
+        cols = max(1, min(n, int((self.canvas.width() - 20) // entry)))
+        if n and cols != self.legend.columnCount:
+            self.legend.setColumnCount(cols)
+
+    def resizeEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().resizeEvent(ev)
+        self._fit_legend()
+
+    def _redraw(self, snap: Snapshot) -> None:
+        self._set_task(snap.task)
+        il, el = snap.iter_log, snap.epoch_log
+        has_val = bool(len(el)) and bool(np.isfinite(el[:, E_VLOSS]).any())
+        if has_val != self._has_val:
+            self._rebuild_legend(has_val)
+
+        iter_dots = 0 < len(il) <= 20
+        if iter_dots != self._iter_dots:
+            self._iter_dots = iter_dots
+            self.curve_iter.setSymbol("o" if iter_dots else None)
+            self.curve_iter.setSymbolSize(4)
+            self.curve_iter.setSymbolBrush(theme.TRAIN)
+            self.curve_iter.setSymbolPen(None)
+        if len(il):
+            self.curve_iter.setData(self._x_of_iterations(il[:, 0], snap), _drawable(il[:, 1]))
+        else:
+            self.curve_iter.setData([], [])
+        if len(el):
+            ex = self._epoch_x(snap)
+            dots = len(el) <= DOTS_UP_TO
+            if dots != self._dots:
+                self._dots = dots
+                for c, colour in ((self.curve_train, theme.TRAIN), (self.curve_val, theme.VALIDATION)):
+                    c.setSymbol("o" if dots else None)
+                    c.setSymbolSize(5)
+                    c.setSymbolBrush(colour)
+                    c.setSymbolPen(None)
+            self.curve_train.setData(ex, _drawable(el[:, E_LOSS]))
+            self.curve_metric.setData(ex, _drawable(el[:, E_MET]))
+            if has_val:
+                self.curve_val.setData(ex, _drawable(el[:, E_VLOSS]))
+                self.curve_val_metric.setData(ex, _drawable(el[:, E_VMET]))
+            else:
+                self.curve_val.setData([], [])
+                self.curve_val_metric.setData([], [])
+            if snap.task == "regression":
+                m = _drawable(np.concatenate([el[:, E_MET], el[:, E_VMET]]))
+                lo = np.nanmin(m) if np.isfinite(m).any() else 0.0
+                self.metric_vb.setYRange(max(-1.0, min(0.0, float(lo))), 1.0, padding=0.02)
+        else:
+            for c in (self.curve_train, self.curve_val, self.curve_metric, self.curve_val_metric):
+                c.setData([], [])
+        self._draw_markers(snap)
+        self._draw_stop_text(snap)
+        if self._hover_x is not None:
+            self._show_hover(self._hover_x)
+
+    def _epoch_row(self, snap: Snapshot, epoch: int) -> Array | None:
+        el = snap.epoch_log
+        if not len(el):
+            return None
+        hits = np.flatnonzero(el[:, E_EPOCH] == epoch)
+        return el[hits[0]] if len(hits) else None
+
+    def _draw_markers(self, snap: Snapshot) -> None:
+        info = snap.stop_info or {}
+        kind = info.get("kind")
+        # the best epoch: after early stopping, or "best so far" while patience watches
+        best = int(info.get("best_epoch", snap.best_epoch) if kind == "early_stopping" else snap.best_epoch)
+        row = self._epoch_row(snap, best) if best > 0 else None
+        if row is not None:
+            x = float(row[E_ITER]) if self.x_axis == "iteration" else float(best)
+            monitored = row[E_VLOSS] if math.isfinite(row[E_VLOSS]) else row[E_LOSS]
+            self.best_line.setPos(x)
+            self.best_line.label.setFormat(f"best: epoch {best}" if kind == "early_stopping"
+                                           else f"best so far: epoch {best}")
+            self.best_line.setVisible(True)
+            self.best_point.setData([x], _drawable([monitored]))
+        else:
+            self.best_line.setVisible(False)
+            self.best_point.setData([], [])
+        if kind == "early_stopping" and "iteration" in info:
+            sx = float(self._x_of_iterations(np.array([info["iteration"]]), snap)[0])
+            if self.x_axis == "epoch":
+                sx = float(info.get("epoch", sx))
+            self.stop_line.setPos(sx)
+            self.stop_line.label.setFormat("stopped")
+            self.stop_line.setVisible(True)
+        else:
+            self.stop_line.setVisible(False)
+        if kind == "divergence":
+            dx = float(self._x_of_iterations(np.array([info.get("iteration", snap.iteration)]), snap)[0])
+            self.div_line.setPos(dx)
+            self.div_line.label.setFormat(f"diverged (iteration {int(info.get('iteration', snap.iteration))})")
+            self.div_line.setVisible(True)
+            finite = _drawable(snap.iter_log[:, 1]) if len(snap.iter_log) else np.empty(0)
+            finite = finite[np.isfinite(finite)]
+            self.div_point.setData([dx], [finite[-1] if len(finite) else 1.0])
+        else:
+            self.div_line.setVisible(False)
+            self.div_point.setData([], [])
+
+    def _draw_stop_text(self, snap: Snapshot) -> None:
+        info = snap.stop_info
+        text = ""
+        if info and info.get("reason"):
+            text = str(info["reason"])
+        elif snap.stopped:
+            text = str(snap.stopped)
+        if text != self.stop_label.text():
+            self.stop_label.setText(text)
+            colour = "#c81e1e" if info and info.get("kind") == "divergence" else "#00964f"
+            self.stop_label.setStyleSheet(f"QLabel {{ color: {colour}; }}")
+            self.stop_label.setVisible(bool(text))
+
+    @property
+    def marker_positions(self) -> dict[str, float | None]:
+        """x of each visible marker (``best``, ``stop``, ``divergence``), for tests and readers."""
+        return {name: (float(line.value()) if line.isVisible() else None)
+                for name, line in (("best", self.best_line), ("stop", self.stop_line),
+                                   ("divergence", self.div_line))}
+
+    # -- hover --------------------------------------------------------------------------------
+    def _sync_metric_vb(self) -> None:
+        self.metric_vb.setGeometry(self.vb.sceneBoundingRect())
+        self.metric_vb.linkedViewChanged(self.vb, self.metric_vb.XAxis)
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.canvas and ev.type() == QEvent.Type.Leave:
+            self.hide_hover()
+        return super().eventFilter(obj, ev)
+
+    def _mouse_moved(self, pos: QPointF) -> None:
+        if not self.vb.sceneBoundingRect().contains(pos):
+            self.hide_hover()
+            return
+        self._show_hover(self.vb.mapSceneToView(pos).x())
+
+    def hide_hover(self) -> None:
+        self._hover_x = None
+        self.hover_line.setVisible(False)
+        self.hover_text.setVisible(False)
+
+    def hover_at(self, x: float) -> str:
+        """Show the read-out of the epoch nearest to view x (what the mouse does); returns its text."""
+        self._show_hover(x)
+        return self.hover_text.toPlainText()
+
+    def _show_hover(self, x: float) -> None:
+        self._hover_x = x
+        snap = self.snapshot
+        if snap is None or (not len(snap.epoch_log) and not len(snap.iter_log)):
+            self.hover_line.setVisible(False)
+            self.hover_text.setVisible(False)
+            return
+        lines = []
+        name = self.metric_name
+        el, il = snap.epoch_log, snap.iter_log
+        if len(el):
+            ex = self._epoch_x(snap)
+            k = int(np.argmin(np.abs(ex - x)))
+            r = el[k]
+            px = float(ex[k])
+            lines.append(f"epoch {int(r[E_EPOCH])}  ·  iteration {int(r[E_ITER])}")
+            lines.append(f"training loss    {_fmt(r[E_LOSS])}")
+            if math.isfinite(r[E_VLOSS]):
+                lines.append(f"validation loss  {_fmt(r[E_VLOSS])}")
+            lines.append(f"training {name}  {_fmt(r[E_MET])}")
+            if math.isfinite(r[E_VMET]):
+                lines.append(f"validation {name}  {_fmt(r[E_VMET])}")
+            lines.append(f"learning rate  {_fmt(r[E_LR])}")
+        else:
+            ix = self._x_of_iterations(il[:, 0], snap)
+            k = int(np.argmin(np.abs(ix - x)))
+            px = float(ix[k])
+            lines.append(f"iteration {int(il[k, 0])}")
+            lines.append(f"batch loss  {_fmt(il[k, 1])}")
+            lines.append(f"learning rate  {_fmt(il[k, 2])}")
+        text = "\n".join(lines)
+        self.hover_line.setPos(px)
+        self.hover_line.setVisible(True)
+        self.hover_text.setText(text)
+        self._hover_px = px
+        self._place_hover_text()
+        self.hover_text.setVisible(True)
+        self.sigStatus.emit(text.replace("\n", ";  "))
+
+    def _place_hover_text(self) -> None:
+        """Keep the read-out at the top of the plot, beside the hover line, whatever the range."""
+        if self._hover_x is None:
+            return
+        (x0, x1), (_y0, y1) = self.vb.viewRange()
+        px = self._hover_px
+        right_half = px > x0 + 0.6 * (x1 - x0)
+        self.hover_text.setAnchor((1.0, 0.0) if right_half else (0.0, 0.0))
+        self.hover_text.setPos(px, y1)

@@ -1,0 +1,209 @@
+"""The gradient view shows the engine's per-layer numbers, and makes vanishing gradients visible."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from nnstudio.app.views.gradient_view import GradientView, fmt_ratio, fmt_value, power_of_ten, ratio_sentence
+from nnstudio.core.data import DataSpec, prepare
+from nnstudio.core.snapshot import make_snapshot
+from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
+from nnstudio.core.trainer import Trainer
+
+
+@pytest.fixture(scope="module")
+def circle():
+    return prepare(DataSpec(name="circle", n_samples=200))
+
+
+def deep(circle, act: str, init: str, **cfg) -> Trainer:
+    """8 hidden layers of 16 units, every layer (output too) with the same initialiser."""
+    spec = NetworkSpec(2, tuple(LayerSpec(16, act, init) for _ in range(8)), "binary", output_init=init)
+    return Trainer(spec, TrainConfig(**cfg), circle)
+
+
+@pytest.fixture
+def view(qtbot):
+    v = GradientView()
+    qtbot.addWidget(v)
+    v.resize(820, 620)
+    v.show()
+    return v
+
+
+@pytest.mark.parametrize("quantity, attr", [(0, "grad_w_mean_abs"), (1, "delta_rms")])
+def test_deep_sigmoid_standard_gradients_vanish(view, circle, quantity, attr):
+    trainer = deep(circle, "sigmoid", "standard")
+    probes = trainer.probe()
+    view.set_quantity(quantity)
+    view.show_snapshot(make_snapshot(trainer, None, probes))
+    np.testing.assert_array_equal(view.bar_values, probes.column(attr))
+    assert len(view.bar_values) == 9
+    first, last = view.bar_values[0], view.bar_values[-1]
+    assert first * 100 <= last  # the first layer's bar is at least 100× smaller
+    text = view.ratio_label.text()
+    assert f"1/{fmt_ratio(last / first)}" in text and "vanishing" in text
+
+
+@pytest.mark.parametrize("quantity, attr", [(0, "grad_w_mean_abs"), (1, "delta_rms")])
+def test_deep_relu_he_gradients_do_not_vanish(view, circle, quantity, attr):
+    trainer = deep(circle, "relu", "he_normal")
+    probes = trainer.probe()
+    view.set_quantity(quantity)
+    view.show_snapshot(make_snapshot(trainer, None, probes))
+    np.testing.assert_array_equal(view.bar_values, probes.column(attr))
+    first, last = view.bar_values[0], view.bar_values[-1]
+    assert last / 10 <= first <= last * 10
+    assert "vanishing" not in view.ratio_label.text()
+
+
+def test_bars_of_1e_minus_8_and_1e_minus_1_are_both_visible_and_labelled(view, circle):
+    trainer = deep(circle, "sigmoid", "standard")
+    view.set_quantity(1)
+    view.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    logs = np.log10(view.bar_values)
+    assert logs.min() < -7 and logs.max() > -1  # the spread this test is about
+    heights = np.asarray(view.bars.opts["height"])
+    y0 = np.asarray(view.bars.opts["y0"])
+    np.testing.assert_allclose(y0 + heights, logs)  # the bar tops sit at log10(value)
+    assert heights.min() > 0.2  # the smallest bar is clearly visible above the baseline
+    low, high = view.bar_plot.viewRange()[1]
+    assert low <= y0.min() and high >= logs.max()
+    for i in (0, len(logs) - 1):
+        assert view._bar_labels[i].textItem.toPlainText() == fmt_value(view.bar_values[i])
+        assert view._bar_labels[i].pos().y() == pytest.approx(logs[i])
+    ticks = view.bar_plot.getAxis("left").tickValues(low, high, 300)
+    labels = view.bar_plot.getAxis("left").logTickStrings(ticks[0][1], 1, 1)
+    assert "10⁻⁸" in labels or "10⁻⁷" in labels
+
+
+def test_time_curves_are_the_layer_log(view, circle):
+    trainer = deep(circle, "tanh", "glorot_uniform", learning_rate=0.1)
+    trainer.run(iterations=40)
+    snap = make_snapshot(trainer, None, trainer.probe())
+    n = snap.n_layers
+    assert len(snap.layer_log) == 40
+    view.show_snapshot(snap)
+    for quantity, offset in ((0, 1), (1, 1 + n)):
+        view.set_quantity(quantity)
+        np.testing.assert_array_equal(view.times, snap.layer_log[:, 0])
+        for i in range(n):
+            col = snap.layer_log[:, offset + i]
+            np.testing.assert_array_equal(view.series[i], col)
+            x, y = view._curves[i].getData()
+            np.testing.assert_array_equal(x, snap.layer_log[:, 0])
+            np.testing.assert_allclose(y, np.log10(col))
+    # the title is the legend: each layer's number in its curve's colour
+    for i, name in enumerate([str(i + 1) for i in range(8)] + ["out"]):
+        colour = view._curves[i].opts["pen"].color().name()
+        assert f'<span style="color:{colour}">■</span>{name}' in view.legend_html
+
+
+def test_long_logs_are_thinned_for_drawing_but_kept_whole(view, circle):
+    trainer = deep(circle, "relu", "he_normal", learning_rate=0.01, batch_mode="sgd")
+    trainer.run(iterations=1500)
+    snap = make_snapshot(trainer, None, trainer.probe())
+    view.show_snapshot(snap)
+    assert len(view.times) == len(snap.layer_log) > view.MAX_POINTS
+    x, _ = view._curves[0].getData()
+    assert len(x) <= view.MAX_POINTS + 1 and x[-1] == snap.layer_log[-1, 0]
+
+
+def test_activation_history_buffers_each_new_probe(view, circle):
+    trainer = deep(circle, "sigmoid", "glorot_uniform", learning_rate=0.5)
+    probes = []
+    for _ in range(5):
+        trainer.run(iterations=3)
+        p = trainer.probe()
+        probes.append((trainer.iteration, p))
+        snap = make_snapshot(trainer, None, p)
+        view.show_snapshot(snap)
+        view.show_snapshot(make_snapshot(trainer, None, p))  # the same probe again: not added twice
+    assert [it for it, _, _ in view.hist_buffer] == [it for it, _ in probes]
+    view.set_hist_layer(3)
+    counts = np.array([p.layers[3].a_counts for _, p in probes], dtype=float)
+    np.testing.assert_allclose(view.hist_image, counts / counts.sum(axis=1, keepdims=True))
+    assert view.hist_image.shape == (5, len(probes[0][1].layers[3].a_edges) - 1)
+    # going back in time (rewind or reset) starts the history over
+    trainer.rewind(3)
+    view.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    assert [it for it, _, _ in view.hist_buffer] == [3]
+
+
+def test_history_is_bounded(qtbot, circle):
+    v = GradientView(history=4)
+    qtbot.addWidget(v)
+    trainer = deep(circle, "tanh", "glorot_uniform")
+    for _ in range(7):
+        trainer.run(iterations=1)
+        v.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    assert [it for it, _, _ in v.hist_buffer] == [4, 5, 6, 7]
+
+
+def test_a_network_of_another_depth_rebuilds_the_layers(view, circle):
+    view.show_snapshot(make_snapshot(deep(circle, "tanh", "glorot_uniform"), None, None))
+    assert len(view._curves) == 9 and np.isnan(view.bar_values).all()
+    assert "No layer statistics" in view.ratio_label.text()
+    spec = NetworkSpec(2, (LayerSpec(4, "tanh"),), "binary")
+    trainer = Trainer(spec, TrainConfig(), circle)
+    view.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    assert len(view._curves) == 2 and view.legend_html.count("■") == 2
+    assert [view.hist_layer_combo.itemText(i) for i in range(2)] == ["hidden 1", "output"]
+
+
+def test_ratio_sentences():
+    assert fmt_ratio(12345.0) == "12,000"
+    assert fmt_ratio(4.62) == "4.6"
+    assert fmt_ratio(3.2e10) == "3.2e+10"
+    assert ratio_sentence(1e-6, 1.2e-2, "δ (RMS)").startswith("The first layer's δ (RMS) is 1/12,000 of the last")
+    assert "exploding" in ratio_sentence(5.0, 0.01, "δ")
+    assert "about the same" in ratio_sentence(0.1, 0.12, "δ")
+    assert "exactly 0" in ratio_sentence(0.0, 0.1, "δ")
+    assert power_of_ten(-8) == "10⁻⁸" and power_of_ten(0) == "1" and power_of_ten(1) == "10"
+    assert fmt_value(2.9e-9) == "2.9e-9" and fmt_value(0.0841) == "0.084"
+
+
+def test_table_and_exports(view, circle, tmp_path, qtbot):
+    trainer = deep(circle, "sigmoid", "standard")
+    trainer.run(iterations=5)
+    probes = trainer.probe()
+    view.show_snapshot(make_snapshot(trainer, None, probes))
+    header, rows = view.table()
+    assert header == ("kind", "layer", "iteration", "quantity", "value")
+    now = {(r[1], r[3]): r[4] for r in rows if r[0] == "now"}
+    assert now[("hidden 1", "delta_rms")] == probes.layers[0].delta_rms
+    assert now[("output", "grad_w_mean_abs")] == probes.layers[-1].grad_w_mean_abs
+    assert sum(r[0] == "over time" for r in rows) == 5 * 9
+    qtbot.wait(10)
+    img = view.grab().toImage()
+    colours = {img.pixelColor(x, y).rgb() for x in range(0, img.width(), 7) for y in range(0, img.height(), 7)}
+    assert len(colours) > 10
+    export_all(view, tmp_path)
+
+
+def test_redraw_is_fast(view, circle):
+    trainer = deep(circle, "sigmoid", "standard", learning_rate=0.1)
+    snaps = []
+    for _ in range(20):
+        trainer.run(iterations=10)
+        snaps.append(make_snapshot(trainer, None, trainer.probe()))
+    view.show_snapshot(snaps[0])
+    times = []
+    for s in snaps:
+        t = time.perf_counter()
+        view.show_snapshot(s)
+        times.append(time.perf_counter() - t)
+    assert np.median(times) < 0.020
+    assert math.isfinite(view.bar_values.sum())
+
+
+def export_all(view, tmp_path):
+    """PNG, CSV and SVG export each write a non-empty file."""
+    for ext, fn in (("png", view.export_png), ("csv", view.export_csv), ("svg", view.export_svg)):
+        path = tmp_path / f"view.{ext}"
+        assert fn(path)
+        assert path.stat().st_size > 500

@@ -1,0 +1,213 @@
+"""The loss view plots the engine's history exactly, in both x units and on a log axis."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+import pytest
+
+from nnstudio.app.views.loss_view import LossView
+from nnstudio.core.data import DataSpec, prepare
+from nnstudio.core.snapshot import evaluate_grid, make_snapshot
+from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
+from nnstudio.core.trainer import Trainer
+
+
+def _train(data, config, epochs, hidden=(LayerSpec(8, "tanh"), LayerSpec(8, "tanh"))):
+    k = data.n_classes if data.task == "multiclass" else 1
+    spec = NetworkSpec(data.n_inputs, hidden, data.task, k)
+    trainer = Trainer(spec, config, data)
+    trainer.run(epochs=epochs)
+    grid = evaluate_grid(trainer, data.domain, data.transform, 32)
+    return trainer, make_snapshot(trainer, grid, trainer.probe())
+
+
+@pytest.fixture(scope="module")
+def spiral():
+    data = prepare(DataSpec(name="spiral", n_samples=200, noise=0.1))
+    trainer, snap = _train(data, TrainConfig(optimizer="adam", learning_rate=0.02), 5)
+    return data, trainer, snap
+
+
+@pytest.fixture(scope="module")
+def stopped_early():
+    data = prepare(DataSpec(name="spiral", n_samples=200, noise=0.1))
+    cfg = TrainConfig(optimizer="adam", learning_rate=0.05, early_stopping="patience", patience=4)
+    trainer, snap = _train(data, cfg, 300)
+    return data, trainer, snap
+
+
+@pytest.fixture
+def view(qtbot):
+    v = LossView()
+    qtbot.addWidget(v)
+    v.resize(800, 600)
+    return v
+
+
+def _xy(curve):
+    x, y = curve.getData()
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def test_curves_are_the_history_by_iteration(view, spiral):
+    _, _, snap = spiral
+    assert len(snap.epoch_log) == 5 and len(snap.iter_log) > 5
+    view.show_snapshot(snap)
+    x, y = _xy(view.curve_iter)
+    np.testing.assert_array_equal(x, snap.iter_log[:, 0])
+    np.testing.assert_array_equal(y, snap.iter_log[:, 1])
+    e = snap.epoch_log
+    for curve, col in ((view.curve_train, 2), (view.curve_val, 3), (view.curve_metric, 4), (view.curve_val_metric, 5)):
+        x, y = _xy(curve)
+        np.testing.assert_array_equal(x, e[:, 1])  # epoch points at the iteration that ended them
+        np.testing.assert_array_equal(y, e[:, col])
+    assert view.plot.getAxis("right").labelText == "accuracy"
+
+
+def test_epoch_axis_plots_against_epochs(qtbot, view, spiral):
+    _, _, snap = spiral
+    view.show_snapshot(snap)
+    view.x_axis_box.setCurrentText("epoch")  # what the learner does
+    assert view.x_axis == "epoch"
+    x, y = _xy(view.curve_train)
+    np.testing.assert_array_equal(x, [1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(y, snap.epoch_log[:, 2])
+    xi, _ = _xy(view.curve_iter)
+    np.testing.assert_allclose(xi, snap.iter_log[:, 0] / snap.iterations_per_epoch)
+    assert "epoch" in view.plot.getAxis("bottom").labelText
+    view.set_x_axis("iteration")
+    np.testing.assert_array_equal(_xy(view.curve_train)[0], snap.epoch_log[:, 1])
+
+
+def test_log_scale_toggle(qtbot, view, spiral):
+    _, _, snap = spiral
+    view.show_snapshot(snap)
+    view.log_box.setChecked(True)
+    assert view.log_y
+    _, y = _xy(view.curve_train)
+    np.testing.assert_allclose(y, np.log10(snap.epoch_log[:, 2]))
+    _, yi = _xy(view.curve_iter)
+    np.testing.assert_allclose(yi, np.log10(snap.iter_log[:, 1]))
+    # accuracy stays on a linear 0..1 axis
+    _, ym = _xy(view.curve_metric)
+    np.testing.assert_array_equal(ym, snap.epoch_log[:, 4])
+    assert not view.plot.getAxis("right").logMode
+    view.log_box.setChecked(False)
+    np.testing.assert_array_equal(_xy(view.curve_train)[1], snap.epoch_log[:, 2])
+
+
+def test_regression_shows_r2(view):
+    data = prepare(DataSpec(name="line", n_samples=60, noise=0.1))
+    _, snap = _train(data, TrainConfig(optimizer="adam", learning_rate=0.05), 3, (LayerSpec(4, "tanh"),))
+    view.show_snapshot(snap)
+    assert view.plot.getAxis("right").labelText == "R²"
+    np.testing.assert_array_equal(_xy(view.curve_metric)[1], snap.epoch_log[:, 4])
+    header, _ = view.table()
+    assert "r2" in header and "val_r2" in header
+
+
+def test_early_stopping_marker_at_best_epoch(view, stopped_early):
+    _, trainer, snap = stopped_early
+    info = snap.stop_info
+    assert info is not None and info["kind"] == "early_stopping", "the run should have stopped early"
+    best = info["best_epoch"]
+    assert 0 < best < snap.epoch
+    row = snap.epoch_log[snap.epoch_log[:, 0] == best][0]
+    view.show_snapshot(snap)
+    marks = view.marker_positions
+    assert marks["best"] == row[1]  # the iteration that ended the best epoch
+    assert marks["stop"] == info["iteration"]
+    assert marks["divergence"] is None
+    assert view.best_line.label.format == f"best: epoch {best}"
+    bx, by = _xy(view.best_point)
+    np.testing.assert_array_equal(bx, [row[1]])
+    np.testing.assert_array_equal(by, [row[3]])  # the monitored validation loss
+    assert "early stopping" in view.stop_label.text()
+    view.set_x_axis("epoch")
+    assert view.marker_positions["best"] == best
+    assert view.marker_positions["stop"] == info["epoch"]
+
+
+def test_divergence_marker(view):
+    data = prepare(DataSpec(name="spiral", n_samples=100, noise=0.1))
+    cfg = TrainConfig(optimizer="sgd", learning_rate=5000.0)
+    trainer, snap = _train(data, cfg, 10, (LayerSpec(8, "relu"), LayerSpec(8, "relu")))
+    assert snap.stop_info is not None and snap.stop_info["kind"] == "divergence"
+    view.show_snapshot(snap)
+    marks = view.marker_positions
+    assert marks["divergence"] == snap.stop_info["iteration"]
+    assert marks["best"] is None
+    assert "diverged" in view.div_line.label.format
+    assert "exploded" in view.stop_label.text() or "diverg" in view.stop_label.text()
+    x, _ = _xy(view.div_point)  # makes the x range include the divergence
+    np.testing.assert_array_equal(x, [snap.stop_info["iteration"]])
+
+
+def test_hover_reads_off_the_nearest_epoch(qtbot, view, spiral):
+    _, _, snap = spiral
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(snap)
+    row = snap.epoch_log[2]  # epoch 3
+    text = view.hover_at(row[1] + 0.3)
+    assert text.startswith(f"epoch 3  ·  iteration {int(row[1])}")
+    for v in (row[2], row[3], row[4], row[5]):
+        assert f"{v:.4g}" in text
+    assert view.hover_line.value() == row[1]
+    # the real mouse, through the scene
+    qtbot.wait(50)  # pyqtgraph drops mouse moves that come faster than its event rate
+    scene_pt = view.vb.mapViewToScene(pg_point(snap.epoch_log[0, 1], float(np.mean(view.vb.viewRange()[1]))))
+    assert view.vb.sceneBoundingRect().contains(scene_pt)
+    with qtbot.waitSignal(view.sigStatus, timeout=1000) as blocker:
+        qtbot.mouseMove(view.canvas.viewport(), view.canvas.mapFromScene(scene_pt))
+    assert blocker.args[0].startswith("epoch 1")
+    assert view.hover_line.value() == snap.epoch_log[0, 1]
+
+
+def pg_point(x, y):
+    from PySide6.QtCore import QPointF
+
+    return QPointF(float(x), float(y))
+
+
+def test_table_and_exports(tmp_path, view, spiral):
+    _, _, snap = spiral
+    view.show_snapshot(snap)
+    header, rows = view.table()
+    assert header[:4] == ("row", "epoch", "iteration", "loss")
+    epochs = [r for r in rows if r[0] == "epoch"]
+    batches = [r for r in rows if r[0] == "batch"]
+    assert len(epochs) == len(snap.epoch_log) and len(batches) == len(snap.iter_log)
+    np.testing.assert_array_equal([r[3] for r in epochs], snap.epoch_log[:, 2])
+    np.testing.assert_array_equal([r[3] for r in batches], snap.iter_log[:, 1])
+    for name, fn in (("l.png", view.export_png), ("l.csv", view.export_csv)):
+        assert fn(tmp_path / name)
+        assert (tmp_path / name).stat().st_size > 200
+    assert (tmp_path / "l.csv").read_text().startswith("row,epoch,iteration,loss")
+
+
+def test_export_svg(tmp_path, view, spiral):
+    view.show_snapshot(spiral[2])
+    assert view.export_svg(tmp_path / "l.svg")
+    assert (tmp_path / "l.svg").stat().st_size > 200
+
+
+def test_renders_and_redraws_fast(qtbot, view, spiral):
+    _, _, snap = spiral
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(snap)
+    img = view.grab().toImage()
+    colours = {img.pixel(x, y) for x in range(0, img.width(), 3) for y in range(0, img.height(), 3)}
+    assert len(colours) > 20
+    times = []
+    for _ in range(25):
+        t0 = time.perf_counter()
+        view.show_snapshot(snap)
+        times.append(time.perf_counter() - t0)
+    median = statistics.median(times) * 1000
+    print(f"LossView.show_snapshot median {median:.2f} ms")
+    assert median < 20.0

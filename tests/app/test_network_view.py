@@ -1,0 +1,300 @@
+"""The network view draws the snapshot's weights, reports the right parameter when
+clicked, and shows the step inspector's numbers."""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QInputDialog
+
+from nnstudio.app import theme
+from nnstudio.app.views.network_view import (MAX_EDGES_PER_PAIR, MAX_WIDTH, SHOWN_OF_LARGE, NetworkView,
+                                             bias_color, edge_style)
+from nnstudio.core.data import DataSpec, Dataset, prepare
+from nnstudio.core.snapshot import evaluate_grid, make_snapshot
+from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
+from nnstudio.core.trainer import Trainer
+
+
+def _trainer(data, hidden=(LayerSpec(8, "tanh"), LayerSpec(8, "tanh")), epochs=5):
+    k = data.n_classes if data.task == "multiclass" else 1
+    spec = NetworkSpec(data.n_inputs, hidden, data.task, k)
+    trainer = Trainer(spec, TrainConfig(optimizer="adam", learning_rate=0.02), data)
+    trainer.run(epochs=epochs)
+    return trainer
+
+
+def _snap(trainer, data, phase=None):
+    grid = evaluate_grid(trainer, data.domain, data.transform, 32) if data.raw.X.shape[1] <= 2 else None
+    return make_snapshot(trainer, grid, None, phase)
+
+
+@pytest.fixture(scope="module")
+def spiral():
+    data = prepare(DataSpec(name="spiral", n_samples=200, noise=0.1))
+    trainer = _trainer(data)
+    return data, trainer, _snap(trainer, data)
+
+
+@pytest.fixture
+def view(qtbot):
+    v = NetworkView()
+    qtbot.addWidget(v)
+    v.resize(800, 600)
+    return v
+
+
+@pytest.fixture
+def shown(qtbot, view, spiral):
+    data, _, snap = spiral
+    view.set_data(data)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(snap)
+    return view
+
+
+def test_edges_show_every_weight(shown, spiral):
+    _, _, snap = spiral
+    assert [len(e) for e in shown.edges] == [2 * 8, 8 * 8, 8 * 1]
+    for layer, W in enumerate(snap.weights):
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                e = shown.edge(layer, i, j)
+                width, colour = edge_style(float(W[i, j]))
+                assert e.width == width and e.color == colour
+    # the sign picks the hue: blue for positive, orange for negative
+    W = snap.weights[1]
+    i, j = np.unravel_index(np.argmax(W), W.shape)
+    assert shown.edge(1, int(i), int(j)).color.blue() > shown.edge(1, int(i), int(j)).color.red()
+    i, j = np.unravel_index(np.argmin(W), W.shape)
+    assert shown.edge(1, int(i), int(j)).color.red() > shown.edge(1, int(i), int(j)).color.blue()
+
+
+def test_edge_style_scales_with_the_weight():
+    w0, c0 = edge_style(0.0)
+    w1, c1 = edge_style(1.0)
+    w9, _ = edge_style(-9.0)
+    assert w0 < w1 < w9 == MAX_WIDTH
+    bg = theme.background()
+    # stronger weights are further from the background colour
+    dist = lambda c: abs(c.red() - bg.red()) + abs(c.green() - bg.green()) + abs(c.blue() - bg.blue())  # noqa: E731
+    assert dist(c1) > dist(c0)
+    assert edge_style(-1.0)[1].red() > edge_style(-1.0)[1].blue()
+
+
+def test_neurons_show_bias_and_thumbnails(shown, spiral):
+    data, _, snap = spiral
+    lut = theme.diverging_lut(256)
+    g = snap.grid
+    for layer in range(3):
+        for u in range(snap.layer_sizes[layer + 1]):
+            n = shown.neuron(layer, u)
+            assert n.bias == snap.biases[layer][u]
+            assert n.image is not None
+    n = shown.neuron(0, 3)
+    assert bias_color(n.bias).alphaF() == pytest.approx(0.15 + 0.85 * min(1.0, abs(snap.biases[0][3])), abs=1e-3)
+    # a thumbnail pixel is the neuron's value on the grid through the colour map (tanh: −1..1),
+    # with y up: the image's last row is the grid's first
+    buf = n._image_buf
+    i, j = 5, 9
+    v = g.neurons[0][i, j, 3]
+    k = int(np.clip((v + 1) / 2 * 255, 0, 255))
+    np.testing.assert_array_equal(buf[len(g.ys) - 1 - i, j], lut[k])
+    assert shown.neuron(-1, 0).bias is None and shown.neuron(-1, 0).image is not None
+
+
+def test_tooltips_give_the_numbers(shown, spiral):
+    _, _, snap = spiral
+    e = shown.edge(1, 2, 5)
+    w, g = float(snap.weights[1][2, 5]), float(snap.grads_W[1][2, 5])
+    text = shown.edge_tooltip(e)
+    assert f"{w:.4g}" in text and f"{g:.4g}" in text
+    assert "hidden 1 neuron 3" in text and "hidden 2 neuron 6" in text
+    assert shown.tooltip_at(e.p1 + (e.p2 - e.p1) * 0.3) == text
+    n = shown.neuron(1, 4)
+    text = shown.tooltip_at(n.scenePos())
+    assert f"{float(snap.biases[1][4]):.4g}" in text and "hidden layer 2, neuron 5" in text
+    assert "training samples: mean" in text
+
+
+def test_hovering_a_neuron_emits_its_layer_and_unit(qtbot, shown):
+    n = shown.neuron(1, 6)
+    with qtbot.waitSignal(shown.sigNeuronHovered, timeout=1000) as blocker:
+        qtbot.mouseMove(shown.canvas.viewport(), shown.viewport_pos(n))
+    assert blocker.args == [1, 6]
+    assert n.hovered
+    with qtbot.waitSignal(shown.sigNeuronHovered, timeout=1000) as blocker:
+        qtbot.mouseMove(shown.canvas.viewport(), QPoint(3, shown.canvas.viewport().height() - 3))
+    assert blocker.args == [None, None]
+    inp = shown.neuron(-1, 1)
+    with qtbot.waitSignal(shown.sigNeuronHovered, timeout=1000) as blocker:
+        qtbot.mouseMove(shown.canvas.viewport(), shown.viewport_pos(inp))
+    assert blocker.args == [-1, 1]
+
+
+def test_clicking_a_connection_edits_that_weight(qtbot, monkeypatch, shown, spiral):
+    _, trainer, snap = spiral
+    asked = []
+
+    def fake_get_double(parent, title, label, value, *args):
+        asked.append((title, value))
+        return 0.625, True
+
+    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(fake_get_double))
+    e = shown.edge(1, 3, 6)
+    # 30 % along: a point no other connection between these columns passes through
+    # (half-way, connections 3→6 and 4→5 cross)
+    with qtbot.waitSignal(shown.sigWeightEdited, timeout=1000) as blocker:
+        qtbot.mouseClick(shown.canvas.viewport(), Qt.MouseButton.LeftButton, pos=shown.viewport_pos(e, 0.3))
+    index, value = blocker.args
+    assert value == 0.625
+    assert asked == [("Edit weight", float(snap.weights[1][3, 6]))]
+    assert index == trainer.network.flat_index(1, "W", 3, 6)
+    # the index names exactly that weight of the engine's flat vector
+    assert trainer.network.params[index] == snap.weights[1][3, 6]
+    # a neuron click edits its bias
+    n = shown.neuron(2, 0)
+    with qtbot.waitSignal(shown.sigWeightEdited, timeout=1000) as blocker:
+        qtbot.mouseClick(shown.canvas.viewport(), Qt.MouseButton.LeftButton, pos=shown.viewport_pos(n))
+    assert blocker.args[0] == trainer.network.flat_index(2, "b", 0)
+    assert trainer.network.params[blocker.args[0]] == snap.biases[2][0]
+    # cancelling emits nothing
+    monkeypatch.setattr(QInputDialog, "getDouble", staticmethod(lambda *a: (0.0, False)))
+    with qtbot.assertNotEmitted(shown.sigWeightEdited):
+        qtbot.mouseClick(shown.canvas.viewport(), Qt.MouseButton.LeftButton, pos=shown.viewport_pos(e, 0.3))
+
+
+def test_step_inspector_highlights_each_phase(shown):
+    data = prepare(DataSpec(name="spiral", n_samples=200, noise=0.1))
+    trainer = _trainer(data, epochs=2)
+    snap_normal = _snap(trainer, data)
+    ph = trainer.step_phase()
+    assert ph.phase == "forward"
+    shown.show_snapshot(_snap(trainer, data, ph))
+    assert shown.phase_label.isVisible() and "Forward" in shown.phase_label.text()
+    assert all(n.highlight for col in shown.neurons for n in col)
+    for layer in range(2):
+        for u in range(8):
+            tag = shown.tags[layer + 1][u]
+            assert tag.isVisible() and tag.text == f"{float(ph.a[layer][u]):.3g}"
+    assert shown.tags[0][1].text == f"{float(ph.x[1]):.3g}"
+
+    ph = trainer.step_phase()
+    assert ph.phase == "loss"
+    shown.show_snapshot(_snap(trainer, data, ph))
+    assert [n.highlight for n in shown.neurons[-1]] == [True]
+    assert not any(n.highlight for n in shown.neurons[1])
+    assert f"loss ℓ = {ph.sample_loss:.4g}" in shown.tags[-1][0].text
+
+    ph = trainer.step_phase()
+    assert ph.phase == "backward"
+    shown.show_snapshot(_snap(trainer, data, ph))
+    assert shown.edge_mode == "gradient"
+    grads = ph.grad_W
+    m = max(float(np.abs(g).max()) for g in grads)
+    for layer, G in enumerate(grads):
+        for (i, j), g in np.ndenumerate(G):
+            e = shown.edge(layer, i, j)
+            assert (e.color.blue() > e.color.red()) == (g >= 0)
+    layer, flat = max(((k, int(np.abs(G).argmax())) for k, G in enumerate(grads)),
+                      key=lambda t: abs(grads[t[0]].ravel()[t[1]]))
+    i, j = np.unravel_index(flat, grads[layer].shape)
+    assert abs(grads[layer][i, j]) == m
+    assert shown.edge(layer, int(i), int(j)).width == MAX_WIDTH  # the largest gradient is the widest
+    assert shown.tags[2][3].text == f"δ {float(ph.delta[1][3]):.3g}"
+    text = shown.edge_tooltip(shown.edge(0, 1, 2))
+    assert f"{float(grads[0][1, 2]):.4g}" in text
+
+    ph = trainer.step_phase()
+    assert ph.phase == "update"
+    shown.show_snapshot(_snap(trainer, data, ph))
+    assert shown.edge_mode == "update"
+    dW = [a - b for a, b in zip(ph.W_after, ph.W_before)]
+    for layer, D in enumerate(dW):
+        for (i, j), d in np.ndenumerate(D):
+            if d != 0:
+                e = shown.edge(layer, i, j)
+                assert (e.color.blue() > e.color.red()) == (d > 0)
+    assert "Δw" in shown.edge_tooltip(shown.edge(2, 0, 0))
+
+    shown.show_snapshot(snap_normal)  # no phase: the normal look again
+    assert shown.edge_mode == "weights" and not shown.phase_label.isVisible()
+    assert not any(t.isVisible() for col in shown.tags for t in col)
+    assert not any(n.highlight for col in shown.neurons for n in col)
+    e = shown.edge(0, 0, 0)
+    assert (e.width, e.color) == edge_style(float(snap_normal.weights[0][0, 0]))
+
+
+def test_large_layers_are_drawn_compactly_and_fast(qtbot, view):
+    rng = np.random.default_rng(1)
+    X = rng.random((60, 784))
+    y = (X[:, :392].sum(axis=1) > X[:, 392:].sum(axis=1)).astype(float)
+    raw = Dataset(X, y, "binary", tuple(f"px{i}" for i in range(784)), ("dark", "light"))
+    data = prepare(DataSpec(source="inline"), raw)
+    trainer = _trainer(data, hidden=(LayerSpec(64, "relu"), LayerSpec(32, "relu")), epochs=1)
+    snap = _snap(trainer, data)
+    view.set_data(data)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(snap)
+    assert [len(c) for c in view.neurons] == [SHOWN_OF_LARGE, SHOWN_OF_LARGE, 32, 1]
+    assert view.more_labels[0].text == f"… {784 - SHOWN_OF_LARGE} more"
+    assert all(len(e) <= MAX_EDGES_PER_PAIR for e in view.edges)
+    assert view.input_labels[3].text == "px3"
+    e = view.edges[1][0]
+    assert (e.width, e.color) == edge_style(float(snap.weights[1][e.i, e.j]))
+    times = []
+    for _ in range(15):
+        t0 = time.perf_counter()
+        view.show_snapshot(snap)
+        times.append(time.perf_counter() - t0)
+    median = statistics.median(times) * 1000
+    print(f"NetworkView.show_snapshot (784-64-32-1) median {median:.2f} ms")
+    assert median < 20.0
+
+
+def test_one_d_data_gets_curve_thumbnails(view):
+    data = prepare(DataSpec(name="sine", n_samples=60, noise=0.05))
+    trainer = _trainer(data, hidden=(LayerSpec(4, "tanh"),), epochs=2)
+    view.set_data(data)
+    view.show_snapshot(_snap(trainer, data))
+    n = view.neuron(0, 2)
+    assert n.curve is not None and n.image is None
+    assert view.output_labels[0].text == "ŷ"
+
+
+def test_table_lists_every_parameter(shown, spiral):
+    _, trainer, snap = spiral
+    header, rows = shown.table()
+    assert header[:4] == ("layer", "kind", "from", "to")
+    assert len(rows) == trainer.network.n_params
+    w = [r for r in rows if r[0] == "hidden 2" and r[1] == "weight" and r[2] == 3 and r[3] == 7][0]
+    assert w[4] == snap.weights[1][2, 6] and w[5] == snap.grads_W[1][2, 6]
+
+
+def test_renders_exports_and_redraws_fast(qtbot, tmp_path, shown, spiral):
+    _, _, snap = spiral
+    img = shown.grab().toImage()
+    colours = {img.pixel(x, y) for x in range(0, img.width(), 3) for y in range(0, img.height(), 3)}
+    assert len(colours) > 50
+    for name, fn in (("n.png", shown.export_png), ("n.csv", shown.export_csv)):
+        assert fn(tmp_path / name)
+        assert (tmp_path / name).stat().st_size > 500
+    times = []
+    for _ in range(25):
+        t0 = time.perf_counter()
+        shown.show_snapshot(snap)
+        times.append(time.perf_counter() - t0)
+    median = statistics.median(times) * 1000
+    print(f"NetworkView.show_snapshot (spiral 2-8-8-1) median {median:.2f} ms")
+    assert median < 20.0
+
+
+def test_export_svg(tmp_path, shown):
+    assert shown.export_svg(tmp_path / "n.svg")
+    assert (tmp_path / "n.svg").stat().st_size > 500
