@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QEvent, QEventLoop, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -181,7 +181,10 @@ class MainWindow(QMainWindow):
         self._build_toolbars()
         self.statusBar().showMessage("Ready: press Space to train, → to step one iteration.")
         self._connect()
+        self.resize(1400, 900)
         self._default_layout = self.saveState()
+        self._layout_restored = False
+        self._shown_once = False
         self._restore_settings()
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
@@ -212,15 +215,26 @@ class MainWindow(QMainWindow):
         lay.addWidget(self.boundary_view, 1)
         self.setCentralWidget(central)
         self.view_docks: dict[str, QDockWidget] = {}
-        right = [self.loss_view, self.network_view]
-        bottom = [self.gradient_view, self.activation_view, self.inspector_view]
-        for view in right:
-            self._add_dock(view, Qt.DockWidgetArea.RightDockWidgetArea)
-        for view in bottom:
-            self._add_dock(view, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tabifyDockWidget(self.view_docks["GradientView"], self.view_docks["ActivationView"])
-        self.tabifyDockWidget(self.view_docks["ActivationView"], self.view_docks["InspectorView"])
-        self.view_docks["GradientView"].raise_()
+        # right: the network itself; bottom strip: the loss curves beside the per-layer
+        # views (gradients, activations, step inspector as tabs)
+        self._add_dock(self.network_view, Qt.DockWidgetArea.RightDockWidgetArea)
+        loss = self._add_dock(self.loss_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        grads = self._add_dock(self.gradient_view, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(loss, grads, Qt.Orientation.Horizontal)
+        self.tabifyDockWidget(grads, self._add_dock(self.activation_view, Qt.DockWidgetArea.BottomDockWidgetArea))
+        self.tabifyDockWidget(grads, self._add_dock(self.inspector_view, Qt.DockWidgetArea.BottomDockWidgetArea))
+        grads.raise_()
+
+    def _initial_dock_sizes(self) -> None:
+        """Panels narrow on the left, the decision boundary large in the middle, loss and
+        network on the right, the per-layer views in a short strip at the bottom."""
+        docks = self.view_docks
+        width = self.width()
+        self.resizeDocks([docks["DataPanel"], docks["NetworkView"]], [340, max(380, width // 3)],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["LossView"], docks["GradientView"]], [width * 2 // 5, width * 3 // 5],
+                         Qt.Orientation.Horizontal)
+        self.resizeDocks([docks["GradientView"]], [400], Qt.Orientation.Vertical)
 
     def _add_dock(self, widget: QWidget, area: Qt.DockWidgetArea, title: str | None = None) -> QDockWidget:
         dock = QDockWidget(title or getattr(widget, "title", widget.objectName()), self)
@@ -637,11 +651,9 @@ class MainWindow(QMainWindow):
         geo = self.settings.value("window/geometry")
         if isinstance(geo, QByteArray):
             self.restoreGeometry(geo)
-        else:
-            self.resize(1400, 900)
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
-            self.restoreState(state)
+            self._layout_restored = self.restoreState(state)
         speed = self.settings.value("training/speed")
         try:
             idx = int(speed) if speed is not None else len(SPEEDS) - 1
@@ -660,6 +672,15 @@ class MainWindow(QMainWindow):
         self.restoreState(self._default_layout)
         for dock in self.view_docks.values():
             dock.show()
+        self._initial_dock_sizes()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if not self._layout_restored:
+                # dock sizes only take once the window has its real size
+                QTimer.singleShot(0, self._initial_dock_sizes)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self._closing:

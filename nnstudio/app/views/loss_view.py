@@ -127,6 +127,7 @@ class LossView(ViewBase):
             ax = self.plot.getAxis(name)
             ax.setPen(fg)
             ax.setTextPen(fg)
+            ax.enableAutoSIPrefix(False)  # "loss (×0.001)" over 0…800 reads worse than 0…0.8
 
         # accuracy / R² in a second view box sharing x, shown on the right axis
         self.metric_vb = pg.ViewBox(enableMenu=False)
