@@ -19,6 +19,12 @@ def pytest_configure(config: pytest.Config) -> None:
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("NNSTUDIO_NO_RECOVERY_PROMPT", "1")
+    try:  # as nnstudio.app.main_window.run() does, before pytest-qt makes the QApplication
+        from PySide6.QtCore import QCoreApplication, Qt
+
+        QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
+    except ImportError:
+        pass
 
 
 def has_display() -> bool:

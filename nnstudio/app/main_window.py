@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any, Callable
@@ -62,6 +63,8 @@ from .views.gradient_view import GradientView
 from .views.inspector_view import InspectorView
 from .views.loss_view import LossView
 from .views.network_view import NetworkView
+from .views.race_view import RaceView
+from .views.surface_view import SurfaceView
 
 SPEEDS: list[tuple[str, float]] = [
     ("1 iteration / s", 1), ("2 iterations / s", 2), ("5 iterations / s", 5), ("10 iterations / s", 10),
@@ -161,6 +164,8 @@ class MainWindow(QMainWindow):
     """The nnstudio window. ``MainWindow(project_path=None)``; ``close()`` shuts training down."""
 
     sigSaved = Signal(str)
+    #: seconds of view painting per timer tick while training plays
+    REDRAW_BUDGET = 0.010
 
     def __init__(self, project_path: str | None = None, recover: bool | None = None) -> None:
         super().__init__()
@@ -171,6 +176,9 @@ class MainWindow(QMainWindow):
         theme.apply_pyqtgraph_theme()
         self.doc = Document(self)
         self.controller = TrainingController(self)
+        self._latest: Snapshot | None = None
+        self._view_seen: dict[ViewBase, Snapshot] = {}
+        self._view_time: dict[ViewBase, float] = {}
         self._closing = False
         self._loaded_iteration = 0
         self._scrubbing = False
@@ -186,6 +194,10 @@ class MainWindow(QMainWindow):
         self._layout_restored = False
         self._shown_once = False
         self._restore_settings()
+        self._view_timer = QTimer(self)
+        self._view_timer.setInterval(15)
+        self._view_timer.timeout.connect(self._refresh_views)
+        self._view_timer.start()
         self._autosave = QTimer(self)
         self._autosave.setInterval(AUTOSAVE_MS)
         self._autosave.timeout.connect(self.autosave)
@@ -205,8 +217,11 @@ class MainWindow(QMainWindow):
         self.activation_view = ActivationView()
         self.gradient_view = GradientView()
         self.inspector_view = InspectorView()
+        self.surface_view = SurfaceView(self.controller)
+        self.race_view = RaceView()  # runs on its own: 2-D test functions, no network
         self.views: list[ViewBase] = [self.boundary_view, self.loss_view, self.network_view,
-                                      self.activation_view, self.gradient_view, self.inspector_view]
+                                      self.activation_view, self.gradient_view, self.inspector_view,
+                                      self.surface_view]
         central = QWidget()
         lay = QVBoxLayout(central)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -223,6 +238,8 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(loss, grads, Qt.Orientation.Horizontal)
         self.tabifyDockWidget(grads, self._add_dock(self.activation_view, Qt.DockWidgetArea.BottomDockWidgetArea))
         self.tabifyDockWidget(grads, self._add_dock(self.inspector_view, Qt.DockWidgetArea.BottomDockWidgetArea))
+        self.tabifyDockWidget(grads, self._add_dock(self.surface_view, Qt.DockWidgetArea.BottomDockWidgetArea))
+        self.tabifyDockWidget(grads, self._add_dock(self.race_view, Qt.DockWidgetArea.BottomDockWidgetArea))
         grads.raise_()
 
     def _initial_dock_sizes(self) -> None:
@@ -417,11 +434,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("New weights drawn from the seed; the history starts over.", 4000)
 
     def _on_snapshot(self, snap: Snapshot) -> None:
-        for view in self.views:
-            try:
-                view.show_snapshot(snap)
-            except Exception:  # noqa: BLE001 - one broken view must not take the window down
-                traceback.print_exc()
+        self._latest = snap
         self.counters.show_snapshot(snap)
         if not self._scrubbing:
             self.scrubber.blockSignals(True)
@@ -430,6 +443,36 @@ class MainWindow(QMainWindow):
             self.scrubber.blockSignals(False)
         if snap.iteration != self._loaded_iteration:
             self.doc.mark_trained()
+        if not snap.playing:
+            self._refresh_views(everything=True)  # a manual step: show it everywhere at once
+
+    def _refresh_views(self, everything: bool = False) -> None:
+        """Hand the newest snapshot to the visible views that are due, stalest first.
+
+        Each view repaints at once, inside a time budget per tick, so one pass of the
+        event loop never paints every plot (that would stall the GUI, and — pyqtgraph
+        paints in Python — hold the GIL the training thread needs). Hidden views (closed
+        docks, background tabs) are skipped and catch up when they are shown.
+        """
+        snap = self._latest
+        if snap is None:
+            return
+        now = time.monotonic()
+        due = [v for v in self.views
+               if self._view_seen.get(v) is not snap and v.isVisible()
+               and (everything or now - self._view_time.get(v, 0.0) >= v.min_interval)]
+        due.sort(key=lambda v: self._view_time.get(v, 0.0))
+        start = time.perf_counter()
+        for view in due:
+            try:
+                view.show_snapshot(snap)
+                view.repaint()
+            except Exception:  # noqa: BLE001 - one broken view must not take the window down
+                traceback.print_exc()
+            self._view_seen[view] = snap
+            self._view_time[view] = now
+            if not everything and time.perf_counter() - start > self.REDRAW_BUDGET:
+                break
 
     def _on_playing(self, playing: bool) -> None:
         self.act_play.setText("&Pause" if playing else "&Play")
@@ -689,6 +732,7 @@ class MainWindow(QMainWindow):
                 return
         self._closing = True
         self._autosave.stop()
+        self._view_timer.stop()
         self._save_settings()
         self.controller.shutdown()
         autosave_path().unlink(missing_ok=True)
@@ -710,6 +754,8 @@ class MainWindow(QMainWindow):
 def run(argv: list[str] | None = None) -> int:
     """Start the desktop app; ``argv`` may hold a project file to open."""
     args = list(sys.argv if argv is None else argv)
+    # the 3-D views share OpenGL resources (pyqtgraph keeps its shaders per class)
+    QApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     app = QApplication.instance() or QApplication(args)
     app.setApplicationName("nnstudio")
     app.setOrganizationName("nnstudio")

@@ -312,8 +312,8 @@ def directions_pca(trajectory_params: Array) -> tuple[Array, Array, Array]:
         raise SpecError("the training path contains NaN or infinite weights (training "
                         "diverged); reset or rewind before plotting the landscape")
     M = T - T[-1]
-    _, s, vt = np.linalg.svd(M, full_matrices=False)
-    total = float(np.sum(s * s))
+    s, vt = _top_two_components(M)
+    total = float(np.sum(M * M))
     if total == 0.0:
         raise SpecError("the weights have not moved yet: train for a few iterations before "
                         "plotting the training path's principal directions")
@@ -327,6 +327,29 @@ def directions_pca(trajectory_params: Array) -> tuple[Array, Array, Array]:
             d *= -1.0
     ratios = np.array([s[0] ** 2, s[1] ** 2]) / total
     return d1, d2, ratios
+
+
+def _top_two_components(M: Array) -> tuple[Array, Array]:
+    """The two largest singular values of ``M`` and their right singular vectors (rows).
+
+    Uses the eigendecomposition of the smaller Gram matrix (MᵀM or MMᵀ): for the tall,
+    thin trajectories of small networks (1000 × 100) it takes about a millisecond where
+    a full SVD took from 20 ms to 200 ms. Falls back to the SVD when the second
+    component is (numerically) zero and MMᵀ cannot give its direction.
+    """
+    m, n = M.shape
+    if n <= m:
+        w, V = np.linalg.eigh(M.T @ M)
+        top = np.argsort(w)[::-1][:2]
+        return np.sqrt(np.clip(w[top], 0.0, None)), V[:, top].T
+    w, U = np.linalg.eigh(M @ M.T)
+    top = np.argsort(w)[::-1][:2]
+    sv = np.sqrt(np.clip(w[top], 0.0, None))
+    if sv[1] <= 1e-12 * max(sv[0], 1e-300):
+        _, s_full, vt = np.linalg.svd(M, full_matrices=False)
+        return s_full[:2], vt[:2]
+    vt = (M.T @ U[:, top] / sv).T
+    return sv, vt
 
 
 def projection(trajectory: Array, center: Array, d1: Array, d2: Array) -> Array:

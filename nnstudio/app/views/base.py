@@ -32,6 +32,9 @@ class ViewBase(QWidget):
     title = "View"
     #: one or two sentences a learner understands: what the picture shows
     caption = ""
+    #: while training plays, the shortest time between two redraws (seconds); curves and
+    #: heatmaps redraw at 30 Hz, costlier pictures less often. Manual steps always redraw.
+    min_interval = 1.0 / 30.0
 
     sigStatus = Signal(str)  # a short message for the status bar (e.g. hover values)
 

@@ -409,6 +409,7 @@ class NetworkView(ViewBase):
     """Neurons and connections, coloured by weights, biases and (in the step inspector) gradients."""
 
     title = "Network"
+    min_interval = 1.0 / 10.0  # a costlier picture: fewer redraws while playing
     caption = ("Each square is a neuron and each line a connection: blue lines carry positive "
                "weights, orange ones negative, and thicker lines larger ones. Hover a neuron to "
                "see what it computes; click a connection to change its weight.")

@@ -1,0 +1,581 @@
+"""The optimizer race: gradient-descent methods side by side on 2-D test functions.
+
+No network is involved: each racer is one of the engine's optimizers
+(:func:`nnstudio.core.optimizers.make_optimizer`) moving a point ``p = (x, y)`` downhill
+on one of the engine's test functions (:data:`nnstudio.core.testfunctions.TEST_FUNCTIONS`)::
+
+    g ← ∇f(p);  optimizer.step(p, g)
+
+All racers start from the same point (drag the start marker, or click the map) and
+take their steps together, one per tick of a timer, so momentum's overshoot,
+AdaGrad's shrinking steps and Adam's even pace are seen side by side. A racer stops,
+keeping its path, when its point stops being finite or leaves the region
+:func:`~nnstudio.core.testfunctions.race_bound` — the same rules as
+:func:`~nnstudio.core.testfunctions.race`, whose paths this view reproduces exactly.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
+                               QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+
+from ...core.optimizers import OPTIMIZER_INFO, Optimizer, make_optimizer
+from ...core.testfunctions import TEST_FUNCTIONS, TestFunction, race_bound
+from .base import ViewBase
+from .surface_view import _label, contour_levels, contour_lines
+
+Array = np.ndarray
+
+#: the racers, in display order, with their colour
+RACERS: tuple[tuple[str, QColor], ...] = (
+    ("sgd", QColor(213, 94, 0)),
+    ("momentum", QColor(0, 114, 178)),
+    ("nesterov", QColor(86, 180, 233)),
+    ("adagrad", QColor(0, 158, 115)),
+    ("rmsprop", QColor(204, 121, 167)),
+    ("adam", QColor(30, 30, 30)),
+)
+SHORT_NAMES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
+               "rmsprop": "RMSProp", "adam": "Adam"}
+#: each optimizer's key setting: (make_optimizer keyword, label, default, tooltip)
+SETTINGS: dict[str, tuple[tuple[str, str, float, str], ...]] = {
+    "momentum": (("momentum", "μ", 0.9, "momentum μ: how much of the last velocity is kept"),),
+    "nesterov": (("momentum", "μ", 0.9, "momentum μ: how much of the last velocity is kept"),),
+    "rmsprop": (("rho", "α", 0.99, "α: how slowly the average of g² forgets"),),
+    "adam": (("beta1", "β₁", 0.9, "β₁: how slowly the average gradient forgets"),
+             ("beta2", "β₂", 0.999, "β₂: how slowly the average of g² forgets")),
+}
+#: steps a race may run before it pauses by itself
+MAX_STEPS = 20_000
+#: timer ticks per second at most; faster speeds take several steps per tick
+MAX_TICKS = 60
+#: grid points per axis of the contour map
+GRID = 200
+#: contour lines on the map
+N_LEVELS = 14
+#: paths with more points than this are drawn without a marker per step
+MARKERS_UP_TO = 400
+
+
+@dataclass
+class Racer:
+    """One optimizer in the race: its settings, its point and the path so far."""
+
+    key: str
+    color: QColor
+    lr: float
+    settings: dict[str, float] = field(default_factory=dict)
+    enabled: bool = True
+    opt: Optimizer | None = None
+    p: Array = field(default_factory=lambda: np.zeros(2))
+    points: list[Array] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    stopped: str | None = None
+
+    @property
+    def name(self) -> str:
+        return SHORT_NAMES.get(self.key, self.key)
+
+    @property
+    def path(self) -> Array:
+        """Points visited, ``(steps_done + 1, 2)``: the start first."""
+        return np.array(self.points, dtype=np.float64).reshape(-1, 2)
+
+    @property
+    def steps_done(self) -> int:
+        return max(0, len(self.points) - 1)
+
+    def restart(self, start: Array, fn: TestFunction) -> None:
+        """A fresh optimizer at ``start``."""
+        self.opt = make_optimizer(self.key, self.lr, **self.settings)
+        self.p = np.array(start, dtype=np.float64)
+        self.points = [self.p.copy()]
+        with np.errstate(all="ignore"):
+            self.values = [fn.value(self.p)]
+        self.stopped = None
+
+    def advance(self, fn: TestFunction, bound: tuple[tuple[float, float], tuple[float, float]]) -> None:
+        """One step, stopping (and keeping the path) as :func:`race` does."""
+        if self.stopped is not None or self.opt is None:
+            return
+        (bx0, bx1), (by0, by1) = bound
+        t = len(self.points)  # the step being taken
+        # far out, x³ and friends overflow before the checks below see it: they report it
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            self.opt.step(self.p, fn.grad(self.p))
+            if not np.all(np.isfinite(self.p)):
+                self.stopped = (f"stopped after {t - 1} steps: the next step gave an infinite or undefined "
+                                f"point (NaN) — the learning rate is too large here")
+                return
+            self.points.append(self.p.copy())
+            self.values.append(fn.value(self.p))
+        x, y = self.p
+        if not (bx0 <= x <= bx1 and by0 <= y <= by1):
+            self.stopped = (f"stopped after {t} steps: the point ({x:.3g}, {y:.3g}) left the region "
+                            f"x ∈ [{bx0:g}, {bx1:g}], y ∈ [{by0:g}, {by1:g}]"
+                            + (" — it diverged" if fn.minima else ""))
+
+
+def _fmt(v: float) -> str:
+    """A value with a steady number of digits for the legend column."""
+    if not math.isfinite(v):
+        return "–"
+    if v == 0.0 or 1e-3 <= abs(v) < 100:
+        return f"{v:.4f}"
+    if 100 <= abs(v) < 1e5:
+        return f"{v:.1f}"
+    return f"{v:.2e}"
+
+
+def _swatch(color: QColor) -> QIcon:
+    pm = QPixmap(14, 14)
+    pm.fill(color)
+    return QIcon(pm)
+
+
+def _pale_colormap() -> pg.ColorMap:
+    """Viridis washed towards white: the landscape stays readable under coloured paths."""
+    base = pg.colormap.get("viridis")
+    pos = np.linspace(0.0, 1.0, 16)
+    rgba = np.asarray(base.map(pos, mode="float"), dtype=np.float64)
+    rgba[:, :3] = 0.45 * rgba[:, :3] + 0.55
+    return pg.ColorMap(pos, (rgba * 255).astype(np.uint8))
+
+
+class RaceView(ViewBase):
+    """Optimizers racing downhill on a 2-D test function, stepped together."""
+
+    title = "Optimizer race"
+    caption = ("Each dot is an optimizer walking downhill on a 2-D function, all from the same "
+               "start (drag the ring or click the map to move it). Compare how far each step goes: "
+               "momentum overshoots and swings back, AdaGrad's steps shrink, Adam keeps an even pace.")
+
+    #: the race moved on (step count)
+    sigStepped = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fn: TestFunction = TEST_FUNCTIONS["rosenbrock"]
+        self.bound = race_bound(self.fn)
+        self.start = np.array(self.fn.start, dtype=np.float64)
+        self.steps = 0
+        self.racers: dict[str, Racer] = {}
+        self._contours: dict[str, tuple[Array, Array, Array, list[tuple[Array, Array]]]] = {}
+        self._setting_widgets: dict[str, dict[str, QDoubleSpinBox]] = {}
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._speed = 30
+
+        self._build()
+        self.add_caption()
+        self.set_function(self.fn.key)
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        # -- top bar: function and transport -------------------------------------------------
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Function:"))
+        self.function_box = QComboBox()
+        for key, fn in TEST_FUNCTIONS.items():
+            self.function_box.addItem(fn.name, key)
+        self.function_box.currentIndexChanged.connect(
+            lambda _i: self.set_function(str(self.function_box.currentData())))
+        row.addWidget(self.function_box)
+        row.addSpacing(12)
+        self.play_button = QPushButton("▶ Play")
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Step all racers together, continuously")
+        self.play_button.toggled.connect(self._on_play_toggled)
+        row.addWidget(self.play_button)
+        self.step_button = QPushButton("Step")
+        self.step_button.setToolTip("One step of every racer")
+        self.step_button.clicked.connect(lambda: self.step(1))
+        row.addWidget(self.step_button)
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("Back to the start point, fresh optimizers")
+        self.reset_button.clicked.connect(self.reset)
+        row.addWidget(self.reset_button)
+        row.addWidget(QLabel("speed:"))
+        self.speed_spin = QSpinBox()
+        self.speed_spin.setRange(1, 1000)
+        self.speed_spin.setValue(self._speed)
+        self.speed_spin.setSuffix(" steps/s")
+        self.speed_spin.valueChanged.connect(self.set_speed)
+        row.addWidget(self.speed_spin)
+        self.step_label = QLabel("step 0")
+        self.step_label.setMinimumWidth(80)
+        row.addWidget(self.step_label)
+        row.addStretch(1)
+        self.add_widget(bar)
+        self.about_label = QLabel("")
+        self.about_label.setWordWrap(True)
+        self.add_widget(self.about_label)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+
+        # -- the map ------------------------------------------------------------------------
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setMinimumSize(260, 220)
+        self.plot: pg.PlotItem = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        _label(self.plot.getAxis("bottom"), "x")
+        _label(self.plot.getAxis("left"), "y")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-20)
+        self.cmap = _pale_colormap()
+        self.image.setLookupTable(self.cmap.getLookupTable(nPts=256))
+        self.plot.addItem(self.image)
+        iso_pen = pg.mkPen(QColor(60, 60, 60, 90), width=1)
+        self.contour_items = [pg.PlotCurveItem(pen=iso_pen, connect="finite") for _ in range(N_LEVELS)]
+        for c in self.contour_items:
+            c.setZValue(-10)
+            self.plot.addItem(c)
+        self.minima_item = pg.ScatterPlotItem(symbol="star", size=18, brush=pg.mkBrush(255, 255, 255),
+                                              pen=pg.mkPen(QColor(20, 20, 20), width=1.2))
+        self.saddle_item = pg.ScatterPlotItem(symbol="x", size=12, brush=pg.mkBrush(80, 80, 80), pen=None)
+        self.plot.addItem(self.minima_item)
+        self.plot.addItem(self.saddle_item)
+        self.path_items: dict[str, pg.PlotDataItem] = {}
+        self.head_items: dict[str, pg.ScatterPlotItem] = {}
+        for key, color in RACERS:
+            item = pg.PlotDataItem(pen=pg.mkPen(color, width=2), symbol="o", symbolSize=4,
+                                   symbolBrush=pg.mkBrush(color), symbolPen=None)
+            head = pg.ScatterPlotItem(size=13, brush=pg.mkBrush(color), pen=pg.mkPen("w", width=1.5))
+            head.setZValue(5)
+            self.plot.addItem(item)
+            self.plot.addItem(head)
+            self.path_items[key] = item
+            self.head_items[key] = head
+        self.start_target = pg.TargetItem(pos=tuple(self.start), size=16, symbol="o", movable=True,
+                                          pen=pg.mkPen(QColor(20, 20, 20), width=2.5),
+                                          brush=pg.mkBrush(255, 255, 255, 120),
+                                          hoverPen=pg.mkPen(QColor(220, 30, 30), width=3),
+                                          label="start", labelOpts={"color": QColor(20, 20, 20), "offset": (0, 14),
+                                                                   "anchor": (0.5, 1.0)})
+        self.start_target.setZValue(10)
+        self.start_target.sigPositionChanged.connect(self._on_target_moved)
+        self.plot.addItem(self.start_target)
+        self.plot.scene().sigMouseClicked.connect(self._on_click)
+        self.plot.scene().sigMouseMoved.connect(self._hover)
+        self.splitter.addWidget(self.plot_widget)
+
+        # -- the racers: settings and legend ------------------------------------------------------
+        panel = QWidget()
+        col = QVBoxLayout(panel)
+        col.setContentsMargins(4, 0, 0, 0)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(2)
+        for c, text in enumerate(("racer", "η", "setting", "f now")):
+            h = QLabel(f"<b>{text}</b>")
+            grid.addWidget(h, 0, c)
+        self.enable_checks: dict[str, QCheckBox] = {}
+        self.lr_spins: dict[str, QDoubleSpinBox] = {}
+        self.value_labels: dict[str, QLabel] = {}
+        for r, (key, color) in enumerate(RACERS, start=1):
+            check = QCheckBox(SHORT_NAMES[key])
+            check.setIcon(_swatch(color))
+            check.setChecked(True)
+            name, rule = OPTIMIZER_INFO[key]
+            check.setToolTip(f"{name}: {rule}")
+            check.toggled.connect(lambda on, k=key: self.set_racer(k, enabled=on))
+            grid.addWidget(check, r, 0)
+            lr = QDoubleSpinBox()
+            lr.setDecimals(6)
+            lr.setRange(1e-6, 10.0)
+            lr.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+            lr.setToolTip("learning rate η")
+            lr.valueChanged.connect(lambda v, k=key: self.set_racer(k, lr=float(v)))
+            grid.addWidget(lr, r, 1)
+            settings_box = QWidget()
+            sl = QHBoxLayout(settings_box)
+            sl.setContentsMargins(0, 0, 0, 0)
+            sl.setSpacing(2)
+            self._setting_widgets[key] = {}
+            for kw, label, default, tip in SETTINGS.get(key, ()):
+                sl.addWidget(QLabel(label))
+                spin = QDoubleSpinBox()
+                spin.setDecimals(3 if kw != "beta2" else 4)
+                spin.setRange(0.0, 0.9999)
+                spin.setSingleStep(0.05 if kw in ("momentum", "beta1") else 0.001)
+                spin.setValue(default)
+                spin.setToolTip(tip)
+                spin.valueChanged.connect(lambda v, k=key, w=kw: self.set_racer(k, **{w: float(v)}))
+                sl.addWidget(spin)
+                self._setting_widgets[key][kw] = spin
+            if not SETTINGS.get(key):
+                sl.addWidget(QLabel("—"))
+            sl.addStretch(1)
+            grid.addWidget(settings_box, r, 2)
+            value = QLabel("")
+            value.setMinimumWidth(110)
+            grid.addWidget(value, r, 3)
+            self.enable_checks[key] = check
+            self.lr_spins[key] = lr
+            self.value_labels[key] = value
+            self.racers[key] = Racer(key, color, 1e-3,
+                                     {kw: d for kw, _l, d, _t in SETTINGS.get(key, ())})
+        col.addLayout(grid)
+        self.reasons_label = QLabel("")
+        self.reasons_label.setWordWrap(True)
+        self.reasons_label.setObjectName("raceReasons")
+        self.reasons_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        col.addWidget(self.reasons_label)
+        col.addStretch(1)
+        self.splitter.addWidget(panel)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.add_widget(self.splitter, 1)
+
+    # ------------------------------------------------------------------ public
+    def set_function(self, key: str) -> None:
+        """Race on test function ``key`` (a key of ``TEST_FUNCTIONS``) from its own start,
+        with its recommended learning rates."""
+        fn = TEST_FUNCTIONS[key]
+        if self.function_box.currentData() != key:
+            self.function_box.blockSignals(True)
+            self.function_box.setCurrentIndex(self.function_box.findData(key))
+            self.function_box.blockSignals(False)
+        self.fn = fn
+        self.bound = race_bound(fn)
+        self.about_label.setText(f"<b>{html.escape(fn.formula)}</b> — {html.escape(fn.description)}")
+        for r in self.racers.values():
+            r.lr = fn.default_lr(r.key)
+            spin = self.lr_spins[r.key]
+            spin.blockSignals(True)
+            spin.setValue(r.lr)
+            spin.blockSignals(False)
+        self._draw_function()
+        self.set_start(fn.start)
+
+    def set_start(self, point: Sequence[float]) -> None:
+        """Move the start of every racer to ``point`` and restart the race there."""
+        self.start = np.array([float(point[0]), float(point[1])], dtype=np.float64)
+        tp = self.start_target.pos()
+        if (tp.x(), tp.y()) != (self.start[0], self.start[1]):
+            self.start_target.blockSignals(True)
+            self.start_target.setPos(QPointF(self.start[0], self.start[1]))
+            self.start_target.blockSignals(False)
+        self.reset()
+
+    def reset(self) -> None:
+        """All racers back to the start with fresh optimizers; step 0."""
+        self.steps = 0
+        for r in self.racers.values():
+            r.restart(self.start, self.fn)
+        self._redraw()
+
+    def step(self, n: int = 1) -> None:
+        """``n`` steps of every enabled racer."""
+        for _ in range(int(n)):
+            if self.steps >= MAX_STEPS:
+                self.pause()
+                break
+            self.steps += 1
+            for r in self.racers.values():
+                if r.enabled:
+                    r.advance(self.fn, self.bound)
+        self._redraw()
+        self.sigStepped.emit(self.steps)
+
+    def play(self) -> None:
+        self.play_button.setChecked(True)
+
+    def pause(self) -> None:
+        self.play_button.setChecked(False)
+
+    @property
+    def playing(self) -> bool:
+        return self._timer.isActive()
+
+    def set_speed(self, steps_per_second: int) -> None:
+        """Steps per second while playing."""
+        self._speed = max(1, int(steps_per_second))
+        if self.speed_spin.value() != self._speed:
+            self.speed_spin.blockSignals(True)
+            self.speed_spin.setValue(self._speed)
+            self.speed_spin.blockSignals(False)
+        self._timer.setInterval(max(1000 // MAX_TICKS, int(1000 / self._speed)))
+
+    def set_racer(self, key: str, enabled: bool | None = None, lr: float | None = None,
+                  **settings: float) -> None:
+        """Change one racer. A new learning rate or setting restarts the race (so all
+        racers compare from the same start); a racer switched on catches up with the others."""
+        r = self.racers[key]
+        if lr is not None and float(lr) != r.lr:
+            r.lr = float(lr)
+            spin = self.lr_spins[key]
+            if spin.value() != r.lr:
+                spin.blockSignals(True)
+                spin.setValue(r.lr)
+                spin.blockSignals(False)
+            self.reset()
+        changed = {k: float(v) for k, v in settings.items() if r.settings.get(k) != float(v)}
+        if changed:
+            r.settings.update(changed)
+            for kw, v in changed.items():
+                spin = self._setting_widgets[key].get(kw)
+                if spin is not None and spin.value() != v:
+                    spin.blockSignals(True)
+                    spin.setValue(v)
+                    spin.blockSignals(False)
+            self.reset()
+        if enabled is not None and bool(enabled) != r.enabled:
+            r.enabled = bool(enabled)
+            check = self.enable_checks[key]
+            if check.isChecked() != r.enabled:
+                check.blockSignals(True)
+                check.setChecked(r.enabled)
+                check.blockSignals(False)
+            if r.enabled:
+                r.restart(self.start, self.fn)
+                with np.errstate(all="ignore"):
+                    for _ in range(self.steps):
+                        r.advance(self.fn, self.bound)
+            self._redraw()
+
+    def paths(self) -> dict[str, Array]:
+        """Each enabled racer's path as :func:`race` returns it: ``(steps + 1, 2)``, the
+        last point repeated after a stop."""
+        out = {}
+        for key, r in self.racers.items():
+            if not r.enabled:
+                continue
+            p = r.path
+            if len(p) < self.steps + 1:
+                p = np.vstack([p, np.repeat(p[-1:], self.steps + 1 - len(p), axis=0)])
+            out[key] = p
+        return out
+
+    def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
+        rows: list[tuple[int, str, float, float, float]] = []
+        for r in self.racers.values():
+            if not r.enabled:
+                continue
+            for t, (pt, v) in enumerate(zip(r.points, r.values)):
+                rows.append((t, r.name, float(pt[0]), float(pt[1]), float(v)))
+        return ("step", "racer", "x", "y", "f"), rows
+
+    # ------------------------------------------------------------------ transport
+    def _on_play_toggled(self, on: bool) -> None:
+        if on:
+            self.set_speed(self._speed)
+            self._timer.start()
+            self.play_button.setText("⏸ Pause")
+        else:
+            self._timer.stop()
+            self.play_button.setText("▶ Play")
+
+    def _tick(self) -> None:
+        interval = max(1, self._timer.interval())
+        n = max(1, int(round(self._speed * interval / 1000.0)))
+        self.step(n)
+        if all(r.stopped is not None for r in self.racers.values() if r.enabled):
+            self.pause()
+
+    # ------------------------------------------------------------------ the start point
+    def _on_target_moved(self, *_: Any) -> None:
+        p = self.start_target.pos()
+        self.start = np.array([p.x(), p.y()], dtype=np.float64)
+        self.reset()
+
+    def _on_click(self, ev: Any) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton or ev.double() or ev.isAccepted():
+            return
+        pos = ev.scenePos()
+        if not self.plot.vb.sceneBoundingRect().contains(pos):
+            return
+        p = self.plot.vb.mapSceneToView(pos)
+        (x0, x1), (y0, y1) = self.fn.domain
+        if x0 <= p.x() <= x1 and y0 <= p.y() <= y1:
+            self.set_start((p.x(), p.y()))
+
+    def _hover(self, pos: QPointF) -> None:
+        if not self.plot.vb.sceneBoundingRect().contains(pos):
+            return
+        p = self.plot.vb.mapSceneToView(pos)
+        with np.errstate(all="ignore"):
+            f = self.fn.value(np.array([p.x(), p.y()]))
+        self.sigStatus.emit(f"x = {p.x():.4g}, y = {p.y():.4g}: f = {f:.4g}")
+
+    # ------------------------------------------------------------------ drawing
+    def _function_picture(self) -> tuple[Array, Array, Array, list[tuple[Array, Array]]]:
+        """Grid, display values and contour lines of the current function (cached)."""
+        key = self.fn.key
+        if key not in self._contours:
+            xs, ys, Z = self.fn.grid(GRID)
+            if self.fn.log_scale:
+                # f − min ≥ 0 spans many decades: colour by its logarithm
+                shifted = np.maximum(Z - self.fn.min_value, 0.0)
+                D = np.log10(shifted + 1e-3)
+            else:
+                D = np.asarray(Z, dtype=np.float64)
+            lines = [contour_lines(D, xs, ys, float(lv)) for lv in contour_levels(D, N_LEVELS)]
+            self._contours[key] = (xs, ys, D, lines)
+        return self._contours[key]
+
+    def _draw_function(self) -> None:
+        xs, ys, D, lines = self._function_picture()
+        dx, dy = xs[1] - xs[0], ys[1] - ys[0]
+        self.image.setImage(D, autoLevels=True)
+        self.image.setRect(QRectF(xs[0] - dx / 2, ys[0] - dy / 2, dx * len(xs), dy * len(ys)))
+        for k, item in enumerate(self.contour_items):
+            if k < len(lines):
+                item.setData(*lines[k])
+            else:
+                item.setData([], [])
+        mins = np.array(self.fn.minima, dtype=float).reshape(-1, 2)
+        self.minima_item.setData(mins[:, 0], mins[:, 1])
+        sad = np.array(self.fn.saddles, dtype=float).reshape(-1, 2)
+        self.saddle_item.setData(sad[:, 0], sad[:, 1])
+        (x0, x1), (y0, y1) = self.fn.domain
+        self.plot.setRange(QRectF(x0, y0, x1 - x0, y1 - y0), padding=0.0)
+        self.plot.disableAutoRange()
+
+    def _redraw(self) -> None:
+        self.step_label.setText(f"step {self.steps:,}")
+        (x0, x1), (y0, y1) = self.fn.domain
+        # a path that flew off is drawn towards where it went, not to 10³⁰
+        wx, wy = 50.0 * (x1 - x0), 50.0 * (y1 - y0)
+        reasons = []
+        for key, r in self.racers.items():
+            item, head = self.path_items[key], self.head_items[key]
+            label = self.value_labels[key]
+            if not r.enabled:
+                item.setData([], [])
+                head.setData([], [])
+                label.setText("")
+                continue
+            p = r.path
+            shown = np.column_stack([np.clip(p[:, 0], x0 - wx, x1 + wx), np.clip(p[:, 1], y0 - wy, y1 + wy)])
+            item.setData(shown[:, 0], shown[:, 1], symbol="o" if len(p) <= MARKERS_UP_TO else None)
+            head.setData([shown[-1, 0]], [shown[-1, 1]], symbol="x" if r.stopped else "o")
+            f = r.values[-1] if r.values else math.nan
+            if r.stopped:
+                # leaving a function without a minimum is the expected end, not a failure
+                bad = bool(self.fn.minima) or "NaN" in r.stopped
+                color = "#be2828" if bad else "#707070"
+                word = "stopped" if bad else "left"
+                label.setText(f"<span style='color:{color}'>{word}</span> ({_fmt(f)})")
+                label.setToolTip(r.stopped)
+                reasons.append(f"<span style='color:{color}'><b>{r.name}</b> {html.escape(r.stopped)}.</span>")
+            else:
+                label.setText(_fmt(f))
+                label.setToolTip(f"f at {r.name}'s point after {r.steps_done} steps")
+        self.reasons_label.setText("<br>".join(reasons))
+
+
+__all__ = ["RaceView", "Racer", "RACERS"]
