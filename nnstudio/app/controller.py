@@ -13,9 +13,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import weakref
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
@@ -133,6 +134,34 @@ class TrainingController(QObject):
             self._pending = False
             self.snapshot = self._latest
             self.sigSnapshot.emit(self._latest)
+
+    @contextlib.contextmanager
+    def painting(self, wait: float = 0.012) -> Iterator[None]:
+        """Keep the training thread parked while views update and paint.
+
+        Views paint much faster without a busy worker competing for the GIL (pyqtgraph
+        paints in Python and each Qt call it makes hands the GIL over); training loses
+        only the painting time. Waits at most ``wait`` seconds for the worker to park
+        (it parks between slices), and does nothing when training is not playing. The
+        worker is released only after the event loop has run the paint events the
+        block posted (pyqtgraph repaints its scenes from posted events).
+        """
+        worker = self._worker
+        if not self.playing:
+            yield
+            return
+        worker.resume.clear()
+        worker.pause_request.set()
+        worker.parked.wait(wait)
+        try:
+            yield
+        finally:
+            def release() -> None:
+                worker.pause_request.clear()
+                worker.resume.set()
+
+            # two hops: posted scene updates post viewport updates in turn
+            QTimer.singleShot(0, lambda: QTimer.singleShot(0, release))
 
     def flush(self) -> None:
         """Hand the newest snapshot to the views now (tests, and before saving)."""

@@ -459,20 +459,22 @@ class MainWindow(QMainWindow):
             return
         now = time.monotonic()
         due = [v for v in self.views
-               if self._view_seen.get(v) is not snap and v.isVisible()
+               if self._view_seen.get(v) is not snap and v.is_shown()
                and (everything or now - self._view_time.get(v, 0.0) >= v.min_interval)]
+        if not due:
+            return
         due.sort(key=lambda v: self._view_time.get(v, 0.0))
-        start = time.perf_counter()
-        for view in due:
-            try:
-                view.show_snapshot(snap)
-                view.repaint()
-            except Exception:  # noqa: BLE001 - one broken view must not take the window down
-                traceback.print_exc()
-            self._view_seen[view] = snap
-            self._view_time[view] = now
-            if not everything and time.perf_counter() - start > self.REDRAW_BUDGET:
-                break
+        with self.controller.painting():
+            start = time.perf_counter()
+            for view in due:
+                try:
+                    view.show_snapshot(snap)
+                except Exception:  # noqa: BLE001 - one broken view must not take the window down
+                    traceback.print_exc()
+                self._view_seen[view] = snap
+                self._view_time[view] = now
+                if not everything and time.perf_counter() - start > self.REDRAW_BUDGET:
+                    break
 
     def _on_playing(self, playing: bool) -> None:
         self.act_play.setText("&Pause" if playing else "&Play")

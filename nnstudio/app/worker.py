@@ -17,6 +17,7 @@ Stopping is cooperative: the ``quit`` command ends the loop, the worker emits
 from __future__ import annotations
 
 import queue
+import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -49,9 +50,17 @@ class TrainingWorker(QObject):
     sigResult = Signal(int, object)  # request id, value (answers to "call" commands)
     sigFinished = Signal()
 
-    def __init__(self, max_fps: float = 30.0, slice_seconds: float = 0.008) -> None:
+    def __init__(self, max_fps: float = 30.0, slice_seconds: float = 0.004) -> None:
         super().__init__()
         self.commands: "queue.Queue[Command]" = queue.Queue()
+        # The GUI thread asks the worker to step aside while it paints (see
+        # TrainingController.painting): pyqtgraph paints in Python, and every Qt call it
+        # makes hands the GIL to a busy worker, so painting against a running worker
+        # takes many times longer than painting alone.
+        self.pause_request = threading.Event()
+        self.parked = threading.Event()
+        self.resume = threading.Event()
+        self.resume.set()
         self.max_fps = max_fps
         self.slice_seconds = slice_seconds
         self.trainer: Trainer | None = None
@@ -86,6 +95,10 @@ class TrainingWorker(QObject):
                 self._drain_commands()
                 if self._quit:
                     break
+                if self.pause_request.is_set():
+                    self.parked.set()
+                    self.resume.wait(0.25)  # never longer, whatever happens on the GUI side
+                    self.parked.clear()
                 if self.playing:
                     self._play_slice()
                 self._maybe_emit()

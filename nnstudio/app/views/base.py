@@ -67,6 +67,11 @@ class ViewBase(QWidget):
         """The numbers the view currently shows: a header and rows, for CSV export."""
         return (), ()
 
+    def is_shown(self) -> bool:
+        """Whether any of the view is on screen. A dock in a background tab still says
+        ``isVisible()``, but its visible region is empty."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
     # -- layout helpers ---------------------------------------------------------------------
     def add_widget(self, w: QWidget, stretch: int = 0) -> None:
         self._layout.addWidget(w, stretch)

@@ -753,7 +753,7 @@ class SurfaceView(ViewBase):
         """Recompute if training moved on, no computation is in flight and enough time passed."""
         if not self.auto_check.isChecked() or self.controller is None or self._pending:
             return
-        if not self.isVisible():  # a hidden view costs the worker nothing; showEvent catches up
+        if not self.is_shown():  # a hidden view costs the worker nothing; showEvent catches up
             return
         snap = self.snapshot
         if snap is None:
