@@ -58,6 +58,11 @@ def diagnose(args: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run nnstudio: the app without arguments, the command line with them."""
+    import multiprocessing
+
+    # a frozen executable is also what starts the training engine's process: let
+    # multiprocessing take over when it is started for that
+    multiprocessing.freeze_support()
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         return launch_gui()

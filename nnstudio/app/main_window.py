@@ -9,6 +9,7 @@ Data flows one way (see the package docstring of ``nnstudio.app``)::
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -52,8 +53,10 @@ from ..core.trainer import Trainer
 from . import theme
 from .controller import MAX_SPEED, TrainingController
 from .document import Document, DocState
+from .lessons import Lesson, apply_step, lesson_state, restart_weights, trainer_for
 from .paths import app_settings, autosave_path, resource_path
 from .panels.data_panel import DataPanel
+from .panels.lesson_panel import LessonPanel
 from .panels.network_panel import NetworkPanel
 from .panels.training_panel import TrainingPanel
 from .views.activation_view import ActivationView
@@ -274,6 +277,10 @@ class MainWindow(QMainWindow):
         d_train = self._add_dock(self.training_panel, left, "Training")
         self.tabifyDockWidget(d_data, d_net)
         self.tabifyDockWidget(d_net, d_train)
+        self.lesson_panel = LessonPanel()
+        self.tabifyDockWidget(d_train, self._add_dock(self.lesson_panel, left, "Lessons"))
+        self.lesson_panel.sigOpenLesson.connect(self.open_lesson)
+        self.lesson_panel.sigApplyStep.connect(self.apply_lesson_step)
         d_net.raise_()
 
     def _action(self, text: str, slot: Callable[..., Any], shortcut: Any = None, icon: str | None = None,
@@ -342,6 +349,9 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.act_reset_layout)
+        self.lessons_menu = mb.addMenu("&Lessons")
+        for lesson in self.lesson_panel.lessons:
+            self.lessons_menu.addAction(lesson.label).triggered.connect(lambda _=False, le=lesson: self.open_lesson(le))
         m = mb.addMenu("&Help")
         m.addAction(self._action("&About nnstudio", self.about))
         self._refresh_recent_menu()
@@ -464,17 +474,16 @@ class MainWindow(QMainWindow):
         if not due:
             return
         due.sort(key=lambda v: self._view_time.get(v, 0.0))
-        with self.controller.painting():
-            start = time.perf_counter()
-            for view in due:
-                try:
-                    view.show_snapshot(snap)
-                except Exception:  # noqa: BLE001 - one broken view must not take the window down
-                    traceback.print_exc()
-                self._view_seen[view] = snap
-                self._view_time[view] = now
-                if not everything and time.perf_counter() - start > self.REDRAW_BUDGET:
-                    break
+        start = time.perf_counter()
+        for view in due:
+            try:
+                view.show_snapshot(snap)
+            except Exception:  # noqa: BLE001 - one broken view must not take the window down
+                traceback.print_exc()
+            self._view_seen[view] = snap
+            self._view_time[view] = now
+            if not everything and time.perf_counter() - start > self.REDRAW_BUDGET:
+                break
 
     def _on_playing(self, playing: bool) -> None:
         self.act_play.setText("&Pause" if playing else "&Play")
@@ -500,26 +509,24 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ projects
     def _run_on_worker(self, fn: Callable[[Trainer | None], Any], timeout_ms: int = 30_000) -> Any:
-        """Run ``fn(trainer)`` on the worker thread and wait for its answer here."""
+        """Run ``fn(trainer)`` in the engine (``fn`` picklable) and wait for its answer here."""
         loop = QEventLoop()
         box: dict[str, Any] = {}
 
         def done(value: Any) -> None:
-            box["value"] = value
+            box["value"] = ("ok", value)
             loop.quit()
 
-        def guarded(trainer: Trainer | None) -> Any:
-            try:
-                return ("ok", fn(trainer))
-            except Exception as exc:  # noqa: BLE001
-                return ("error", exc)
+        def failed(exc: BaseException) -> None:
+            box["value"] = ("error", exc)
+            loop.quit()
 
-        self.controller.call(guarded, done)
+        self.controller.call(fn, done, failed)
         QTimer.singleShot(timeout_ms, loop.quit)
         if "value" not in box:
             loop.exec()
         if "value" not in box:
-            raise NNStudioError("the training thread did not answer in time")
+            raise NNStudioError("the training engine did not answer in time")
         status, value = box["value"]
         if status == "error":
             raise value
@@ -528,8 +535,9 @@ class MainWindow(QMainWindow):
     def current_project(self) -> Project:
         doc = self.doc
         ui = {"window": {"speed": self.speed_combo.currentIndex()}}
-        return self._run_on_worker(lambda tr: project_from_trainer(tr, doc.data_spec, doc.inline, ui=ui,
-                                                                   name=Path(doc.path).stem if doc.path else ""))
+        name = Path(doc.path).stem if doc.path else ""
+        return self._run_on_worker(functools.partial(project_from_trainer, data_spec=doc.data_spec,
+                                                     inline_data=doc.inline, ui=ui, name=name))
 
     def save(self) -> bool:
         if not self.doc.path:
@@ -600,6 +608,61 @@ class MainWindow(QMainWindow):
         self.doc.replace_all(default_state(), None)
         self._start_training_session()
         self.banner.hide()
+
+    # -- lessons ----------------------------------------------------------------------------
+    def open_lesson(self, lesson: Lesson) -> bool:
+        """Load a lesson's project (after asking to save unsaved work), starting from the
+        lesson's weights if it gives them, and show its views."""
+        if not self._maybe_save():
+            return False
+        network, config, data, weights = lesson_state(lesson)
+        try:
+            self.controller.pause()
+            self.doc.replace_all(DocState(network, config, data), None)
+            self._start_training_session(trainer_for(self.doc.network, self.doc.config, self.doc.prepared, weights))
+        except NNStudioError as exc:
+            QMessageBox.warning(self, "Could not open the lesson", f"{lesson.label}\n\n{exc}")
+            return False
+        self.banner.hide()
+        self.view_docks["LessonPanel"].show()
+        self.view_docks["LessonPanel"].raise_()
+        self._show_lesson_views(lesson.views, lesson.front, lesson.view_setup)
+        self.lesson_panel.set_opened(lesson)
+        self.statusBar().showMessage(f"Lesson {lesson.label}", 4000)
+        return True
+
+    def apply_lesson_step(self, lesson: Lesson, index: int) -> None:
+        """A lesson step: its settings as one undoable edit, a restart if it asks for one, its view."""
+        step = lesson.steps[index]
+        try:
+            network, config, data = apply_step(step, self.doc.network, self.doc.config, self.doc.data_spec)
+            self.doc.edit(f"Lesson step: {step.title}", network=network, config=config, data=data)
+            if step.restarts:
+                self.controller.pause()
+                weights = restart_weights(lesson, index, self.doc.network)
+                self._start_training_session(trainer_for(self.doc.network, self.doc.config, self.doc.prepared,
+                                                         weights))
+                self.banner.hide()
+        except NNStudioError as exc:
+            self.show_message("error", f"This lesson step could not be applied: {exc}")
+            return
+        self._show_lesson_views((), step.view, step.view_setup)
+
+    def _show_lesson_views(self, names: Any, front: str | None, calls: Any) -> None:
+        for name in (*names, front):
+            if name in self.view_docks:
+                self.view_docks[name].show()
+        for call in calls:
+            dock = self.view_docks.get(call.view)
+            view = dock.widget() if dock is not None else next(
+                (v for v in self.views if type(v).__name__ == call.view), None)
+            try:
+                if view is not None:
+                    getattr(view, call.call)(*call.args)
+            except Exception:  # noqa: BLE001 - setting up a view is a convenience; the lesson goes on
+                traceback.print_exc()
+        if front in self.view_docks:
+            self.view_docks[front].raise_()
 
     def export_code(self, framework: str) -> None:
         snap = self.controller.snapshot

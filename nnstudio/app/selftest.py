@@ -268,7 +268,7 @@ class _SelfTest:
         self.errors.append(f"an unexpected dialog appeared: {text!r}")
         modal.reject()
 
-    # -- talking to the worker -----------------------------------------------------------------
+    # -- talking to the engine (it runs in its own process: functions sent must be module-level)
     def on_worker(self, fn: Callable[[Any], Any], timeout_ms: int = 20_000) -> Any:
         box: dict[str, Any] = {}
         self.window.controller.call(fn, lambda value: box.setdefault("value", value))
@@ -277,12 +277,7 @@ class _SelfTest:
         return box["value"]
 
     def measure(self) -> tuple[int, float]:
-        def fn(trainer: Any) -> tuple[int, float]:
-            if trainer is None:
-                return -1, float("nan")
-            return int(trainer.iteration), float(trainer.evaluate()["loss"])
-
-        return self.on_worker(fn)
+        return self.on_worker(_iteration_and_loss)
 
     def check_resources(self, window: Any) -> None:
         """The bundled files are there and readable: icon (through Qt's SVG plugin), example
@@ -555,3 +550,10 @@ def run_startup_probe(use_display: bool | None = None) -> int:
 
 
 __all__ = ["run_self_test", "run_startup_probe", "image_stats", "changed_share", "SelfTestError"]
+
+
+def _iteration_and_loss(trainer: Any) -> tuple[int, float]:
+    """Runs in the engine process: the iteration reached and the training loss."""
+    if trainer is None:
+        return -1, float("nan")
+    return int(trainer.iteration), float(trainer.evaluate()["loss"])

@@ -96,6 +96,10 @@ class Network:
         assert len(self.layers) == n_layers
         self.initialize(rng)
 
+    def __reduce__(self) -> tuple:
+        # the layers hold views into params/grads: rebuild them instead of copying them
+        return (_rebuild_network, (self.spec, self.dtype.str, self.params.copy()))
+
     # -- set-up ---------------------------------------------------------------------------
     def initialize(self, rng: np.random.Generator) -> None:
         """Draw fresh weights (layer by layer, in order) and set the initial biases."""
@@ -194,3 +198,9 @@ class Network:
     def evaluate(self, X: Array, y: Array) -> float:
         """Data loss on (X, y) without dropout and without penalties."""
         return self.loss.value(self.forward(X), y)
+
+
+def _rebuild_network(spec: NetworkSpec, dtype: str, params: Array) -> Network:
+    net = Network(spec, 0, dtype)
+    net.set_flat(params)
+    return net

@@ -179,6 +179,21 @@ class Trainer:
         self._probe_net: Network | None = None
         self._init_run(network)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # a trainer crosses to the app's training process whole; a half-stepped iteration
+        # (a live generator) does not, so it is dropped as a precision switch drops it
+        state = self.__dict__.copy()
+        if state.get("_phase_gen") is not None:
+            state["_phase_gen"] = None
+            state["dropout_rng"] = np.random.default_rng()
+            state["dropout_rng"].bit_generator.state = self._phase_rng_state
+        state["_drop_rng"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._drop_rng = self.dropout_rng if any(h.dropout > 0 for h in self.spec.hidden) else None
+
     # ------------------------------------------------------------------ set-up / reset
     @staticmethod
     def _check_data(spec: NetworkSpec, data: TrainingData) -> None:

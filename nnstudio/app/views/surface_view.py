@@ -25,6 +25,8 @@ while training runs it is redone at most every :data:`AUTO_INTERVAL` seconds.
 
 from __future__ import annotations
 
+import functools
+
 import math
 import time
 import weakref
@@ -695,7 +697,8 @@ class SurfaceView(ViewBase):
         self._last_request = time.monotonic()
         self.status_label.setText(self.status_label.text() if self.result is not None else "Computing…")
         self.recompute_button.setText("Computing…")
-        self.controller.call(lambda trainer, s=settings: compute_surface(trainer, s), self._on_computed)
+        # the engine runs in another process: send a picklable partial, not a lambda
+        self.controller.call(functools.partial(compute_surface, settings=settings), self._on_computed)
 
     def _request_labels(self) -> None:
         self._labels_pending = True

@@ -1,0 +1,314 @@
+"""The training engine's own process: runs the Trainer, free of Qt and of the GUI's GIL.
+
+Why a process and not a thread: the engine runs thousands of tiny NumPy operations a
+second, which never release Python's GIL, while pyqtgraph paints from Python and hands
+the GIL over at every Qt call it makes. In one process the two take turns; measured on
+two cores, training inside the app ran at 0.3–0.5× the engine's own speed and the GUI
+stalled. In its own process the engine keeps a core to itself.
+
+:func:`serve` is the process's entry point. It talks over two one-way pipes:
+
+* commands in: ``(name, *args)`` tuples (``load``, ``play``, ``step`` …, see
+  :meth:`EngineLoop.execute`);
+* events out: ``("snapshot", Snapshot)`` at most ``max_fps`` times a second,
+  ``("message", level, text)``, ``("playing", bool)``, ``("result", id, status, value)``
+  answers to ``call`` commands, and ``("finished",)`` last.
+
+Everything sent is plain data (dataclasses of NumPy arrays) between two processes of
+this program; no file a user opens goes through it.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any, Callable
+
+from ..core.data import PreparedData
+from ..core.errors import NNStudioError
+from ..core.probes import ProbeResult
+from ..core.snapshot import Grid, evaluate_grid, make_snapshot
+from ..core.trainer import PhaseRecord, Trainer
+
+#: the speed control's "as fast as possible"
+MAX_SPEED = 0.0
+
+
+class EngineLoop:
+    """The engine's state machine: a Trainer, play/pause, slices and snapshots.
+
+    ``emit(kind, *payload)`` sends events; ``poll(timeout)`` returns the next command
+    tuple or None. Both are given by :func:`serve` (pipes) or by a test.
+    """
+
+    def __init__(self, emit: Callable[..., None], poll: Callable[[float], tuple | None],
+                 max_fps: float = 32.0, slice_seconds: float = 0.006) -> None:
+        self.emit = emit
+        self.poll = poll
+        self.max_fps = max_fps
+        self.slice_seconds = slice_seconds
+        self.trainer: Trainer | None = None
+        self.data: PreparedData | None = None
+        self.playing = False
+        self.speed = MAX_SPEED  # iterations per second; 0 = as fast as possible
+        self.grid_resolution = 64
+        self.probe_interval = 0.2  # seconds between probes while playing
+        self.inspect: int | None = None
+        self.quit = False
+        self._dirty = False
+        self._last_emit = 0.0
+        self._next_emit = 0.0
+        self._last_probe = 0.0
+        self._probes: ProbeResult | None = None
+        self._phase: PhaseRecord | None = None
+        self._slice_iters = 16
+        self._next_due = 0.0
+        self._rate_iters = 0
+        self._rate_t0 = time.monotonic()
+        self._ips = 0.0
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self) -> None:
+        while not self.quit:
+            try:
+                self._drain_commands()
+                if self.quit:
+                    break
+                if self.playing:
+                    self._play_slice()
+                self._maybe_emit()
+            except Exception as exc:  # noqa: BLE001 - nothing may kill the engine
+                self._report(exc)
+                self._set_playing(False)
+        self.emit("finished")
+
+    def _drain_commands(self) -> None:
+        wait = self._wait_time()
+        while True:
+            cmd = self.poll(wait)
+            if cmd is None:
+                return
+            wait = 0.0
+            try:
+                self.execute(*cmd)
+            except Exception as exc:  # noqa: BLE001
+                self._report(exc)
+            if self.quit:
+                return
+
+    def _wait_time(self) -> float:
+        """How long to block waiting for a command: not at all while training at full
+        speed, until the next iteration at a set speed, a while when paused."""
+        if self.playing and self.trainer is not None:
+            if self.speed == MAX_SPEED:
+                return 0.0
+            return max(0.0, min(0.05, self._next_due - time.monotonic()))
+        if self._dirty:
+            return max(0.0, self._next_emit - time.monotonic())
+        return 0.05
+
+    def _report(self, exc: BaseException) -> None:
+        if isinstance(exc, NNStudioError):
+            self.emit("message", "error", str(exc))
+        else:
+            traceback.print_exc()
+            self.emit("message", "error", f"internal error: {type(exc).__name__}: {exc}")
+
+    def _set_playing(self, playing: bool) -> None:
+        if playing != self.playing:
+            self.playing = playing
+            self._next_due = time.monotonic()
+            self._rate_iters = 0
+            self._rate_t0 = time.monotonic()
+            self.emit("playing", playing)
+
+    # -- commands ----------------------------------------------------------------------------
+    def execute(self, name: str, *args: Any) -> None:
+        if name == "quit":
+            self.quit = True
+            self.playing = False
+            return
+        if name == "load":
+            # (spec, config, data, trainer or None): replaces the current trainer
+            spec, config, data, trainer = args
+            self.trainer = trainer if trainer is not None else Trainer(spec, config, data)
+            self.data = data
+            self._phase = None
+            self._refresh(probe=True, force=True)
+            return
+        if name == "call":
+            # run fn(trainer) here and answer ("result", id, "ok"|"error", value)
+            request_id, fn = args
+            try:
+                value = fn(self.trainer)
+            except Exception as exc:  # noqa: BLE001 - the caller decides what an error means
+                self.emit("result", request_id, "error", exc)
+            else:
+                self.emit("result", request_id, "ok", value)
+            return
+        if name == "speed":
+            self.speed = float(args[0])
+            self._next_due = time.monotonic()
+            return
+        if name == "inspect":
+            self.inspect = args[0]
+            return
+        if name == "grid_resolution":
+            self.grid_resolution = int(args[0])
+            self._refresh(force=True)
+            return
+        trainer = self.trainer
+        if trainer is None:
+            return
+        if name == "play":
+            if trainer.stopped:
+                self.emit("message", "warning", trainer.stopped)
+                return
+            self._phase = None
+            self._set_playing(True)
+        elif name == "pause":
+            self._set_playing(False)
+            self._refresh(probe=True, force=True)
+        elif name in ("step", "phase", "epoch"):
+            self._set_playing(False)
+            if trainer.stopped:
+                self.emit("message", "warning", trainer.stopped)
+                self._refresh(force=True)
+                return
+            if name == "step":
+                trainer.step()
+                self._phase = None
+            elif name == "phase":
+                self._phase = trainer.step_phase(self.inspect)
+            else:
+                trainer.run_epoch()
+                self._phase = None
+            if trainer.stopped:
+                self.emit("message", "warning", trainer.stopped)
+            self._refresh(probe=True, force=True)
+        elif name == "rewind":
+            self._set_playing(False)
+            trainer.rewind(int(args[0]))
+            self._phase = None
+            self._refresh(probe=True, force=True)
+        elif name == "reset":
+            self._set_playing(False)
+            trainer.reset(*args)
+            self._phase = None
+            self._refresh(probe=True, force=True)
+        elif name == "config":
+            self.emit("message", "info", trainer.set_config(args[0]))
+            self._refresh(force=True)
+        elif name == "data":
+            trainer.set_data(args[0])
+            self.data = args[0]
+            self._refresh(probe=True, force=True)
+        elif name == "set_weight":
+            index, value = args
+            if trainer.phase_in_progress:
+                raise NNStudioError("finish the iteration being stepped before editing a weight")
+            trainer.network.params[int(index)] = value
+            self._refresh(probe=True, force=True)
+        elif name == "snapshot":
+            self._refresh(probe=True, force=True)
+        else:
+            raise ValueError(f"unknown engine command {name!r}")
+
+    # -- playing ------------------------------------------------------------------------------
+    def _play_slice(self) -> None:
+        trainer = self.trainer
+        assert trainer is not None
+        if trainer.stopped:
+            self._set_playing(False)
+            return
+        if self.speed == MAX_SPEED:
+            t0 = time.perf_counter()
+            trainer.run(iterations=self._slice_iters)
+            dt = time.perf_counter() - t0
+            done = self._slice_iters
+            if dt > 0:  # size the next slice so it takes about slice_seconds
+                target = self._slice_iters * self.slice_seconds / dt
+                self._slice_iters = int(min(max(1, 0.5 * self._slice_iters + 0.5 * target), 100_000))
+        else:
+            now = time.monotonic()
+            if now < self._next_due:
+                return
+            trainer.step()
+            done = 1
+            self._next_due = max(self._next_due + 1.0 / self.speed, now - 0.5)
+        self._rate_iters += done
+        self._dirty = True
+        if trainer.stopped:
+            self._set_playing(False)
+            kind = (trainer.stop_info or {}).get("kind")
+            self.emit("message", "warning" if kind == "divergence" else "info", trainer.stopped)
+            self._refresh(probe=True, force=True)
+
+    # -- snapshots ----------------------------------------------------------------------------
+    def _refresh(self, probe: bool = False, force: bool = False) -> None:
+        self._dirty = True
+        if probe:
+            self._last_probe = 0.0
+        if force:
+            self._last_emit = 0.0
+            self._next_emit = 0.0
+            self._maybe_emit()
+
+    def _maybe_emit(self) -> None:
+        if not self._dirty or self.trainer is None:
+            return
+        now = time.monotonic()
+        if now < self._next_emit:
+            return
+        # a fixed-rate schedule: a snapshot that went out late (a slice was running)
+        # does not push the next one back, so the rate averages max_fps
+        period = 1.0 / self.max_fps
+        self._next_emit = max(self._next_emit + period, now - period) if self._last_emit else now + period
+        trainer = self.trainer
+        if now - self._last_probe >= self.probe_interval or not self.playing:
+            self._probes = trainer.probe()
+            self._last_probe = now
+        elapsed = now - self._rate_t0
+        if self.playing and elapsed >= 0.25:
+            self._ips = self._rate_iters / elapsed
+            self._rate_iters = 0
+            self._rate_t0 = now
+        elif not self.playing:
+            self._ips = 0.0
+        snap = make_snapshot(trainer, self._grid(), self._probes, self._phase, self._ips)
+        snap.playing = self.playing
+        self._last_emit = now
+        self._dirty = False
+        self.emit("snapshot", snap)
+
+    def _grid(self) -> Grid | None:
+        data = self.data
+        if data is None or self.trainer is None or data.raw.X.shape[1] not in (1, 2):
+            return None
+        return evaluate_grid(self.trainer, data.domain, data.transform, self.grid_resolution)
+
+
+def serve(commands: Connection, events: Connection, max_fps: float = 32.0) -> None:
+    """Entry point of the engine process: run an :class:`EngineLoop` on two pipes."""
+
+    def emit(kind: str, *payload: Any) -> None:
+        try:
+            events.send((kind, *payload))
+        except (BrokenPipeError, OSError):  # the app is gone: stop
+            loop.quit = True
+
+    def poll(timeout: float) -> tuple | None:
+        try:
+            if commands.poll(timeout):
+                return commands.recv()
+        except (EOFError, OSError):  # the app closed its end: stop
+            return ("quit",)
+        return None
+
+    loop = EngineLoop(emit, poll, max_fps=max_fps)
+    try:
+        loop.run()
+    finally:
+        events.close()
+        commands.close()
