@@ -15,11 +15,12 @@ def isolated_settings(tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def no_thread_left_running():
-    """Fail a test that leaves a training thread running."""
+    """Fail a test that leaves a training engine (process or reader thread) running."""
     yield
     from nnstudio.app.controller import TrainingController
 
-    running = [c for c in TrainingController.instances() if c.thread.isRunning()]
+    running = [c for c in TrainingController.instances()
+               if c.thread.isRunning() or c.process.is_alive()]
     for c in running:  # stop them so the next test starts clean, then fail
         c.shutdown()
-    assert not running, f"{len(running)} training thread(s) left running"
+    assert not running, f"{len(running)} training engine(s) left running"

@@ -105,3 +105,48 @@ def test_shutdown_while_playing_stops_the_thread(qtbot, spiral):
     qtbot.wait(300)
     assert c.shutdown()
     assert not c.thread.isRunning()
+
+
+def test_shutdown_ends_the_engine_process(qtbot, spiral):
+    c = TrainingController()
+    c.load(*spiral)
+    wait_for(qtbot, c, lambda s: s.iteration == 0)
+    assert c.process.is_alive()
+    assert c.shutdown()
+    assert not c.process.is_alive() and c.process.exitcode == 0
+
+
+def test_an_engine_that_dies_is_reported_not_hung(qtbot, spiral):
+    c = TrainingController()
+    try:
+        c.load(*spiral)
+        wait_for(qtbot, c, lambda s: s.iteration == 0)
+        with qtbot.waitSignal(c.sigMessage, timeout=5000,
+                              check_params_cb=lambda level, text: "stopped unexpectedly" in text):
+            c.process.kill()
+        qtbot.waitUntil(lambda: not c.thread.isRunning(), timeout=5000)
+        c.step()  # a command to a dead engine is refused with a message, not an exception
+    finally:
+        c.shutdown()
+    assert not c.process.is_alive()
+
+
+def test_calls_run_in_the_engine_and_errors_come_back(qtbot, controller, spiral):
+    import functools
+    import operator
+
+    from nnstudio.core.errors import SpecError
+
+    controller.load(*spiral)
+    wait_for(qtbot, controller, lambda s: s.iteration == 0)
+    got = {}
+    controller.call(operator.attrgetter("iteration"), lambda v: got.update(ok=v))
+    controller.call(functools.partial(_raise_spec_error), lambda v: got.update(bad=v), lambda e: got.update(err=e))
+    qtbot.waitUntil(lambda: "ok" in got and "err" in got)
+    assert got["ok"] == 0 and isinstance(got["err"], SpecError) and "bad" not in got
+
+
+def _raise_spec_error(trainer):
+    from nnstudio.core.errors import SpecError
+
+    raise SpecError("not allowed")
