@@ -281,6 +281,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(d_train, self._add_dock(self.lesson_panel, left, "Lessons"))
         self.lesson_panel.sigOpenLesson.connect(self.open_lesson)
         self.lesson_panel.sigApplyStep.connect(self.apply_lesson_step)
+        # the left panels (a lesson's text above all) run the window's full height
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         d_net.raise_()
 
     def _action(self, text: str, slot: Callable[..., Any], shortcut: Any = None, icon: str | None = None,

@@ -151,7 +151,8 @@ def test_panel_steps_apply_only_for_the_open_lesson(qtbot):
     assert panel.list.count() == 12 and panel.list.item(0).text() == "1. One neuron"
     panel.list.setCurrentRow(3)
     assert panel.shown.number == 4
-    assert "The learning rate" in panel.intro.toPlainText()
+    assert panel.lesson_title.text() == "4. The learning rate"
+    assert "the learning rate η says how far to go" in panel.intro.toPlainText()
     assert "w ← w − η·∂J/∂w" in panel.intro.toPlainText()
     assert not panel.apply_button.isEnabled()  # not open yet
     with qtbot.waitSignal(panel.sigOpenLesson) as sig:
@@ -159,6 +160,9 @@ def test_panel_steps_apply_only_for_the_open_lesson(qtbot):
     assert sig.args[0] is panel.shown
     panel.set_opened(panel.shown)
     assert panel.apply_button.isEnabled() and not panel.prev_button.isEnabled()
+    assert not panel.chooser.isVisibleTo(panel)  # the list makes room for the text …
+    panel.list_toggle.click()
+    assert panel.chooser.isVisibleTo(panel)  # … and comes back with ☰
     panel.next_step()
     panel.next_step()
     assert panel.step_index == 2 and panel.step_title.text().startswith("Step 3 of 5")

@@ -1,0 +1,763 @@
+"""Guided lessons: data files that open a prepared project and walk the learner through it.
+
+A lesson is one JSON file in ``resources/lessons/`` (the format is described in
+``resources/lessons/README.md``, written for teachers who copy and edit them). This
+module reads and checks those files without Qt, so the engine tests can run every
+lesson headless:
+
+* :func:`load_lessons` — every lesson of a folder, sorted by number; a broken file
+  becomes a :class:`LessonError` whose message names the file and the field
+  (``04_learning_rate.json, steps[2].apply.train.learning_rate: …``);
+* :func:`lesson_state` — the network, training settings, data and (optionally) the
+  exact starting weights of a lesson's project;
+* :func:`apply_step` — a step's settings applied to the current specs (the window
+  turns this into one undoable edit);
+* :func:`step_state` — the project as it is after following the steps in order up to
+  one of them (what the tests check the lesson's promises against);
+* :func:`trainer_for` — a :class:`Trainer` starting from given weights;
+* :func:`text_to_html` — the small markup of lesson texts, as HTML.
+
+Weights are written per neuron, as the course notes write them: each layer is a list
+of neurons, each neuron ``{"w": [its incoming weights], "b": its bias}``. They become
+the network's flat vector (all ``W`` of shape ``(n_in, n_out)`` row-major, layer by
+layer, then all ``b``): neuron ``j``'s ``w[i]`` is ``W[i, j]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..core.data import DataSpec, prepare
+from ..core.errors import NNStudioError
+from ..core.network import Network
+from ..core.specs import LOSSES_BY_TASK, LayerSpec, NetworkSpec, TrainConfig
+from ..core.trainer import Trainer
+from .paths import resource_path
+
+FORMAT = 1
+#: extra lesson folders, separated like PATH (os.pathsep)
+ENV_FOLDERS = "NNSTUDIO_LESSONS"
+
+#: docks and views a lesson may show or bring to the front
+KNOWN_VIEWS = (
+    "BoundaryView", "LossView", "NetworkView", "GradientView", "ActivationView", "InspectorView",
+    "SurfaceView", "RaceView", "DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel",
+)
+#: what a lesson may ask a view to do (method names of the views), and nothing else
+VIEW_CALLS: dict[str, tuple[str, ...]] = {
+    "RaceView": ("set_function", "set_start", "set_racer", "set_speed", "reset", "step"),
+    "SurfaceView": ("set_mode", "set_params", "set_span", "recompute"),
+    "ActivationView": ("explore", "select_layer", "set_compare"),
+    "GradientView": ("set_quantity", "set_hist_layer"),
+    "LossView": ("set_x_axis", "set_log_y"),
+    "BoundaryView": ("set_show_validation", "set_discretize"),
+}
+
+_LESSON_KEYS = ("format", "number", "title", "summary", "notes", "intro", "formula", "project",
+                "views", "front", "view_setup", "steps")
+_PROJECT_KEYS = ("network", "train", "data", "weights")
+_STEP_KEYS = ("title", "text", "look", "formula", "view", "apply", "weights", "restart", "view_setup")
+_APPLY_KEYS = ("network", "layers", "train", "data")
+_CALL_KEYS = ("view", "call", "args")
+
+
+class LessonError(NNStudioError, ValueError):
+    """A lesson file cannot be used; the message names the file and the field."""
+
+
+class _Bad(Exception):
+    """A problem at a field; turned into a LessonError naming the file."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(message)
+        self.where = where
+        self.message = message
+
+
+# ----------------------------------------------------------------------------- data classes
+@dataclass(frozen=True)
+class ViewCall:
+    """``view.call(*args)`` — a view set up for a lesson or step (e.g. the race's function)."""
+
+    view: str
+    call: str
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class LessonStep:
+    """One thing to try.
+
+    Attributes
+    ----------
+    title : str
+        A few words ("Too large").
+    text : str
+        What to do, in the lesson markup (see :func:`text_to_html`).
+    look : str
+        What to look at while doing it.
+    formula : str
+        A formula to show with the step (Unicode), or "".
+    view : str or None
+        The view to bring to the front.
+    apply : dict
+        Settings to change with the step's button: ``{"network": {...}, "layers":
+        {...}, "train": {...}, "data": {...}}``, each a partial set of the engine's
+        settings (``layers`` applies to every hidden layer).
+    weights : ndarray or None
+        Exact weights (flat) to start training from when the step is applied.
+    restart : bool
+        Start training over when the step is applied (from ``weights``, else the
+        lesson's weights when they fit, else new weights from the seed).
+    view_setup : tuple of ViewCall
+    """
+
+    title: str
+    text: str = ""
+    look: str = ""
+    formula: str = ""
+    view: str | None = None
+    apply: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    weights: np.ndarray | None = None
+    restart: bool = False
+    view_setup: tuple[ViewCall, ...] = ()
+
+    @property
+    def restarts(self) -> bool:
+        return self.restart or self.weights is not None
+
+    @property
+    def has_action(self) -> bool:
+        """Whether the step's button changes anything (settings, weights, views)."""
+        return bool(self.apply) or self.restarts or bool(self.view_setup) or self.view is not None
+
+
+@dataclass(frozen=True, eq=False)
+class Lesson:
+    """A lesson: its text, its project and its steps (see the module notes)."""
+
+    path: Path
+    number: int
+    title: str
+    summary: str
+    notes: str
+    intro: str
+    formula: str
+    network: NetworkSpec
+    config: TrainConfig
+    data: DataSpec
+    weights: np.ndarray | None
+    views: tuple[str, ...]
+    front: str | None
+    view_setup: tuple[ViewCall, ...]
+    steps: tuple[LessonStep, ...]
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def label(self) -> str:
+        """"4. Learning rate" — how lists and menus name the lesson."""
+        return f"{self.number}. {self.title}"
+
+
+# ----------------------------------------------------------------------------- small checks
+def _text(value: Any, where: str, required: bool = False) -> str:
+    """A string, or a list of strings (paragraphs, joined by blank lines)."""
+    if value is None:
+        if required:
+            raise _Bad(where, "is missing")
+        return ""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        text = "\n\n".join(value)
+    else:
+        raise _Bad(where, "must be text, or a list of paragraphs (texts)")
+    if required and not text.strip():
+        raise _Bad(where, "must not be empty")
+    return text
+
+
+def _mapping(value: Any, where: str, keys: Sequence[str] | None = None) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Bad(where, f"must be a JSON object {{…}}, not {_kind(value)}")
+    if keys is not None:
+        unknown = sorted(set(value) - set(keys))
+        if unknown:
+            raise _Bad(where, f"has unknown field(s) {', '.join(repr(k) for k in unknown)}; "
+                              f"the fields are: {', '.join(keys)}")
+    return value
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false",
+            type(None): "null"}.get(type(value), "a number")
+
+
+def _view(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if value not in KNOWN_VIEWS:
+        raise _Bad(where, f"unknown view {value!r}; choose one of: {', '.join(KNOWN_VIEWS)}")
+    return str(value)
+
+
+def _view_calls(value: Any, where: str) -> tuple[ViewCall, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _Bad(where, "must be a list of {\"view\": …, \"call\": …, \"args\": […]}")
+    calls = []
+    for k, item in enumerate(value):
+        w = f"{where}[{k}]"
+        item = _mapping(item, w, _CALL_KEYS)
+        view = _view(item.get("view"), f"{w}.view")
+        if view is None:
+            raise _Bad(f"{w}.view", "is missing")
+        call = item.get("call")
+        allowed = VIEW_CALLS.get(view, ())
+        if call not in allowed:
+            can = f"one of: {', '.join(allowed)}" if allowed else "nothing (this view takes no set-up)"
+            raise _Bad(f"{w}.call", f"{view} cannot do {call!r}; it can do {can}")
+        args = item.get("args", [])
+        if not isinstance(args, list):
+            raise _Bad(f"{w}.args", "must be a list of values")
+        _check_call_args(view, str(call), args, f"{w}.args")
+        calls.append(ViewCall(view, str(call), tuple(args)))
+    return tuple(calls)
+
+
+def _check_call_args(view: str, call: str, args: list[Any], where: str) -> None:
+    """The first argument of the set-ups that take a name or a choice must be a valid one."""
+    from ..core.activations import ACTIVATIONS
+    from ..core.landscape import MODES
+    from ..core.testfunctions import TEST_FUNCTIONS
+
+    choices: dict[tuple[str, str], tuple[Any, ...]] = {
+        ("RaceView", "set_function"): tuple(TEST_FUNCTIONS),
+        ("ActivationView", "explore"): tuple(ACTIVATIONS),
+        ("ActivationView", "set_compare"): (*ACTIVATIONS, None),
+        ("SurfaceView", "set_mode"): MODES,
+        ("LossView", "set_x_axis"): ("iteration", "epoch"),
+        ("GradientView", "set_quantity"): (0, 1),
+    }
+    allowed = choices.get((view, call))
+    if allowed is None:
+        return
+    if not args or args[0] not in allowed or isinstance(args[0], bool):
+        shown = ", ".join("null" if a is None else repr(a) for a in allowed)
+        got = repr(args[0]) if args else "nothing"
+        raise _Bad(where, f"{view}.{call} needs one of {shown} first, not {got}")
+
+
+def _spec_error(where: str, exc: Exception) -> _Bad:
+    return _Bad(where, str(exc))
+
+
+# ----------------------------------------------------------------------------- settings
+def _resolve_data(d: Mapping[str, Any], folder: Path) -> dict[str, Any]:
+    """A data dict with a relative CSV path made absolute (relative to the lesson's folder)."""
+    d = dict(d)
+    path = d.get("csv_path")
+    if isinstance(path, str) and path.strip() and not Path(path).is_absolute():
+        d["csv_path"] = str((folder / path).resolve())
+    return d
+
+
+def _prepared(data: DataSpec, where: str) -> Any:
+    try:
+        return prepare(data)
+    except NNStudioError as exc:
+        raise _spec_error(where, exc) from None
+
+
+def _build_network(d: Mapping[str, Any], prepared: Any, where: str, strict_loss: bool = False) -> NetworkSpec:
+    """A network from a (partial) settings dict, its inputs, outputs and task taken from
+    the data (as the window does), so a lesson never has to state them. A loss that
+    does not fit the data's task is an error if ``strict_loss`` (the lesson chose it),
+    else it becomes the task's usual loss (it was the old data's)."""
+    d = dict(d)
+    task = prepared.task
+    d["n_inputs"] = prepared.n_inputs
+    d["task"] = task
+    d["n_outputs"] = prepared.n_classes if task == "multiclass" else 1
+    if d.get("loss") is not None and d["loss"] not in LOSSES_BY_TASK[task]:
+        if strict_loss:
+            raise _Bad(f"{where}.loss", f"the {d['loss']} loss does not fit this data, which is for "
+                                        f"{task}; use one of: {', '.join(LOSSES_BY_TASK[task])}")
+        d["loss"] = None
+    try:
+        return NetworkSpec.from_dict(d)
+    except (NNStudioError, TypeError) as exc:
+        raise _spec_error(where, exc) from None
+
+
+def _merge_network(base: NetworkSpec, change: Mapping[str, Any] | None, layers: Mapping[str, Any] | None,
+                   prepared: Any, where: str) -> NetworkSpec:
+    d = base.to_dict()
+    if change:
+        d.update(change)
+        if change.get("loss") is not None and change["loss"] not in LOSSES_BY_TASK[prepared.task]:
+            raise _Bad(f"{where}.network.loss",
+                       f"the {change['loss']} loss does not fit a {prepared.task} task; use one of: "
+                       f"{', '.join(LOSSES_BY_TASK[prepared.task])}")
+    net = _build_network(d, prepared, f"{where}.network")
+    if layers:
+        names = {f.name for f in dataclasses.fields(LayerSpec)}
+        unknown = sorted(set(layers) - names)
+        if unknown:
+            raise _Bad(f"{where}.layers", f"has unknown setting(s) {', '.join(unknown)}; "
+                                          f"a layer's settings are: {', '.join(sorted(names))}")
+        try:
+            hidden = tuple(dataclasses.replace(h, **layers) for h in net.hidden)
+            net = dataclasses.replace(net, hidden=hidden)
+        except NNStudioError as exc:
+            raise _spec_error(f"{where}.layers", exc) from None
+    return net
+
+
+def _merge_config(base: TrainConfig, change: Mapping[str, Any] | None, where: str) -> TrainConfig:
+    if not change:
+        return base
+    d = base.to_dict()
+    d.update(change)
+    try:
+        return TrainConfig.from_dict(d)
+    except (NNStudioError, TypeError) as exc:
+        raise _spec_error(where, exc) from None
+
+
+def _merge_data(base: DataSpec, change: Mapping[str, Any] | None, folder: Path, where: str) -> DataSpec:
+    if not change:
+        return base
+    d = base.to_dict()
+    d.update(_resolve_data(change, folder))
+    try:
+        return DataSpec.from_dict(d)
+    except (NNStudioError, TypeError) as exc:
+        raise _spec_error(where, exc) from None
+
+
+def _weights(value: Any, network: NetworkSpec, where: str) -> np.ndarray:
+    """Per-neuron weights → the network's flat parameter vector."""
+    sizes = network.layer_sizes
+    n_layers = len(sizes) - 1
+    shape = " → ".join(str(s) for s in sizes)
+    if not isinstance(value, list) or len(value) != n_layers:
+        got = f"{len(value)} layer(s)" if isinstance(value, list) else _kind(value)
+        raise _Bad(where, f"must be a list of {n_layers} layer(s) for the network {shape} "
+                          f"(hidden layers, then the output layer), not {got}")
+    Ws: list[np.ndarray] = []
+    bs: list[np.ndarray] = []
+    for li, layer in enumerate(value):
+        n_in, n_out = sizes[li], sizes[li + 1]
+        wl = f"{where}[{li}]"
+        if not isinstance(layer, list) or len(layer) != n_out:
+            got = len(layer) if isinstance(layer, list) else _kind(layer)
+            raise _Bad(wl, f"this layer has {n_out} neuron(s): give a list of {n_out} "
+                           f"{{\"w\": […], \"b\": …}}, not {got}")
+        W = np.empty((n_in, n_out))
+        b = np.empty(n_out)
+        for j, neuron in enumerate(layer):
+            wn = f"{wl}[{j}]"
+            neuron = _mapping(neuron, wn, ("w", "b"))
+            w = neuron.get("w")
+            if (not isinstance(w, list) or len(w) != n_in
+                    or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in w)):
+                raise _Bad(f"{wn}.w", f"must be a list of {n_in} number(s), one per input of the layer")
+            bias = neuron.get("b", 0.0)
+            if not isinstance(bias, (int, float)) or isinstance(bias, bool):
+                raise _Bad(f"{wn}.b", "must be a number")
+            W[:, j] = w
+            b[j] = bias
+        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
+            raise _Bad(wl, "the weights must be finite numbers")
+        Ws.append(W)
+        bs.append(b)
+    return np.concatenate([W.ravel() for W in Ws] + bs)
+
+
+def weights_to_neurons(flat: np.ndarray, network: NetworkSpec) -> list[list[dict[str, Any]]]:
+    """The inverse of the file format: a flat vector → per-layer lists of neurons."""
+    sizes = network.layer_sizes
+    pos = 0
+    Ws = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        Ws.append(np.asarray(flat[pos:pos + n_in * n_out]).reshape(n_in, n_out))
+        pos += n_in * n_out
+    out = []
+    for W in Ws:
+        n_out = W.shape[1]
+        b = flat[pos:pos + n_out]
+        pos += n_out
+        out.append([{"w": [float(x) for x in W[:, j]], "b": float(b[j])} for j in range(n_out)])
+    return out
+
+
+def _apply(step_apply: Mapping[str, Any], network: NetworkSpec, config: TrainConfig, data: DataSpec,
+           folder: Path, where: str, prepared: Any = None) -> tuple[NetworkSpec, TrainConfig, DataSpec, Any]:
+    """Apply a step's settings; returns the new specs and the prepared data they fit."""
+    new_data = _merge_data(data, step_apply.get("data"), folder, f"{where}.data")
+    if prepared is None or new_data != data:
+        prepared = _prepared(new_data, f"{where}.data")
+    network = _merge_network(network, step_apply.get("network"), step_apply.get("layers"), prepared, where)
+    config = _merge_config(config, step_apply.get("train"), f"{where}.train")
+    return network, config, new_data, prepared
+
+
+# ----------------------------------------------------------------------------- parsing
+def _parse_step(raw: Any, where: str, folder: Path) -> tuple[LessonStep, Any]:
+    raw = _mapping(raw, where, _STEP_KEYS)
+    title = _text(raw.get("title"), f"{where}.title", required=True)
+    ap = dict(_mapping(raw.get("apply", {}), f"{where}.apply", _APPLY_KEYS))
+    for key in _APPLY_KEYS:
+        if key in ap:
+            _mapping(ap[key], f"{where}.apply.{key}")
+    if "data" in ap:  # a CSV named relative to the lesson file
+        ap["data"] = _resolve_data(ap["data"], folder)
+    restart = raw.get("restart", False)
+    if not isinstance(restart, bool):
+        raise _Bad(f"{where}.restart", "must be true or false")
+    step = LessonStep(
+        title=title,
+        text=_text(raw.get("text"), f"{where}.text"),
+        look=_text(raw.get("look"), f"{where}.look"),
+        formula=_text(raw.get("formula"), f"{where}.formula"),
+        view=_view(raw.get("view"), f"{where}.view"),
+        apply=ap,
+        restart=restart,
+        view_setup=_view_calls(raw.get("view_setup"), f"{where}.view_setup"),
+    )
+    return step, raw.get("weights")
+
+
+def _parse(raw: Any, path: Path) -> Lesson:
+    raw = _mapping(raw, "the file", _LESSON_KEYS)
+    fmt = raw.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise _Bad("format", f"this app reads lesson format {FORMAT}, not {fmt!r}")
+    number = raw.get("number")
+    if not isinstance(number, int) or isinstance(number, bool) or number < 0:
+        raise _Bad("number", "must be a whole number ≥ 0 (the lesson's place in the list)")
+    title = _text(raw.get("title"), "title", required=True)
+    folder = path.parent
+
+    project = _mapping(raw.get("project", {}), "project", _PROJECT_KEYS)
+    net_d = _mapping(project.get("network", {}), "project.network")
+    train_d = _mapping(project.get("train", {}), "project.train")
+    data_d = _mapping(project.get("data", {}), "project.data")
+    try:
+        data = DataSpec.from_dict(_resolve_data(data_d, folder))
+    except (NNStudioError, TypeError) as exc:
+        raise _spec_error("project.data", exc) from None
+    prepared = _prepared(data, "project.data")
+    network = _build_network(net_d, prepared, "project.network", strict_loss=True)
+    try:
+        config = TrainConfig.from_dict(train_d)
+    except (NNStudioError, TypeError) as exc:
+        raise _spec_error("project.train", exc) from None
+    weights = None
+    if project.get("weights") is not None:
+        weights = _weights(project["weights"], network, "project.weights")
+
+    views_raw = raw.get("views", [])
+    if not isinstance(views_raw, list):
+        raise _Bad("views", "must be a list of view names")
+    views = tuple(v for k, v in enumerate(views_raw) if _view(v, f"views[{k}]"))
+    front = _view(raw.get("front"), "front") or (views[0] if views else None)
+
+    steps_raw = raw.get("steps", [])
+    if not isinstance(steps_raw, list) or not steps_raw:
+        raise _Bad("steps", "must be a list of at least one step")
+    steps = []
+    # every step is checked on the project as it is after the steps before it
+    cur = (network, config, data, prepared)
+    for k, s in enumerate(steps_raw):
+        where = f"steps[{k}]"
+        step, raw_weights = _parse_step(s, where, folder)
+        cur = _apply(step.apply, *cur[:3], folder, f"{where}.apply", cur[3])
+        net2 = cur[0]
+        if raw_weights is not None:
+            step = dataclasses.replace(step, weights=_weights(raw_weights, net2, f"{where}.weights"))
+        steps.append(step)
+
+    return Lesson(
+        path=path, number=number, title=title,
+        summary=_text(raw.get("summary"), "summary"),
+        notes=_text(raw.get("notes"), "notes"),
+        intro=_text(raw.get("intro"), "intro", required=True),
+        formula=_text(raw.get("formula"), "formula"),
+        network=network, config=config, data=data, weights=weights,
+        views=views, front=front,
+        view_setup=_view_calls(raw.get("view_setup"), "view_setup"),
+        steps=tuple(steps),
+    )
+
+
+class _Duplicate(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Duplicate(key)
+        out[key] = value
+    return out
+
+
+def load_lesson(path: str | os.PathLike) -> Lesson:
+    """Read and check one lesson file.
+
+    Raises
+    ------
+    LessonError
+        Naming the file and the field, e.g. ``"04_learning_rate.json, steps[2].apply.train:
+        the learning rate must be greater than 0, not -1"``.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise LessonError(f"{p.name}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise LessonError(f"{p.name}: is not UTF-8 text") from None
+    try:
+        raw = json.loads(text, object_pairs_hook=_no_duplicates)
+    except _Duplicate as dup:
+        raise LessonError(f"{p.name}: the field {dup.key!r} appears twice in one object; "
+                          "only the last one would count, so join them") from None
+    except json.JSONDecodeError as exc:
+        raise LessonError(f"{p.name}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); "
+                          "check for a missing comma or quote, or a comma before } or ]") from None
+    try:
+        return _parse(raw, p)
+    except _Bad as bad:
+        raise LessonError(f"{p.name}, {bad.where}: {bad.message}") from None
+
+
+def lesson_folders(folder: str | os.PathLike | Sequence[str | os.PathLike] | None = None) -> list[Path]:
+    """The folders lessons are read from: ``folder`` (one or several), or the bundled
+    ``resources/lessons`` plus any listed in the ``NNSTUDIO_LESSONS`` environment variable."""
+    if folder is None:
+        folders = [resource_path("lessons")]
+        extra = os.environ.get(ENV_FOLDERS, "")
+        folders += [Path(f) for f in extra.split(os.pathsep) if f.strip()]
+    elif isinstance(folder, (str, os.PathLike)):
+        folders = [Path(folder)]
+    else:
+        folders = [Path(f) for f in folder]
+    return folders
+
+
+def load_lessons(folder: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
+                 problems: list[str] | None = None) -> list[Lesson]:
+    """Every ``*.json`` lesson in the folder(s) (see :func:`lesson_folders`), by number.
+
+    Parameters
+    ----------
+    folder : path or list of paths, optional
+    problems : list, optional
+        If given, a broken file is skipped and its message appended here (the app
+        shows them); otherwise the first broken file raises :class:`LessonError`.
+    """
+    lessons = []
+    for f in lesson_folders(folder):
+        if not f.is_dir():
+            if problems is not None:
+                problems.append(f"{f}: no such lesson folder")
+                continue
+            raise LessonError(f"{f}: no such lesson folder")
+        for p in sorted(f.glob("*.json")):
+            try:
+                lessons.append(load_lesson(p))
+            except LessonError as exc:
+                if problems is None:
+                    raise
+                problems.append(str(exc))
+    lessons.sort(key=lambda le: (le.number, le.path.name))
+    return lessons
+
+
+# ----------------------------------------------------------------------------- using lessons
+def lesson_state(lesson: Lesson) -> tuple[NetworkSpec, TrainConfig, DataSpec, np.ndarray | None]:
+    """The lesson's project: ``(network, config, data, weights or None)``.
+
+    The network already fits the data (inputs, outputs and loss); ``weights`` is the
+    flat parameter vector to start from, or None to draw weights from the seed.
+    """
+    w = None if lesson.weights is None else lesson.weights.copy()
+    return lesson.network, lesson.config, lesson.data, w
+
+
+def apply_step(step: LessonStep, network: NetworkSpec, config: TrainConfig, data: DataSpec,
+               folder: str | os.PathLike = ".") -> tuple[NetworkSpec, TrainConfig, DataSpec]:
+    """The specs after the step's settings are applied to the current ones.
+
+    Only what the step names changes (``layers`` changes every hidden layer). The
+    network is not fitted to changed data here: the document does that. ``folder``
+    resolves a relative CSV path (steps loaded by :func:`load_lesson` have them resolved
+    already).
+
+    Raises
+    ------
+    LessonError
+        If the result is not a valid setting (e.g. a loss that does not fit the task).
+    """
+    try:
+        return _apply(step.apply, network, config, data, Path(folder), "apply")[:3]
+    except _Bad as bad:
+        raise LessonError(f"step “{step.title}”, {bad.where}: {bad.message}") from None
+
+
+def restart_weights(lesson: Lesson, index: int, network: NetworkSpec) -> np.ndarray | None:
+    """The weights a restart at step ``index`` starts from: the step's own, else the
+    lesson's when they fit ``network``, else None (new weights from the seed)."""
+    step = lesson.steps[index]
+    if step.weights is not None and len(step.weights) == network.n_parameters:
+        return step.weights.copy()
+    if lesson.weights is not None and lesson.network.layer_sizes == network.layer_sizes:
+        return lesson.weights.copy()
+    return None
+
+
+def step_state(lesson: Lesson, index: int) -> tuple[NetworkSpec, TrainConfig, DataSpec, np.ndarray | None]:
+    """The project after applying steps ``0 … index`` in order, and the weights a
+    restart there starts from: what a learner following the lesson trains."""
+    network, config, data, _ = lesson_state(lesson)
+    for step in lesson.steps[: index + 1]:
+        network, config, data = apply_step(step, network, config, data, lesson.folder)
+    return network, config, data, restart_weights(lesson, index, network)
+
+
+def trainer_for(network: NetworkSpec, config: TrainConfig, prepared: Any,
+                weights: np.ndarray | None) -> Trainer | None:
+    """A trainer starting from ``weights`` (flat), or None when there are none (the
+    window then draws weights from the seed, as for any new project)."""
+    if weights is None:
+        return None
+    net = Network(network, 0, config.dtype)
+    if len(weights) != net.n_params:
+        raise LessonError(f"the lesson's weights ({len(weights)} numbers) do not fit the network "
+                          f"{' → '.join(map(str, network.layer_sizes))} ({net.n_params} parameters)")
+    net.set_flat(np.asarray(weights, dtype=net.dtype))
+    return Trainer(network, config, prepared, network=net)
+
+
+# ----------------------------------------------------------------------------- descriptions
+_SETTING_NAMES = {
+    "learning_rate": "learning rate η", "optimizer": "optimizer", "batch_mode": "batches",
+    "batch_size": "batch size", "momentum": "momentum μ", "l1": "L1 λ", "l2": "L2 λ",
+    "early_stopping": "early stopping", "patience": "patience", "target_metric": "target metric",
+    "target_value": "target value", "activation": "activation", "init": "initialisation",
+    "dropout": "dropout", "alpha": "α", "units": "neurons", "hidden": "hidden layers",
+    "loss": "loss", "huber_delta": "Huber δ", "features": "input features", "name": "data set",
+    "source": "data source", "noise": "noise", "n_samples": "samples", "standardize": "standardise",
+    "seed": "seed", "validation_fraction": "validation share",
+}
+
+
+def _value_text(key: str, value: Any) -> str:
+    from ..core.activations import ACTIVATIONS
+    from ..core.initializers import INIT_NAMES
+    from ..core.optimizers import OPTIMIZER_INFO
+
+    names = {"batch_mode": {"full": "full batch", "sgd": "one sample (SGD)", "minibatch": "mini-batch"},
+             "activation": {k: a.name for k, a in ACTIVATIONS.items()},
+             "init": INIT_NAMES,
+             "optimizer": {k: v[0] for k, v in OPTIMIZER_INFO.items()},
+             "loss": {"mse": "MSE", "mae": "MAE", "huber": "Huber", "bce": "binary cross-entropy",
+                      "cce": "categorical cross-entropy"}}
+    if value is None:
+        return "default"
+    if key in names and isinstance(value, str):
+        return names[key].get(value, value)
+    if key == "hidden" and isinstance(value, list):
+        if not value:
+            return "none"
+        return ", ".join(f"{h.get('units', 4)} {h.get('activation', 'tanh')}" if isinstance(h, dict) else "?"
+                         for h in value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def describe_changes(step: LessonStep) -> str:
+    """What the step's button does, in a line: "learning rate η = 3; training starts over"."""
+    parts = []
+    for group in ("data", "network", "layers", "train"):
+        for key, value in (step.apply.get(group) or {}).items():
+            if key == "csv_path":
+                parts.append(f"data = {Path(str(value)).name}")
+                continue
+            name = _SETTING_NAMES.get(key, key.replace("_", " "))
+            prefix = "every hidden layer's " if group == "layers" else ""
+            parts.append(f"{prefix}{name} = {_value_text(key, value)}")
+    if step.weights is not None:
+        parts.append("training starts over from the weights the lesson gives")
+    elif step.restart:
+        parts.append("training starts over")
+    return "; ".join(parts)
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_CODE = re.compile(r"`(.+?)`")
+
+
+def _inline(text: str) -> str:
+    out = html.escape(text, quote=False)
+    out = _BOLD.sub(r"<b>\1</b>", out)
+    out = _CODE.sub(r"<span class='key'>\1</span>", out)
+    return out.replace("\n", "<br>")
+
+
+def text_to_html(text: str) -> str:
+    """Lesson markup → HTML: paragraphs are separated by blank lines; a paragraph whose
+    lines start with "- " is a bullet list; ``**bold**``; ```Key``` for keys, buttons
+    and settings. Everything else is plain text (``<`` and ``&`` are shown as they are)."""
+    blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
+    out = []
+    for block in blocks:
+        lines = block.split("\n")
+        if all(line.lstrip().startswith("- ") for line in lines):
+            items = "".join(f"<li>{_inline(line.lstrip()[2:])}</li>" for line in lines)
+            out.append(f"<ul>{items}</ul>")
+        else:
+            out.append(f"<p>{_inline(block)}</p>")
+    return "".join(out)
+
+
+def formula_html(formula: str) -> str:
+    """A formula (Unicode text, one per line) as a highlighted HTML block."""
+    # a run of spaces separates two formulas on one line: keep it visible
+    lines = [re.sub(r" {2,}", "\u2003\u2003", html.escape(f, quote=False))
+             for f in formula.strip().split("\n") if f.strip()]
+    if not lines:
+        return ""
+    return "<p class='formula'>" + "<br>".join(lines) + "</p>"
+
+
+__all__ = [
+    "FORMAT", "KNOWN_VIEWS", "VIEW_CALLS", "Lesson", "LessonError", "LessonStep", "ViewCall",
+    "apply_step", "describe_changes", "formula_html", "lesson_folders", "lesson_state",
+    "load_lesson", "load_lessons", "restart_weights", "step_state", "text_to_html", "trainer_for",
+    "weights_to_neurons",
+]
