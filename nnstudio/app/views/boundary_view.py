@@ -325,6 +325,8 @@ class BoundaryView(ViewBase):
         self.neuron = None
         self.image_values = self.image_rgb = None
         self.image.clear()
+        # an emptied image keeps its old placement, and auto-range would still count it
+        self.image.setVisible(self.mode == "plane")
         self.curve.setData([], [])
         for c in self.class_curves:
             self.plot.removeItem(c)
@@ -361,10 +363,14 @@ class BoundaryView(ViewBase):
         self._set_points()
         self._set_legend()
         self._set_colorbar_visibility()
-        if self.mode != "none":
+        if self.mode == "plane":
             self.vb.enableAutoRange()
-            if self.mode == "plane":
-                self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+            self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+        elif self.mode == "curve":
+            # x is the data's own range; y follows the points and the fitted curve
+            self.vb.disableAutoRange(axis=pg.ViewBox.XAxis)
+            self.vb.setXRange(x0, x1, padding=0.02)
+            self.vb.enableAutoRange(axis=pg.ViewBox.YAxis)
         if self.snapshot is not None:
             self._redraw(self.snapshot)
 

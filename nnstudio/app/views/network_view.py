@@ -272,6 +272,12 @@ class EdgeItem(QGraphicsItem):
         p.drawLine(self.p1, self.p2)
 
 
+#: activation names short enough for a column heading three characters wide
+_SHORT_ACT = {"sigmoid": "sig", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "lReLU", "elu": "ELU",
+              "selu": "SELU", "softplus": "s+", "gelu": "GELU", "swish": "swsh", "linear": "lin",
+              "softmax": "smax"}
+
+
 class _Tag(QGraphicsItem):
     """A small number (or two) on a translucent background, next to a neuron."""
 
@@ -590,19 +596,26 @@ class NetworkView(ViewBase):
             self._edge_idx.append((I, J))
         # column headers, input names, output names
         self.headers = []
+        self._header_texts: list[tuple[str, str]] = []  # (full, compact for narrow columns)
         acts = snap.activations
         for col, n in enumerate(sizes):
             if col == 0:
                 text = f"input\n{n} feature{'s' if n != 1 else ''}"
+                short = f"in\n{n}"
             elif col == len(sizes) - 1:
                 text = f"output\n{n} × {acts[-1]}" if n > 1 else f"output\n{acts[-1]}"
+                short = f"out\n{n}\n{_SHORT_ACT.get(acts[-1], acts[-1][:4])}"
             else:
                 text = f"hidden {col}\n{n} × {acts[col - 1]}"
+                short = f"h{col}\n{n}\n{_SHORT_ACT.get(acts[col - 1], acts[col - 1][:4])}"
             if col > 0 and (col - 1) in self.sampled_layers:
                 text += "\n(a sample of the links)"
+                short += "\n(sample)"
             h = _Text(text, self.small_font, "center", top=True)
+            h.setToolTip(text.replace("\n", " "))
             self.scene.addItem(h)
             self.headers.append(h)
+            self._header_texts.append((text, short))
         self.input_labels = []
         for u in self.shown[0]:
             t = _Text(names[int(u)], self.small_font, "right")
@@ -630,7 +643,9 @@ class NetworkView(ViewBase):
         small = all(len(c) <= 16 for c in self.neurons)
         right = 8 + min(130.0, max(max((t.width() for t in self.output_labels), default=0.0) + 6,
                                    118.0 if small else 0.0))
-        lines = max((t.text.count("\n") + 1 for t in self.headers), default=2)
+        # room for the taller of the full and the compact headings (chosen below)
+        texts = getattr(self, "_header_texts", [])
+        lines = max((max(a.count("\n"), b.count("\n")) + 1 for a, b in texts), default=2)
         top = fm.height() * lines + 10
         bottom = 8.0
         ncol = len(self.neurons)
@@ -643,6 +658,16 @@ class NetworkView(ViewBase):
         step = size * 1.3
         xs = [left + size / 2 + k * (W - left - right - size) / max(1, ncol - 1) for k in range(ncol)]
         self._size = size
+        if self.headers and len(self._header_texts) == len(self.headers):
+            # narrow columns: compact headings, so neighbours never overlap
+            spacing = xs[1] - xs[0] if ncol > 1 else W
+            for h, (full, _short) in zip(self.headers, self._header_texts):
+                if h.text != full:
+                    h.set_text(full)
+            compact = ncol > 1 and max(h.width() for h in self.headers) + 6 > spacing
+            if compact:
+                for h, (_full, short) in zip(self.headers, self._header_texts):
+                    h.set_text(short)
         positions: list[list[QPointF]] = []
         for col, items in enumerate(self.neurons):
             n = len(items) + (1 if self.more_labels[col] is not None else 0)
