@@ -17,6 +17,8 @@ The sample projects in ``resources/examples`` are made by :func:`write_examples`
 
 from __future__ import annotations
 
+import contextlib
+
 import argparse
 import math
 import os
@@ -603,10 +605,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:
         # the reader of our output went away (e.g. `| head`): nothing more to say
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
         return EXIT_OK
     except OSError as exc:
         _err(f"{exc.strerror or exc}{': ' + str(exc.filename) if getattr(exc, 'filename', None) else ''}")

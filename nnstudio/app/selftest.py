@@ -31,6 +31,8 @@ Nothing of Qt is imported when this module is: the platform must be chosen first
 
 from __future__ import annotations
 
+import contextlib
+
 import io
 import os
 import shutil
@@ -456,10 +458,8 @@ def run_self_test(seconds: float = 3.0, out_dir: str | os.PathLike[str] | None =
     log_path = out / "selftest.log"
 
     def write_log() -> None:
-        try:
+        with contextlib.suppress(OSError):  # the log is a courtesy; the exit code is the answer
             log_path.write_text("\n".join(log) + "\n", encoding="utf-8")
-        except OSError:
-            pass
 
     def hung() -> None:  # a blocked event loop cannot fail the test any other way
         log.append("timed out")

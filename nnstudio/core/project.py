@@ -54,6 +54,8 @@ come back bit for bit.
 
 from __future__ import annotations
 
+import contextlib
+
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -422,14 +424,13 @@ def trainer_from_project(
         trainer = Trainer(project.network, project.train, data, **trainer_kwargs)
     except SpecError as exc:
         raise ProjectError(f"the project's data does not fit its network: {exc}") from None
-    if project.weights is None:
-        pass  # a new project: the weights come from the seed
-    elif project.trainer_state is None:
+    # a new project (no weights) keeps the weights drawn from the seed
+    if project.weights is not None and project.trainer_state is None:
         trainer.network.set_flat(np.asarray(project.weights, dtype=trainer.config.dtype))
         trainer.initial_params = trainer.network.get_flat()
         trainer._checkpoints = [trainer._capture()]
         trainer._traj_iters, trainer._traj = [0], [trainer.initial_params.copy()]
-    else:
+    elif project.weights is not None:
         restore_training_state(trainer, project.weights, project.trainer_state)
     if project.history is not None:
         for key in LOG_KEYS:
@@ -652,16 +653,12 @@ def save_project(path: str | os.PathLike, project: Project) -> Path:
             f.flush()
             os.fsync(f.fileno())
         if p.exists():
-            try:  # keep the permissions the user gave the old file
+            with contextlib.suppress(OSError):  # keep the permissions the user gave the old file
                 os.chmod(tmp, p.stat().st_mode & 0o7777)
-            except OSError:
-                pass
         os.replace(tmp, p)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):  # the half-written temp file must not stay behind
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise ProjectError(f"cannot save to '{p}': {exc.strerror or exc}") from None
         raise
@@ -682,9 +679,8 @@ def _fsync_dir(folder: Path) -> None:
     except OSError:
         return
     try:
-        os.fsync(fd)
-    except OSError:
-        pass
+        with contextlib.suppress(OSError):  # some file systems cannot sync a folder
+            os.fsync(fd)
     finally:
         os.close(fd)
 

@@ -18,6 +18,8 @@ other project.
 
 from __future__ import annotations
 
+import contextlib
+
 import html
 from typing import Sequence
 
@@ -293,10 +295,8 @@ class LessonPanel(QWidget):
     def _on_link(self, url: QUrl) -> None:
         text = url.toString()
         if text.startswith("step:"):
-            try:
+            with contextlib.suppress(ValueError):  # a malformed link does nothing
                 self.go_to_step(int(text[5:]))
-            except ValueError:
-                pass
 
     def _render(self) -> None:
         lesson = self.shown

@@ -25,6 +25,8 @@ while training runs it is redone at most every :data:`AUTO_INTERVAL` seconds.
 
 from __future__ import annotations
 
+import contextlib
+
 import functools
 
 import math
@@ -570,10 +572,8 @@ class SurfaceView(ViewBase):
         if self.controller is controller:
             return
         if self.controller is not None:
-            try:
+            with contextlib.suppress(RuntimeError, TypeError):  # already disconnected
                 self.controller.sigSnapshot.disconnect(self._on_controller_snapshot)
-            except (RuntimeError, TypeError):
-                pass
         self.controller = controller
         self._pending = False
         self._again = False

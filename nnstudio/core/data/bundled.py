@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import functools
 import gzip
 import importlib.resources
@@ -33,12 +35,10 @@ def resource_dir() -> Traversable | Path:
     ``nnstudio.resources``; in a source checkout that package does not exist and the
     folder is found relative to this file.
     """
-    try:
+    with contextlib.suppress(ModuleNotFoundError, TypeError, OSError):  # not installed: use the checkout
         folder = importlib.resources.files("nnstudio.resources") / "datasets"
         if folder.is_dir():
             return folder
-    except (ModuleNotFoundError, TypeError, OSError):
-        pass
     return Path(__file__).resolve().parents[3] / "resources" / "datasets"
 
 

@@ -21,6 +21,8 @@ and what is wrong.
 
 from __future__ import annotations
 
+import contextlib
+
 import codecs
 import csv
 import io
@@ -98,10 +100,8 @@ def _decode(data: bytes, errors: str = "strict") -> str:
             "this is not a text file (it looks binary: an Excel workbook, a zip or an image?); "
             "save it as CSV first"
         )
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
     # Older spreadsheets on Windows write Windows-1252; Latin-1 decodes any byte, so it
     # is the last resort and never fails.
     try:
