@@ -120,7 +120,7 @@ class ActivationView(ViewBase):
     """f(z) and f′(z) of a layer's activation over the layer's current pre-activations."""
 
     title = "Activations"
-    min_interval = 1.0 / 10.0  # a costlier picture: fewer redraws while playing
+    min_interval = 1.0 / 30.0
     caption = ("The activation f(z) (blue) and its slope f′(z) (red); underneath, where this layer's "
                "pre-activations z are right now. Units in the shaded band have f′ ≈ 0: they pass "
                "almost no gradient back, so they barely learn.")

@@ -170,7 +170,7 @@ class GradientView(ViewBase):
     """Per-layer gradient magnitudes over time and now, and activations over time."""
 
     title = "Gradients"
-    min_interval = 1.0 / 15.0  # a costlier picture: fewer redraws while playing
+    min_interval = 1.0 / 30.0
     caption = ("How much learning signal reaches each layer, on a log scale (each grid line is ×10). "
                "Bars shrinking towards the input: vanishing gradients, the first layers barely learn; "
                "growing towards the input: exploding gradients.")
