@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Qt is imported only when settings are asked for
+    from PySide6.QtCore import QSettings
 
 
 def resource_path(*parts: str) -> Path:

@@ -16,13 +16,15 @@ import csv
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
+
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QVBoxLayout, QWidget
 
 from ...core.data import PreparedData
-from ...core.snapshot import Snapshot
+from ...core.snapshot import Grid, Snapshot
 
 
 class ViewBase(QWidget):
@@ -43,6 +45,7 @@ class ViewBase(QWidget):
         self.setObjectName(type(self).__name__)
         self.snapshot: Snapshot | None = None
         self.data: PreparedData | None = None
+        self._grid_inputs: tuple | None = None
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(4, 4, 4, 4)
         self._layout.setSpacing(2)
@@ -62,6 +65,33 @@ class ViewBase(QWidget):
     def set_data(self, data: PreparedData) -> None:
         """The data set changed (points, classes, domain). Views that draw data keep it."""
         self.data = data
+        self._grid_inputs = None
+
+    def grid_inputs(self, grid: Grid) -> np.ndarray | None:
+        """The network's inputs at every point of a snapshot's grid (feature maps and
+        standardisation applied), shape ``(len(ys), len(xs), n_inputs)`` or
+        ``(len(xs), n_inputs)`` for 1-D data; computed once per data set and grid.
+        None when there is no data or it does not fit the grid (they come from
+        different moments while the data is being changed)."""
+        data = self.data
+        if data is None:
+            return None
+        key = (id(data), grid.xs.size, grid.ys.size, float(grid.xs[0]), float(grid.xs[-1]),
+               float(grid.ys[0]) if grid.ys.size else 0.0, float(grid.ys[-1]) if grid.ys.size else 0.0)
+        if self._grid_inputs is None or self._grid_inputs[0] != key:
+            if grid.ys.size:
+                gx, gy = np.meshgrid(grid.xs, grid.ys)
+                raw = np.column_stack([gx.ravel(), gy.ravel()])
+                shape: tuple[int, ...] = (grid.ys.size, grid.xs.size)
+            else:
+                raw = grid.xs[:, None]
+                shape = (grid.xs.size,)
+            try:
+                feats = np.asarray(data.transform(raw), dtype=np.float64).reshape(*shape, -1)
+            except Exception:  # noqa: BLE001 - data and grid from different moments
+                return None
+            self._grid_inputs = (key, feats)
+        return self._grid_inputs[1]
 
     def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
         """The numbers the view currently shows: a header and rows, for CSV export."""

@@ -239,7 +239,6 @@ class BoundaryView(ViewBase):
         self._lut_key: tuple | None = None
         self._rect: tuple | None = None
         self._pending_rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
-        self._input_cache: tuple | None = None
         self._hover_pos: tuple[float, float] | None = None
 
         # -- controls -----------------------------------------------------------------------
@@ -320,7 +319,6 @@ class BoundaryView(ViewBase):
         super().set_data(data)
         d = data.raw.X.shape[1]
         self.mode = "plane" if d == 2 else "curve" if d == 1 else "none"
-        self._input_cache = None
         self._rect = None
         self.neuron = None
         self.image_values = self.image_rgb = None
@@ -579,7 +577,7 @@ class BoundaryView(ViewBase):
         layer, unit = self.neuron
         n_hidden = len(grid.neurons)
         if layer == -1:
-            feats = self._input_features(grid)
+            feats = self.grid_inputs(grid)
             if feats is None or not 0 <= unit < feats.shape[-1]:
                 return None
             name = self.data.input_names[unit] if self.data is not None else f"input {unit + 1}"
@@ -595,24 +593,6 @@ class BoundaryView(ViewBase):
             if unit == 0 and grid.probs is None:
                 return None  # the single output unit is what is shown anyway
         return None
-
-    def _input_features(self, grid: Grid) -> Array | None:
-        data = self.data
-        if data is None:
-            return None
-        key = (id(data), grid.xs.size, grid.ys.size, float(grid.xs[0]), float(grid.xs[-1]),
-               float(grid.ys[0]) if grid.ys.size else 0.0, float(grid.ys[-1]) if grid.ys.size else 0.0)
-        if self._input_cache is None or self._input_cache[0] != key:
-            if grid.ys.size:
-                gx, gy = np.meshgrid(grid.xs, grid.ys)
-                raw = np.column_stack([gx.ravel(), gy.ravel()])
-                shape: tuple[int, ...] = (grid.ys.size, grid.xs.size)
-            else:
-                raw = grid.xs[:, None]
-                shape = (grid.xs.size,)
-            feats = np.asarray(data.transform(raw), dtype=np.float64).reshape(*shape, -1)
-            self._input_cache = (key, feats)
-        return self._input_cache[1]
 
     def _set_lut(self, key: tuple, lut: Array | None, levels: tuple[float, float] | None, label: str) -> None:
         """Colour map of the heatmap and the colour bar (changed only when it changes)."""

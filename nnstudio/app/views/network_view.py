@@ -457,7 +457,6 @@ class NetworkView(ViewBase):
         self.sampled_layers: set[int] = set()
         self._pens: dict[int, QPen] = {}
         self._hovered: NeuronItem | None = None
-        self._input_cache: tuple | None = None
         self._stats_cache: tuple | None = None
         self.edge_mode = "weights"  # what the connections show: weights, gradient, update
         self.thumb_levels: dict[int, tuple[Any, Any]] = {}  # colour levels of each column's thumbnails
@@ -468,7 +467,6 @@ class NetworkView(ViewBase):
     # -- public ------------------------------------------------------------------------------
     def set_data(self, data: PreparedData) -> None:
         super().set_data(data)
-        self._input_cache = None
         self._stats_cache = None
         if self.snapshot is not None:
             self.show_snapshot(self.snapshot)
@@ -748,7 +746,7 @@ class NetworkView(ViewBase):
         units = self.shown[col]
         n_layers = len(snap.weights)
         if col == 0:
-            feats = self._input_features(grid)
+            feats = self.grid_inputs(grid)
             if feats is None or feats.shape[-1] != snap.layer_sizes[0]:
                 return None
             v = feats[..., units]
@@ -775,27 +773,6 @@ class NetworkView(ViewBase):
         y = np.asarray(self.data.raw.y, dtype=np.float64) if self.data is not None else v.ravel()
         lo, hi = (float(np.min(y)), float(np.max(y))) if y.size else (-1.0, 1.0)
         return v, lo, (hi if hi > lo else lo + 1.0)
-
-    def _input_features(self, grid: Grid) -> Array | None:
-        data = self.data
-        if data is None:
-            return None
-        key = (id(data), grid.xs.size, grid.ys.size, float(grid.xs[0]), float(grid.xs[-1]),
-               float(grid.ys[0]) if grid.ys.size else 0.0, float(grid.ys[-1]) if grid.ys.size else 0.0)
-        if self._input_cache is None or self._input_cache[0] != key:
-            if grid.ys.size:
-                gx, gy = np.meshgrid(grid.xs, grid.ys)
-                raw = np.column_stack([gx.ravel(), gy.ravel()])
-                shape: tuple[int, ...] = (grid.ys.size, grid.xs.size)
-            else:
-                raw = grid.xs[:, None]
-                shape = (grid.xs.size,)
-            try:
-                feats = np.asarray(data.transform(raw), dtype=np.float64).reshape(*shape, -1)
-            except Exception:  # noqa: BLE001 - data and grid from different moments: no thumbnails
-                return None
-            self._input_cache = (key, feats)
-        return self._input_cache[1]
 
     def _update_neurons(self, snap: Snapshot) -> None:
         grid = snap.grid
