@@ -593,6 +593,7 @@ class MainWindow(QMainWindow):
             self.speed_combo.setCurrentIndex(speed)
         if not as_untitled:
             self._add_recent(path)
+        self.lesson_panel.set_opened(None)  # a project, not a lesson, is open now
         self.banner.hide()
         self.statusBar().showMessage(f"Opened {path}", 4000)
         return True
@@ -609,6 +610,7 @@ class MainWindow(QMainWindow):
         self.controller.pause()
         self.doc.replace_all(default_state(), None)
         self._start_training_session()
+        self.lesson_panel.set_opened(None)  # the lesson's steps no longer apply to this project
         self.banner.hide()
 
     # -- lessons ----------------------------------------------------------------------------

@@ -83,6 +83,17 @@ def test_opening_lesson_1_loads_its_project_with_the_notes_weights(qtbot, window
     assert "2.6" in window.inspector_view.text()
 
 
+def test_after_file_new_the_lesson_steps_no_longer_apply(qtbot, window):
+    open_from_panel(qtbot, window, 4)
+    assert window.lesson_panel.opened is not None
+    window.new_project()
+    assert window.lesson_panel.opened is None
+    before = window.doc.state
+    with qtbot.assertNotEmitted(window.lesson_panel.sigApplyStep):
+        window.lesson_panel.apply_current()
+    assert window.doc.state == before
+
+
 def test_a_step_changes_the_settings_undoably_restarts_and_raises_its_view(qtbot, window):
     window.open_lesson(window.lesson_panel.lesson_by_number(4))
     panel = window.lesson_panel
