@@ -809,7 +809,9 @@ class MainWindow(QMainWindow):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            theme.apply_pyqtgraph_theme()
+            theme.apply_pyqtgraph_theme()  # for plots made from now on
+            for view in [*self.views, self.race_view]:
+                view.apply_theme()
         super().changeEvent(event)
 
     def about(self) -> None:

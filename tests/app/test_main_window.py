@@ -240,3 +240,25 @@ def test_screenshot_of_the_trained_default_example(qtbot, window, tmp_path):
     assert image.save(str(out / "window_trained.png"))
     colors = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
     assert len(colors) > 50
+
+
+def test_the_views_follow_a_switch_to_dark_appearance(qtbot, window):
+    import pyqtgraph as pg
+    from PySide6.QtGui import QColor, QPalette
+
+    app = QApplication.instance()
+    light = app.palette()
+    dark = QPalette(light)
+    for role, color in ((QPalette.ColorRole.Window, QColor(30, 30, 30)), (QPalette.ColorRole.Base, QColor(20, 20, 20)),
+                        (QPalette.ColorRole.WindowText, QColor(230, 230, 230)),
+                        (QPalette.ColorRole.Text, QColor(230, 230, 230))):
+        dark.setColor(role, color)
+    try:
+        app.setPalette(dark)
+        qtbot.wait(50)
+        views = window.loss_view.findChildren(pg.GraphicsView)
+        assert views and all(v.backgroundBrush().color().lightness() < 60 for v in views)
+    finally:
+        app.setPalette(light)
+        qtbot.wait(50)
+    assert all(v.backgroundBrush().color().lightness() > 200 for v in window.loss_view.findChildren(pg.GraphicsView))

@@ -97,6 +97,23 @@ class ViewBase(QWidget):
         """The numbers the view currently shows: a header and rows, for CSV export."""
         return (), ()
 
+    def apply_theme(self) -> None:
+        """Recolour for the current palette (the system switched between light and dark):
+        every pyqtgraph background and axis in the view, then redraw."""
+        import pyqtgraph as pg
+
+        from .. import theme
+
+        bg, fg = theme.background(), theme.foreground()
+        for view in self.findChildren(pg.GraphicsView):
+            view.setBackground(bg)
+            for item in view.scene().items():
+                if isinstance(item, pg.AxisItem):
+                    item.setPen(fg)
+                    item.setTextPen(fg)
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
+
     def is_shown(self) -> bool:
         """Whether any of the view is on screen. A dock in a background tab still says
         ``isVisible()``, but its visible region is empty."""
