@@ -22,6 +22,7 @@ shuffling and dropout each draw from their own stream of ``SeedSequence(seed)``.
 
 from __future__ import annotations
 
+import collections
 import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Protocol
@@ -687,8 +688,7 @@ class Trainer:
     def _finish_pending_phases(self, discard: bool) -> None:
         if self._phase_gen is not None:
             if not discard:
-                for _ in self._phase_gen:
-                    pass
+                collections.deque(self._phase_gen, maxlen=0)  # run the iteration's remaining phases
             else:
                 # the dropped iteration may have drawn dropout masks: undo those draws
                 self.dropout_rng.bit_generator.state = self._phase_rng_state
