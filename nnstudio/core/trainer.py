@@ -18,11 +18,19 @@ with the numbers of one inspected sample::
 
 Same seed, same settings and same data ⇒ bit-identical runs: weight initialisation,
 shuffling and dropout each draw from their own stream of ``SeedSequence(seed)``.
+
+The run keeps a **timeline** of the changes made to it while it trains (new settings,
+weights typed in, new data), each with the iteration it was made at. Rewinding
+restores a checkpoint and replays the iterations *with those changes at the same
+moments*, so it lands bit for bit on the state that existed. Rewinding keeps the
+abandoned future (its checkpoints and changes) so that the run can be scrubbed forward
+again, until training goes on or a change is made from the earlier point.
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Protocol
@@ -111,6 +119,26 @@ class PhaseRecord:
     record: StepRecord | None = None  # set on the update phase: the finished iteration
 
 
+@dataclass(frozen=True)
+class Change:
+    """One change made to a run while it trains, as the timeline records it.
+
+    ``iteration`` is the number of updates done when it was made. ``phase`` is None
+    for a change made between iterations, or the last phase shown ("forward", "loss",
+    "backward") of an iteration being stepped phase by phase. ``kind`` and ``value``:
+    ``"config"`` with a :class:`TrainConfig`, ``"weights"`` with ``(indices, values)``
+    into the flat parameter vector, ``"data"`` with the new training data. ``recipe``
+    is whatever the caller gave to make that data again (the app's data settings),
+    kept for saving.
+    """
+
+    iteration: int
+    kind: str
+    value: Any
+    phase: str | None = None
+    recipe: Any = None
+
+
 @dataclass
 class _State:
     """Everything that determines the future of a run, for checkpoints."""
@@ -134,6 +162,9 @@ class _State:
     stopped: str | None
     first_loss: float | None
     epoch_ssr: float = 0.0  # regression: Σ(ŷ − y)² over the epoch's batches so far
+    #: the settings and data in force (None: leave the trainer's as they are)
+    config: TrainConfig | None = None
+    data: Any = None
 
     @property
     def nbytes(self) -> int:
@@ -286,6 +317,10 @@ class Trainer:
         self._traj_iters: list[int] = [0]
         self._traj: list[Array] = [self.initial_params.copy()]
         self._traj_stride = 1
+        #: the changes made to this run, oldest first (see :class:`Change`)
+        self.timeline: list[Change] = []
+        self._applied = 0  # how many timeline changes the present state includes
+        self._future_end: int | None = None  # the furthest iteration of a kept future
 
     def reset(self, seed: int | None = None) -> None:
         """New weights from the seed (the config's, or ``seed``), fresh optimizer, empty history."""
@@ -294,13 +329,59 @@ class Trainer:
         self._finish_pending_phases(discard=True)
         self._init_run(None)
 
-    # ---------------------------------------------------------------- live settings
+    # ---------------------------------------------------------------- live changes
     def set_config(self, config: TrainConfig) -> str:
-        """Apply new training settings without losing the weights.
+        """Apply new training settings without losing the weights (recorded on the timeline).
 
         Returns a short sentence saying what happened (e.g. that the optimizer's
         memory was cleared because the optimizer changed).
         """
+        if config == self.config:
+            return "settings applied; the weights are kept"
+        self._fork()
+        note = self._apply_config(config)
+        self._record(Change(self.iteration, "config", config, self.phase_in_progress))
+        return note
+
+    def set_data(self, data: TrainingData, recipe: Any = None) -> None:
+        """Train on new data with the same weights (the epoch starts over); recorded on
+        the timeline with ``recipe`` (what the caller needs to make the data again)."""
+        self._check_data(self.spec, data)
+        self._fork()
+        self._apply_data(data)
+        self._record(Change(self.iteration, "data", data, None, recipe))
+
+    def set_weights(self, indices: Any, values: Any) -> None:
+        """Set parameters by hand: ``indices`` into the flat parameter vector (see
+        :class:`~nnstudio.core.network.Network`) and their new ``values`` (recorded on the
+        timeline). Not while an iteration is being stepped phase by phase."""
+        if self.phase_in_progress:
+            raise SpecError("finish the iteration being stepped before editing a weight")
+        idx = np.atleast_1d(np.asarray(indices, dtype=np.intp)).copy()
+        vals = np.atleast_1d(np.asarray(values, dtype=self.network.dtype)).copy()
+        n = self.network.params.size
+        if idx.shape != vals.shape or idx.ndim != 1 or (idx.size and (idx.min() < -n or idx.max() >= n)):
+            raise SpecError(f"weight indices must lie between 0 and {n - 1}, one value each")
+        if not np.all(np.isfinite(vals)):
+            raise SpecError("a weight must be a finite number")
+        self._fork()
+        self.network.params[idx] = vals
+        self._record(Change(self.iteration, "weights", (idx, vals)))
+
+    def _record(self, change: Change) -> None:
+        self.timeline.append(change)
+        self._applied = len(self.timeline)
+
+    def _apply_change(self, change: Change) -> None:
+        if change.kind == "config":
+            self._apply_config(change.value)
+        elif change.kind == "data":
+            self._apply_data(change.value)
+        else:
+            idx, vals = change.value
+            self.network.params[idx] = vals
+
+    def _apply_config(self, config: TrainConfig) -> str:
         old = self.config
         self.config = config
         notes = []
@@ -333,9 +414,7 @@ class Trainer:
             self.stopped = None
         return "; ".join(notes) if notes else "settings applied; the weights are kept"
 
-    def set_data(self, data: TrainingData) -> None:
-        """Train on new data with the same weights (the epoch starts over)."""
-        self._check_data(self.spec, data)
+    def _apply_data(self, data: TrainingData) -> None:
         self._finish_pending_phases(discard=True)
         self.data = data
         self._cast_data()
@@ -394,6 +473,7 @@ class Trainer:
     # ---------------------------------------------------------------- one iteration
     def step(self) -> StepRecord:
         """Run one iteration (finishing a phase-by-phase one if it is half done)."""
+        self._fork()
         if self._phase_gen is not None:
             rec = None
             for ph in self._phase_gen:
@@ -631,6 +711,7 @@ class Trainer:
         """Iterate until the current epoch ends (or training stops); the last iteration's record."""
         if self.stopped:
             return None
+        self._fork()
         self._finish_pending_phases(discard=False)
         epoch = self.epoch
         with np.errstate(all="ignore"):
@@ -657,6 +738,7 @@ class Trainer:
         if iterations:
             if self.stopped:
                 return rec
+            self._fork()
             self._finish_pending_phases(discard=False)
             with np.errstate(all="ignore"):
                 for i in range(iterations - 1, -1, -1):
@@ -674,6 +756,7 @@ class Trainer:
         """
         if self._phase_gen is None:
             self._ensure_running()
+            self._fork()
             self._phase_gen = self._phases(inspect)
         ph = next(self._phase_gen)
         if ph.phase == "update":
@@ -692,6 +775,11 @@ class Trainer:
             else:
                 # the dropped iteration may have drawn dropout masks: undo those draws
                 self.dropout_rng.bit_generator.state = self._phase_rng_state
+                # changes made during it now stand between iterations, and replay there
+                for k in range(self._applied):
+                    c = self.timeline[k]
+                    if c.iteration == self.iteration and c.phase is not None:
+                        self.timeline[k] = dataclasses.replace(c, phase=None)
             self._phase_gen = None
 
     def _phases(self, inspect: int | None) -> Iterator[PhaseRecord]:
@@ -752,9 +840,11 @@ class Trainer:
                           lr=lr, optimizer_rule=self.optimizer.describe(), record=rec, **base)
 
     # ---------------------------------------------------------------- checkpoints / rewind
-    def _capture(self) -> _State:
-        """The state as of the last whole iteration (a half-stepped one is not part of it)."""
-        dropout_state = (self._phase_rng_state if self._phase_gen is not None
+    def _capture(self, whole: bool = False) -> _State:
+        """The state as of the last whole iteration (a half-stepped one is not part of
+        it). ``whole``: an iteration has just completed inside the phase generator, so
+        the dropout generator's present state is the one to keep."""
+        dropout_state = (self._phase_rng_state if self._phase_gen is not None and not whole
                          else self.dropout_rng.bit_generator.state)
         return _State(
             iteration=self.iteration, epoch=self.epoch, params=self.network.get_flat(),
@@ -767,10 +857,14 @@ class Trainer:
             best_value=self.best_value,
             best_params=None if self.best_params is None else self.best_params.copy(),
             best_epoch=self.best_epoch, wait=self.wait, stopped=self.stopped,
-            first_loss=self.first_loss,
+            first_loss=self.first_loss, config=self.config, data=self.data,
         )
 
     def _restore(self, s: _State) -> None:
+        if s.config is not None and s.config != self.config:
+            self._apply_config(s.config)  # optimizer kind and precision first: the state fits them
+        if s.data is not None and s.data is not self.data:
+            self._apply_data(s.data)
         self.iteration, self.epoch = s.iteration, s.epoch
         self.network.set_flat(s.params)
         self.optimizer.set_state(s.opt_state)
@@ -791,31 +885,96 @@ class Trainer:
         self._set_lr_for_epoch()
 
     def _checkpoint(self) -> None:
-        self._checkpoints.append(self._capture())
+        if self._checkpoints and self._checkpoints[-1].iteration >= self.iteration:
+            return  # replaying inside a kept future: its checkpoint is already there
+        self._checkpoints.append(self._capture(whole=True))
         if len(self._checkpoints) > self._max_ckpts:
             # keep iteration 0 and every checkpoint on the doubled grid
             self._ckpt_interval *= 2
             self._checkpoints = [c for c in self._checkpoints if c.iteration % self._ckpt_interval == 0]
 
+    @property
+    def furthest_iteration(self) -> int:
+        """The furthest iteration the run has reached: the present one, or the end of
+        the future kept after a rewind (which :meth:`rewind` can return to)."""
+        return self.iteration if self._future_end is None else max(self.iteration, self._future_end)
+
+    def _fork(self) -> None:
+        """Training goes on (or a change is made) from a rewound point: the kept future,
+        which no longer follows from here, is dropped."""
+        if self._future_end is None:
+            return
+        self._future_end = None
+        del self.timeline[self._applied:]
+        self._checkpoints = [c for c in self._checkpoints if c.iteration <= self.iteration]
+        keep = [i for i, it in enumerate(self._traj_iters) if it <= self.iteration]
+        self._traj_iters = [self._traj_iters[i] for i in keep]
+        self._traj = [self._traj[i] for i in keep]
+
     def rewind(self, iteration: int) -> None:
-        """Go back to the state right after ``iteration`` updates, exactly as it was.
+        """Go to the state right after ``iteration`` updates, exactly as it was.
 
         Restores the nearest checkpoint at or before ``iteration`` and replays the
-        iterations in between; the replay is bit-identical to the original run. A
-        change of settings made since then applies to the replayed iterations too.
+        iterations in between, applying the changes of the timeline (settings, weights
+        typed in, data) at the moments they were made: the replay is bit-identical to
+        the original run. The state reached includes the changes made at ``iteration``
+        itself. The future beyond is kept, so ``iteration`` may also lie ahead, up to
+        :attr:`furthest_iteration`, until training goes on from here.
         """
-        if not 0 <= iteration <= self.iteration:
-            raise SpecError(f"can only rewind to an iteration between 0 and {self.iteration}")
+        end = self.furthest_iteration
+        if not 0 <= iteration <= end:
+            raise SpecError(f"can only rewind to an iteration between 0 and {end}")
         self._finish_pending_phases(discard=True)
+        if self._future_end is None:
+            self._future_end = self.iteration
         ckpt = max((c for c in self._checkpoints if c.iteration <= iteration), key=lambda c: c.iteration)
         self._restore(ckpt)
-        self._checkpoints = [c for c in self._checkpoints if c.iteration <= ckpt.iteration]
         self.history.truncate(ckpt.iteration)
         keep = [i for i, it in enumerate(self._traj_iters) if it <= ckpt.iteration]
         self._traj_iters = [self._traj_iters[i] for i in keep]
         self._traj = [self._traj[i] for i in keep]
-        while self.iteration < iteration and not self.stopped:
-            self.step()
+        self.last_record = None
+        # changes made before the checkpoint's iteration are part of it
+        self._applied = next((k for k, c in enumerate(self.timeline) if c.iteration >= ckpt.iteration),
+                             len(self.timeline))
+        for change in self.timeline[self._applied:]:
+            if change.iteration > iteration or (change.iteration == iteration and change.phase is not None):
+                break  # made after the moment we go back to
+            self._replay_to(change.iteration)
+            if self.iteration != change.iteration:
+                break  # the run had stopped before; so had the original
+            if change.phase is not None:
+                self._replay_phases_to(change.phase)
+            self._apply_change(change)
+            self._applied += 1
+        self._replay_to(iteration)
+        if self.iteration >= end:
+            self._future_end = None  # back at the frontier: nothing is kept ahead
+
+    def _replay_to(self, iteration: int) -> None:
+        """Iterate (finishing a half-stepped iteration first) up to ``iteration``, or
+        until the run stops, without touching the kept future."""
+        with np.errstate(all="ignore"):
+            if self._phase_gen is not None and self.iteration < iteration:
+                collections.deque(self._phase_gen, maxlen=0)
+                self._phase_gen = None
+            while self.iteration < iteration and not self.stopped:
+                rec = self._iterate(self.iteration + 1 == iteration)
+                if rec is not None:
+                    self.last_record = rec
+
+    def _replay_phases_to(self, phase: str) -> None:
+        """Step the next iteration phase by phase until ``phase`` has been shown."""
+        if self._phase_gen is None:
+            if self.stopped:
+                return
+            self._phase_gen = self._phases(None)
+            self._last_phase = None
+        while self._last_phase != phase:
+            ph = next(self._phase_gen)
+            if ph.phase == "update":
+                self._phase_gen = None
+                return
 
     @property
     def checkpoint_iterations(self) -> list[int]:

@@ -374,8 +374,14 @@ def test_rewind_equals_a_fresh_run():
     tr.rewind(0)
     np.testing.assert_array_equal(tr.network.params, tr.initial_params)
     assert tr.iteration == 0 and tr.epoch == 0
-    with pytest.raises(SpecError, match="between 0 and 0"):
-        tr.rewind(1)
+    assert tr.furthest_iteration == 40  # the abandoned future is kept ...
+    tr.rewind(40)
+    np.testing.assert_array_equal(tr.network.params, end)
+    tr.rewind(0)
+    tr.step()  # ... until training goes on from the earlier point
+    assert tr.furthest_iteration == 1
+    with pytest.raises(SpecError, match="between 0 and 1"):
+        tr.rewind(2)
     with pytest.raises(SpecError):
         tr.rewind(-1)
 
@@ -699,18 +705,22 @@ def test_switching_precision_in_the_middle_of_a_phase_iteration_starts_it_over()
     assert tr.network.params.dtype == np.float32
 
 
-def test_rewind_after_switching_precision_keeps_the_optimizer_state():
+def test_rewind_across_a_precision_switch_is_exact_both_ways():
     spec, cfg, data = _phase_setup()
     cfg = cfg.replace(optimizer="momentum", batch_mode="full")
     tr = fresh(spec, cfg, data, 40)  # checkpoints at 16 and 32 hold float64 state
     tr.set_config(cfg.replace(dtype="float32"))
     tr.run(iterations=3)
-    tr.rewind(34)  # restore 32, replay 33 and 34 in float32
-    ref = fresh(spec, cfg, data, 32)
-    ref.set_config(cfg.replace(dtype="float32"))
-    ref.run(iterations=2)
+    end_v, end_p = tr.optimizer.state["velocity"].copy(), tr.network.get_flat()
+    tr.rewind(34)  # restore 32, replay 33 and 34 as they ran: in float64
+    ref = fresh(spec, cfg, data, 34)
+    assert tr.config.dtype == "float64" and tr.network.params.dtype == np.float64
     np.testing.assert_array_equal(tr.optimizer.state["velocity"], ref.optimizer.state["velocity"])
     np.testing.assert_array_equal(tr.network.params, ref.network.params)
+    tr.rewind(43)  # forward again, through the switch at 40
+    assert tr.config.dtype == "float32"
+    np.testing.assert_array_equal(tr.optimizer.state["velocity"], end_v)
+    np.testing.assert_array_equal(tr.network.params, end_p)
 
 
 def test_switching_from_full_batch_to_minibatch_shuffles_the_next_epoch():

@@ -1,0 +1,195 @@
+"""The timeline: changes made while training are replayed at their moments, so rewinding
+is exact in both directions, and the abandoned future is kept until training goes on."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nnstudio.core.errors import SpecError
+from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
+from nnstudio.core.trainer import Trainer
+
+
+def make_data(n: int = 30, seed: int = 0, shift: float = 0.0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n + 8, 2)) + shift
+    y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
+    return SimpleNamespace(X_train=X[:n], y_train=y[:n], X_val=X[n:], y_val=y[n:], task="binary", n_classes=2)
+
+
+SPEC = NetworkSpec(n_inputs=2, hidden=(LayerSpec(5, "tanh", dropout=0.2), LayerSpec(3, "relu", "he_uniform")),
+                   task="binary")
+CFG = TrainConfig(optimizer="adam", learning_rate=0.02, batch_mode="minibatch", batch_size=4, l2=1e-3, seed=7)
+
+
+def state(tr: Trainer) -> tuple:
+    """Everything that decides the run's future, as comparable values."""
+    return (tr.iteration, tr.epoch, tr.pos, tr.network.get_flat().tobytes(), tr.config,
+            tuple(sorted((k, v.tobytes() if isinstance(v, np.ndarray) else v)
+                         for k, v in tr.optimizer.get_state().items())),
+            tr.perm.tobytes(), str(tr.shuffle_rng.bit_generator.state), str(tr.dropout_rng.bit_generator.state),
+            tr.stopped, id(tr.data))
+
+
+def test_rewinding_across_a_learning_rate_change_uses_the_rate_of_the_time():
+    tr = Trainer(SPEC, CFG, make_data())
+    tr.run(iterations=60)
+    tr.set_config(CFG.replace(learning_rate=0.3))
+    tr.run(iterations=20)
+    tr.rewind(50)
+    ref = Trainer(SPEC, CFG, make_data())
+    ref.run(iterations=50)
+    assert tr.config.learning_rate == 0.02
+    np.testing.assert_array_equal(tr.network.params, ref.network.params)
+    lr = tr.history.iterations.array()
+    assert np.all(lr[lr[:, 0] <= 50, 2] == 0.02)  # the history shows the rate used then
+
+
+def test_a_weight_typed_in_survives_a_rewind_past_it():
+    data = make_data()
+    tr = Trainer(SPEC, CFG, data)
+    tr.run(iterations=20)
+    tr.set_weights([3], [1.5])
+    tr.run(iterations=20)
+    tr.rewind(25)
+    ref = Trainer(SPEC, CFG, data)
+    ref.run(iterations=20)
+    ref.network.params[3] = 1.5
+    ref.run(iterations=5)
+    assert state(tr)[:4] == state(ref)[:4]
+    tr.rewind(20)  # the edit was made at iteration 20: the state there includes it
+    assert tr.network.params[3] == 1.5
+
+
+def test_a_change_made_in_the_middle_of_a_phase_stepped_iteration_replays_there():
+    data = make_data()
+    tr = Trainer(SPEC, CFG, data)
+    tr.run(iterations=33)
+    tr.step_phase()
+    tr.step_phase()  # forward and loss of iteration 34 shown; the batch is drawn
+    tr.set_config(CFG.replace(learning_rate=0.5, batch_size=7))
+    tr.step_phase()
+    tr.step_phase()  # backward and update with the new rate
+    tr.run(iterations=6)
+    want = state(tr)
+    tr.rewind(20)
+    tr.rewind(40)  # from the checkpoint at 32, through the change
+    assert state(tr) == want
+
+
+def test_a_data_change_is_replayed_with_the_data_of_the_time():
+    old, new = make_data(), make_data(n=26, seed=3, shift=0.5)
+    tr = Trainer(SPEC, CFG, old)
+    tr.run(iterations=15)
+    tr.set_data(new, recipe="painted")
+    tr.run(iterations=15)
+    want = state(tr)
+    tr.rewind(10)
+    assert tr.data is old and tr.n_train == 30
+    tr.rewind(30)
+    assert tr.data is new and state(tr) == want
+    assert [c.recipe for c in tr.timeline if c.kind == "data"] == ["painted"]
+
+
+def test_dropout_checkpoints_taken_while_stepping_phases_replay_exactly():
+    data = make_data()
+    tr = Trainer(SPEC, CFG, data)
+    tr.run(iterations=15)
+    for _ in range(4):  # iteration 16 ends on a checkpoint, inside the phase generator
+        tr.step_phase()
+    tr.run(iterations=10)
+    want = state(tr)
+    tr.rewind(17)
+    tr.rewind(26)
+    assert state(tr) == want
+
+
+def test_the_kept_future_goes_when_training_goes_on_or_a_change_is_made():
+    tr = Trainer(SPEC, CFG, make_data())
+    tr.run(iterations=40)
+    tr.rewind(10)
+    assert tr.furthest_iteration == 40
+    tr.set_config(CFG.replace(learning_rate=0.1))  # a change in the past starts a new future
+    assert tr.furthest_iteration == 10 and len(tr.timeline) == 1
+    with pytest.raises(SpecError, match="between 0 and 10"):
+        tr.rewind(11)
+    tr.run(iterations=5)
+    tr.rewind(12)
+    tr.step_phase()
+    assert tr.furthest_iteration == 12
+
+
+def test_rewind_over_an_early_stop_that_a_new_rule_lifted():
+    cfg = CFG.replace(early_stopping="patience", patience=1, min_delta=10.0)
+    tr = Trainer(SPEC, cfg, make_data())
+    tr.run(epochs=5)
+    assert tr.stopped
+    stop_at = tr.iteration
+    tr.set_config(cfg.replace(early_stopping="off"))
+    tr.run(iterations=12)
+    want = state(tr)
+    tr.rewind(stop_at)
+    assert tr.stopped is None  # the rule was lifted at that very iteration
+    tr.rewind(stop_at + 12)
+    assert state(tr) == want
+
+
+ACTIONS = st.lists(
+    st.one_of(
+        st.tuples(st.just("run"), st.integers(1, 9)),
+        st.tuples(st.just("phase"), st.integers(1, 3)),
+        st.tuples(st.just("lr"), st.sampled_from([0.005, 0.05, 0.2])),
+        st.tuples(st.just("batch"), st.sampled_from([1, 3, 8])),
+        st.tuples(st.just("optimizer"), st.sampled_from(["sgd", "momentum", "adam"])),
+        st.tuples(st.just("weight"), st.integers(0, 20)),
+        st.tuples(st.just("data"), st.integers(0, 2)),
+        st.tuples(st.just("rewind"), st.floats(0, 1)),
+    ),
+    min_size=1, max_size=12,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ACTIONS, st.lists(st.floats(0, 1), min_size=1, max_size=4))
+def test_any_history_of_changes_rewinds_exactly(actions, targets):
+    datasets = [make_data(), make_data(n=22, seed=5, shift=0.3), make_data(n=35, seed=9)]
+    tr = Trainer(SPEC, CFG, datasets[0])
+    seen: dict[int, tuple] = {0: state(tr)}  # the state after all changes made at each iteration
+    for kind, arg in actions:
+        forks = kind != "rewind" and tr._future_end is not None
+        at = tr.iteration
+        if kind == "run":
+            tr.run(iterations=arg)
+        elif kind == "phase":
+            for _ in range(arg):
+                tr.step_phase()
+        elif kind == "lr":
+            tr.set_config(tr.config.replace(learning_rate=arg))
+        elif kind == "batch":
+            tr.set_config(tr.config.replace(batch_size=arg))
+        elif kind == "optimizer":
+            tr.set_config(tr.config.replace(optimizer=arg))
+        elif kind == "weight":
+            if tr.phase_in_progress:
+                tr.step()
+            tr.set_weights([arg], [0.25])
+        elif kind == "data":
+            tr.set_data(datasets[arg])
+        else:
+            tr.rewind(int(arg * tr.furthest_iteration))
+        # a change or training from a rewound point drops the future it had
+        seen = {k: v for k, v in seen.items() if k <= (at if forks else tr.furthest_iteration)}
+        if tr.phase_in_progress is None:
+            seen[tr.iteration] = state(tr)
+    if tr.phase_in_progress:
+        tr.step()
+        seen[tr.iteration] = state(tr)
+    for t in targets:  # every state seen lies on the present line, or its kept future
+        k = sorted(seen)[int(t * (len(seen) - 1))]
+        tr.rewind(k)
+        assert state(tr) == seen[k], f"rewind to {k}"
