@@ -1,6 +1,6 @@
 """The GUI-thread side of training: owns the engine process and relays its snapshots.
 
-``TrainingController`` is the only object the windows talk to about training. It
+``TrainingController`` is the only object the window talks to about training. It
 
 * starts the engine in its own process (:mod:`nnstudio.app.engine_process`) and sends
   it commands (play, pause, step, phase-step, epoch, rewind, reset, new settings …)
@@ -9,9 +9,15 @@
 * keeps only the *latest* snapshot the engine sent and hands it to the views from a
   GUI timer (``sigSnapshot``), so a slow view never slows training and snapshots never
   queue up,
+* keeps the latest *saveable state* the engine sent (:attr:`saved_state`), so that the
+  project can be saved within a second even when the engine has died or hangs, and
+  restarts a dead engine on that state (``sigEngineRestarted``),
 * shuts down cleanly: ``quit`` command, the engine finishes and closes its pipe, the
   reader thread ends, and :meth:`shutdown` waits for both (and ends a process that does
   not stop in time).
+
+Data sent to the engine gets a *token* (an int): snapshots and saveable states name the
+data they belong to by it, and the window maps it back to its data settings.
 """
 
 from __future__ import annotations
@@ -19,17 +25,24 @@ from __future__ import annotations
 import contextlib
 import itertools
 import multiprocessing
+import time
 import weakref
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QThread, QTimer, Signal, Slot
 
 from ..core.data import PreparedData
+from ..core.errors import NNStudioError
+from ..core.project import Project, trainer_from_project
 from ..core.snapshot import Snapshot
 from ..core.specs import NetworkSpec, TrainConfig
 from ..core.trainer import Trainer
-from .engine_process import MAX_SPEED, serve
+from .engine_process import MAX_SPEED, serve, saveable_with_token
 from .worker import EngineLink
+
+#: a dead engine is restarted at most this many times within RESTART_WINDOW seconds
+MAX_RESTARTS = 3
+RESTART_WINDOW = 60.0
 
 
 class TrainingController(QObject):
@@ -38,6 +51,8 @@ class TrainingController(QObject):
     sigSnapshot = Signal(object)  # the newest Snapshot, at most redraw_fps times a second
     sigMessage = Signal(str, str)  # level, text
     sigPlaying = Signal(bool)
+    sigEngineRestarted = Signal(int)  # the iteration it was restarted at
+    sigMissingState = Signal(int)  # an undo's run is no longer kept (memory, or a restart)
 
     _instances: "weakref.WeakSet[TrainingController]" = weakref.WeakSet()
 
@@ -49,6 +64,26 @@ class TrainingController(QObject):
     def __init__(self, parent: QObject | None = None, redraw_fps: float = 60.0) -> None:
         super().__init__(parent)
         TrainingController._instances.add(self)
+        self._latest: Snapshot | None = None
+        self._pending = False
+        self.snapshot: Snapshot | None = None  # the last one handed to the views
+        self.playing = False
+        #: the newest (Project without data, data token) the engine sent: enough to save
+        self.saved_state: tuple[Project, int | None] | None = None
+        self._callbacks: dict[int, tuple[Callable[[Any], None], Callable[[BaseException], None] | None]] = {}
+        self._ids = itertools.count(1)
+        self._tokens = itertools.count(1)
+        self._data: dict[int, PreparedData] = {}  # token → data sent, to restart on
+        self._closed = False
+        self._restarts: list[float] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(1, int(1000 / redraw_fps)))
+        self._timer.timeout.connect(self._dispatch)
+        self._timer.start()
+        self._start_engine()
+
+    # -- the engine process -----------------------------------------------------------------
+    def _start_engine(self) -> None:
         ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Qt threads
         cmd_out, cmd_in = ctx.Pipe(duplex=False)
         evt_out, evt_in = ctx.Pipe(duplex=False)
@@ -66,18 +101,15 @@ class TrainingController(QObject):
         self._link.sigMessage.connect(self.sigMessage)
         self._link.sigPlaying.connect(self._on_playing)
         self._link.sigResult.connect(self._on_result)
-        self._latest: Snapshot | None = None
-        self._pending = False
-        self.snapshot: Snapshot | None = None  # the last one handed to the views
-        self.playing = False
-        self._callbacks: dict[int, tuple[Callable[[Any], None], Callable[[BaseException], None] | None]] = {}
-        self._ids = itertools.count(1)
-        self._closed = False
-        self._timer = QTimer(self)
-        self._timer.setInterval(max(1, int(1000 / redraw_fps)))
-        self._timer.timeout.connect(self._dispatch)
-        self._timer.start()
+        self._link.sigState.connect(self._on_state)
+        self._link.sigMissingState.connect(self.sigMissingState)
+        self._link.sigFinished.connect(self._on_finished)
         self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        """Whether the engine process is running (it may still be busy)."""
+        return not self._closed and self._process.is_alive()
 
     def _send(self, name: str, *args: Any) -> None:
         if self._closed:
@@ -85,13 +117,65 @@ class TrainingController(QObject):
         try:
             self._commands.send((name, *args))
         except (BrokenPipeError, OSError):
-            self.sigMessage.emit("error", "The training engine is not running. Save your project and "
-                                          "restart nnstudio.")
+            pass  # the engine is gone; the reader thread notices and it is restarted
+
+    @Slot(bool)
+    def _on_finished(self, clean: bool) -> None:
+        if clean or self._closed:
+            return
+        # the engine vanished (killed, crashed): answer the calls it will never answer,
+        # then start a new one on the last state it sent
+        self.playing = False
+        self.sigPlaying.emit(False)
+        callbacks, self._callbacks = self._callbacks, {}
+        for _callback, errback in callbacks.values():
+            if errback is not None:
+                errback(NNStudioError("the training engine stopped before it answered"))
+        self._thread.wait(5000)
+        self._process.join(2)
+        with contextlib.suppress(OSError):
+            self._commands.close()
+        now = time.monotonic()
+        self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW] + [now]
+        if len(self._restarts) > MAX_RESTARTS:
+            self.sigMessage.emit("error", "The training engine keeps stopping, so it was not started again. "
+                                          "Save your project (it is kept) and restart nnstudio.")
+            return
+        self._start_engine()
+        state = self.saved_state
+        data = self._data.get(state[1]) if state is not None and state[1] is not None else None
+        if state is None or data is None:
+            self.sigMessage.emit("error", "The training engine stopped unexpectedly and had sent nothing to "
+                                          "restart from; the network starts from new weights.")
+            self.sigEngineRestarted.emit(-1)
+            return
+        try:
+            trainer = trainer_from_project(state[0], data=data)
+        except NNStudioError as exc:
+            self.sigMessage.emit("error", f"The training engine stopped and could not be restarted: {exc}")
+            return
+        self._send("load", trainer.spec, trainer.config, data, trainer, state[1])
+        self.sigMessage.emit("warning", f"The training engine stopped unexpectedly. It was restarted at "
+                                        f"iteration {trainer.iteration:,}, the last state it had sent; your "
+                                        f"project is intact.")
+        self.sigEngineRestarted.emit(trainer.iteration)
 
     # -- commands ------------------------------------------------------------------------
-    def load(self, spec: NetworkSpec, config: TrainConfig, data: PreparedData, trainer: Trainer | None = None) -> None:
-        """Replace the trainer: new weights from the seed, or ``trainer`` as it is (a loaded project)."""
-        self._send("load", spec, config, data, trainer)
+    def _token_for(self, data: PreparedData) -> int:
+        token = next(self._tokens)
+        self._data[token] = data
+        for old in [t for t in self._data if t < token - 256]:  # painting sends many versions
+            del self._data[old]
+        return token
+
+    def load(self, spec: NetworkSpec, config: TrainConfig, data: PreparedData, trainer: Trainer | None = None,
+             token: int | None = None) -> int:
+        """Replace the trainer: new weights from the seed, or ``trainer`` as it is (a
+        loaded project). Returns the data's token (``token``, or a new one)."""
+        if token is None or token not in self._data:
+            token = self._token_for(data)
+        self._send("load", spec, config, data, trainer, token)
+        return token
 
     def play(self) -> None:
         self._send("play")
@@ -120,8 +204,11 @@ class TrainingController(QObject):
     def apply_config(self, config: TrainConfig) -> None:
         self._send("config", config)
 
-    def set_data(self, data: PreparedData) -> None:
-        self._send("data", data)
+    def set_data(self, data: PreparedData) -> int:
+        """Train on new data (recorded on the run's timeline); returns its token."""
+        token = self._token_for(data)
+        self._send("data", data, token)
+        return token
 
     def set_speed(self, iterations_per_second: float) -> None:
         """Iterations per second; ``MAX_SPEED`` (0) = as fast as possible."""
@@ -139,6 +226,21 @@ class TrainingController(QObject):
     def request_snapshot(self) -> None:
         self._send("snapshot")
 
+    def save_state(self, sid: int) -> None:
+        """Keep a copy of the whole run under ``sid`` (in the engine) for undo."""
+        self._send("save_state", int(sid))
+
+    def restore_state(self, sid: int, save_as: int | None = None) -> None:
+        """Put the run kept under ``sid`` back, keeping the present one as ``save_as``."""
+        self._send("restore_state", int(sid), None if save_as is None else int(save_as))
+
+    def drop_states(self, sids: list[int]) -> None:
+        self._send("drop_states", [int(s) for s in sids])
+
+    def data_for(self, token: int | None) -> PreparedData | None:
+        """The data sent under ``token``, if it is still kept."""
+        return None if token is None else self._data.get(token)
+
     def call(self, fn: Callable[[Trainer | None], Any], callback: Callable[[Any], None],
              errback: Callable[[BaseException], None] | None = None) -> None:
         """Run ``fn(trainer)`` in the engine, then ``callback(result)`` on this thread.
@@ -151,11 +253,54 @@ class TrainingController(QObject):
         self._callbacks[request_id] = (callback, errback)
         self._send("call", request_id, fn)
 
+    def call_and_wait(self, fn: Callable[[Trainer | None], Any], timeout_ms: int) -> Any:
+        """Run ``fn(trainer)`` in the engine and wait for its answer here, handling
+        events but no user input meanwhile. Raises the function's error, or
+        NNStudioError when the engine does not answer within ``timeout_ms``."""
+        loop = QEventLoop()
+        box: dict[str, Any] = {}
+
+        def done(value: Any) -> None:
+            box["value"] = ("ok", value)
+            loop.quit()
+
+        def failed(exc: BaseException) -> None:
+            box["value"] = ("error", exc)
+            loop.quit()
+
+        if not self.alive:
+            raise NNStudioError("the training engine is not running")
+        self.call(fn, done, failed)
+        timer = QTimer()
+        timer.setSingleShot(True)
+        timer.timeout.connect(loop.quit)
+        timer.start(max(1, timeout_ms))
+        if "value" not in box:
+            loop.exec(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
+        timer.stop()
+        if "value" not in box:
+            raise NNStudioError("the training engine did not answer in time")
+        status, value = box["value"]
+        if status == "error":
+            raise value
+        return value
+
+    def fresh_state(self, timeout_ms: int = 1000) -> tuple[Project, int | None] | None:
+        """The run as it is now, to save: asked of the engine (at most ``timeout_ms``),
+        else the newest state it sent (a dead or busy engine)."""
+        with contextlib.suppress(NNStudioError):
+            self.saved_state = self.call_and_wait(saveable_with_token, timeout_ms)
+        return self.saved_state
+
     # -- relays -----------------------------------------------------------------------------
     @Slot(object)
     def _on_snapshot(self, snap: Snapshot) -> None:
         self._latest = snap
         self._pending = True
+
+    @Slot(object, object)
+    def _on_state(self, project: Project, token: Any) -> None:
+        self.saved_state = (project, token)
 
     @Slot()
     def _dispatch(self) -> None:

@@ -14,12 +14,19 @@ so through its signals:
   weights are kept;
 * ``sigDataChanged`` — new data: it is swapped in, keeping the weights when the number
   of inputs and outputs still fits (otherwise the network changes too).
+
+Undo never throws training away. An edit that changes the *run* — the architecture, the
+data, a weight typed in, a rewind, new weights — is a *run edit*: before it happens the
+:class:`RunKeeper` (the training session) keeps a copy of the whole run, and undoing it
+puts that copy back (weights, optimizer, history, iteration), after keeping the run as
+it is at that moment, which redo puts back in turn. Edits of training settings only
+apply live and are undone live: the weights trained meanwhile stay.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Callable, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
@@ -45,11 +52,31 @@ def default_state() -> DocState:
     return DocState(network, config, data)
 
 
+class RunKeeper(Protocol):
+    """What keeps copies of whole training runs for undo (the training session)."""
+
+    def keep_run(self) -> int:
+        """Keep a copy of the run as it is now; its id."""
+
+    def swap_run(self, restore: int, keep_as: int) -> None:
+        """Put the run kept as ``restore`` back, keeping the present one as ``keep_as``."""
+
+    def new_run_id(self) -> int:
+        """An id for a run to be kept later."""
+
+    def forget_runs(self, ids: list[int]) -> None:
+        """The runs kept under ``ids`` are no longer needed."""
+
+
 class _EditCommand(QUndoCommand):
-    def __init__(self, doc: "Document", before: DocState, after: DocState, text: str, merge_key: str | None) -> None:
+    def __init__(self, doc: "Document", before: DocState, after: DocState, text: str, merge_key: str | None,
+                 before_run: int | None = None) -> None:
         super().__init__(text)
         self.doc, self.before, self.after = doc, before, after
         self.merge_key = merge_key
+        #: run edits: the ids of the run before the edit and (once undone) after it
+        self.before_run = before_run
+        self.after_run: int | None = None
         self._first = True
 
     def id(self) -> int:  # noqa: A003 - Qt's name
@@ -59,6 +86,10 @@ class _EditCommand(QUndoCommand):
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802
         if not isinstance(other, _EditCommand) or other.merge_key != self.merge_key or self.merge_key is None:
             return False
+        if (self.before_run is None) != (other.before_run is None):
+            return False
+        if other.before_run is not None and self.doc.keeper is not None:
+            self.doc.keeper.forget_runs([other.before_run])  # the first edit's run is the one to go back to
         self.after = other.after
         return True
 
@@ -66,10 +97,22 @@ class _EditCommand(QUndoCommand):
         if self._first:  # the state was already applied by Document.edit
             self._first = False
             return
-        self.doc._apply(self.after)
+        keeper = self.doc.keeper
+        if self.before_run is not None and keeper is not None and self.after_run is not None:
+            keeper.swap_run(self.after_run, self.before_run)
+            self.doc._apply(self.after, quiet=True)
+        else:
+            self.doc._apply(self.after)
 
     def undo(self) -> None:
-        self.doc._apply(self.before)
+        keeper = self.doc.keeper
+        if self.before_run is not None and keeper is not None:
+            if self.after_run is None:
+                self.after_run = keeper.new_run_id()
+            keeper.swap_run(self.before_run, self.after_run)
+            self.doc._apply(self.before, quiet=True)
+        else:
+            self.doc._apply(self.before)
 
 
 class Document(QObject):
@@ -79,11 +122,14 @@ class Document(QObject):
     sigConfigChanged = Signal(object)  # TrainConfig
     sigDataChanged = Signal(object)  # PreparedData
     sigStateChanged = Signal(object)  # DocState (after any change)
+    sigPreparedChanged = Signal(object)  # PreparedData, whenever the prepared data is another
     sigModifiedChanged = Signal(bool)
     sigPathChanged = Signal(str)
 
     def __init__(self, parent: QObject | None = None, state: DocState | None = None) -> None:
         super().__init__(parent)
+        #: keeps whole runs for undo; None: edits are undone by their settings only
+        self.keeper: RunKeeper | None = None
         self.undo_stack = QUndoStack(self)
         # a bound method (not a lambda) is disconnected by Qt when this object is destroyed
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -129,15 +175,35 @@ class Document(QObject):
     def edit(self, text: str, merge_key: str | None = None, **changes: Any) -> None:
         """Change ``network``, ``config``, ``data`` and/or ``inline`` as one undoable step.
 
-        Raises the engine's SpecError/DataError (and changes nothing) if the new state
-        is not valid, e.g. a CSV that cannot be read.
+        A change of architecture or data is a run edit (see the module notes). Raises
+        the engine's SpecError/DataError (and changes nothing) if the new state is not
+        valid, e.g. a CSV that cannot be read.
         """
         before = self.state
         after = replace(before, **changes)
         if after == before:
             return
-        self._apply(after)  # may raise: then nothing is pushed
-        self.undo_stack.push(_EditCommand(self, before, after, text, merge_key))
+        prepared = self._prepare(after)  # may raise: then nothing changes
+        run_edit = (after.data, after.inline) != (before.data, before.inline) or \
+            self._fit(after.network, prepared) != before.network
+        before_run = self.keeper.keep_run() if run_edit and self.keeper is not None else None
+        self._apply(after, prepared=prepared)
+        self.undo_stack.push(_EditCommand(self, before, self.state, text, merge_key, before_run))
+
+    def edit_run(self, text: str, action: Callable[[], DocState | None], **changes: Any) -> None:
+        """A run edit: keep the run, apply the settings ``changes`` (if any), then do
+        ``action()`` to the run — type in a weight, rewind, draw new weights, start a
+        lesson's weights. If the action returns a DocState, the document takes it (a
+        rewind goes back to the settings of the time). One undoable step."""
+        before = self.state
+        after = replace(before, **changes)
+        prepared = self._prepare(after)
+        before_run = self.keeper.keep_run() if self.keeper is not None else None
+        self._apply(after, prepared=prepared)
+        new = action()
+        if new is not None:
+            self._apply(new, quiet=True)
+        self.undo_stack.push(_EditCommand(self, before, self.state, text, None, before_run))
 
     def edit_network(self, text: str, merge_key: str | None = None, **changes: Any) -> None:
         self.edit(text, merge_key, network=replace(self.network, **changes))
@@ -156,22 +222,31 @@ class Document(QObject):
     def _fit(self, network: NetworkSpec, prepared: PreparedData) -> NetworkSpec:
         return fit_network_to_data(network, prepared.n_inputs, prepared.task, prepared.n_classes)
 
-    def _apply(self, new: DocState) -> None:
+    def _prepare(self, new: DocState) -> PreparedData:
+        if (new.data, new.inline) != (self.state.data, self.state.inline):
+            return prepare(new.data, new.inline)
+        return self.prepared
+
+    def _apply(self, new: DocState, quiet: bool = False, prepared: PreparedData | None = None) -> None:
+        """Make ``new`` the state. ``quiet``: the run already matches it (undo put a kept
+        run back), so nothing is sent to training."""
         old = self.state
-        prepared = self.prepared
-        if (new.data, new.inline) != (old.data, old.inline):
-            prepared = prepare(new.data, new.inline)
+        if prepared is None:
+            prepared = self._prepare(new)
         network = self._fit(new.network, prepared)
         new = replace(new, network=network)
         self.state = new
         data_changed = prepared is not self.prepared
         self.prepared = prepared
-        if network != old.network:
-            self.sigNetworkChanged.emit(network)
-        elif data_changed:
-            self.sigDataChanged.emit(prepared)
-        if new.config != old.config and network == old.network:
-            self.sigConfigChanged.emit(new.config)
+        if data_changed:
+            self.sigPreparedChanged.emit(prepared)
+        if not quiet:
+            if network != old.network:
+                self.sigNetworkChanged.emit(network)
+            elif data_changed:
+                self.sigDataChanged.emit(prepared)
+            if new.config != old.config and network == old.network:
+                self.sigConfigChanged.emit(new.config)
         self.sigStateChanged.emit(new)
 
     # -- whole-document changes (not undoable: they start a new history) ------------------------
@@ -180,6 +255,7 @@ class Document(QObject):
         prepared = prepare(state.data, state.inline)
         self.state = replace(state, network=self._fit(state.network, prepared))
         self.prepared = prepared
+        self.sigPreparedChanged.emit(prepared)
         self.undo_stack.clear()
         self._trained = False
         self.set_path(path)

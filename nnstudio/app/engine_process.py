@@ -12,7 +12,16 @@ stalled. In its own process the engine keeps a core to itself.
   :meth:`EngineLoop.execute`);
 * events out: ``("snapshot", Snapshot)`` at most ``max_fps`` times a second,
   ``("message", level, text)``, ``("playing", bool)``, ``("result", id, status, value)``
-  answers to ``call`` commands, and ``("finished",)`` last.
+  answers to ``call`` commands, ``("state", Project)`` — everything needed to save the
+  run, sent after changes and every second or so while training, so that the GUI can
+  save even when this process has died or hangs —, ``("missing_state", id)`` when an
+  undo asks for a state that is no longer kept, and ``("finished",)`` last.
+
+Undo keeps whole runs: ``save_state`` stores a copy of the trainer under an id,
+``restore_state`` puts one back (storing the run it replaces under another id first),
+so undoing an architecture change brings back the exact trained state. The copies
+live here, next to the trainer (no pickling across the pipe), within a memory budget:
+the oldest are dropped first.
 
 Everything sent is plain data (dataclasses of NumPy arrays) between two processes of
 this program; no file a user opens goes through it.
@@ -22,17 +31,23 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections import OrderedDict
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
-from ..core.data import PreparedData
+from ..core.data import DataSpec, PreparedData
 from ..core.errors import NNStudioError
 from ..core.probes import ProbeResult
+from ..core.project import Project, project_from_trainer
 from ..core.snapshot import Grid, evaluate_grid, make_snapshot
 from ..core.trainer import PhaseRecord, Trainer
 
 #: the speed control's "as fast as possible"
 MAX_SPEED = 0.0
+#: memory that undo's copies of whole runs may take in the engine process
+SAVED_STATES_BUDGET = 512 * 2**20
+#: seconds between two saveable states sent while training (more for large runs)
+STATE_INTERVAL = 1.0
 
 
 class EngineLoop:
@@ -56,6 +71,15 @@ class EngineLoop:
         self.probe_interval = 0.2  # seconds between probes while playing
         self.inspect: int | None = None
         self.quit = False
+        #: undo's copies of whole runs, oldest first, and their sizes
+        self.saved: OrderedDict[int, Trainer] = OrderedDict()
+        self._saved_bytes: dict[int, int] = {}
+        self.saved_budget = SAVED_STATES_BUDGET
+        self._state_dirty = False
+        self._next_state = 0.0
+        self._state_cost = 0.0
+        self._evaluation: tuple[int, dict[str, float]] | None = None  # (iteration, numbers)
+        self._next_eval = 0.0
         self._dirty = False
         self._last_emit = 0.0
         self._next_emit = 0.0
@@ -78,6 +102,7 @@ class EngineLoop:
                 if self.playing:
                     self._play_slice()
                 self._maybe_emit()
+                self._maybe_send_state()
             except Exception as exc:  # noqa: BLE001 - nothing may kill the engine
                 self._report(exc)
                 self._set_playing(False)
@@ -130,12 +155,38 @@ class EngineLoop:
             self.playing = False
             return
         if name == "load":
-            # (spec, config, data, trainer or None): replaces the current trainer
-            spec, config, data, trainer = args
-            self.trainer = trainer if trainer is not None else Trainer(spec, config, data)
-            self.data = data
+            # (spec, config, data, trainer or None, data recipe): replaces the current trainer
+            spec, config, data, trainer, recipe = args
+            if trainer is None:
+                trainer = Trainer(spec, config, data, data_recipe=recipe)
+            elif trainer.data_recipe is None:
+                trainer.data_recipe = recipe
+            self.trainer = trainer
+            self.data = trainer.data
             self._phase = None
-            self._refresh(probe=True, force=True)
+            self._changed()
+            return
+        if name == "save_state":
+            self._save_state(int(args[0]))
+            return
+        if name == "restore_state":
+            sid, save_as = args
+            if sid not in self.saved:
+                self.emit("missing_state", sid)
+                return
+            self._set_playing(False)
+            if save_as is not None:
+                self._save_state(int(save_as))
+            self.trainer = self.saved[sid].copy()
+            self.saved.move_to_end(sid)
+            self.data = self.trainer.data
+            self._phase = None
+            self._changed()
+            return
+        if name == "drop_states":
+            for sid in args[0]:
+                self.saved.pop(sid, None)
+                self._saved_bytes.pop(sid, None)
             return
         if name == "call":
             # run fn(trainer) here and answer ("result", id, "ok"|"error", value)
@@ -158,6 +209,11 @@ class EngineLoop:
             self.grid_resolution = int(args[0])
             self._refresh(force=True)
             return
+        if name == "send_state":
+            self._state_dirty = True
+            self._next_state = 0.0
+            self._maybe_send_state()
+            return
         trainer = self.trainer
         if trainer is None:
             return
@@ -169,7 +225,7 @@ class EngineLoop:
             self._set_playing(True)
         elif name == "pause":
             self._set_playing(False)
-            self._refresh(probe=True, force=True)
+            self._changed()
         elif name in ("step", "phase", "epoch"):
             self._set_playing(False)
             if trainer.stopped:
@@ -177,8 +233,12 @@ class EngineLoop:
                 self._refresh(force=True)
                 return
             if name == "step":
-                trainer.step()
-                self._phase = None
+                # the whole iteration phase by phase (the same numbers as step()), so that
+                # the step inspector can show all of it
+                ph = trainer.step_phase(self.inspect)
+                while ph.phase != "update" and not trainer.stopped:
+                    ph = trainer.step_phase(self.inspect)
+                self._phase = ph
             elif name == "phase":
                 self._phase = trainer.step_phase(self.inspect)
             else:
@@ -186,34 +246,67 @@ class EngineLoop:
                 self._phase = None
             if trainer.stopped:
                 self.emit("message", "warning", trainer.stopped)
-            self._refresh(probe=True, force=True)
+            self._changed()
         elif name == "rewind":
             self._set_playing(False)
             trainer.rewind(int(args[0]))
             self._phase = None
-            self._refresh(probe=True, force=True)
+            self._changed()
         elif name == "reset":
             self._set_playing(False)
             trainer.reset(*args)
             self._phase = None
-            self._refresh(probe=True, force=True)
+            self._changed()
         elif name == "config":
             self.emit("message", "info", trainer.set_config(args[0]))
-            self._refresh(force=True)
+            self._changed(probe=False)
         elif name == "data":
-            trainer.set_data(args[0])
-            self.data = args[0]
-            self._refresh(probe=True, force=True)
+            data, recipe = args
+            trainer.set_data(data, recipe)
+            self.data = data
+            self._changed()
         elif name == "set_weight":
             index, value = args
-            if trainer.phase_in_progress:
-                raise NNStudioError("finish the iteration being stepped before editing a weight")
-            trainer.network.params[int(index)] = value
-            self._refresh(probe=True, force=True)
+            trainer.set_weights([int(index)], [value])
+            self._changed()
         elif name == "snapshot":
             self._refresh(probe=True, force=True)
         else:
             raise ValueError(f"unknown engine command {name!r}")
+
+    def _changed(self, probe: bool = True) -> None:
+        """The run changed outside of training: new numbers everywhere, now."""
+        self._evaluation = None
+        self._state_dirty = True
+        self._next_state = 0.0
+        self._refresh(probe=probe, force=True)
+
+    # -- undo's copies and the saveable state -----------------------------------------------
+    def _save_state(self, sid: int) -> None:
+        if self.trainer is None:
+            return
+        copy = self.trainer.copy()
+        self.saved[sid] = copy
+        self._saved_bytes[sid] = run_nbytes(copy)
+        while len(self.saved) > 1 and sum(self._saved_bytes.values()) > self.saved_budget:
+            old, _ = self.saved.popitem(last=False)  # the oldest first
+            self._saved_bytes.pop(old, None)
+
+    def _maybe_send_state(self) -> None:
+        """Send what saving needs, after a change at once and while training every
+        second or so (less often when it is large), so that the GUI always holds it."""
+        trainer = self.trainer
+        if trainer is None or not (self._state_dirty or self.playing):
+            return
+        now = time.monotonic()
+        if now < self._next_state:
+            return
+        t0 = time.perf_counter()
+        self.emit("state", saveable_state(trainer), trainer.data_recipe)
+        self._state_cost = time.perf_counter() - t0
+        # never more than ~2 % of the time on this
+        self._next_state = now + max(STATE_INTERVAL, 50 * self._state_cost) if self.playing else now + 0.2
+        self._state_dirty = False
 
     # -- playing ------------------------------------------------------------------------------
     def _play_slice(self) -> None:
@@ -276,7 +369,13 @@ class EngineLoop:
             self._rate_t0 = now
         elif not self.playing:
             self._ips = 0.0
-        snap = make_snapshot(trainer, self._grid(), self._probes, self._phase, self._ips)
+        stale = self._evaluation is None or self._evaluation[0] != trainer.iteration
+        if stale and (not self.playing or now >= self._next_eval):
+            t0 = time.perf_counter()
+            self._evaluation = (trainer.iteration, trainer.evaluate())
+            # the whole training and validation sets: rarely when they are large
+            self._next_eval = now + max(0.2, 20 * (time.perf_counter() - t0))
+        snap = make_snapshot(trainer, self._grid(), self._probes, self._phase, self._ips, self._evaluation)
         snap.playing = self.playing
         self._last_emit = now
         self._dirty = False
@@ -287,6 +386,33 @@ class EngineLoop:
         if data is None or self.trainer is None or data.raw.X.shape[1] not in (1, 2):
             return None
         return evaluate_grid(self.trainer, data.domain, data.transform, self.grid_resolution)
+
+
+def saveable_state(trainer: Trainer) -> Project:
+    """What saving the run needs, without its data (the GUI has that, under the token
+    ``trainer.data_recipe``): a Project whose ``data`` is a placeholder."""
+    return project_from_trainer(trainer, DataSpec())
+
+
+def settings_of_run(trainer: Trainer) -> tuple[Any, Any]:
+    """The settings in force and the token of the data trained on (a ``call``: what a
+    rewind went back to)."""
+    return trainer.config, trainer.data_recipe
+
+
+def saveable_with_token(trainer: Trainer) -> tuple[Project, Any]:
+    """:func:`saveable_state` and the token of the data it belongs to (a ``call``)."""
+    return saveable_state(trainer), trainer.data_recipe
+
+
+def run_nbytes(trainer: Trainer) -> int:
+    """About how much memory a copy of ``trainer`` holds (its data is shared)."""
+    n = 4 * trainer.network.params.nbytes
+    n += sum(c.nbytes for c in trainer._checkpoints)
+    n += sum(p.nbytes for p in trainer._traj)
+    for log in (trainer.history.iterations, trainer.history.epochs, trainer.history.layers):
+        n += log._data.nbytes
+    return n
 
 
 def serve(commands: Connection, events: Connection, max_fps: float = 32.0) -> None:

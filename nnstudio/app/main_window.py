@@ -1,64 +1,66 @@
-"""The main window: docks, toolbar, menus, counters, projects, settings and autosave.
+"""The main window: it puts the pieces together.
 
-Data flows one way (see the package docstring of ``nnstudio.app``)::
+Data flows one way (see ``shared/DESIGN.md``)::
 
-    panels ──edits──▶ Document ──specs──▶ TrainingController ──commands──▶ worker thread
-       ▲                                        │
-       └──────── views ◀── Snapshot (≤ 60 Hz) ──┘
+    panels ──edits──▶ Document ──▶ TrainingSession ──▶ TrainingController ──commands──▶ engine process
+       ▲                                                       │
+       └──────── views ◀── ViewScheduler ◀── Snapshot (≤ 60 Hz) ┘
+
+What lives where: the views and panels in ``views/`` and ``panels/``; their two
+arrangements in :mod:`.workspaces`; projects, autosave and recovery in
+:mod:`.project_files` and :mod:`.autosave`; what an edit means for training, undo of
+whole runs and rewinding in :mod:`.session`; lessons in :mod:`.lesson_presenter`;
+keys and the wheel in :mod:`.input_policy`; the counters, the speed control, the
+rewind slider and the message banner in their own modules. This class builds them,
+makes the menus and toolbars, and connects them.
 """
 
 from __future__ import annotations
 
-import functools
-import os
+import contextlib
 import sys
-import time
-import traceback
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QEvent, QEventLoop, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
+from PySide6.QtCore import QEvent, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QGuiApplication, \
+    QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QDockWidget,
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QSlider,
+    QSizePolicy,
     QToolBar,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from .. import __version__
 from ..core.errors import NNStudioError
 from ..core.export import write_export
-from ..core.project import (
-    Project,
-    load_project,
-    prepare_project_data,
-    project_from_trainer,
-    save_project,
-    trainer_from_project,
-)
+from ..core.safetext import bounded
 from ..core.snapshot import Snapshot
-from ..core.trainer import Trainer
-from . import theme
-from .controller import MAX_SPEED, TrainingController
-from .document import Document, DocState
-from .lessons import Lesson, apply_step, lesson_state, restart_weights, trainer_for
-from .paths import app_settings, autosave_path, resource_path
+from . import crash_guard, theme
+from .banner import Banner
+from .controller import TrainingController
+from .counters import Counters
+from .document import Document
+from .input_policy import InputPolicy
+from .lesson_presenter import LessonPresenter
 from .panels.data_panel import DataPanel
 from .panels.lesson_panel import LessonPanel
 from .panels.network_panel import NetworkPanel
 from .panels.training_panel import TrainingPanel
+from .paths import app_settings, resource_path
+from .project_files import ProjectFiles
+from .session import TrainingSession
+from .shortcuts_dialog import ShortcutsDialog
+from .speed_slider import SpeedSlider
+from .timeline_slider import TimelineSlider
+from .view_scheduler import ViewScheduler
 from .views.activation_view import ActivationView
 from .views.base import ViewBase
 from .views.boundary_view import BoundaryView
@@ -68,14 +70,10 @@ from .views.loss_view import LossView
 from .views.network_view import NetworkView
 from .views.race_view import RaceView
 from .views.surface_view import SurfaceView
+from .workspaces import EXPLORE, INSPECT, TITLES, Workspaces
 
-SPEEDS: list[tuple[str, float]] = [
-    ("1 iteration / s", 1), ("2 iterations / s", 2), ("5 iterations / s", 5), ("10 iterations / s", 10),
-    ("30 iterations / s", 30), ("100 iterations / s", 100), ("1000 iterations / s", 1000),
-    ("As fast as possible", MAX_SPEED),
-]
-MAX_RECENT = 8
-AUTOSAVE_MS = 60_000
+#: the smallest window (learners' laptops have 1366×768 and 1280×800 screens)
+MIN_SIZE = (1000, 680)
 
 
 def _icon(name: str) -> QIcon:
@@ -87,130 +85,61 @@ def _icon(name: str) -> QIcon:
         return QIcon()
 
 
-class Banner(QFrame):
-    """A message strip above the views: warnings and errors stay until dismissed."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("banner")
-        self.setFrameShape(QFrame.Shape.StyledPanel)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(8, 4, 4, 4)
-        self.label = QLabel()
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        close = QToolButton()
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.setToolTip("Dismiss")
-        close.clicked.connect(self.hide)
-        lay.addWidget(self.label, 1)
-        lay.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        self.level = ""
-        self.hide()
-
-    def show_message(self, level: str, text: str) -> None:
-        self.level = level
-        colors = {"error": ("#f8d7da", "#58151c"), "warning": ("#fff3cd", "#664d03"),
-                  "info": ("#cfe2ff", "#052c65")}
-        bg, fg = colors.get(level, colors["info"])
-        self.setStyleSheet(f"QFrame#banner {{ background: {bg}; border-radius: 4px; }}"
-                           f" QFrame#banner QLabel, QFrame#banner QToolButton {{ color: {fg}; }}")
-        self.label.setText(text)
-        self.show()
-
-
-class Counters(QWidget):
-    """Epoch, iteration, losses, accuracy and speed, large enough to read from afar."""
-
-    FIELDS = (("epoch", "Epoch"), ("iteration", "Iteration"), ("loss", "Training loss"),
-              ("val_loss", "Validation loss"), ("metric", "Accuracy"), ("ips", "Iterations/s"))
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(6, 0, 6, 0)
-        lay.setSpacing(14)
-        self.values: dict[str, QLabel] = {}
-        self.titles: dict[str, QLabel] = {}
-        for key, title in self.FIELDS:
-            box = QVBoxLayout()
-            box.setSpacing(0)
-            t = QLabel(title)
-            t.setStyleSheet("color: palette(mid); font-size: 8pt;")
-            v = QLabel("–")
-            v.setObjectName(f"counter_{key}")
-            v.setStyleSheet("font-size: 13pt; font-weight: 600;")
-            v.setMinimumWidth(64)
-            box.addWidget(t)
-            box.addWidget(v)
-            lay.addLayout(box)
-            self.values[key] = v
-            self.titles[key] = t
-
-    def show_snapshot(self, snap: Snapshot) -> None:
-        def fmt(x: float, digits: int = 4) -> str:
-            return "–" if not np.isfinite(x) else f"{x:.{digits}g}"
-
-        self.values["epoch"].setText(f"{snap.epoch}")
-        self.values["iteration"].setText(f"{snap.iteration:,}")
-        loss = snap.train_loss if len(snap.epoch_log) else (snap.probes.loss if snap.probes else float("nan"))
-        self.values["loss"].setText(fmt(loss))
-        self.values["val_loss"].setText(fmt(snap.val_loss))
-        self.titles["metric"].setText("R²" if snap.task == "regression" else "Val. accuracy")
-        metric = snap.val_metric if np.isfinite(snap.val_metric) else snap.metric
-        self.values["metric"].setText(fmt(metric, 3))
-        self.values["ips"].setText(f"{snap.iterations_per_second:,.0f}" if snap.playing else "–")
-
-
 class MainWindow(QMainWindow):
-    """The nnstudio window. ``MainWindow(project_path=None)``; ``close()`` shuts training down."""
+    """The nnstudio window. ``MainWindow(project_path=None)``; ``close()`` shuts training down.
+
+    ``recover``: what to do with recovery files left by a window that crashed (None:
+    ask). ``recovered``: open this recovery file as unsaved work (a second window).
+    """
 
     sigSaved = Signal(str)
-    #: seconds of view painting per timer tick while training plays
-    REDRAW_BUDGET = 0.010
 
-    def __init__(self, project_path: str | None = None, recover: bool | None = None) -> None:
+    def __init__(self, project_path: str | None = None, recover: bool | None = None,
+                 recovered: str | None = None) -> None:
         super().__init__()
         self.setWindowTitle("nnstudio")
         self.setWindowIcon(QIcon(str(resource_path("icons", "nnstudio.svg"))))
         self.setDockNestingEnabled(True)
+        self.setMinimumSize(*MIN_SIZE)
+        self.setAcceptDrops(True)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            InputPolicy.install(app)
         self.settings = app_settings()
         theme.apply_pyqtgraph_theme()
         self.doc = Document(self)
         self.controller = TrainingController(self)
-        self._latest: Snapshot | None = None
-        self._view_seen: dict[ViewBase, Snapshot] = {}
-        self._view_time: dict[ViewBase, float] = {}
+        self.session = TrainingSession(self.doc, self.controller, self)
         self._closing = False
-        self._loaded_iteration = 0
-        self._scrubbing = False
+        self._icons: list[tuple[QAction, str]] = []
         self._build_views()
         self._build_panels()
+        self.workspaces = Workspaces(self, self.view_docks, self.settings)
+        self.files = ProjectFiles(self, self.doc, self.session, self.settings, self.ui_state, self.apply_ui,
+                                  self._on_project_replaced)
+        self.lessons = LessonPresenter(self.lesson_panel, self.doc, self.session, self.workspaces, self.view_for,
+                                       self.files.maybe_save, self)
         self._build_actions()
         self._build_menus()
         self._build_toolbars()
+        self.scheduler = ViewScheduler(self.views, lambda: self.controller.snapshot, parent=self)
         self.statusBar().showMessage("Ready: press Space to train, → to step one iteration.")
         self._connect()
-        self.resize(1400, 900)
-        self._default_layout = self.saveState()
-        self._layout_restored = False
-        self._shown_once = False
-        self._restore_settings()
-        self._view_timer = QTimer(self)
-        self._view_timer.setInterval(15)
-        self._view_timer.timeout.connect(self._refresh_views)
-        self._view_timer.start()
-        self._autosave = QTimer(self)
-        self._autosave.setInterval(AUTOSAVE_MS)
-        self._autosave.timeout.connect(self.autosave)
-        self._autosave.start()
+        self._restore_geometry()
+        self.workspaces.restore_last()
+        self.scheduler.start()
         self._update_title()
-        if project_path:
-            self._load_initial(project_path)
+        if recovered:
+            if self.files.open(recovered, as_untitled=True):
+                self.doc.mark_trained()
+            else:
+                self.session.start()
+        elif project_path:
+            if not self.files.open(project_path):
+                self.session.start()
         else:
-            self._start_training_session()
-            self._offer_recovery(recover)
+            self.session.start()
+        self.files.offer_recovery(recover, open_elsewhere=self._open_recovered_window)
 
     # ------------------------------------------------------------------ building
     def _build_views(self) -> None:
@@ -225,45 +154,22 @@ class MainWindow(QMainWindow):
         self.views: list[ViewBase] = [self.boundary_view, self.loss_view, self.network_view,
                                       self.activation_view, self.gradient_view, self.inspector_view,
                                       self.surface_view]
-        central = QWidget()
-        lay = QVBoxLayout(central)
-        lay.setContentsMargins(4, 4, 4, 4)
-        self.banner = Banner()
-        lay.addWidget(self.banner)
-        lay.addWidget(self.boundary_view, 1)
-        self.setCentralWidget(central)
+        # the docks fill the window; messages go in a banner strip under the toolbars
+        placeholder = QWidget()
+        placeholder.setMaximumSize(0, 0)
+        placeholder.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.setCentralWidget(placeholder)
         self.view_docks: dict[str, QDockWidget] = {}
-        # right: the network itself; bottom strip: the loss curves beside the per-layer
-        # views (gradients, activations, step inspector as tabs)
-        self._add_dock(self.network_view, Qt.DockWidgetArea.RightDockWidgetArea)
-        loss = self._add_dock(self.loss_view, Qt.DockWidgetArea.BottomDockWidgetArea)
-        grads = self._add_dock(self.gradient_view, Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.splitDockWidget(loss, grads, Qt.Orientation.Horizontal)
-        self.tabifyDockWidget(grads, self._add_dock(self.activation_view, Qt.DockWidgetArea.BottomDockWidgetArea))
-        self.tabifyDockWidget(grads, self._add_dock(self.inspector_view, Qt.DockWidgetArea.BottomDockWidgetArea))
-        self.tabifyDockWidget(grads, self._add_dock(self.surface_view, Qt.DockWidgetArea.BottomDockWidgetArea))
-        self.tabifyDockWidget(grads, self._add_dock(self.race_view, Qt.DockWidgetArea.BottomDockWidgetArea))
-        grads.raise_()
+        for view in [*self.views, self.race_view]:
+            self._make_dock(view)
 
-    def _initial_dock_sizes(self) -> None:
-        """Panels narrow on the left, the decision boundary large in the middle, loss and
-        network on the right, the per-layer views in a short strip at the bottom."""
-        docks = self.view_docks
-        width = self.width()
-        self.resizeDocks([docks["DataPanel"], docks["NetworkView"]], [340, max(380, width // 3)],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([docks["LossView"], docks["GradientView"]], [width * 2 // 5, width * 3 // 5],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([docks["GradientView"]], [400], Qt.Orientation.Vertical)
-
-    def _add_dock(self, widget: QWidget, area: Qt.DockWidgetArea, title: str | None = None) -> QDockWidget:
+    def _make_dock(self, widget: QWidget, title: str | None = None) -> QDockWidget:
         dock = QDockWidget(title or getattr(widget, "title", widget.objectName()), self)
         dock.setObjectName(f"dock_{type(widget).__name__}")
         dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.addDockWidget(area, dock)
         self.view_docks[type(widget).__name__] = dock
         return dock
 
@@ -271,19 +177,15 @@ class MainWindow(QMainWindow):
         self.network_panel = NetworkPanel(self.doc)
         self.data_panel = DataPanel(self.doc)
         self.training_panel = TrainingPanel(self.doc)
-        left = Qt.DockWidgetArea.LeftDockWidgetArea
-        d_data = self._add_dock(self.data_panel, left, "Data")
-        d_net = self._add_dock(self.network_panel, left, "Network")
-        d_train = self._add_dock(self.training_panel, left, "Training")
-        self.tabifyDockWidget(d_data, d_net)
-        self.tabifyDockWidget(d_net, d_train)
         self.lesson_panel = LessonPanel()
-        self.tabifyDockWidget(d_train, self._add_dock(self.lesson_panel, left, "Lessons"))
-        self.lesson_panel.sigOpenLesson.connect(self.open_lesson)
-        self.lesson_panel.sigApplyStep.connect(self.apply_lesson_step)
-        # the left panels (a lesson's text above all) run the window's full height
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        d_net.raise_()
+        self._make_dock(self.data_panel, "Data")
+        self._make_dock(self.network_panel, "Network design")
+        self._make_dock(self.training_panel, "Training")
+        self._make_dock(self.lesson_panel, "Lessons")
+
+    def view_for(self, name: str) -> Any:
+        dock = self.view_docks.get(name)
+        return dock.widget() if dock is not None else None
 
     def _action(self, text: str, slot: Callable[..., Any], shortcut: Any = None, icon: str | None = None,
                 tip: str = "", checkable: bool = False) -> QAction:
@@ -292,6 +194,7 @@ class MainWindow(QMainWindow):
             act.setShortcut(QKeySequence(shortcut))
         if icon:
             act.setIcon(_icon(icon))
+            self._icons.append((act, icon))
         if tip:
             act.setToolTip(f"{tip} ({act.shortcut().toString()})" if shortcut else tip)
             act.setStatusTip(tip)
@@ -302,38 +205,56 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         a = self._action
-        self.act_new = a("&New", self.new_project, QKeySequence.StandardKey.New, "mdi6.file-outline", "Start a new project")
-        self.act_open = a("&Open…", self.open_project_dialog, QKeySequence.StandardKey.Open, "mdi6.folder-open-outline",
+        f = self.files
+        self.act_new = a("&New", f.new, QKeySequence.StandardKey.New, "mdi6.file-outline", "Start a new project")
+        self.act_open = a("&Open…", f.open_dialog, QKeySequence.StandardKey.Open, "mdi6.folder-open-outline",
                           "Open a project")
-        self.act_save = a("&Save", self.save, QKeySequence.StandardKey.Save, "mdi6.content-save-outline", "Save the project")
-        self.act_save_as = a("Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs)
+        self.act_save = a("&Save", f.save, QKeySequence.StandardKey.Save, "mdi6.content-save-outline",
+                          "Save the project")
+        self.act_save_as = a("Save &As…", f.save_as, QKeySequence.StandardKey.SaveAs, tip="Save under a new name")
         self.act_export_keras = a("Keras code…", lambda: self.export_code("keras"))
         self.act_export_torch = a("PyTorch code…", lambda: self.export_code("pytorch"))
-        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit, tip="Quit nnstudio")
         self.act_undo = self.doc.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
+        self.act_undo.setStatusTip("Undo the last edit (a rewind and new weights too)")
         self.act_redo = self.doc.undo_stack.createRedoAction(self, "&Redo")
         self.act_redo.setShortcut(QKeySequence.StandardKey.Redo)
+        self.act_redo.setStatusTip("Redo what was undone")
         self.addAction(self.act_undo)
         self.addAction(self.act_redo)
-        self.act_play = a("&Play", self.controller.toggle_play, Qt.Key.Key_Space, "mdi6.play",
-                          "Train continuously / pause")
-        self.act_step = a("Step &iteration", self.controller.step, Qt.Key.Key_Right, "mdi6.step-forward",
-                          "Run one iteration: one batch, one update")
-        self.act_phase = a("Step p&hase", self.controller.step_phase, QKeySequence("Shift+Right"),
-                           "mdi6.debug-step-into",
+        c = self.controller
+        self.act_play = a("&Play", c.toggle_play, Qt.Key.Key_Space, "mdi6.play", "Train continuously / pause")
+        self.act_step = a("Step &iteration", c.step, Qt.Key.Key_Right, "mdi6.step-forward",
+                          "Run one iteration: one batch, one update (the step inspector shows all of it)")
+        self.act_phase = a("Step p&hase", c.step_phase, QKeySequence("Shift+Right"), "mdi6.debug-step-into",
                            "Run one phase of an iteration: forward → loss → backward → update")
-        self.act_epoch = a("Step &epoch", self.controller.step_epoch, QKeySequence("Ctrl+Right"),
-                           "mdi6.skip-forward", "Run until the end of the current epoch")
+        self.act_epoch = a("Step &epoch", c.step_epoch, QKeySequence("Ctrl+Right"), "mdi6.skip-forward",
+                           "Run until the end of the current epoch")
         self.act_reset = a("&Reset weights", self.reset_weights, Qt.Key.Key_R, "mdi6.restart",
-                           "New random weights from the seed; the history starts over")
-        self.act_reset_layout = a("Reset window layout", self.reset_layout)
+                           "New random weights from the seed; the history starts over (undoable)")
+        self.act_focus_views = a("Focus the views", self.focus_views, Qt.Key.Key_Escape,
+                                 tip="Give the keys back to training")
+        self.act_explore = a("&Explore", lambda: self.workspaces.switch(EXPLORE), QKeySequence("Ctrl+1"),
+                             tip="The data, the network, the decision view and the loss on one screen",
+                             checkable=True)
+        self.act_inspect = a("&Inspect", lambda: self.workspaces.switch(INSPECT), QKeySequence("Ctrl+2"),
+                             tip="Step inspector, gradients, activations, loss surface and optimizer race",
+                             checkable=True)
+        group = QActionGroup(self)
+        group.addAction(self.act_explore)
+        group.addAction(self.act_inspect)
+        self.act_reset_layout = a("Reset this workspace's layout", self.workspaces.reset,
+                                  tip="Put the views of this workspace back where they start")
+        self.act_shortcuts = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
+                               tip="List every keyboard shortcut")
+        self.act_about = a("&About nnstudio", self.about)
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
         m = mb.addMenu("&File")
         m.addActions([self.act_new, self.act_open])
-        self.recent_menu = m.addMenu("Open &Recent")
+        self.files.recent_menu = m.addMenu("Open &Recent")
         m.addSeparator()
         m.addActions([self.act_save, self.act_save_as])
         export = m.addMenu("&Export trained network as")
@@ -347,326 +268,153 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addAction(self.act_reset)
         self.view_menu = mb.addMenu("&View")
-        for dock in self.view_docks.values():
-            self.view_menu.addAction(dock.toggleViewAction())
+        self.view_menu.addActions([self.act_explore, self.act_inspect])
+        self.view_menu.addSeparator()
+        for name in ("DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel", "NetworkView", "BoundaryView",
+                     "LossView", "InspectorView", "GradientView", "ActivationView", "SurfaceView", "RaceView"):
+            self.view_menu.addAction(self.view_docks[name].toggleViewAction())
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.act_reset_layout)
         self.lessons_menu = mb.addMenu("&Lessons")
         for lesson in self.lesson_panel.lessons:
-            self.lessons_menu.addAction(lesson.label).triggered.connect(lambda _=False, le=lesson: self.open_lesson(le))
+            self.lessons_menu.addAction(lesson.label).triggered.connect(
+                lambda _=False, le=lesson: self.lessons.open_lesson(le))
         m = mb.addMenu("&Help")
-        m.addAction(self._action("&About nnstudio", self.about))
-        self._refresh_recent_menu()
+        m.addAction(self.act_shortcuts)
+        m.addAction(self.act_about)
+        self.files.refresh_recent_menu()
 
     def _build_toolbars(self) -> None:
-        tb = QToolBar("Project", self)
-        tb.setObjectName("toolbar_project")
-        tb.addActions([self.act_new, self.act_open, self.act_save])
-        self.addToolBar(tb)
         tb = QToolBar("Training", self)
         tb.setObjectName("toolbar_training")
+        tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.addActions([self.act_new, self.act_open, self.act_save])
+        for act in (self.act_new, self.act_open, self.act_save):
+            button = tb.widgetForAction(act)
+            if isinstance(button, QToolButton):
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        tb.addSeparator()
         tb.addActions([self.act_play, self.act_step, self.act_phase, self.act_epoch, self.act_reset])
         tb.addSeparator()
-        self.speed_combo = QComboBox()
-        self.speed_combo.setToolTip("Training speed: from one iteration a second (to follow every step) "
-                                    "to as fast as the computer goes")
-        for label, value in SPEEDS:
-            self.speed_combo.addItem(label, value)
-        self.speed_combo.setCurrentIndex(len(SPEEDS) - 1)
-        self.speed_combo.currentIndexChanged.connect(
-            lambda i: self.controller.set_speed(float(self.speed_combo.itemData(i))))
-        tb.addWidget(self.speed_combo)
+        self.speed = SpeedSlider()
+        with contextlib.suppress(TypeError, ValueError):
+            self.speed.set_speed(float(self.settings.value("training/speed", self.speed.speed)))
+        self.speed.sigSpeedChanged.connect(self.controller.set_speed)
+        self.controller.set_speed(self.speed.speed)
+        tb.addWidget(self.speed)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        tb.addWidget(spacer)
+        tb.addActions([self.act_explore, self.act_inspect])
         self.addToolBar(tb)
         self.addToolBarBreak()
         tb = QToolBar("Progress", self)
         tb.setObjectName("toolbar_progress")
+        tb.setMovable(False)
         self.counters = Counters()
         tb.addWidget(self.counters)
         tb.addSeparator()
-        rewind = QLabel(" Rewind ")
-        rewind.setToolTip("Drag to go back to an earlier iteration; training replays it exactly")
-        tb.addWidget(rewind)
-        self.scrubber = QSlider(Qt.Orientation.Horizontal)
-        self.scrubber.setObjectName("history_scrubber")
-        self.scrubber.setMinimumWidth(160)
-        self.scrubber.setRange(0, 0)
-        self.scrubber.setToolTip(rewind.toolTip())
-        self.scrubber.sliderPressed.connect(self._scrub_start)
-        self.scrubber.sliderReleased.connect(self._scrub_end)
-        self.scrubber.sliderMoved.connect(
-            lambda v: self.statusBar().showMessage(f"Rewind to iteration {v:,}", 2000))
-        tb.addWidget(self.scrubber)
+        self.timeline = TimelineSlider()
+        tb.addWidget(self.timeline)
         self.addToolBar(tb)
+        self.addToolBarBreak()
+        self.banner_bar = QToolBar("Messages", self)
+        self.banner_bar.setObjectName("toolbar_messages")
+        self.banner_bar.setMovable(False)
+        self.banner = Banner()
+        self.banner.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.banner_bar.addWidget(self.banner)
+        self.banner_bar.toggleViewAction().setVisible(False)
+        self.banner.sigDismissed.connect(self.hide_banner)
+        self.addToolBar(self.banner_bar)
+        self.banner_bar.hide()
 
     def _connect(self) -> None:
         c = self.controller
         c.sigSnapshot.connect(self._on_snapshot)
         c.sigMessage.connect(self.show_message)
         c.sigPlaying.connect(self._on_playing)
+        self.session.sigMessage.connect(self.show_message)
+        self.lessons.sigMessage.connect(self.show_message)
+        self.lessons.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.files.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.files.sigSaved.connect(self.sigSaved)
         d = self.doc
-        d.sigNetworkChanged.connect(self._on_network_changed)
-        d.sigConfigChanged.connect(self.controller.apply_config)
-        d.sigDataChanged.connect(self._on_data_changed)
+        d.sigPreparedChanged.connect(self._on_prepared_changed)
         d.sigModifiedChanged.connect(lambda _m: self._update_title())
         d.sigPathChanged.connect(lambda _p: self._update_title())
+        self.workspaces.sigChanged.connect(self._on_workspace)
         self.network_view.sigNeuronHovered.connect(self.boundary_view.show_neuron)
-        self.network_view.sigWeightEdited.connect(self._on_weight_edited)
+        self.network_view.sigWeightEdited.connect(self.session.set_weight)
         self.boundary_view.sigPointAdded.connect(self.data_panel.add_point)
         self.boundary_view.sigPointRemoved.connect(self.data_panel.remove_point)
         self.data_panel.sigPaintModeChanged.connect(self.boundary_view.set_paint_mode)
         for view in self.views:
             view.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 4000))
+        self.timeline.sigRewind.connect(self.session.rewind)
+        self.timeline.sigScrubbing.connect(lambda on: on and self.controller.pause())
+        self._on_prepared_changed(self.doc.prepared)
 
-    # ------------------------------------------------------------------ training session
-    def _start_training_session(self, trainer: Trainer | None = None) -> None:
-        """Give the worker the document's network, settings and data (or a loaded trainer)."""
-        for view in self.views:
-            view.set_data(self.doc.prepared)
-        self.controller.load(self.doc.network, self.doc.config, self.doc.prepared, trainer)
-        self._loaded_iteration = trainer.iteration if trainer is not None else 0
-
-    def _on_network_changed(self, _spec: Any) -> None:
-        self._start_training_session()
-        self.show_message("info", "The architecture changed, so the network was rebuilt with new weights "
-                                  "(training starts over). Undo brings the old architecture back, with new weights.")
-
-    def _on_data_changed(self, prepared: Any) -> None:
+    # ------------------------------------------------------------------ training
+    def _on_prepared_changed(self, prepared: Any) -> None:
         for view in self.views:
             view.set_data(prepared)
-        self.controller.set_data(prepared)
 
-    def _on_weight_edited(self, flat_index: int, value: float) -> None:
-        self.controller.set_weight(flat_index, value)
-        self.doc.mark_trained()
+    def _on_project_replaced(self) -> None:
+        self.lesson_panel.set_opened(None)  # a project, not a lesson, is open now
+        self.hide_banner()
 
     def reset_weights(self) -> None:
-        self.controller.reset()
-        self.banner.hide()
-        self.statusBar().showMessage("New weights drawn from the seed; the history starts over.", 4000)
+        self.session.reset_weights()
+        self.hide_banner()
+        self.statusBar().showMessage("New weights drawn from the seed; the history starts over (Ctrl+Z undoes it).",
+                                     5000)
 
     def _on_snapshot(self, snap: Snapshot) -> None:
-        self._latest = snap
         self.counters.show_snapshot(snap)
-        if not self._scrubbing:
-            self.scrubber.blockSignals(True)
-            self.scrubber.setRange(0, snap.iteration)
-            self.scrubber.setValue(snap.iteration)
-            self.scrubber.blockSignals(False)
-        if snap.iteration != self._loaded_iteration:
-            self.doc.mark_trained()
+        self.timeline.show_snapshot(snap)
         if not snap.playing:
-            self._refresh_views(everything=True)  # a manual step: show it everywhere at once
-
-    def _refresh_views(self, everything: bool = False) -> None:
-        """Hand the newest snapshot to the visible views that are due, stalest first.
-
-        Each view repaints at once, inside a time budget per tick, so one pass of the
-        event loop never paints every plot (that would stall the GUI, and — pyqtgraph
-        paints in Python — hold the GIL the training thread needs). Hidden views (closed
-        docks, background tabs) are skipped and catch up when they are shown.
-        """
-        snap = self._latest
-        if snap is None:
-            return
-        now = time.monotonic()
-        due = [v for v in self.views
-               if self._view_seen.get(v) is not snap and v.is_shown()
-               and (everything or now - self._view_time.get(v, 0.0) >= v.min_interval)]
-        if not due:
-            return
-        due.sort(key=lambda v: self._view_time.get(v, 0.0))
-        start = time.perf_counter()
-        for view in due:
-            try:
-                view.show_snapshot(snap)
-            except Exception:  # noqa: BLE001 - one broken view must not take the window down
-                traceback.print_exc()
-            self._view_seen[view] = snap
-            self._view_time[view] = now
-            if not everything and time.perf_counter() - start > self.REDRAW_BUDGET:
-                break
+            self.scheduler.refresh(everything=True)  # a manual step: show it everywhere at once
 
     def _on_playing(self, playing: bool) -> None:
         self.act_play.setText("&Pause" if playing else "&Play")
-        self.act_play.setIcon(_icon("mdi6.pause" if playing else "mdi6.play"))
+        icon = "mdi6.pause" if playing else "mdi6.play"
+        self.act_play.setIcon(_icon(icon))
+        self._icons = [(a, icon if a is self.act_play else n) for a, n in self._icons]
 
-    def _scrub_start(self) -> None:
-        self._scrubbing = True
-        self.controller.pause()
+    def _on_workspace(self, name: str) -> None:
+        (self.act_explore if name == EXPLORE else self.act_inspect).setChecked(True)
+        self.statusBar().showMessage(f"{TITLES[name]} workspace", 2000)
+        self.scheduler.refresh(everything=True)
 
-    def _scrub_end(self) -> None:
-        self._scrubbing = False
-        self.controller.rewind(self.scrubber.value())
+    def focus_views(self) -> None:
+        """Esc: the focus leaves any text or number box; training's keys work again."""
+        target = self.network_view if self.workspaces.current == EXPLORE else self.inspector_view
+        target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def show_message(self, level: str, text: str) -> None:
-        if level == "info":
+        text = bounded(text, 600)
+        if level == "info" and "rebuilt" not in text:
             self.statusBar().showMessage(text, 6000)
-            if self.banner.isVisible() and self.banner.level == "info":
-                self.banner.hide()
-            if "rebuilt" in text:
-                self.banner.show_message(level, text)
-        else:
-            self.banner.show_message(level, text)
-
-    # ------------------------------------------------------------------ projects
-    def _run_on_worker(self, fn: Callable[[Trainer | None], Any], timeout_ms: int = 30_000) -> Any:
-        """Run ``fn(trainer)`` in the engine (``fn`` picklable) and wait for its answer here."""
-        loop = QEventLoop()
-        box: dict[str, Any] = {}
-
-        def done(value: Any) -> None:
-            box["value"] = ("ok", value)
-            loop.quit()
-
-        def failed(exc: BaseException) -> None:
-            box["value"] = ("error", exc)
-            loop.quit()
-
-        self.controller.call(fn, done, failed)
-        QTimer.singleShot(timeout_ms, loop.quit)
-        if "value" not in box:
-            loop.exec()
-        if "value" not in box:
-            raise NNStudioError("the training engine did not answer in time")
-        status, value = box["value"]
-        if status == "error":
-            raise value
-        return value
-
-    def current_project(self) -> Project:
-        doc = self.doc
-        ui = {"window": {"speed": self.speed_combo.currentIndex()}}
-        name = Path(doc.path).stem if doc.path else ""
-        return self._run_on_worker(functools.partial(project_from_trainer, data_spec=doc.data_spec,
-                                                     inline_data=doc.inline, ui=ui, name=name))
-
-    def save(self) -> bool:
-        if not self.doc.path:
-            return self.save_as()
-        return self.save_to(self.doc.path)
-
-    def save_as(self) -> bool:
-        start = self.doc.path or str(Path.home() / "untitled.nnproj")
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", start, "nnstudio projects (*.nnproj)")
-        if not path:
-            return False
-        if not path.endswith(".nnproj"):
-            path += ".nnproj"
-        return self.save_to(path)
-
-    def save_to(self, path: str) -> bool:
-        try:
-            save_project(path, self.current_project())
-        except (NNStudioError, OSError) as exc:
-            QMessageBox.critical(self, "Could not save", f"The project was not saved.\n\n{exc}")
-            return False
-        self.doc.mark_saved(path)
-        self._add_recent(path)
-        self.statusBar().showMessage(f"Saved {path}", 4000)
-        self.sigSaved.emit(path)
-        return True
-
-    def open_project_dialog(self) -> None:
-        if not self._maybe_save():
+            if self.banner_bar.isVisible() and self.banner.level == "info":
+                self.hide_banner()
             return
-        start = str(Path(self.doc.path).parent) if self.doc.path else str(resource_path("examples"))
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, "nnstudio projects (*.nnproj)")
-        if path:
-            self.open_project(path)
+        self.banner.show_message(level, text)
+        self.banner_bar.show()
 
-    def open_project(self, path: str, as_untitled: bool = False) -> bool:
-        """Load a project file. A broken file is refused with its reason; nothing changes."""
-        try:
-            project = load_project(path)
-            prepared = prepare_project_data(project)
-            trainer = trainer_from_project(project, data=prepared)
-            state = DocState(project.network, project.train, project.data, project.inline_data)
-        except (NNStudioError, OSError) as exc:
-            QMessageBox.warning(self, "Could not open the project", f"{path}\n\n{exc}")
-            return False
-        self.controller.pause()
-        self.doc.replace_all(state, None if as_untitled else path)
-        self._start_training_session(trainer)
-        speed = (project.ui or {}).get("window", {}).get("speed")
-        if isinstance(speed, int) and 0 <= speed < len(SPEEDS):
-            self.speed_combo.setCurrentIndex(speed)
-        if not as_untitled:
-            self._add_recent(path)
-        self.lesson_panel.set_opened(None)  # a project, not a lesson, is open now
-        self.banner.hide()
-        self.statusBar().showMessage(f"Opened {path}", 4000)
-        return True
+    def hide_banner(self) -> None:
+        self.banner_bar.hide()
 
-    def _load_initial(self, path: str) -> None:
-        if not self.open_project(path):
-            self._start_training_session()
+    # ------------------------------------------------------------------ project state in files
+    def ui_state(self) -> dict[str, Any]:
+        return {"window": {"speed": self.speed.index, "workspace": self.workspaces.current}}
 
-    def new_project(self) -> None:
-        if not self._maybe_save():
-            return
-        from .document import default_state
-
-        self.controller.pause()
-        self.doc.replace_all(default_state(), None)
-        self._start_training_session()
-        self.lesson_panel.set_opened(None)  # the lesson's steps no longer apply to this project
-        self.banner.hide()
-
-    # -- lessons ----------------------------------------------------------------------------
-    def open_lesson(self, lesson: Lesson) -> bool:
-        """Load a lesson's project (after asking to save unsaved work), starting from the
-        lesson's weights if it gives them, and show its views."""
-        if not self._maybe_save():
-            return False
-        network, config, data, weights = lesson_state(lesson)
-        try:
-            self.controller.pause()
-            self.doc.replace_all(DocState(network, config, data), None)
-            self._start_training_session(trainer_for(self.doc.network, self.doc.config, self.doc.prepared, weights))
-        except NNStudioError as exc:
-            QMessageBox.warning(self, "Could not open the lesson", f"{lesson.label}\n\n{exc}")
-            return False
-        self.banner.hide()
-        self.view_docks["LessonPanel"].show()
-        self.view_docks["LessonPanel"].raise_()
-        self._show_lesson_views(lesson.views, lesson.front, lesson.view_setup)
-        self.lesson_panel.set_opened(lesson)
-        self.statusBar().showMessage(f"Lesson {lesson.label}", 4000)
-        return True
-
-    def apply_lesson_step(self, lesson: Lesson, index: int) -> None:
-        """A lesson step: its settings as one undoable edit, a restart if it asks for one, its view."""
-        step = lesson.steps[index]
-        try:
-            network, config, data = apply_step(step, self.doc.network, self.doc.config, self.doc.data_spec)
-            self.doc.edit(f"Lesson step: {step.title}", network=network, config=config, data=data)
-            if step.restarts:
-                self.controller.pause()
-                weights = restart_weights(lesson, index, self.doc.network)
-                self._start_training_session(trainer_for(self.doc.network, self.doc.config, self.doc.prepared,
-                                                         weights))
-                self.banner.hide()
-        except NNStudioError as exc:
-            self.show_message("error", f"This lesson step could not be applied: {exc}")
-            return
-        self._show_lesson_views((), step.view, step.view_setup)
-
-    def _show_lesson_views(self, names: Any, front: str | None, calls: Any) -> None:
-        for name in (*names, front):
-            if name in self.view_docks:
-                self.view_docks[name].show()
-        for call in calls:
-            dock = self.view_docks.get(call.view)
-            view = dock.widget() if dock is not None else next(
-                (v for v in self.views if type(v).__name__ == call.view), None)
-            try:
-                if view is not None:
-                    getattr(view, call.call)(*call.args)
-            except Exception:  # noqa: BLE001 - setting up a view is a convenience; the lesson goes on
-                traceback.print_exc()
-        if front in self.view_docks:
-            self.view_docks[front].raise_()
+    def apply_ui(self, ui: dict[str, Any]) -> None:
+        window = ui.get("window", {}) if isinstance(ui, dict) else {}
+        speed = window.get("speed") if isinstance(window, dict) else None
+        if isinstance(speed, int) and not isinstance(speed, bool):
+            self.speed.set_index(speed)
 
     def export_code(self, framework: str) -> None:
         snap = self.controller.snapshot
@@ -682,137 +430,105 @@ class MainWindow(QMainWindow):
         try:
             written = write_export(path, self.doc.network, self.doc.config, weights, framework, self.doc.data_spec)
         except (NNStudioError, OSError) as exc:
-            QMessageBox.critical(self, "Export failed", str(exc))
+            QMessageBox.critical(self, "Export failed", bounded(str(exc)))
             return
         self.statusBar().showMessage("Wrote " + ", ".join(str(p) for p in written), 6000)
-
-    def _maybe_save(self) -> bool:
-        """Ask to save unsaved changes. False = the user cancelled."""
-        if not self.doc.modified:
-            return True
-        answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.doc.display_name}?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Cancel:
-            return False
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save()
-        return True
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.doc.display_name}[*] — nnstudio")
         self.setWindowModified(self.doc.modified)
 
-    # -- recent files ---------------------------------------------------------------------
-    def recent_files(self) -> list[str]:
-        value = self.settings.value("recent", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or [])]
+    def _open_recovered_window(self, path: str) -> None:
+        window = MainWindow(recovered=path, recover=False)
+        window.show()
+        self._recovered_windows = [*getattr(self, "_recovered_windows", []), window]
 
-    def _add_recent(self, path: str) -> None:
-        path = str(Path(path).resolve())
-        recent = [p for p in self.recent_files() if p != path]
-        recent.insert(0, path)
-        self.settings.setValue("recent", recent[:MAX_RECENT])
-        self._refresh_recent_menu()
+    # ------------------------------------------------------------------ drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        if self._dropped_file(event) is not None:
+            event.acceptProposedAction()
+        else:
+            event.ignore()
 
-    def _refresh_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        recent = self.recent_files()
-        for path in recent:
-            act = self.recent_menu.addAction(Path(path).name)
-            act.setToolTip(path)
-            act.triggered.connect(lambda _=False, p=path: self._open_recent(p))
-        self.recent_menu.setEnabled(bool(recent))
-
-    def _open_recent(self, path: str) -> None:
-        if self._maybe_save():
-            self.open_project(path)
-
-    # -- autosave and recovery ----------------------------------------------------------------
-    def autosave(self) -> None:
-        """Write the project to the recovery file if it has unsaved changes."""
-        if not self.doc.modified or self._closing:
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        path = self._dropped_file(event)
+        if path is None:
+            event.ignore()
             return
-        try:
-            save_project(autosave_path(), self.current_project())
-        except (NNStudioError, OSError) as exc:
-            self.statusBar().showMessage(f"Autosave failed: {exc}", 6000)
+        event.acceptProposedAction()
+        if path.lower().endswith(".nnproj"):
+            QTimer.singleShot(0, lambda: self.files.open(path, ask=True))
+        else:
+            QTimer.singleShot(0, lambda: self.data_panel.open_csv(path))
 
-    def _offer_recovery(self, recover: bool | None) -> None:
-        path = autosave_path()
-        if not path.exists():
-            return
-        if recover is None:
-            if os.environ.get("NNSTUDIO_NO_RECOVERY_PROMPT"):
-                return
-            answer = QMessageBox.question(
-                self, "Recover unsaved work?",
-                "nnstudio did not close normally last time. Recover the project as it was at the last autosave?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
-            recover = answer == QMessageBox.StandardButton.Yes
-        if recover and self.open_project(str(path), as_untitled=True):
-            self.doc.mark_trained()  # recovered work is unsaved work
-            self.statusBar().showMessage("Recovered the autosaved project; save it to keep it.", 8000)
-        path.unlink(missing_ok=True)
+    @staticmethod
+    def _dropped_file(event: QDragEnterEvent | QDropEvent) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        files = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        if len(files) != 1:
+            return None
+        suffix = Path(files[0]).suffix.lower()
+        return files[0] if suffix in (".nnproj", ".csv", ".tsv", ".txt") else None
 
     # ------------------------------------------------------------------ settings and closing
-    def _restore_settings(self) -> None:
+    def _restore_geometry(self) -> None:
         geo = self.settings.value("window/geometry")
-        if isinstance(geo, QByteArray):
+        if geo is not None:
             self.restoreGeometry(geo)
-        state = self.settings.value("window/state")
-        if isinstance(state, QByteArray):
-            self._layout_restored = self.restoreState(state)
-        speed = self.settings.value("training/speed")
-        try:
-            idx = int(speed) if speed is not None else len(SPEEDS) - 1
-        except (TypeError, ValueError):
-            idx = len(SPEEDS) - 1
-        if 0 <= idx < len(SPEEDS):
-            self.speed_combo.setCurrentIndex(idx)
+        else:
+            self.resize(1400, 900)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Never larger than the screen's free area, and on it."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            return
+        avail: QRect = screen.availableGeometry()
+        frame = self.frameGeometry().size() - self.geometry().size()
+        width = min(self.width(), avail.width() - frame.width())
+        height = min(self.height(), avail.height() - frame.height())
+        if (width, height) != (self.width(), self.height()):
+            self.resize(max(width, MIN_SIZE[0]), max(height, MIN_SIZE[1]))
+        x = min(max(self.x(), avail.left()), max(avail.left(), avail.right() - self.frameGeometry().width()))
+        y = min(max(self.y(), avail.top()), max(avail.top(), avail.bottom() - self.frameGeometry().height()))
+        if (x, y) != (self.x(), self.y()):
+            self.move(x, y)
 
     def _save_settings(self) -> None:
+        self.workspaces.save()
         self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState())
-        self.settings.setValue("training/speed", self.speed_combo.currentIndex())
+        self.settings.setValue("training/speed", self.speed.speed)
         self.settings.sync()
-
-    def reset_layout(self) -> None:
-        self.restoreState(self._default_layout)
-        for dock in self.view_docks.values():
-            dock.show()
-        self._initial_dock_sizes()
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
-        super().showEvent(event)
-        if not self._shown_once:
-            self._shown_once = True
-            if not self._layout_restored:
-                # dock sizes only take once the window has its real size
-                QTimer.singleShot(0, self._initial_dock_sizes)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if not self._closing:
-            if not self._maybe_save():
+            if not self.files.maybe_save():
                 event.ignore()
                 return
         self._closing = True
-        self._autosave.stop()
-        self._view_timer.stop()
+        self.scheduler.stop()
         self._save_settings()
         self.controller.shutdown()
-        autosave_path().unlink(missing_ok=True)
+        self.files.stop()
         event.accept()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
-            theme.apply_pyqtgraph_theme()  # for plots made from now on
-            for view in [*self.views, self.race_view]:
-                view.apply_theme()
+            self.apply_theme()
         super().changeEvent(event)
+
+    def apply_theme(self) -> None:
+        """The system switched between light and dark: every icon, text and plot follows."""
+        theme.apply_pyqtgraph_theme()  # for plots made from now on
+        for act, name in self._icons:
+            act.setIcon(_icon(name))
+        self.counters.apply_theme()
+        for view in [*self.views, self.race_view]:
+            view.apply_theme()
+
+    def show_shortcuts(self) -> None:
+        ShortcutsDialog(self.actions(), self).exec()
 
     def about(self) -> None:
         QMessageBox.about(self, "About nnstudio",
@@ -834,5 +550,9 @@ def run(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("nnstudio")
     project = next((a for a in args[1:] if a.endswith(".nnproj")), None)
     window = MainWindow(project)
+    crash_guard.install(window.files.save)
     window.show()
     return int(app.exec())
+
+
+__all__ = ["MainWindow", "run"]

@@ -24,7 +24,9 @@ class EngineLink(QObject):
     sigMessage = Signal(str, str)  # level ("info", "warning", "error"), text
     sigPlaying = Signal(bool)
     sigResult = Signal(int, str, object)  # request id, "ok"/"error", value
-    sigFinished = Signal()
+    sigState = Signal(object, object)  # Project (without data), data token
+    sigMissingState = Signal(int)  # an undo asked for a run that is no longer kept
+    sigFinished = Signal(bool)  # True: the engine said goodbye; False: it vanished
 
     def __init__(self, events: Connection) -> None:
         super().__init__()
@@ -38,10 +40,7 @@ class EngineLink(QObject):
                 try:
                     event = self.events.recv()
                 except (EOFError, OSError):
-                    if not self.clean_exit:
-                        self.sigMessage.emit("error", "The training engine stopped unexpectedly. "
-                                                      "Save your project and restart nnstudio.")
-                    break
+                    break  # the engine vanished: sigFinished(False) tells the controller
                 kind = event[0]
                 if kind == "snapshot":
                     self.sigSnapshot.emit(event[1])
@@ -51,12 +50,16 @@ class EngineLink(QObject):
                     self.sigPlaying.emit(bool(event[1]))
                 elif kind == "result":
                     self.sigResult.emit(int(event[1]), str(event[2]), event[3])
+                elif kind == "state":
+                    self.sigState.emit(event[1], event[2])
+                elif kind == "missing_state":
+                    self.sigMissingState.emit(int(event[1]))
                 elif kind == "finished":
                     self.clean_exit = True
                     break
         finally:
             self.events.close()
-            self.sigFinished.emit()
+            self.sigFinished.emit(self.clean_exit)
             QThread.currentThread().quit()
 
 

@@ -48,6 +48,32 @@ def flat_index(layer_sizes: tuple[int, ...], layer: int, kind: str, row: int, co
     return n_weights + sum(b for _, b in pairs[:layer]) + row
 
 
+def describe_parameter(spec: NetworkSpec, index: int) -> str:
+    """A short name of the parameter at ``index`` of the flat vector: ``"weight 2→3 of
+    layer 1"`` (input unit 2 to unit 3, 1-based) or ``"bias of unit 3 of layer 1"``;
+    the output layer is called "the output layer"."""
+    sizes = spec.layer_sizes
+    pairs = list(zip(sizes[:-1], sizes[1:]))
+    n_weights = sum(a * b for a, b in pairs)
+    last = len(pairs) - 1
+
+    def layer_name(k: int) -> str:
+        return "the output layer" if k == last else f"layer {k + 1}"
+
+    if 0 <= index < n_weights:
+        for k, (a, b) in enumerate(pairs):
+            if index < a * b:
+                row, col = divmod(index, b)
+                return f"weight {row + 1}→{col + 1} of {layer_name(k)}"
+            index -= a * b
+    index -= n_weights
+    for k, (_, b) in enumerate(pairs):
+        if 0 <= index < b:
+            return f"bias of unit {index + 1} of {layer_name(k)}"
+        index -= b
+    return "a parameter"
+
+
 class Network:
     """A dense feed-forward network.
 

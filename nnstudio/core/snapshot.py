@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .probes import ProbeResult
+from .specs import TrainConfig
 from .trainer import PhaseRecord, StepRecord, Trainer
 
 Array = np.ndarray
@@ -73,6 +74,14 @@ class Snapshot:
     phase: PhaseRecord | None = None
     iterations_per_second: float = 0.0
     playing: bool = False  # the worker was training continuously when it took this
+    config: TrainConfig | None = None  # the settings in force (they change on rewinding)
+    furthest_iteration: int = 0  # the end of the run, or of the future kept after a rewind
+    data_recipe: Any = None  # the caller's token for the data being trained on
+    #: loss and metric at the current weights on the whole training and validation sets
+    #: (``Trainer.evaluate``), and the iteration they were computed at
+    evaluation: dict[str, float] | None = None
+    evaluated_at: int = -1
+    has_validation: bool = False
 
     @property
     def n_layers(self) -> int:
@@ -143,6 +152,7 @@ def make_snapshot(
     probes: ProbeResult | None = None,
     phase: PhaseRecord | None = None,
     iterations_per_second: float = 0.0,
+    evaluation: tuple[int, dict[str, float]] | None = None,
 ) -> Snapshot:
     """Copy what the views need out of ``trainer`` (call on the thread that owns it)."""
     net = trainer.network
@@ -178,4 +188,10 @@ def make_snapshot(
         probes=probes,
         phase=phase,
         iterations_per_second=iterations_per_second,
+        config=trainer.config,
+        furthest_iteration=trainer.furthest_iteration,
+        data_recipe=trainer.data_recipe,
+        evaluation=None if evaluation is None else dict(evaluation[1]),
+        evaluated_at=-1 if evaluation is None else int(evaluation[0]),
+        has_validation=len(trainer.Xv) > 0,
     )

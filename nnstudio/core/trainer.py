@@ -30,6 +30,7 @@ again, until training goes on or a change is made from the earlier point.
 from __future__ import annotations
 
 import collections
+import copy
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -165,6 +166,7 @@ class _State:
     #: the settings and data in force (None: leave the trainer's as they are)
     config: TrainConfig | None = None
     data: Any = None
+    data_recipe: Any = None
 
     @property
     def nbytes(self) -> int:
@@ -199,11 +201,15 @@ class Trainer:
         network: Network | None = None,
         checkpoint_budget: int = 64 * 2**20,
         trajectory_budget: int = 32 * 2**20,
+        data_recipe: Any = None,
     ) -> None:
         self.spec = spec
         self.config = config
         self._check_data(spec, data)
         self.data = data
+        #: what the caller needs to make ``data`` again (the app's data settings); kept
+        #: with checkpoints and data changes so a rewind can say which data it went back to
+        self.data_recipe = data_recipe
         self._cast_data()
         self.checkpoint_budget = checkpoint_budget
         self.trajectory_budget = trajectory_budget
@@ -219,12 +225,24 @@ class Trainer:
             state["_phase_gen"] = None
             state["dropout_rng"] = np.random.default_rng()
             state["dropout_rng"].bit_generator.state = self._phase_rng_state
+            state["timeline"] = self._settled_timeline()
         state["_drop_rng"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._drop_rng = self.dropout_rng if any(h.dropout > 0 for h in self.spec.hidden) else None
+
+    def copy(self) -> "Trainer":
+        """An independent copy of the run — weights, optimizer, history, checkpoints,
+        timeline — sharing the data arrays with this one (training never writes to
+        them). What the app keeps to undo an edit. A half-stepped iteration is not
+        copied: the copy stands after the last whole iteration."""
+        shared = [self.data, self.X, self.Xv, self.y, self.yv, self._yt, self._all_idx]
+        shared += [c.data for c in self._checkpoints]
+        shared += [c.value for c in self.timeline if c.kind == "data"]
+        memo: dict[int, Any] = {id(obj): obj for obj in shared if obj is not None}
+        return copy.deepcopy(self, memo)
 
     # ------------------------------------------------------------------ set-up / reset
     @staticmethod
@@ -348,7 +366,7 @@ class Trainer:
         the timeline with ``recipe`` (what the caller needs to make the data again)."""
         self._check_data(self.spec, data)
         self._fork()
-        self._apply_data(data)
+        self._apply_data(data, recipe)
         self._record(Change(self.iteration, "data", data, None, recipe))
 
     def set_weights(self, indices: Any, values: Any) -> None:
@@ -376,7 +394,7 @@ class Trainer:
         if change.kind == "config":
             self._apply_config(change.value)
         elif change.kind == "data":
-            self._apply_data(change.value)
+            self._apply_data(change.value, change.recipe)
         else:
             idx, vals = change.value
             self.network.params[idx] = vals
@@ -414,9 +432,10 @@ class Trainer:
             self.stopped = None
         return "; ".join(notes) if notes else "settings applied; the weights are kept"
 
-    def _apply_data(self, data: TrainingData) -> None:
+    def _apply_data(self, data: TrainingData, recipe: Any = None) -> None:
         self._finish_pending_phases(discard=True)
         self.data = data
+        self.data_recipe = recipe
         self._cast_data()
         self.perm = np.arange(self.n_train)
         self.pos = 0
@@ -634,8 +653,9 @@ class Trainer:
 
     def evaluate(self) -> dict[str, float]:
         """Loss and metric (accuracy, or R² for regression) on the training and validation sets,
-        without dropout; the validation entries are nan when there is no validation set."""
-        net = self.network
+        without dropout; the validation entries are nan when there is no validation set.
+        Leaves the trainer untouched, even half-way through a phase-stepped iteration."""
+        net = self.scratch_network()
         with np.errstate(all="ignore"):
             z = net.forward(self.X)
             out = {"loss": net.loss.value(z, self.y), "metric": self._metric(z, self.y)}
@@ -775,12 +795,15 @@ class Trainer:
             else:
                 # the dropped iteration may have drawn dropout masks: undo those draws
                 self.dropout_rng.bit_generator.state = self._phase_rng_state
-                # changes made during it now stand between iterations, and replay there
-                for k in range(self._applied):
-                    c = self.timeline[k]
-                    if c.iteration == self.iteration and c.phase is not None:
-                        self.timeline[k] = dataclasses.replace(c, phase=None)
+                self.timeline = self._settled_timeline()
             self._phase_gen = None
+
+    def _settled_timeline(self) -> list[Change]:
+        """The timeline as it reads once the half-stepped iteration is dropped: the
+        changes made during it stand between iterations, and replay there."""
+        return [dataclasses.replace(c, phase=None)
+                if k < self._applied and c.iteration == self.iteration and c.phase is not None else c
+                for k, c in enumerate(self.timeline)]
 
     def _phases(self, inspect: int | None) -> Iterator[PhaseRecord]:
         net = self.network
@@ -857,14 +880,14 @@ class Trainer:
             best_value=self.best_value,
             best_params=None if self.best_params is None else self.best_params.copy(),
             best_epoch=self.best_epoch, wait=self.wait, stopped=self.stopped,
-            first_loss=self.first_loss, config=self.config, data=self.data,
+            first_loss=self.first_loss, config=self.config, data=self.data, data_recipe=self.data_recipe,
         )
 
     def _restore(self, s: _State) -> None:
         if s.config is not None and s.config != self.config:
             self._apply_config(s.config)  # optimizer kind and precision first: the state fits them
         if s.data is not None and s.data is not self.data:
-            self._apply_data(s.data)
+            self._apply_data(s.data, s.data_recipe)
         self.iteration, self.epoch = s.iteration, s.epoch
         self.network.set_flat(s.params)
         self.optimizer.set_state(s.opt_state)

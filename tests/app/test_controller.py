@@ -116,19 +116,48 @@ def test_shutdown_ends_the_engine_process(qtbot, spiral):
     assert not c.process.is_alive() and c.process.exitcode == 0
 
 
-def test_an_engine_that_dies_is_reported_not_hung(qtbot, spiral):
+def test_an_engine_that_dies_is_restarted_on_the_last_state_it_sent(qtbot, spiral):
     c = TrainingController()
     try:
         c.load(*spiral)
-        wait_for(qtbot, c, lambda s: s.iteration == 0)
-        with qtbot.waitSignal(c.sigMessage, timeout=5000,
-                              check_params_cb=lambda level, text: "stopped unexpectedly" in text):
+        c.step()
+        c.step()
+        wait_for(qtbot, c, lambda s: s.iteration == 2)
+        qtbot.waitUntil(lambda: c.saved_state is not None and c.saved_state[0].trainer_state.iteration == 2)
+        weights = c.saved_state[0].weights.copy()
+        old = c.process
+        with qtbot.waitSignal(c.sigEngineRestarted, timeout=10000) as restarted:
+            old.kill()
+        assert restarted.args == [2]
+        assert c.process is not old and c.process.is_alive()
+        snap = wait_for(qtbot, c, lambda s: s.iteration == 2)
+        np.testing.assert_array_equal(np.concatenate([w.ravel() for w in snap.weights]
+                                                     + [b.ravel() for b in snap.biases]), weights)
+        c.step()  # the new engine trains on from there
+        wait_for(qtbot, c, lambda s: s.iteration == 3)
+    finally:
+        assert c.shutdown()
+    assert not old.is_alive() and not c.process.is_alive()
+
+
+def test_a_dead_engine_still_leaves_a_state_to_save(qtbot, spiral):
+    c = TrainingController()
+    try:
+        c.load(*spiral)
+        c.step()
+        wait_for(qtbot, c, lambda s: s.iteration == 1)
+        project, token = c.fresh_state(2000)
+        assert project.trainer_state.iteration == 1 and c.data_for(token) is spiral[2]
+        c._restarts = [float("inf")] * 10  # no restart: the engine stays dead
+        with qtbot.waitSignal(c.sigMessage, timeout=10000):
             c.process.kill()
-        qtbot.waitUntil(lambda: not c.thread.isRunning(), timeout=5000)
-        c.step()  # a command to a dead engine is refused with a message, not an exception
+        qtbot.waitUntil(lambda: not c.process.is_alive(), timeout=5000)
+        import time
+        t0 = time.monotonic()
+        project, token = c.fresh_state(500)
+        assert time.monotonic() - t0 < 1.0 and project.trainer_state.iteration == 1
     finally:
         c.shutdown()
-    assert not c.process.is_alive()
 
 
 def test_calls_run_in_the_engine_and_errors_come_back(qtbot, controller, spiral):

@@ -86,7 +86,7 @@ def test_opening_lesson_1_loads_its_project_with_the_notes_weights(qtbot, window
 def test_after_file_new_the_lesson_steps_no_longer_apply(qtbot, window):
     open_from_panel(qtbot, window, 4)
     assert window.lesson_panel.opened is not None
-    window.new_project()
+    window.files.new()
     assert window.lesson_panel.opened is None
     before = window.doc.state
     with qtbot.assertNotEmitted(window.lesson_panel.sigApplyStep):
@@ -95,7 +95,7 @@ def test_after_file_new_the_lesson_steps_no_longer_apply(qtbot, window):
 
 
 def test_a_step_changes_the_settings_undoably_restarts_and_raises_its_view(qtbot, window):
-    window.open_lesson(window.lesson_panel.lesson_by_number(4))
+    window.lessons.open_lesson(window.lesson_panel.lesson_by_number(4))
     panel = window.lesson_panel
     wait_snapshot(qtbot, window, lambda s: s.weights[0].shape == (1, 1) and s.biases[0][0] == 1.5)
     window.act_step.trigger()
@@ -120,7 +120,7 @@ def test_a_step_changes_the_settings_undoably_restarts_and_raises_its_view(qtbot
 
 
 def test_a_step_that_changes_the_network_and_data(qtbot, window):
-    window.open_lesson(window.lesson_panel.lesson_by_number(9))
+    window.lessons.open_lesson(window.lesson_panel.lesson_by_number(9))
     panel = window.lesson_panel
     panel.go_to_step(next(k for k, s in enumerate(panel.shown.steps) if s.title.startswith("Spiral: sin")))
     panel.apply_current()
@@ -141,7 +141,7 @@ def test_opening_a_lesson_asks_to_save_unsaved_work(qtbot, window, monkeypatch):
         return QMessageBox.StandardButton.Cancel
 
     monkeypatch.setattr(QMessageBox, "question", cancel)
-    assert window.open_lesson(window.lesson_panel.lesson_by_number(2)) is False
+    assert window.lessons.open_lesson(window.lesson_panel.lesson_by_number(2)) is False
     assert asked and window.doc.config.learning_rate == 0.2
     assert window.lesson_panel.opened is None
     # the menu opens it once the changes may be discarded

@@ -256,3 +256,15 @@ def test_float32_networks_stay_float32_end_to_end(task, loss, k):
         for v in opt.state.values():
             if isinstance(v, np.ndarray):
                 assert v.dtype == np.float32, key
+
+
+def test_describe_parameter_names_every_index_like_flat_index():
+    from nnstudio.core.network import describe_parameter, flat_index
+
+    spec = NetworkSpec(n_inputs=2, hidden=(LayerSpec(3, "tanh"),), task="binary")
+    sizes = spec.layer_sizes  # 2 → 3 → 1
+    assert describe_parameter(spec, flat_index(sizes, 0, "W", 1, 2)) == "weight 2→3 of layer 1"
+    assert describe_parameter(spec, flat_index(sizes, 1, "W", 2, 0)) == "weight 3→1 of the output layer"
+    assert describe_parameter(spec, flat_index(sizes, 0, "b", 2)) == "bias of unit 3 of layer 1"
+    assert describe_parameter(spec, flat_index(sizes, 1, "b", 0)) == "bias of unit 1 of the output layer"
+    assert describe_parameter(spec, 99) == "a parameter"

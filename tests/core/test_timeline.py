@@ -193,3 +193,36 @@ def test_any_history_of_changes_rewinds_exactly(actions, targets):
         k = sorted(seen)[int(t * (len(seen) - 1))]
         tr.rewind(k)
         assert state(tr) == seen[k], f"rewind to {k}"
+
+
+def test_a_copy_is_independent_shares_the_data_and_rewinds_like_the_original():
+    data = make_data()
+    tr = Trainer(SPEC, CFG, data, data_recipe=1)
+    tr.run(iterations=20)
+    tr.set_config(CFG.replace(learning_rate=0.1))
+    tr.run(iterations=3)
+    tr.step_phase()
+    tr.set_config(CFG.replace(learning_rate=0.2))  # during iteration 24, which the copy drops
+    cp = tr.copy()
+    assert cp.X is tr.X and cp.data is data and cp.network.params is not tr.network.params
+    assert cp.iteration == 23 and cp.phase_in_progress is None and cp.config.learning_rate == 0.2
+    want = state(cp)
+    tr.run(iterations=5)  # the original goes on; the copy does not move
+    assert state(cp)[:4] == want[:4]
+    cp.run(iterations=10)
+    after = state(cp)
+    cp.rewind(23)
+    assert state(cp)[:5] == want[:5]
+    cp.rewind(33)
+    assert state(cp) == after
+
+
+def test_evaluating_between_phases_does_not_disturb_the_iteration():
+    data = make_data()
+    tr, ref = Trainer(SPEC, CFG, data), Trainer(SPEC, CFG, data)
+    for _ in range(4):
+        tr.step_phase()
+        tr.evaluate()
+        tr.probe()
+    ref.step()
+    np.testing.assert_array_equal(tr.network.params, ref.network.params)

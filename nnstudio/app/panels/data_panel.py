@@ -833,6 +833,10 @@ class DataPanel(QWidget):
                                               "CSV files (*.csv *.tsv *.txt);;All files (*)")
         if not path:
             return
+        self.open_csv(path)
+
+    def open_csv(self, path: str) -> None:
+        """Show the import dialog for the CSV file ``path`` (a file dropped on the window)."""
         dialog = CsvImportDialog(self.doc, path, self)
         self.csv_dialog = dialog
         dialog.exec()

@@ -1,0 +1,87 @@
+"""Autosave and crash recovery that two windows or two copies of nnstudio cannot mix up.
+
+Each window writes its own recovery file, ``autosave-<id>.nnproj`` in the app's data
+folder, while it has unsaved changes, and holds a lock (``QLockFile``,
+``autosave-<id>.lock``) for as long as it is open. A recovery file whose lock nobody
+holds belongs to a window that did not close normally: an *orphan*, which is offered
+for recovery whatever the app was started with. A live window's file is never touched
+by another. The file and its lock go when the window closes normally.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QLockFile
+
+from .paths import config_dir
+
+PREFIX = "autosave-"
+SUFFIX = ".nnproj"
+LEGACY = "autosave.nnproj"  # the single recovery file of nnstudio 0.1
+
+
+@dataclass
+class Orphan:
+    """A recovery file left by a window that did not close normally, locked by us
+    while we decide what to do with it."""
+
+    path: Path
+    lock: QLockFile | None
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        self.release()
+
+    def release(self) -> None:
+        if self.lock is not None:
+            self.lock.unlock()
+            lock_file = Path(self.lock.fileName())
+            with contextlib.suppress(OSError):
+                lock_file.unlink()
+            self.lock = None
+
+
+class Autosave:
+    """This window's recovery file and its lock."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or config_dir()
+        self.id = uuid.uuid4().hex[:12]
+        self.path = self.folder / f"{PREFIX}{self.id}{SUFFIX}"
+        self._lock = QLockFile(str(self.folder / f"{PREFIX}{self.id}.lock"))
+        self._lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
+        self._lock.tryLock(0)
+
+    def discard(self) -> None:
+        """The window closed normally: its recovery file and lock go."""
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+        self._lock.unlock()
+
+    def orphans(self) -> list[Orphan]:
+        """Recovery files of windows that are gone, newest first, each locked for us."""
+        found: list[Orphan] = []
+        for path in sorted(self.folder.glob(f"{PREFIX}*{SUFFIX}"), key=_mtime, reverse=True):
+            if path == self.path or not path.is_file():
+                continue
+            lock = QLockFile(str(path.with_suffix(".lock")))
+            lock.setStaleLockTime(0)
+            if lock.tryLock(0):  # nobody holds it: its window is gone
+                found.append(Orphan(path, lock))
+        legacy = self.folder / LEGACY
+        if legacy.is_file():
+            found.append(Orphan(legacy, None))
+        return found
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0

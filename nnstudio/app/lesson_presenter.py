@@ -1,0 +1,111 @@
+"""Lessons in the window: open a lesson's project, apply its steps, show their views.
+
+The :class:`~nnstudio.app.panels.lesson_panel.LessonPanel` only asks; this presenter
+does: it loads the lesson's project (after asking to save unsaved work), applies a
+step's settings as one undoable run edit (restarting from the lesson's weights when the
+step says so), and brings each step's view to the front in its workspace — on Next and
+Previous as much as on Apply — with the marks the step asks for.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from ..core.errors import NNStudioError
+from ..core.safetext import bounded
+from .document import DocState, Document
+from .lessons import Lesson, apply_step, lesson_state, restart_weights, trainer_for
+from .panels.lesson_panel import LessonPanel
+from .session import TrainingSession
+from .workspaces import HOME, Workspaces
+
+log = logging.getLogger(__name__)
+
+
+class LessonPresenter(QObject):
+    """Carries out what the lessons panel asks."""
+
+    sigMessage = Signal(str, str)  # level, text
+    sigStatus = Signal(str)
+
+    def __init__(self, panel: LessonPanel, doc: Document, session: TrainingSession, workspaces: Workspaces,
+                 view_for: Callable[[str], Any], maybe_save: Callable[[], bool],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.panel = panel
+        self.doc = doc
+        self.session = session
+        self.workspaces = workspaces
+        self.view_for = view_for
+        self.maybe_save = maybe_save
+        panel.sigOpenLesson.connect(self.open_lesson)
+        panel.sigApplyStep.connect(self.apply_step)
+        if hasattr(panel, "sigShowStep"):
+            panel.sigShowStep.connect(self.show_step)
+
+    def open_lesson(self, lesson: Lesson) -> bool:
+        """Load a lesson's project, starting from the lesson's weights if it gives them,
+        and show its views."""
+        if not self.maybe_save():
+            return False
+        network, config, data, weights = lesson_state(lesson)
+        try:
+            self.session.controller.pause()
+            self.session.forget_all()
+            self.doc.replace_all(DocState(network, config, data), None)
+            self.session.start(trainer_for(self.doc.network, self.doc.config, self.doc.prepared, weights))
+        except NNStudioError as exc:
+            self.sigMessage.emit("error", f"Could not open the lesson {lesson.label}: {bounded(str(exc))}")
+            return False
+        self.show_views(lesson.views, lesson.front, lesson.view_setup, getattr(lesson, "workspace", None))
+        self.workspaces.show_view("LessonPanel")
+        self.panel.set_opened(lesson)
+        self.sigStatus.emit(f"Lesson {lesson.label}")
+        return True
+
+    def apply_step(self, lesson: Lesson, index: int) -> None:
+        """A lesson step: its settings as one undoable run edit (a restart from the
+        lesson's weights if it asks for one), then its view."""
+        step = lesson.steps[index]
+        try:
+            network, config, data = apply_step(step, self.doc.network, self.doc.config, self.doc.data_spec)
+            if step.restarts:
+                def restart() -> None:
+                    self.session.controller.pause()
+                    weights = restart_weights(lesson, index, self.doc.network)
+                    self.session.start(trainer_for(self.doc.network, self.doc.config, self.doc.prepared, weights))
+
+                self.doc.edit_run(f"Lesson step: {step.title}", restart, network=network, config=config, data=data)
+            else:
+                self.doc.edit(f"Lesson step: {step.title}", network=network, config=config, data=data)
+        except NNStudioError as exc:
+            self.sigMessage.emit("error", f"This lesson step could not be applied: {bounded(str(exc))}")
+            return
+        self.show_step(lesson, index)
+
+    def show_step(self, lesson: Lesson, index: int) -> None:
+        """Bring a step's view forward (with its marks), without changing anything else."""
+        if not 0 <= index < len(lesson.steps):
+            return
+        step = lesson.steps[index]
+        self.show_views((), step.view, step.view_setup, getattr(step, "workspace", None))
+
+    def show_views(self, names: Any, front: str | None, calls: Any, workspace: str | None = None) -> None:
+        if workspace is None and front is not None:
+            workspace = HOME.get(front)
+        if workspace is not None:
+            self.workspaces.switch(workspace)
+        for name in names:
+            self.workspaces.show_view(name, self.workspaces.current)
+        for call in calls:
+            view = self.view_for(call.view)
+            try:
+                if view is not None:
+                    getattr(view, call.call)(*call.args)
+            except Exception:  # noqa: BLE001 - setting up a view is a convenience; the lesson goes on
+                log.exception("lesson view set-up %s.%s failed", call.view, call.call)
+        if front is not None:
+            self.workspaces.show_view(front, self.workspaces.current)

@@ -1,0 +1,253 @@
+"""Projects on disk: New, Open, Save, Save As, recent files, autosave and recovery.
+
+:class:`ProjectFiles` is the window's file handling. Saving takes the run from the
+training session (which asks the engine, or uses the newest state the engine sent, so
+a dead or busy engine never blocks it); opening refuses a broken file with its reason
+and changes nothing. Unsaved work is asked about before it could be replaced.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+
+from ..core.errors import NNStudioError
+from ..core.project import Project, load_project, prepare_project_data, save_project, trainer_from_project
+from ..core.safetext import bounded, printable
+from .autosave import Autosave, Orphan
+from .document import DocState, Document, default_state
+from .session import TrainingSession
+
+MAX_RECENT = 8
+AUTOSAVE_MS = 60_000
+
+
+def documents_folder() -> str:
+    """The user's documents folder (else home): where file dialogs start the first time."""
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return docs if docs and Path(docs).is_dir() else str(Path.home())
+
+
+class ProjectFiles(QObject):
+    """File handling for one window. ``ui_state()`` gives the view settings saved with a
+    project; ``apply_ui(project.ui)`` restores them; ``on_replaced()`` is called after
+    another project was put in place (the window clears lessons, banners …)."""
+
+    sigSaved = Signal(str)
+    sigStatus = Signal(str)
+
+    def __init__(self, parent: QWidget, doc: Document, session: TrainingSession, settings: Any,
+                 ui_state: Callable[[], dict[str, Any]], apply_ui: Callable[[dict[str, Any]], None],
+                 on_replaced: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self.parent_widget = parent
+        self.doc = doc
+        self.session = session
+        self.settings = settings
+        self.ui_state = ui_state
+        self.apply_ui = apply_ui
+        self.on_replaced = on_replaced
+        self.recent_menu: QMenu | None = None
+        self.autosave = Autosave()
+        self._timer = QTimer(self)
+        self._timer.setInterval(AUTOSAVE_MS)
+        self._timer.timeout.connect(self.write_autosave)
+        self._timer.start()
+
+    # -- saving -----------------------------------------------------------------------------
+    def current_project(self, timeout_ms: int = 1000) -> Project:
+        name = Path(self.doc.path).stem if self.doc.path else ""
+        return self.session.project(self.ui_state(), name, timeout_ms)
+
+    def save(self) -> bool:
+        if not self.doc.path:
+            return self.save_as()
+        return self.save_to(self.doc.path)
+
+    def save_as(self) -> bool:
+        start = self.doc.path or str(Path(self._last_folder()) / "untitled.nnproj")
+        path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Save project", start,
+                                              "nnstudio projects (*.nnproj)")
+        if not path:
+            return False
+        if not path.endswith(".nnproj"):
+            path += ".nnproj"
+        return self.save_to(path)
+
+    def save_to(self, path: str) -> bool:
+        try:
+            save_project(path, self.current_project())
+        except (NNStudioError, OSError) as exc:
+            QMessageBox.critical(self.parent_widget, "Could not save",
+                                 f"The project was not saved.\n\n{bounded(str(exc))}")
+            return False
+        self.doc.mark_saved(path)
+        self.add_recent(path)
+        self.settings.setValue("paths/projects", str(Path(path).parent))
+        self.sigStatus.emit(f"Saved {path}")
+        self.sigSaved.emit(path)
+        return True
+
+    def maybe_save(self) -> bool:
+        """Ask to save unsaved changes. False = the user cancelled."""
+        if not self.doc.modified:
+            return True
+        answer = QMessageBox.question(
+            self.parent_widget, "Unsaved changes", f"Save the changes to {printable(self.doc.display_name)}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Cancel:
+            return False
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return True
+
+    # -- opening ------------------------------------------------------------------------------
+    def _last_folder(self) -> str:
+        folder = self.settings.value("paths/projects")
+        if isinstance(folder, str) and Path(folder).is_dir():
+            return folder
+        if self.doc.path:
+            return str(Path(self.doc.path).parent)
+        return documents_folder()
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Open project", self._last_folder(),
+                                              "nnstudio projects (*.nnproj)")
+        if path:
+            self.open(path)
+
+    def open(self, path: str, as_untitled: bool = False, ask: bool = False) -> bool:
+        """Load a project file. A broken file is refused with its reason; nothing changes.
+        ``ask``: ask about unsaved changes first (a file dropped on the window)."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            project = load_project(path)
+            prepared = prepare_project_data(project)
+            trainer = trainer_from_project(project, data=prepared)
+            state = DocState(project.network, project.train, project.data, project.inline_data)
+        except (NNStudioError, OSError) as exc:
+            QMessageBox.warning(self.parent_widget, "Could not open the project",
+                                f"{printable(path, 120)}\n\n{bounded(str(exc))}")
+            return False
+        self.session.controller.pause()
+        self.session.forget_all()
+        self.doc.replace_all(state, None if as_untitled else path)
+        self.session.start(trainer)
+        self.apply_ui(project.ui or {})
+        if not as_untitled:
+            self.add_recent(path)
+            self.settings.setValue("paths/projects", str(Path(path).parent))
+        self.on_replaced()
+        self.sigStatus.emit(f"Opened {path}")
+        return True
+
+    def new(self) -> None:
+        if not self.maybe_save():
+            return
+        self.session.controller.pause()
+        self.session.forget_all()
+        self.doc.replace_all(default_state(), None)
+        self.session.start()
+        self.on_replaced()
+
+    # -- recent files ---------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def add_recent(self, path: str) -> None:
+        path = str(Path(path).resolve())
+        recent = [p for p in self.recent_files() if p != path]
+        recent.insert(0, path)
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self.refresh_recent_menu()
+
+    def refresh_recent_menu(self) -> None:
+        menu = self.recent_menu
+        if menu is None:
+            return
+        menu.clear()
+        recent = self.recent_files()
+        for path in recent:
+            act = menu.addAction(printable(Path(path).name, 80))
+            act.setToolTip(printable(path, 200))
+            act.triggered.connect(lambda _=False, p=path: self._open_recent(p))
+        menu.setEnabled(bool(recent))
+
+    def _open_recent(self, path: str) -> None:
+        if self.maybe_save():
+            self.open(path)
+
+    # -- autosave and recovery ----------------------------------------------------------------
+    def write_autosave(self) -> None:
+        """Write the project to this window's recovery file if it has unsaved changes
+        (from the newest state the engine sent: never waits for it)."""
+        if not self.doc.modified:
+            return
+        try:
+            project = self.current_project(timeout_ms=0)
+            project = dataclasses.replace(project, name=project.name or "recovered")
+            save_project(self.autosave.path, project)
+        except (NNStudioError, OSError) as exc:
+            self.sigStatus.emit(f"Autosave failed: {exc}")
+
+    def stop(self) -> None:
+        """The window closes normally: no recovery file is left behind."""
+        self._timer.stop()
+        self.autosave.discard()
+
+    def orphans(self) -> list[Orphan]:
+        return self.autosave.orphans()
+
+    def offer_recovery(self, recover: bool | None = None,
+                       open_elsewhere: Callable[[str], None] | None = None) -> None:
+        """Offer every orphaned recovery file: recover it (here, when this window holds
+        nothing yet, else in a new window via ``open_elsewhere``), discard it, or keep
+        it for later. ``recover`` answers without asking (tests, the command line)."""
+        for orphan in self.orphans():
+            answer = recover
+            if answer is None:
+                if os.environ.get("NNSTUDIO_NO_RECOVERY_PROMPT"):
+                    orphan.release()
+                    continue
+                answer = self._ask_recovery(orphan)
+                if answer is None:  # later
+                    orphan.release()
+                    continue
+            if answer:
+                fresh = not self.doc.modified and self.doc.path is None
+                if fresh or open_elsewhere is None:
+                    if self.open(str(orphan.path), as_untitled=True):
+                        self.doc.mark_trained()  # recovered work is unsaved work
+                        self.sigStatus.emit("Recovered the autosaved project; save it to keep it.")
+                else:
+                    open_elsewhere(str(orphan.path))
+            orphan.discard()
+
+    def _ask_recovery(self, orphan: Orphan) -> bool | None:
+        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work?",
+                          "nnstudio did not close normally last time. Recover the project as it was at its "
+                          "last autosave?", parent=self.parent_widget)
+        box.setInformativeText(printable(orphan.path.name, 80))
+        recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(recover)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is recover:
+            return True
+        if clicked is discard:
+            return False
+        return None

@@ -1,0 +1,161 @@
+"""The training session: what ties the document being edited to the run in the engine.
+
+:class:`TrainingSession` listens to the :class:`~nnstudio.app.document.Document` and
+tells the :class:`~nnstudio.app.controller.TrainingController` what each edit means for
+training: a new architecture starts a new run, new data is swapped into the run, new
+settings apply live. It keeps whole runs for undo (it is the document's
+:class:`~nnstudio.app.document.RunKeeper`), turns rewinds, weights typed in and new
+weights into undoable run edits, and builds the :class:`~nnstudio.core.project.Project`
+that Save writes — from the engine when it answers within a second, else from the
+newest state the engine sent, so that a dead or hung engine never costs the project.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from ..core.data import Dataset, DataSpec
+from ..core.errors import NNStudioError
+from ..core.network import describe_parameter
+from ..core.project import Project
+from ..core.snapshot import Snapshot
+from ..core.specs import TrainConfig
+from ..core.trainer import Trainer
+from .controller import TrainingController
+from .document import Document, DocState
+from .engine_process import settings_of_run
+
+
+class TrainingSession(QObject):
+    """Applies the document's edits to the run, and keeps what undo and saving need."""
+
+    sigMessage = Signal(str, str)  # level, text: for the window's banner or status bar
+    sigRunReplaced = Signal()  # another run (a new architecture, a project, undo) is in the engine
+
+    def __init__(self, doc: Document, controller: TrainingController, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.doc = doc
+        self.controller = controller
+        self._ids = itertools.count(1)
+        self._kept: set[int] = set()
+        #: data token → the settings and points that made it (for rewinds and saving)
+        self._recipes: dict[int, tuple[DataSpec, Dataset | None]] = {}
+        self.loaded_iteration = 0
+        doc.keeper = self
+        doc.sigNetworkChanged.connect(self._on_network_changed)
+        doc.sigDataChanged.connect(self._on_data_changed)
+        doc.sigConfigChanged.connect(controller.apply_config)
+        controller.sigSnapshot.connect(self._on_snapshot)
+        controller.sigMissingState.connect(self._on_missing_state)
+
+    # -- starting runs ------------------------------------------------------------------------
+    def start(self, trainer: Trainer | None = None) -> None:
+        """A new run in the engine: the document's network, settings and data, with new
+        weights from the seed or ``trainer`` as it is (a loaded project)."""
+        doc = self.doc
+        token = self.controller.load(doc.network, doc.config, doc.prepared, trainer)
+        self._recipes[token] = (doc.data_spec, doc.inline)
+        self.loaded_iteration = trainer.iteration if trainer is not None else 0
+        self.sigRunReplaced.emit()
+
+    def forget_all(self) -> None:
+        """Another project is open: the runs kept for the old one's undo can go."""
+        if self._kept:
+            self.controller.drop_states(sorted(self._kept))
+            self._kept.clear()
+
+    def _on_network_changed(self, _spec: Any) -> None:
+        self.start()
+        self.sigMessage.emit("info", "The architecture changed, so the network was rebuilt with new weights "
+                                     "(training starts over). Undo brings back the trained network as it was.")
+
+    def _on_data_changed(self, prepared: Any) -> None:
+        token = self.controller.set_data(prepared)
+        self._recipes[token] = (self.doc.data_spec, self.doc.inline)
+
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        if snap.iteration != self.loaded_iteration:
+            self.doc.mark_trained()
+
+    # -- the document's RunKeeper --------------------------------------------------------------
+    def new_run_id(self) -> int:
+        return next(self._ids)
+
+    def keep_run(self) -> int:
+        sid = self.new_run_id()
+        self._kept.add(sid)
+        self.controller.save_state(sid)
+        return sid
+
+    def swap_run(self, restore: int, keep_as: int) -> None:
+        self._kept.add(keep_as)
+        self.controller.restore_state(restore, keep_as)
+        self.sigRunReplaced.emit()
+
+    def forget_runs(self, ids: list[int]) -> None:
+        ids = [i for i in ids if i in self._kept]
+        if ids:
+            self._kept.difference_update(ids)
+            self.controller.drop_states(ids)
+
+    def _on_missing_state(self, _sid: int) -> None:
+        # undo restored the settings but the run they belong to was dropped (memory) or
+        # lost with the engine: train those settings from new weights rather than run
+        # one network under another's settings
+        self.start()
+        self.sigMessage.emit("warning", "The trained state of that step is no longer kept (it was dropped to "
+                                        "save memory, or lost when the engine restarted), so the network starts "
+                                        "from new weights.")
+
+    # -- run edits -----------------------------------------------------------------------------
+    def rewind(self, iteration: int) -> None:
+        """Go back (or forward, within the kept future) to ``iteration``, exactly; undoable."""
+        def action() -> DocState | None:
+            self.controller.rewind(iteration)
+            config, token = self.controller.call_and_wait(settings_of_run, timeout_ms=60_000)
+            return self._state_for(config, token)
+
+        try:
+            self.doc.edit_run(f"Rewind to iteration {iteration:,}", action)
+        except NNStudioError as exc:
+            self.sigMessage.emit("error", f"Could not rewind: {exc}")
+
+    def _state_for(self, config: TrainConfig, token: Any) -> DocState:
+        state = dataclasses.replace(self.doc.state, config=config)
+        recipe = self._recipes.get(token) if token is not None else None
+        if recipe is not None:
+            state = dataclasses.replace(state, data=recipe[0], inline=recipe[1])
+        return state
+
+    def set_weight(self, flat_index: int, value: float) -> None:
+        """A weight typed in by hand (recorded on the run's timeline); undoable."""
+        name = describe_parameter(self.doc.network, flat_index)
+        self.doc.edit_run(f"Set {name} to {value:g}", lambda: self.controller.set_weight(flat_index, value))
+
+    def reset_weights(self) -> None:
+        """New weights from the seed, the history starts over; undoable."""
+        self.doc.edit_run("New weights", self.controller.reset)
+
+    # -- saving --------------------------------------------------------------------------------
+    def project(self, ui: dict[str, Any], name: str, timeout_ms: int = 1000) -> Project:
+        """The project as it is now, to save: the run from the engine (waiting at most
+        ``timeout_ms``; 0 = take the newest state it sent) and the document's data."""
+        state = self.controller.fresh_state(timeout_ms) if timeout_ms > 0 else self.controller.saved_state
+        if state is None:
+            raise NNStudioError("the training engine has not reported the network yet; try again in a moment")
+        project, token = state
+        data_spec, inline = self._recipes.get(token, (self.doc.data_spec, self.doc.inline)) \
+            if token is not None else (self.doc.data_spec, self.doc.inline)
+        if data_spec.source in ("generator", "bundled"):
+            inline = None
+        elif inline is None:
+            data = self.controller.data_for(token)
+            inline = getattr(data, "raw", None)
+        return dataclasses.replace(project, data=data_spec, inline_data=inline, ui=dict(ui), name=name)
+
+
+__all__ = ["TrainingSession"]

@@ -1,0 +1,169 @@
+"""Two arrangements of the same live views, one click apart: *Explore* and *Inspect*.
+
+*Explore* is the first screen, in the spirit of TensorFlow Playground's single page:
+the panels (data and input features first), the network drawn with a map inside each
+neuron, a large decision (or fit) view and the loss curve. *Inspect* holds the deeper
+views: the step inspector, gradients, activations, the loss surface and the optimizer
+race, with the decision view and the network one tab away.
+
+Every view and panel is a dock of the main window; a workspace is an arrangement of
+those docks (``QMainWindow.saveState``). Switching saves the arrangement the user left
+and restores the other one (or builds its default), so each workspace keeps the user's
+changes; :meth:`Workspaces.reset` rebuilds the default. Views are never destroyed by a
+switch: hidden ones stop drawing and catch up when they are shown again.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget
+
+EXPLORE = "explore"
+INSPECT = "inspect"
+TITLES = {EXPLORE: "Explore", INSPECT: "Inspect"}
+#: bumped when the default arrangements change, so old saved arrangements are not used
+LAYOUT_VERSION = 2
+
+PANELS = ("DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel")
+#: the docks each workspace shows; every other dock is hidden there
+SHOWN = {
+    EXPLORE: PANELS + ("NetworkView", "BoundaryView", "LossView"),
+    INSPECT: PANELS + ("InspectorView", "GradientView", "ActivationView", "SurfaceView", "RaceView",
+                       "BoundaryView", "NetworkView", "LossView"),
+}
+#: where a view lives by default when a lesson asks for it
+HOME = {name: (EXPLORE if name in SHOWN[EXPLORE] else INSPECT)
+        for name in SHOWN[EXPLORE] + SHOWN[INSPECT]}
+
+
+class Workspaces(QObject):
+    """Arranges ``docks`` (keyed by the name of their widget's class) in ``window``."""
+
+    sigChanged = Signal(str)
+
+    def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget], settings: QSettings) -> None:
+        super().__init__(window)
+        self.window = window
+        self.docks = docks
+        self.settings = settings
+        self.current = ""
+
+    # -- switching -------------------------------------------------------------------------
+    def switch(self, name: str) -> None:
+        """Show workspace ``name`` as the user left it (or its default arrangement)."""
+        if name not in SHOWN:
+            name = EXPLORE
+        if name == self.current:
+            return
+        if self.current:
+            self.save()
+        self.current = name
+        state = self.settings.value(self._key(name))
+        restored = isinstance(state, QByteArray) and self.window.restoreState(state, LAYOUT_VERSION)
+        if not restored:
+            self.arrange(name)
+        self.settings.setValue("workspace/current", name)
+        self.sigChanged.emit(name)
+
+    def save(self) -> None:
+        """Remember the arrangement of the current workspace."""
+        if self.current:
+            self.settings.setValue(self._key(self.current), self.window.saveState(LAYOUT_VERSION))
+
+    def reset(self) -> None:
+        """The current workspace back to its default arrangement."""
+        self.settings.remove(self._key(self.current))
+        self.arrange(self.current)
+
+    def restore_last(self) -> None:
+        """At start-up: the workspace the user was in last time."""
+        name = self.settings.value("workspace/current", EXPLORE)
+        self.switch(str(name) if name in SHOWN else EXPLORE)
+
+    @staticmethod
+    def _key(name: str) -> str:
+        return f"workspace/{name}/state"
+
+    # -- lessons and menus -------------------------------------------------------------------
+    def show_view(self, name: str, workspace: str | None = None) -> None:
+        """Bring the dock ``name`` to the front, in ``workspace`` (default: the current
+        one if it shows the dock, else the dock's home workspace)."""
+        dock = self.docks.get(name)
+        if dock is None:
+            return
+        if workspace is None:
+            workspace = self.current if dock.isVisible() or name in SHOWN.get(self.current, ()) else HOME.get(
+                name, self.current)
+        self.switch(workspace)
+        if dock.isHidden():
+            dock.show()
+        dock.raise_()
+
+    # -- default arrangements ------------------------------------------------------------------
+    def arrange(self, name: str) -> None:
+        """Build the default arrangement of workspace ``name`` for the window's size."""
+        w = self.window
+        d = self.docks
+        for dock in d.values():
+            w.removeDockWidget(dock)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        panels = [d[p] for p in PANELS if p in d]
+        # splits first: splitting next to a dock that is already a tab adds another tab
+        w.addDockWidget(left, panels[0])
+        if name == EXPLORE:
+            self._add(left, "NetworkView", beside=panels[0])
+            self._add(right, "BoundaryView")
+            self._add(right, "LossView", below="BoundaryView")
+        else:
+            self._add(left, "InspectorView", beside=panels[0])
+            self._add(right, "GradientView")
+            self._add(right, "BoundaryView", below="GradientView")
+            for key in ("ActivationView", "SurfaceView", "RaceView"):
+                self._tab(key, "GradientView")
+            for key in ("NetworkView", "LossView"):
+                self._tab(key, "BoundaryView")
+        for dock in panels[1:]:
+            w.tabifyDockWidget(panels[0], dock)
+        w.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        for key, dock in d.items():
+            dock.setVisible(key in SHOWN[name])
+        d[PANELS[0]].raise_()
+        if name == INSPECT:
+            d["GradientView"].raise_()
+            d["BoundaryView"].raise_()
+        # sizes only take once the docks are laid out in the window
+        QTimer.singleShot(0, lambda: self._size(name))
+
+    def _add(self, area: Qt.DockWidgetArea, key: str, beside: QDockWidget | None = None,
+             below: str | None = None) -> None:
+        dock = self.docks.get(key)
+        if dock is None:
+            return
+        self.window.addDockWidget(area, dock)
+        if beside is not None:
+            self.window.splitDockWidget(beside, dock, Qt.Orientation.Horizontal)
+        elif below is not None and below in self.docks:
+            self.window.splitDockWidget(self.docks[below], dock, Qt.Orientation.Vertical)
+
+    def _tab(self, key: str, onto: str) -> None:
+        if key in self.docks and onto in self.docks:
+            self.window.tabifyDockWidget(self.docks[onto], self.docks[key])
+
+    def _size(self, name: str) -> None:
+        if name != self.current:
+            return
+        w, d = self.window, self.docks
+        width, height = w.width(), w.height()
+        panel = max(250, min(340, width // 4))
+        rest = max(400, width - panel)
+        H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
+        panels = [d[p] for p in PANELS if p in d]
+        front = next((p for p in panels if not p.visibleRegion().isEmpty()), panels[0])
+        if name == EXPLORE:
+            w.resizeDocks([front, d["NetworkView"], d["BoundaryView"]],
+                          [panel, rest * 45 // 100, rest * 55 // 100], H)
+            w.resizeDocks([d["BoundaryView"], d["LossView"]], [height * 62 // 100, height * 38 // 100], V)
+        else:
+            w.resizeDocks([front, d["InspectorView"], d["GradientView"]],
+                          [panel, rest * 48 // 100, rest * 52 // 100], H)
+            w.resizeDocks([d["GradientView"], d["BoundaryView"]], [height // 2, height // 2], V)
