@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core.errors import NNStudioError
-from ..core.export import write_export
+from ..core.export import export_project
 from ..core.project import (
     Project,
     load_project,
@@ -680,7 +680,9 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            written = write_export(path, self.doc.network, self.doc.config, weights, framework, self.doc.data_spec)
+            # the same call as `nnstudio export -o`, so that the two write the same file
+            written = export_project(path, framework, network=self.doc.network, config=self.doc.config,
+                                     data=self.doc.data_spec, prepared=self.doc.prepared, weights=weights)
         except (NNStudioError, OSError) as exc:
             QMessageBox.critical(self, "Export failed", str(exc))
             return
