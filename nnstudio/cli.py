@@ -34,7 +34,7 @@ from . import __version__
 from .core.activations import ACTIVATIONS
 from .core.data import BUNDLED, GENERATORS, DataSpec, prepare
 from .core.errors import NNStudioError, SpecError
-from .core.export import FRAMEWORKS, export_code, write_export
+from .core.export import FRAMEWORKS, export_project, project_code
 from .core.project import (
     load_project,
     new_project,
@@ -505,19 +505,19 @@ def cmd_export(args: argparse.Namespace) -> int:
         prepared = None
         print(f"{PROG}: warning: the project's data is not available ({exc}); exporting without "
               "input names and standardisation statistics", file=sys.stderr)
-    name = Path(args.output).stem if args.output else (project.name or Path(args.project).stem)
-    name = "".join(c if c.isalnum() or c == "_" else "_" for c in name) or "model"
-    kwargs = dict(prepared=prepared, epochs=args.epochs)
     if project.weights is None:
         print(f"{PROG}: warning: the project has no weights yet; the program starts from fresh ones",
               file=sys.stderr)
+    # the same call as the app's File › Export, so that the two write the same file
     if args.output:
-        files = write_export(args.output, project.network, project.train, project.weights, args.framework,
-                             project.data, name=name, **kwargs)
+        files = export_project(args.output, args.framework, network=project.network, config=project.train,
+                               data=project.data, prepared=prepared, weights=project.weights,
+                               epochs=args.epochs)
         print(f"wrote {', '.join(str(f) for f in files)}", file=sys.stderr)
     else:
-        sys.stdout.write(export_code(project.network, project.train, project.weights, args.framework,
-                                     project.data, name=name, **kwargs))
+        sys.stdout.write(project_code(args.framework, network=project.network, config=project.train,
+                                      data=project.data, prepared=prepared, weights=project.weights,
+                                      name=project.name or Path(args.project).stem, epochs=args.epochs))
         sys.stdout.flush()
     return EXIT_OK
 

@@ -40,10 +40,11 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..core.errors import NNStudioError
-from ..core.export import write_export
+from ..core.export import export_project
 from ..core.safetext import bounded
 from ..core.snapshot import Snapshot
 from . import crash_guard, theme
+from .about_dialog import AboutDialog
 from .banner import Banner
 from .controller import TrainingController
 from .counters import Counters
@@ -428,7 +429,9 @@ class MainWindow(QMainWindow):
         if not path:
             return
         try:
-            written = write_export(path, self.doc.network, self.doc.config, weights, framework, self.doc.data_spec)
+            # the same call as `nnstudio export -o`, so that the two write the same file
+            written = export_project(path, framework, network=self.doc.network, config=self.doc.config,
+                                     data=self.doc.data_spec, prepared=self.doc.prepared, weights=weights)
         except (NNStudioError, OSError) as exc:
             QMessageBox.critical(self, "Export failed", bounded(str(exc)))
             return
@@ -531,11 +534,7 @@ class MainWindow(QMainWindow):
         ShortcutsDialog(self.actions(), self).exec()
 
     def about(self) -> None:
-        QMessageBox.about(self, "About nnstudio",
-                          f"<h3>nnstudio {__version__}</h3><p>Learn how neural networks train by building one "
-                          "and watching it learn.</p><p>Data sets: Iris (R. A. Fisher, 1936) and optical "
-                          "handwritten digits (E. Alpaydin, C. Kaynak, 1998), UCI Machine Learning Repository, "
-                          "CC BY 4.0.</p>")
+        AboutDialog(self).exec()
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -196,7 +196,7 @@ def test_pytorch_program_reproduces_the_input_pipeline(tmp_path):
 
 def test_large_networks_write_a_companion_npz_that_the_program_reads(tmp_path, monkeypatch):
     pytest.importorskip("torch")
-    import nnstudio.core.export as export_mod
+    import nnstudio.core.export.program as export_mod
 
     monkeypatch.setattr(export_mod, "EMBED_LIMIT", 20)
     spec = _spec("binary", (LayerSpec(6, "relu"),))

@@ -114,6 +114,9 @@ def test_bundle_holds_what_nnstudio_needs_and_nothing_big_it_does_not(built):
     assert len(list((resources / "examples").glob("*.nnproj"))) >= 3
     assert (resources / "datasets" / "iris.csv").exists() and (resources / "icons" / "nnstudio.svg").exists()
     assert list((internal / "qtawesome" / "fonts").glob("materialdesignicons6-*.ttf"))
+    assert "nnstudio.core.export.program" in modules and "nnstudio.app.about_dialog" in modules
+    # nnstudio's licence next to the package, where Help › About finds it
+    assert (internal / "nnstudio" / "LICENSE").read_text(encoding="utf-8").startswith("MIT License")
     qt = internal / "PySide6" / "Qt"
     plugins = {str(p.relative_to(qt / "plugins")) for p in (qt / "plugins").rglob("*") if p.is_file()}
     if sys.platform.startswith("linux"):

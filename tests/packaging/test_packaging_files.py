@@ -97,6 +97,56 @@ def test_metainfo_content():
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", releases[0].get("date", ""))
 
 
+# ============================================================================ pyproject and licences
+def _pyproject() -> dict:
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_pyproject_lists_every_package():
+    """setuptools installs only the listed packages: a new subpackage left out of the
+    list works in the source tree and is missing from the wheel."""
+    listed = set(_pyproject()["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "nnstudio").rglob("__init__.py")}
+    assert found - listed == set(), "add these to [tool.setuptools] packages"
+
+
+def test_licence_metadata_is_an_spdx_expression_with_licence_files():
+    meta = _pyproject()
+    project = meta["project"]
+    assert project["license"] == "MIT"  # PEP 639: a string, not the table form
+    assert project["license-files"] == ["LICENSE", "resources/datasets/ATTRIBUTION.md"]
+    for name in project["license-files"]:
+        assert (ROOT / name).is_file(), name
+    licence = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert licence.startswith("MIT License") and "the nnstudio authors" in licence
+    # setuptools 77 is the first to accept the string form and write License-Expression
+    assert "setuptools>=77.0.3" in meta["build-system"]["requires"]
+    assert re.search(r'\(ROOT / "LICENSE"\)', SPEC.read_text(encoding="utf-8"))  # the bundle carries it
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_licence_expression_and_files(tmp_path):
+    """Build the wheel as pip does (isolated build environment, from the package index)."""
+    import zipfile
+
+    run = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True, timeout=600, env=_env(tmp_path))
+    assert run.returncode == 0, run.stderr[-3000:]
+    wheel = next(tmp_path.glob("nnstudio-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        info = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = z.read(info).decode("utf-8")
+    assert "License-Expression: MIT" in metadata
+    assert "License-File: LICENSE" in metadata and "License-File: resources/datasets/ATTRIBUTION.md" in metadata
+    dist_info = info.rsplit("/", 1)[0]
+    assert f"{dist_info}/licenses/LICENSE" in names
+    assert f"{dist_info}/licenses/resources/datasets/ATTRIBUTION.md" in names
+    assert "nnstudio/core/export/program.py" in names and "nnstudio/resources/datasets/iris.csv" in names
+
+
 # ============================================================================ spec and scripts
 def test_the_spec_is_python_and_every_file_it_names_exists():
     text = SPEC.read_text(encoding="utf-8")
