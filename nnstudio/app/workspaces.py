@@ -3,8 +3,9 @@
 *Explore* is the first screen, in the spirit of TensorFlow Playground's single page:
 the panels (data and input features first), the network drawn with a map inside each
 neuron, a large decision (or fit) view and the loss curve. *Inspect* holds the deeper
-views: the step inspector, gradients, activations, the loss surface and the optimizer
-race, with the decision view and the network one tab away.
+views: the step inspector above the network it highlights, and gradients, activations,
+the loss surface and the optimizer race, with the decision view and the loss one tab
+away.
 
 Every view and panel is a dock of the main window; a workspace is an arrangement of
 those docks (``QMainWindow.saveState``). Switching saves the arrangement the user left
@@ -22,7 +23,7 @@ EXPLORE = "explore"
 INSPECT = "inspect"
 TITLES = {EXPLORE: "Explore", INSPECT: "Inspect"}
 #: bumped when the default arrangements change, so old saved arrangements are not used
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 
 PANELS = ("DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel")
 #: the docks each workspace shows; every other dock is hidden there
@@ -115,13 +116,13 @@ class Workspaces(QObject):
             self._add(right, "BoundaryView")
             self._add(right, "LossView", below="BoundaryView")
         else:
+            # the inspector's numbers beside the network they highlight; the other
+            # deeper views (and the decision view, to pick a sample) as tabs on the right
             self._add(left, "InspectorView", beside=panels[0])
+            self._add(left, "NetworkView", below="InspectorView")
             self._add(right, "GradientView")
-            self._add(right, "BoundaryView", below="GradientView")
-            for key in ("ActivationView", "SurfaceView", "RaceView"):
+            for key in ("ActivationView", "SurfaceView", "RaceView", "BoundaryView", "LossView"):
                 self._tab(key, "GradientView")
-            for key in ("NetworkView", "LossView"):
-                self._tab(key, "BoundaryView")
         for dock in panels[1:]:
             w.tabifyDockWidget(panels[0], dock)
         w.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
@@ -130,7 +131,6 @@ class Workspaces(QObject):
         d[PANELS[0]].raise_()
         if name == INSPECT:
             d["GradientView"].raise_()
-            d["BoundaryView"].raise_()
         # sizes only take once the docks are laid out in the window
         QTimer.singleShot(0, lambda: self._size(name))
 
@@ -165,5 +165,5 @@ class Workspaces(QObject):
             w.resizeDocks([d["BoundaryView"], d["LossView"]], [height * 62 // 100, height * 38 // 100], V)
         else:
             w.resizeDocks([front, d["InspectorView"], d["GradientView"]],
-                          [panel, rest * 48 // 100, rest * 52 // 100], H)
-            w.resizeDocks([d["GradientView"], d["BoundaryView"]], [height // 2, height // 2], V)
+                          [panel, rest * 42 // 100, rest * 58 // 100], H)
+            w.resizeDocks([d["InspectorView"], d["NetworkView"]], [height * 58 // 100, height * 42 // 100], V)
