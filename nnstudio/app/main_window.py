@@ -74,7 +74,7 @@ from .views.surface_view import SurfaceView
 from .workspaces import EXPLORE, INSPECT, TITLES, Workspaces
 
 #: the smallest window (learners' laptops have 1366×768 and 1280×800 screens)
-MIN_SIZE = (1000, 680)
+MIN_SIZE = (1024, 700)
 
 
 def _icon(name: str) -> QIcon:

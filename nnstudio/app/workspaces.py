@@ -86,19 +86,22 @@ class Workspaces(QObject):
         return f"workspace/{name}/state"
 
     # -- lessons and menus -------------------------------------------------------------------
-    def show_view(self, name: str, workspace: str | None = None) -> None:
-        """Bring the dock ``name`` to the front, in ``workspace`` (default: the current
-        one if it shows the dock, else the dock's home workspace)."""
+    def show_view(self, name: str) -> None:
+        """Bring the dock ``name`` to the front: in the current workspace when it is part
+        of it (shown again if the user had closed it), else in its home workspace."""
         dock = self.docks.get(name)
         if dock is None:
             return
-        if workspace is None:
-            workspace = self.current if dock.isVisible() or name in SHOWN.get(self.current, ()) else HOME.get(
-                name, self.current)
-        self.switch(workspace)
+        if not (dock.isVisible() or name in SHOWN.get(self.current, ())):
+            self.switch(HOME.get(name, self.current))
         if dock.isHidden():
             dock.show()
         dock.raise_()
+
+    def shows(self, name: str) -> bool:
+        """Whether the current workspace has a place for the dock ``name``."""
+        dock = self.docks.get(name)
+        return name in SHOWN.get(self.current, ()) or (dock is not None and dock.isVisible())
 
     # -- default arrangements ------------------------------------------------------------------
     def arrange(self, name: str) -> None:
