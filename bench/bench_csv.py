@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -74,7 +73,6 @@ def make_csv(path: Path, megabytes: float, bad: int, shape: str = "wide", seed: 
     target = int(megabytes * 1e6)
     block = 20_000
     written = 0
-    rows_per_mb = None
     with path.open("w", encoding="utf-8", newline="") as f:
         f.write(header)
         written += len(header)
@@ -94,7 +92,6 @@ def make_csv(path: Path, megabytes: float, bad: int, shape: str = "wide", seed: 
                 break
             f.write(chunk)
             written += len(chunk)
-            rows_per_mb = rows_per_mb or block / (len(chunk) / 1e6)
     if bad:
         lines = path.read_text(encoding="utf-8").split("\n")
         step = max(1, (len(lines) - 2) // bad)

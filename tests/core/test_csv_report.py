@@ -194,3 +194,16 @@ def test_a_big_file_loads_exactly_with_memory_under_five_times_its_size(tmp_path
     assert np.array_equal(ds.X, X) and ds.class_names == ("a", "b", "c")
     assert ds.y[:4].tolist() == [0, 1, 2, 0]
     assert peak < 5 * size, f"peak {peak / size:.1f}x the file"
+
+
+def test_prepare_uses_the_rows_already_loaded_instead_of_reading_the_file_again(tmp_path):
+    from nnstudio.core.data import DataSpec, prepare
+
+    p = write(tmp_path, SEVERAL)
+    rows = load_csv(p, skip_bad_rows=True)  # the file as it was, without its bad rows
+    p.unlink()
+    prepared = prepare(DataSpec(source="csv", csv_path=str(p), validation_fraction=0.0), inline=rows)
+    assert prepared.raw is rows and prepared.n_inputs == 2
+    assert prepared.domain[0] == pytest.approx((1 - 1.3, 14 + 1.3))  # the data's range, padded by 10%
+    with pytest.raises(DataError, match="does not exist"):
+        prepare(DataSpec(source="csv", csv_path=str(p)))

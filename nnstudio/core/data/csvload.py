@@ -45,7 +45,7 @@ from .csvsource import (
     decode_start,
     open_regular,
 )
-from .csvsource import size_text as _size
+from .csvsource import size_text as _size  # noqa: F401 - the old name, kept for callers
 from .csvtable import CsvTable
 from .dataset import Dataset
 

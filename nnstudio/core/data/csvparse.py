@@ -59,15 +59,18 @@ class TextSource(Protocol):
     name: str
     head: str
 
-    def stream(self) -> io.TextIOBase: ...
+    def stream(self) -> io.TextIOBase:
+        """The text, to be read once, lines split as with ``newline=""``."""
 
-    def read_error(self, exc: Exception) -> DataError: ...
+    def read_error(self, exc: Exception) -> DataError:
+        """The message for an error raised while reading :meth:`stream`."""
 
-    def check(self) -> None: ...
+    def check(self) -> None:
+        """Between chunks: raise LoadCancelled if cancelled; report progress."""
 
 
 class _RunawayRecord(Exception):
-    pass
+    """A record grew past MAX_RECORD_CHARS (turned into a DataError naming its row)."""
 
 
 # ------------------------------------------------------------------------------- cells

@@ -292,7 +292,7 @@ class FileText:
         else:
             self._file.close()
 
-    def __enter__(self) -> "FileText":
+    def __enter__(self) -> FileText:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -331,7 +331,7 @@ class StringText:
     def close(self) -> None:
         self._stream.close()
 
-    def __enter__(self) -> "StringText":
+    def __enter__(self) -> StringText:
         return self
 
     def __exit__(self, *_exc: object) -> None:
