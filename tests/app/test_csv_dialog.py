@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFileDialog
 
 from nnstudio.app.csv_folder import SETTINGS_KEY, csv_start_folder, remember_csv_folder
 from nnstudio.app.document import Document
-from nnstudio.app.panels.csv_dialog import SYNC_BYTES, CsvImportDialog
+from nnstudio.app.panels.csv_dialog import PREVIEW_COLUMNS, SYNC_BYTES, CsvImportDialog
 from nnstudio.app.panels.csv_problems_view import problem_color
 from nnstudio.app.panels.data_panel import DataPanel
 from nnstudio.app.paths import resource_path
@@ -173,6 +173,21 @@ def test_a_file_with_one_class_says_so_and_cannot_be_imported(qtbot, doc, tmp_pa
     assert "has only one class ('c')" in dialog.error.text()
     click(qtbot, import_button(dialog))
     assert dialog.isVisible() and doc.data_spec.source == "generator"
+
+
+def test_a_wide_file_previews_some_columns_but_any_can_be_the_target(qtbot, doc, tmp_path):
+    p = tmp_path / "wide.csv"
+    rows = [",".join(f"c{j}" for j in range(300))]
+    rows += [",".join(str((i * j) % 7) for j in range(299)) + f",{i % 2}" for i in range(8)]
+    p.write_text("\n".join(rows) + "\n")
+    dialog = open_dialog(qtbot, doc, p)
+    assert dialog.table.columnCount() == PREVIEW_COLUMNS and dialog.target_combo.count() == 300
+    assert dialog.target_combo.currentText() == "c299"
+    dialog.target_combo.setCurrentIndex(250)
+    dialog.classes_check.setCheckState(Qt.CheckState.Unchecked)
+    click(qtbot, import_button(dialog))
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    assert doc.prepared.raw.n_features == 299 and doc.data_spec.target_column == 250
 
 
 # -------------------------------------------------------------- big files, background

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
 
 from ...core.data import CsvProblems, CsvTable, Dataset, preview_records, read_csv_table
 from ...core.data.csvload import MAX_BYTES
+from ...core.data.csvparse import MAX_COLUMNS
 from ...core.data.csvproblems import ROW_KINDS
 from ...core.data.features import IDENTITY_FEATURES
 from ...core.errors import NNStudioError
@@ -58,7 +59,7 @@ PREVIEW_ROWS = 20
 SYNC_BYTES = 1_000_000
 #: tables up to this many cells are turned into a data set on the GUI thread
 SYNC_CELLS = 200_000
-#: preview columns shown at most (a file with more is refused anyway)
+#: preview columns shown at most (all of them can still be chosen as the target)
 PREVIEW_COLUMNS = 200
 _MEANING = {
     Qt.CheckState.PartiallyChecked: "Automatic: text, or whole numbers with at most 10 different values, "
@@ -219,11 +220,11 @@ class CsvImportDialog(QDialog):
         self.table.setVerticalHeaderLabels([str(n) for n in self.line_numbers])
         self.table.verticalHeader().setToolTip("Line numbers in the file")
         with_blocked = self.target_combo.blockSignals(True)
-        for j, c in enumerate(self.columns[:PREVIEW_COLUMNS]):
+        for j, c in enumerate(self.columns[:MAX_COLUMNS]):  # a file with more is refused anyway
             self.target_combo.addItem(c, j)
         self.target_combo.blockSignals(with_blocked)
         if self.columns:
-            last = min(len(self.columns), PREVIEW_COLUMNS) - 1
+            last = min(len(self.columns), MAX_COLUMNS) - 1
             self.target_combo.setCurrentIndex(last)  # the loader's default: the last column
             self._target_changed(last)
         return True

@@ -51,6 +51,8 @@ CHUNK_CHARS = 1 << 20
 SAMPLE_ROWS, SAMPLE_CELLS = 1000, 50_000
 #: characters of a bad cell kept to show it
 SAMPLE_TEXT = 40
+#: bad cells found by halving a column chunk before it is treated as text, cell by cell
+BISECT_BUDGET = 64
 
 
 class TextSource(Protocol):
@@ -172,6 +174,36 @@ def column_names(header: list[str] | None, width: int) -> tuple[str, ...]:
 
 
 # ------------------------------------------------------------------------------ reader
+
+
+def _floats(cells: tuple[str, ...] | list[str]) -> np.ndarray | None:
+    """The cells as float64 (parsed as Python's float() does), or None if one is not a number."""
+    try:
+        return np.array(cells, dtype=np.float64)
+    except ValueError:
+        return None
+
+
+def _bisect(cells: tuple[str, ...] | list[str], out: np.ndarray, budget: int) -> list[int] | None:
+    """Convert ``cells`` into ``out`` by halves, so that NumPy converts every stretch of
+    good cells; return the indices of the cells that are not numbers (their ``out`` is
+    left unset), or None once more than ``budget`` are found (a column of text)."""
+    bad: list[int] = []
+    todo = [(0, len(cells))]
+    while todo:
+        a, b = todo.pop()
+        v = _floats(cells[a:b])
+        if v is not None:
+            out[a:b] = v
+        elif b - a == 1:
+            bad.append(a)
+            if len(bad) > budget:
+                return None
+        else:
+            mid = (a + b) // 2
+            todo += [(mid, b), (a, mid)]
+    bad.sort()
+    return bad
 
 
 class _CellMemo:
@@ -305,6 +337,7 @@ class TableReader:
         self.trailing = trailing
         self.labels = [{} for _ in range(m)]
         self.memos: list[_CellMemo | None] = [_CellMemo() for _ in range(m)]
+        self.texty = [False] * m  # the column's last chunk had too many bad cells to halve
         rows_per_chunk = max(16, CHUNK_CELLS // m)
         rows: list[list[str]] = []
         lines: list[int] = []
@@ -354,7 +387,7 @@ class TableReader:
         lines = np.array(line_list, dtype=np.int32 if line_list[-1] < 2**31 - 1 else np.int64)
         values = np.empty((r, m), dtype=np.float64)
         states = np.zeros((r, m), dtype=np.uint8)
-        codes: dict[int, np.ndarray] = {}
+        codes: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         for j, col in enumerate(zip(*rows)):
             v, st, c = self._convert(j, col)
             values[:, j] = v
@@ -364,7 +397,8 @@ class TableReader:
                 if c is None and self.labels[j] is not None and bool(np.any(st >= TEXT)):
                     c = self._codes(j, col, st >= TEXT)
                 if c is not None and self.labels[j] is not None:
-                    codes[j] = c
+                    at = np.flatnonzero(c >= 0).astype(np.int32)  # kept sparse: few cells, or a label column
+                    codes[j] = (at, c[at].astype(np.int16))
             if j == m - 1 and self.trailing:
                 self.trailing = not "".join(col).strip()
         self.blocks.append(Block(lines, values, states, codes))
@@ -374,23 +408,13 @@ class TableReader:
     def _convert(self, j: int, col: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         """``(values, states, codes)`` of one column chunk: states None if every cell is a
         number; codes (of the non-number cells' labels) when they came for free."""
-        try:
-            v = np.array(col, dtype=np.float64)
-        except ValueError:
-            v = None
+        numbers: tuple[str, ...] | list[str] = col
+        v = _floats(col)
         if v is None and self.decimal_comma:
-            try:
-                v = np.array([c.replace(",", ".") for c in col], dtype=np.float64)
-            except ValueError:
-                v = None
+            numbers = [c.replace(",", ".") for c in col]
+            v = _floats(numbers)
         if v is not None:
-            bad = ~np.isfinite(v)
-            if not bad.any():
-                return v, None, None
-            st = np.zeros(len(v), dtype=np.uint8)
-            for i in np.flatnonzero(bad):
-                v[i], st[i] = self.classify(col[i])
-            return v, st, None
+            return v, self._check_finite(v, col, None), None
         # a chunk holding text: a column of labels has few distinct cells, look them up
         memo = self.memos[j]
         if memo is not None:
@@ -403,9 +427,35 @@ class TableReader:
                     codes = None if codes is None else codes[ids]
                 return values[ids], states[ids], codes
             self.memos[j] = None
+        # numbers with a few bad cells: NumPy converts the good stretches, found by halving
+        if not self.texty[j]:
+            v = np.empty(len(col), dtype=np.float64)
+            bad = _bisect(numbers, v, BISECT_BUDGET)
+            if bad is not None:
+                st = np.zeros(len(col), dtype=np.uint8)
+                for i in bad:
+                    v[i], st[i] = self.classify(col[i])
+                return v, self._check_finite(v, col, st), None
+        # mostly text: every cell on its own (and halve the next chunk only if this one
+        # turns out to have few bad cells after all)
         pairs = list(map(self.classify, col))
         vals, sts = zip(*pairs)
-        return np.array(vals, dtype=np.float64), np.array(sts, dtype=np.uint8), None
+        st = np.array(sts, dtype=np.uint8)
+        self.texty[j] = np.count_nonzero(st) > BISECT_BUDGET
+        return np.array(vals, dtype=np.float64), st, None
+
+    def _check_finite(self, v: np.ndarray, col: tuple[str, ...], st: np.ndarray | None) -> np.ndarray | None:
+        """Classify the cells that converted to NaN or infinity (missing, "inf", 1e999)."""
+        bad = ~np.isfinite(v)
+        if st is not None:
+            bad &= st == OK
+        if not bad.any():
+            return st
+        if st is None:
+            st = np.zeros(len(v), dtype=np.uint8)
+        for i in np.flatnonzero(bad):
+            v[i], st[i] = self.classify(col[i])
+        return st
 
     def _label_codes(self, j: int, texts: list[str | None]) -> np.ndarray | None:
         """The label code of each memo entry of column ``j`` (-1 for numbers and missing)."""

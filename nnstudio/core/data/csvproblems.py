@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..safetext import bounded
+from ..safetext import MESSAGE_LIMIT, bounded
 
 #: the kinds of problem, in the order they are listed
 KINDS = ("columns", "quote", "text", "missing", "infinite", "too_large")
@@ -163,19 +163,22 @@ class CsvProblems:
         parts = ", ".join(k.label for k in self.kinds)
         return f"{n:,} problem{'s' * (n != 1)} in {rows}: {parts}"
 
-    def message(self) -> str:
+    def message(self, limit: int = MESSAGE_LIMIT - 60) -> str:
         """The error message for this file: the first problem as before (or the fatal
-        reason), then how many more of each kind. Bounded and escaped."""
+        reason), then how many more of each kind. Bounded (room is left for the file's
+        name in front) and escaped."""
         if self.first is None:
-            return bounded(self.fatal or "no problems found")
+            return bounded(self.fatal or "no problems found", limit)
         others = [(k.kind, k.count - (1 if k.examples and self._is_first(k) else 0)) for k in self.kinds]
         others = [(kind, c) for kind, c in others if c > 0]
         text = self.first
         if others:
             n = sum(c for _, c in others)
+            more = f"; {n:,} more problem{'s' * (n != 1)} in the file"
             listed = ", ".join(kind_label(kind, c) for kind, c in others)
-            text += f"; {n:,} more problem{'s' * (n != 1)} in the file ({listed})"
-        return bounded(text)
+            # the count of each kind if it fits, else only how many more (never cut off)
+            text += f"{more} ({listed})" if len(text) + len(more) + len(listed) + 3 <= limit else more
+        return bounded(text, limit)
 
     def _is_first(self, k: KindCount) -> bool:
         firsts = [kc.examples[0] for kc in self.kinds if kc.examples]

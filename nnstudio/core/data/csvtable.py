@@ -33,7 +33,7 @@ MAX_CLASSES = 100
 MIN_ROWS = 4
 #: problems listed per kind (and cells remembered per column and kind while reading)
 EXAMPLES = 50
-#: distinct texts remembered per column (more cannot be class labels)
+#: distinct texts remembered per column (more cannot be class labels; int16 codes)
 MAX_LABELS = 1000
 #: problems in the first rows listed for marking a preview
 MAX_EARLY = 2000
@@ -55,15 +55,15 @@ class Block:
         The number in each cell; NaN where the state is not OK.
     states : ndarray, shape (r, m), uint8
         OK, MISSING, TEXT, INFINITE or TOO_LARGE.
-    codes : dict of int to ndarray, shape (r,), int32
-        For columns whose non-number cells are remembered: the index of each cell's text
-        in :attr:`CsvTable.labels` (-1 for cells that are numbers or missing).
+    codes : dict of int to (ndarray, ndarray)
+        For columns whose non-number cells are remembered: the rows of those cells
+        (int32) and the index of each one's text in :attr:`CsvTable.labels` (int16).
     """
 
     lines: np.ndarray
     values: np.ndarray
     states: np.ndarray
-    codes: dict[int, np.ndarray] = field(default_factory=dict)
+    codes: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -375,8 +375,11 @@ class CsvTable:
             return None
         parts = []
         for b, k in zip(self.blocks, keeps):
-            codes = b.codes.get(t)
-            parts.append(codes[k] if codes is not None else np.full(int(k.sum()), -1, dtype=np.int32))
+            full = np.full(len(b.lines), -1, dtype=np.int32)
+            if t in b.codes:
+                at, codes = b.codes[t]
+                full[at] = codes
+            parts.append(full[k])
         return np.concatenate(parts) if parts else np.empty(0, dtype=np.int32)
 
     def _class_names(self, t: int, uniq: np.ndarray, used: np.ndarray):
