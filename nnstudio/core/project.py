@@ -393,7 +393,8 @@ def prepare_project_data(project: Project, reload_csv: bool = False) -> Prepared
         pad = np.where(hi > lo, 0.1 * (hi - lo), 1.0)
         domain = tuple((float(a), float(b)) for a, b in zip(lo - pad, hi + pad))
         return dataclasses.replace(prepared, domain=domain)
-    return prepare(spec, inline=project.inline_data)
+    # reloading means reading the file again, not using the stored rows
+    return prepare(spec, inline=None if spec.source == "csv" else project.inline_data)
 
 
 def trainer_from_project(
