@@ -139,7 +139,7 @@ class MemoryEstimate:
         parts = [
             ("weights and gradients", self.parameters),
             (opt, self.optimizer),
-            (f"activations of a batch of {self.batch}", self.activations),
+            (f"activations (batch of {self.batch:,})", self.activations),
             ("evaluation passes", self.evaluation),
             ("copies for the views", self.views),
             ("checkpoints and path", self.checkpoints),
