@@ -174,3 +174,16 @@ def test_capacities_keep_the_budgets():
                                      (2 * 2**30, "2 GB"), (123 * MiB, "123 MB")])
 def test_format_bytes(n, text):
     assert format_bytes(n) == text
+
+
+def test_every_activation_and_optimizer_is_known_to_the_estimate():
+    from nnstudio.core.activations import ACTIVATIONS
+    from nnstudio.core.specs import OPTIMIZERS
+
+    for key in ACTIVATIONS:
+        for dtype in ("float64", "float32"):
+            spec = NetworkSpec(2, (LayerSpec(16, key, dropout=0.1),), "binary")
+            assert estimate_training_memory(spec, TrainConfig(dtype=dtype), 100, 20).activations > 0
+    for key in OPTIMIZERS:
+        est = estimate_training_memory(NetworkSpec(), TrainConfig(optimizer=key), 100, 20)
+        assert est.optimizer > 0 and est.parts()[0][1] >= est.parts()[-1][1]

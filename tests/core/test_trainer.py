@@ -915,3 +915,31 @@ def test_optimizers_all_train():
         tr.run(epochs=20)
         assert tr.evaluate()["loss"] < before, key
         assert math.isfinite(tr.evaluate()["loss"])
+
+
+def test_a_saved_run_keeps_the_budgets_when_loaded(tmp_path):
+    from nnstudio.core.data import DataSpec, prepare
+    from nnstudio.core.memory import NEVER
+    from nnstudio.core.project import load_project, project_from_trainer, save_project, trainer_from_project
+
+    data_spec = DataSpec(source="generator", name="xor", n_samples=60, seed=1)
+    data = prepare(data_spec)
+    spec = NetworkSpec(2, (LayerSpec(6, "tanh"),), "binary")
+    cfg = TrainConfig(optimizer="adam", batch_size=4, seed=3)
+    budgets = dict(checkpoint_budget=0, trajectory_budget=0)  # room for iteration 0's alone
+    tr = Trainer(spec, cfg, data, **budgets)
+    tr.run(iterations=37)
+    path = tmp_path / "run.nnproj"
+    save_project(path, project_from_trainer(tr, data_spec))
+    back = trainer_from_project(load_project(path), **budgets)
+    assert back.iteration == 37 and back.checkpoint_iterations == [0]
+    assert back._checkpoints[0].params is back.initial_params
+    assert back._traj_stride == NEVER and len(back._traj) <= 1
+    back.run(iterations=20)
+    assert back.checkpoint_iterations == [0] and len(back._traj) <= 1
+    tr.run(iterations=20)
+    np.testing.assert_array_equal(back.network.params, tr.network.params)
+    back.rewind(45)  # replayed from iteration 0, exactly
+    ref = Trainer(spec, cfg, data)
+    ref.run(iterations=45)
+    np.testing.assert_array_equal(back.network.params, ref.network.params)

@@ -40,8 +40,14 @@ from ...core.data import FEATURE_MAPS, feature_labels
 from ...core.errors import NNStudioError
 from ...core.initializers import INIT_NAMES
 from ...core.losses import LOSS_NAMES, get_loss
-from ...core.memory import DEFAULT_LIMIT, MemoryEstimate, check_memory, estimate_training_memory, format_bytes, \
-    memory_message
+from ...core.memory import (
+    DEFAULT_LIMIT,
+    MemoryEstimate,
+    check_memory,
+    estimate_training_memory,
+    format_bytes,
+    memory_message,
+)
 from ...core.specs import INITIALIZERS, LOSSES_BY_TASK, LayerSpec, NetworkSpec
 from .. import theme
 from ..document import Document
@@ -59,6 +65,8 @@ from .widgets import (
 MAX_UNITS = 4096
 ARCHITECTURE_NOTE = "Changing the architecture rebuilds the network with new weights."
 MIXED = "mixed"
+FOLLOW_NOTE = ("When the activation changes, the weights follow it (He for the ReLU family, Glorot for "
+               "tanh, sigmoid, softplus and linear, LeCun for SELU) unless you chose others.")
 
 #: The initialiser suited to each activation: the one that keeps the variance of the
 #: signal (and of the gradient) the same from layer to layer at the start.
@@ -292,7 +300,7 @@ class LayerCard(QFrame):
         self.init = ComboBox()
         for key in INITIALIZERS:
             self.init.add(INIT_NAMES[key], key)
-        self.init.setToolTip("How the weights of this layer are drawn when the network is built")
+        self.init.setToolTip("How the weights of this layer are drawn when the network is built. " + FOLLOW_NOTE)
         self.init.currentIndexChanged.connect(self._init_chosen)
         grid.addWidget(QLabel("Weights"), 3, 0)
         grid.addWidget(self.init, 3, 1)
@@ -421,10 +429,8 @@ class AllLayersRow(QFrame):
             self.activation.setCurrentIndex(self.activation.findData(next(iter(acts))) if len(acts) == 1 else -1)
             self.init.setCurrentIndex(self.init.findData(next(iter(inits))) if len(inits) == 1 else -1)
         self.activation.setToolTip(
-            "Every hidden layer uses this activation" if len(acts) == 1 else
-            "The layers use different activations; choose one to set them all. The weights "
-            "follow: He for the ReLU family, Glorot for tanh and sigmoid, LeCun for SELU, "
-            "unless you chose others")
+            ("Every hidden layer uses this activation. " if len(acts) == 1 else
+             "The layers use different activations; choose one to set them all. ") + FOLLOW_NOTE)
         self.init.setToolTip("How the weights of every hidden layer are drawn" if len(inits) == 1 else
                              "The layers draw their weights differently; choose one for them all")
 
