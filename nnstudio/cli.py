@@ -35,6 +35,7 @@ from .core.activations import ACTIVATIONS
 from .core.data import BUNDLED, GENERATORS, DataSpec, prepare
 from .core.errors import NNStudioError, SpecError
 from .core.export import FRAMEWORKS, export_project, project_code
+from .core.memory import check_memory, format_bytes
 from .core.project import (
     load_project,
     new_project,
@@ -303,12 +304,15 @@ def cmd_new(args: argparse.Namespace) -> int:
         "decay_rate": "decay_rate", "decay_epochs": "decay_epochs", "l1": "l1", "l2": "l2",
         "early_stopping": "early_stopping", "patience": "patience", "target_metric": "target_metric",
         "target_value": "target_value", "seed": "seed", "dtype": "dtype"}))
+    # before any weights are drawn: a network too big to train is refused with its estimate
+    estimate = check_memory(network, train, len(prepared.X_train), len(prepared.X_val))
     inline = prepared.raw if data_spec.source == "csv" else None
     project = new_project(network, train, data_spec, inline, name=args.name or path.stem,
                           description=args.description, prepared=prepared)
     save_project(path, project)
     if not getattr(args, "quiet", False):
-        print(f"wrote {path}: {_describe_network(network)}; {network.n_parameters} parameters; "
+        print(f"wrote {path}: {_describe_network(network)}; {network.n_parameters} parameters "
+              f"(about {format_bytes(estimate.total)} to train); "
               f"{len(prepared.X_train)} training and {len(prepared.X_val)} validation samples")
     return EXIT_OK
 
@@ -377,7 +381,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.iterations is not None and args.iterations < 1:
         raise SpecError(f"--iterations must be at least 1, not {args.iterations}")
     project = load_project(args.project)
-    trainer = trainer_from_project(project)
+    trainer = trainer_from_project(project)  # refuses a network too big to train, with its estimate
     if args.reset:
         trainer.reset()
     if args.lr is not None:

@@ -77,6 +77,7 @@ from .. import __version__
 from .data import DataSpec, Dataset, PreparedData, prepare
 from .errors import DataError, ProjectError, SpecError
 from .history import History
+from .memory import NEVER, MemoryLimitError
 from .optimizers import OPTIMIZER_CLASSES
 from .specs import NetworkSpec, TrainConfig
 from .trainer import Trainer, _State
@@ -267,7 +268,7 @@ def restore_training_state(trainer: Trainer, weights: np.ndarray, state: Trainin
         trainer.initial_params = np.array(state.initial_weights, dtype=dt)
         trainer.network.set_flat(trainer.initial_params)
         # iteration 0 replays from the initial weights with the seed's fresh generators
-        trainer._checkpoints = [trainer._capture()]
+        trainer._fit_budgets()
     opt_state: dict[str, Any] = {"step": int(state.optimizer_step)}
     opt_state.update({k: np.array(v, dtype=dt) for k, v in state.optimizer_arrays.items()})
     snap = _State(
@@ -293,7 +294,7 @@ def restore_training_state(trainer: Trainer, weights: np.ndarray, state: Trainin
     trainer.stop_info = _copy_json(state.stop_info) if state.stopped and state.stop_info else (
         {"kind": "unknown", "iteration": state.iteration, "epoch": state.epoch, "reason": state.stopped}
         if state.stopped else None)
-    if trainer.iteration > 0:
+    if trainer.iteration > 0 and trainer._max_ckpts > 1:  # a big network has room for iteration 0's only
         trainer._checkpoints.append(trainer._capture())
     if state.trajectory is not None and state.trajectory_iterations is not None and len(state.trajectory):
         trainer._traj_iters = [int(i) for i in state.trajectory_iterations]
@@ -308,6 +309,8 @@ def restore_training_state(trainer: Trainer, weights: np.ndarray, state: Trainin
         trainer._traj_iters = [trainer.iteration]
         trainer._traj = [trainer.network.get_flat()]
         trainer._traj_stride = 1
+    if trainer._traj_max < 2:  # no room for a path beyond its first point: none is recorded
+        trainer._traj_stride = NEVER
 
 
 def _log_state(log: Any) -> LogState:
@@ -423,14 +426,15 @@ def trainer_from_project(
         data = prepare_project_data(project, reload_csv)
     try:
         trainer = Trainer(project.network, project.train, data, **trainer_kwargs)
+    except MemoryLimitError:
+        raise  # it says what the network would need, which is the point
     except SpecError as exc:
         raise ProjectError(f"the project's data does not fit its network: {exc}") from None
     # a new project (no weights) keeps the weights drawn from the seed
     if project.weights is not None and project.trainer_state is None:
         trainer.network.set_flat(np.asarray(project.weights, dtype=trainer.config.dtype))
         trainer.initial_params = trainer.network.get_flat()
-        trainer._checkpoints = [trainer._capture()]
-        trainer._traj_iters, trainer._traj = [0], [trainer.initial_params.copy()]
+        trainer._fit_budgets()
     elif project.weights is not None:
         restore_training_state(trainer, project.weights, project.trainer_state)
     if project.history is not None:

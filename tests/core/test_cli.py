@@ -370,3 +370,39 @@ def test_the_default_example_is_spiral_with_two_tanh_layers():
     assert p.data.name == "spiral" and [h.activation for h in p.network.hidden] == ["tanh", "tanh"]
     ref = Trainer(p.network, p.train, prepare(DataSpec.from_dict(p.data.to_dict())))
     assert np.array_equal(ref.network.params, p.weights)
+
+
+# ============================================================================ memory
+def test_new_refuses_a_network_too_big_to_train(tmp_path, capsys):
+    path = tmp_path / "big.nnproj"
+    code = main(["new", str(path), "--data", "spiral", "--samples", "80", "--hidden", ",".join(["2048"] * 50),
+                 "--activation", "relu", "--optimizer", "adam"])
+    assert code == 2
+    err = _error(capsys)
+    assert "this network would need about " in err and " GB to train (" in err
+    assert "the limit is 2 GB: use fewer or smaller layers" in err
+    assert not path.exists()
+
+
+def test_new_says_how_much_memory_training_takes(tmp_path, capsys):
+    _new(tmp_path, "--hidden", "8,8")
+    out = capsys.readouterr().out
+    assert " parameters (about " in out and " MB to train)" in out
+
+
+def test_train_refuses_a_saved_network_too_big_to_train(tmp_path, capsys):
+    import dataclasses
+
+    from nnstudio.core.project import save_project
+    from nnstudio.core.specs import LayerSpec
+
+    path = _new(tmp_path)
+    project = load_project(path)
+    # a file made elsewhere (or by hand): 20 layers of 4096 neurons, no weights yet
+    big = dataclasses.replace(project.network, hidden=(LayerSpec(4096, "tanh"),) * 20)
+    save_project(path, dataclasses.replace(project, network=big, weights=None, trainer_state=None, history=None))
+    capsys.readouterr()
+    assert main(["train", str(path), "--epochs", "1"]) == 2
+    err = _error(capsys)
+    assert "this network would need about " in err and "the limit is 2 GB" in err
+    assert "does not fit" not in err  # not mistaken for data that does not fit the network
