@@ -8,7 +8,6 @@ import textwrap
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from nnstudio.app.autosave import Autosave
 from nnstudio.app.main_window import MainWindow
@@ -58,12 +57,15 @@ def test_recovery_is_offered_when_started_with_a_file(qtbot, tmp_path):
     w = MainWindow(str(other), recover=True)
     try:
         assert w.doc.path == str(other) and w.doc.network.hidden[0].units == 3  # the file stays open
-        recovered = [x for x in QApplication.topLevelWidgets() if isinstance(x, MainWindow) and x is not w]
-        assert len(recovered) == 1  # ... and the recovered work opens beside it
-        r = recovered[0]
-        assert r.doc.network.hidden[0].units == 5 and r.doc.modified and r.doc.path is None
-        assert not orphan.exists()
-        discard_and_close(r)
+        recovered = getattr(w, "_recovered_windows", [])
+        try:
+            assert len(recovered) == 1 and recovered[0].isVisible()  # ... and the recovered work opens beside it
+            r = recovered[0]
+            assert r.doc.network.hidden[0].units == 5 and r.doc.modified and r.doc.path is None
+            assert not orphan.exists()
+        finally:
+            for r in recovered:
+                discard_and_close(r)
     finally:
         discard_and_close(w)
 
