@@ -44,9 +44,6 @@ def display_missing(environ: Mapping[str, str] | None = None, platform: str | No
 
 def launch_gui(project: str | None = None) -> int:
     """Open the desktop app (with ``project`` open); return its exit code (2 if it cannot start)."""
-    if display_missing():
-        print(f"nnstudio: error: {NO_DISPLAY}", file=sys.stderr)
-        return 2
     try:
         from .app import main_window
     except ImportError as exc:
@@ -57,6 +54,9 @@ def launch_gui(project: str | None = None) -> int:
             print(f"nnstudio: error: the desktop app cannot start: {exc}. Install what it needs "
                   "(pip install PySide6-Essentials pyqtgraph) or use the command line: nnstudio --help",
                   file=sys.stderr)
+        return 2
+    if display_missing():  # checked before Qt is started, which would abort the process
+        print(f"nnstudio: error: {NO_DISPLAY}", file=sys.stderr)
         return 2
     result = main_window.run([sys.argv[0]] + ([project] if project else []))
     return result if isinstance(result, int) else 0
