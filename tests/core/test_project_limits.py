@@ -761,7 +761,7 @@ def test_mutated_arrays_npz_with_a_matching_checksum(good, painted, data):
     _opens_or_is_refused(_zip_bytes(doc, bytes(raw)))
 
 
-@settings(FUZZ, max_examples=400)
+@settings(FUZZ, max_examples=300)
 @given(data=st.data())
 def test_mutated_project_json(good, painted, data):
     doc, arrays = parts(data.draw(st.sampled_from([good, painted])))
@@ -780,7 +780,7 @@ def test_mutated_project_json(good, painted, data):
     _opens_or_is_refused(_zip_bytes(doc, npz_bytes(arrays)))
 
 
-@FUZZ
+@settings(FUZZ, max_examples=100)
 @given(data=st.data())
 def test_mutated_arrays(good, painted, data):
     doc, arrays = parts(data.draw(st.sampled_from([good, painted])))
