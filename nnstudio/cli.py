@@ -44,6 +44,7 @@ from .core.project import (
     save_project,
     trainer_from_project,
 )
+from .core.safetext import bounded, printable
 from .core.specs import (
     BATCH_MODES,
     DTYPES,
@@ -527,14 +528,27 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 # ============================================================================ info
+def _shown(text: object, limit: int = 120) -> str:
+    """Text from a project file as printed: control characters (ESC sequences, bidi
+    overrides) escaped, so a file cannot drive the terminal; long text cut."""
+    return printable(text, limit)
+
+
+def _names(names: Sequence[str], most: int = 12) -> str:
+    shown = ", ".join(_shown(n, 40) for n in names[:most])
+    return shown + (f", … ({len(names)} in all)" if len(names) > most else "")
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     p = Path(args.project)
     net, cfg, data = project.network, project.train, project.data
-    lines = [f"{project.name or p.stem}  ({p}, {p.stat().st_size:,} bytes, saved by nnstudio "
-             f"{project.app_version or '?'}{' on ' + project.saved_at if project.saved_at else ''})"]
+    saved = f" on {_shown(project.saved_at, 40)}" if project.saved_at else ""
+    lines = [f"{_shown(project.name or p.stem)}  ({_shown(p, 200)}, {p.stat().st_size:,} bytes, saved by nnstudio "
+             f"{_shown(project.app_version or '?', 40)}{saved})"]
     if project.description:
-        lines.append(f"  {project.description}")
+        # several lines stay several lines; every other control character is escaped
+        lines += [f"  {line}" for line in bounded(project.description, 2000).split("\n")]
     lines.append(f"network:  {_describe_network(net)}  ({net.n_parameters:,} parameters)")
     lines.append(f"task:     {net.task}, loss {net.loss}")
     if data.source == "generator":
@@ -542,7 +556,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     elif data.source == "bundled":
         src = f"bundled '{data.name}'"
     elif data.source == "csv":
-        src = f"CSV file {data.csv_path}"
+        src = f"CSV file {_shown(data.csv_path, 200)}"
         if project.inline_data is not None:
             src += " (a copy of its rows is stored)"
     else:
@@ -555,6 +569,11 @@ def cmd_info(args: argparse.Namespace) -> int:
         extras.append("standardised")
     extras.append(f"{data.validation_fraction:g} held out for validation")
     lines.append(f"data:     {src}; {', '.join(extras)}")
+    ds = project.inline_data
+    if ds is not None and data.source == "csv":
+        lines.append(f"columns:  {_names(ds.feature_names)}")
+    if ds is not None and ds.class_names:
+        lines.append(f"classes:  {_names(ds.class_names)}")
     batch = {"full": "full batch", "sgd": "one sample per update",
              "minibatch": f"mini-batches of {cfg.batch_size}"}[cfg.batch_mode]
     reg = []
@@ -580,7 +599,7 @@ def cmd_info(args: argparse.Namespace) -> int:
                 text += f"; validation loss {row[3]:.4g}, {_fmt_metric(net.task, row[5])}"
             lines.append(f"          {text}")
         if st.stopped:
-            lines.append(f"stopped:  {st.stopped}")
+            lines.append(f"stopped:  {_shown(st.stopped, 300)}")
     print("\n".join(lines))
     return EXIT_OK
 

@@ -69,6 +69,25 @@ def test_without_arguments_the_app_runs(monkeypatch):
     assert entry.main(["spiral.nnproj"]) == 0 and calls[-1] == ["spiral.nnproj"]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland systems only")
+def test_without_a_display_the_app_is_not_started(capsys, monkeypatch):
+    app = types.ModuleType("nnstudio.app")
+    window = types.ModuleType("nnstudio.app.main_window")
+    calls = []
+    window.run = lambda argv: calls.append(argv[1:]) or 0
+    app.main_window = window
+    monkeypatch.setitem(sys.modules, "nnstudio.app", app)
+    monkeypatch.setitem(sys.modules, "nnstudio.app.main_window", window)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    assert entry.main([]) == 2 and entry.main(["spiral.nnproj"]) == 2 and calls == []
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and lines[0] == lines[1] and "no display" in lines[0] and "--self-test" in lines[0]
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert entry.main([]) == 0 and calls == [[]]
+
+
 def test_a_missing_qt_is_explained(capsys, monkeypatch):
     import importlib.abc
     import importlib.machinery
