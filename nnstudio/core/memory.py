@@ -84,7 +84,7 @@ HISTORY_ROWS = 8192
 #: being unpickled from them.
 SNAPSHOT_COPIES = 6
 #: an iteration number never reached: the interval of checkpoints that are never taken
-NEVER = 1 << 62
+NEVER = (1 << 62) - 1  # below the largest counter a project file may hold
 
 #: per activation: peak bytes per element while computing f(z) (output included) and
 #: f′ (output included) at float64 and float32, measured with tracemalloc and rounded

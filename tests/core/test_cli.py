@@ -417,8 +417,9 @@ def test_train_refuses_a_saved_network_too_big_to_train(tmp_path, capsys):
 
     path = _new(tmp_path)
     project = load_project(path)
-    # a file made elsewhere (or by hand): 20 layers of 4096 neurons, no weights yet
-    big = dataclasses.replace(project.network, hidden=(LayerSpec(4096, "tanh"),) * 20)
+    # a file made elsewhere (or by hand): small enough to save (under 3 million parameters),
+    # too big to train: 60 layers of 220 neurons, no weights yet
+    big = dataclasses.replace(project.network, hidden=(LayerSpec(220, "tanh"),) * 60)
     save_project(path, dataclasses.replace(project, network=big, weights=None, trainer_state=None, history=None))
     capsys.readouterr()
     assert main(["train", str(path), "--epochs", "1"]) == 2
