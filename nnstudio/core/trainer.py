@@ -938,6 +938,52 @@ class Trainer:
             self._checkpoints = [c for c in self._checkpoints if c.iteration % self._ckpt_interval == 0]
 
     @property
+    def earliest_iteration(self) -> int:
+        """The earliest iteration a rewind can reach: 0, or where a project's saved
+        timeline starts (data changed before it that the file does not keep)."""
+        return self._checkpoints[0].iteration
+
+    def saveable_timeline(self) -> tuple[_State, list[Change]]:
+        """What a project keeps of the timeline: a state from which the present can be
+        replayed on the present data — the first checkpoint, or the moment of the last
+        data change after it — and the changes of settings and weights made since.
+
+        With :meth:`load_timeline` a reopened run rewinds exactly back to that state.
+        (The state after a data change is made by replaying a copy once; it is cached.)
+        """
+        applied = (self._settled_timeline() if self._phase_gen is not None else self.timeline)[:self._applied]
+        first = self._checkpoints[0]
+        data_changes = [(k, c) for k, c in enumerate(applied) if c.kind == "data" and c.iteration >= first.iteration]
+        if not data_changes:
+            return first, [c for c in applied if c.iteration >= first.iteration]
+        s = data_changes[-1][1].iteration
+        key = (s, id(data_changes[-1][1]))
+        cached = getattr(self, "_saved_start", None)
+        if cached is not None and cached[0] == key:
+            start = cached[1]
+        else:
+            copy = self.copy()
+            copy.rewind(s)
+            start = copy._capture()
+            self._saved_start = (key, start)
+        return start, [c for c in applied if c.kind != "data" and (c.iteration > s or (c.iteration == s and c.phase))]
+
+    def load_timeline(self, start: _State, changes: list[Change]) -> None:
+        """Take a saved timeline (see :meth:`saveable_timeline`) for this run, which must
+        stand at its end: rewinding can then go back to ``start`` and replays the
+        changes exactly. ``start`` is on this run's data."""
+        if not start.iteration <= self.iteration or any(
+                not start.iteration <= c.iteration <= self.iteration or c.kind == "data" for c in changes):
+            raise SpecError("the saved timeline does not fit the saved run")
+        start = dataclasses.replace(start, data=self.data, data_recipe=self.data_recipe)
+        if start.iteration == 0 and np.array_equal(start.params, self.initial_params):
+            start.params = self.initial_params  # the weights the trainer keeps anyway: one copy
+        self._checkpoints = [start] + [c for c in self._checkpoints if c.iteration > start.iteration]
+        self.timeline = list(changes)
+        self._applied = len(self.timeline)
+        self._future_end = None
+
+    @property
     def furthest_iteration(self) -> int:
         """The furthest iteration the run has reached: the present one, or the end of
         the future kept after a rewind (which :meth:`rewind` can return to)."""
@@ -966,8 +1012,9 @@ class Trainer:
         :attr:`furthest_iteration`, until training goes on from here.
         """
         end = self.furthest_iteration
-        if not 0 <= iteration <= end:
-            raise SpecError(f"can only rewind to an iteration between 0 and {end}")
+        first = self.earliest_iteration
+        if not first <= iteration <= end:
+            raise SpecError(f"can only rewind to an iteration between {first} and {end}")
         self._finish_pending_phases(discard=True)
         if self._future_end is None:
             self._future_end = self.iteration
