@@ -231,10 +231,10 @@ def test_other_settings_that_would_make_the_network_too_big_are_refused(qtbot, p
     from nnstudio.core.memory import MemoryLimitError
 
     doc.edit_layer(0, "units", units=4096)
-    doc.edit_data("more points", n_samples=50_000)
+    doc.edit_data("more points", n_samples=4_000)
     before = doc.state
-    with pytest.raises(MemoryLimitError, match="fewer samples per batch"):
-        doc.edit_config("full batch", batch_mode="full")  # 40,000 samples through 4096 neurons at once
+    with pytest.raises(MemoryLimitError, match="the limit is"):
+        doc.edit_data("many more points", n_samples=50_000)  # 10,000 validation points through 4096 neurons
     assert doc.state == before and not panel.memory_warning.isVisible()
 
 
