@@ -257,6 +257,9 @@ class ActivationView(ViewBase):
         for label in (self.formula_label, self.saturation_label, self.caption_label):
             # wrapped text follows the view's width instead of setting a minimum for it
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # two lines kept for the saturation numbers, so that new numbers of another length
+        # do not resize the plots at every snapshot
+        self.saturation_label.setMinimumHeight(2 * self.saturation_label.fontMetrics().lineSpacing() + 2)
 
         self._rebuild_layer_combo([], [])
         self.layer_combo.currentIndexChanged.connect(self._on_layer_changed)

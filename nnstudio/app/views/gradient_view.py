@@ -233,7 +233,9 @@ class GradientView(ViewBase):
     """Per-layer gradient magnitudes over time and now, and activations over time."""
 
     title = "Gradients"
-    min_interval = 1.0 / 30.0
+    #: 15 redraws a second while training: the curves move slowly and the histogram
+    #: changes only with a new probe (5 a second), so 30 would double the cost for nothing
+    min_interval = 1.0 / 15.0
     caption = ("How much learning signal reaches each layer, on a log scale (each grid line is ×10). "
                "Bars shrinking towards the input: vanishing gradients, the first layers barely learn; "
                "growing towards the input, or growing over time: exploding gradients.")
@@ -342,6 +344,9 @@ class GradientView(ViewBase):
         self.ratio_label.setWordWrap(True)
         self.ratio_label.setObjectName("verdict")
         self.ratio_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # two lines kept for it, so that a verdict of another length does not resize the plots
+        # (a re-layout per snapshot doubles the cost of a redraw)
+        self.ratio_label.setMinimumHeight(2 * self.ratio_label.fontMetrics().lineSpacing() + 2)
         self.add_widget(self.ratio_label)
         self.add_caption()
         self.caption_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

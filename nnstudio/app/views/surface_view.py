@@ -38,8 +38,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QMenu,
-                               QPushButton, QSizePolicy, QSpinBox, QSplitter, QToolButton, QWidget, QWidgetAction)
+from PySide6.QtWidgets import QLabel, QSizePolicy, QSplitter, QWidget
 
 from ...core.landscape import SurfaceResult, projection
 from ...core.snapshot import Snapshot
@@ -47,6 +46,7 @@ from .. import theme
 from . import surface_3d
 from .axes import ReadableAxis
 from .base import ViewBase
+from .surface_controls import SurfaceControls
 from .surface_3d import PATH_LIFT, Z_HEIGHT, Surface3D, best_azimuth
 from .surface_compute import (LINE_POINTS, MAX_POINTS, MODE_NAMES, SurfaceComputation, SurfaceSettings,
                               compute_surface, draft_size, flat_weights, parameter_labels, run_key)
@@ -164,140 +164,26 @@ class SurfaceView(ViewBase):
 
     # ------------------------------------------------------------------ building
     def _build_controls(self) -> None:
-        bar = QWidget()
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Plane:"))
-        self.mode_box = QComboBox()
-        for key, name in MODE_NAMES.items():
-            self.mode_box.addItem(name, key)
-        self.mode_box.setToolTip(
-            "Where training moved: the two directions in which training moved the weights most, so the "
-            "path lies in the plane.\nRandom directions: two random directions, each neuron's weights moved by "
-            "up to their own size (Li et al. 2018).\nTwo chosen weights: the loss as two weights change, all "
-            "others fixed.")
-        self.mode_box.currentIndexChanged.connect(self._on_mode_box)
-        row.addWidget(self.mode_box)
-
-        # params mode: which two weights
-        self.params_box = QWidget()
-        pr = QHBoxLayout(self.params_box)
-        pr.setContentsMargins(0, 0, 0, 0)
-        pr.addWidget(QLabel("across:"))
-        self.i_box = QComboBox()
-        self.i_box.setToolTip("The weight along the horizontal axis (W2[3,0] = from neuron 3 of "
-                              "layer 1 to neuron 0 of layer 2; b = bias)")
-        pr.addWidget(self.i_box)
-        pr.addWidget(QLabel("up:"))
-        self.j_box = QComboBox()
-        self.j_box.setToolTip("The weight along the vertical axis")
-        pr.addWidget(self.j_box)
-        for b in (self.i_box, self.j_box):
-            b.setMaxVisibleItems(20)
-            b.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-            b.currentIndexChanged.connect(self._on_params_box)
-        row.addWidget(self.params_box)
-
-        # random mode: seed and biases
-        self.random_box = QWidget()
-        rr = QHBoxLayout(self.random_box)
-        rr.setContentsMargins(0, 0, 0, 0)
-        rr.addWidget(QLabel("seed:"))
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, 999_999)
-        self.seed_spin.setToolTip("Another seed draws two other random directions")
-        self.seed_spin.valueChanged.connect(self._on_setting)
-        rr.addWidget(self.seed_spin)
-        self.ignore_biases_check = QCheckBox("ignore biases")
-        self.ignore_biases_check.setChecked(True)
-        self.ignore_biases_check.setToolTip("Keep the biases fixed and move only the weights")
-        self.ignore_biases_check.toggled.connect(self._on_setting)
-        rr.addWidget(self.ignore_biases_check)
-        row.addWidget(self.random_box)
-        row.addStretch(1)
-
-        # the settings few need, in a menu: grid, range, colours, 3-D, updates, the line
-        self.options_button = QToolButton()
-        self.options_button.setText("Options")
-        self.options_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.options_button.setToolTip("Grid size, range, colours, 3-D and automatic updates")
-        menu = QMenu(self.options_button)
-        self.options_button.setMenu(menu)
-        options = QWidget()
-        form = QFormLayout(options)
-        form.setContentsMargins(8, 6, 8, 6)
-        self.resolution_spin = QSpinBox()
-        self.resolution_spin.setRange(21, 101)
-        self.resolution_spin.setSingleStep(10)
-        self.resolution_spin.setValue(self.settings.resolution)
-        self.resolution_spin.setSuffix(" × n")
-        self.resolution_spin.setToolTip("Points per axis when training is paused: the loss is computed n² "
-                                        "times (a coarser draft while training plays)")
-        self.resolution_spin.valueChanged.connect(self._on_setting)
-        form.addRow("Grid:", self.resolution_spin)
-        span_row = QWidget()
-        sr = QHBoxLayout(span_row)
-        sr.setContentsMargins(0, 0, 0, 0)
-        self.span_auto = QCheckBox("auto")
-        self.span_auto.setChecked(True)
-        self.span_auto.setToolTip("Choose the range to show the whole path (where training moved, two "
-                                  "weights) or ±1 (random directions)")
-        self.span_auto.toggled.connect(self._on_setting)
-        sr.addWidget(self.span_auto)
-        self.span_spin = QDoubleSpinBox()
-        self.span_spin.setDecimals(4)
-        self.span_spin.setRange(1e-4, 1000.0)
-        self.span_spin.setValue(1.0)
-        self.span_spin.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        self.span_spin.setToolTip("Half-width of each axis around the current weights")
-        self.span_spin.valueChanged.connect(self._on_setting)
-        sr.addWidget(self.span_spin)
-        form.addRow("Range ±", span_row)
-        self.log_check = QCheckBox("log colours")
-        self.log_check.setChecked(True)
-        self.log_check.setToolTip("Colour and height by log₁₀(loss): losses often span several orders "
-                                  "of magnitude, and the valley floor would otherwise look flat")
-        self.log_check.toggled.connect(self._redraw_all)
-        form.addRow(self.log_check)
-        self.show3d_check = QCheckBox("3-D view")
-        self.show3d_check.setChecked(True)
-        self.show3d_check.setToolTip("Show the surface in 3-D beside the map (drag to turn it)")
-        self.show3d_check.toggled.connect(self._on_show3d)
-        form.addRow(self.show3d_check)
-        self.line_check = QCheckBox("line from the initial weights")
-        self.line_check.setChecked(True)
-        self.line_check.setToolTip("Below the map, when there is room: the loss on the straight line from the "
-                                   "initial weights (t = 0) to the current ones (t = 1)")
-        self.line_check.toggled.connect(lambda _on: self._fit_to_height(self.height()))
-        form.addRow(self.line_check)
-        self.auto_check = QCheckBox("follow the weights")
-        self.auto_check.setChecked(True)
-        self.auto_check.setToolTip(f"Recompute when the weights are new, at most every {AUTO_INTERVAL:g} s "
-                                   "while training plays")
-        self.auto_check.toggled.connect(self._maybe_auto)
-        form.addRow(self.auto_check)
-        action = QWidgetAction(menu)
-        action.setDefaultWidget(options)
-        menu.addAction(action)
-        row.addWidget(self.options_button)
-
-        self.recompute_button = QPushButton("Recompute")
-        self.recompute_button.setToolTip("Compute the surface around the current weights now, in full")
-        self.recompute_button.clicked.connect(self.recompute)
-        row.addWidget(self.recompute_button)
-        bar.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.add_widget(bar)
-
-        # what the plane is, in plain words; then where training is
-        self.explained_label = QLabel("")
-        self.explained_label.setWordWrap(True)
-        self.explained_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.add_widget(self.explained_label)
-        self.status_label = QLabel("")
-        self.status_label.setWordWrap(True)
-        self.status_label.setObjectName("surfaceStatus")
-        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.add_widget(self.status_label)
+        c = SurfaceControls(self.settings.resolution, AUTO_INTERVAL)
+        self.controls = c
+        # the widgets by their own names: lessons, tests and the methods below use them
+        for name in ("mode_box", "params_box", "i_box", "j_box", "random_box", "seed_spin", "ignore_biases_check",
+                     "options_button", "resolution_spin", "span_auto", "span_spin", "log_check", "show3d_check",
+                     "line_check", "auto_check", "recompute_button", "explained_label", "status_label"):
+            setattr(self, name, getattr(c, name))
+        c.mode_box.currentIndexChanged.connect(self._on_mode_box)
+        for box in (c.i_box, c.j_box):
+            box.currentIndexChanged.connect(self._on_params_box)
+        for widget in (c.seed_spin, c.resolution_spin, c.span_spin):
+            widget.valueChanged.connect(self._on_setting)
+        for check in (c.ignore_biases_check, c.span_auto):
+            check.toggled.connect(self._on_setting)
+        c.log_check.toggled.connect(self._redraw_all)
+        c.show3d_check.toggled.connect(self._on_show3d)
+        c.line_check.toggled.connect(lambda _on: self._fit_to_height(self.height()))
+        c.auto_check.toggled.connect(self._maybe_auto)
+        c.recompute_button.clicked.connect(self.recompute)
+        self.add_widget(c)
 
     def _build_plots(self) -> None:
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
