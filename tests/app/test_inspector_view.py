@@ -179,7 +179,7 @@ def test_wide_layers_are_abbreviated(view, circle):
     assert page.count('src="hat:m"') == 1 and page.count('src="hat:v"') == 1 and "\u0302" not in text
     # each weight: before, after, the change and the gradient, in a table row
     Wb, Wa, gW = ph.W_before[0], ph.W_after[0], ph.grad_W[0]
-    b, a = fmt_change(Wb[0, 0], Wa[0, 0])
+    b, a = fmt_change(Wb[0, 0], Wa[0, 0], pad=True)
     assert f"w₁₁\n{b}\n{a}\n{fmt_delta(Wa[0, 0] - Wb[0, 0])}\n{fmt_sig(gW[0, 0], 2)}\n" in text
     assert f"… {Wb.size - view.MAX_PARAMS} more weights" in text
     rows = view.table()[1]
@@ -263,7 +263,7 @@ def test_a_whole_iteration_after_right_arrow(view, circle):
         Wb, Wa = ph.W_before[li], ph.W_after[li]
         for i in range(Wb.shape[0]):
             for j in range(Wb.shape[1]):
-                b, a = fmt_change(Wb[i, j], Wa[i, j])
+                b, a = fmt_change(Wb[i, j], Wa[i, j], pad=True)
                 assert (b != a) == (Wb[i, j] != Wa[i, j])
                 assert f"\n{b}\n{a}\n{fmt_delta(Wa[i, j] - Wb[i, j])}\n" in text
     # Shift+→ afterwards: one phase at a time again
@@ -286,6 +286,8 @@ def test_a_tiny_update_is_visible(view):
     assert f"w₁₁ ← 2 − 0.0001 × {fmt_p(ph.grad_W[0][0, 0])} = 2.000006" in view.text()
     assert fmt_change(1.53412, 1.53419) == ("1.53412", "1.53419")
     assert fmt_change(0.5, 0.5) == ("0.5", "0.5")
+    assert fmt_change(-0.5669, -0.569) == ("−0.5669", "−0.569")
+    assert fmt_change(-0.5669, -0.569, pad=True) == ("−0.5669", "−0.5690")  # a column lines up
     assert fmt_delta(2.41e-4) == "+0.00024" and fmt_delta(-1.53e-5) == "−1.5e−5"
 
 

@@ -210,7 +210,7 @@ class ActivationView(ViewBase):
             p.setXRange(Z_MIN, Z_MAX, padding=0.01)
             p.setMouseEnabled(x=False, y=False)
             p.hideButtons()
-        self.plot.vb.sigResized.connect(lambda *_: self._draw_marks() if self.marks else None)
+        self.plot.vb.sigResized.connect(self._on_plot_resized)
         for _ in range(self.MAX_SATURATION_RUNS):
             pair = []
             for p in (self.plot, self.hist_plot):
@@ -480,6 +480,11 @@ class ActivationView(ViewBase):
         self._draw_compare()
         self._draw_marks()
 
+    def _on_plot_resized(self, *_: object) -> None:
+        self._fit_y()
+        if self.marks:
+            self._draw_marks()
+
     def _fit_y(self) -> None:
         """The y range of the curves, with room above for the "max f′" label."""
         parts = [self.f_values, self.df_values]
@@ -491,7 +496,11 @@ class ActivationView(ViewBase):
             return
         lo, hi = float(v.min()), float(v.max())
         span = hi - lo if hi > lo else 1.0
-        self.plot.setYRange(lo - 0.05 * span, hi + 0.16 * span, padding=0)
+        # room above the highest point for the label over it, in pixels of the plot's height
+        h = float(self.plot.vb.height()) or 200.0
+        room = min(0.45, 24.0 / max(h, 1.0))
+        top = hi + 0.04 * span
+        self.plot.setYRange(lo - 0.05 * span, top + (top - lo + 0.05 * span) * room / (1.0 - room), padding=0)
 
     def _draw_marks(self) -> None:
         """One set of items per mark: a dot on f and on f′, a dashed line through both

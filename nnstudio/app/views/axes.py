@@ -6,9 +6,9 @@ gradient prints as "1e+12", and its log axes label 2 and 5 as "2·1" and "5·1".
 axes here
 
 * label linear ticks with as many digits as it takes to tell them apart, in plain
-  decimals from 0.001 to 999,999 and as ``2.5×10⁶`` beyond;
+  decimals from 0.0001 to 999,999 and as ``2.5×10⁶`` beyond;
 * label log ticks 1, 2, 5, 10, 20 … (or ``10⁻⁶``, ``2×10⁻⁶`` … when the range leaves
-  0.001…999,999), and fall back to evenly spaced values when the range is less than a
+  0.0001…999,999), and fall back to evenly spaced values when the range is less than a
   decade, so even a flat curve has readable ticks;
 * can keep to whole numbers (iterations): no tick at "iteration 2.5".
 """
@@ -25,7 +25,7 @@ Array = np.ndarray
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 #: values written as plain decimals; outside, as m×10ᵏ
-PLAIN_LOW, PLAIN_HIGH = 1e-3, 1e6
+PLAIN_LOW, PLAIN_HIGH = 1e-4, 1e6
 
 
 def power_of_ten(k: int) -> str:

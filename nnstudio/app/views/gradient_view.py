@@ -333,7 +333,7 @@ class GradientView(ViewBase):
         self.hist_plot.addItem(self.hist_empty, ignoreBounds=True)
         self.hist_plot.vb.sigResized.connect(self._fit_titles)
         for p in (self.time_plot, self.bar_plot, self.hist_plot):
-            p.getAxis("left").setWidth(54)
+            p.getAxis("left").setWidth(64)
         for p in (self.time_plot, self.bar_plot, self.hist_plot):
             # a long title must not hold its column wider than the window gives
             p.titleLabel.updateMin = lambda label=p.titleLabel: _no_min_width(label)

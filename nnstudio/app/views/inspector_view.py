@@ -75,9 +75,11 @@ def fmt_sig(v: float, sig: int) -> str:
     return text.replace("-", "−")
 
 
-def fmt_change(before: float, after: float) -> tuple[str, str]:
+def fmt_change(before: float, after: float, pad: bool = False) -> tuple[str, str]:
     """``before`` and ``after`` with as many digits as it takes to see the first digit of
-    their difference (at least 4): (1.534, 1.534) becomes ("1.53412", "1.53419")."""
+    their difference (at least 4): (1.534, 1.534) becomes ("1.53412", "1.53419").
+    ``pad``: of two decimals, the shorter gets back the zeros it lost ("−0.5669",
+    "−0.5690"), for a column of numbers."""
     before, after = float(before), float(after)
     if before == after or not (math.isfinite(before) and math.isfinite(after)):
         return fmt(before), fmt(after)
@@ -86,8 +88,16 @@ def fmt_change(before: float, after: float) -> tuple[str, str]:
     for sig in range(min(first, 17), 18):
         b, a = fmt_sig(before, sig), fmt_sig(after, sig)
         if b != a:
-            return b, a
-    return b, a
+            break
+    return _same_decimals(b, a) if pad else (b, a)
+
+
+def _same_decimals(a: str, b: str) -> tuple[str, str]:
+    """Pad the shorter of two plain decimals (neither a whole number) with zeros."""
+    if "e" in a or "e" in b or "." not in a or "." not in b:
+        return a, b
+    da, db = len(a.split(".")[1]), len(b.split(".")[1])
+    return a + "0" * max(0, db - da), b + "0" * max(0, da - db)
 
 
 def fmt_delta(d: float) -> str:
@@ -196,7 +206,7 @@ class InspectorView(ViewBase):
             " h3 { margin-top: 2px; margin-bottom: 2px; }"
             " .note { color: gray; }"
             " th { text-align: right; font-weight: normal; color: gray; }"
-            " td.num { text-align: right; }")
+            " td.num { text-align: right; padding-left: 9px; } th { padding-left: 9px; }")
         self.add_widget(self.browser, 1)
         self.add_caption()
         self.caption_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
@@ -622,7 +632,7 @@ class InspectorView(ViewBase):
                 body.append(f'<tr><td colspan="5">{html.escape(row)}</td></tr>')
                 continue
             name, before, after, g = row
-            b, a = fmt_change(float(before), float(after))
+            b, a = fmt_change(float(before), float(after), pad=True)
             cells = [name, b, a, fmt_delta(float(after) - float(before)), fmt_sig(g, 2)]
             body.append("<tr>" + "".join(f'<td class="num" nowrap>{html.escape(c)}</td>' for c in cells) + "</tr>")
         return (f'<table class="eq" cellspacing="0" cellpadding="1">'
