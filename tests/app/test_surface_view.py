@@ -517,3 +517,28 @@ def test_3d_path_is_drawn_over_the_surface(qtbot, controller, spiral):
         assert item.depthValue() > view.gl.surface.depthValue()  # and drawn after it
     # the path's last point is the current weights, at the middle of the plane (PCA)
     np.testing.assert_allclose(view.gl.path.pos[-1, :2], [0.0, 0.0], atol=1e-6)
+
+
+def test_another_network_or_new_data_is_computed_by_itself(qtbot, controller, spiral):
+    spec, config, data = spiral
+    train(qtbot, controller, spiral, 4)
+    view = make_view(qtbot, controller, auto=True)
+    wait_computed(qtbot, view, 4)
+    # another architecture: one hidden layer of 3
+    wide = NetworkSpec(2, (LayerSpec(3, "relu"),), "binary")
+    controller.load(wide, config, data)
+    wait_snapshot(qtbot, controller, lambda s: s.layer_sizes == wide.layer_sizes)
+    qtbot.waitUntil(lambda: view.computation is not None and view.computation.result is not None
+                    and view.computation.result.center.shape == (13,) and not view.computation.draft
+                    and not view.busy, timeout=10000)
+    assert_shows(view, engine(Trainer(wide, config, data), mode="random"))
+    qtbot.waitUntil(lambda: view.i_box.count() == 13)  # the weights' names follow the network
+    # new data, same weights: the loss over the plane changes, so it is computed again
+    before = view.computation
+    circle = prepare(DataSpec(name="circle", n_samples=120, noise=0.1))
+    controller.set_data(circle)
+    qtbot.waitUntil(lambda: view.computation is not before and not view.computation.draft and not view.busy,
+                    timeout=10000)
+    tr = Trainer(wide, config, data)
+    tr.set_data(circle)
+    assert_shows(view, engine(tr, mode="random"))

@@ -682,9 +682,13 @@ class SurfaceView(ViewBase):
             return
         res = comp.result
         it = self.shown_iteration if self.shown_iteration >= 0 else comp.iteration
-        loss = res.center_loss if it == comp.iteration else None
-        if loss is None and snap is not None and snap.evaluation and snap.evaluated_at == it:
+        # the loss on the whole training set (as the counters say), else the surface's own
+        # at its centre (a draft's is averaged over fewer points: not said)
+        loss = None
+        if snap is not None and snap.evaluation and snap.evaluated_at == it:
             loss = snap.evaluation.get("loss")
+        elif it == comp.iteration and not comp.draft:
+            loss = res.center_loss
         here = f": loss {loss:.4g} at the weights now" if loss is not None else ""
         kind = "draft" if comp.draft else "grid"
         age = ("" if it == comp.iteration else f" from iteration {comp.iteration:,}")
