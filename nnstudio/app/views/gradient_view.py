@@ -302,12 +302,15 @@ class GradientView(ViewBase):
         self.glw.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.time_plot = pg.PlotItem(axisItems={"left": LogAxis(), "bottom": ReadableAxis("bottom", integer=True)})
         self.legend_html = ""
-        # rich text is slow to paint: keep the legend title as a cached pixmap
-        self.time_plot.titleLabel.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.time_plot.setLabel("bottom", "iteration")
         self.time_grid = DecadeGrid()
         self.time_plot.addItem(self.time_grid, ignoreBounds=True)
         self.time_plot.setMenuEnabled(False)
+        # the range is set with the data (autorange would settle it while painting and so
+        # paint the plot twice per snapshot)
+        self.time_plot.setMouseEnabled(x=False, y=False)
+        self.time_plot.hideButtons()
+        self.time_plot.disableAutoRange()
 
         self.bar_plot = pg.PlotItem(axisItems={"left": LogAxis()})
         self.bar_grid = DecadeGrid()
@@ -334,6 +337,14 @@ class GradientView(ViewBase):
         self.hist_plot.vb.sigResized.connect(self._fit_titles)
         for p in (self.time_plot, self.bar_plot, self.hist_plot):
             p.getAxis("left").setWidth(64)
+            # rich text is slow to paint and these redraw many times a second: keep titles and
+            # axis names as cached pixmaps (repainted only when their text changes)
+            p.titleLabel.item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            for name in ("left", "bottom"):
+                axis = p.getAxis(name)
+                axis.label.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+                # no "(×0.001)" prefixes: and re-writing the label at every range change costs
+                axis.enableAutoSIPrefix(False)
         for p in (self.time_plot, self.bar_plot, self.hist_plot):
             # a long title must not hold its column wider than the window gives
             p.titleLabel.updateMin = lambda label=p.titleLabel: _no_min_width(label)
@@ -479,7 +490,11 @@ class GradientView(ViewBase):
         self.layer_names = [f"hidden {i + 1}" for i in range(n - 1)] + ["output"]
         self._curves = []
         for i, name in enumerate(self.layer_names):
-            curve = pg.PlotDataItem(pen=pg.mkPen(theme.layer_color(i), width=1), connect="finite")
+            # jagged curves of up to MAX_POINTS points: without antialiasing, and at most a
+            # few points per pixel (each bin's min and max), they paint several times faster
+            curve = pg.PlotDataItem(pen=pg.mkPen(theme.layer_color(i), width=1), connect="finite", antialias=False)
+            curve.opts["autoDownsampleFactor"] = 0.75
+            curve.setDownsampling(auto=True, method="peak")
             self.time_plot.addItem(curve)
             self._curves.append(curve)
         self._set_legend()
@@ -562,8 +577,11 @@ class GradientView(ViewBase):
         finite = logs[np.isfinite(logs)]
         if len(finite):
             lo, hi = float(finite.min()), float(finite.max())
-            self.time_grid.set_span(float(self.times[0]), float(self.times[-1]), lo - 0.5, hi + 0.5)
-            self.time_plot.enableAutoRange()
+            x0, x1 = float(self.times[0]), float(self.times[-1])
+            self.time_grid.set_span(x0, x1, lo - 0.5, hi + 0.5)
+            pad_x = 0.02 * (x1 - x0) if x1 > x0 else 1.0
+            pad_y = max(0.05 * (hi - lo), 0.15)
+            self.time_plot.setRange(xRange=(x0 - pad_x, x1 + pad_x), yRange=(lo - pad_y, hi + pad_y), padding=0)
         else:
             # nothing yet (a new run): a sane empty frame instead of pyqtgraph's ±10⁴
             self.time_grid.set_span(0.0, 0.0, 0.0, -1.0)

@@ -87,7 +87,7 @@ class LossView(ViewBase):
         self._hover_x: float | None = None  # view x of the mouse while hovering
         self._hover_px = 0.0  # x of the point it snapped to
         self._empty: bool | None = None  # nothing to draw: the axes show a fixed frame
-        self._min_y_span = 0.0
+        self._following = True  # the range follows the data (until the learner zooms)
 
         # -- controls -----------------------------------------------------------------------
         bar = QWidget()
@@ -147,6 +147,8 @@ class LossView(ViewBase):
         self.plot.getAxis("right").linkToView(self.metric_vb)
         self.metric_vb.setXLink(self.plot)
         self.vb.sigResized.connect(self._sync_metric_vb)
+        self.vb.disableAutoRange()
+        self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.vb.sigRangeChanged.connect(self._place_hover_text)
 
         train, val = theme.TRAIN, theme.VALIDATION
@@ -219,6 +221,7 @@ class LossView(ViewBase):
         self.plot.setLabel("bottom", "iteration (parameter updates)" if mode == "iteration"
                            else "epoch (passes over the training set)")
         self._empty = None
+        self._following = True
         if self.snapshot is not None:
             self._redraw(self.snapshot)
         else:
@@ -235,7 +238,7 @@ class LossView(ViewBase):
         self.plot.getAxis("right").setLogMode(False)  # accuracy / R² stays linear
         self.plot.setLabel("left", "loss (log scale)" if on else "loss")
         self._empty = None
-        self._min_y_span = 0.0
+        self._following = True
         if self.snapshot is not None:
             self._redraw(self.snapshot)
         else:
@@ -324,23 +327,36 @@ class LossView(ViewBase):
         """Nothing to draw yet (a new run): 0…10 iterations and a loss of 0…1 rather than
         whatever pyqtgraph makes of no data."""
         self._empty = True
-        self.vb.disableAutoRange()
-        self.vb.setLimits(minYRange=None)
-        self._min_y_span = 0.0
+        self._following = True
         self.vb.setRange(xRange=EMPTY_X, yRange=EMPTY_LOG_Y if self.log_y else EMPTY_Y, padding=0)
 
-    def _follow_data(self, losses: Array) -> None:
-        """Autorange over the curves, never narrower than :func:`min_span` of them: a flat
-        loss of 199,644 is drawn flat, with ticks 199,000 … 200,000, not 199,643.5 …"""
-        if self._empty is not False:
-            self._empty = False
-            self.vb.enableAutoRange()
-        values = losses[np.isfinite(losses) & (losses > 0)] if self.log_y else losses
-        span = min_span(np.log10(values) if self.log_y else values, self.log_y)
-        # only a real change re-applies the limit (setLimits re-lays out the view)
-        if not (0.8 * self._min_y_span <= span <= 1.25 * self._min_y_span):
-            self._min_y_span = span
-            self.vb.setLimits(minYRange=span)
+    def _on_range_changed_manually(self, *_: object) -> None:
+        self._following = False  # the learner zoomed or panned: leave the range to them
+
+    def _follow_data(self, xs: Array, losses: Array) -> None:
+        """Show all the curves, never a y range narrower than :func:`min_span` of them: a
+        flat loss of 199,644 is drawn flat, with ticks 199,000 … 200,000, not 199,643.5 …
+
+        (The range is set here rather than by pyqtgraph's autorange, which settles it while
+        painting and so paints the plot twice per snapshot.)"""
+        self._empty = False
+        if not self._following:
+            return
+        x = xs[np.isfinite(xs)]
+        y = losses[np.isfinite(losses)]
+        if self.log_y:
+            y = np.log10(y[y > 0])
+        if not len(x) or not len(y):
+            return
+        x0, x1 = float(x.min()), float(x.max())
+        if x1 <= x0:
+            x0, x1 = x0 - 0.5, x1 + 0.5
+        y0, y1 = float(y.min()), float(y.max())
+        span = max(y1 - y0, min_span(y, True) if self.log_y else min_span(y, False))
+        mid = 0.5 * (y0 + y1)
+        y0, y1 = mid - span / 2, mid + span / 2
+        px, py = 0.03 * (x1 - x0), 0.06 * (y1 - y0)
+        self.vb.setRange(xRange=(x0 - px, x1 + px), yRange=(y0 - py, y1 + py), padding=0)
 
     def _redraw(self, snap: Snapshot) -> None:
         self._set_task(snap.task)
@@ -387,11 +403,17 @@ class LossView(ViewBase):
                 c.setData([], [])
         self._draw_markers(snap)
         self._draw_stop_text(snap)
-        losses = np.concatenate([_drawable(il[:, 1]) if len(il) else np.empty(0),
-                                 _drawable(el[:, E_LOSS]) if len(el) else np.empty(0),
-                                 _drawable(el[:, E_VLOSS]) if len(el) else np.empty(0)])
+        xs = [self._x_of_iterations(il[:, 0], snap)] if len(il) else []
+        ys = [_drawable(il[:, 1])] if len(il) else []
+        if len(el):
+            ex = self._epoch_x(snap)
+            xs += [ex, ex]
+            ys += [_drawable(el[:, E_LOSS]), _drawable(el[:, E_VLOSS])]
+        if self.div_line.isVisible():  # the divergence marker lies past the last loss
+            xs.append(np.array([self.div_line.value()]))
+        losses = np.concatenate(ys) if ys else np.empty(0)
         if np.isfinite(losses).any():
-            self._follow_data(losses)
+            self._follow_data(np.concatenate(xs), losses)
         elif self._empty is not True:
             self._show_empty_frame()
         if self._hover_x is not None:
