@@ -97,9 +97,8 @@ def plane_words(comp: SurfaceComputation, labels: tuple[str, str]) -> tuple[str,
                 "The plane of the two directions in which training moved the weights most: together they "
                 f"hold {100 * (ev[0] + ev[1]):.1f} % of the path's movement.")
     if comp.mode == "random":
-        text = (comp.note + " " if comp.note else "") + (
-            "Two random directions through the weights now, each neuron's weights moved by up to their "
-            f"own size (seed {comp.settings.seed}).")
+        text = comp.note or ("Two random directions through the weights now, each neuron's weights moved by up "
+                             f"to their own size (seed {comp.settings.seed}).")
         return "random direction 1", "random direction 2", text
     return (labels[0], labels[1], f"Two weights: {labels[0]} across and {labels[1]} up; all the other weights "
                                   "stay as they are now.")
