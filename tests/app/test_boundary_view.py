@@ -10,7 +10,8 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from nnstudio.app import theme
-from nnstudio.app.views.boundary_view import BoundaryView, predict_from_snapshot
+from nnstudio.app.views.boundary_view import BoundaryView
+from nnstudio.app.views.snapshot_forward import predict_from_snapshot
 from nnstudio.core.data import DataSpec, prepare
 from nnstudio.core.losses import confusion_matrix
 from nnstudio.core.snapshot import evaluate_grid, make_snapshot
@@ -153,7 +154,8 @@ def test_show_neuron_shows_that_neurons_output(view, multi):
     g = snap.grid
     view.show_neuron(1, 2)
     np.testing.assert_array_equal(view.image.image, g.neurons[1][..., 2])
-    assert view.plot.titleLabel.text.startswith("neuron 2.3")
+    assert view.neuron_title.startswith("neuron 2.3")
+    assert "neuron 2.3" in view.legend.text()  # said above the plot, which keeps its size
     assert "neuron 2.3" in view.hover_at(g.xs[3], g.ys[4])
     assert f"{g.neurons[1][4, 3, 2]:.4g}" in view.hover_at(g.xs[3], g.ys[4])
     view.show_neuron(2, 1)  # an output unit: that class's probability
@@ -162,7 +164,8 @@ def test_show_neuron_shows_that_neurons_output(view, multi):
     gx, _ = np.meshgrid(g.xs, g.ys)
     np.testing.assert_allclose(view.image.image, gx)
     view.show_neuron(None, None)
-    assert view.image_rgb is not None and view.plot.titleLabel.text == ""
+    assert view.image_rgb is not None and view.neuron_title == ""
+    assert "class A" in view.legend.text()
     np.testing.assert_array_equal(view.image_values, g.output)
 
 

@@ -98,13 +98,19 @@ def test_neurons_show_bias_and_thumbnails(shown, spiral):
             assert n.image is not None
     n = shown.neuron(0, 3)
     assert bias_color(n.bias).alphaF() == pytest.approx(0.15 + 0.85 * min(1.0, abs(snap.biases[0][3])), abs=1e-3)
-    # a thumbnail pixel is the neuron's value on the grid through the colour map (tanh: −1..1),
-    # with y up: the image's last row is the grid's first
-    buf = n._image_buf
-    i, j = 5, 9
-    v = g.neurons[0][i, j, 3]
-    k = int(np.clip((v + 1) / 2 * 255, 0, 255))
-    np.testing.assert_array_equal(buf[len(g.ys) - 1 - i, j], lut[k])
+    # a thumbnail pixel is the neuron's value on the grid cell under it through the colour
+    # map (tanh: −1..1), with y up: the image's bottom row shows the grid's first row
+    img = n.image
+    px = img.width()
+    assert img.height() == px == round((n.size - 2) * img.devicePixelRatio())
+    ny, nx = len(g.ys), len(g.xs)
+    for r, c in [(0, 0), (px - 1, px - 1), (px // 3, 2 * px // 3), (px - 1, 0)]:
+        i = ny - 1 - int((r + 0.5) * ny / px)
+        j = int((c + 0.5) * nx / px)
+        v = g.neurons[0][i, j, 3]
+        k = int(np.clip((v + 1) / 2 * 255, 0, 255))
+        rgb = img.pixelColor(c, r)
+        assert (rgb.red(), rgb.green(), rgb.blue()) == tuple(int(t) for t in lut[k, :3])
     assert shown.neuron(-1, 0).bias is None and shown.neuron(-1, 0).image is not None
 
 
@@ -177,7 +183,9 @@ def test_step_inspector_highlights_each_phase(shown):
     assert ph.phase == "forward"
     shown.show_snapshot(_snap(trainer, data, ph))
     assert shown.phase_label.isVisible() and "Forward" in shown.phase_label.text()
-    assert all(n.highlight for col in shown.neurons for n in col)
+    # every neuron the network has is computed; input features it is not fed are not
+    assert all(n.highlight == (n.unit >= 0) for col in shown.neurons for n in col)
+    assert [n.feature for n in shown.neurons[0] if n.highlight] == ["x1", "x2"]
     for layer in range(2):
         for u in range(8):
             tag = shown.tags[layer + 1][u]

@@ -1,0 +1,349 @@
+"""The pieces the network view's scene is made of: neurons, connections, texts.
+
+Every item is made once per architecture and restyled per snapshot; none allocates
+while it paints. A :class:`NeuronItem` shows a thumbnail the view renders for it (see
+:mod:`.network_thumbnails`), an :class:`EdgeItem` one weight as a line whose colour
+and width come from :func:`edge_style`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPainterPathStroker, QPen, \
+    QPolygonF
+from PySide6.QtWidgets import QGraphicsItem
+
+from .. import theme
+
+Array = np.ndarray
+
+MIN_WIDTH, MAX_WIDTH, WIDTH_PER_UNIT = 0.5, 5.0, 1.5  # connection width = MIN + PER·|w|, clamped
+ACCENT = QColor(150, 60, 200)  # what the step inspector is computing
+#: a switched-off input feature is drawn this opaque
+FADED = 0.3
+
+_ALPHA_STEPS = 16
+_WIDTH_STEP = 0.25
+
+
+def _mix(color: QColor, amount: float) -> QColor:
+    """``color`` laid over the background with opacity ``amount``, as an opaque colour.
+    (Painting translucent lines is many times slower than opaque ones.)"""
+    bg = theme.background()
+    a = max(0.0, min(1.0, amount))
+    return QColor(round(bg.red() + (color.red() - bg.red()) * a),
+                  round(bg.green() + (color.green() - bg.green()) * a),
+                  round(bg.blue() + (color.blue() - bg.blue()) * a))
+
+
+def quantize(r: Array) -> tuple[Array, Array]:
+    """Width steps and strength steps of connections with relative sizes ``r = |v|/unit``."""
+    w_steps = np.round(np.minimum(MAX_WIDTH, MIN_WIDTH + WIDTH_PER_UNIT * r) / _WIDTH_STEP)
+    s_steps = np.round((0.3 + 0.7 * np.minimum(1.0, r)) * _ALPHA_STEPS)
+    return w_steps.astype(np.int64), s_steps.astype(np.int64)
+
+
+def style_of_steps(positive: bool, w_steps: int, s_steps: int) -> tuple[float, QColor]:
+    """Width and colour of a connection from its quantised steps (see :func:`quantize`)."""
+    return w_steps * _WIDTH_STEP, _mix(theme.POSITIVE if positive else theme.NEGATIVE, s_steps / _ALPHA_STEPS)
+
+
+def edge_style(value: float, unit: float = 1.0) -> tuple[float, QColor]:
+    """Width (pixels) and colour of a connection showing ``value``.
+
+    Blue (``theme.POSITIVE``) for positive values, orange (``theme.NEGATIVE``) for
+    negative ones; width ``MIN_WIDTH + WIDTH_PER_UNIT·|value|/unit`` clamped to
+    ``MAX_WIDTH``; the colour fades towards the background for small ``|value|/unit``
+    (full strength from 1). Weights use ``unit = 1``; gradients and updates are scaled
+    by their largest value. Width and strength are rounded to a few steps so that pens
+    can be shared. Non-finite values are drawn thick and red.
+    """
+    if not math.isfinite(value):
+        return MAX_WIDTH, QColor(200, 0, 0)
+    r = abs(value) / unit if unit > 0 else 0.0
+    w_steps, s_steps = quantize(np.array([r]))
+    return style_of_steps(value >= 0, int(w_steps[0]), int(s_steps[0]))
+
+
+def bias_color(b: float) -> QColor:
+    """Sign colour of a bias, more opaque the larger ``|b|`` (full at |b| ≥ 1)."""
+    if not math.isfinite(b):
+        return QColor(200, 0, 0)
+    c = QColor(theme.POSITIVE if b >= 0 else theme.NEGATIVE)
+    c.setAlphaF(0.15 + 0.85 * min(1.0, abs(b)))
+    return c
+
+
+class NeuronItem(QGraphicsItem):
+    """One neuron: a rounded square with a thumbnail (or bias fill) and a bias badge.
+
+    Input neurons (``layer == -1``) of 2-D data are the input features: ``feature`` is
+    the feature's key (``"x1^2"``), ``enabled`` whether the network is fed it, and
+    ``unit`` its index among the network's inputs (−1 when it is off).
+    """
+
+    def __init__(self, layer: int, unit: int, feature: str | None = None, enabled: bool = True) -> None:
+        super().__init__()
+        self.layer = layer  # -1 = input, then index into Snapshot.weights (last = output)
+        self.unit = unit
+        self.feature = feature
+        self.enabled = enabled
+        self.size = 30
+        self.bias: float | None = None
+        #: the thumbnail, exactly the size of the square's inside in device pixels
+        self.image: QImage | None = None
+        self.curve: QPolygonF | None = None  # 1-D thumbnail, in item coordinates
+        self.highlight = False
+        self.hovered = False
+        self.setZValue(10)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        h = self.size / 2 + 3
+        return QRectF(-h, -h, 2 * h, 2 * h)
+
+    def set_size(self, size: int) -> None:
+        if size != self.size:
+            self.prepareGeometryChange()
+            self.size = size
+            self.image = None  # rendered for the old size; the view renders a new one
+
+    def set_image(self, image: QImage | None) -> None:
+        """A thumbnail of ``inner_pixels()`` device pixels a side (or None)."""
+        self.image = image
+        self.curve = None
+        self.update()
+
+    def inner(self) -> int:
+        """Side of the thumbnail in logical pixels (the square less its border)."""
+        return max(1, self.size - 2)
+
+    def set_curve(self, xs: Array | None, ys: Array | None) -> None:
+        """A 1-D thumbnail: points with x and y in [0, 1] (y up)."""
+        self.image = None
+        if xs is None or ys is None:
+            self.curve = None
+        else:
+            s = self.size - 4
+            px = -s / 2 + xs * s
+            py = s / 2 - np.clip(ys, 0.0, 1.0) * s
+            self.curve = QPolygonF([QPointF(float(a), float(b)) for a, b in zip(px, py)])
+        self.update()
+
+    def set_bias(self, b: float | None) -> None:
+        if b != self.bias:
+            self.bias = b
+            self.update()
+
+    def set_highlight(self, on: bool) -> None:
+        if on != self.highlight:
+            self.highlight = on
+            self.update()
+
+    def set_hovered(self, on: bool) -> None:
+        if on != self.hovered:
+            self.hovered = on
+            self.update()
+
+    def paint(self, p: QPainter, _opt, _w=None) -> None:  # type: ignore[no-untyped-def]
+        s = self.size
+        r = QRectF(-s / 2, -s / 2, s, s)
+        if not self.enabled:
+            p.setOpacity(FADED)
+        has_thumb = self.image is not None or self.curve is not None
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(theme.background())
+        p.drawRoundedRect(r, 3, 3)
+        if self.layer >= 0 and self.bias is not None and not has_thumb:
+            p.setBrush(bias_color(self.bias))
+            p.drawRoundedRect(r, 3, 3)
+        if self.image is not None:
+            inner = self.inner()
+            p.drawImage(QRectF(-inner / 2, -inner / 2, inner, inner), self.image)
+        elif self.curve is not None:
+            p.setPen(QPen(theme.foreground(), 1.2))
+            p.drawPolyline(self.curve)
+        if self.layer >= 0 and self.bias is not None and has_thumb and s >= 16:
+            # the bias as a small badge in the lower left corner
+            b = max(5.0, s * 0.22)
+            p.setPen(QPen(theme.foreground(), 0.8))
+            p.setBrush(bias_color(self.bias))
+            p.drawRect(QRectF(-s / 2, s / 2 - b, b, b))
+        if self.highlight:
+            pen = QPen(ACCENT, 3)
+        elif self.hovered:
+            pen = QPen(theme.foreground(), 2)
+        else:
+            pen = QPen(QColor(140, 140, 140), 1)
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(r, 3, 3)
+
+
+class EdgeItem(QGraphicsItem):
+    """A connection ``W[layer][i, j]``: from unit i of the layer before to unit j."""
+
+    PICK = 4.0  # half-width in pixels of the band that counts as "on" the line
+
+    def __init__(self, layer: int, i: int, j: int) -> None:
+        super().__init__()
+        self.layer, self.i, self.j = layer, i, j
+        self.p1 = QPointF()
+        self.p2 = QPointF()
+        self.pen = QPen(QColor(150, 150, 150), 1)
+        self.width = 1.0
+        self.color = QColor(150, 150, 150)
+        self._rect = QRectF()
+        self.setZValue(0)
+
+    def set_line(self, p1: QPointF, p2: QPointF) -> None:
+        if p1 == self.p1 and p2 == self.p2:
+            return
+        self.prepareGeometryChange()
+        self.p1, self.p2 = p1, p2
+        m = MAX_WIDTH / 2 + self.PICK
+        self._rect = QRectF(p1, p2).normalized().adjusted(-m, -m, m, m)
+
+    def set_pen(self, pen: QPen) -> None:
+        if pen is not self.pen:
+            self.pen = pen
+            self.width = pen.widthF()
+            self.color = pen.color()
+            self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect
+
+    def distance(self, pt: QPointF) -> float:
+        """Distance in pixels from ``pt`` to the segment."""
+        ax, ay, bx, by = self.p1.x(), self.p1.y(), self.p2.x(), self.p2.y()
+        dx, dy = bx - ax, by - ay
+        L2 = dx * dx + dy * dy
+        t = 0.0 if L2 == 0 else max(0.0, min(1.0, ((pt.x() - ax) * dx + (pt.y() - ay) * dy) / L2))
+        return math.hypot(pt.x() - (ax + t * dx), pt.y() - (ay + t * dy))
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath(self.p1)
+        path.lineTo(self.p2)
+        stroker = QPainterPathStroker()
+        stroker.setWidth(self.width + 2 * self.PICK)
+        return stroker.createStroke(path)
+
+    def paint(self, p: QPainter, _opt, _w=None) -> None:  # type: ignore[no-untyped-def]
+        p.setPen(self.pen)
+        p.drawLine(self.p1, self.p2)
+
+
+class PhaseTag(QGraphicsItem):
+    """A small number (or a few lines) on a translucent background, next to a neuron:
+    what the step inspector computed there."""
+
+    def __init__(self, font: QFont) -> None:
+        super().__init__()
+        self.text = ""
+        self.tag_font = font
+        self._rect = QRectF()
+        self.color = theme.foreground()
+        self.setZValue(20)
+        self.setVisible(False)
+
+    def set_text(self, text: str, color: QColor | None = None) -> None:
+        if text == self.text and (color is None or color == self.color):
+            return
+        self.prepareGeometryChange()
+        self.text = text
+        self.color = color or theme.foreground()
+        fm = QFontMetricsF(self.tag_font)
+        lines = text.split("\n")
+        w = max(fm.horizontalAdvance(t) for t in lines) + 6
+        self._rect = QRectF(0, -fm.height() * len(lines) / 2 - 1, w, fm.height() * len(lines) + 2)
+        self.update()
+
+    def width(self) -> float:
+        return self._rect.width()
+
+    def height(self) -> float:
+        return self._rect.height()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect
+
+    def paint(self, p: QPainter, _opt, _w=None) -> None:  # type: ignore[no-untyped-def]
+        bg = QColor(theme.background())
+        bg.setAlpha(215)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(bg)
+        p.drawRoundedRect(self._rect, 3, 3)
+        p.setPen(self.color)
+        p.setFont(self.tag_font)
+        p.drawText(self._rect.adjusted(3, 1, -3, -1), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                   self.text)
+
+
+class SceneText(QGraphicsItem):
+    """Lines of text placed by an anchor point: ``align`` "left", "center" or "right" of it,
+    ``top`` below it or else centred on it vertically. ``max_width`` elides longer lines
+    (the full text is the tooltip)."""
+
+    def __init__(self, text: str, font: QFont, align: str = "left", top: bool = False,
+                 max_width: float = 0.0) -> None:
+        super().__init__()
+        self.font_ = font
+        self.align = align
+        self.top = top
+        self.max_width = max_width
+        self.text = ""
+        self.full_text = ""
+        self._rect = QRectF()
+        self.faded = False
+        self.set_text(text)
+        self.setZValue(15)
+        # texts change only with the architecture or the size: paint them from a cache
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_text(self, text: str) -> None:
+        if text == self.full_text:
+            return
+        self.full_text = text
+        fm = QFontMetricsF(self.font_)
+        lines = text.split("\n")
+        if self.max_width > 0:
+            lines = [fm.elidedText(t, Qt.TextElideMode.ElideMiddle, self.max_width) for t in lines]
+        shown = "\n".join(lines)
+        self.setToolTip(text.replace("\n", " ") if shown != text else "")
+        self.prepareGeometryChange()
+        self.text = shown
+        w = max(fm.horizontalAdvance(t) for t in lines) + 2
+        h = fm.height() * len(lines)
+        x = {"left": 0.0, "center": -w / 2, "right": -w}[self.align]
+        self._rect = QRectF(x, 0.0 if self.top else -h / 2, w, h)
+        self.update()
+
+    def set_faded(self, faded: bool) -> None:
+        if faded != self.faded:
+            self.faded = faded
+            self.update()
+
+    def width(self) -> float:
+        return self._rect.width()
+
+    def height(self) -> float:
+        return self._rect.height()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect
+
+    def paint(self, p: QPainter, _opt, _w=None) -> None:  # type: ignore[no-untyped-def]
+        if self.faded:
+            p.setOpacity(0.55)
+        p.setPen(theme.foreground())
+        p.setFont(self.font_)
+        flags = {"left": Qt.AlignmentFlag.AlignLeft, "center": Qt.AlignmentFlag.AlignHCenter,
+                 "right": Qt.AlignmentFlag.AlignRight}[self.align]
+        p.drawText(self._rect, flags | Qt.AlignmentFlag.AlignVCenter, self.text)
+
+
+__all__ = ["ACCENT", "EdgeItem", "MAX_WIDTH", "MIN_WIDTH", "NeuronItem", "PhaseTag", "SceneText", "WIDTH_PER_UNIT",
+           "bias_color", "edge_style", "quantize", "style_of_steps"]
