@@ -36,6 +36,8 @@ class ConfusionMatrixWidget(QWidget):
         self.matrix = np.zeros((0, 0), dtype=np.int64)
         self.class_names: tuple[str, ...] = ()
         self.heading = ""
+        #: (text, where its ink went) of every text of the last paint: what a learner can read
+        self.drawn_texts: list[tuple[str, QRectF]] = []
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setToolTip("Rows: the true class of each point; columns: the class the network "
                         "gives it. The diagonal counts the points it gets right.")
@@ -65,7 +67,14 @@ class ConfusionMatrixWidget(QWidget):
         finally:
             p.end()
 
+    def _text(self, p: QPainter, rect: QRectF, flags: Qt.AlignmentFlag, text: str) -> None:
+        """Draw ``text`` in ``rect``; remember where its ink went, in widget coordinates."""
+        p.drawText(rect, flags, text)
+        ink = QFontMetricsF(p.font()).boundingRect(rect, int(flags), text)
+        self.drawn_texts.append((text, p.transform().mapRect(ink)))
+
     def _paint(self, p: QPainter) -> None:
+        self.drawn_texts = []
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         fg = theme.foreground()
         p.fillRect(self.rect(), theme.background())
@@ -76,7 +85,7 @@ class ConfusionMatrixWidget(QWidget):
         line = fm.height()
         p.setPen(fg)
         heading = [fm.elidedText(t, Qt.TextElideMode.ElideRight, W - 4) for t in self.heading.split("\n")]
-        p.drawText(QRectF(2, 2, W - 4, len(heading) * line), Qt.AlignmentFlag.AlignHCenter, "\n".join(heading))
+        self._text(p, QRectF(2, 2, W - 4, len(heading) * line), Qt.AlignmentFlag.AlignHCenter, "\n".join(heading))
         C = self.matrix
         k = len(C)
         if k == 0:
@@ -97,13 +106,13 @@ class ConfusionMatrixWidget(QWidget):
         if predicted:
             tw = fm.horizontalAdvance(predicted) + 4
             x0 = min(max(-shift + 2, left + k * size / 2 - tw / 2), W - shift - 2 - tw)
-            p.drawText(QRectF(x0, len(heading) * line + 8, tw, line), Qt.AlignmentFlag.AlignHCenter, predicted)
+            self._text(p, QRectF(x0, len(heading) * line + 8, tw, line), Qt.AlignmentFlag.AlignHCenter, predicted)
         true = _first_fitting(TRUE, fm, k * size)
         if true:
             p.save()
             p.translate(2, top + k * size / 2)
             p.rotate(-90)
-            p.drawText(QRectF(-k * size / 2, 0, k * size, line), Qt.AlignmentFlag.AlignHCenter, true)
+            self._text(p, QRectF(-k * size / 2, 0, k * size, line), Qt.AlignmentFlag.AlignHCenter, true)
             p.restore()
         row_tot = C.sum(axis=1)
         small = QFont(font)
@@ -114,7 +123,7 @@ class ConfusionMatrixWidget(QWidget):
             p.setFont(font)
             p.setPen(fg)
             if size >= line * 0.8:
-                p.drawText(QRectF(line + 2, top + i * size, label_w - 4, size),
+                self._text(p, QRectF(line + 2, top + i * size, label_w - 4, size),
                            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, names[i])
             for j in range(k):
                 share = C[i, j] / row_tot[i] if row_tot[i] else 0.0
@@ -126,7 +135,7 @@ class ConfusionMatrixWidget(QWidget):
                 if fm_small.horizontalAdvance(text) <= size - 3 and fm_small.height() <= size:
                     p.setFont(small)
                     p.setPen(QColor("white") if share > 0.55 else fg)
-                    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+                    self._text(p, rect, Qt.AlignmentFlag.AlignCenter, text)
         p.setFont(font)
         p.setPen(fg)
         y = top - 2
@@ -135,7 +144,7 @@ class ConfusionMatrixWidget(QWidget):
             name = fm.elidedText(names[j], Qt.TextElideMode.ElideRight, size - 2)
             if name == "…" or not name:
                 continue
-            p.drawText(QRectF(left + j * size, y - line, size, line),
+            self._text(p, QRectF(left + j * size, y - line, size, line),
                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, name)
 
 

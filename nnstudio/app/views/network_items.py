@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPainterPath, QPainterPathStroker, QPen, \
-    QPolygonF
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem
 
 from .. import theme
@@ -27,6 +26,28 @@ FADED = 0.3
 
 _ALPHA_STEPS = 16
 _WIDTH_STEP = 0.25
+
+
+class _Palette:
+    """The theme's colours and the pens made of them, looked up once per theme rather
+    than at every paint (a palette lookup per neuron per frame adds up)."""
+
+    bg = QColor("white")
+    fg = QColor(40, 40, 40)
+    badge_pen = QPen(fg, 0.8)
+    curve_pen = QPen(fg, 1.2)
+    hover_pen = QPen(fg, 2)
+    border_pen = QPen(QColor(140, 140, 140), 1)
+    accent_pen = QPen(ACCENT, 3)
+
+
+def refresh_palette() -> None:
+    """Take the current theme's colours (at start and when the system switches)."""
+    _Palette.bg = theme.background()
+    _Palette.fg = fg = theme.foreground()
+    _Palette.badge_pen = QPen(fg, 0.8)
+    _Palette.curve_pen = QPen(fg, 1.2)
+    _Palette.hover_pen = QPen(fg, 2)
 
 
 def _mix(color: QColor, amount: float) -> QColor:
@@ -93,6 +114,7 @@ class NeuronItem(QGraphicsItem):
         self.enabled = enabled
         self.size = 30
         self.bias: float | None = None
+        self._bias_color = QColor()
         #: the thumbnail, exactly the size of the square's inside in device pixels
         self.image: QImage | None = None
         self.curve: QPolygonF | None = None  # 1-D thumbnail, in item coordinates
@@ -135,6 +157,8 @@ class NeuronItem(QGraphicsItem):
     def set_bias(self, b: float | None) -> None:
         if b != self.bias:
             self.bias = b
+            if b is not None:
+                self._bias_color = bias_color(b)
             self.update()
 
     def set_highlight(self, on: bool) -> None:
@@ -152,69 +176,70 @@ class NeuronItem(QGraphicsItem):
         r = QRectF(-s / 2, -s / 2, s, s)
         if not self.enabled:
             p.setOpacity(FADED)
-        has_thumb = self.image is not None or self.curve is not None
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(theme.background())
-        p.drawRoundedRect(r, 3, 3)
-        if self.layer >= 0 and self.bias is not None and not has_thumb:
-            p.setBrush(bias_color(self.bias))
-            p.drawRoundedRect(r, 3, 3)
         if self.image is not None:
+            # the map fills the square inside its border: nothing under it needs painting
             inner = self.inner()
             p.drawImage(QRectF(-inner / 2, -inner / 2, inner, inner), self.image)
-        elif self.curve is not None:
-            p.setPen(QPen(theme.foreground(), 1.2))
-            p.drawPolyline(self.curve)
+        else:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(_Palette.bg)
+            p.drawRoundedRect(r, 3, 3)
+            if self.curve is not None:
+                p.setPen(_Palette.curve_pen)
+                p.drawPolyline(self.curve)
+            elif self.layer >= 0 and self.bias is not None:
+                p.setBrush(self._bias_color)
+                p.drawRoundedRect(r, 3, 3)
+        has_thumb = self.image is not None or self.curve is not None
         if self.layer >= 0 and self.bias is not None and has_thumb and s >= 16:
             # the bias as a small badge in the lower left corner
             b = max(5.0, s * 0.22)
-            p.setPen(QPen(theme.foreground(), 0.8))
-            p.setBrush(bias_color(self.bias))
+            p.setPen(_Palette.badge_pen)
+            p.setBrush(self._bias_color)
             p.drawRect(QRectF(-s / 2, s / 2 - b, b, b))
         if self.highlight:
-            pen = QPen(ACCENT, 3)
+            pen = _Palette.accent_pen
         elif self.hovered:
-            pen = QPen(theme.foreground(), 2)
+            pen = _Palette.hover_pen
         else:
-            pen = QPen(QColor(140, 140, 140), 1)
+            pen = _Palette.border_pen
         p.setPen(pen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(r, 3, 3)
 
 
-class EdgeItem(QGraphicsItem):
-    """A connection ``W[layer][i, j]``: from unit i of the layer before to unit j."""
+class EdgeItem:
+    """A connection ``W[layer][i, j]``: from unit i of the layer before to unit j.
+
+    Not a scene item of its own: hundreds of them would each cost a paint call. An
+    :class:`EdgeLayer` paints them all; this keeps the line, the pen and whether it is
+    drawn, for the tooltips, clicks and tests."""
 
     PICK = 4.0  # half-width in pixels of the band that counts as "on" the line
+    __slots__ = ("layer", "i", "j", "p1", "p2", "line", "pen", "visible")
 
     def __init__(self, layer: int, i: int, j: int) -> None:
-        super().__init__()
         self.layer, self.i, self.j = layer, i, j
         self.p1 = QPointF()
         self.p2 = QPointF()
-        self.pen = QPen(QColor(150, 150, 150), 1)
-        self.width = 1.0
-        self.color = QColor(150, 150, 150)
-        self._rect = QRectF()
-        self.setZValue(0)
+        self.line = QLineF()
+        self.pen = _DEFAULT_PEN
+        self.visible = True
+
+    @property
+    def width(self) -> float:
+        return self.pen.widthF()
+
+    @property
+    def color(self) -> QColor:
+        return self.pen.color()
+
+    def isVisible(self) -> bool:  # noqa: N802 - as a scene item would say it
+        return self.visible
 
     def set_line(self, p1: QPointF, p2: QPointF) -> None:
-        if p1 == self.p1 and p2 == self.p2:
-            return
-        self.prepareGeometryChange()
         self.p1, self.p2 = p1, p2
-        m = MAX_WIDTH / 2 + self.PICK
-        self._rect = QRectF(p1, p2).normalized().adjusted(-m, -m, m, m)
-
-    def set_pen(self, pen: QPen) -> None:
-        if pen is not self.pen:
-            self.pen = pen
-            self.width = pen.widthF()
-            self.color = pen.color()
-            self.update()
-
-    def boundingRect(self) -> QRectF:  # noqa: N802
-        return self._rect
+        self.line = QLineF(p1, p2)
 
     def distance(self, pt: QPointF) -> float:
         """Distance in pixels from ``pt`` to the segment."""
@@ -224,16 +249,82 @@ class EdgeItem(QGraphicsItem):
         t = 0.0 if L2 == 0 else max(0.0, min(1.0, ((pt.x() - ax) * dx + (pt.y() - ay) * dy) / L2))
         return math.hypot(pt.x() - (ax + t * dx), pt.y() - (ay + t * dy))
 
-    def shape(self) -> QPainterPath:
-        path = QPainterPath(self.p1)
-        path.lineTo(self.p2)
-        stroker = QPainterPathStroker()
-        stroker.setWidth(self.width + 2 * self.PICK)
-        return stroker.createStroke(path)
+
+_DEFAULT_PEN = QPen(QColor(150, 150, 150), 1)
+
+
+class EdgeLayer(QGraphicsItem):
+    """Every connection of the network in one scene item, painted with one call per
+    style (pens are shared: see :func:`quantize`), thin lines first so that the strong
+    ones stay on top."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.edges: list[EdgeItem] = []
+        self._groups: list[tuple[QPen, list[QLineF]]] = []
+        self._rect = QRectF()
+        # for picking: segment ends and half-widths of the drawn edges, as arrays
+        self._ends = np.zeros((0, 4))
+        self._drawn: list[EdgeItem] = []
+        self.setZValue(0)
+        # painted into a cached image, again only when the lines move or change style: the
+        # neurons' maps change every frame, the lines' styles less often (see the view)
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_edges(self, edges: list[EdgeItem]) -> None:
+        self.edges = edges
+        self.relayout()
+
+    def relayout(self) -> None:
+        """The edges moved or were shown or hidden."""
+        self.prepareGeometryChange()
+        self._drawn = [e for e in self.edges if e.visible]
+        self._ends = np.array([(e.p1.x(), e.p1.y(), e.p2.x(), e.p2.y()) for e in self._drawn],
+                              dtype=np.float64).reshape(-1, 4)
+        if len(self._ends):
+            lo = np.minimum(self._ends[:, :2], self._ends[:, 2:]).min(axis=0)
+            hi = np.maximum(self._ends[:, :2], self._ends[:, 2:]).max(axis=0)
+            m = MAX_WIDTH
+            self._rect = QRectF(lo[0] - m, lo[1] - m, hi[0] - lo[0] + 2 * m, hi[1] - lo[1] + 2 * m)
+        else:
+            self._rect = QRectF()
+        self.restyle()
+
+    def restyle(self) -> None:
+        """The edges' pens changed: group them again."""
+        groups: dict[int, tuple[QPen, list[QLineF]]] = {}
+        for e in self._drawn:
+            g = groups.get(id(e.pen))
+            if g is None:
+                g = groups[id(e.pen)] = (e.pen, [])
+            g[1].append(e.line)
+        self._groups = sorted(groups.values(), key=lambda g: g[0].widthF())
+        self.update()
+
+    def nearest(self, pt: QPointF) -> EdgeItem | None:
+        """The drawn edge whose centre line is nearest to ``pt``, among those within
+        ``EdgeItem.PICK`` pixels of its stroke; None if there is none."""
+        if not len(self._ends):
+            return None
+        a, b = self._ends[:, :2], self._ends[:, 2:]
+        d = b - a
+        L2 = np.einsum("ij,ij->i", d, d)
+        q = np.array([pt.x(), pt.y()])
+        with np.errstate(all="ignore"):
+            t = np.clip(np.where(L2 > 0, np.einsum("ij,ij->i", q - a, d) / L2, 0.0), 0.0, 1.0)
+        dist = np.hypot(*(q - (a + t[:, None] * d)).T)
+        half = np.array([e.width / 2 for e in self._drawn]) + EdgeItem.PICK
+        dist = np.where(dist <= half, dist, np.inf)
+        k = int(np.argmin(dist))
+        return self._drawn[k] if np.isfinite(dist[k]) else None
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        return self._rect
 
     def paint(self, p: QPainter, _opt, _w=None) -> None:  # type: ignore[no-untyped-def]
-        p.setPen(self.pen)
-        p.drawLine(self.p1, self.p2)
+        for pen, lines in self._groups:
+            p.setPen(pen)
+            p.drawLines(lines)
 
 
 class PhaseTag(QGraphicsItem):
@@ -345,5 +436,5 @@ class SceneText(QGraphicsItem):
         p.drawText(self._rect, flags | Qt.AlignmentFlag.AlignVCenter, self.text)
 
 
-__all__ = ["ACCENT", "EdgeItem", "MAX_WIDTH", "MIN_WIDTH", "NeuronItem", "PhaseTag", "SceneText", "WIDTH_PER_UNIT",
+__all__ = ["ACCENT", "EdgeItem", "EdgeLayer", "refresh_palette", "MAX_WIDTH", "MIN_WIDTH", "NeuronItem", "PhaseTag", "SceneText", "WIDTH_PER_UNIT",
            "bias_color", "edge_style", "quantize", "style_of_steps"]

@@ -32,11 +32,12 @@ def level_indices(values: Array, lo: Any, hi: Any, n: int) -> Array:
     """
     lo = np.asarray(lo, dtype=np.float64)
     hi = np.asarray(hi, dtype=np.float64)
-    span = np.where(hi > lo, hi - lo, 1.0)
+    scale = (n - 1) / np.where(hi > lo, hi - lo, 1.0)
     with np.errstate(all="ignore"):
-        t = np.nan_to_num((values - lo) / span, nan=0.5, posinf=1.0, neginf=0.0)
-    idx = np.clip(t * (n - 1), 0, n - 1).astype(np.intp)
-    return np.ascontiguousarray(idx.transpose(2, 0, 1))
+        t = (values.transpose(2, 0, 1) - lo[..., None, None]) * scale[..., None, None]
+    np.clip(t, 0, n - 1, out=t)  # ±inf clip to the ends; NaN stays NaN
+    t[np.isnan(t)] = (n - 1) / 2
+    return t.astype(np.intp)
 
 
 class ColumnImages:

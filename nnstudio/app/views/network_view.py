@@ -30,6 +30,7 @@ the parameter's index in the flat parameter vector. While the step inspector run
 from __future__ import annotations
 
 import math
+import time
 from typing import Any, Sequence
 
 import numpy as np
@@ -44,8 +45,8 @@ from ...core.specs import NetworkSpec
 from .. import theme
 from .base import ViewBase
 from .network_editor import LayersHeader, LayerStepper
-from .network_items import (ACCENT, MAX_WIDTH, MIN_WIDTH, WIDTH_PER_UNIT, EdgeItem, NeuronItem, SceneText,
-                            bias_color, edge_style, quantize, style_of_steps)
+from .network_items import (ACCENT, MAX_WIDTH, MIN_WIDTH, WIDTH_PER_UNIT, EdgeItem, EdgeLayer, NeuronItem, SceneText,
+                            bias_color, edge_style, quantize, refresh_palette, style_of_steps)
 from .network_layout import NetworkLayout, column_spacing, plan
 from .network_phase import PhaseOverlay
 from .network_texts import NetworkTexts
@@ -58,6 +59,9 @@ MAX_FULL = 32  # layers up to this many units get an item per unit
 SHOWN_OF_LARGE = 16  # larger layers get items for their first units and "… N more"
 MAX_EDGES_PER_PAIR = 320  # denser layer pairs draw a fixed sample of their connections
 MIN_THUMB = 16  # pixels: smaller neurons show their bias as their fill instead of a map
+#: while training plays, the connections are restyled at most this often (seconds); their
+#: picture is cached in between, so a redraw then only repaints the neurons' maps
+EDGE_INTERVAL = 0.2
 LABEL_WIDTH = 96.0  # input and output names are elided beyond this many pixels
 
 #: activation names short enough for a narrow column heading
@@ -160,6 +164,7 @@ class NetworkView(ViewBase):
         self.scene = QGraphicsScene(self)
         self.scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # items restyle every frame
         self.scene.setBackgroundBrush(theme.background())
+        refresh_palette()
         self.canvas = _Canvas(self)
         self.canvas.setScene(self.scene)
         self.canvas.setMinimumSize(160, 120)
@@ -187,6 +192,7 @@ class NetworkView(ViewBase):
         self.columns: list[list[NeuronItem]] = []  # the neuron items, per column (inputs first)
         self.totals: list[int] = []  # neurons each column really has
         self.edges: list[list[EdgeItem]] = []  # per layer with weights
+        self.edge_layer: EdgeLayer | None = None  # paints them all
         self._edge_idx: list[tuple[Array, Array]] = []  # (i, j) of the edges, per layer
         self._edge_map: dict[tuple[int, int, int], EdgeItem] = {}
         self._units: list[dict[int, NeuronItem]] = []  # unit → item, per column (network units only)
@@ -201,6 +207,8 @@ class NetworkView(ViewBase):
         self._pens: dict[int, QPen] = {}
         self._hovered: Any = None
         self._static_inputs: tuple | None = None
+        self._edges_at = -math.inf  # when the connections were last restyled
+        self._lut32: tuple[bool, Array] | None = None  # the colour map as pixels, for the theme
 
     # -- public ------------------------------------------------------------------------------
     @property
@@ -283,6 +291,7 @@ class NetworkView(ViewBase):
 
     def apply_theme(self) -> None:
         self.scene.setBackgroundBrush(theme.background())
+        refresh_palette()
         self.header.apply_theme()
         self._pens.clear()
         self.renderer.clear()
@@ -407,11 +416,12 @@ class NetworkView(ViewBase):
             items = []
             for i, j in zip(I.tolist(), J.tolist()):
                 e = EdgeItem(layer, i, j)
-                self.scene.addItem(e)
                 items.append(e)
                 self._edge_map[(layer, i, j)] = e
             self.edges.append(items)
             self._edge_idx.append((I, J))
+        self.edge_layer = EdgeLayer()
+        self.scene.addItem(self.edge_layer)
 
     def _build_texts(self, snap: Snapshot, inputs: Sequence[tuple[str, int, str | None]],
                      outs: Sequence[str]) -> None:
@@ -525,9 +535,11 @@ class NetworkView(ViewBase):
             a, b = self._units[layer], self._units[layer + 1]
             for e in items:
                 na, nb = a[e.i], b[e.j]
-                e.setVisible(na.isVisible() and nb.isVisible())
-                if na.isVisible() and nb.isVisible():
+                e.visible = na.isVisible() and nb.isVisible()
+                if e.visible:
                     e.set_line(QPointF(na.x() + size / 2, na.y()), QPointF(nb.x() - size / 2, nb.y()))
+        if self.edge_layer is not None:
+            self.edge_layer.set_edges([e for items in self.edges for e in items])
         self.phase.place(self.scene.sceneRect())
         if self.snapshot is not None and (old is None or old.size != size):
             self._update_neurons(self.snapshot)  # thumbnails are drawn at the neurons' size
@@ -549,6 +561,10 @@ class NetworkView(ViewBase):
         return vals, unit, name
 
     def _update_edges(self, snap: Snapshot) -> None:
+        now = time.monotonic()
+        if snap.playing and snap.phase is None and now - self._edges_at < EDGE_INTERVAL:
+            return
+        self._edges_at = now
         vals, unit, name = self._edge_values(snap)
         self.edge_mode = name
         for layer, items in enumerate(self.edges):
@@ -572,7 +588,9 @@ class NetworkView(ViewBase):
                     pen = QPen(color, width)
                     pen.setCapStyle(Qt.PenCapStyle.FlatCap)  # round caps cost several times more to paint
                     pens[k] = pen
-                e.set_pen(pen)
+                e.pen = pen
+        if self.edge_layer is not None:
+            self.edge_layer.restyle()
 
     def _input_values(self, grid: Grid) -> tuple[Array, Array, Array] | None:
         """The input items' values over the grid (ny, nx, m) and their levels: what the
@@ -645,7 +663,10 @@ class NetworkView(ViewBase):
     def _update_images(self, snap: Snapshot, grid: Grid, size: int) -> None:
         dpr = self.canvas.devicePixelRatioF() or 1.0
         px = max(1, int(round((size - 2) * dpr)))
-        lut32 = lut_argb32(theme.diverging_lut(256))
+        dark = theme.is_dark()
+        if self._lut32 is None or self._lut32[0] != dark:
+            self._lut32 = (dark, lut_argb32(theme.diverging_lut(256)))
+        lut32 = self._lut32[1]
         for col, items in enumerate(self.columns):
             if col == 0:
                 # the inputs' maps depend only on the data and the grid: drawn once per size
@@ -696,20 +717,12 @@ class NetworkView(ViewBase):
             part = st.part_at(pt)
             if part is not None:
                 return st, part
-        best: EdgeItem | None = None
-        best_d = math.inf
-        for it in self.scene.items(pt, Qt.ItemSelectionMode.IntersectsItemBoundingRect):
-            if not it.isVisible():
-                continue
-            if isinstance(it, NeuronItem):
+        for items in self.columns:
+            for it in items:
                 half = it.size / 2
-                if abs(pt.x() - it.x()) <= half and abs(pt.y() - it.y()) <= half:
+                if it.isVisible() and abs(pt.x() - it.x()) <= half and abs(pt.y() - it.y()) <= half:
                     return it
-            elif isinstance(it, EdgeItem):
-                d = it.distance(pt)
-                if d <= it.width / 2 + EdgeItem.PICK and d < best_d:
-                    best, best_d = it, d
-        return best
+        return self.edge_layer.nearest(pt) if self.edge_layer is not None else None
 
     def _hover(self, pt: QPointF | None) -> None:
         found = self._item_at(pt) if pt is not None else None
