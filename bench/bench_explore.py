@@ -9,6 +9,10 @@ fast as possible" (``speed.set_speed(0)``), plays and reports:
 
 * GUI event-loop lateness: a 5 ms timer measures how late it fires; p50/p99 (target
   p99 ≤ 17 ms, one 60 Hz frame);
+* the GUI thread's CPU time between two ticks of that timer: the work the window did in
+  the meantime, which on an idle machine is what delays a tick. On a shared machine
+  the lateness also counts the time other processes (the engine among them) hold the
+  CPU; the CPU time does not, so it compares runs made under different loads;
 * per Explore view, the time of ``show_snapshot`` while playing (what the scheduler
   calls) and how many snapshots it drew per second; then, paused, a whole redraw
   (``show_snapshot`` + pending events + a synchronous repaint, as bench_views.py times
@@ -95,10 +99,16 @@ def main(argv: list[str] | None = None) -> int:
     clock.start()
     expected = [0.0]
 
+    cpu_gaps: list[float] = []
+    last_cpu = [time.thread_time()]
+
     def tick() -> None:
         now = clock.nsecsElapsed() / 1e6
         lateness.append(max(0.0, now - expected[0]))
         expected[0] = now + 5.0
+        cpu = time.thread_time()
+        cpu_gaps.append((cpu - last_cpu[0]) * 1000)
+        last_cpu[0] = cpu
 
     timer = QTimer()
     timer.setInterval(5)
@@ -112,6 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     it0 = win.controller.snapshot.iteration
     measuring[0] = True
     expected[0] = clock.nsecsElapsed() / 1e6 + 5.0
+    last_cpu[0] = time.thread_time()
     timer.start()
     t0 = time.perf_counter()
     spin(int(args.seconds * 1000))
@@ -142,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Explore {width}×{height}, spiral, hidden {units} {args.activation}, speed: as fast as possible")
     print(f"event-loop lateness  p50 {np.percentile(lat, 50):6.2f} ms   p99 {np.percentile(lat, 99):6.2f} ms"
           f"   max {lat.max():6.1f} ms   (target p99 ≤ 17 ms)")
+    cpu = np.array(cpu_gaps[1:]) if len(cpu_gaps) > 1 else np.zeros(1)
+    print(f"GUI CPU between ticks p50 {np.percentile(cpu, 50):5.2f} ms   p99 {np.percentile(cpu, 99):6.2f} ms"
+          f"   max {cpu.max():6.1f} ms   (the work in 5 ms; above 5 a tick is late even on an idle machine)")
     print(f"training speed       {(it1 - it0) / dt:10,.0f} it/s")
     print(f"{'view':<14}{'size':>10}{'show_snapshot median/p90':>27}{'redraw median/p90':>23}{'redraws/s':>11}")
     for view in shown:

@@ -156,9 +156,9 @@ def test_show_neuron_shows_that_neurons_output(view, multi):
     g = snap.grid
     view.show_neuron(1, 2)
     np.testing.assert_array_equal(view.image.image, g.neurons[1][..., 2])
-    assert view.neuron_title.startswith("neuron 2.3")
-    assert "neuron 2.3" in view.legend.text()  # said above the plot, which keeps its size
-    assert "neuron 2.3" in view.hover_at(g.xs[3], g.ys[4])
+    assert view.neuron_title == "hidden 2, neuron 3 (tanh)"
+    assert view.neuron_title in view.legend.text()  # said above the plot, which keeps its size
+    assert f"hidden 2, neuron 3 (tanh): {g.neurons[1][4, 3, 2]:.4g}" in view.hover_at(g.xs[3], g.ys[4])
     assert f"{g.neurons[1][4, 3, 2]:.4g}" in view.hover_at(g.xs[3], g.ys[4])
     view.show_neuron(2, 1)  # an output unit: that class's probability
     np.testing.assert_array_equal(view.image.image, g.probs[..., 1])
@@ -398,3 +398,17 @@ def test_the_confusion_matrix_never_cuts_a_text(qapp, classes):
             assert rect.top() >= -0.5 and rect.bottom() <= height + 0.5, (height, text, rect)
         said = [t for t, _r in w.drawn_texts]
         assert any(t.startswith("pred") for t in said) and any(t.startswith("true") for t in said)
+
+
+def test_in_a_small_view_the_plot_comes_first(qtbot, shown):
+    shown.resize(800, 600)
+    qtbot.wait(50)
+    assert shown.confusion_widget.isVisible() and shown.caption_label.isVisible()
+    for w, h in [(420, 340), (330, 260)]:
+        shown.resize(w, h)
+        qtbot.waitUntil(lambda: not shown.confusion_widget.isVisible())
+        qtbot.wait(50)
+        assert not shown.caption_label.isVisible()
+        # the square plane takes most of the room the legend line and the colour bar leave
+        side = min(shown.vb.width(), shown.vb.height())
+        assert side >= 0.6 * min(w, h - 30)

@@ -104,8 +104,8 @@ def test_neurons_show_bias_and_thumbnails(shown, spiral):
     px = img.width()
     assert img.height() == px == round((n.size - 2) * img.devicePixelRatio())
     ny, nx = len(g.ys), len(g.xs)
-    for r, c in [(0, 0), (px - 1, px - 1), (px // 3, 2 * px // 3), (px - 1, 0)]:
-        i = ny - 1 - int((r + 0.5) * ny / px)
+    for r, c in [(0, 0), (px - 1, px - 1), (px // 3, 2 * px // 3), (px - 1, 0), (px // 2, px // 2)]:
+        i = int((px - r - 0.5) * ny / px)  # image rows run down, grid rows up
         j = int((c + 0.5) * nx / px)
         v = g.neurons[0][i, j, 3]
         k = int(np.clip((v + 1) / 2 * 255, 0, 255))
@@ -494,3 +494,35 @@ def test_no_qt_warnings_at_any_size_or_depth(qtbot, hidden, inputs):
     view.grab()
     lay = view.layout
     assert lay.size >= 1 and all(v >= 1 for v in lay.visible)
+
+
+def test_a_switch_to_dark_recolours_maps_and_scene(qtbot, shown, spiral):
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    _, _, snap = spiral
+    app = QApplication.instance()
+    old = app.palette()
+    dark = QPalette(old)
+    for role, c in [(QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.Base, "#1e1e1e"),
+                    (QPalette.ColorRole.WindowText, "#dddddd"), (QPalette.ColorRole.Text, "#dddddd")]:
+        dark.setColor(role, QColor(c))
+    try:
+        app.setPalette(dark)
+        shown.apply_theme()
+        assert theme.is_dark() and shown.scene.backgroundBrush().color() == QColor("#1e1e1e")
+        lut = theme.diverging_lut(256)
+        n = shown.neuron(0, 3)
+        img = n.image
+        px = img.width()
+        g = snap.grid
+        i = int((px - px // 2 - 0.5) * len(g.ys) / px)
+        j = int((px // 2 + 0.5) * len(g.xs) / px)
+        k = int(np.clip((g.neurons[0][i, j, 3] + 1) / 2 * 255, 0, 255))
+        c = img.pixelColor(px // 2, px // 2)
+        assert (c.red(), c.green(), c.blue()) == tuple(int(t) for t in lut[k, :3])
+        shown.grab()
+    finally:
+        app.setPalette(old)
+        shown.apply_theme()
+    assert not theme.is_dark()

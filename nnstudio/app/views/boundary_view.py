@@ -72,6 +72,9 @@ class BoundaryView(ViewBase):
                "Click a training point to follow it in the step inspector.")
     #: below this height the caption gives its room to the plot (it stays the tooltip)
     CAPTION_MIN_HEIGHT = 470
+    #: below this width the confusion matrix gives its room to the plot (the accuracy
+    #: stays on the toolbar's counters); with no plot it always shows
+    CONFUSION_MIN_WIDTH = 460
 
     #: painting: a click on the plot at (x, y) asks for a point of class/value ``label``
     sigPointAdded = Signal(float, float, object)
@@ -210,7 +213,7 @@ class BoundaryView(ViewBase):
         if self.mode == "none":
             self.message.setText(f"This data has {d} inputs: there is no plane to draw the network's "
                                  "output on. The confusion matrix shows how it classifies the points.")
-        self.confusion_widget.setVisible(data.task != "regression")
+        self._fit_to_size()
         # with no plane to draw, the confusion matrix gets the room
         self.confusion_widget.setMaximumWidth(16777215 if self.mode == "none" else 220)
         self.val_box.setVisible(self.mode != "none")
@@ -316,9 +319,26 @@ class BoundaryView(ViewBase):
             for it in items:
                 it.setExportMode(False)
 
+    def apply_theme(self) -> None:
+        fg = theme.foreground()
+        self.hover_text.setColor(fg)
+        self.hover_text.fill = pg.mkBrush(theme.background())
+        self.curve.setPen(pg.mkPen(fg, width=2.5))
+        self.colorbar.axis.setPen(fg)
+        self.colorbar.axis.setTextPen(fg)
+        self._lut_key = None  # the light end of the colour map follows the theme
+        self._set_legend()
+        super().apply_theme()
+
     def resizeEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().resizeEvent(ev)
+        self._fit_to_size()
+
+    def _fit_to_size(self) -> None:
+        """In a small view the plot comes first: the caption and the confusion matrix give way."""
         self.caption_label.setVisible(self.height() >= self.CAPTION_MIN_HEIGHT or self.mode == "none")
+        classes = self.data is not None and self.data.task != "regression"
+        self.confusion_widget.setVisible(classes and (self.mode == "none" or self.width() >= self.CONFUSION_MIN_WIDTH))
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
         if ev.type() == QEvent.Type.Leave and obj in (self.canvas, self.canvas.viewport()):
@@ -435,7 +455,8 @@ class BoundaryView(ViewBase):
             self._show_hover(*self._hover_pos)
 
     def _neuron_values(self, snap: Snapshot, grid: Grid) -> tuple[Array, str, str] | None:
-        """(values over the grid, title, activation key) of the shown neuron, or None."""
+        """(values over the grid, title, activation key) of the shown neuron, or None.
+        The title is short: it shares a line with the checkboxes above the plot."""
         if self.neuron is None:
             return None
         layer, unit = self.neuron
@@ -449,7 +470,7 @@ class BoundaryView(ViewBase):
         if 0 <= layer < n_hidden and 0 <= unit < grid.neurons[layer].shape[-1]:
             act = snap.activations[layer] if layer < len(snap.activations) else "linear"
             return (grid.neurons[layer][..., unit].astype(np.float64),
-                    f"neuron {layer + 1}.{unit + 1}: hidden layer {layer + 1}, unit {unit + 1} ({act})", act)
+                    f"hidden {layer + 1}, neuron {unit + 1} ({act})", act)
         if layer == n_hidden and layer == len(snap.weights) - 1:
             if grid.probs is not None and 0 <= unit < grid.probs.shape[-1]:
                 name = self.data.class_names[unit] if self.data is not None else str(unit)
@@ -484,7 +505,8 @@ class BoundaryView(ViewBase):
         if neuron is not None:
             values, title, act = neuron
             levels = neuron_levels(act, values) if not title.startswith("output") else (0.0, 1.0)
-            self._set_lut(("neuron", levels), light, levels, title.split(":")[0] + " output")
+            label = "the neuron's output" if title.startswith("hidden") else title.split(": ")[-1]
+            self._set_lut(("neuron", levels, label), light, levels, label)
             self._set_neuron_title(title)
             self._show_scalar(values, levels)
             return

@@ -80,8 +80,9 @@ class DecisionPoints:
 
     def set_inspected(self, index: int | None) -> None:
         """Ring the training sample ``index`` (a row of ``X_train``), or nothing."""
-        self.inspected = index
-        self._place_ring()
+        if index != self.inspected:
+            self.inspected = index
+            self._place_ring()
 
     def painted(self) -> bool:
         return self.draft is not None
