@@ -12,8 +12,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QInputDialog
 
 from nnstudio.app import theme
-from nnstudio.app.views.network_view import (MAX_EDGES_PER_PAIR, MAX_WIDTH, SHOWN_OF_LARGE, NetworkView,
-                                             bias_color, edge_style)
+from nnstudio.app.views.network_items import MAX_WIDTH, bias_color, edge_style
+from nnstudio.app.views.network_view import MAX_EDGES_PER_PAIR, SHOWN_OF_LARGE, NetworkView
 from nnstudio.core.data import DataSpec, Dataset, prepare
 from nnstudio.core.snapshot import evaluate_grid, make_snapshot
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
@@ -526,3 +526,35 @@ def test_a_switch_to_dark_recolours_maps_and_scene(qtbot, shown, spiral):
         app.setPalette(old)
         shown.apply_theme()
     assert not theme.is_dark()
+
+
+def test_one_d_relu_maps_each_on_their_own_scale(view):
+    data = prepare(DataSpec(name="sine", n_samples=60, noise=0.05))
+    trainer = _trainer(data, hidden=(LayerSpec(3, "relu"),), epochs=2)
+    snap = _snap(trainer, data)
+    view.set_data(data)
+    view.show_snapshot(snap)
+    lo, hi = view.thumb_levels[1]
+    out = snap.grid.neurons[0]  # (len(xs), 3)
+    expected = np.abs(out).max(axis=0).astype(np.float64)
+    expected[expected <= 1e-12] = 1.0  # a neuron that is off everywhere
+    np.testing.assert_allclose(hi, expected)
+    assert np.shape(hi) == (3,) and np.all(lo == -hi)
+    assert all(view.neuron(0, u).curve is not None for u in range(3))
+
+
+def test_headings_and_long_names_explain_themselves(qtbot, view):
+    rng = np.random.default_rng(3)
+    X = rng.random((30, 3))
+    names = ("a rather long column name that cannot fit", "b", "c")
+    raw = Dataset(X, (X[:, 0] > 0.5).astype(float), "binary", names, ("no", "yes"))
+    data = prepare(DataSpec(source="inline"), raw)
+    trainer = _trainer(data, hidden=(LayerSpec(4, "relu"),), epochs=1)
+    view.set_data(data)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(_snap(trainer, data))
+    label = view.input_labels[0]
+    assert "…" in label.text and label.width() <= 98  # elided to the room for labels
+    assert view.tooltip_at(label.sceneBoundingRect().center()) == names[0]
+    assert view.tooltip_at(view.headings[1].sceneBoundingRect().center()) == "hidden 1 relu"

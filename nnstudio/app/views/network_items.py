@@ -9,6 +9,7 @@ and width come from :func:`edge_style`.
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
@@ -266,6 +267,7 @@ class EdgeLayer(QGraphicsItem):
         # for picking: segment ends and half-widths of the drawn edges, as arrays
         self._ends = np.zeros((0, 4))
         self._drawn: list[EdgeItem] = []
+        self._pens: dict[int, QPen] = {}  # shared by every edge of one style
         self.setZValue(0)
         # painted into a cached image, again only when the lines move or change style: the
         # neurons' maps change every frame, the lines' styles less often (see the view)
@@ -289,6 +291,38 @@ class EdgeLayer(QGraphicsItem):
         else:
             self._rect = QRectF()
         self.restyle()
+
+    def show_values(self, values: Sequence[Array], unit: float, index: Sequence[tuple[Array, Array]],
+                    per_layer: Sequence[Sequence[EdgeItem]]) -> None:
+        """Style every edge for ``values[layer][i, j]`` (see :func:`edge_style`, with
+        ``unit``); ``index[layer]`` are the (i, j) of ``per_layer[layer]``'s edges."""
+        pens = self._pens
+        for layer, items in enumerate(per_layer):
+            if layer >= len(values):
+                break
+            I, J = index[layer]
+            v = values[layer][I, J].astype(np.float64)
+            finite = np.isfinite(v)
+            with np.errstate(all="ignore"):
+                w_steps, s_steps = quantize(np.where(finite, np.abs(v), 0.0) / unit)
+            # one integer per style: sign, width step, strength step (−1 = not finite)
+            keys = np.where(finite, (v >= 0) * 1_000_000 + w_steps * 1000 + s_steps, -1)
+            for e, k in zip(items, keys.tolist()):
+                pen = pens.get(k)
+                if pen is None:
+                    if k < 0:
+                        width, color = edge_style(math.nan)
+                    else:
+                        width, color = style_of_steps(k >= 1_000_000, (k % 1_000_000) // 1000, k % 1000)
+                    pen = QPen(color, width)
+                    pen.setCapStyle(Qt.PenCapStyle.FlatCap)  # round caps cost several times more to paint
+                    pens[k] = pen
+                e.pen = pen
+        self.restyle()
+
+    def forget_pens(self) -> None:
+        """The theme changed: pens are made again in its colours."""
+        self._pens.clear()
 
     def restyle(self) -> None:
         """The edges' pens changed: group them again."""
@@ -403,7 +437,8 @@ class SceneText(QGraphicsItem):
         if self.max_width > 0:
             lines = [fm.elidedText(t, Qt.TextElideMode.ElideMiddle, self.max_width) for t in lines]
         shown = "\n".join(lines)
-        self.setToolTip(text.replace("\n", " ") if shown != text else "")
+        if shown != text:
+            self.setToolTip(text.replace("\n", " "))
         self.prepareGeometryChange()
         self.text = shown
         w = max(fm.horizontalAdvance(t) for t in lines) + 2

@@ -3,12 +3,13 @@
 While the learner steps an iteration phase by phase (``Snapshot.phase``), the network
 view highlights the neurons of the phase and tags them with the inspected sample's
 numbers: activations (forward), the output and its loss (loss), δ (backward) and the
-bias changes (update). The connections show gradients and weight changes; that is the
-edge styling's part (see :meth:`NetworkView._edge_values`).
+bias changes (update). The connections show the weights, and in the backward and update
+phases the gradients and the weight changes (:func:`edge_values`).
 """
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -17,7 +18,7 @@ from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import QGraphicsScene, QLabel
 
 from ...core.snapshot import Snapshot
-from .network_items import ACCENT, NeuronItem, PhaseTag, SceneText
+from .network_items import ACCENT, MAX_WIDTH, MIN_WIDTH, WIDTH_PER_UNIT, NeuronItem, PhaseTag, SceneText
 from .network_texts import NetworkTexts
 
 Array = np.ndarray
@@ -34,6 +35,23 @@ PHASE_TEXTS = {
     "update": "Update: every weight moves against its gradient. The connections show the "
               "change Δw.  {optimizer_rule}",
 }
+
+
+def edge_values(snap: Snapshot) -> tuple[list[Array], float, str]:
+    """What the connections show for ``snap``: values per layer, their unit (the value
+    drawn at full strength) and a name: the weights; in the backward phase the batch
+    gradients, in the update phase the weight changes, both scaled so that the largest
+    is drawn widest."""
+    ph = snap.phase
+    if ph is not None and ph.phase == "backward" and ph.grad_W:
+        vals, name = list(ph.grad_W), "gradient"
+    elif ph is not None and ph.phase == "update" and ph.W_after:
+        vals, name = [a - b for a, b in zip(ph.W_after, ph.W_before)], "update"
+    else:
+        return snap.weights, 1.0, "weights"
+    m = max((float(np.nanmax(np.abs(v))) for v in vals if v.size), default=0.0)
+    unit = m / ((MAX_WIDTH - MIN_WIDTH) / WIDTH_PER_UNIT) if m > 0 and math.isfinite(m) else 1.0
+    return vals, unit, name
 
 
 class PhaseOverlay:
@@ -146,4 +164,4 @@ class PhaseOverlay:
             self.place(scene.sceneRect())
 
 
-__all__ = ["MAX_TAGGED", "PHASE_TEXTS", "PhaseOverlay"]
+__all__ = ["MAX_TAGGED", "PHASE_TEXTS", "PhaseOverlay", "edge_values"]

@@ -1,7 +1,8 @@
 """The map inside each neuron: its output over the input plane, as a small image.
 
 A snapshot's grid holds every hidden neuron's output on a 64 × 64 grid (and the
-output's). :class:`ThumbnailRenderer` colours one column of neurons at a time straight
+output's); :func:`input_values` and :func:`neuron_values` pick a column's values and
+their colour levels. :class:`ThumbnailRenderer` colours one column of neurons at a time straight
 into images of the neurons' size in device pixels, by nearest-neighbour index tables
 made once per size. The images are ``Format_ARGB32_Premultiplied`` views of NumPy
 buffers kept from one snapshot to the next, so painting copies pixels and nothing is
@@ -10,12 +11,73 @@ scaled or converted; a bigger neuron costs only the extra pixels to fill.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from PySide6.QtGui import QImage
 
+from ...core.data import FEATURE_MAPS
+from ...core.snapshot import Grid, Snapshot
+from .snapshot_forward import neuron_levels
+
 Array = np.ndarray
+
+#: colour levels: (lo, hi) as numbers, or one pair per neuron (arrays of shape (m,))
+Levels = tuple[Any, Any]
+
+
+def symmetric_levels(v: Array) -> Levels:
+    """Levels ±max|v| per neuron (the last axis) over the grid (the others): 0 is the
+    neutral colour. A neuron that is 0 everywhere gets ±1."""
+    space = tuple(range(v.ndim - 1))
+    with np.errstate(all="ignore"):
+        m = np.nanmax(np.abs(np.where(np.isfinite(v), v, 0.0)), axis=space) if v.size else np.ones(v.shape[-1])
+    m = np.where(m > 1e-12, m, 1.0)
+    return -m, m
+
+
+def input_values(feats: Array, grid: Grid, units: Sequence[int],
+                 features: Sequence[str | None]) -> tuple[Array, Levels]:
+    """The input column's values over the grid, shape (*grid, m), and their levels.
+
+    ``feats`` are the network's inputs on the grid (``ViewBase.grid_inputs``); an input
+    item with ``units[k] >= 0`` shows that input (as the network is fed it:
+    standardised, if so), one with ``units[k] < 0`` the raw map of ``features[k]``, a
+    feature the network is not fed."""
+    if all(u >= 0 for u in units):
+        v = feats[..., list(units)]
+    else:
+        gx, gy = np.meshgrid(grid.xs, grid.ys)
+        v = np.empty((*gx.shape, len(units)))
+        for k, (u, key) in enumerate(zip(units, features)):
+            v[..., k] = feats[..., u] if u >= 0 else FEATURE_MAPS[key or "x1"].fn(gx, gy)
+    return v, symmetric_levels(v)
+
+
+def neuron_values(snap: Snapshot, grid: Grid, layer: int, units: Sequence[int],
+                  targets: Array | None) -> tuple[Array, Levels] | None:
+    """Values over the grid of neurons ``units`` of layer ``layer`` (0 = first hidden;
+    the last is the output) and their levels, or None when the grid is of another
+    network. Bounded activations use their range, unbounded ones (ReLU, …) each
+    neuron's own ±max; outputs are probabilities, or for regression values on the
+    scale of the ``targets``."""
+    n_layers = len(snap.weights)
+    if layer < n_layers - 1:
+        if layer >= len(grid.neurons) or grid.neurons[layer].shape[-1] != snap.layer_sizes[layer + 1]:
+            return None
+        v = grid.neurons[layer][..., list(units)]
+        act = snap.activations[layer]
+        if act in ("sigmoid", "tanh"):
+            return v, neuron_levels(act, v)
+        return v, symmetric_levels(v)
+    if grid.probs is not None:
+        return grid.probs[..., list(units)], (0.0, 1.0)
+    v = grid.output[..., None]
+    if snap.task == "binary":
+        return v, (0.0, 1.0)
+    y = np.asarray(targets, dtype=np.float64) if targets is not None else v.ravel()
+    lo, hi = (float(np.min(y)), float(np.max(y))) if y.size else (-1.0, 1.0)
+    return v, (lo, hi if hi > lo else lo + 1.0)
 
 
 def lut_argb32(lut: Array) -> Array:
@@ -98,4 +160,5 @@ class ThumbnailRenderer:
         return ci.images
 
 
-__all__ = ["ColumnImages", "ThumbnailRenderer", "level_indices", "lut_argb32"]
+__all__ = ["ColumnImages", "Levels", "ThumbnailRenderer", "input_values", "level_indices", "lut_argb32",
+           "neuron_values", "symmetric_levels"]

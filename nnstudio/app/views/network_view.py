@@ -35,7 +35,7 @@ from typing import Any, Sequence
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView, QInputDialog, QLabel, QToolTip, QWidget
 
 from ...core.data import FEATURE_MAPS, DataSpec, PreparedData, feature_labels
@@ -45,13 +45,11 @@ from ...core.specs import NetworkSpec
 from .. import theme
 from .base import ViewBase
 from .network_editor import LayersHeader, LayerStepper
-from .network_items import (ACCENT, MAX_WIDTH, MIN_WIDTH, WIDTH_PER_UNIT, EdgeItem, EdgeLayer, NeuronItem, SceneText,
-                            bias_color, edge_style, quantize, refresh_palette, style_of_steps)
+from .network_items import ACCENT, EdgeItem, EdgeLayer, NeuronItem, SceneText, bias_color, edge_style, refresh_palette
 from .network_layout import NetworkLayout, column_spacing, plan
-from .network_phase import PhaseOverlay
+from .network_phase import PhaseOverlay, edge_values
 from .network_texts import NetworkTexts
-from .network_thumbnails import ThumbnailRenderer, lut_argb32
-from .snapshot_forward import neuron_levels
+from .network_thumbnails import Levels, ThumbnailRenderer, input_values, lut_argb32, neuron_values
 
 Array = np.ndarray
 
@@ -204,7 +202,6 @@ class NetworkView(ViewBase):
         self.output_labels: list[SceneText] = []
         self.sampled_layers: set[int] = set()
         self.layout: NetworkLayout | None = None
-        self._pens: dict[int, QPen] = {}
         self._hovered: Any = None
         self._static_inputs: tuple | None = None
         self._edges_at = -math.inf  # when the connections were last restyled
@@ -293,7 +290,8 @@ class NetworkView(ViewBase):
         self.scene.setBackgroundBrush(theme.background())
         refresh_palette()
         self.header.apply_theme()
-        self._pens.clear()
+        if self.edge_layer is not None:
+            self.edge_layer.forget_pens()
         self.renderer.clear()
         self._arch = None  # every item again, in the new colours
         super().apply_theme()
@@ -545,101 +543,26 @@ class NetworkView(ViewBase):
             self._update_neurons(self.snapshot)  # thumbnails are drawn at the neurons' size
 
     # -- updating -----------------------------------------------------------------------------
-    def _edge_values(self, snap: Snapshot) -> tuple[list[Array], float, str]:
-        """What the connections show now: values per layer, their unit, and a name."""
-        ph = snap.phase
-        if ph is not None and ph.phase == "backward" and ph.grad_W:
-            vals = ph.grad_W
-            name = "gradient"
-        elif ph is not None and ph.phase == "update" and ph.W_after:
-            vals = [a - b for a, b in zip(ph.W_after, ph.W_before)]
-            name = "update"
-        else:
-            return snap.weights, 1.0, "weights"
-        m = max((float(np.nanmax(np.abs(v))) for v in vals if v.size), default=0.0)
-        unit = m / ((MAX_WIDTH - MIN_WIDTH) / WIDTH_PER_UNIT) if m > 0 and math.isfinite(m) else 1.0
-        return vals, unit, name
-
     def _update_edges(self, snap: Snapshot) -> None:
         now = time.monotonic()
         if snap.playing and snap.phase is None and now - self._edges_at < EDGE_INTERVAL:
             return
         self._edges_at = now
-        vals, unit, name = self._edge_values(snap)
-        self.edge_mode = name
-        for layer, items in enumerate(self.edges):
-            if layer >= len(vals):
-                break
-            I, J = self._edge_idx[layer]
-            v = vals[layer][I, J].astype(np.float64)
-            finite = np.isfinite(v)
-            with np.errstate(all="ignore"):
-                w_steps, s_steps = quantize(np.where(finite, np.abs(v), 0.0) / unit)
-            # one integer per style: sign, width step, strength step (−1 = not finite)
-            keys = np.where(finite, (v >= 0) * 1_000_000 + w_steps * 1000 + s_steps, -1)
-            pens = self._pens
-            for e, k in zip(items, keys.tolist()):
-                pen = pens.get(k)
-                if pen is None:
-                    if k < 0:
-                        width, color = edge_style(math.nan)
-                    else:
-                        width, color = style_of_steps(k >= 1_000_000, (k % 1_000_000) // 1000, k % 1000)
-                    pen = QPen(color, width)
-                    pen.setCapStyle(Qt.PenCapStyle.FlatCap)  # round caps cost several times more to paint
-                    pens[k] = pen
-                e.pen = pen
+        vals, unit, self.edge_mode = edge_values(snap)
         if self.edge_layer is not None:
-            self.edge_layer.restyle()
+            self.edge_layer.show_values(vals, unit, self._edge_idx, self.edges)
 
-    def _input_values(self, grid: Grid) -> tuple[Array, Array, Array] | None:
-        """The input items' values over the grid (ny, nx, m) and their levels: what the
-        network is fed for the features it uses, the raw feature map for the others."""
-        feats = self.grid_inputs(grid)
-        if feats is None or feats.shape[-1] != self.layer_sizes[0]:
-            return None
-        items = self.columns[0]
-        if not self.toggles:
-            v = feats[..., [it.unit for it in items]]
-        else:
-            gx, gy = np.meshgrid(grid.xs, grid.ys)
-            v = np.empty((*gx.shape, len(items)))
-            for k, it in enumerate(items):
-                v[..., k] = feats[..., it.unit] if it.unit >= 0 else FEATURE_MAPS[it.feature or "x1"].fn(gx, gy)
-        space = tuple(range(v.ndim - 1))  # the grid's axes: one level per input
-        with np.errstate(all="ignore"):
-            m = np.nanmax(np.abs(np.where(np.isfinite(v), v, 0.0)), axis=space) if v.size else np.ones(len(items))
-        m = np.where(m > 1e-12, m, 1.0)
-        return v, -m, m
-
-    def _thumbnail_values(self, snap: Snapshot, grid: Grid, col: int) -> tuple[Array, Any, Any] | None:
-        """Values over the grid of the neurons of column ``col`` (hidden or output) and
-        their colour levels."""
-        units = [it.unit for it in self.columns[col]]
-        n_layers = len(snap.weights)
-        layer = col - 1
-        if layer < n_layers - 1:
-            if layer >= len(grid.neurons) or grid.neurons[layer].shape[-1] != snap.layer_sizes[col]:
+    def _column_values(self, snap: Snapshot, grid: Grid, col: int) -> tuple[Array, Levels] | None:
+        """What the maps of column ``col`` show, and their colour levels."""
+        items = self.columns[col]
+        units = [it.unit for it in items]
+        if col == 0:
+            feats = self.grid_inputs(grid)
+            if feats is None or feats.shape[-1] != self.layer_sizes[0]:
                 return None
-            v = grid.neurons[layer][..., units]
-            act = snap.activations[layer]
-            if act in ("sigmoid", "tanh"):
-                lo, hi = neuron_levels(act, v)
-                return v, lo, hi
-            # unbounded outputs (ReLU, …): each neuron on its own scale, 0 neutral
-            with np.errstate(all="ignore"):
-                m = np.nanmax(np.abs(np.where(np.isfinite(v), v, 0.0)), axis=(0, 1)) if v.size \
-                    else np.ones(len(units))
-            m = np.where(m > 1e-12, m, 1.0)
-            return v, -m, m
-        if grid.probs is not None:
-            return grid.probs[..., units], 0.0, 1.0
-        v = grid.output[..., None]
-        if snap.task == "binary":
-            return v, 0.0, 1.0
-        y = np.asarray(self.data.raw.y, dtype=np.float64) if self.data is not None else v.ravel()
-        lo, hi = (float(np.min(y)), float(np.max(y))) if y.size else (-1.0, 1.0)
-        return v, lo, (hi if hi > lo else lo + 1.0)
+            return input_values(feats, grid, units, [it.feature for it in items])
+        targets = self.data.raw.y if self.data is not None else None
+        return neuron_values(snap, grid, col - 1, units, targets)
 
     def _update_neurons(self, snap: Snapshot) -> None:
         for col, items in enumerate(self.columns):
@@ -674,15 +597,15 @@ class NetworkView(ViewBase):
                        float(grid.ys[0]), float(grid.ys[-1]), px, theme.is_dark())
                 if self._static_inputs == key and all(it.image is not None for it in items):
                     continue
-                tv: Any = self._input_values(grid)
+                tv = self._column_values(snap, grid, 0)
                 self._static_inputs = key if tv is not None else None
             else:
-                tv = self._thumbnail_values(snap, grid, col)
+                tv = self._column_values(snap, grid, col)
             if tv is None:
                 for item in items:
                     item.set_image(None)
                 continue
-            values, lo, hi = tv
+            values, (lo, hi) = tv
             self.thumb_levels[col] = (lo, hi)
             images = self.renderer.render(col, values, lo, hi, lut32, px, dpr)
             for item, img in zip(items, images):
@@ -690,15 +613,12 @@ class NetworkView(ViewBase):
 
     def _update_curves(self, snap: Snapshot, grid: Grid) -> None:
         for col, items in enumerate(self.columns):
-            if col == 0:
-                tv: Any = self._input_values(grid)
-            else:
-                tv = self._thumbnail_values(snap, grid, col)
+            tv = self._column_values(snap, grid, col)
             if tv is None:
                 for item in items:
                     item.set_image(None)
                 continue
-            values, lo, hi = tv
+            values, (lo, hi) = tv
             self.thumb_levels[col] = (lo, hi)
             step = max(1, len(grid.xs) // 48)
             xs = np.linspace(0.0, 1.0, len(grid.xs))[::step]
@@ -809,15 +729,17 @@ class NetworkView(ViewBase):
                         else f"Hidden layer {st.layer + 1} has the most neurons allowed")
             return (f"One neuron fewer in hidden layer {st.layer + 1} ({n} → {n - 1})" if st.can_remove()
                     else "A layer needs at least 1 neuron")
+        if found is None:
+            # a heading or a shortened name says more in its tooltip
+            return next((it.toolTip() for it in self.scene.items(pt)
+                         if isinstance(it, SceneText) and it.isVisible() and it.toolTip()), "")
         if snap is None:
             return ""
         if isinstance(found, EdgeItem):
             return self.edge_tooltip(found)
-        if isinstance(found, NeuronItem):
-            if found.layer < 0 and (found.unit < 0 or found.feature is not None):
-                return self._input_tooltip(found)
-            return self.texts.neuron_tooltip(snap, found.layer, found.unit)
-        return ""
+        if found.layer < 0 and (found.unit < 0 or found.feature is not None):
+            return self._input_tooltip(found)
+        return self.texts.neuron_tooltip(snap, found.layer, found.unit)
 
     def edge_tooltip(self, e: EdgeItem) -> str:
         snap = self.snapshot
