@@ -219,6 +219,7 @@ class BoundaryView(ViewBase):
         self.val_box.setVisible(self.mode != "none")
         self.discrete_box.setVisible(self.mode != "none")
         self.set_caption(self._caption_for(data))
+        self.setToolTip(self._caption_for(data))  # what a small view, without its caption, still says
         if self.mode == "plane":
             self.vb.setAspectLocked(True)
             self.plot.setLabel("bottom", names[0])
@@ -336,7 +337,7 @@ class BoundaryView(ViewBase):
 
     def _fit_to_size(self) -> None:
         """In a small view the plot comes first: the caption and the confusion matrix give way."""
-        self.caption_label.setVisible(self.height() >= self.CAPTION_MIN_HEIGHT or self.mode == "none")
+        self.caption_label.setVisible(self.height() >= self.CAPTION_MIN_HEIGHT)
         classes = self.data is not None and self.data.task != "regression"
         self.confusion_widget.setVisible(classes and (self.mode == "none" or self.width() >= self.CONFUSION_MIN_WIDTH))
 
@@ -371,20 +372,21 @@ class BoundaryView(ViewBase):
         return ("x", "y", "output", *extra), np.column_stack(cols).tolist()
 
     def _caption_for(self, data: PreparedData) -> str:
+        follow = " Click a training point to follow it in the step inspector."
         if self.mode == "curve":
             if data.task == "regression":
                 return ("The line is the network's prediction ŷ for every x; training moves it through "
                         "the points. Filled dots are training points, hollow ones validation points "
-                        "it never trains on.")
+                        "it never trains on." + follow)
             return ("The curve is the probability the network gives each class along x. Filled dots "
-                    "are training points, hollow ones validation points it never trains on.")
+                    "are training points, hollow ones validation points it never trains on." + follow)
         if self.mode == "none":
             return ("Each row counts the points of one true class by the class the network picks: "
                     "everything on the diagonal is right, everything off it a mistake.")
         if data.task == "regression":
             return ("The background shows the value the network predicts at every point of the plane; "
                     "the dots are coloured by their true value on the same scale (filled: training, "
-                    "hollow: validation).")
+                    "hollow: validation)." + follow)
         return self.caption
 
     # -- legend ----------------------------------------------------------------------------------
