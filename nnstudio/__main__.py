@@ -8,10 +8,38 @@ imported, so the command line works, and starts quickly, where Qt is not install
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Sequence
+from typing import Mapping, Sequence
 
 NOT_INSTALLED = "the desktop app is not installed in this build; use the command line: nnstudio --help"
+NO_DISPLAY = ("there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set): "
+              "start nnstudio from a desktop session, check the installation with nnstudio --self-test, "
+              "or use the command line: nnstudio --help")
+
+#: Qt platforms that draw without a window system (into memory, a framebuffer, a VNC client)
+HEADLESS_PLATFORMS = frozenset({"offscreen", "minimal", "minimalegl", "vnc", "linuxfb", "eglfs", "directfb",
+                                "vkkhrdisplay", "kms", "webgl"})
+
+
+def display_missing(environ: Mapping[str, str] | None = None, platform: str | None = None) -> bool:
+    """Whether the window cannot be shown because there is no display to show it on.
+
+    Only X11 and Wayland systems need one named in the environment (Windows and macOS
+    always have their own). Qt aborts the whole process when it finds none, with a
+    message about the "xcb" plugin that sends people looking in the wrong place; this is
+    checked before Qt starts. ``QT_QPA_PLATFORM`` naming a platform that needs no window
+    system (``offscreen``, ``vnc``, ...) counts as a display.
+    """
+    env = os.environ if environ is None else environ
+    plat = sys.platform if platform is None else platform
+    if plat.startswith(("win", "darwin", "cygwin")):
+        return False
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return False
+    # "xcb", "wayland;xcb", "vnc:size=800x600": any headless choice can start
+    wanted = [part.split(":", 1)[0].strip().lower() for part in env.get("QT_QPA_PLATFORM", "").split(";")]
+    return not any(name in HEADLESS_PLATFORMS for name in wanted)
 
 
 def launch_gui(project: str | None = None) -> int:
@@ -26,6 +54,9 @@ def launch_gui(project: str | None = None) -> int:
             print(f"nnstudio: error: the desktop app cannot start: {exc}. Install what it needs "
                   "(pip install PySide6-Essentials pyqtgraph) or use the command line: nnstudio --help",
                   file=sys.stderr)
+        return 2
+    if display_missing():  # checked before Qt is started, which would abort the process
+        print(f"nnstudio: error: {NO_DISPLAY}", file=sys.stderr)
         return 2
     result = main_window.run([sys.argv[0]] + ([project] if project else []))
     return result if isinstance(result, int) else 0

@@ -35,6 +35,7 @@ from .core.activations import ACTIVATIONS
 from .core.data import BUNDLED, GENERATORS, DataSpec, prepare
 from .core.errors import NNStudioError, SpecError
 from .core.export import FRAMEWORKS, export_project, project_code
+from .core.memory import check_memory, format_bytes
 from .core.project import (
     load_project,
     new_project,
@@ -43,6 +44,7 @@ from .core.project import (
     save_project,
     trainer_from_project,
 )
+from .core.safetext import bounded, printable
 from .core.specs import (
     BATCH_MODES,
     DTYPES,
@@ -303,12 +305,15 @@ def cmd_new(args: argparse.Namespace) -> int:
         "decay_rate": "decay_rate", "decay_epochs": "decay_epochs", "l1": "l1", "l2": "l2",
         "early_stopping": "early_stopping", "patience": "patience", "target_metric": "target_metric",
         "target_value": "target_value", "seed": "seed", "dtype": "dtype"}))
+    # before any weights are drawn: a network too big to train is refused with its estimate
+    estimate = check_memory(network, train, len(prepared.X_train), len(prepared.X_val))
     inline = prepared.raw if data_spec.source == "csv" else None
     project = new_project(network, train, data_spec, inline, name=args.name or path.stem,
                           description=args.description, prepared=prepared)
     save_project(path, project)
     if not getattr(args, "quiet", False):
-        print(f"wrote {path}: {_describe_network(network)}; {network.n_parameters} parameters; "
+        print(f"wrote {path}: {_describe_network(network)}; {network.n_parameters} parameters "
+              f"(about {format_bytes(estimate.total)} to train); "
               f"{len(prepared.X_train)} training and {len(prepared.X_val)} validation samples")
     return EXIT_OK
 
@@ -377,7 +382,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.iterations is not None and args.iterations < 1:
         raise SpecError(f"--iterations must be at least 1, not {args.iterations}")
     project = load_project(args.project)
-    trainer = trainer_from_project(project)
+    trainer = trainer_from_project(project)  # refuses a network too big to train, with its estimate
     if args.reset:
         trainer.reset()
     if args.lr is not None:
@@ -523,14 +528,27 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 # ============================================================================ info
+def _shown(text: object, limit: int = 120) -> str:
+    """Text from a project file as printed: control characters (ESC sequences, bidi
+    overrides) escaped, so a file cannot drive the terminal; long text cut."""
+    return printable(text, limit)
+
+
+def _names(names: Sequence[str], most: int = 12) -> str:
+    shown = ", ".join(_shown(n, 40) for n in names[:most])
+    return shown + (f", … ({len(names)} in all)" if len(names) > most else "")
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     project = load_project(args.project)
     p = Path(args.project)
     net, cfg, data = project.network, project.train, project.data
-    lines = [f"{project.name or p.stem}  ({p}, {p.stat().st_size:,} bytes, saved by nnstudio "
-             f"{project.app_version or '?'}{' on ' + project.saved_at if project.saved_at else ''})"]
+    saved = f" on {_shown(project.saved_at, 40)}" if project.saved_at else ""
+    lines = [f"{_shown(project.name or p.stem)}  ({_shown(p, 200)}, {p.stat().st_size:,} bytes, saved by nnstudio "
+             f"{_shown(project.app_version or '?', 40)}{saved})"]
     if project.description:
-        lines.append(f"  {project.description}")
+        # several lines stay several lines; every other control character is escaped
+        lines += [f"  {line}" for line in bounded(project.description, 2000).split("\n")]
     lines.append(f"network:  {_describe_network(net)}  ({net.n_parameters:,} parameters)")
     lines.append(f"task:     {net.task}, loss {net.loss}")
     if data.source == "generator":
@@ -538,7 +556,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     elif data.source == "bundled":
         src = f"bundled '{data.name}'"
     elif data.source == "csv":
-        src = f"CSV file {data.csv_path}"
+        src = f"CSV file {_shown(data.csv_path, 200)}"
         if project.inline_data is not None:
             src += " (a copy of its rows is stored)"
     else:
@@ -551,6 +569,11 @@ def cmd_info(args: argparse.Namespace) -> int:
         extras.append("standardised")
     extras.append(f"{data.validation_fraction:g} held out for validation")
     lines.append(f"data:     {src}; {', '.join(extras)}")
+    ds = project.inline_data
+    if ds is not None and data.source == "csv":
+        lines.append(f"columns:  {_names(ds.feature_names)}")
+    if ds is not None and ds.class_names:
+        lines.append(f"classes:  {_names(ds.class_names)}")
     batch = {"full": "full batch", "sgd": "one sample per update",
              "minibatch": f"mini-batches of {cfg.batch_size}"}[cfg.batch_mode]
     reg = []
@@ -576,7 +599,7 @@ def cmd_info(args: argparse.Namespace) -> int:
                 text += f"; validation loss {row[3]:.4g}, {_fmt_metric(net.task, row[5])}"
             lines.append(f"          {text}")
         if st.stopped:
-            lines.append(f"stopped:  {st.stopped}")
+            lines.append(f"stopped:  {_shown(st.stopped, 300)}")
     print("\n".join(lines))
     return EXIT_OK
 

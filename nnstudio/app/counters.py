@@ -61,8 +61,6 @@ class Counters(QWidget):
 
     def apply_theme(self) -> None:
         """Text colours from the palette, so both light and dark stay readable."""
-        self.setStyleSheet("QLabel#counter_title { color: palette(window-text); font-size: 8pt; }"
-                           "QLabel[objectName^=\"counter_\"]:!#counter_title { font-size: 13pt; }")
         for key, v in self.values.items():
             v.setStyleSheet("color: palette(window-text); font-size: 13pt; font-weight: 600;")
             v.setMinimumWidth(v.fontMetrics().horizontalAdvance("0.00000") if key != "iteration" else 0)

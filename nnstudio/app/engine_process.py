@@ -36,6 +36,7 @@ from multiprocessing.connection import Connection
 from typing import Any, Callable
 
 from ..core.data import DataSpec, PreparedData
+from ..core.log_feed import LogFeed
 from ..core.errors import NNStudioError
 from ..core.probes import ProbeResult
 from ..core.project import Project, project_from_trainer
@@ -58,7 +59,7 @@ class EngineLoop:
     """
 
     def __init__(self, emit: Callable[..., None], poll: Callable[[float], tuple | None],
-                 max_fps: float = 32.0, slice_seconds: float = 0.006) -> None:
+                 max_fps: float = 32.0, slice_seconds: float = 0.006, send_log_pieces: bool = False) -> None:
         self.emit = emit
         self.poll = poll
         self.max_fps = max_fps
@@ -79,6 +80,8 @@ class EngineLoop:
         self._next_state = 0.0
         self._state_cost = 0.0
         self._evaluation: tuple[int, dict[str, float]] | None = None  # (iteration, numbers)
+        #: history logs go out as pieces (only new rows); None sends them whole (tests)
+        self.log_feed: LogFeed | None = LogFeed() if send_log_pieces else None
         self._next_eval = 0.0
         self._dirty = False
         self._last_emit = 0.0
@@ -375,7 +378,8 @@ class EngineLoop:
             self._evaluation = (trainer.iteration, trainer.evaluate())
             # the whole training and validation sets: rarely when they are large
             self._next_eval = now + max(0.2, 20 * (time.perf_counter() - t0))
-        snap = make_snapshot(trainer, self._grid(), self._probes, self._phase, self._ips, self._evaluation)
+        snap = make_snapshot(trainer, self._grid(), self._probes, self._phase, self._ips, self._evaluation,
+                             self.log_feed)
         snap.playing = self.playing
         self._last_emit = now
         self._dirty = False
@@ -432,7 +436,7 @@ def serve(commands: Connection, events: Connection, max_fps: float = 32.0) -> No
             return ("quit",)
         return None
 
-    loop = EngineLoop(emit, poll, max_fps=max_fps)
+    loop = EngineLoop(emit, poll, max_fps=max_fps, send_log_pieces=True)
     try:
         loop.run()
     finally:

@@ -74,7 +74,7 @@ def control_takes_key(obj: QObject, event: QKeyEvent) -> bool:
     """Whether the key of ``event`` belongs to the control ``obj`` rather than to a
     window shortcut."""
     control = _focused_control(obj)
-    if control is None:
+    if control is None or event.key() == K.Key_Escape:  # Esc always gives the keys back to training
         return False
     keys = keys_used_by(control)
     if keys is None:  # a text or number box: every key but window commands with Ctrl

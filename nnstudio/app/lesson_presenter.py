@@ -98,8 +98,9 @@ class LessonPresenter(QObject):
             workspace = HOME.get(front)
         if workspace is not None:
             self.workspaces.switch(workspace)
-        for name in names:
-            self.workspaces.show_view(name, self.workspaces.current)
+        for name in names:  # the lesson's other views, where this workspace has room for them
+            if self.workspaces.shows(name):
+                self.workspaces.show_view(name)
         for call in calls:
             view = self.view_for(call.view)
             try:
@@ -108,4 +109,4 @@ class LessonPresenter(QObject):
             except Exception:  # noqa: BLE001 - setting up a view is a convenience; the lesson goes on
                 log.exception("lesson view set-up %s.%s failed", call.view, call.call)
         if front is not None:
-            self.workspaces.show_view(front, self.workspaces.current)
+            self.workspaces.show_view(front)

@@ -21,6 +21,27 @@ Weights are written per neuron, as the course notes write them: each layer is a 
 of neurons, each neuron ``{"w": [its incoming weights], "b": its bias}``. They become
 the network's flat vector (all ``W`` of shape ``(n_in, n_out)`` row-major, layer by
 layer, then all ``b``): neuron ``j``'s ``w[i]`` is ``W[i, j]``.
+
+A lesson file may come from anyone (teachers share them; ``NNSTUDIO_LESSONS`` adds
+folders), so reading one is bounded whatever it holds: a broken file costs a short
+:class:`LessonError` (at most a few hundred characters, control characters escaped),
+never a hang, a memory blow-up or another exception. Limits, and why:
+
+* only regular files are read (a named pipe or ``/dev/zero`` given a ``.json`` name is
+  refused, without waiting), of at most :data:`MAX_LESSON_BYTES` (1 MiB; the lessons
+  that come with the app take 3–6 kB);
+* the JSON nests at most 32 levels deep and its numbers have at most 30 digits (see
+  :mod:`nnstudio.core.safejson`); lone surrogates become U+FFFD;
+* at most :data:`MAX_STEPS` steps (100; the longest lesson has 7);
+* every network a lesson sets up has at most
+  :data:`~nnstudio.core.project_reader.MAX_PARAMETERS` parameters (as a project: the
+  learner can save it), checked before any weights are allocated;
+* checking the data: the task, inputs and classes of generated data are found on a
+  sample of at most :data:`PROBE_SAMPLES` points (they do not depend on the number of
+  points), a lesson's CSV file must be a regular file of at most
+  :data:`MAX_LESSON_CSV_BYTES` (5 MB), and a lesson goes through at most
+  :data:`MAX_DATA_SETTINGS` different data settings (16), so that opening a lesson
+  prepares little data.
 """
 
 from __future__ import annotations
@@ -36,9 +57,12 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..core import safefile, safejson
 from ..core.data import DataSpec, prepare
 from ..core.errors import NNStudioError
 from ..core.network import Network
+from ..core.project_reader import MAX_PARAMETERS, size_text
+from ..core.safetext import MESSAGE_LIMIT, printable
 from ..core.specs import LOSSES_BY_TASK, LayerSpec, NetworkSpec, TrainConfig
 from ..core.trainer import Trainer
 from .paths import resource_path
@@ -46,6 +70,17 @@ from .paths import resource_path
 FORMAT = 1
 #: extra lesson folders, separated like PATH (os.pathsep)
 ENV_FOLDERS = "NNSTUDIO_LESSONS"
+
+#: the largest lesson file (bytes)
+MAX_LESSON_BYTES = 1 << 20
+#: the most steps of a lesson
+MAX_STEPS = 100
+#: the most different data settings a lesson goes through
+MAX_DATA_SETTINGS = 16
+#: the largest CSV file a lesson may use (bytes)
+MAX_LESSON_CSV_BYTES = 5_000_000
+#: generated data is checked on at most this many points
+PROBE_SAMPLES = 2000
 
 #: docks and views a lesson may show or bring to the front
 KNOWN_VIEWS = (
@@ -72,6 +107,12 @@ _CALL_KEYS = ("view", "call", "args")
 
 class LessonError(NNStudioError, ValueError):
     """A lesson file cannot be used; the message names the file and the field."""
+
+
+def _message(text: str) -> str:
+    """A whole message for a person: one line, control characters (newlines too) escaped,
+    at most MESSAGE_LIMIT characters."""
+    return printable(text, MESSAGE_LIMIT)
 
 
 class _Bad(Exception):
@@ -195,9 +236,14 @@ def _mapping(value: Any, where: str, keys: Sequence[str] | None = None) -> dict[
     if keys is not None:
         unknown = sorted(set(value) - set(keys))
         if unknown:
-            raise _Bad(where, f"has unknown field(s) {', '.join(repr(k) for k in unknown)}; "
+            raise _Bad(where, f"has unknown field(s) {', '.join(_shown(k) for k in unknown[:5])}; "
                               f"the fields are: {', '.join(keys)}")
     return value
+
+
+def _shown(value: Any) -> str:
+    """A value from the file, quoted in a message: short, control characters escaped."""
+    return printable(repr(value) if not isinstance(value, (list, dict)) else _kind(value), 60)
 
 
 def _kind(value: Any) -> str:
@@ -209,7 +255,7 @@ def _view(value: Any, where: str) -> str | None:
     if value is None:
         return None
     if value not in KNOWN_VIEWS:
-        raise _Bad(where, f"unknown view {value!r}; choose one of: {', '.join(KNOWN_VIEWS)}")
+        raise _Bad(where, f"unknown view {_shown(value)}; choose one of: {', '.join(KNOWN_VIEWS)}")
     return str(value)
 
 
@@ -229,7 +275,7 @@ def _view_calls(value: Any, where: str) -> tuple[ViewCall, ...]:
         allowed = VIEW_CALLS.get(view, ())
         if call not in allowed:
             can = f"one of: {', '.join(allowed)}" if allowed else "nothing (this view takes no set-up)"
-            raise _Bad(f"{w}.call", f"{view} cannot do {call!r}; it can do {can}")
+            raise _Bad(f"{w}.call", f"{view} cannot do {_shown(call)}; it can do {can}")
         args = item.get("args", [])
         if not isinstance(args, list):
             raise _Bad(f"{w}.args", "must be a list of values")
@@ -257,7 +303,7 @@ def _check_call_args(view: str, call: str, args: list[Any], where: str) -> None:
         return
     if not args or args[0] not in allowed or isinstance(args[0], bool):
         shown = ", ".join("null" if a is None else repr(a) for a in allowed)
-        got = repr(args[0]) if args else "nothing"
+        got = _shown(args[0]) if args else "nothing"
         raise _Bad(where, f"{view}.{call} needs one of {shown} first, not {got}")
 
 
@@ -271,15 +317,59 @@ def _resolve_data(d: Mapping[str, Any], folder: Path) -> dict[str, Any]:
     d = dict(d)
     path = d.get("csv_path")
     if isinstance(path, str) and path.strip() and not Path(path).is_absolute():
-        d["csv_path"] = str((folder / path).resolve())
+        try:
+            d["csv_path"] = str((folder / path).resolve())
+        except (OSError, ValueError, RuntimeError):  # e.g. a NUL in it: _check_csv says so
+            d["csv_path"] = str(folder / path)
     return d
 
 
-def _prepared(data: DataSpec, where: str) -> Any:
+def _check_csv(path: str, where: str) -> None:
+    """A lesson's CSV file must be a small regular file (never a pipe or a device)."""
+    shown = printable(path, 80)
     try:
-        return prepare(data)
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise _Bad(where, f"the CSV file '{shown}' does not exist") from None
+    except (OSError, ValueError) as exc:
+        reason = printable(getattr(exc, "strerror", None) or exc, 60)
+        raise _Bad(where, f"the CSV file '{shown}' cannot be read ({reason})") from None
+    kind = safefile.kind_of(st.st_mode)
+    if kind is not None:
+        raise _Bad(where, f"the CSV file '{shown}' is {kind}, not a file")
+    if st.st_size > MAX_LESSON_CSV_BYTES:
+        raise _Bad(where, f"the CSV file '{shown}' is {size_text(st.st_size)}; a lesson's data file may be at most "
+                          f"{size_text(MAX_LESSON_CSV_BYTES)}")
+
+
+def _prepared(data: DataSpec, where: str, cache: dict[DataSpec, Any] | None = None) -> Any:
+    """Data with the task, inputs and classes of ``data`` (all a lesson's checks need):
+    generated data is made with at most :data:`PROBE_SAMPLES` points."""
+    probe = data
+    if data.source == "generator" and data.n_samples > PROBE_SAMPLES:
+        probe = dataclasses.replace(data, n_samples=PROBE_SAMPLES)
+    if cache is not None and probe in cache:
+        return cache[probe]
+    if cache is not None and len(cache) >= MAX_DATA_SETTINGS:
+        raise _Bad(where, f"the lesson goes through more than {MAX_DATA_SETTINGS} different data settings")
+    if data.source == "csv":
+        _check_csv(data.csv_path, where)
+    try:
+        prepared = prepare(probe)
     except NNStudioError as exc:
         raise _spec_error(where, exc) from None
+    if cache is not None:
+        cache[probe] = prepared
+    return prepared
+
+
+def _check_size(network: NetworkSpec, where: str) -> NetworkSpec:
+    n = network.n_parameters
+    if n > MAX_PARAMETERS:
+        sizes = printable(" → ".join(str(s) for s in network.layer_sizes), 80)
+        raise _Bad(where, f"the network {sizes} has {n:,} parameters; a lesson's network may have at most "
+                          f"{MAX_PARAMETERS:,}")
+    return network
 
 
 def _build_network(d: Mapping[str, Any], prepared: Any, where: str, strict_loss: bool = False) -> NetworkSpec:
@@ -298,9 +388,10 @@ def _build_network(d: Mapping[str, Any], prepared: Any, where: str, strict_loss:
                                         f"{task}; use one of: {', '.join(LOSSES_BY_TASK[task])}")
         d["loss"] = None
     try:
-        return NetworkSpec.from_dict(d)
+        network = NetworkSpec.from_dict(d)
     except (NNStudioError, TypeError) as exc:
         raise _spec_error(where, exc) from None
+    return _check_size(network, where)
 
 
 def _merge_network(base: NetworkSpec, change: Mapping[str, Any] | None, layers: Mapping[str, Any] | None,
@@ -322,8 +413,9 @@ def _merge_network(base: NetworkSpec, change: Mapping[str, Any] | None, layers: 
         try:
             hidden = tuple(dataclasses.replace(h, **layers) for h in net.hidden)
             net = dataclasses.replace(net, hidden=hidden)
-        except NNStudioError as exc:
+        except (NNStudioError, TypeError) as exc:
             raise _spec_error(f"{where}.layers", exc) from None
+        _check_size(net, f"{where}.layers")
     return net
 
 
@@ -367,8 +459,9 @@ def _weights(value: Any, network: NetworkSpec, where: str) -> np.ndarray:
             got = len(layer) if isinstance(layer, list) else _kind(layer)
             raise _Bad(wl, f"this layer has {n_out} neuron(s): give a list of {n_out} "
                            f"{{\"w\": […], \"b\": …}}, not {got}")
-        W = np.empty((n_in, n_out))
-        b = np.empty(n_out)
+        # every number is checked before the layer's arrays exist: their size is then
+        # bounded by the numbers actually in the file
+        columns, biases = [], []
         for j, neuron in enumerate(layer):
             wn = f"{wl}[{j}]"
             neuron = _mapping(neuron, wn, ("w", "b"))
@@ -379,8 +472,13 @@ def _weights(value: Any, network: NetworkSpec, where: str) -> np.ndarray:
             bias = neuron.get("b", 0.0)
             if not isinstance(bias, (int, float)) or isinstance(bias, bool):
                 raise _Bad(f"{wn}.b", "must be a number")
-            W[:, j] = w
-            b[j] = bias
+            columns.append(w)
+            biases.append(bias)
+        try:
+            W = np.array(columns, dtype=np.float64).T  # (n_in, n_out): neuron j is column j
+            b = np.array(biases, dtype=np.float64)
+        except OverflowError:
+            raise _Bad(wl, "the weights must be finite numbers") from None
         if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
             raise _Bad(wl, "the weights must be finite numbers")
         Ws.append(W)
@@ -406,11 +504,12 @@ def weights_to_neurons(flat: np.ndarray, network: NetworkSpec) -> list[list[dict
 
 
 def _apply(step_apply: Mapping[str, Any], network: NetworkSpec, config: TrainConfig, data: DataSpec,
-           folder: Path, where: str, prepared: Any = None) -> tuple[NetworkSpec, TrainConfig, DataSpec, Any]:
+           folder: Path, where: str, prepared: Any = None,
+           cache: dict[DataSpec, Any] | None = None) -> tuple[NetworkSpec, TrainConfig, DataSpec, Any]:
     """Apply a step's settings; returns the new specs and the prepared data they fit."""
     new_data = _merge_data(data, step_apply.get("data"), folder, f"{where}.data")
     if prepared is None or new_data != data:
-        prepared = _prepared(new_data, f"{where}.data")
+        prepared = _prepared(new_data, f"{where}.data", cache)
     network = _merge_network(network, step_apply.get("network"), step_apply.get("layers"), prepared, where)
     config = _merge_config(config, step_apply.get("train"), f"{where}.train")
     return network, config, new_data, prepared
@@ -461,7 +560,8 @@ def _parse(raw: Any, path: Path) -> Lesson:
         data = DataSpec.from_dict(_resolve_data(data_d, folder))
     except (NNStudioError, TypeError) as exc:
         raise _spec_error("project.data", exc) from None
-    prepared = _prepared(data, "project.data")
+    cache: dict[DataSpec, Any] = {}
+    prepared = _prepared(data, "project.data", cache)
     network = _build_network(net_d, prepared, "project.network", strict_loss=True)
     try:
         config = TrainConfig.from_dict(train_d)
@@ -480,13 +580,15 @@ def _parse(raw: Any, path: Path) -> Lesson:
     steps_raw = raw.get("steps", [])
     if not isinstance(steps_raw, list) or not steps_raw:
         raise _Bad("steps", "must be a list of at least one step")
+    if len(steps_raw) > MAX_STEPS:
+        raise _Bad("steps", f"has {len(steps_raw):,} steps; a lesson may have at most {MAX_STEPS}")
     steps = []
     # every step is checked on the project as it is after the steps before it
     cur = (network, config, data, prepared)
     for k, s in enumerate(steps_raw):
         where = f"steps[{k}]"
         step, raw_weights = _parse_step(s, where, folder)
-        cur = _apply(step.apply, *cur[:3], folder, f"{where}.apply", cur[3])
+        cur = _apply(step.apply, *cur[:3], folder, f"{where}.apply", cur[3], cache)
         net2 = cur[0]
         if raw_weights is not None:
             step = dataclasses.replace(step, weights=_weights(raw_weights, net2, f"{where}.weights"))
@@ -520,6 +622,35 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _read_text(p: Path, name: str) -> str:
+    """The file's text: only a regular file, opened without blocking, at most MAX_LESSON_BYTES."""
+    try:
+        st = os.stat(p)
+    except (OSError, ValueError) as exc:
+        reason = printable(getattr(exc, "strerror", None) or exc, 80)
+        raise LessonError(f"{name}: cannot be read ({reason})") from None
+    kind = safefile.kind_of(st.st_mode)
+    if kind is not None:
+        raise LessonError(f"{name}: is {kind}, not a lesson file")
+    if st.st_size > MAX_LESSON_BYTES:
+        raise LessonError(f"{name}: is {size_text(st.st_size)}; a lesson file may be at most "
+                          f"{size_text(MAX_LESSON_BYTES)}")
+    try:
+        with open(p, "rb", opener=safefile.nonblocking_opener) as f:
+            kind = safefile.opened_kind(f)
+            if kind is not None:
+                raise LessonError(f"{name}: is {kind}, not a lesson file")
+            raw = safefile.read_limited(f, MAX_LESSON_BYTES)
+    except OSError as exc:
+        raise LessonError(f"{name}: cannot be read ({printable(exc.strerror or exc, 80)})") from None
+    if len(raw) > MAX_LESSON_BYTES:
+        raise LessonError(f"{name}: is larger than a lesson file may be ({size_text(MAX_LESSON_BYTES)})")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LessonError(f"{name}: is not UTF-8 text") from None
+
+
 def load_lesson(path: str | os.PathLike) -> Lesson:
     """Read and check one lesson file.
 
@@ -527,27 +658,40 @@ def load_lesson(path: str | os.PathLike) -> Lesson:
     ------
     LessonError
         Naming the file and the field, e.g. ``"04_learning_rate.json, steps[2].apply.train:
-        the learning rate must be greater than 0, not -1"``.
+        the learning rate must be greater than 0, not -1"``; at most a few hundred
+        characters, control characters escaped.
     """
     p = Path(path)
+    name = printable(p.name, 80)
     try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise LessonError(f"{p.name}: cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError:
-        raise LessonError(f"{p.name}: is not UTF-8 text") from None
+        return _load(p, name)
+    except LessonError as exc:
+        raise LessonError(_message(str(exc))) from None
+    except MemoryError:
+        raise LessonError(f"{name}: there is not enough memory to read it") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, ArithmeticError, RecursionError,
+            UnicodeError, RuntimeError, OSError) as exc:
+        # a check is missing somewhere; the teacher still gets a message, not a traceback
+        raise LessonError(_message(f"{name}: cannot be used (unexpected {type(exc).__name__}: "
+                                  f"{printable(exc, 80)})")) from None
+
+
+def _load(p: Path, name: str) -> Lesson:
+    text = _read_text(p, name)
     try:
-        raw = json.loads(text, object_pairs_hook=_no_duplicates)
+        raw = safejson.loads(text, object_pairs_hook=_no_duplicates)
     except _Duplicate as dup:
-        raise LessonError(f"{p.name}: the field {dup.key!r} appears twice in one object; "
+        raise LessonError(f"{name}: the field {_shown(dup.key)} appears twice in one object; "
                           "only the last one would count, so join them") from None
+    except safejson.JSONLimitError as exc:
+        raise LessonError(f"{name}: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise LessonError(f"{p.name}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); "
+        raise LessonError(f"{name}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg}); "
                           "check for a missing comma or quote, or a comma before } or ]") from None
     try:
         return _parse(raw, p)
     except _Bad as bad:
-        raise LessonError(f"{p.name}, {bad.where}: {bad.message}") from None
+        raise LessonError(f"{name}, {bad.where}: {bad.message}") from None
 
 
 def lesson_folders(folder: str | os.PathLike | Sequence[str | os.PathLike] | None = None) -> list[Path]:
@@ -621,7 +765,7 @@ def apply_step(step: LessonStep, network: NetworkSpec, config: TrainConfig, data
     try:
         return _apply(step.apply, network, config, data, Path(folder), "apply")[:3]
     except _Bad as bad:
-        raise LessonError(f"step “{step.title}”, {bad.where}: {bad.message}") from None
+        raise LessonError(_message(f"step “{printable(step.title, 60)}”, {bad.where}: {bad.message}")) from None
 
 
 def restart_weights(lesson: Lesson, index: int, network: NetworkSpec) -> np.ndarray | None:

@@ -74,7 +74,7 @@ from .views.surface_view import SurfaceView
 from .workspaces import EXPLORE, INSPECT, TITLES, Workspaces
 
 #: the smallest window (learners' laptops have 1366×768 and 1280×800 screens)
-MIN_SIZE = (1000, 680)
+MIN_SIZE = (1024, 700)
 
 
 def _icon(name: str) -> QIcon:
@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         if isinstance(app, QApplication):
             InputPolicy.install(app)
         self.settings = app_settings()
+        theme.ensure_readable_hints()
         theme.apply_pyqtgraph_theme()
         self.doc = Document(self)
         self.controller = TrainingController(self)
@@ -180,7 +181,7 @@ class MainWindow(QMainWindow):
         self.training_panel = TrainingPanel(self.doc)
         self.lesson_panel = LessonPanel()
         self._make_dock(self.data_panel, "Data")
-        self._make_dock(self.network_panel, "Network design")
+        self._make_dock(self.network_panel, "Design")
         self._make_dock(self.training_panel, "Training")
         self._make_dock(self.lesson_panel, "Lessons")
 
@@ -523,6 +524,7 @@ class MainWindow(QMainWindow):
 
     def apply_theme(self) -> None:
         """The system switched between light and dark: every icon, text and plot follows."""
+        theme.ensure_readable_hints()
         theme.apply_pyqtgraph_theme()  # for plots made from now on
         for act, name in self._icons:
             act.setIcon(_icon(name))

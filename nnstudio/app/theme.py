@@ -37,6 +37,46 @@ def foreground() -> QColor:
     return QColor(220, 220, 220) if is_dark() else QColor(40, 40, 40)
 
 
+def muted_text() -> QColor:
+    """Secondary text (captions, hints): between the text and the background colour, but
+    with a contrast of at least 4.5:1 against the background (WCAG AA) in light and dark."""
+    app = QGuiApplication.instance()
+    if app is None:
+        return QColor(90, 90, 90)
+    pal = app.palette()  # type: ignore[attr-defined]
+    fg, bg = pal.color(QPalette.ColorRole.WindowText), pal.color(QPalette.ColorRole.Window)
+    for t in (0.65, 0.75, 0.85, 1.0):
+        c = QColor(round(bg.red() + (fg.red() - bg.red()) * t), round(bg.green() + (fg.green() - bg.green()) * t),
+                   round(bg.blue() + (fg.blue() - bg.blue()) * t))
+        if contrast(c, bg) >= 4.5:
+            return c
+    return fg
+
+
+def ensure_readable_hints() -> None:
+    """Give the application palette's placeholder-text colour (used for captions and
+    hints) a contrast of at least 4.5:1; Qt's default is fainter."""
+    app = QGuiApplication.instance()
+    if app is None:
+        return
+    pal = app.palette()  # type: ignore[attr-defined]
+    want = muted_text()
+    if pal.color(QPalette.ColorRole.PlaceholderText) != want:
+        pal.setColor(QPalette.ColorRole.PlaceholderText, want)
+        app.setPalette(pal)  # type: ignore[attr-defined]
+
+
+def contrast(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio of two colours (1 … 21)."""
+    def lum(c: QColor) -> float:
+        def ch(v: int) -> float:
+            x = v / 255
+            return x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4
+        return 0.2126 * ch(c.red()) + 0.7152 * ch(c.green()) + 0.0722 * ch(c.blue())
+    la, lb = sorted((lum(a), lum(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
 def background() -> QColor:
     app = QGuiApplication.instance()
     if app is None:

@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from ..core.log_feed import LogMirror
 from .engine_process import MAX_SPEED
 
 
@@ -32,6 +33,7 @@ class EngineLink(QObject):
         super().__init__()
         self.events = events
         self.clean_exit = False
+        self.logs = LogMirror()  # the history logs, rebuilt from the pieces the engine sends
 
     @Slot()
     def loop(self) -> None:
@@ -43,6 +45,7 @@ class EngineLink(QObject):
                     break  # the engine vanished: sigFinished(False) tells the controller
                 kind = event[0]
                 if kind == "snapshot":
+                    event[1].fill_logs(self.logs)  # here, off the GUI thread
                     self.sigSnapshot.emit(event[1])
                 elif kind == "message":
                     self.sigMessage.emit(event[1], event[2])

@@ -3,8 +3,9 @@
 *Explore* is the first screen, in the spirit of TensorFlow Playground's single page:
 the panels (data and input features first), the network drawn with a map inside each
 neuron, a large decision (or fit) view and the loss curve. *Inspect* holds the deeper
-views: the step inspector, gradients, activations, the loss surface and the optimizer
-race, with the decision view and the network one tab away.
+views: the step inspector above the network it highlights, and gradients, activations,
+the loss surface and the optimizer race, with the decision view and the loss one tab
+away.
 
 Every view and panel is a dock of the main window; a workspace is an arrangement of
 those docks (``QMainWindow.saveState``). Switching saves the arrangement the user left
@@ -22,7 +23,7 @@ EXPLORE = "explore"
 INSPECT = "inspect"
 TITLES = {EXPLORE: "Explore", INSPECT: "Inspect"}
 #: bumped when the default arrangements change, so old saved arrangements are not used
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 
 PANELS = ("DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel")
 #: the docks each workspace shows; every other dock is hidden there
@@ -85,19 +86,22 @@ class Workspaces(QObject):
         return f"workspace/{name}/state"
 
     # -- lessons and menus -------------------------------------------------------------------
-    def show_view(self, name: str, workspace: str | None = None) -> None:
-        """Bring the dock ``name`` to the front, in ``workspace`` (default: the current
-        one if it shows the dock, else the dock's home workspace)."""
+    def show_view(self, name: str) -> None:
+        """Bring the dock ``name`` to the front: in the current workspace when it is part
+        of it (shown again if the user had closed it), else in its home workspace."""
         dock = self.docks.get(name)
         if dock is None:
             return
-        if workspace is None:
-            workspace = self.current if dock.isVisible() or name in SHOWN.get(self.current, ()) else HOME.get(
-                name, self.current)
-        self.switch(workspace)
+        if not (dock.isVisible() or name in SHOWN.get(self.current, ())):
+            self.switch(HOME.get(name, self.current))
         if dock.isHidden():
             dock.show()
         dock.raise_()
+
+    def shows(self, name: str) -> bool:
+        """Whether the current workspace has a place for the dock ``name``."""
+        dock = self.docks.get(name)
+        return name in SHOWN.get(self.current, ()) or (dock is not None and dock.isVisible())
 
     # -- default arrangements ------------------------------------------------------------------
     def arrange(self, name: str) -> None:
@@ -115,13 +119,13 @@ class Workspaces(QObject):
             self._add(right, "BoundaryView")
             self._add(right, "LossView", below="BoundaryView")
         else:
+            # the inspector's numbers beside the network they highlight; the other
+            # deeper views (and the decision view, to pick a sample) as tabs on the right
             self._add(left, "InspectorView", beside=panels[0])
+            self._add(left, "NetworkView", below="InspectorView")
             self._add(right, "GradientView")
-            self._add(right, "BoundaryView", below="GradientView")
-            for key in ("ActivationView", "SurfaceView", "RaceView"):
+            for key in ("ActivationView", "SurfaceView", "RaceView", "BoundaryView", "LossView"):
                 self._tab(key, "GradientView")
-            for key in ("NetworkView", "LossView"):
-                self._tab(key, "BoundaryView")
         for dock in panels[1:]:
             w.tabifyDockWidget(panels[0], dock)
         w.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
@@ -130,7 +134,6 @@ class Workspaces(QObject):
         d[PANELS[0]].raise_()
         if name == INSPECT:
             d["GradientView"].raise_()
-            d["BoundaryView"].raise_()
         # sizes only take once the docks are laid out in the window
         QTimer.singleShot(0, lambda: self._size(name))
 
@@ -165,5 +168,5 @@ class Workspaces(QObject):
             w.resizeDocks([d["BoundaryView"], d["LossView"]], [height * 62 // 100, height * 38 // 100], V)
         else:
             w.resizeDocks([front, d["InspectorView"], d["GradientView"]],
-                          [panel, rest * 48 // 100, rest * 52 // 100], H)
-            w.resizeDocks([d["GradientView"], d["BoundaryView"]], [height // 2, height // 2], V)
+                          [panel, rest * 42 // 100, rest * 58 // 100], H)
+            w.resizeDocks([d["InspectorView"], d["NetworkView"]], [height * 58 // 100, height * 42 // 100], V)

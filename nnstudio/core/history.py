@@ -32,6 +32,9 @@ class DecimatingLog:
         self._data = np.empty((capacity, len(columns)), dtype=np.float64)
         self._n = 0
         self.stride = 1  # appended rows per stored row
+        #: counts the changes to rows already stored (thinning, truncating, clearing,
+        #: loading); appending leaves it alone, so a reader can copy only the new rows
+        self.edits = 0
         self._acc = np.zeros(len(columns), dtype=np.float64)
         self._acc_n = 0
 
@@ -84,6 +87,7 @@ class DecimatingLog:
             merged[:, 0] = d[1::2, 0]
         d[:half] = merged
         self._n = half
+        self.edits += 1
         self.stride *= 2
 
     def column(self, name: str) -> Array:
@@ -94,6 +98,10 @@ class DecimatingLog:
         """A copy of all stored rows, shape ``(len, n_columns)``."""
         return self._data[: self._n].copy()
 
+    def rows_from(self, start: int) -> Array:
+        """A copy of the stored rows from index ``start`` on."""
+        return self._data[start: self._n].copy()
+
     def last(self) -> Array | None:
         return self._data[self._n - 1].copy() if self._n else None
 
@@ -102,12 +110,14 @@ class DecimatingLog:
         col = self.columns.index(column)
         keep = int(np.searchsorted(self._data[: self._n, col], limit, side="right"))
         self._n = keep
+        self.edits += 1
         self._acc[:] = 0.0
         self._acc_n = 0
 
     def clear(self) -> None:
         self._n = 0
         self.stride = 1
+        self.edits += 1
         self._acc[:] = 0.0
         self._acc_n = 0
 
@@ -123,6 +133,7 @@ class DecimatingLog:
         self._data[: len(rows)] = rows
         self._n = len(rows)
         self.stride = max(1, int(stride))
+        self.edits += 1
 
 
 class History:

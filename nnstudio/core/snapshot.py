@@ -15,11 +15,15 @@ from typing import Any
 
 import numpy as np
 
+from .log_feed import LogFeed, LogMirror, LogPiece
 from .probes import ProbeResult
 from .specs import TrainConfig
 from .trainer import PhaseRecord, StepRecord, Trainer
 
 Array = np.ndarray
+
+#: the History logs a snapshot carries, and the Snapshot attribute of each
+LOG_ATTRS = {"iterations": "iter_log", "epochs": "epoch_log", "layers": "layer_log"}
 
 
 @dataclass
@@ -76,12 +80,26 @@ class Snapshot:
     playing: bool = False  # the worker was training continuously when it took this
     config: TrainConfig | None = None  # the settings in force (they change on rewinding)
     furthest_iteration: int = 0  # the end of the run, or of the future kept after a rewind
+    earliest_iteration: int = 0  # the earliest iteration a rewind can reach
     data_recipe: Any = None  # the caller's token for the data being trained on
     #: loss and metric at the current weights on the whole training and validation sets
     #: (``Trainer.evaluate``), and the iteration they were computed at
     evaluation: dict[str, float] | None = None
     evaluated_at: int = -1
     has_validation: bool = False
+    #: sent by the engine instead of the whole logs (see :mod:`.log_feed`); the window's
+    #: reader rebuilds ``iter_log``, ``epoch_log`` and ``layer_log`` from them
+    log_pieces: dict[str, LogPiece] | None = None
+
+    def fill_logs(self, mirror: LogMirror) -> None:
+        """Rebuild the history arrays from ``log_pieces`` (on the receiving side)."""
+        if self.log_pieces is None:
+            return
+        for name, attr in LOG_ATTRS.items():
+            piece = self.log_pieces.get(name)
+            if piece is not None:
+                setattr(self, attr, mirror.apply(name, piece))
+        self.log_pieces = None
 
     @property
     def n_layers(self) -> int:
@@ -153,10 +171,18 @@ def make_snapshot(
     phase: PhaseRecord | None = None,
     iterations_per_second: float = 0.0,
     evaluation: tuple[int, dict[str, float]] | None = None,
+    feed: LogFeed | None = None,
 ) -> Snapshot:
-    """Copy what the views need out of ``trainer`` (call on the thread that owns it)."""
+    """Copy what the views need out of ``trainer`` (call on the thread that owns it).
+
+    With a ``feed``, the history logs are sent as pieces (only what the receiver does not
+    have yet) and the receiver calls :meth:`Snapshot.fill_logs`."""
     net = trainer.network
     h = trainer.history
+    pieces = None
+    if feed is not None:
+        pieces = {name: feed.piece(name, getattr(h, name)) for name in LOG_ATTRS}
+        empty = np.empty((0, 0))
     acts = tuple(h.activation for h in trainer.spec.hidden) + (trainer.spec.output_activation,)
     opt_state = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in trainer.optimizer.state.items()}
     return Snapshot(
@@ -175,9 +201,9 @@ def make_snapshot(
         biases=[layer.b.copy() for layer in net.layers],
         grads_W=[layer.gW.copy() for layer in net.layers],
         grads_b=[layer.gb.copy() for layer in net.layers],
-        iter_log=h.iterations.array(),
-        epoch_log=h.epochs.array(),
-        layer_log=h.layers.array(),
+        iter_log=h.iterations.array() if pieces is None else empty,
+        epoch_log=h.epochs.array() if pieces is None else empty,
+        layer_log=h.layers.array() if pieces is None else empty,
         last=trainer.last_record,
         stopped=trainer.stopped,
         stop_info=dict(trainer.stop_info) if trainer.stop_info else None,
@@ -190,8 +216,10 @@ def make_snapshot(
         iterations_per_second=iterations_per_second,
         config=trainer.config,
         furthest_iteration=trainer.furthest_iteration,
+        earliest_iteration=trainer.earliest_iteration,
         data_recipe=trainer.data_recipe,
         evaluation=None if evaluation is None else dict(evaluation[1]),
         evaluated_at=-1 if evaluation is None else int(evaluation[0]),
         has_validation=len(trainer.Xv) > 0,
+        log_pieces=pieces,
     )

@@ -41,6 +41,8 @@ import numpy as np
 from .errors import SpecError
 from .history import History
 from .losses import accuracy, r2_score
+from .memory import (CHECKPOINT_BUDGET, NEVER, TRAJECTORY_BUDGET, check_memory, checkpoint_capacity,
+                     trajectory_capacity)
 from .network import Network
 from .optimizers import Optimizer, apply_settings, optimizer_from_config
 from .probes import ProbeResult, probe
@@ -187,7 +189,14 @@ class Trainer:
     network : Network, optional
         Start from these weights instead of drawing new ones (cast to ``config.dtype``).
     checkpoint_budget : int
-        Bytes that rewind checkpoints may use (their spacing widens to fit).
+        Bytes that rewind checkpoints may use (their spacing widens to fit; a network too
+        big for two keeps only iteration 0's, and rewinding replays from there).
+    trajectory_budget : int
+        Bytes that the training path may use besides its first point.
+    memory_limit : int, optional
+        Refuse (:class:`~nnstudio.core.memory.MemoryLimitError`, a SpecError) a network
+        whose training would need more bytes than this, before building it (default
+        :data:`nnstudio.core.memory.DEFAULT_LIMIT`).
     """
 
     #: a loss this many times the first one (or above it when the first is below 1) is "exploding"
@@ -199,13 +208,16 @@ class Trainer:
         config: TrainConfig,
         data: TrainingData,
         network: Network | None = None,
-        checkpoint_budget: int = 64 * 2**20,
-        trajectory_budget: int = 32 * 2**20,
+        checkpoint_budget: int = CHECKPOINT_BUDGET,
+        trajectory_budget: int = TRAJECTORY_BUDGET,
+        memory_limit: int | None = None,
         data_recipe: Any = None,
     ) -> None:
         self.spec = spec
         self.config = config
         self._check_data(spec, data)
+        check_memory(spec, config, len(data.X_train), len(data.X_val), memory_limit,
+                     checkpoint_budget=checkpoint_budget, trajectory_budget=trajectory_budget)
         self.data = data
         #: what the caller needs to make ``data`` again (the app's data settings); kept
         #: with checkpoints and data changes so a rewind can say which data it went back to
@@ -326,19 +338,28 @@ class Trainer:
         self.last_record: StepRecord | None = None
         self.history.clear()
         self._set_lr_for_epoch()
-        self._checkpoints: list[_State] = []
-        self._ckpt_interval = 16
-        self._max_ckpts = max(8, min(256, self.checkpoint_budget // max(1, 3 * self.network.params.nbytes)))
-        self._checkpoints.append(self._capture())
-        self._traj_max = max(16, min(2048, self.trajectory_budget // max(1, self.network.params.nbytes)))
-        self._traj_max -= self._traj_max % 2
-        self._traj_iters: list[int] = [0]
-        self._traj: list[Array] = [self.initial_params.copy()]
-        self._traj_stride = 1
+        self._fit_budgets()
         #: the changes made to this run, oldest first (see :class:`Change`)
         self.timeline: list[Change] = []
         self._applied = 0  # how many timeline changes the present state includes
         self._future_end: int | None = None  # the furthest iteration of a kept future
+
+    def _fit_budgets(self) -> None:
+        """Start the checkpoints and the path at iteration 0, with as many of each as their
+        budgets hold (see :func:`~nnstudio.core.memory.checkpoint_capacity`): a large
+        network keeps fewer, down to iteration 0's alone, and is then never checkpointed
+        (or its path recorded) again. Iteration 0's checkpoint and the path's first point
+        share the initial weights, which the trainer keeps anyway."""
+        n_params = self.network.n_params
+        self._max_ckpts = checkpoint_capacity(n_params, self.n_train, self.checkpoint_budget)
+        self._ckpt_interval = 16 if self._max_ckpts > 1 else NEVER
+        first = self._capture()
+        first.params = self.initial_params
+        self._checkpoints: list[_State] = [first]
+        self._traj_max = trajectory_capacity(n_params, self.trajectory_budget)
+        self._traj_stride = 1 if self._traj_max > 1 else NEVER
+        self._traj_iters: list[int] = [0]
+        self._traj: list[Array] = [self.initial_params]
 
     def reset(self, seed: int | None = None) -> None:
         """New weights from the seed (the config's, or ``seed``), fresh optimizer, empty history."""
@@ -917,6 +938,52 @@ class Trainer:
             self._checkpoints = [c for c in self._checkpoints if c.iteration % self._ckpt_interval == 0]
 
     @property
+    def earliest_iteration(self) -> int:
+        """The earliest iteration a rewind can reach: 0, or where a project's saved
+        timeline starts (data changed before it that the file does not keep)."""
+        return self._checkpoints[0].iteration
+
+    def saveable_timeline(self) -> tuple[_State, list[Change]]:
+        """What a project keeps of the timeline: a state from which the present can be
+        replayed on the present data — the first checkpoint, or the moment of the last
+        data change after it — and the changes of settings and weights made since.
+
+        With :meth:`load_timeline` a reopened run rewinds exactly back to that state.
+        (The state after a data change is made by replaying a copy once; it is cached.)
+        """
+        applied = (self._settled_timeline() if self._phase_gen is not None else self.timeline)[:self._applied]
+        first = self._checkpoints[0]
+        data_changes = [(k, c) for k, c in enumerate(applied) if c.kind == "data" and c.iteration >= first.iteration]
+        if not data_changes:
+            return first, [c for c in applied if c.iteration >= first.iteration]
+        s = data_changes[-1][1].iteration
+        key = (s, id(data_changes[-1][1]))
+        cached = getattr(self, "_saved_start", None)
+        if cached is not None and cached[0] == key:
+            start = cached[1]
+        else:
+            copy = self.copy()
+            copy.rewind(s)
+            start = copy._capture()
+            self._saved_start = (key, start)
+        return start, [c for c in applied if c.kind != "data" and (c.iteration > s or (c.iteration == s and c.phase))]
+
+    def load_timeline(self, start: _State, changes: list[Change]) -> None:
+        """Take a saved timeline (see :meth:`saveable_timeline`) for this run, which must
+        stand at its end: rewinding can then go back to ``start`` and replays the
+        changes exactly. ``start`` is on this run's data."""
+        if not start.iteration <= self.iteration or any(
+                not start.iteration <= c.iteration <= self.iteration or c.kind == "data" for c in changes):
+            raise SpecError("the saved timeline does not fit the saved run")
+        start = dataclasses.replace(start, data=self.data, data_recipe=self.data_recipe)
+        if start.iteration == 0 and np.array_equal(start.params, self.initial_params):
+            start.params = self.initial_params  # the weights the trainer keeps anyway: one copy
+        self._checkpoints = [start] + [c for c in self._checkpoints if c.iteration > start.iteration]
+        self.timeline = list(changes)
+        self._applied = len(self.timeline)
+        self._future_end = None
+
+    @property
     def furthest_iteration(self) -> int:
         """The furthest iteration the run has reached: the present one, or the end of
         the future kept after a rewind (which :meth:`rewind` can return to)."""
@@ -945,8 +1012,9 @@ class Trainer:
         :attr:`furthest_iteration`, until training goes on from here.
         """
         end = self.furthest_iteration
-        if not 0 <= iteration <= end:
-            raise SpecError(f"can only rewind to an iteration between 0 and {end}")
+        first = self.earliest_iteration
+        if not first <= iteration <= end:
+            raise SpecError(f"can only rewind to an iteration between {first} and {end}")
         self._finish_pending_phases(discard=True)
         if self._future_end is None:
             self._future_end = self.iteration

@@ -211,8 +211,11 @@ def test_painting_emits_requests(qtbot, view, spiral):
     x, y, label = blocker.args
     px, py = view.vb.viewPixelSize()
     assert abs(x - 1.0) < 1.5 * px and abs(y - 2.0) < 1.5 * py and label == 0
-    k = 7
-    row = int(data.train_index[k])
+    # a training point with no other point within 8 pixels, so that "near it" is unambiguous
+    pts = data.raw.X / np.array([px, py])
+    far = [k for k in range(len(data.train_index))
+           if np.sort(np.hypot(*(pts - pts[int(data.train_index[k])]).T))[1] > 8]
+    row = int(data.train_index[far[0]])
     px0, py0 = data.raw.X[row]
     qtbot.wait(350)  # not a double click
     with qtbot.waitSignal(view.sigPointRemoved, timeout=1000) as blocker:

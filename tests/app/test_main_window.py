@@ -263,3 +263,39 @@ def test_the_views_follow_a_switch_to_dark_appearance(qtbot, window):
         app.setPalette(light)
         qtbot.wait(50)
     assert all(v.backgroundBrush().color().lightness() > 200 for v in window.loss_view.findChildren(pg.GraphicsView))
+
+
+def test_icons_counters_and_captions_stay_readable_after_a_switch_to_dark(qtbot, window):
+    from PySide6.QtGui import QColor, QPalette
+
+    from nnstudio.app import theme
+
+    app = QApplication.instance()
+    light = app.palette()
+    dark = QPalette(light)
+    for role, color in ((QPalette.ColorRole.Window, QColor(30, 30, 30)), (QPalette.ColorRole.Base, QColor(20, 20, 20)),
+                        (QPalette.ColorRole.WindowText, QColor(230, 230, 230)),
+                        (QPalette.ColorRole.Text, QColor(230, 230, 230))):
+        dark.setColor(role, color)
+
+    def icon_lightness() -> float:
+        image = window.act_play.icon().pixmap(24, 24).toImage()
+        pixels = [image.pixelColor(x, y) for x in range(24) for y in range(24)]
+        opaque = [c.lightness() for c in pixels if c.alpha() > 200]
+        return sum(opaque) / max(1, len(opaque))
+
+    assert icon_lightness() < 100
+    try:
+        app.setPalette(dark)
+        qtbot.wait(50)
+        assert icon_lightness() > 150  # the toolbar icons are redrawn light on dark
+        label = window.counters.values["iteration"]
+        window.counters.grab()  # polish with the new palette
+        assert label.palette().color(label.foregroundRole()).lightness() > 150
+        caption = window.boundary_view.caption_label
+        bg = app.palette().color(QPalette.ColorRole.Window)
+        assert theme.contrast(caption.palette().color(caption.foregroundRole()), bg) >= 4.5
+    finally:
+        app.setPalette(light)
+        qtbot.wait(50)
+    assert icon_lightness() < 100

@@ -69,6 +69,25 @@ def test_without_arguments_the_app_runs(monkeypatch):
     assert entry.main(["spiral.nnproj"]) == 0 and calls[-1] == ["spiral.nnproj"]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland systems only")
+def test_without_a_display_the_app_is_not_started(capsys, monkeypatch):
+    app = types.ModuleType("nnstudio.app")
+    window = types.ModuleType("nnstudio.app.main_window")
+    calls = []
+    window.run = lambda argv: calls.append(argv[1:]) or 0
+    app.main_window = window
+    monkeypatch.setitem(sys.modules, "nnstudio.app", app)
+    monkeypatch.setitem(sys.modules, "nnstudio.app.main_window", window)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    assert entry.main([]) == 2 and entry.main(["spiral.nnproj"]) == 2 and calls == []
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and lines[0] == lines[1] and "no display" in lines[0] and "--self-test" in lines[0]
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert entry.main([]) == 0 and calls == [[]]
+
+
 def test_a_missing_qt_is_explained(capsys, monkeypatch):
     import importlib.abc
     import importlib.machinery
@@ -370,3 +389,40 @@ def test_the_default_example_is_spiral_with_two_tanh_layers():
     assert p.data.name == "spiral" and [h.activation for h in p.network.hidden] == ["tanh", "tanh"]
     ref = Trainer(p.network, p.train, prepare(DataSpec.from_dict(p.data.to_dict())))
     assert np.array_equal(ref.network.params, p.weights)
+
+
+# ============================================================================ memory
+def test_new_refuses_a_network_too_big_to_train(tmp_path, capsys):
+    path = tmp_path / "big.nnproj"
+    code = main(["new", str(path), "--data", "spiral", "--samples", "80", "--hidden", ",".join(["2048"] * 50),
+                 "--activation", "relu", "--optimizer", "adam"])
+    assert code == 2
+    err = _error(capsys)
+    assert "this network would need about " in err and " GB to train (" in err
+    assert "the limit is 2 GB: use fewer or smaller layers" in err
+    assert not path.exists()
+
+
+def test_new_says_how_much_memory_training_takes(tmp_path, capsys):
+    _new(tmp_path, "--hidden", "8,8")
+    out = capsys.readouterr().out
+    assert " parameters (about " in out and " MB to train)" in out
+
+
+def test_train_refuses_a_saved_network_too_big_to_train(tmp_path, capsys):
+    import dataclasses
+
+    from nnstudio.core.project import save_project
+    from nnstudio.core.specs import LayerSpec
+
+    path = _new(tmp_path)
+    project = load_project(path)
+    # a file made elsewhere (or by hand): small enough to save (under 3 million parameters),
+    # too big to train: 60 layers of 220 neurons, no weights yet
+    big = dataclasses.replace(project.network, hidden=(LayerSpec(220, "tanh"),) * 60)
+    save_project(path, dataclasses.replace(project, network=big, weights=None, trainer_state=None, history=None))
+    capsys.readouterr()
+    assert main(["train", str(path), "--epochs", "1"]) == 2
+    err = _error(capsys)
+    assert "this network would need about " in err and "the limit is 2 GB" in err
+    assert "does not fit" not in err  # not mistaken for data that does not fit the network

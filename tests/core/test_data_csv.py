@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnstudio.core.data import Dataset, load_csv, parse_csv_text, preview_csv
+from nnstudio.core.data import csvsource
 from nnstudio.core.data.csvload import _size
 from nnstudio.core.errors import DataError, SpecError
 
@@ -245,10 +246,11 @@ def test_broken_file_message_names_the_file_and_the_row(tmp_path):
 def test_unreadable_file(tmp_path, monkeypatch):
     p = write(tmp_path, IRIS_LIKE)
 
-    def refuse(self, *args, **kwargs):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(pathlib.Path, "open", refuse)
+    # the loader opens files with os.open (without blocking, so a pipe cannot hang it)
+    monkeypatch.setattr(csvsource.os, "open", refuse)
     with pytest.raises(DataError, match="permission to read"):
         load_csv(p)
 

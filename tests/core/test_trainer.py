@@ -12,6 +12,7 @@ import pytest
 from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.errors import SpecError
 from nnstudio.core.history import DecimatingLog, History
+from nnstudio.core.memory import checkpoint_bytes
 from nnstudio.core.network import Network
 from nnstudio.core.specs import OPTIMIZERS, LayerSpec, NetworkSpec, TrainConfig
 from nnstudio.core.trainer import PHASES, Trainer
@@ -388,7 +389,8 @@ def test_rewind_equals_a_fresh_run():
 
 def test_rewind_after_checkpoints_were_thinned():
     spec, cfg, data = rich_setup()
-    tr = Trainer(spec, cfg, data, checkpoint_budget=1)  # the minimum number of checkpoints
+    # a budget of 8 checkpoints: they must be thinned many times over 1000 iterations
+    tr = Trainer(spec, cfg, data, checkpoint_budget=8 * checkpoint_bytes(spec.n_parameters, len(data.X_train)))
     tr.run(iterations=1000)
     its = tr.checkpoint_iterations
     assert len(its) <= 9 and 0 in its
@@ -404,6 +406,107 @@ def test_rewind_after_checkpoints_were_thinned():
             np.testing.assert_array_equal(tr.optimizer.state[key], ref.optimizer.state[key])
     tr.run(iterations=999)
     np.testing.assert_array_equal(tr.network.params, end)
+
+
+def _budget_bytes(tr) -> tuple[int, int]:
+    """Bytes of the checkpoints and of the path, counting each array once and leaving out
+    the initial weights, which the trainer keeps anyway and both share."""
+    seen = {id(tr.initial_params)}
+
+    def size(arrays) -> int:
+        n = 0
+        for a in arrays:
+            if a is not None and id(a) not in seen:
+                seen.add(id(a))
+                n += a.nbytes
+        return n
+
+    ckpt = sum(size([c.params, c.perm, c.best_params, *(v for v in c.opt_state.values() if isinstance(v, np.ndarray))])
+               for c in tr._checkpoints)
+    return ckpt, size(tr._traj)
+
+
+def test_a_big_network_keeps_its_checkpoint_and_path_budgets():
+    # 2 × 2048 with Adam: one checkpoint (weights and Adam's two arrays) is 100 MB, over the
+    # 64 MiB budget, and one path point 33.6 MB, over 32 MiB: none is kept after iteration 0
+    import tracemalloc
+
+    spec = make_spec(hidden=(LayerSpec(2048, "tanh"),) * 2)
+    tr = Trainer(spec, TrainConfig(optimizer="adam", batch_size=8), make_data(n=40), memory_limit=8 * 2**30)
+    assert tr.network.params.nbytes == 8 * 4_204_545
+    assert tr._checkpoints[0].params is tr.initial_params and tr._traj[0] is tr.initial_params
+    tr.run(iterations=2)  # Adam's arrays now exist
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(3):
+            tr.run(iterations=6)
+            ckpt, traj = _budget_bytes(tr)
+            assert ckpt <= tr.checkpoint_budget and traj <= tr.trajectory_budget
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert tr.iteration == 20 and tr.checkpoint_iterations == [0]
+    # nothing kept per iteration, only the layers' caches of a batch: the old budgets
+    # kept up to 8 checkpoints of 100 MB and 16 path points of 33.6 MB
+    assert grown < tr.network.params.nbytes // 8
+    iters, path = tr.trajectory_array()
+    assert list(iters) == [0, 20] and path.shape == (2, tr.network.n_params)
+
+
+def test_checkpoints_and_path_fill_their_budgets_and_stay_within():
+    spec = make_spec(hidden=(LayerSpec(40, "tanh"), LayerSpec(30, "relu", "he_uniform")))
+    cfg = TrainConfig(optimizer="adam", batch_size=5, early_stopping="patience", patience=1000)
+    n_params = spec.n_parameters
+    budget = 5 * checkpoint_bytes(n_params, 40) + 100
+    tr = Trainer(spec, cfg, make_data(n=40), checkpoint_budget=budget, trajectory_budget=10 * 8 * n_params + 7)
+    assert tr._max_ckpts == 5 and tr._traj_max == 10
+    most = (0, 0)
+    for _ in range(60):
+        tr.run(iterations=7)
+        ckpt, traj = _budget_bytes(tr)
+        assert ckpt <= budget and traj <= tr.trajectory_budget
+        most = max(most[0], ckpt), max(most[1], traj)
+        assert len(tr._traj) <= 10 and len(tr.checkpoint_iterations) <= 5
+    assert most[0] > budget // 2 and most[1] > tr.trajectory_budget // 2  # they were used
+
+
+def test_rewind_with_only_the_first_checkpoint_replays_exactly():
+    spec, cfg, data = rich_setup()
+    tr = Trainer(spec, cfg, data, checkpoint_budget=0, trajectory_budget=0)
+    tr.run(iterations=70)
+    assert tr.checkpoint_iterations == [0] and tr._traj_iters == [0]
+    end = tr.network.get_flat()
+    tr.rewind(41)
+    ref = fresh(spec, cfg, data, 41)
+    np.testing.assert_array_equal(tr.network.params, ref.network.params)
+    for key in ref.optimizer.state_names:
+        np.testing.assert_array_equal(tr.optimizer.state[key], ref.optimizer.state[key])
+    tr.run(iterations=29)
+    np.testing.assert_array_equal(tr.network.params, end)
+
+
+def test_a_network_too_big_to_train_is_refused_before_it_is_built():
+    import time
+    import tracemalloc
+
+    spec = make_spec(hidden=(LayerSpec(2048, "relu"),) * 50)
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(SpecError) as info:
+            Trainer(spec, TrainConfig(optimizer="adam"), make_data())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - t0 < 1.0
+    assert peak < 2**20  # its 1.6 GB of weights were never allocated
+    message = str(info.value)
+    assert message.startswith("this network would need about ") and " GB to train (" in message
+    assert "the limit is 2 GB" in message
+    # the limit is the trainer's to set
+    with pytest.raises(SpecError, match="the limit is 1 MB"):
+        Trainer(make_spec(), TrainConfig(), make_data(), memory_limit=2**20)
 
 
 def test_rewind_over_an_early_stop():
@@ -822,3 +925,31 @@ def test_optimizers_all_train():
         tr.run(epochs=20)
         assert tr.evaluate()["loss"] < before, key
         assert math.isfinite(tr.evaluate()["loss"])
+
+
+def test_a_saved_run_keeps_the_budgets_when_loaded(tmp_path):
+    from nnstudio.core.data import DataSpec, prepare
+    from nnstudio.core.memory import NEVER
+    from nnstudio.core.project import load_project, project_from_trainer, save_project, trainer_from_project
+
+    data_spec = DataSpec(source="generator", name="xor", n_samples=60, seed=1)
+    data = prepare(data_spec)
+    spec = NetworkSpec(2, (LayerSpec(6, "tanh"),), "binary")
+    cfg = TrainConfig(optimizer="adam", batch_size=4, seed=3)
+    budgets = dict(checkpoint_budget=0, trajectory_budget=0)  # room for iteration 0's alone
+    tr = Trainer(spec, cfg, data, **budgets)
+    tr.run(iterations=37)
+    path = tmp_path / "run.nnproj"
+    save_project(path, project_from_trainer(tr, data_spec))
+    back = trainer_from_project(load_project(path), **budgets)
+    assert back.iteration == 37 and back.checkpoint_iterations == [0]
+    assert back._checkpoints[0].params is back.initial_params
+    assert back._traj_stride == NEVER and len(back._traj) <= 1
+    back.run(iterations=20)
+    assert back.checkpoint_iterations == [0] and len(back._traj) <= 1
+    tr.run(iterations=20)
+    np.testing.assert_array_equal(back.network.params, tr.network.params)
+    back.rewind(45)  # replayed from iteration 0, exactly
+    ref = Trainer(spec, cfg, data)
+    ref.run(iterations=45)
+    np.testing.assert_array_equal(back.network.params, ref.network.params)

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -50,6 +51,7 @@ from ...core.data.features import IDENTITY_FEATURES
 from ...core.data.generators import BINARY_CLASS_NAMES
 from ...core.errors import NNStudioError
 from .. import theme
+from ..csv_folder import csv_start_folder, remember_csv_folder
 from ..document import Document
 from .csv_dialog import CsvImportDialog
 from .widgets import (
@@ -838,8 +840,9 @@ class DataPanel(QWidget):
         self._edit("Regenerate data" if self.doc.data_spec.source == "generator" else "New split", None, seed=new)
 
     def import_csv(self) -> None:
-        """Ask for a CSV file, then show the import dialog; the project changes only if it loads."""
-        path, _ = QFileDialog.getOpenFileName(self, "Import a CSV file", "",
+        """Ask for a CSV file (from the last folder used, else Documents), then show the
+        import dialog; the project changes only if it loads."""
+        path, _ = QFileDialog.getOpenFileName(self, "Import a CSV file", csv_start_folder(),
                                               "CSV files (*.csv *.tsv *.txt);;All files (*)")
         if not path:
             return
@@ -847,8 +850,13 @@ class DataPanel(QWidget):
 
     def open_csv(self, path: str) -> None:
         """Show the import dialog for the CSV file ``path`` (a file dropped on the window)."""
+        remember_csv_folder(path)
         dialog = CsvImportDialog(self.doc, path, self)
         self.csv_dialog = dialog
         dialog.exec()
         self.csv_dialog = None
+        window = self.window()
+        if dialog.skipped_rows and isinstance(window, QMainWindow):
+            window.statusBar().showMessage(f"Imported {Path(path).name}, without its {dialog.skipped_rows:,} "
+                                           "rows with problems", 8000)
         dialog.deleteLater()

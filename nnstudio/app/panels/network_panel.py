@@ -5,11 +5,23 @@ changes it only through the document's edit methods, one undoable step per edit
 (consecutive changes of one number merge into one step). When the document changes —
 an edit here, elsewhere, or undo/redo — the panel copies the new state into its
 widgets with their signals blocked, so refreshing never makes a new edit.
+
+Above the cards, *All hidden layers* sets the activation or the initialiser of every
+hidden layer in one edit; a card still overrides it for its own layer. When an
+activation changes, here or on a card, the layer's initialiser follows it if it was the
+one suited to the old activation (:func:`init_after_activation_change`); one the user
+chose otherwise stays.
+
+Under the totals the panel shows what training the network would take in memory
+(:mod:`nnstudio.core.memory`); an edit that would take it over the limit is refused
+with the estimate, before the network is rebuilt.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from dataclasses import replace
+
+from PySide6.QtCore import QCoreApplication, QEvent, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -28,6 +40,14 @@ from ...core.data import FEATURE_MAPS, feature_labels
 from ...core.errors import NNStudioError
 from ...core.initializers import INIT_NAMES
 from ...core.losses import LOSS_NAMES, get_loss
+from ...core.memory import (
+    DEFAULT_LIMIT,
+    MemoryEstimate,
+    check_memory,
+    estimate_training_memory,
+    format_bytes,
+    memory_message,
+)
 from ...core.specs import INITIALIZERS, LOSSES_BY_TASK, LayerSpec, NetworkSpec
 from .. import theme
 from ..document import Document
@@ -44,6 +64,41 @@ from .widgets import (
 
 MAX_UNITS = 4096
 ARCHITECTURE_NOTE = "Changing the architecture rebuilds the network with new weights."
+MIXED = "mixed"
+FOLLOW_NOTE = ("When the activation changes, the weights follow it (He for the ReLU family, Glorot for "
+               "tanh, sigmoid, softplus and linear, LeCun for SELU) unless you chose others.")
+
+#: The initialiser suited to each activation: the one that keeps the variance of the
+#: signal (and of the gradient) the same from layer to layer at the start.
+#:
+#: * He et al. (2015), Var w = 2/fan_in, for the ReLU family (ReLU, leaky ReLU, ELU, GELU,
+#:   Swish), which pass about half of their inputs on;
+#: * Glorot & Bengio (2010), Var w = 2/(fan_in + fan_out), for activations that are close
+#:   to linear around 0 (tanh, sigmoid, softplus, linear), the case it was derived for;
+#: * LeCun normal, Var w = 1/fan_in, for SELU, whose self-normalisation needs it
+#:   (Klambauer et al., 2017).
+SUITED_INIT = {
+    "relu": "he_uniform", "leaky_relu": "he_uniform", "elu": "he_uniform", "gelu": "he_uniform",
+    "swish": "he_uniform", "tanh": "glorot_uniform", "sigmoid": "glorot_uniform",
+    "softplus": "glorot_uniform", "linear": "glorot_uniform", "selu": "lecun_normal",
+}
+#: the (uniform, normal) variants of each suited initialiser (LeCun's only as a normal)
+_VARIANTS = {"he_uniform": ("he_uniform", "he_normal"), "glorot_uniform": ("glorot_uniform", "glorot_normal"),
+             "lecun_normal": ("lecun_normal", "lecun_normal")}
+
+
+def init_after_activation_change(init: str, old_activation: str, new_activation: str) -> str:
+    """The initialiser a layer gets when its activation changes.
+
+    If ``init`` is the one suited to the old activation (either variant, uniform or
+    normal), the layer gets the one suited to the new activation, of the same variant
+    where there is one: He uniform on ReLU becomes Glorot uniform on tanh, Glorot normal
+    becomes He normal. Any other choice (LeCun on tanh, zeros, standard) was the user's
+    and stays.
+    """
+    if init not in _VARIANTS[SUITED_INIT[old_activation]]:
+        return init
+    return _VARIANTS[SUITED_INIT[new_activation]][1 if init.endswith("_normal") else 0]
 _CARD_STYLE = """
     QFrame#card {{
         background: palette(alternate-base);
@@ -122,7 +177,10 @@ class NeuronStrip(QWidget):
         d, gap = 9.0, 3.0
         h = self.height()
         fits = max(1, int((self.width() + gap) // (d + gap)))
-        shown = self.units if self.units <= fits else max(1, fits - 3)
+        shown = self.units
+        if self.units > fits:  # leave room for "+N" (at most as wide as "+units")
+            room = self.width() - self.fontMetrics().horizontalAdvance(f"+{self.units}") - gap
+            shown = max(1, int((room + gap) // (d + gap)))
         rest = self.units - shown
         pen = QPen(self.palette().color(QPalette.ColorRole.WindowText))
         pen.setWidthF(0.8)
@@ -242,7 +300,7 @@ class LayerCard(QFrame):
         self.init = ComboBox()
         for key in INITIALIZERS:
             self.init.add(INIT_NAMES[key], key)
-        self.init.setToolTip("How the weights of this layer are drawn when the network is built")
+        self.init.setToolTip("How the weights of this layer are drawn when the network is built. " + FOLLOW_NOTE)
         self.init.currentIndexChanged.connect(self._init_chosen)
         grid.addWidget(QLabel("Weights"), 3, 0)
         grid.addWidget(self.init, 3, 1)
@@ -273,7 +331,9 @@ class LayerCard(QFrame):
         self.index = index
         self._layer = layer
         color = theme.layer_color(index)
-        self.setStyleSheet(_CARD_STYLE.format(accent=color.name()))
+        style = _CARD_STYLE.format(accent=color.name())
+        if style != self.styleSheet():  # a new style sheet re-polishes the card: its error's colour would go
+            self.setStyleSheet(style)
         self.title.setText(f"Layer {index + 1}")
         self.strip.set_units(layer.units, color)
         a = ACTIVATIONS[layer.activation]
@@ -302,7 +362,9 @@ class LayerCard(QFrame):
     def _activation_chosen(self, i: int) -> None:
         key = self.activation.itemData(i)
         name = ACTIVATIONS[key].name
-        self._edit(f"Layer {self.index + 1}: {name}", None, activation=key, alpha=None)
+        layer = self.panel.doc.network.hidden[self.index]
+        init = init_after_activation_change(layer.init, layer.activation, key)
+        self._edit(f"Layer {self.index + 1}: {name}", None, activation=key, alpha=None, init=init)
 
     def _alpha_changed(self, v: float) -> None:
         self._edit(f"Layer {self.index + 1}: α = {v:g}", f"layer{self.index}.alpha", alpha=float(v))
@@ -316,6 +378,78 @@ class LayerCard(QFrame):
 
     def _dropout_changed(self, v: float) -> None:
         self._edit(f"Layer {self.index + 1}: dropout {v:g}", f"layer{self.index}.dropout", dropout=float(v))
+
+
+class AllLayersRow(QFrame):
+    """One activation and one initialiser for every hidden layer at once.
+
+    Each combo shows the layers' common choice, or "mixed" (a placeholder, not an item
+    that can be chosen) when they differ.
+    """
+
+    def __init__(self, panel: "NetworkPanel") -> None:
+        super().__init__()
+        self.panel = panel
+        self.setObjectName("allLayers")
+        self.setStyleSheet("QFrame#allLayers { border: 1px dashed palette(mid); border-radius: 6px; }")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 6, 8, 8)
+        outer.setSpacing(4)
+        self.title = _bold("All hidden layers")
+        self.title.setToolTip("Set every hidden layer at once; a layer's own card can still change it")
+        outer.addWidget(self.title)
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(6)
+        grid.setVerticalSpacing(4)
+        grid.setColumnStretch(1, 1)
+        self.activation = ComboBox()
+        for key, a in ACTIVATIONS.items():
+            self.activation.add(a.name, key, f"{a.formula}\n{a.derivative_formula}")
+        self.activation.setPlaceholderText(MIXED)
+        self.activation.currentIndexChanged.connect(self._activation_chosen)
+        self.init = ComboBox()
+        for key in INITIALIZERS:
+            self.init.add(INIT_NAMES[key], key)
+        self.init.setPlaceholderText(MIXED)
+        self.init.currentIndexChanged.connect(self._init_chosen)
+        grid.addWidget(QLabel("Activation"), 0, 0)
+        grid.addWidget(self.activation, 0, 1)
+        grid.addWidget(QLabel("Weights"), 1, 0)
+        grid.addWidget(self.init, 1, 1)
+        outer.addLayout(grid)
+        self.error = ErrorLabel()
+        outer.addWidget(self.error)
+
+    def set_layers(self, hidden: tuple[LayerSpec, ...]) -> None:
+        """Show the layers' common activation and initialiser, or "mixed"."""
+        self.setVisible(bool(hidden))
+        acts = {h.activation for h in hidden}
+        inits = {h.init for h in hidden}
+        with blocked(self.activation, self.init):
+            self.activation.setCurrentIndex(self.activation.findData(next(iter(acts))) if len(acts) == 1 else -1)
+            self.init.setCurrentIndex(self.init.findData(next(iter(inits))) if len(inits) == 1 else -1)
+        self.activation.setToolTip(
+            ("Every hidden layer uses this activation. " if len(acts) == 1 else
+             "The layers use different activations; choose one to set them all. ") + FOLLOW_NOTE)
+        self.init.setToolTip("How the weights of every hidden layer are drawn" if len(inits) == 1 else
+                             "The layers draw their weights differently; choose one for them all")
+
+    def _activation_chosen(self, i: int) -> None:
+        if i < 0:
+            return
+        key = self.activation.itemData(i)
+        hidden = tuple(h if h.activation == key else
+                       replace(h, activation=key, alpha=None,
+                               init=init_after_activation_change(h.init, h.activation, key))
+                       for h in self.panel.doc.network.hidden)
+        self.panel._edit_network(self.error, f"All layers: {ACTIVATIONS[key].name}", hidden=hidden)
+
+    def _init_chosen(self, i: int) -> None:
+        if i < 0:
+            return
+        key = self.init.itemData(i)
+        hidden = tuple(replace(h, init=key) for h in self.panel.doc.network.hidden)
+        self.panel._edit_network(self.error, f"All layers: {INIT_NAMES[key]} weights", hidden=hidden)
 
 
 class NetworkPanel(QWidget):
@@ -347,6 +481,10 @@ class NetworkPanel(QWidget):
         self._layout = lay = QVBoxLayout(body)
         lay.setContentsMargins(8, 6, 8, 8)
         lay.setSpacing(0)
+
+        self.all_layers = AllLayersRow(self)
+        lay.addWidget(self.all_layers)
+        lay.addSpacing(8)
 
         # inputs
         self.input_card = _card("palette(mid)")
@@ -425,9 +563,16 @@ class NetworkPanel(QWidget):
         # totals and the note
         lay.addSpacing(10)
         self.params_label = _bold()
+        self.params_label.setWordWrap(True)
         lay.addWidget(self.params_label)
         self.params_detail = caption()
         lay.addWidget(self.params_detail)
+        # why an edit of the whole network (a layer added or removed) was refused
+        self.network_error = ErrorLabel()
+        lay.addWidget(self.network_error)
+        # the network as it is needs more memory than the limit (settings changed elsewhere)
+        self.memory_warning = ErrorLabel()
+        lay.addWidget(self.memory_warning)
         lay.addSpacing(6)
         note_row = QHBoxLayout()
         note_icon = QLabel()
@@ -446,6 +591,7 @@ class NetworkPanel(QWidget):
     def refresh(self, *_args) -> None:
         """Show the document's network (called on every change, undo and redo too)."""
         spec = self.doc.network
+        self.network_error.clear_message()  # it was about the network before this change
         self._refresh_inputs(spec)
         self._sync_cards(len(spec.hidden))
         for i, (card, layer) in enumerate(zip(self.cards, spec.hidden)):
@@ -453,10 +599,35 @@ class NetworkPanel(QWidget):
         for i, conn in enumerate([self.first_connector, *self.connectors]):
             conn.set_position(i)
         self._refresh_output(spec)
+        self.all_layers.set_layers(spec.hidden)
         w, b = parameter_breakdown(spec)
-        self.params_label.setText(f"{spec.n_parameters:,} parameters")
+        est = self.memory_estimate(spec)
+        self.params_label.setText(f"{spec.n_parameters:,} parameters · about {format_bytes(est.total)} to train")
+        self.params_label.setToolTip("Memory training takes, largest parts first:\n" + "\n".join(
+            f"{name}: {format_bytes(n)}" for name, n in est.parts() if n >= 1024))
         sizes = " → ".join(str(s) for s in spec.layer_sizes)
         self.params_detail.setText(f"{w:,} weights + {b:,} biases; layer sizes {sizes}")
+        if est.total > DEFAULT_LIMIT:
+            self.memory_warning.show_message(memory_message(est, DEFAULT_LIMIT))
+        else:
+            self.memory_warning.clear_message()
+        self._fit_scroll()
+
+    def _fit_scroll(self) -> None:
+        # The scroll area resizes its content only when its own layout request comes round;
+        # until then new cards would be painted squeezed into the old height. Ask it now.
+        QCoreApplication.sendEvent(self.scroll, QEvent(QEvent.Type.LayoutRequest))
+
+    def memory_estimate(self, spec: NetworkSpec) -> MemoryEstimate:
+        """What training ``spec`` with the document's settings and data would take."""
+        prepared = self.doc.prepared
+        return estimate_training_memory(spec, self.doc.config, len(prepared.X_train), len(prepared.X_val))
+
+    def _check_memory(self, spec: NetworkSpec) -> None:
+        """Refuse (MemoryLimitError, with the estimate) a network too big to train, as the
+        trainer would, before the document rebuilds it."""
+        prepared = self.doc.prepared
+        check_memory(spec, self.doc.config, len(prepared.X_train), len(prepared.X_val))
 
     def _refresh_inputs(self, spec: NetworkSpec) -> None:
         prepared = self.doc.prepared
@@ -488,6 +659,8 @@ class NetworkPanel(QWidget):
             conn = _Connector(i + 1, self)
             self.layers_box.addWidget(card)
             self.layers_box.addWidget(conn)
+            card.show()  # now, not from Qt's queue, so the layout counts it at once
+            conn.show()
             self.cards.append(card)
             self.connectors.append(conn)
         while len(self.cards) > n:
@@ -518,14 +691,29 @@ class NetworkPanel(QWidget):
         try:
             fn(*args, **kwargs)
         except NNStudioError as exc:
-            error.show_message(str(exc))
             self.refresh()  # put the widgets back to what the document holds
+            error.show_message(str(exc))
+            self._fit_scroll()
             return False
         error.clear_message()
         return True
 
     def _edit_layer(self, card: LayerCard, text: str, key: str | None, **changes) -> None:
-        self._try(card.error, self.doc.edit_layer, card.index, text, key, **changes)
+        def edit() -> None:
+            hidden = list(self.doc.network.hidden)
+            hidden[card.index] = replace(hidden[card.index], **changes)
+            self._check_memory(replace(self.doc.network, hidden=tuple(hidden)))
+            self.doc.edit_layer(card.index, text, key, **changes)
+
+        self._try(card.error, edit)
+
+    def _edit_network(self, error: ErrorLabel, text: str, key: str | None = None, **changes) -> None:
+        """One undoable edit of the network, refused if it would not fit in memory."""
+        def edit() -> None:
+            self._check_memory(replace(self.doc.network, **changes))
+            self.doc.edit_network(text, key, **changes)
+
+        self._try(error, edit)
 
     def add_layer(self, position: int) -> None:
         """Insert a hidden layer at ``position`` (0 = right after the inputs).
@@ -538,7 +726,7 @@ class NetworkPanel(QWidget):
         like = hidden[position - 1] if position > 0 else (hidden[0] if hidden else None)
         new = LayerSpec(like.units, like.activation, like.init, alpha=like.alpha) if like else LayerSpec(4, "tanh")
         hidden.insert(position, new)
-        self._try(self.input_error, self.doc.edit_network, f"Add layer {position + 1}", hidden=tuple(hidden))
+        self._edit_network(self.network_error, f"Add layer {position + 1}", hidden=tuple(hidden))
 
     def remove_layer(self, index: int) -> None:
         """Remove hidden layer ``index`` (0-based)."""
@@ -546,7 +734,7 @@ class NetworkPanel(QWidget):
         if not 0 <= index < len(hidden):
             return
         del hidden[index]
-        self._try(self.input_error, self.doc.edit_network, f"Remove layer {index + 1}", hidden=tuple(hidden))
+        self._edit_network(self.network_error, f"Remove layer {index + 1}", hidden=tuple(hidden))
 
     def set_feature(self, key: str, on: bool) -> None:
         """Feed input feature ``key`` (a key of FEATURE_MAPS) to the network, or not."""
@@ -560,12 +748,16 @@ class NetworkPanel(QWidget):
         features = tuple(k for k in FEATURE_MAPS if k in chosen)
         label = FEATURE_MAPS[key].label
         text = f"{'Use' if on else 'Drop'} input {label}"
-        self._try(self.input_error, self.doc.edit_data, text, features=features)
+
+        def edit() -> None:
+            self._check_memory(replace(self.doc.network, n_inputs=len(features)))
+            self.doc.edit_data(text, features=features)
+
+        self._try(self.input_error, edit)
 
     def _loss_chosen(self, i: int) -> None:
         key = self.loss_combo.itemData(i)
-        self._try(self.output_error, self.doc.edit_network, f"Loss: {LOSS_NAMES[key]}", loss=key)
+        self._edit_network(self.output_error, f"Loss: {LOSS_NAMES[key]}", loss=key)
 
     def _huber_changed(self, v: float) -> None:
-        self._try(self.output_error, self.doc.edit_network, f"Huber δ = {v:g}", "network.huber_delta",
-                  huber_delta=float(v))
+        self._edit_network(self.output_error, f"Huber δ = {v:g}", "network.huber_delta", huber_delta=float(v))

@@ -19,9 +19,9 @@ from typing import Sequence
 import numpy as np
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QPainter
+from PySide6.QtGui import QAction, QPainter, QPalette, QResizeEvent
 from PySide6.QtSvg import QSvgGenerator
-from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMenu, QMessageBox, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.data import PreparedData
 from ...core.snapshot import Grid, Snapshot
@@ -37,6 +37,9 @@ class ViewBase(QWidget):
     #: while training plays, the shortest time between two redraws (seconds); curves and
     #: heatmaps redraw at 30 Hz, costlier pictures less often. Manual steps always redraw.
     min_interval = 1.0 / 30.0
+    #: the caption shows only while the picture keeps at least this height (pixels), so
+    #: that on a small screen the plot gets the room; it is the view's tooltip anyway
+    caption_room = 240
 
     sigStatus = Signal(str)  # a short message for the status bar (e.g. hover values)
 
@@ -52,7 +55,8 @@ class ViewBase(QWidget):
         self.caption_label = QLabel(self.caption)
         self.caption_label.setWordWrap(True)
         self.caption_label.setObjectName("caption")
-        self.caption_label.setStyleSheet("QLabel#caption { color: palette(mid); }")
+        self.caption_label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.caption_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.setToolTip(self.caption)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._context_menu)
@@ -129,6 +133,18 @@ class ViewBase(QWidget):
 
     def set_caption(self, text: str) -> None:
         self.caption_label.setText(text)
+        self._fit_caption()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_caption()
+
+    def _fit_caption(self) -> None:
+        label = self.caption_label
+        if label.parent() is None or not label.text():
+            return
+        needed = label.heightForWidth(max(1, self.width() - 8))
+        label.setVisible(self.height() - needed >= self.caption_room)
 
     # -- export -----------------------------------------------------------------------------
     def export_png(self, path: str | Path) -> bool:

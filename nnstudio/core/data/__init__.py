@@ -6,7 +6,17 @@ The pieces it uses are public too, for the app's data views and import dialog.
 """
 
 from .bundled import BUNDLED, load_bundled, resource_dir
-from .csvload import load_csv, parse_csv_text, preview_csv
+from .csvload import (
+    CsvPreview,
+    CsvProblems,
+    CsvTable,
+    LoadCancelled,
+    load_csv,
+    parse_csv_text,
+    preview_csv,
+    preview_records,
+    read_csv_table,
+)
 from .dataset import TASKS, Dataset, Task
 from .features import FEATURE_MAPS, FeatureMap, apply_features, feature_labels
 from .generators import GENERATORS, PLAYGROUND_DOMAIN, GeneratorInfo, generate
@@ -15,6 +25,10 @@ from .spec import SOURCES, DataSpec
 
 __all__ = [
     "BUNDLED",
+    "CsvPreview",
+    "CsvProblems",
+    "CsvTable",
+    "LoadCancelled",
     "FEATURE_MAPS",
     "GENERATORS",
     "PLAYGROUND_DOMAIN",
@@ -34,6 +48,8 @@ __all__ = [
     "parse_csv_text",
     "prepare",
     "preview_csv",
+    "preview_records",
+    "read_csv_table",
     "resource_dir",
     "split",
 ]

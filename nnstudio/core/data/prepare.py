@@ -169,7 +169,7 @@ def _load(spec: DataSpec, inline: Dataset | None) -> Dataset:
         return generate(spec.name, spec.n_samples, spec.noise, spec.seed, **options)
     if spec.source == "bundled":
         return load_bundled(spec.name)
-    if spec.source == "csv":
+    if spec.source == "csv" and inline is None:
         return load_csv(spec.csv_path, spec.target_column, spec.categorical_target)
     if inline is None:
         raise DataError("there are no points yet: add some points before training")
@@ -207,7 +207,9 @@ def prepare(spec: DataSpec, inline: Dataset | None = None) -> PreparedData:
     spec : DataSpec
     inline : Dataset, optional
         The data for ``spec.source == "inline"`` (for example points painted by the
-        learner); ignored otherwise.
+        learner), or the rows of ``spec.csv_path`` already loaded (the app loads them in
+        the background, perhaps without their bad rows; the file is not read again);
+        ignored otherwise.
 
     Returns
     -------
