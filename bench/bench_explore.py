@@ -16,13 +16,15 @@ fast as possible" (``speed.set_speed(0)``), plays and reports:
 * per Explore view, the time of ``show_snapshot`` while playing (what the scheduler
   calls) and how many snapshots it drew per second; then, paused, a whole redraw
   (``show_snapshot`` + pending events + a synchronous repaint, as bench_views.py times
-  it) on the last 30 snapshots of the run, at the view's size in the window;
+  it) on the last 30 snapshots of the run, each as if stepped by hand (nothing
+  throttled), at the view's size in the window;
 * the training speed in iterations per second.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
@@ -138,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     redraw_ms: dict[str, list[float]] = defaultdict(list)
     shown = [v for v in win.views if v.is_shown()]
     for snap in kept[-30:]:
+        snap = dataclasses.replace(snap, playing=False)  # as a manual step: everything redrawn
         for view in shown:
             t0 = time.perf_counter()
             view.show_snapshot(snap)

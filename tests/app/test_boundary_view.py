@@ -279,6 +279,7 @@ def shown(qtbot, view, spiral):
     view.show()
     qtbot.waitExposed(view)
     view.show_snapshot(snap)
+    qtbot.wait(50)  # the layout settles (the caption shows or not): the plot is where it stays
     return view
 
 

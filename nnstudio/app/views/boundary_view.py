@@ -70,8 +70,8 @@ class BoundaryView(ViewBase):
                "plane: the boundary between the colours is where its decision flips. Filled "
                "dots are the training points, hollow ones the validation points it never trains on. "
                "Click a training point to follow it in the step inspector.")
-    #: below this height the caption gives its room to the plot (it stays the tooltip)
-    CAPTION_MIN_HEIGHT = 470
+    #: the caption shows while the plot keeps this height: the plot comes first
+    caption_room = 400
     #: below this width the confusion matrix gives its room to the plot (the accuracy
     #: stays on the toolbar's counters); with no plot it always shows
     CONFUSION_MIN_WIDTH = 460
@@ -336,8 +336,8 @@ class BoundaryView(ViewBase):
         self._fit_to_size()
 
     def _fit_to_size(self) -> None:
-        """In a small view the plot comes first: the caption and the confusion matrix give way."""
-        self.caption_label.setVisible(self.height() >= self.CAPTION_MIN_HEIGHT)
+        """In a narrow view the plot comes first: the confusion matrix gives way (as the
+        caption does in a short one, see ``caption_room``)."""
         classes = self.data is not None and self.data.task != "regression"
         self.confusion_widget.setVisible(classes and (self.mode == "none" or self.width() >= self.CONFUSION_MIN_WIDTH))
 

@@ -130,8 +130,8 @@ class NetworkView(ViewBase):
     caption = ("Each square is a neuron, showing what it outputs over the input plane; lines are "
                "weights: blue positive, orange negative, thicker = larger. Hover a neuron to see it "
                "on the decision plot; click a line to type a new weight.")
-    #: below this height the caption gives its room to the drawing (it stays the tooltip)
-    CAPTION_MIN_HEIGHT = 520
+    #: the caption shows while the drawing keeps this height: eight neurons of 40 px and more
+    caption_room = 420
 
     #: the mouse is over a neuron: (layer, unit) with layer −1 for inputs, 0 for the
     #: first hidden layer …; (None, None) when it leaves
@@ -168,7 +168,6 @@ class NetworkView(ViewBase):
         self.canvas.setMinimumSize(160, 120)
         self.add_widget(self.canvas, 1)
         self.add_caption()
-        self.caption_label.setText(self.caption)
 
         self.base_font = QFont(self.font())
         self.small_font = QFont(self.base_font)
@@ -295,10 +294,6 @@ class NetworkView(ViewBase):
         self.renderer.clear()
         self._arch = None  # every item again, in the new colours
         super().apply_theme()
-
-    def resizeEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        super().resizeEvent(ev)
-        self.caption_label.setVisible(self.height() >= self.CAPTION_MIN_HEIGHT)
 
     # -- the design (what the edit buttons change) ---------------------------------------------------
     def _features_on(self) -> tuple[str, ...]:
@@ -650,6 +645,9 @@ class NetworkView(ViewBase):
         neuron = found if isinstance(found, NeuronItem) else None
         for st in self.steppers:
             st.set_hovered(stepper[1] if stepper is not None and stepper[0] is st else None)
+        # a hand where a click changes the network
+        switch = stepper is not None or (neuron is not None and neuron.feature is not None)
+        self.canvas.viewport().setCursor(Qt.CursorShape.PointingHandCursor if switch else Qt.CursorShape.ArrowCursor)
         if neuron is self._hovered:
             return
         if isinstance(self._hovered, NeuronItem):
