@@ -75,7 +75,8 @@ class ConfusionMatrixWidget(QWidget):
 
     def _paint(self, p: QPainter) -> None:
         self.drawn_texts = []
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # no antialiasing: the cells are whole-pixel rectangles (antialiased translucent fills
+        # cost ten times more) and text is antialiased anyway
         fg = theme.foreground()
         p.fillRect(self.rect(), theme.background())
         W, H = float(self.width()), float(self.height())
@@ -129,7 +130,7 @@ class ConfusionMatrixWidget(QWidget):
                 share = C[i, j] / row_tot[i] if row_tot[i] else 0.0
                 cell = QColor(RIGHT if i == j else WRONG)
                 cell.setAlphaF(0.08 + 0.8 * share if C[i, j] else 0.03)
-                rect = QRectF(left + j * size, top + i * size, size - 2, size - 2)
+                rect = QRectF(round(left + j * size), round(top + i * size), round(size) - 2, round(size) - 2)
                 p.fillRect(rect, cell)
                 text = str(int(C[i, j]))
                 if fm_small.horizontalAdvance(text) <= size - 3 and fm_small.height() <= size:
