@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import SIGNAL
+
 from nnstudio.core.errors import NNStudioError
 
 
@@ -12,6 +14,8 @@ def wire_explore(window: Any) -> None:
     """Connect the network view's edit requests, the decision view's sample clicks and
     the data panel's painted draft, as ``MainWindow._connect`` should."""
     doc, nv, bv = window.doc, window.network_view, window.boundary_view
+    if nv.receivers(SIGNAL("sigSetUnits(int,int)")):
+        return  # the window connects them itself now: connecting twice would edit twice
 
     def design(*_args: Any) -> None:
         nv.set_design(doc.network, doc.data_spec)
