@@ -7,7 +7,6 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication
 
-from explore_wiring import wire_explore
 from nnstudio.app.main_window import MainWindow
 from nnstudio.core.specs import LayerSpec
 from test_main_window import discard_and_close, wait_snapshot
@@ -15,7 +14,6 @@ from test_main_window import discard_and_close, wait_snapshot
 
 def _window(qtbot, width, height):
     w = MainWindow()
-    wire_explore(w)
     w.resize(width, height)
     w.show()
     qtbot.waitExposed(w)
@@ -108,3 +106,28 @@ def test_no_qt_warnings_resizing_deep_networks(qtbot, hidden):
         w.grab()
     finally:
         discard_and_close(w)
+
+
+def test_clicking_a_point_then_stepping_shows_that_point_in_the_inspector(qtbot, explore):
+    import numpy as np
+    from PySide6.QtCore import QPointF
+
+    data = explore.doc.prepared
+    bv = explore.boundary_view
+    everything = np.concatenate([data.train_index, data.val_index])
+    X = data.raw.X
+    px, py = bv.vb.viewPixelSize()
+    pts = X / np.array([px, py])  # in screen pixels
+    k = next(k for k, row in enumerate(data.train_index)
+             if np.sort(np.hypot(*(pts[everything] - pts[row]).T))[1] > 8)
+    x, y = X[data.train_index[k]]
+    pos = bv.canvas.mapFromScene(bv.vb.mapViewToScene(QPointF(x, y)))
+    with qtbot.waitSignal(bv.sigSampleClicked) as clicked:
+        qtbot.mouseClick(bv.canvas.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert clicked.args == [k]
+    explore.act_step.trigger()
+    snap = wait_snapshot(qtbot, explore, lambda s: s.phase is not None and s.iteration == 1)
+    assert snap.phase.sample == k
+    np.testing.assert_allclose(snap.phase.x, data.X_train[k])
+    explore.workspaces.switch("inspect")
+    qtbot.waitUntil(lambda: f"#{k}" in explore.inspector_view.header.text(), timeout=3000)

@@ -350,8 +350,10 @@ class InspectorView(ViewBase):
         self.header.show()
         self.header.setText(
             (f"Iteration {ph.iteration}, all four phases · " if whole else f"Iteration {ph.iteration} · ")
-            + f"inspected sample #{ph.sample} of a batch of {batch} "
-            f"· inputs x = ({', '.join(fmt(v) for v in ph.x)})")
+            + (f"inspected sample #{ph.sample} of a batch of {batch} " if getattr(ph, "in_batch", True) else
+               f"sample #{ph.sample}, which you chose: not in this batch of {batch}, so its numbers are its own "
+               "and the update is the batch's ")
+            + f"· inputs x = ({', '.join(fmt(v) for v in ph.x)})")
         builders = (self._forward, self._loss, self._backward, self._update)
         parts = []
         if whole:
