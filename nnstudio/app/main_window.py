@@ -423,7 +423,7 @@ class MainWindow(QMainWindow):
 
     def show_message(self, level: str, text: str) -> None:
         text = bounded(text, 600)
-        if level == "info" and "rebuilt" not in text:
+        if level == "info":
             self.statusBar().showMessage(text, 6000)
             if self.banner_bar.isVisible() and self.banner.level == "info":
                 self.hide_banner()

@@ -66,7 +66,7 @@ def test_curves_are_the_history_by_iteration(view, spiral):
         x, y = _xy(curve)
         np.testing.assert_array_equal(x, e[:, 1])  # epoch points at the iteration that ended them
         np.testing.assert_array_equal(y, e[:, col])
-    assert view.plot.getAxis("right").labelText == "accuracy"
+    assert view.plot.getAxis("right").labelText == "accuracy (dashed)"
 
 
 def test_epoch_axis_plots_against_epochs(qtbot, view, spiral):
@@ -105,7 +105,7 @@ def test_regression_shows_r2(view):
     data = prepare(DataSpec(name="line", n_samples=60, noise=0.1))
     _, snap = _train(data, TrainConfig(optimizer="adam", learning_rate=0.05), 3, (LayerSpec(4, "tanh"),))
     view.show_snapshot(snap)
-    assert view.plot.getAxis("right").labelText == "R²"
+    assert view.plot.getAxis("right").labelText == "R² (dashed)"
     np.testing.assert_array_equal(_xy(view.curve_metric)[1], snap.epoch_log[:, 4])
     header, _ = view.table()
     assert "r2" in header and "val_r2" in header

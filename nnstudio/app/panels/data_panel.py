@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -58,6 +57,7 @@ from .widgets import (
     ComboBox,
     DoubleSpinBox,
     ErrorLabel,
+    FittingScrollArea,
     LabelledSlider,
     SpinBox,
     blocked,
@@ -69,7 +69,7 @@ from .widgets import (
 #: display names of the generators, shorter than their descriptions
 GENERATOR_TITLES = {
     "circle": "Circle", "xor": "XOR", "gaussians": "Gaussians", "spiral": "Spiral",
-    "spiral_multi": "Spiral arms", "blobs": "Blobs",
+    "spiral_multi": "Spirals", "blobs": "Blobs",
     "plane": "Plane", "multi_gaussian": "Bumps", "line": "Line", "sine": "Sine",
 }
 BUNDLED_TITLES = {"iris": "Iris", "digits": "Digits"}
@@ -221,6 +221,9 @@ def _thumb_button(title: str, tooltip: str, pixmap: QPixmap) -> QToolButton:
     b.setIconSize(QSize(THUMB, THUMB))
     b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
     b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    f = b.font()  # titles such as "Gaussians" fit a quarter of a narrow panel
+    f.setPointSizeF(max(7.0, f.pointSizeF() * 0.85))
+    b.setFont(f)
     return b
 
 
@@ -279,10 +282,7 @@ class DataPanel(QWidget):
 
     # ------------------------------------------------------------------------------ building
     def _build(self) -> None:
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = FittingScrollArea()
         self.scroll = scroll
         body = QWidget()
         body.setMinimumWidth(260)
@@ -345,8 +345,8 @@ class DataPanel(QWidget):
             texts.setSpacing(1)
             d = QLabel(desc)
             d.setWordWrap(True)
+            d.setToolTip(attribution)  # the source and licence (Help › About lists them all)
             texts.addWidget(d)
-            texts.addWidget(caption(attribution))
             texts.addStretch(1)
             row.addLayout(texts, 1)
             lay.addLayout(row)

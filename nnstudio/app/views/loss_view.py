@@ -283,7 +283,7 @@ class LossView(ViewBase):
             return
         self._task = task
         name = self.metric_name
-        self.plot.setLabel("right", name)
+        self.plot.setLabel("right", f"{name} (dashed)")
         if task == "regression":
             self.metric_vb.enableAutoRange(y=False)
         else:
@@ -291,15 +291,13 @@ class LossView(ViewBase):
         self._has_val = None  # rebuild the legend
 
     def _rebuild_legend(self, has_val: bool) -> None:
+        # three entries, one row even in a narrow dock: a colour is a set of points, solid
+        # lines are the loss, dashed ones the accuracy (the right axis says so)
         self.legend.clear()
-        name = self.metric_name
         self.legend.addItem(self.curve_iter, "batch loss")
-        self.legend.addItem(self.curve_train, "training loss")
+        self.legend.addItem(self.curve_train, "training")
         if has_val:
-            self.legend.addItem(self.curve_val, "validation loss")
-        self.legend.addItem(self.curve_metric, f"training {name}")
-        if has_val:
-            self.legend.addItem(self.curve_val_metric, f"validation {name}")
+            self.legend.addItem(self.curve_val, "validation")
         self._has_val = has_val
         self._fit_legend()
 

@@ -32,8 +32,8 @@ PHASE_TEXTS = {
     "loss": "Loss: how wrong the output is for this sample.  {loss_formula}",
     "backward": "Backward pass: δ = ∂ℓ/∂z flows from the output back to the first layer; the "
                 "connections show the batch gradient ∂L/∂w (blue +, orange −, thicker = larger).",
-    "update": "Update: every weight moves against its gradient. The connections show the "
-              "change Δw.  {optimizer_rule}",
+    "update": "Update: every weight moves against its gradient (the step inspector gives the "
+              "optimizer's rule). The connections show the change Δw.",
 }
 
 
