@@ -72,6 +72,8 @@ class LossView(ViewBase):
     """Training and validation loss, and accuracy or R², over iterations or epochs."""
 
     title = "Loss"
+    #: curves over thousands of iterations need not be redrawn 30 times a second
+    min_interval = 1.0 / 15.0
     caption = ("The loss measures how wrong the network is; training pushes it down (dashed: "
                "accuracy or R², right axis). When the validation loss (orange) turns up while the "
                "training loss (blue) keeps falling, the network is memorising its points: overfitting.")
@@ -354,7 +356,22 @@ class LossView(ViewBase):
         mid = 0.5 * (y0 + y1)
         y0, y1 = mid - span / 2, mid + span / 2
         px, py = 0.03 * (x1 - x0), 0.06 * (y1 - y0)
-        self.vb.setRange(xRange=(x0 - px, x1 + px), yRange=(y0 - py, y1 + py), padding=0)
+        want_x, want_y = (x0 - px, x1 + px), (y0 - py, y1 + py)
+        # While training the curves grow a little at every snapshot. Moving the range by
+        # that little would re-lay the axes and repaint the whole plot every time; the
+        # range steps instead: 25 % of room ahead on x, and y kept while the curves fill
+        # most of it.
+        (cx0, cx1), (cy0, cy1) = self.vb.viewRange()
+        span_x = x1 - x0
+        if x0 - 0.1 * span_x <= cx0 <= x0 and x1 <= cx1 <= x0 + 1.3 * span_x + 1:
+            want_x = (cx0, cx1)
+        else:
+            want_x = (x0 - 0.03 * span_x, x0 + 1.25 * span_x)
+        inside = cy0 <= want_y[0] and want_y[1] <= cy1
+        if inside and (want_y[1] - want_y[0]) >= 0.6 * (cy1 - cy0):
+            want_y = (cy0, cy1)
+        if (want_x, want_y) != ((cx0, cx1), (cy0, cy1)):
+            self.vb.setRange(xRange=want_x, yRange=want_y, padding=0)
 
     def _redraw(self, snap: Snapshot) -> None:
         self._set_task(snap.task)
