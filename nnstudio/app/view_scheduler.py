@@ -1,10 +1,12 @@
 """Hands the newest snapshot to the views that are on screen, a few at a time.
 
-Every view repaints at once when it is given a snapshot, and pyqtgraph paints in
-Python: giving all of them the same snapshot in one pass of the event loop would stall
-the window for a frame or more. The :class:`ViewScheduler` runs on a short GUI timer
-and, in each pass, updates the visible views that are due (stalest first) until its
-time budget is spent; the rest wait for the next pass. Hidden views (closed docks,
+Every view repaints when it is given a snapshot, and pyqtgraph paints in Python: giving
+all of them the same snapshot in one pass of the event loop would stall the window for
+a frame or more — Qt paints every widget changed in one pass together, in the next. The
+:class:`ViewScheduler` runs on a short GUI timer and, in each pass, updates the visible
+views that are due (stalest first) while the time spent plus the paint each update will
+cause (``ViewBase.paint_cost``, measured per view) stays within its budget; the rest wait
+for the next pass, so their paints fall in passes of their own. Hidden views (closed docks,
 background tabs, the other workspace) are skipped and catch up when they are shown.
 """
 
@@ -25,8 +27,8 @@ log = logging.getLogger(__name__)
 class ViewScheduler(QObject):
     """Feeds ``views`` the snapshot ``latest()`` returns, within ``budget`` seconds a pass."""
 
-    #: seconds of view painting per timer pass while training plays
-    BUDGET = 0.008
+    #: seconds of view updating and painting per timer pass while training plays
+    BUDGET = 0.009
 
     def __init__(self, views: Sequence[ViewBase], latest: Callable[[], Snapshot | None],
                  interval_ms: int = 15, parent: QObject | None = None) -> None:
@@ -58,12 +60,14 @@ class ViewScheduler(QObject):
             return
         due.sort(key=lambda v: self._time.get(v, 0.0))
         start = time.perf_counter()
+        painting = 0.0  # the paint time the updates of this pass will cost in the next
         for view in due:
+            if not everything and painting and time.perf_counter() - start + painting + view.paint_cost > self.BUDGET:
+                break
             try:
                 view.show_snapshot(snap)
             except Exception:  # noqa: BLE001 - one broken view must not take the window down
                 log.exception("the %s view could not draw a snapshot", type(view).__name__)
             self._seen[view] = snap
             self._time[view] = now
-            if not everything and time.perf_counter() - start > self.BUDGET:
-                break
+            painting += view.paint_cost

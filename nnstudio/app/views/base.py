@@ -37,6 +37,10 @@ class ViewBase(QWidget):
     #: while training plays, the shortest time between two redraws (seconds); curves and
     #: heatmaps redraw at 30 Hz, costlier pictures less often. Manual steps always redraw.
     min_interval = 1.0 / 30.0
+    #: about what painting one update of the view costs (seconds; measured with
+    #: ``bench/bench_views.py`` on this project's machine); the view scheduler spreads
+    #: updates so that their paints do not pile up in one pass of the event loop
+    paint_cost = 0.002
     #: the caption shows only while the picture keeps at least this height (pixels), so
     #: that on a small screen the plot gets the room; it is the view's tooltip anyway
     caption_room = 240

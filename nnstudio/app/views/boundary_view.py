@@ -65,6 +65,8 @@ def lighten(rgb: Array, amount: float, towards: QColor) -> Array:
 class BoundaryView(ViewBase):
     """The network's output over the input plane (or along the input line), with the data."""
 
+    paint_cost = 0.004  # seconds per update (see ViewBase.paint_cost)
+
     title = "Decision boundary"
     caption = ("The background shows what the network answers at every point of the input "
                "plane: the boundary between the colours is where its decision flips. Filled "

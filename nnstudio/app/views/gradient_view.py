@@ -232,6 +232,8 @@ def _no_min_width(label: pg.LabelItem) -> None:
 class GradientView(ViewBase):
     """Per-layer gradient magnitudes over time and now, and activations over time."""
 
+    paint_cost = 0.005  # seconds per update (see ViewBase.paint_cost)
+
     title = "Gradients"
     #: 15 redraws a second while training: the curves move slowly and the histogram
     #: changes only with a new probe (5 a second), so 30 would double the cost for nothing

@@ -170,6 +170,8 @@ def _blend(a: QColor, b: QColor, t: float) -> QColor:
 class InspectorView(ViewBase):
     """The numbers of one sample through the four phases of one iteration."""
 
+    paint_cost = 0.001  # seconds per update (see ViewBase.paint_cost)
+
     title = "Step inspector"
     caption = ("One training iteration, phase by phase, with the numbers of one sample: forward "
                "(z = Σ w·a + b, a = f(z)), loss, backward (δ = ∂ℓ/∂z, going back) and the update of "

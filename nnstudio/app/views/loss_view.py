@@ -71,6 +71,8 @@ def _fmt(v: float) -> str:
 class LossView(ViewBase):
     """Training and validation loss, and accuracy or R², over iterations or epochs."""
 
+    paint_cost = 0.005  # seconds per update (see ViewBase.paint_cost)
+
     title = "Loss"
     #: curves over thousands of iterations need not be redrawn 30 times a second
     min_interval = 1.0 / 15.0

@@ -125,6 +125,8 @@ class NetworkView(ViewBase):
     """Neurons and connections, coloured by weights, biases and (in the step inspector)
     gradients; with Playground's controls for layers, neurons and input features."""
 
+    paint_cost = 0.0025  # seconds per update (see ViewBase.paint_cost)
+
     title = "Network"
     min_interval = 1.0 / 15.0
     caption = ("Each square is a neuron, showing what it outputs over the input plane; lines are "

@@ -107,6 +107,8 @@ def plane_words(comp: SurfaceComputation, labels: tuple[str, str]) -> tuple[str,
 class SurfaceView(ViewBase):
     """The loss over a plane through the current weights, in 2-D and 3-D, with the path."""
 
+    paint_cost = 0.004  # seconds per update (see ViewBase.paint_cost)
+
     title = "Loss landscape"
     caption = ("The loss around the current weights, along two directions in weight space: "
                "valleys are dark, ridges bright. The white line is the path training took, the "
