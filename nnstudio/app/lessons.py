@@ -33,6 +33,9 @@ never a hang, a memory blow-up or another exception. Limits, and why:
 * the JSON nests at most 32 levels deep and its numbers have at most 30 digits (see
   :mod:`nnstudio.core.safejson`); lone surrogates become U+FFFD;
 * at most :data:`MAX_STEPS` steps (100; the longest lesson has 7);
+* a view set-up (``view_setup``) may only call what :data:`VIEW_CALLS` lists, with
+  arguments of the kinds and ranges :data:`CALL_ARGS` gives (a mark's label is at most
+  :data:`MAX_MARK_LABEL` characters, a race at most :data:`MAX_RACE_STEPS` steps);
 * every network a lesson sets up has at most
   :data:`~nnstudio.core.project_reader.MAX_PARAMETERS` parameters (as a project: the
   learner can save it), checked before any weights are allocated;
@@ -49,6 +52,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import json
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -91,16 +95,25 @@ KNOWN_VIEWS = (
 VIEW_CALLS: dict[str, tuple[str, ...]] = {
     "RaceView": ("set_function", "set_start", "set_racer", "set_speed", "reset", "step"),
     "SurfaceView": ("set_mode", "set_params", "set_span", "recompute"),
-    "ActivationView": ("explore", "select_layer", "set_compare"),
+    "ActivationView": ("explore", "select_layer", "set_compare", "mark", "clear_marks"),
     "GradientView": ("set_quantity", "set_hist_layer"),
     "LossView": ("set_x_axis", "set_log_y"),
     "BoundaryView": ("set_show_validation", "set_discretize"),
 }
+#: the workspaces a lesson or a step may choose (the window's ``workspaces.SHOWN`` keys)
+WORKSPACES = ("explore", "inspect")
+#: the optimizers of the race view (its ``RACERS``), which ``set_racer`` may name
+RACER_KEYS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
+#: the longest label of a mark on a view
+MAX_MARK_LABEL = 80
+#: the most race steps a lesson may ask for at once (the race view pauses there anyway)
+MAX_RACE_STEPS = 20_000
 
 _LESSON_KEYS = ("format", "number", "title", "summary", "notes", "intro", "formula", "project",
-                "views", "front", "view_setup", "steps")
+                "views", "front", "workspace", "view_setup", "steps")
 _PROJECT_KEYS = ("network", "train", "data", "weights")
-_STEP_KEYS = ("title", "text", "look", "formula", "view", "apply", "weights", "restart", "view_setup")
+_STEP_KEYS = ("title", "text", "look", "formula", "view", "workspace", "apply", "weights", "restart",
+              "view_setup")
 _APPLY_KEYS = ("network", "layers", "train", "data")
 _CALL_KEYS = ("view", "call", "args")
 
@@ -150,6 +163,9 @@ class LessonStep:
         A formula to show with the step (Unicode), or "".
     view : str or None
         The view to bring to the front.
+    workspace : str or None
+        ``"explore"`` or ``"inspect"``: where the step is shown; None: the lesson's
+        workspace, else the home workspace of ``view``.
     apply : dict
         Settings to change with the step's button: ``{"network": {...}, "layers":
         {...}, "train": {...}, "data": {...}}``, each a partial set of the engine's
@@ -167,6 +183,7 @@ class LessonStep:
     look: str = ""
     formula: str = ""
     view: str | None = None
+    workspace: str | None = None
     apply: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     weights: np.ndarray | None = None
     restart: bool = False
@@ -201,6 +218,8 @@ class Lesson:
     front: str | None
     view_setup: tuple[ViewCall, ...]
     steps: tuple[LessonStep, ...]
+    #: ``"explore"`` or ``"inspect"``, or None: the home workspace of each front view
+    workspace: str | None = None
 
     @property
     def folder(self) -> Path:
@@ -259,6 +278,14 @@ def _view(value: Any, where: str) -> str | None:
     return str(value)
 
 
+def _workspace(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if value not in WORKSPACES:
+        raise _Bad(where, f"unknown workspace {_shown(value)}; choose one of: {', '.join(WORKSPACES)}")
+    return str(value)
+
+
 def _view_calls(value: Any, where: str) -> tuple[ViewCall, ...]:
     if value is None:
         return ()
@@ -284,27 +311,109 @@ def _view_calls(value: Any, where: str) -> tuple[ViewCall, ...]:
     return tuple(calls)
 
 
-def _check_call_args(view: str, call: str, args: list[Any], where: str) -> None:
-    """The first argument of the set-ups that take a name or a choice must be a valid one."""
+class _Arg:
+    """One argument of a view call: what it is called and which values it takes."""
+
+    def __init__(self, name: str, what: str, accepts: Any) -> None:
+        self.name = name
+        self.what = what  # for messages: "a number from −1000 to 1000"
+        self.accepts = accepts  # value → bool
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _number(name: str, lo: float, hi: float, none: bool = False, whole: bool = False) -> _Arg:
+    kind = "a whole number" if whole else "a number"
+    what = f"{kind} from {lo:g} to {hi:g}" + (" or null" if none else "")
+
+    def accepts(v: Any) -> bool:
+        if v is None:
+            return none
+        return _is_number(v) and lo <= v <= hi and (not whole or float(v).is_integer())
+
+    return _Arg(name, what, accepts)
+
+
+def _choice(name: str, options: Sequence[Any]) -> _Arg:
+    shown = ", ".join("null" if a is None else repr(a) for a in options)
+    # the same type too: true is not 1, and 1.0 is not the index 1
+    return _Arg(name, f"one of {shown}", lambda v: any(type(v) is type(o) and v == o for o in options))
+
+
+def _flag(name: str, none: bool = False) -> _Arg:
+    return _Arg(name, "true or false" + (" or null" if none else ""),
+                lambda v: isinstance(v, bool) or (none and v is None))
+
+
+def _label(name: str) -> _Arg:
+    return _Arg(name, f"text of at most {MAX_MARK_LABEL} characters",
+                lambda v: isinstance(v, str) and len(v) <= MAX_MARK_LABEL)
+
+
+def _point(name: str, limit: float) -> _Arg:
+    return _Arg(name, f"a point [x, y] of numbers from {-limit:g} to {limit:g}",
+                lambda v: isinstance(v, list) and len(v) == 2
+                and all(_is_number(x) and abs(x) <= limit for x in v))
+
+
+def _call_args() -> dict[tuple[str, str], tuple[int, tuple[_Arg, ...]]]:
+    """For every view call: how many arguments it needs, and all it can take."""
     from ..core.activations import ACTIVATIONS
     from ..core.landscape import MODES
     from ..core.testfunctions import TEST_FUNCTIONS
 
-    choices: dict[tuple[str, str], tuple[Any, ...]] = {
-        ("RaceView", "set_function"): tuple(TEST_FUNCTIONS),
-        ("ActivationView", "explore"): tuple(ACTIVATIONS),
-        ("ActivationView", "set_compare"): (*ACTIVATIONS, None),
-        ("SurfaceView", "set_mode"): MODES,
-        ("LossView", "set_x_axis"): ("iteration", "epoch"),
-        ("GradientView", "set_quantity"): (0, 1),
+    layer = _number("layer", 0, 1000, whole=True)
+    return {
+        ("RaceView", "set_function"): (1, (_choice("function", tuple(TEST_FUNCTIONS)),)),
+        ("RaceView", "set_start"): (1, (_point("start", 1e3),)),
+        ("RaceView", "set_racer"): (1, (_choice("racer", RACER_KEYS), _flag("enabled", none=True),
+                                        _number("learning rate", 1e-6, 10.0, none=True))),
+        ("RaceView", "set_speed"): (1, (_number("steps per second", 1, 1000, whole=True),)),
+        ("RaceView", "reset"): (0, ()),
+        ("RaceView", "step"): (0, (_number("steps", 1, MAX_RACE_STEPS, whole=True),)),
+        ("SurfaceView", "set_mode"): (1, (_choice("mode", MODES),)),
+        ("SurfaceView", "set_params"): (2, (_number("first weight", 0, MAX_PARAMETERS, whole=True),
+                                            _number("second weight", 0, MAX_PARAMETERS, whole=True))),
+        ("SurfaceView", "set_span"): (1, (_number("half-width", 1e-6, 1e6, none=True),)),
+        ("SurfaceView", "recompute"): (0, ()),
+        ("ActivationView", "explore"): (1, (_choice("activation", tuple(ACTIVATIONS)),
+                                            _number("α", 0, 10, none=True))),
+        ("ActivationView", "select_layer"): (1, (_number("layer", -1, 1000, whole=True),)),
+        ("ActivationView", "set_compare"): (1, (_choice("activation", (*ACTIVATIONS, None)),)),
+        ("ActivationView", "mark"): (1, (_number("z", -1e3, 1e3), _label("label"))),
+        ("ActivationView", "clear_marks"): (0, ()),
+        ("GradientView", "set_quantity"): (1, (_choice("quantity", (0, 1)),)),
+        ("GradientView", "set_hist_layer"): (1, (layer,)),
+        ("LossView", "set_x_axis"): (1, (_choice("axis", ("iteration", "epoch")),)),
+        ("LossView", "set_log_y"): (1, (_flag("log scale"),)),
+        ("BoundaryView", "set_show_validation"): (1, (_flag("show"),)),
+        ("BoundaryView", "set_discretize"): (1, (_flag("discretize"),)),
     }
-    allowed = choices.get((view, call))
-    if allowed is None:
-        return
-    if not args or args[0] not in allowed or isinstance(args[0], bool):
-        shown = ", ".join("null" if a is None else repr(a) for a in allowed)
-        got = _shown(args[0]) if args else "nothing"
-        raise _Bad(where, f"{view}.{call} needs one of {shown} first, not {got}")
+
+
+#: the arguments of every call in :data:`VIEW_CALLS`: (how many are needed, what each may be)
+CALL_ARGS = _call_args()
+_ORDINALS = ("first", "second", "third", "fourth")
+
+
+def _check_call_args(view: str, call: str, args: list[Any], where: str) -> None:
+    """Every argument must be of the kind, and in the range, the call takes
+    (:data:`CALL_ARGS`); the count must fit too."""
+    needed, kinds = CALL_ARGS[(view, call)]
+    if len(args) > len(kinds):
+        takes = ("no arguments" if not kinds else
+                 f"at most {len(kinds)} argument(s) ({', '.join(k.name for k in kinds)})")
+        raise _Bad(where, f"{view}.{call} takes {takes}, not {len(args)}")
+    for k, kind in enumerate(kinds):
+        if k >= len(args):
+            if k < needed:
+                raise _Bad(where, f"{view}.{call} needs a {_ORDINALS[k]} argument ({kind.name}): {kind.what}")
+            break
+        if not kind.accepts(args[k]):
+            raise _Bad(where, f"{view}.{call}: its {_ORDINALS[k]} argument ({kind.name}) must be {kind.what}, "
+                              f"not {_shown(args[k])}")
 
 
 def _spec_error(where: str, exc: Exception) -> _Bad:
@@ -534,6 +643,7 @@ def _parse_step(raw: Any, where: str, folder: Path) -> tuple[LessonStep, Any]:
         look=_text(raw.get("look"), f"{where}.look"),
         formula=_text(raw.get("formula"), f"{where}.formula"),
         view=_view(raw.get("view"), f"{where}.view"),
+        workspace=_workspace(raw.get("workspace"), f"{where}.workspace"),
         apply=ap,
         restart=restart,
         view_setup=_view_calls(raw.get("view_setup"), f"{where}.view_setup"),
@@ -576,6 +686,7 @@ def _parse(raw: Any, path: Path) -> Lesson:
         raise _Bad("views", "must be a list of view names")
     views = tuple(v for k, v in enumerate(views_raw) if _view(v, f"views[{k}]"))
     front = _view(raw.get("front"), "front") or (views[0] if views else None)
+    workspace = _workspace(raw.get("workspace"), "workspace")
 
     steps_raw = raw.get("steps", [])
     if not isinstance(steps_raw, list) or not steps_raw:
@@ -604,6 +715,7 @@ def _parse(raw: Any, path: Path) -> Lesson:
         views=views, front=front,
         view_setup=_view_calls(raw.get("view_setup"), "view_setup"),
         steps=tuple(steps),
+        workspace=workspace,
     )
 
 
@@ -900,7 +1012,8 @@ def formula_html(formula: str) -> str:
 
 
 __all__ = [
-    "FORMAT", "KNOWN_VIEWS", "VIEW_CALLS", "Lesson", "LessonError", "LessonStep", "ViewCall",
+    "CALL_ARGS", "FORMAT", "KNOWN_VIEWS", "MAX_MARK_LABEL", "MAX_RACE_STEPS", "RACER_KEYS", "VIEW_CALLS",
+    "WORKSPACES", "Lesson", "LessonError", "LessonStep", "ViewCall",
     "apply_step", "describe_changes", "formula_html", "lesson_folders", "lesson_state",
     "load_lesson", "load_lessons", "restart_weights", "step_state", "text_to_html", "trainer_for",
     "weights_to_neurons",

@@ -5,15 +5,20 @@ lesson** to load its project). Middle: the lesson's explanation and formulas, wi
 steps listed as links. Bottom: the current step — what to try, what to look for — with
 **◀ Previous**, **Apply step** and **Next ▶**.
 
-The panel changes nothing itself. It asks the main window through two signals:
+The panel changes nothing itself. It asks the main window through three signals:
 
 * ``sigOpenLesson(lesson)`` — load the lesson's project (the window asks to save
   unsaved work first, and calls :meth:`LessonPanel.set_opened` when it is done);
+* ``sigShowStep(lesson, index)`` — the learner moved to another step of the open
+  lesson (**Next**, **Previous** or a step's link): bring that step's view forward,
+  in its workspace, with the marks it sets — without changing any setting;
 * ``sigApplyStep(lesson, index)`` — apply a step's settings as one undoable edit,
   restart training if the step says so, and bring its view to the front.
 
 Steps can be applied only for the lesson that is open, so a step never lands on some
-other project.
+other project. When another project replaces the lesson's (File › New or Open),
+:meth:`LessonPanel.set_opened` with None puts the panel back to choosing: the list
+shows, and every lesson starts again at its first step.
 """
 
 from __future__ import annotations
@@ -49,6 +54,10 @@ VIEW_TITLES = {
     "SurfaceView": "Loss landscape", "RaceView": "Optimizer race", "DataPanel": "Data panel",
     "NetworkPanel": "Network panel", "TrainingPanel": "Training panel", "LessonPanel": "Lessons",
 }
+
+
+#: shown above a step of a lesson that is not open
+PREVIEW_NOTE = "Preview: open the lesson to follow this step."
 
 
 def _css(widget: QWidget) -> str:
@@ -112,6 +121,7 @@ class LessonPanel(QWidget):
     title = "Lessons"
 
     sigOpenLesson = Signal(object)  # Lesson
+    sigShowStep = Signal(object, int)  # Lesson, step index: the open lesson's step now shown
     sigApplyStep = Signal(object, int)  # Lesson, step index
 
     def __init__(self, lessons: Sequence[Lesson] | None = None, problems: Sequence[str] = (),
@@ -256,7 +266,9 @@ class LessonPanel(QWidget):
             self.sigOpenLesson.emit(self.shown)
 
     def set_opened(self, lesson: Lesson | None) -> None:
-        """The window has loaded ``lesson``'s project (None: another project is open now)."""
+        """The window has loaded ``lesson``'s project (None: another project is open
+        now: no step of any lesson applies to it, so the panel goes back to the list
+        and every lesson to its first step)."""
         self.opened = lesson
         if lesson is not None:
             self._step_of[str(lesson.path)] = 0  # a freshly opened lesson starts at its first step
@@ -264,14 +276,21 @@ class LessonPanel(QWidget):
             self.show_lesson(lesson)
             self.list_toggle.setChecked(False)  # room for the text; ☰ brings the list back
         else:
+            self._step_of.clear()
+            self.step_index = 0
+            self.list_toggle.setChecked(True)
             self._render()
 
     def go_to_step(self, index: int) -> None:
+        """Show step ``index`` (0 = the first); for the open lesson, also ask the window
+        to bring its view forward (:attr:`sigShowStep`)."""
         if self.shown is None:
             return
         self.step_index = max(0, min(int(index), len(self.shown.steps) - 1))
         self._step_of[str(self.shown.path)] = self.step_index
         self._render()
+        if self.shown is self.opened:
+            self.sigShowStep.emit(self.shown, self.step_index)
 
     def next_step(self) -> None:
         self.go_to_step(self.step_index + 1)
@@ -321,7 +340,9 @@ class LessonPanel(QWidget):
         i = self.step_index
         step = lesson.steps[i]
         self.step_title.setText(f"Step {i + 1} of {len(lesson.steps)}: {step.title}")
-        self.step_text.setHtml(step_html(lesson, i))
+        # a step read before its lesson is open is a preview: it does not describe the screen
+        preview = "" if is_open else f"<p class='muted'>{PREVIEW_NOTE}</p>"
+        self.step_text.setHtml(preview + step_html(lesson, i))
         self.prev_button.setEnabled(i > 0)
         self.next_button.setEnabled(i < len(lesson.steps) - 1)
         self.apply_button.setEnabled(is_open and step.has_action)
