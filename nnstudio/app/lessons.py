@@ -17,6 +17,9 @@ lesson headless:
 * :func:`trainer_for` — a :class:`Trainer` starting from given weights;
 * :func:`text_to_html` — the small markup of lesson texts, as HTML.
 
+A lesson (and any step) may choose its workspace, ``"explore"`` or ``"inspect"``
+(:data:`WORKSPACES`); the window's lesson presenter shows it there.
+
 Weights are written per neuron, as the course notes write them: each layer is a list
 of neurons, each neuron ``{"w": [its incoming weights], "b": its bias}``. They become
 the network's flat vector (all ``W`` of shape ``(n_in, n_out)`` row-major, layer by

@@ -218,3 +218,69 @@ def test_svg_export(qtbot, view, tmp_path):
             pytest.xfail("ViewBase.export_svg: PySide6 needs self.render(painter, QPoint(0, 0))")
         raise
     assert ok and "<svg" in svg.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------ sizes
+def _outside(view) -> list[str]:
+    """Visible widgets of the view that stick out of it (the table scrolls: not counted)."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QWidget
+
+    def scrolled(w):
+        p = w.parentWidget()
+        while p is not None and p is not view:
+            if isinstance(p, QAbstractScrollArea):
+                return True
+            p = p.parentWidget()
+        return False
+
+    bad = []
+    for w in view.findChildren(QWidget):
+        if not w.isVisible() or scrolled(w):
+            continue
+        r = QRect(w.mapTo(view, QPoint(0, 0)), w.size())
+        if not view.rect().adjusted(-1, -1, 1, 1).contains(r):
+            bad.append(f"{type(w).__name__} {r.getRect()}")
+        if isinstance(w, QLabel) and not w.wordWrap() and w.text() and "<" not in w.text():
+            if w.fontMetrics().horizontalAdvance(w.text()) - 2 > w.contentsRect().width():
+                bad.append(f"label {w.text()!r} clipped")
+    return bad
+
+
+def test_the_race_fits_a_small_dock(qtbot):
+    v = RaceView()
+    qtbot.addWidget(v)
+    v.show()
+    for size in ((360, 300), (1000, 600)):
+        v.resize(*size)
+        qtbot.wait(20)
+        hint = v.minimumSizeHint()
+        assert hint.width() <= 360 and hint.height() <= 300, (size, hint)
+
+
+@pytest.mark.parametrize("size, beside", [((360, 300), False), ((560, 640), False), ((760, 460), False),
+                                          ((1000, 600), True), ((1600, 1000), True)])
+def test_narrow_puts_the_table_under_the_map_wide_beside_it(qtbot, size, beside):
+    v = RaceView()
+    qtbot.addWidget(v)
+    v.set_function("bowl")
+    v.show()
+    v.resize(*size)
+    qtbot.waitExposed(v)
+    qtbot.wait(30)
+    click_steps(qtbot, v, 30)
+    assert v.size().toTuple() == size
+    horizontal = v.splitter.orientation() == Qt.Orientation.Horizontal
+    assert horizontal is beside
+    # the controls take one row beside the table, two rows when the table is under the map
+    rows = [v.play_button.geometry().top() == v.function_box.geometry().top()]
+    assert rows == [beside]
+    assert _outside(v) == []
+    map_w, map_h = v.plot_widget.width(), v.plot_widget.height()
+    assert map_w >= 200 and map_h >= 120  # a readable map
+    if beside or size[1] >= 460:
+        # the whole table shows without scrolling sideways
+        assert not v.table_scroll.horizontalScrollBar().isVisible()
+    if size == (1600, 1000):
+        assert not v.table_scroll.verticalScrollBar().isVisible() and v.caption_label.isVisible()
+    assert not v.grab().isNull()

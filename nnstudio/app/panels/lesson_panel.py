@@ -16,7 +16,11 @@ The panel changes nothing itself. It asks the main window through three signals:
   restart training if the step says so, and bring its view to the front.
 
 Steps can be applied only for the lesson that is open, so a step never lands on some
-other project. When another project replaces the lesson's (File › New or Open),
+other project.
+
+A step says "press Shift+→" right after "click Next": so clicking the panel never keeps
+the keyboard. Its buttons and texts take the focus only from Tab, and opening a lesson
+or moving to a step gives the keys back to training (the focus leaves the panel). When another project replaces the lesson's (File › New or Open),
 :meth:`LessonPanel.set_opened` with None puts the panel back to choosing: the list
 shows, and every lesson starts again at its first step.
 """
@@ -31,6 +35,7 @@ from typing import Sequence
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -243,6 +248,10 @@ class LessonPanel(QWidget):
         self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 5)
         self.list_toggle.setChecked(True)
+        for w in (self.list_toggle, self.open_button, self.prev_button, self.apply_button, self.next_button,
+                  self.intro, self.step_text):
+            # a click must not take the keys that train (Space, →, Shift+→) from the window
+            w.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
     # ------------------------------------------------------------------ public
     def lesson_by_number(self, number: int) -> Lesson:
@@ -263,6 +272,8 @@ class LessonPanel(QWidget):
     def open_shown(self) -> None:
         """Ask the window to load the lesson being read."""
         if self.shown is not None:
+            # now: the window rearranges its docks, and a hidden list passes its focus on
+            self.give_keys_back()
             self.sigOpenLesson.emit(self.shown)
 
     def set_opened(self, lesson: Lesson | None) -> None:
@@ -274,6 +285,7 @@ class LessonPanel(QWidget):
             self._step_of[str(lesson.path)] = 0  # a freshly opened lesson starts at its first step
             self.shown = None
             self.show_lesson(lesson)
+            self.give_keys_back()  # before the list hides: its focus would pass to some other control
             self.list_toggle.setChecked(False)  # room for the text; ☰ brings the list back
         else:
             self._step_of.clear()
@@ -290,6 +302,7 @@ class LessonPanel(QWidget):
         self._step_of[str(self.shown.path)] = self.step_index
         self._render()
         if self.shown is self.opened:
+            self.give_keys_back()
             self.sigShowStep.emit(self.shown, self.step_index)
 
     def next_step(self) -> None:
@@ -301,7 +314,15 @@ class LessonPanel(QWidget):
     def apply_current(self) -> None:
         """Ask the window to apply the current step (only for the open lesson)."""
         if self.shown is not None and self.shown is self.opened:
+            self.give_keys_back()
             self.sigApplyStep.emit(self.shown, self.step_index)
+
+    def give_keys_back(self) -> None:
+        """If the keyboard focus is in the panel, let it go, so the step's keys (Space,
+        →, Shift+→) reach the window's training shortcuts."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.isAncestorOf(focus):
+            focus.clearFocus()
 
     # ------------------------------------------------------------------ internals
     def _on_toggle(self, on: bool) -> None:

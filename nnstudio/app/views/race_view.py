@@ -72,7 +72,7 @@ MARKERS_UP_TO = 400
 #: the map keeps at least this width beside the table; narrower, the table goes under it
 MAP_WIDTH_BESIDE = 340
 #: below this height the function's description goes to a tooltip, leaving the map the room
-ABOUT_HEIGHT = 420
+ABOUT_HEIGHT = 540
 
 
 @dataclass
@@ -175,7 +175,7 @@ class RaceView(ViewBase):
                "momentum overshoots and swings back, AdaGrad's steps shrink, Adam keeps an even pace.")
 
     #: the caption needs this much room left for the controls, the map and a few racers
-    caption_room = 380
+    caption_room = 500
 
     #: the race moved on (step count)
     sigStepped = Signal(int)
@@ -223,6 +223,8 @@ class RaceView(ViewBase):
                          (self.reset_button, ("Reset",))):
             # a push button asks for 80 px whatever its text; its text is enough here
             b.setMinimumWidth(max(b.fontMetrics().horizontalAdvance(t) for t in texts) + 20)
+            # clicked, it leaves the keys to the window: Space still plays training, not the race
+            b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.speed_label = QLabel("speed:")
         self.speed_spin = QSpinBox()
         self.speed_spin.setRange(1, 1000)
