@@ -51,8 +51,7 @@ class LessonPresenter(QObject):
         self._lesson_marks: set[str] = set()
         panel.sigOpenLesson.connect(self.open_lesson)
         panel.sigApplyStep.connect(self.apply_step)
-        if hasattr(panel, "sigShowStep"):
-            panel.sigShowStep.connect(self.show_step)
+        panel.sigShowStep.connect(self.show_step)
 
     def open_lesson(self, lesson: Lesson) -> bool:
         """Load a lesson's project, starting from the lesson's weights if it gives them,

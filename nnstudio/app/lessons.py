@@ -15,7 +15,9 @@ lesson headless:
 * :func:`step_state` — the project as it is after following the steps in order up to
   one of them (what the tests check the lesson's promises against);
 * :func:`trainer_for` — a :class:`Trainer` starting from given weights;
-* :func:`text_to_html` — the small markup of lesson texts, as HTML.
+* the views, workspaces and view set-ups a lesson may name, and the checks of their
+  arguments, are in :mod:`.lesson_calls`; the texts as HTML (:func:`text_to_html`,
+  :func:`describe_changes`) in :mod:`.lesson_text` (both re-exported here).
 
 A lesson (and any step) may choose its workspace, ``"explore"`` or ``"inspect"``
 (:data:`WORKSPACES`); the window's lesson presenter shows it there.
@@ -32,7 +34,7 @@ never a hang, a memory blow-up or another exception. Limits, and why:
 
 * only regular files are read (a named pipe or ``/dev/zero`` given a ``.json`` name is
   refused, without waiting), of at most :data:`MAX_LESSON_BYTES` (1 MiB; the lessons
-  that come with the app take 3–6 kB);
+  that come with the app take 3–7 kB);
 * the JSON nests at most 32 levels deep and its numbers have at most 30 digits (see
   :mod:`nnstudio.core.safejson`); lone surrogates become U+FFFD;
 * at most :data:`MAX_STEPS` steps (100; the longest lesson has 7);
@@ -53,11 +55,8 @@ never a hang, a memory blow-up or another exception. Limits, and why:
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
-import math
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -72,6 +71,20 @@ from ..core.project_reader import MAX_PARAMETERS, size_text
 from ..core.safetext import MESSAGE_LIMIT, printable
 from ..core.specs import LOSSES_BY_TASK, LayerSpec, NetworkSpec, TrainConfig
 from ..core.trainer import Trainer
+from .lesson_calls import (
+    CALL_ARGS,
+    KNOWN_VIEWS,
+    MAX_MARK_LABEL,
+    MAX_RACE_STEPS,
+    RACER_KEYS,
+    VIEW_CALLS,
+    WORKSPACES,
+    ViewCall,
+    call_problem,
+)
+from .lesson_calls import kind_of as _kind
+from .lesson_calls import quoted as _shown
+from .lesson_text import describe_changes, formula_html, text_to_html
 from .paths import resource_path
 
 FORMAT = 1
@@ -88,29 +101,6 @@ MAX_DATA_SETTINGS = 16
 MAX_LESSON_CSV_BYTES = 5_000_000
 #: generated data is checked on at most this many points
 PROBE_SAMPLES = 2000
-
-#: docks and views a lesson may show or bring to the front
-KNOWN_VIEWS = (
-    "BoundaryView", "LossView", "NetworkView", "GradientView", "ActivationView", "InspectorView",
-    "SurfaceView", "RaceView", "DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel",
-)
-#: what a lesson may ask a view to do (method names of the views), and nothing else
-VIEW_CALLS: dict[str, tuple[str, ...]] = {
-    "RaceView": ("set_function", "set_start", "set_racer", "set_speed", "reset", "step"),
-    "SurfaceView": ("set_mode", "set_params", "set_span", "recompute"),
-    "ActivationView": ("explore", "select_layer", "set_compare", "mark", "clear_marks"),
-    "GradientView": ("set_quantity", "set_hist_layer"),
-    "LossView": ("set_x_axis", "set_log_y"),
-    "BoundaryView": ("set_show_validation", "set_discretize"),
-}
-#: the workspaces a lesson or a step may choose (the window's ``workspaces.SHOWN`` keys)
-WORKSPACES = ("explore", "inspect")
-#: the optimizers of the race view (its ``RACERS``), which ``set_racer`` may name
-RACER_KEYS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
-#: the longest label of a mark on a view
-MAX_MARK_LABEL = 80
-#: the most race steps a lesson may ask for at once (the race view pauses there anyway)
-MAX_RACE_STEPS = 20_000
 
 _LESSON_KEYS = ("format", "number", "title", "summary", "notes", "intro", "formula", "project",
                 "views", "front", "workspace", "view_setup", "steps")
@@ -141,15 +131,6 @@ class _Bad(Exception):
 
 
 # ----------------------------------------------------------------------------- data classes
-@dataclass(frozen=True)
-class ViewCall:
-    """``view.call(*args)`` — a view set up for a lesson or step (e.g. the race's function)."""
-
-    view: str
-    call: str
-    args: tuple[Any, ...] = ()
-
-
 @dataclass(frozen=True, eq=False)
 class LessonStep:
     """One thing to try.
@@ -263,16 +244,6 @@ def _mapping(value: Any, where: str, keys: Sequence[str] | None = None) -> dict[
     return value
 
 
-def _shown(value: Any) -> str:
-    """A value from the file, quoted in a message: short, control characters escaped."""
-    return printable(repr(value) if not isinstance(value, (list, dict)) else _kind(value), 60)
-
-
-def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false",
-            type(None): "null"}.get(type(value), "a number")
-
-
 def _view(value: Any, where: str) -> str | None:
     if value is None:
         return None
@@ -302,121 +273,16 @@ def _view_calls(value: Any, where: str) -> tuple[ViewCall, ...]:
         if view is None:
             raise _Bad(f"{w}.view", "is missing")
         call = item.get("call")
-        allowed = VIEW_CALLS.get(view, ())
-        if call not in allowed:
-            can = f"one of: {', '.join(allowed)}" if allowed else "nothing (this view takes no set-up)"
-            raise _Bad(f"{w}.call", f"{view} cannot do {_shown(call)}; it can do {can}")
+        if call not in VIEW_CALLS.get(view, ()):
+            raise _Bad(f"{w}.call", str(call_problem(view, call, [])))
         args = item.get("args", [])
         if not isinstance(args, list):
             raise _Bad(f"{w}.args", "must be a list of values")
-        _check_call_args(view, str(call), args, f"{w}.args")
+        problem = call_problem(view, call, args)
+        if problem is not None:
+            raise _Bad(f"{w}.args", problem)
         calls.append(ViewCall(view, str(call), tuple(args)))
     return tuple(calls)
-
-
-class _Arg:
-    """One argument of a view call: what it is called and which values it takes."""
-
-    def __init__(self, name: str, what: str, accepts: Any) -> None:
-        self.name = name
-        self.what = what  # for messages: "a number from −1000 to 1000"
-        self.accepts = accepts  # value → bool
-
-
-def _is_number(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _number(name: str, lo: float, hi: float, none: bool = False, whole: bool = False) -> _Arg:
-    kind = "a whole number" if whole else "a number"
-    what = f"{kind} from {lo:g} to {hi:g}" + (" or null" if none else "")
-
-    def accepts(v: Any) -> bool:
-        if v is None:
-            return none
-        return _is_number(v) and lo <= v <= hi and (not whole or float(v).is_integer())
-
-    return _Arg(name, what, accepts)
-
-
-def _choice(name: str, options: Sequence[Any]) -> _Arg:
-    shown = ", ".join("null" if a is None else repr(a) for a in options)
-    # the same type too: true is not 1, and 1.0 is not the index 1
-    return _Arg(name, f"one of {shown}", lambda v: any(type(v) is type(o) and v == o for o in options))
-
-
-def _flag(name: str, none: bool = False) -> _Arg:
-    return _Arg(name, "true or false" + (" or null" if none else ""),
-                lambda v: isinstance(v, bool) or (none and v is None))
-
-
-def _label(name: str) -> _Arg:
-    return _Arg(name, f"text of at most {MAX_MARK_LABEL} characters",
-                lambda v: isinstance(v, str) and len(v) <= MAX_MARK_LABEL)
-
-
-def _point(name: str, limit: float) -> _Arg:
-    return _Arg(name, f"a point [x, y] of numbers from {-limit:g} to {limit:g}",
-                lambda v: isinstance(v, list) and len(v) == 2
-                and all(_is_number(x) and abs(x) <= limit for x in v))
-
-
-def _call_args() -> dict[tuple[str, str], tuple[int, tuple[_Arg, ...]]]:
-    """For every view call: how many arguments it needs, and all it can take."""
-    from ..core.activations import ACTIVATIONS
-    from ..core.landscape import MODES
-    from ..core.testfunctions import TEST_FUNCTIONS
-
-    layer = _number("layer", 0, 1000, whole=True)
-    return {
-        ("RaceView", "set_function"): (1, (_choice("function", tuple(TEST_FUNCTIONS)),)),
-        ("RaceView", "set_start"): (1, (_point("start", 1e3),)),
-        ("RaceView", "set_racer"): (1, (_choice("racer", RACER_KEYS), _flag("enabled", none=True),
-                                        _number("learning rate", 1e-6, 10.0, none=True))),
-        ("RaceView", "set_speed"): (1, (_number("steps per second", 1, 1000, whole=True),)),
-        ("RaceView", "reset"): (0, ()),
-        ("RaceView", "step"): (0, (_number("steps", 1, MAX_RACE_STEPS, whole=True),)),
-        ("SurfaceView", "set_mode"): (1, (_choice("mode", MODES),)),
-        ("SurfaceView", "set_params"): (2, (_number("first weight", 0, MAX_PARAMETERS, whole=True),
-                                            _number("second weight", 0, MAX_PARAMETERS, whole=True))),
-        ("SurfaceView", "set_span"): (1, (_number("half-width", 1e-6, 1e6, none=True),)),
-        ("SurfaceView", "recompute"): (0, ()),
-        ("ActivationView", "explore"): (1, (_choice("activation", tuple(ACTIVATIONS)),
-                                            _number("α", 0, 10, none=True))),
-        ("ActivationView", "select_layer"): (1, (_number("layer", -1, 1000, whole=True),)),
-        ("ActivationView", "set_compare"): (1, (_choice("activation", (*ACTIVATIONS, None)),)),
-        ("ActivationView", "mark"): (1, (_number("z", -1e3, 1e3), _label("label"))),
-        ("ActivationView", "clear_marks"): (0, ()),
-        ("GradientView", "set_quantity"): (1, (_choice("quantity", (0, 1)),)),
-        ("GradientView", "set_hist_layer"): (1, (layer,)),
-        ("LossView", "set_x_axis"): (1, (_choice("axis", ("iteration", "epoch")),)),
-        ("LossView", "set_log_y"): (1, (_flag("log scale"),)),
-        ("BoundaryView", "set_show_validation"): (1, (_flag("show"),)),
-        ("BoundaryView", "set_discretize"): (1, (_flag("discretize"),)),
-    }
-
-
-#: the arguments of every call in :data:`VIEW_CALLS`: (how many are needed, what each may be)
-CALL_ARGS = _call_args()
-_ORDINALS = ("first", "second", "third", "fourth")
-
-
-def _check_call_args(view: str, call: str, args: list[Any], where: str) -> None:
-    """Every argument must be of the kind, and in the range, the call takes
-    (:data:`CALL_ARGS`); the count must fit too."""
-    needed, kinds = CALL_ARGS[(view, call)]
-    if len(args) > len(kinds):
-        takes = ("no arguments" if not kinds else
-                 f"at most {len(kinds)} argument(s) ({', '.join(k.name for k in kinds)})")
-        raise _Bad(where, f"{view}.{call} takes {takes}, not {len(args)}")
-    for k, kind in enumerate(kinds):
-        if k >= len(args):
-            if k < needed:
-                raise _Bad(where, f"{view}.{call} needs a {_ORDINALS[k]} argument ({kind.name}): {kind.what}")
-            break
-        if not kind.accepts(args[k]):
-            raise _Bad(where, f"{view}.{call}: its {_ORDINALS[k]} argument ({kind.name}) must be {kind.what}, "
-                              f"not {_shown(args[k])}")
 
 
 def _spec_error(where: str, exc: Exception) -> _Bad:
@@ -915,103 +781,6 @@ def trainer_for(network: NetworkSpec, config: TrainConfig, prepared: Any,
                           f"{' → '.join(map(str, network.layer_sizes))} ({net.n_params} parameters)")
     net.set_flat(np.asarray(weights, dtype=net.dtype))
     return Trainer(network, config, prepared, network=net)
-
-
-# ----------------------------------------------------------------------------- descriptions
-_SETTING_NAMES = {
-    "learning_rate": "learning rate η", "optimizer": "optimizer", "batch_mode": "batches",
-    "batch_size": "batch size", "momentum": "momentum μ", "l1": "L1 λ", "l2": "L2 λ",
-    "early_stopping": "early stopping", "patience": "patience", "target_metric": "target metric",
-    "target_value": "target value", "activation": "activation", "init": "initialisation",
-    "dropout": "dropout", "alpha": "α", "units": "neurons", "hidden": "hidden layers",
-    "loss": "loss", "huber_delta": "Huber δ", "features": "input features", "name": "data set",
-    "source": "data source", "noise": "noise", "n_samples": "samples", "standardize": "standardise",
-    "seed": "seed", "validation_fraction": "validation share",
-}
-
-
-def _value_text(key: str, value: Any) -> str:
-    from ..core.activations import ACTIVATIONS
-    from ..core.initializers import INIT_NAMES
-    from ..core.optimizers import OPTIMIZER_INFO
-
-    names = {"batch_mode": {"full": "full batch", "sgd": "one sample (SGD)", "minibatch": "mini-batch"},
-             "activation": {k: a.name for k, a in ACTIVATIONS.items()},
-             "init": INIT_NAMES,
-             "optimizer": {k: v[0] for k, v in OPTIMIZER_INFO.items()},
-             "loss": {"mse": "MSE", "mae": "MAE", "huber": "Huber", "bce": "binary cross-entropy",
-                      "cce": "categorical cross-entropy"}}
-    if value is None:
-        return "default"
-    if key in names and isinstance(value, str):
-        return names[key].get(value, value)
-    if key == "hidden" and isinstance(value, list):
-        if not value:
-            return "none"
-        return ", ".join(f"{h.get('units', 4)} {h.get('activation', 'tanh')}" if isinstance(h, dict) else "?"
-                         for h in value)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def describe_changes(step: LessonStep) -> str:
-    """What the step's button does, in a line: "learning rate η = 3; training starts over"."""
-    parts = []
-    for group in ("data", "network", "layers", "train"):
-        for key, value in (step.apply.get(group) or {}).items():
-            if key == "csv_path":
-                parts.append(f"data = {Path(str(value)).name}")
-                continue
-            name = _SETTING_NAMES.get(key, key.replace("_", " "))
-            prefix = "every hidden layer's " if group == "layers" else ""
-            parts.append(f"{prefix}{name} = {_value_text(key, value)}")
-    if step.weights is not None:
-        parts.append("training starts over from the weights the lesson gives")
-    elif step.restart:
-        parts.append("training starts over")
-    return "; ".join(parts)
-
-
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_CODE = re.compile(r"`(.+?)`")
-
-
-def _inline(text: str) -> str:
-    out = html.escape(text, quote=False)
-    out = _BOLD.sub(r"<b>\1</b>", out)
-    out = _CODE.sub(r"<span class='key'>\1</span>", out)
-    return out.replace("\n", "<br>")
-
-
-def text_to_html(text: str) -> str:
-    """Lesson markup → HTML: paragraphs are separated by blank lines; a paragraph whose
-    lines start with "- " is a bullet list; ``**bold**``; ```Key``` for keys, buttons
-    and settings. Everything else is plain text (``<`` and ``&`` are shown as they are)."""
-    blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
-    out = []
-    for block in blocks:
-        lines = block.split("\n")
-        if all(line.lstrip().startswith("- ") for line in lines):
-            items = "".join(f"<li>{_inline(line.lstrip()[2:])}</li>" for line in lines)
-            out.append(f"<ul>{items}</ul>")
-        else:
-            out.append(f"<p>{_inline(block)}</p>")
-    return "".join(out)
-
-
-def formula_html(formula: str) -> str:
-    """A formula (Unicode text, one per line) as a highlighted HTML block."""
-    # a run of spaces separates two formulas on one line: keep it visible
-    lines = [re.sub(r" {2,}", "\u2003\u2003", html.escape(f, quote=False))
-             for f in formula.strip().split("\n") if f.strip()]
-    if not lines:
-        return ""
-    return "<p class='formula'>" + "<br>".join(lines) + "</p>"
 
 
 __all__ = [

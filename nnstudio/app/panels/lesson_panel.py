@@ -49,7 +49,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..lessons import Lesson, describe_changes, formula_html, load_lessons, text_to_html
+from ..lesson_text import describe_changes, formula_html, text_to_html
+from ..lessons import Lesson, load_lessons
 from .widgets import ErrorLabel, caption
 
 #: friendly names of the views a step can bring to the front
