@@ -44,7 +44,7 @@ from .core.project import (
     save_project,
     trainer_from_project,
 )
-from .core.safetext import bounded, printable
+from .core.safetext import MESSAGE_LIMIT, bounded, printable
 from .core.specs import (
     BATCH_MODES,
     DTYPES,
@@ -196,7 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ============================================================================ helpers
 def _err(message: str) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    # messages may quote file names and file contents: escaped and bounded for the terminal
+    print(f"{PROG}: error: {bounded(message, MESSAGE_LIMIT)}", file=sys.stderr)
 
 
 def _split(text: str, what: str) -> list[str]:

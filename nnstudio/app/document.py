@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.data import DataSpec, Dataset, PreparedData, prepare
+from ..core.memory import check_memory
 from ..core.specs import LayerSpec, NetworkSpec, TrainConfig, fit_network_to_data
 
 
@@ -184,8 +185,11 @@ class Document(QObject):
         if after == before:
             return
         prepared = self._prepare(after)  # may raise: then nothing changes
-        run_edit = (after.data, after.inline) != (before.data, before.inline) or \
-            self._fit(after.network, prepared) != before.network
+        network = self._fit(after.network, prepared)
+        if (network, after.config, prepared) != (before.network, before.config, self.prepared):
+            # every edit that could make training need more memory is checked here, once
+            check_memory(network, after.config, len(prepared.X_train), len(prepared.X_val))
+        run_edit = (after.data, after.inline) != (before.data, before.inline) or network != before.network
         before_run = self.keeper.keep_run() if run_edit and self.keeper is not None else None
         self._apply(after, prepared=prepared)
         self.undo_stack.push(_EditCommand(self, before, self.state, text, merge_key, before_run))

@@ -347,11 +347,23 @@ class MainWindow(QMainWindow):
         d.sigModifiedChanged.connect(lambda _m: self._update_title())
         d.sigPathChanged.connect(lambda _p: self._update_title())
         self.workspaces.sigChanged.connect(self._on_workspace)
-        self.network_view.sigNeuronHovered.connect(self.boundary_view.show_neuron)
-        self.network_view.sigWeightEdited.connect(self.session.set_weight)
-        self.boundary_view.sigPointAdded.connect(self.data_panel.add_point)
-        self.boundary_view.sigPointRemoved.connect(self.data_panel.remove_point)
-        self.data_panel.sigPaintModeChanged.connect(self.boundary_view.set_paint_mode)
+        nv, bv = self.network_view, self.boundary_view
+        nv.sigNeuronHovered.connect(bv.show_neuron)
+        nv.sigWeightEdited.connect(self.session.set_weight)
+        # Playground's edits on the network itself
+        d.sigStateChanged.connect(lambda *_: nv.set_design(d.network, d.data_spec))
+        nv.set_design(d.network, d.data_spec)
+        nv.sigSetUnits.connect(lambda layer, units: self._try_edit(
+            d.edit_layer, layer, f"Layer {layer + 1}: {units} neurons", f"layer{layer}.units", units=units))
+        nv.sigAddLayer.connect(lambda: self.network_panel.add_layer(len(d.network.hidden)))
+        nv.sigRemoveLayer.connect(self.network_panel.remove_layer)
+        nv.sigSetFeatures.connect(lambda features: self._try_edit(d.edit_data, "Input features", features=features))
+        # the step inspector follows the sample the learner clicks
+        bv.sigSampleClicked.connect(self.inspect_sample)
+        bv.sigPointAdded.connect(self.data_panel.add_point)
+        bv.sigPointRemoved.connect(self.data_panel.remove_point)
+        self.data_panel.sigPaintModeChanged.connect(bv.set_paint_mode)
+        self.data_panel.sigDraftChanged.connect(bv.set_draft)
         for view in self.views:
             view.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.timeline.sigRewind.connect(self.session.rewind)
@@ -390,6 +402,20 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{TITLES[name]} workspace", 2000)
         self.scheduler.refresh(everything=True)
 
+    def _try_edit(self, edit: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """An edit asked for by a view: refused ones say why in the status bar."""
+        try:
+            edit(*args, **kwargs)
+        except NNStudioError as exc:
+            self.statusBar().showMessage(bounded(str(exc)), 8000)
+
+    def inspect_sample(self, index: int) -> None:
+        """Follow training sample ``index`` in the step inspector (and ring it)."""
+        self.controller.set_inspected_sample(index)
+        self.boundary_view.set_inspected_sample(index)
+        self.statusBar().showMessage(f"The step inspector follows training point #{index} from the next iteration "
+                                     "that uses it (Shift+→ steps phase by phase).", 6000)
+
     def focus_views(self) -> None:
         """Esc: the focus leaves any text or number box; training's keys work again."""
         target = self.network_view if self.workspaces.current == EXPLORE else self.inspector_view
@@ -397,7 +423,7 @@ class MainWindow(QMainWindow):
 
     def show_message(self, level: str, text: str) -> None:
         text = bounded(text, 600)
-        if level == "info" and "rebuilt" not in text:
+        if level == "info":
             self.statusBar().showMessage(text, 6000)
             if self.banner_bar.isVisible() and self.banner.level == "info":
                 self.hide_banner()

@@ -56,7 +56,7 @@ class TimelineSlider(QWidget):
         if self.scrubbing or self._keys.isActive():
             return
         self.slider.blockSignals(True)
-        self.slider.setRange(0, max(snap.iteration, snap.furthest_iteration))
+        self.slider.setRange(snap.earliest_iteration, max(snap.iteration, snap.furthest_iteration))
         self.slider.setValue(snap.iteration)
         self.slider.blockSignals(False)
         if snap.furthest_iteration > snap.iteration:

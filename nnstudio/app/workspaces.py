@@ -3,9 +3,9 @@
 *Explore* is the first screen, in the spirit of TensorFlow Playground's single page:
 the panels (data and input features first), the network drawn with a map inside each
 neuron, a large decision (or fit) view and the loss curve. *Inspect* holds the deeper
-views: the step inspector above the network it highlights, and gradients, activations,
-the loss surface and the optimizer race, with the decision view and the loss one tab
-away.
+views: the step inspector beside the network it highlights, over the gradients,
+activations, loss surface and optimizer race, with the decision view and the loss one
+tab away.
 
 Every view and panel is a dock of the main window; a workspace is an arrangement of
 those docks (``QMainWindow.saveState``). Switching saves the arrangement the user left
@@ -23,7 +23,7 @@ EXPLORE = "explore"
 INSPECT = "inspect"
 TITLES = {EXPLORE: "Explore", INSPECT: "Inspect"}
 #: bumped when the default arrangements change, so old saved arrangements are not used
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 
 PANELS = ("DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel")
 #: the docks each workspace shows; every other dock is hidden there
@@ -122,8 +122,8 @@ class Workspaces(QObject):
             # the inspector's numbers beside the network they highlight; the other
             # deeper views (and the decision view, to pick a sample) as tabs on the right
             self._add(left, "InspectorView", beside=panels[0])
-            self._add(left, "NetworkView", below="InspectorView")
-            self._add(right, "GradientView")
+            self._add(right, "NetworkView")
+            self._add(right, "GradientView", below="NetworkView")
             for key in ("ActivationView", "SurfaceView", "RaceView", "BoundaryView", "LossView"):
                 self._tab(key, "GradientView")
         for dock in panels[1:]:
@@ -168,5 +168,5 @@ class Workspaces(QObject):
             w.resizeDocks([d["BoundaryView"], d["LossView"]], [height * 62 // 100, height * 38 // 100], V)
         else:
             w.resizeDocks([front, d["InspectorView"], d["GradientView"]],
-                          [panel, rest * 42 // 100, rest * 58 // 100], H)
-            w.resizeDocks([d["InspectorView"], d["NetworkView"]], [height * 58 // 100, height * 42 // 100], V)
+                          [panel, rest * 40 // 100, rest * 60 // 100], H)
+            w.resizeDocks([d["NetworkView"], d["GradientView"]], [height * 40 // 100, height * 60 // 100], V)

@@ -80,6 +80,17 @@ from .project_reader import (
 )
 from .safejson import clean_strings
 from .safetext import MESSAGE_LIMIT, printable
+from .project_state import (
+    capture_training_state,
+    copy_json,
+    json_safe,
+    restore_training_state,
+    state_to_training,
+    training_arrays,
+    training_json,
+    training_to_state,
+)
+from .project_timeline import apply_saved_timeline, saved_timeline, timeline_json_and_arrays
 from .specs import NetworkSpec, TrainConfig
 from .trainer import Trainer, _State
 
@@ -88,116 +99,7 @@ _FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # inner npz members: same arrays => same by
 STALE_TEMP_AGE = 24 * 3600
 
 
-# ============================================================================ trainer <-> state
-def capture_training_state(trainer: Trainer, include_trajectory: bool = True) -> TrainingState:
-    """Copy everything that decides the future of ``trainer``'s run.
-
-    A phase-by-phase iteration that is half done is not included: the state is the one
-    after the last complete iteration. (With dropout, its random masks were already
-    drawn, so finish the iteration with ``trainer.step()`` first to resume exactly.)
-    """
-    s = trainer._capture()
-    opt = dict(s.opt_state)
-    step = int(opt.pop("step", 0))
-    arrays = {k: np.array(v) for k, v in opt.items() if isinstance(v, np.ndarray)}
-    traj_it = traj = None
-    stride = int(getattr(trainer, "_traj_stride", 1))
-    if include_trajectory and getattr(trainer, "_traj", None):
-        iters = list(trainer._traj_iters)
-        keep = list(range(len(iters)))
-        n_params = len(trainer._traj[0])
-        # thin it as the trainer does (double the stride) so the file stays small
-        while len(keep) > MAX_TRAJECTORY_POINTS or len(keep) * n_params * 8 > MAX_TRAJECTORY_BYTES:
-            if len(keep) <= 2:
-                keep = []
-                break
-            stride *= 2
-            keep = [i for i in keep if iters[i] % stride == 0]
-        if keep:
-            traj_it = np.asarray([iters[i] for i in keep], dtype=np.int64)
-            traj = np.vstack([trainer._traj[i] for i in keep])
-    return TrainingState(
-        iteration=s.iteration, epoch=s.epoch, pos=s.pos, perm=np.asarray(s.perm, dtype=np.int64),
-        optimizer_step=step, optimizer_arrays=arrays,
-        shuffle_rng=_copy_json(s.shuffle_rng), dropout_rng=_copy_json(s.dropout_rng),
-        epoch_loss_sum=float(s.epoch_loss_sum), epoch_batches=int(s.epoch_batches),
-        epoch_correct=int(s.epoch_correct), epoch_seen=int(s.epoch_seen),
-        best_value=float(s.best_value), best_params=None if s.best_params is None else s.best_params.copy(),
-        best_epoch=int(s.best_epoch), wait=int(s.wait), stopped=s.stopped,
-        stop_info=_copy_json(trainer.stop_info) if trainer.stop_info else None,
-        first_loss=None if s.first_loss is None else float(s.first_loss),
-        initial_weights=np.array(trainer.initial_params),
-        trajectory_iterations=traj_it, trajectory=traj,
-        trajectory_stride=stride,
-    )
-
-
-def restore_training_state(trainer: Trainer, weights: np.ndarray, state: TrainingState) -> None:
-    """Put ``trainer`` exactly where ``state`` (and ``weights``) say it was.
-
-    The rewind checkpoints start over: one at iteration 0 (from the initial weights)
-    and one at the restored iteration, so rewinding still works, by replaying.
-
-    If the trainer's data has a different number of training samples than when the
-    state was saved (a CSV file read again after it changed), the weights, optimizer
-    and counters are restored and the current epoch starts over on the new data.
-
-    Raises
-    ------
-    ProjectError
-        If the random-generator states are not valid.
-    """
-    dt = np.dtype(trainer.config.dtype)
-    same_data = len(state.perm) == trainer.n_train
-    if state.initial_weights is not None:
-        trainer.initial_params = np.array(state.initial_weights, dtype=dt)
-        trainer.network.set_flat(trainer.initial_params)
-        # iteration 0 replays from the initial weights with the seed's fresh generators
-        trainer._fit_budgets()
-    opt_state: dict[str, Any] = {"step": int(state.optimizer_step)}
-    opt_state.update({k: np.array(v, dtype=dt) for k, v in state.optimizer_arrays.items()})
-    snap = _State(
-        iteration=int(state.iteration), epoch=int(state.epoch),
-        params=np.array(weights, dtype=dt), opt_state=opt_state,
-        shuffle_rng=_copy_json(state.shuffle_rng), dropout_rng=_copy_json(state.dropout_rng),
-        # other data (a CSV file read again and changed): keep everything but start the epoch over
-        perm=np.asarray(state.perm if same_data else trainer.perm, dtype=np.intp),
-        pos=int(state.pos) if same_data else 0,
-        epoch_loss_sum=float(state.epoch_loss_sum) if same_data else 0.0,
-        epoch_batches=int(state.epoch_batches) if same_data else 0,
-        epoch_correct=int(state.epoch_correct) if same_data else 0,
-        epoch_seen=int(state.epoch_seen) if same_data else 0,
-        best_value=float(state.best_value),
-        best_params=None if state.best_params is None else np.array(state.best_params, dtype=dt),
-        best_epoch=int(state.best_epoch), wait=int(state.wait), stopped=state.stopped,
-        first_loss=state.first_loss,
-    )
-    try:
-        trainer._restore(snap)
-    except (ValueError, TypeError, KeyError) as exc:
-        raise ProjectError(f"the saved random-generator state is not valid ({exc})") from None
-    trainer.stop_info = _copy_json(state.stop_info) if state.stopped and state.stop_info else (
-        {"kind": "unknown", "iteration": state.iteration, "epoch": state.epoch, "reason": state.stopped}
-        if state.stopped else None)
-    if trainer.iteration > 0 and trainer._max_ckpts > 1:  # a big network has room for iteration 0's only
-        trainer._checkpoints.append(trainer._capture())
-    if state.trajectory is not None and state.trajectory_iterations is not None and len(state.trajectory):
-        trainer._traj_iters = [int(i) for i in state.trajectory_iterations]
-        trainer._traj = [np.array(row, dtype=dt) for row in state.trajectory]
-        trainer._traj_stride = max(1, int(state.trajectory_stride))
-        while len(trainer._traj) > trainer._traj_max:  # a smaller budget than when saved
-            trainer._traj_stride *= 2
-            keep = [i for i, it in enumerate(trainer._traj_iters) if it % trainer._traj_stride == 0]
-            trainer._traj_iters = [trainer._traj_iters[i] for i in keep]
-            trainer._traj = [trainer._traj[i] for i in keep]
-    else:
-        trainer._traj_iters = [trainer.iteration]
-        trainer._traj = [trainer.network.get_flat()]
-        trainer._traj_stride = 1
-    if trainer._traj_max < 2:  # no room for a path beyond its first point: none is recorded
-        trainer._traj_stride = NEVER
-
-
+# ============================================================================ history <-> state
 def _log_state(log: Any) -> LogState:
     arrays = log.to_arrays()
     return LogState(rows=np.array(arrays["rows"], dtype=np.float64), stride=int(arrays["stride"]),
@@ -255,7 +157,8 @@ def project_from_trainer(
     return Project(
         network=trainer.spec, train=trainer.config, data=data_spec, inline_data=inline_data,
         weights=trainer.network.get_flat(), trainer_state=capture_training_state(trainer, include_trajectory),
-        history=history, ui=_copy_json(dict(ui or {})), name=name, description=description,
+        history=history, timeline=saved_timeline(trainer), ui=copy_json(dict(ui or {})), name=name,
+        description=description,
     )
 
 
@@ -322,6 +225,8 @@ def trainer_from_project(
         trainer._fit_budgets()
     elif project.weights is not None:
         restore_training_state(trainer, project.weights, project.trainer_state)
+    if project.timeline is not None and project.trainer_state is not None and project.weights is not None:
+        apply_saved_timeline(trainer, project.timeline)
     if project.history is not None:
         for key in LOG_KEYS:
             if key in project.history and hasattr(trainer.history, key):
@@ -330,35 +235,6 @@ def trainer_from_project(
                 except ValueError as exc:
                     raise ProjectError(f"the saved {key} history does not fit: {exc}") from None
     return trainer
-
-
-# ============================================================================ JSON helpers
-def _copy_json(obj: Any) -> Any:
-    """Deep copy of plain JSON-like data (dicts, lists, numbers, strings)."""
-    if isinstance(obj, Mapping):
-        return {str(k): _copy_json(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_copy_json(v) for v in obj]
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj
-
-
-def _enc_float(x: float | None) -> float | str | None:
-    if x is None:
-        return None
-    x = float(x)
-    if math.isfinite(x):
-        return x
-    return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
-
-
-def _rng_to_json(state: Mapping[str, Any]) -> dict[str, Any]:
-    # 128-bit integers are written as decimal strings: many JSON readers stop at 2**53
-    inner = state["state"]
-    return {"bit_generator": state["bit_generator"], "state": str(int(inner["state"])),
-            "inc": str(int(inner["inc"])), "has_uint32": int(state.get("has_uint32", 0)),
-            "uinteger": int(state.get("uinteger", 0))}
 
 
 # ============================================================================ writing
@@ -414,21 +290,8 @@ def _project_json_and_arrays(project: Project) -> tuple[dict[str, Any], dict[str
     if st is not None:
         if project.weights is None:
             raise ProjectError("a training state needs the weights it belongs to")
-        doc["training"] = {
-            "iteration": int(st.iteration), "epoch": int(st.epoch), "pos": int(st.pos),
-            "optimizer_step": int(st.optimizer_step),
-            "shuffle_rng": _rng_to_json(st.shuffle_rng), "dropout_rng": _rng_to_json(st.dropout_rng),
-            "epoch_loss_sum": _enc_float(st.epoch_loss_sum), "epoch_batches": int(st.epoch_batches),
-            "epoch_correct": int(st.epoch_correct), "epoch_seen": int(st.epoch_seen),
-            "best_value": _enc_float(st.best_value), "best_epoch": int(st.best_epoch), "wait": int(st.wait),
-            "stopped": st.stopped, "stop_info": _json_safe(st.stop_info, "the stop information"),
-            "first_loss": _enc_float(st.first_loss), "trajectory_stride": int(st.trajectory_stride),
-        }
-        arrays["perm"] = np.asarray(st.perm, dtype=np.int64)
-        for k, v in st.optimizer_arrays.items():
-            arrays["opt_" + k] = np.asarray(v, dtype=dt)
-        if st.best_params is not None:
-            arrays["best_params"] = np.asarray(st.best_params, dtype=dt)
+        doc["training"] = training_json(st)
+        arrays.update(training_arrays(st, dt))
         if st.initial_weights is not None:
             arrays["initial_weights"] = np.asarray(st.initial_weights, dtype=dt)
         if st.trajectory is not None and st.trajectory_iterations is not None:
@@ -443,7 +306,10 @@ def _project_json_and_arrays(project: Project) -> tuple[dict[str, Any], dict[str
             arrays[f"hist_{key}_rows"] = np.asarray(log.rows, dtype=np.float64)
             if log.pending is not None:
                 arrays[f"hist_{key}_pending"] = np.asarray(log.pending, dtype=np.float64)
-    doc["ui"] = _json_safe(project.ui, "the view settings (ui)")
+    if project.timeline is not None and st is not None:
+        doc["timeline"], tl_arrays = timeline_json_and_arrays(project.timeline, project.network)
+        arrays.update(tl_arrays)
+    doc["ui"] = json_safe(project.ui, "the view settings (ui)")
     _fit_limits(project, doc, arrays)
     return doc, arrays
 
@@ -475,13 +341,6 @@ def _fit_limits(project: Project, doc: dict[str, Any], arrays: dict[str, np.ndar
     if need > MAX_UNCOMPRESSED:
         raise ProjectError(f"the project's arrays take {size_text(need)}; a project file may hold at most "
                            f"{size_text(MAX_UNCOMPRESSED)}: use less data or a smaller network to save it")
-
-
-def _json_safe(obj: Any, what: str) -> Any:
-    try:
-        return json.loads(json.dumps(_copy_json(obj), allow_nan=False))
-    except (TypeError, ValueError) as exc:
-        raise ProjectError(f"{what} cannot be saved as JSON: {exc}") from None
 
 
 def project_to_bytes(project: Project) -> bytes:

@@ -20,6 +20,10 @@ A project is one file, ``name.nnproj``. It is a ZIP archive with two members:
                               dropout_rng, epoch_loss_sum, ..., stopped, stop_info},
           "history": null | {"iterations": {stride, n_pending}, "epochs": {...},
                               "layers": {...}},
+          "timeline": null | {"train": {...},  # the settings at the start of the saved timeline
+                              "start": {iteration, epoch, pos, ...},   # as "training"
+                              "changes": [{iteration, phase, "train": {...}}
+                                          | {iteration, phase, "weights": count}, ...]},
           "ui": {...},                         # free-form view settings of the app
           "arrays": {"sha256": "<hex digest of arrays.npz>", "size": <bytes>,
                      "members": {"weights": {"dtype": "float64", "shape": [105]}, ...}}
@@ -31,7 +35,10 @@ A project is one file, ``name.nnproj``. It is a ZIP archive with two members:
     ``initial_weights``, ``best_params``, ``opt_<name>`` (optimizer state), ``perm``
     (this epoch's sample order), ``data_X``/``data_y`` (the points of inline data, or a
     copy of a CSV file's rows), ``hist_<log>_rows``/``hist_<log>_pending`` (history)
-    and ``traj_iterations``/``traj_params`` (the path through weight space). It is
+    and ``traj_iterations``/``traj_params`` (the path through weight space); for the
+    timeline, ``tl_weights``, ``tl_perm``, ``tl_opt_<name>``, ``tl_best_params`` (the
+    state it starts from) and ``tl_w_idx``/``tl_w_val`` (the weights typed in, all
+    changes one after the other, ``count`` entries each). It is
     stored uncompressed in the project archive (its arrays are compressed inside it),
     so that it can be read in place.
 
@@ -41,6 +48,11 @@ painted (inline) points are stored as arrays; a CSV file is stored as its path *
 copy of its rows, so the project still opens, and trains exactly as before, when the
 file has moved or changed (a copy too large for a project's memory limit is left out;
 the file is then read again).
+
+The timeline (the changes of settings and weights made while training, with the
+iteration of each; see :class:`~nnstudio.core.trainer.Change`) is kept from the last
+change of data on — the data is the project's own from there — so that a reopened
+run rewinds exactly too, back to where the saved timeline starts.
 
 How files are written is in :mod:`nnstudio.core.project`; how they are read and
 checked, with the limits that keep a bad file cheap to refuse, in
@@ -68,6 +80,12 @@ ARRAYS_MEMBER = "arrays.npz"
 #: at most this many points of the path through weight space are saved (the app plots it)
 MAX_TRAJECTORY_POINTS = 256
 MAX_TRAJECTORY_BYTES = 4 << 20
+
+#: a project keeps a timeline of at most this many changes and weights typed in (each
+#: change of settings is ~0.4 kB of JSON, and project.json may hold 1 MiB); a longer one
+#: is not saved, and the reopened run rewinds from its first iteration as before
+MAX_CHANGES = 1000
+MAX_WEIGHT_ENTRIES = 1 << 20
 
 #: the logs of :class:`~nnstudio.core.history.History` that a project stores
 LOG_KEYS = ("iterations", "epochs", "layers")
@@ -130,6 +148,29 @@ class TrainingState:
 
 
 @dataclass
+class SavedChange:
+    """One change of the saved timeline: new settings (``train``) or weights typed in
+    (``indices`` into the flat parameter vector and their ``values``)."""
+
+    iteration: int
+    phase: str | None = None
+    train: TrainConfig | None = None
+    indices: np.ndarray | None = None
+    values: np.ndarray | None = None
+
+
+@dataclass
+class SavedTimeline:
+    """Where the saved timeline starts (a training position, its weights and settings)
+    and the changes made since, oldest first."""
+
+    start: TrainingState
+    start_weights: np.ndarray
+    start_train: TrainConfig
+    changes: list[SavedChange] = field(default_factory=list)
+
+
+@dataclass
 class Project:
     """Everything an nnstudio project file holds.
 
@@ -147,6 +188,8 @@ class Project:
     history : dict of str to LogState, or None
         The ``"iterations"``, ``"epochs"`` and ``"layers"`` logs of the trainer's
         :class:`~nnstudio.core.history.History`.
+    timeline : SavedTimeline or None
+        The changes made while training, for exact rewinds after reopening.
     ui : dict
         Free-form JSON-compatible view settings of the app.
     name, description : str
@@ -162,6 +205,7 @@ class Project:
     weights: np.ndarray | None = None
     trainer_state: TrainingState | None = None
     history: dict[str, LogState] | None = None
+    timeline: SavedTimeline | None = None
     ui: dict[str, Any] = field(default_factory=dict)
     name: str = ""
     description: str = ""

@@ -63,6 +63,7 @@ import hashlib
 import io
 import math
 import struct
+import tokenize
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -81,10 +82,14 @@ from .project_format import (
     ARRAYS_MEMBER,
     FORMAT,
     JSON_MEMBER,
+    MAX_CHANGES,
     MAX_TRAJECTORY_POINTS,
+    MAX_WEIGHT_ENTRIES,
     SCHEMA_VERSION,
     LogState,
     Project,
+    SavedChange,
+    SavedTimeline,
     TrainingState,
 )
 from .safetext import printable
@@ -343,8 +348,28 @@ def _log_columns(network: NetworkSpec) -> dict[str, tuple[str, ...]]:
     return cols
 
 
-def _expected_arrays(network: NetworkSpec, train: TrainConfig) -> dict[str, _Expect]:
-    """Every array a project with these settings may hold, and what it must be."""
+def _expected_arrays(network: NetworkSpec, train: TrainConfig,
+                     start_train: TrainConfig | None = None) -> dict[str, _Expect]:
+    """Every array a project with these settings may hold, and what it must be
+    (``start_train``: the settings where its saved timeline starts, if it has one)."""
+    n = network.n_parameters
+    dt = np.dtype(train.dtype)
+    out = _present_arrays(network, train)
+    if start_train is not None:
+        sdt = np.dtype(start_train.dtype)
+        out.update({
+            "tl_weights": _Expect((n,), "f", "the weights where the timeline starts", sdt),
+            "tl_best_params": _Expect((n,), "f", "the best weights where the timeline starts", sdt),
+            "tl_perm": _Expect((None,), "iu", "the sample order where the timeline starts"),
+            "tl_w_idx": _Expect((None,), "iu", "the weights typed in"),
+            "tl_w_val": _Expect((None,), "f", "the weights typed in", np.dtype(np.float64), "they are kept in"),
+        })
+        for name in OPTIMIZER_CLASSES[start_train.optimizer].state_names:
+            out["tl_opt_" + name] = _Expect((n,), "f", f"the optimizer's {name} where the timeline starts", sdt)
+    return out
+
+
+def _present_arrays(network: NetworkSpec, train: TrainConfig) -> dict[str, _Expect]:
     n = network.n_parameters
     dt = np.dtype(train.dtype)
     out = {
@@ -384,7 +409,7 @@ def _npy_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> _Header:
             else:
                 raise ValueError(f"unsupported .npy version {version}")
             offset = m.tell()
-    except (*_ZIP_ERRORS, SyntaxError, TypeError, RecursionError, MemoryError) as exc:
+    except (*_ZIP_ERRORS, SyntaxError, tokenize.TokenError, TypeError, RecursionError, MemoryError) as exc:
         raise BadProjectFile(f"the array {name} is damaged ({printable(exc, 80)})") from None
     if dtype.hasobject or dtype.kind not in "fiub" or dtype.shape != () or dtype.names is not None \
             or dtype.itemsize > 8:
@@ -444,6 +469,12 @@ def _check_relations(headers: Mapping[str, _Header], expected: Mapping[str, _Exp
             refuse("traj_params", (t, expected["traj_params"].shape[1]))
         if t > MAX_TRAJECTORY_POINTS:
             raise BadProjectFile(f"the trajectory has {t:,} points; at most {MAX_TRAJECTORY_POINTS} are saved")
+    if "tl_w_idx" in headers or "tl_w_val" in headers:
+        if "tl_w_idx" not in headers or "tl_w_val" not in headers or \
+                headers["tl_w_idx"].shape != headers["tl_w_val"].shape:
+            raise BadProjectFile("the weights typed in (timeline) are damaged")
+        if headers["tl_w_idx"].shape[0] > MAX_WEIGHT_ENTRIES:
+            raise BadProjectFile(f"the timeline holds more than {MAX_WEIGHT_ENTRIES:,} weights typed in")
 
 
 def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: _Header) -> np.ndarray:
@@ -481,7 +512,7 @@ def _read_arrays(npz: BinaryIO, doc: Mapping[str, Any], network: NetworkSpec, tr
     inner = _open_zip(npz, ARRAYS_MEMBER, MAX_ARRAYS, f"{ARRAYS_MEMBER} is not a valid .npz archive")
     with inner:
         infos = _members(inner, ARRAYS_MEMBER, MAX_ARRAYS, budget)
-        expected = _expected_arrays(network, train)
+        expected = _expected_arrays(network, train, _timeline_train(doc))
         keys = {}
         for filename in infos:
             key = filename[:-4] if filename.endswith(".npy") else None
@@ -686,6 +717,13 @@ def _build_project(doc: dict[str, Any], arrays: dict[str, np.ndarray], network: 
             raise BadProjectFile("the file is damaged: it has a training position but no weights")
         state = _build_state(tr, arrays, train)
 
+    timeline = None
+    tl = doc.get("timeline")
+    if tl is not None:
+        if state is None or weights is None:
+            raise BadProjectFile("the file is damaged: it has a timeline but no training position")
+        timeline = _build_timeline(tl, arrays, network, state)
+
     history = None
     hist = doc.get("history")
     if hist is not None:
@@ -717,13 +755,66 @@ def _build_project(doc: dict[str, Any], arrays: dict[str, np.ndarray], network: 
 
     return Project(
         network=network, train=train, data=data, inline_data=inline, weights=weights,
-        trainer_state=state, history=history, ui=ui, name=text("name"), description=text("description"),
+        trainer_state=state, history=history, timeline=timeline, ui=ui, name=text("name"), description=text("description"),
         app_version=text("app_version"), saved_at=text("saved_at"),
     )
 
 
-def _build_state(tr: dict[str, Any], arrays: dict[str, np.ndarray], train: TrainConfig) -> TrainingState:
-    perm = _array(arrays, "perm", "the epoch's sample order")
+def _timeline_train(doc: Mapping[str, Any]) -> TrainConfig | None:
+    tl = doc.get("timeline")
+    if tl is None:
+        return None
+    if not isinstance(tl, dict):
+        raise BadProjectFile("the timeline is not valid")
+    return _spec(TrainConfig, tl.get("train"), "timeline's starting settings")
+
+
+def _build_timeline(tl: dict[str, Any], arrays: dict[str, np.ndarray], network: NetworkSpec,
+                    state: TrainingState) -> SavedTimeline:
+    start_train = _timeline_train({"timeline": tl})
+    assert start_train is not None
+    start_doc = tl.get("start")
+    if not isinstance(start_doc, dict):
+        raise BadProjectFile("the timeline's starting position is not valid")
+    start = _build_state(start_doc, arrays, start_train, prefix="tl_")
+    weights = _array(arrays, "tl_weights", "the weights where the timeline starts", finite=True)
+    raw = tl.get("changes")
+    if not isinstance(raw, list) or len(raw) > MAX_CHANGES:
+        raise BadProjectFile(f"the timeline's changes are not a list of at most {MAX_CHANGES} changes")
+    idx = _array(arrays, "tl_w_idx", "the weights typed in", required=False)
+    vals = _array(arrays, "tl_w_val", "the weights typed in", finite=True, required=False)
+    n = network.n_parameters
+    if idx is not None and idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise BadProjectFile("a weight typed in (timeline) is not a weight of this network")
+    used = 0
+    last = start.iteration
+    changes: list[SavedChange] = []
+    for k, c in enumerate(raw):
+        what = f"change {k + 1} of the timeline"
+        if not isinstance(c, dict):
+            raise BadProjectFile(f"{what} is not valid")
+        it = _int(c, "iteration", f"the iteration of {what}")
+        phase = c.get("phase")
+        if phase not in (None, "forward", "loss", "backward") or not last <= it <= state.iteration:
+            raise BadProjectFile(f"{what} is out of order or not valid")
+        last = it
+        if "train" in c:
+            changes.append(SavedChange(it, phase, train=_spec(TrainConfig, c["train"], f"settings of {what}")))
+            continue
+        count = _int(c, "weights", f"the weight count of {what}", 1)
+        if idx is None or vals is None or used + count > len(idx):
+            raise BadProjectFile(f"the weights of {what} are missing")
+        changes.append(SavedChange(it, phase, indices=idx[used:used + count].astype(np.int64),
+                                   values=vals[used:used + count].astype(np.float64)))
+        used += count
+    if idx is not None and used != len(idx):
+        raise BadProjectFile("the timeline holds weights typed in that no change uses")
+    return SavedTimeline(start, weights, start_train, changes)  # type: ignore[arg-type]
+
+
+def _build_state(tr: dict[str, Any], arrays: dict[str, np.ndarray], train: TrainConfig,
+                 prefix: str = "") -> TrainingState:
+    perm = _array(arrays, prefix + "perm", "the epoch's sample order")
     assert perm is not None
     n = len(perm)
     if n == 0 or not np.array_equal(np.sort(perm), np.arange(n)):
@@ -734,12 +825,12 @@ def _build_state(tr: dict[str, Any], arrays: dict[str, np.ndarray], train: Train
     step = _int(tr, "optimizer_step", "the optimizer's step count")
     opt_arrays = {}
     for name in OPTIMIZER_CLASSES[train.optimizer].state_names:
-        a = _array(arrays, "opt_" + name, f"the optimizer's {name}", finite=True, required=step > 0)
+        a = _array(arrays, prefix + "opt_" + name, f"the optimizer's {name}", finite=True, required=step > 0)
         if a is not None:
             opt_arrays[name] = a
-    best = _array(arrays, "best_params", "the best weights", finite=True, required=False)
-    init = _array(arrays, "initial_weights", "the initial weights", finite=True, required=False)
-    traj_it = _array(arrays, "traj_iterations", "the trajectory", required=False)
+    best = _array(arrays, prefix + "best_params", "the best weights", finite=True, required=False)
+    init = None if prefix else _array(arrays, "initial_weights", "the initial weights", finite=True, required=False)
+    traj_it = None if prefix else _array(arrays, "traj_iterations", "the trajectory", required=False)
     traj = None
     if traj_it is not None:
         traj = _array(arrays, "traj_params", "the trajectory", finite=True)

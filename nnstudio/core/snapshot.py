@@ -80,6 +80,7 @@ class Snapshot:
     playing: bool = False  # the worker was training continuously when it took this
     config: TrainConfig | None = None  # the settings in force (they change on rewinding)
     furthest_iteration: int = 0  # the end of the run, or of the future kept after a rewind
+    earliest_iteration: int = 0  # the earliest iteration a rewind can reach
     data_recipe: Any = None  # the caller's token for the data being trained on
     #: loss and metric at the current weights on the whole training and validation sets
     #: (``Trainer.evaluate``), and the iteration they were computed at
@@ -215,6 +216,7 @@ def make_snapshot(
         iterations_per_second=iterations_per_second,
         config=trainer.config,
         furthest_iteration=trainer.furthest_iteration,
+        earliest_iteration=trainer.earliest_iteration,
         data_recipe=trainer.data_recipe,
         evaluation=None if evaluation is None else dict(evaluation[1]),
         evaluated_at=-1 if evaluation is None else int(evaluation[0]),

@@ -120,6 +120,10 @@ class PhaseRecord:
     lr: float = 0.0
     optimizer_rule: str = ""
     record: StepRecord | None = None  # set on the update phase: the finished iteration
+    #: whether the sample is in this iteration's batch; when it is not (a sample the
+    #: learner chose), its numbers are its own — without dropout, and not part of the
+    #: batch's gradient or update
+    in_batch: bool = True
 
 
 @dataclass(frozen=True)
@@ -834,21 +838,25 @@ class Trainer:
         Xb, yb = self.X[idx], self._yt[idx]
         hits = np.flatnonzero(idx == inspect) if inspect is not None else np.empty(0, np.intp)
         row = int(hits[0]) if len(hits) else 0
-        sample = int(idx[row])
+        own = inspect is not None and not len(hits) and 0 <= inspect < self.n_train
+        sample = int(inspect) if own else int(idx[row])
         base = dict(iteration=self.iteration + 1, batch=idx.copy(), sample=sample,
-                    x=self.X[sample].copy(), y=float(self.y[sample]))
+                    x=self.X[sample].copy(), y=float(self.y[sample]), in_batch=not own)
+        if own:  # a chosen sample outside this batch: its own numbers, worked out apart
+            zs, acts, out_row, own_loss, own_deltas = self._sample_numbers(sample)
         with np.errstate(all="ignore"):
             z = net.forward(Xb, True, self._drop_rng)
-        zs = [layer.z[row].copy() for layer in net.layers]  # type: ignore[index]
-        acts = [layer.out[row].copy() for layer in net.layers[:-1]]  # type: ignore[index]
-        out_row = net.loss.output(z[row:row + 1])[0].copy()
-        acts.append(out_row)
+        if not own:
+            zs = [layer.z[row].copy() for layer in net.layers]  # type: ignore[index]
+            acts = [layer.out[row].copy() for layer in net.layers[:-1]]  # type: ignore[index]
+            out_row = net.loss.output(z[row:row + 1])[0].copy()
+            acts.append(out_row)
         self._last_phase = "forward"
         yield PhaseRecord("forward", z=zs, a=acts, output=out_row, **base)
 
         with np.errstate(all="ignore"):
             loss, dz = net.loss.value_and_grad(z, yb)
-            sample_loss = float(net.loss.per_sample(z[row:row + 1], yb[row:row + 1])[0])
+            sample_loss = own_loss if own else float(net.loss.per_sample(z[row:row + 1], yb[row:row + 1])[0])
             penalty = net.penalty(cfg.l1, cfg.l2) if (cfg.l1 or cfg.l2) else 0.0
         formula = net.loss.formula
         if penalty:
@@ -862,7 +870,7 @@ class Trainer:
             if cfg.l1 or cfg.l2:
                 net.add_penalty_grad(cfg.l1, cfg.l2)
         n = len(idx)
-        deltas = [layer.delta[row] * n for layer in net.layers]  # type: ignore[index]
+        deltas = own_deltas if own else [layer.delta[row] * n for layer in net.layers]  # type: ignore[index]
         gW = [layer.gW.copy() for layer in net.layers]
         gb = [layer.gb.copy() for layer in net.layers]
         self._last_phase = "backward"
@@ -882,6 +890,24 @@ class Trainer:
                           W_after=[layer.W.copy() for layer in net.layers],
                           b_after=[layer.b.copy() for layer in net.layers],
                           lr=lr, optimizer_rule=self.optimizer.describe(), record=rec, **base)
+
+    def _sample_numbers(self, sample: int) -> tuple[list[Array], list[Array], Array, float, list[Array]]:
+        """z, a, ŷ, the loss ℓ and δ = ∂ℓ/∂z of one training sample at the present weights
+        (no dropout), on the scratch network: the trainer's own caches stay as they are."""
+        net = self.scratch_network()
+        x = self.X[sample:sample + 1]
+        y = self._yt[sample:sample + 1]
+        with np.errstate(all="ignore"):
+            z = net.forward(x)
+            zs = [layer.z[0].copy() for layer in net.layers]  # type: ignore[index]
+            acts = [layer.out[0].copy() for layer in net.layers[:-1]]  # type: ignore[index]
+            out = net.loss.output(z)[0].copy()
+            acts.append(out)
+            loss = float(net.loss.per_sample(z, y)[0])
+            _value, dz = net.loss.value_and_grad(z, y)
+            net.backward(dz)
+        deltas = [layer.delta[0].copy() for layer in net.layers]  # type: ignore[index]
+        return zs, acts, out, loss, deltas
 
     # ---------------------------------------------------------------- checkpoints / rewind
     def _capture(self, whole: bool = False) -> _State:
@@ -938,6 +964,52 @@ class Trainer:
             self._checkpoints = [c for c in self._checkpoints if c.iteration % self._ckpt_interval == 0]
 
     @property
+    def earliest_iteration(self) -> int:
+        """The earliest iteration a rewind can reach: 0, or where a project's saved
+        timeline starts (data changed before it that the file does not keep)."""
+        return self._checkpoints[0].iteration
+
+    def saveable_timeline(self) -> tuple[_State, list[Change]]:
+        """What a project keeps of the timeline: a state from which the present can be
+        replayed on the present data — the first checkpoint, or the moment of the last
+        data change after it — and the changes of settings and weights made since.
+
+        With :meth:`load_timeline` a reopened run rewinds exactly back to that state.
+        (The state after a data change is made by replaying a copy once; it is cached.)
+        """
+        applied = (self._settled_timeline() if self._phase_gen is not None else self.timeline)[:self._applied]
+        first = self._checkpoints[0]
+        data_changes = [(k, c) for k, c in enumerate(applied) if c.kind == "data" and c.iteration >= first.iteration]
+        if not data_changes:
+            return first, [c for c in applied if c.iteration >= first.iteration]
+        s = data_changes[-1][1].iteration
+        key = (s, id(data_changes[-1][1]))
+        cached = getattr(self, "_saved_start", None)
+        if cached is not None and cached[0] == key:
+            start = cached[1]
+        else:
+            copy = self.copy()
+            copy.rewind(s)
+            start = copy._capture()
+            self._saved_start = (key, start)
+        return start, [c for c in applied if c.kind != "data" and (c.iteration > s or (c.iteration == s and c.phase))]
+
+    def load_timeline(self, start: _State, changes: list[Change]) -> None:
+        """Take a saved timeline (see :meth:`saveable_timeline`) for this run, which must
+        stand at its end: rewinding can then go back to ``start`` and replays the
+        changes exactly. ``start`` is on this run's data."""
+        if not start.iteration <= self.iteration or any(
+                not start.iteration <= c.iteration <= self.iteration or c.kind == "data" for c in changes):
+            raise SpecError("the saved timeline does not fit the saved run")
+        start = dataclasses.replace(start, data=self.data, data_recipe=self.data_recipe)
+        if start.iteration == 0 and np.array_equal(start.params, self.initial_params):
+            start.params = self.initial_params  # the weights the trainer keeps anyway: one copy
+        self._checkpoints = [start] + [c for c in self._checkpoints if c.iteration > start.iteration]
+        self.timeline = list(changes)
+        self._applied = len(self.timeline)
+        self._future_end = None
+
+    @property
     def furthest_iteration(self) -> int:
         """The furthest iteration the run has reached: the present one, or the end of
         the future kept after a rewind (which :meth:`rewind` can return to)."""
@@ -966,8 +1038,9 @@ class Trainer:
         :attr:`furthest_iteration`, until training goes on from here.
         """
         end = self.furthest_iteration
-        if not 0 <= iteration <= end:
-            raise SpecError(f"can only rewind to an iteration between 0 and {end}")
+        first = self.earliest_iteration
+        if not first <= iteration <= end:
+            raise SpecError(f"can only rewind to an iteration between {first} and {end}")
         self._finish_pending_phases(discard=True)
         if self._future_end is None:
             self._future_end = self.iteration

@@ -214,3 +214,56 @@ def test_softmax_output_layer(view):
     np.testing.assert_array_equal(view.hist_counts, trainer.probe().layers[1].z_counts)
     view.select_layer(EXPLORE)
     assert view.current_activation() == "sigmoid"
+
+
+def test_mark_points_at_z_on_the_curve_and_its_slope(qtbot, view):
+    view.explore("sigmoid")
+    view.mark(2.6, "z = 2.6, σ(z) = 0.93")
+    sig = ACTIVATIONS["sigmoid"]
+    dots, line, hist_line, text = view._mark_items[0]
+    x, y = dots.getData()
+    np.testing.assert_allclose(x, [2.6, 2.6])
+    np.testing.assert_allclose(y, [sig.f(np.array([2.6]))[0], sig.df(np.array([2.6]))[0]])
+    assert line.value() == 2.6 and hist_line.value() == 2.6
+    assert view.mark_text() == "z = 2.6, σ(z) = 0.93"
+    # visible: the dot on f(z) lies inside the plot, and the label too
+    qtbot.wait(20)
+    box = view.plot.vb.sceneBoundingRect()
+    assert box.contains(dots.mapToScene(dots.points()[0].pos()))
+    label = text.mapRectToScene(text.boundingRect())
+    assert box.adjusted(-1, -1, 1, 1).contains(label), (box, label)
+    # without a label: the numbers
+    view.mark(-1.0)
+    assert view.mark_text() == f"z = -1: f(z) = {sig.f(np.array([-1.0]))[0]:.3g}, f′(z) = {sig.df(np.array([-1.0]))[0]:.3g}"
+    assert len(view.marks) == 2
+    # a new α of the same activation keeps them; another activation drops them
+    view.explore("leaky_relu", 0.1)
+    assert view.marks == [] and view._mark_items == []
+    view.mark(-3.0)
+    view.alpha_spin.setValue(0.3)
+    assert view.marks == [(-3.0, "")]
+    np.testing.assert_allclose(view._mark_items[0][0].getData()[1], [-0.9, 0.3])
+    view.clear_marks()
+    assert view.marks == [] and view._mark_items == []
+    with pytest.raises(ValueError):
+        view.mark(float("nan"))
+
+
+def test_marks_show_on_a_layer_too(qtbot, view, saturated_snap):
+    view.show_snapshot(saturated_snap)
+    view.select_layer(0)
+    view.mark(-4.5, "saturated")
+    assert view.marks == [(-4.5, "saturated")]
+    view.show_snapshot(saturated_snap)  # a new snapshot of the same layer keeps the mark
+    assert view.mark_text() == "saturated"
+    view.select_layer(1)  # another layer, another activation (tanh): the mark goes
+    assert view.marks == []
+
+
+@pytest.mark.parametrize("size", [(200, 150), (330, 300), (760, 310), (1600, 1000)])
+def test_any_size_draws_without_warnings(qtbot, view, saturated_snap, size):
+    view.show_snapshot(saturated_snap)
+    view.mark(2.6)
+    view.resize(*size)
+    qtbot.wait(30)
+    assert not view.grab().isNull()

@@ -7,11 +7,14 @@ import time
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from nnstudio.app import theme
-from nnstudio.app.views.boundary_view import BoundaryView, predict_from_snapshot
-from nnstudio.core.data import DataSpec, prepare
+from nnstudio.app.views.boundary_view import BoundaryView
+from nnstudio.app.views.confusion_matrix_widget import ConfusionMatrixWidget
+from nnstudio.app.views.snapshot_forward import predict_from_snapshot
+from nnstudio.core.data import DataSpec, Dataset, prepare
 from nnstudio.core.losses import confusion_matrix
 from nnstudio.core.snapshot import evaluate_grid, make_snapshot
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
@@ -153,8 +156,9 @@ def test_show_neuron_shows_that_neurons_output(view, multi):
     g = snap.grid
     view.show_neuron(1, 2)
     np.testing.assert_array_equal(view.image.image, g.neurons[1][..., 2])
-    assert view.plot.titleLabel.text.startswith("neuron 2.3")
-    assert "neuron 2.3" in view.hover_at(g.xs[3], g.ys[4])
+    assert view.neuron_title == "hidden 2, neuron 3 (tanh)"
+    assert view.neuron_title in view.legend.text()  # said above the plot, which keeps its size
+    assert f"hidden 2, neuron 3 (tanh): {g.neurons[1][4, 3, 2]:.4g}" in view.hover_at(g.xs[3], g.ys[4])
     assert f"{g.neurons[1][4, 3, 2]:.4g}" in view.hover_at(g.xs[3], g.ys[4])
     view.show_neuron(2, 1)  # an output unit: that class's probability
     np.testing.assert_array_equal(view.image.image, g.probs[..., 1])
@@ -162,7 +166,8 @@ def test_show_neuron_shows_that_neurons_output(view, multi):
     gx, _ = np.meshgrid(g.xs, g.ys)
     np.testing.assert_allclose(view.image.image, gx)
     view.show_neuron(None, None)
-    assert view.image_rgb is not None and view.plot.titleLabel.text == ""
+    assert view.image_rgb is not None and view.neuron_title == ""
+    assert "class A" in view.legend.text()
     np.testing.assert_array_equal(view.image_values, g.output)
 
 
@@ -260,3 +265,154 @@ def test_export_svg(tmp_path, view, spiral):
     view.show_snapshot(snap)
     assert view.export_svg(tmp_path / "b.svg")
     assert (tmp_path / "b.svg").stat().st_size > 500
+
+
+# -- the mouse: read-out, samples, painting --------------------------------------------------------
+def _view_pos(view, x, y):
+    return view.canvas.mapFromScene(view.vb.mapViewToScene(QPointF(x, y)))
+
+
+@pytest.fixture
+def shown(qtbot, view, spiral):
+    data, _, snap = spiral
+    view.set_data(data)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(snap)
+    qtbot.wait(50)  # the layout settles (the caption shows or not): the plot is where it stays
+    return view
+
+
+def test_the_read_out_leaves_with_the_mouse(qtbot, shown, spiral):
+    data, _, snap = spiral
+    g = snap.grid
+    qtbot.mouseMove(shown.canvas.viewport(), _view_pos(shown, g.xs[25], g.ys[20]))
+    qtbot.waitUntil(lambda: shown.hover_text.isVisible(), timeout=1000)
+    assert f"P(class +1) = {g.output[20, 25]:.3f}" in shown.hover_text.toPlainText()
+    # out of the plot, onto the legend above it
+    qtbot.wait(50)
+    qtbot.mouseMove(shown.legend, QPoint(5, 5))
+    qtbot.waitUntil(lambda: not shown.hover_text.isVisible(), timeout=1000)
+    # back, then out of the window altogether
+    qtbot.wait(50)
+    qtbot.mouseMove(shown.canvas.viewport(), _view_pos(shown, g.xs[10], g.ys[10]))
+    qtbot.waitUntil(lambda: shown.hover_text.isVisible(), timeout=1000)
+    QApplication.sendEvent(shown.canvas.viewport(), QEvent(QEvent.Type.Leave))
+    assert not shown.hover_text.isVisible()
+    shown.show_snapshot(snap)  # a new snapshot does not bring it back
+    assert not shown.hover_text.isVisible()
+
+
+def _isolated_point(data, rows, others, min_dist=0.6):
+    """An index into ``rows`` whose raw point is at least ``min_dist`` from every other point."""
+    X = data.raw.X
+    for k, row in enumerate(rows):
+        d = np.hypot(*(X[others] - X[row]).T)
+        d = d[others != row]
+        if d.min() > min_dist:
+            return k
+    raise AssertionError("no isolated point")
+
+
+def test_clicking_a_training_point_picks_it_for_the_inspector(qtbot, shown, spiral):
+    data, _, _snap = spiral
+    everything = np.concatenate([data.train_index, data.val_index])
+    k = _isolated_point(data, data.train_index, everything)
+    x, y = data.raw.X[data.train_index[k]]
+    px, _ = shown.vb.viewPixelSize()
+    with qtbot.waitSignal(shown.sigSampleClicked, timeout=1000) as blocker:
+        qtbot.mouseClick(shown.canvas.viewport(), Qt.MouseButton.LeftButton, pos=_view_pos(shown, x + 3 * px, y))
+    assert blocker.args == [k]
+    # it is the training set's sample k: the trainer's X row k is this point, prepared
+    np.testing.assert_allclose(data.X_train[k], data.transform(np.array([[x, y]]))[0])
+    rx, ry = shown.points.ring.getData()
+    assert (rx.tolist(), ry.tolist()) == ([x], [y])
+    shown.set_inspected_sample(None)
+    assert len(shown.points.ring.getData()[0]) == 0
+
+
+def test_a_validation_point_is_not_trained_on_and_says_so(qtbot, shown, spiral):
+    data, _, _snap = spiral
+    everything = np.concatenate([data.train_index, data.val_index])
+    k = _isolated_point(data, data.val_index, everything)
+    x, y = data.raw.X[data.val_index[k]]
+    qtbot.wait(300)
+    with qtbot.assertNotEmitted(shown.sigSampleClicked), qtbot.waitSignal(shown.sigStatus) as status:
+        qtbot.mouseClick(shown.canvas.viewport(), Qt.MouseButton.LeftButton, pos=_view_pos(shown, x, y))
+    assert "validation point" in status.args[0]
+    # far from every point: nothing
+    with qtbot.assertNotEmitted(shown.sigSampleClicked):
+        qtbot.mouseClick(shown.canvas.viewport(), Qt.MouseButton.LeftButton, pos=_view_pos(shown, -5.9, 5.9))
+
+
+def test_the_ring_follows_the_phase_being_stepped(qtbot, shown, spiral):
+    data, trainer, snap = spiral
+    shown.set_inspected_sample(3)
+    assert shown.points.ring.getData()[0].tolist() == [data.raw.X[data.train_index[3], 0]]
+    t2 = Trainer(trainer.spec, trainer.config, data)
+    ph = t2.step_phase()
+    grid = evaluate_grid(t2, data.domain, data.transform, 32)
+    shown.show_snapshot(make_snapshot(t2, grid, None, ph))
+    assert ph.sample != 3
+    rx, ry = shown.points.ring.getData()
+    assert (rx.tolist(), ry.tolist()) == ([data.raw.X[data.train_index[ph.sample], 0]],
+                                          [data.raw.X[data.train_index[ph.sample], 1]])
+    shown.show_snapshot(snap)  # no phase: back to the sample chosen
+    assert shown.points.ring.getData()[0].tolist() == [data.raw.X[data.train_index[3], 0]]
+
+
+def test_painting_clicks_do_not_pick_samples(qtbot, shown, spiral):
+    data, _, _snap = spiral
+    x, y = data.raw.X[data.train_index[0]]
+    shown.set_paint_mode(True, 1)
+    with qtbot.assertNotEmitted(shown.sigSampleClicked), qtbot.waitSignal(shown.sigPointAdded):
+        qtbot.mouseClick(shown.canvas.viewport(), Qt.MouseButton.LeftButton, pos=_view_pos(shown, x, y))
+
+
+def test_a_draft_replaces_the_points_and_the_legend(qtbot, shown, spiral):
+    data, _, _snap = spiral
+    draft = Dataset(np.array([[1.0, 2.0], [-3.0, 0.5]]), np.array([0, 1]), "binary", ("x1", "x2"), ("no", "yes"))
+    shown.set_draft(draft)
+    tx, ty = shown.train_scatter.getData()
+    assert (tx.tolist(), ty.tolist()) == ([1.0, -3.0], [2.0, 0.5])
+    assert not shown.val_scatter.isVisible()
+    assert "class no" in shown.legend.text() and "class yes" in shown.legend.text()
+    # right-click removal names the draft's row
+    shown.set_paint_mode(True, 0)
+    with qtbot.waitSignal(shown.sigPointRemoved, timeout=1000) as blocker:
+        qtbot.mouseClick(shown.canvas.viewport(), Qt.MouseButton.RightButton, pos=_view_pos(shown, -3.0, 0.5))
+    assert blocker.args == [1]
+    shown.set_draft(None)
+    assert len(shown.train_scatter.getData()[0]) == len(data.train_index)
+    assert shown.val_scatter.isVisible() and "class +1" in shown.legend.text()
+
+
+@pytest.mark.parametrize("classes", [("-1", "+1"), ("setosa", "versicolor", "virginica"), tuple("0123456789")])
+def test_the_confusion_matrix_never_cuts_a_text(qapp, classes):
+    k = len(classes)
+    C = np.arange(k * k).reshape(k, k) * 7
+    w = ConfusionMatrixWidget()
+    w.set_matrix(C, classes, "validation set\n35 of 80 right (44%)")
+    for width, height in [(110, 120), (140, 200), (180, 240), (260, 300), (600, 500)]:
+        w.resize(width, height)
+        w.grab()
+        assert w.drawn_texts
+        for text, rect in w.drawn_texts:
+            assert rect.left() >= -0.5 and rect.right() <= width + 0.5, (width, text, rect)
+            assert rect.top() >= -0.5 and rect.bottom() <= height + 0.5, (height, text, rect)
+        said = [t for t, _r in w.drawn_texts]
+        assert any(t.startswith("pred") for t in said) and any(t.startswith("true") for t in said)
+
+
+def test_in_a_small_view_the_plot_comes_first(qtbot, shown):
+    shown.resize(800, 600)
+    qtbot.wait(50)
+    assert shown.confusion_widget.isVisible() and shown.caption_label.isVisible()
+    for w, h in [(420, 340), (330, 260)]:
+        shown.resize(w, h)
+        qtbot.waitUntil(lambda: not shown.confusion_widget.isVisible())
+        qtbot.wait(50)
+        assert not shown.caption_label.isVisible()
+        # the square plane takes most of the room the legend line and the colour bar leave
+        side = min(shown.vb.width(), shown.vb.height())
+        assert side >= 0.6 * min(w, h - 30)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QFileDialog
 
 from nnstudio.app.document import Document
 from nnstudio.app.panels.csv_dialog import CsvImportDialog
 from nnstudio.app.panels.data_panel import DataPanel
+from nnstudio.app.views.boundary_view import BoundaryView
 
 
 @pytest.fixture
@@ -280,3 +281,63 @@ def test_removing_below_four_points_is_refused(qtbot, panel, doc):
     panel.remove_point(0)
     assert doc.inline.n_samples == 4
     assert "at least 4 points" in panel.error.text() and panel.error.isVisible()
+
+
+# -- painting, as the decision view shows it -------------------------------------------------------
+@pytest.fixture
+def painted_view(qtbot, panel, doc):
+    """The decision view wired to the panel and the document as the window wires them."""
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    view.resize(600, 500)
+    view.set_data(doc.prepared)
+    doc.sigPreparedChanged.connect(view.set_data)
+    panel.sigDraftChanged.connect(view.set_draft)
+    panel.sigPaintModeChanged.connect(view.set_paint_mode)
+    view.sigPointAdded.connect(panel.add_point)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+def _legend_names(view):
+    return [part.split("</span>&nbsp;")[1] for part in view.legend.text().split(" &nbsp; ")]
+
+
+def test_paint_buttons_and_legend_name_the_classes_alike(qtbot, panel, doc, painted_view):
+    click(qtbot, panel.paint_button)
+    assert [b.text() for b in panel.label_buttons] == ["class -1", "class +1"]
+    assert _legend_names(painted_view) == ["class -1", "class +1"]
+    click(qtbot, panel.clear_button)
+    assert [b.text() for b in panel.label_buttons] == ["class -1", "class +1"]
+    assert _legend_names(painted_view) == ["class -1", "class +1"]
+    # four points make it trainable: the document's data keeps those names
+    for x, y, c in [(1, 1, 0), (2, 2, 0), (-1, -1, 1), (-2, -2, 1)]:
+        panel.add_point(x, y, c)
+    assert doc.inline.class_names == ("-1", "+1")
+    assert _legend_names(painted_view) == ["class -1", "class +1"]
+
+
+def test_clear_points_leaves_no_points_drawn(qtbot, panel, doc, painted_view):
+    click(qtbot, panel.paint_button)
+    assert len(painted_view.train_scatter.getData()[0]) == len(doc.prepared.train_index) > 0
+    click(qtbot, panel.clear_button)
+    assert len(painted_view.train_scatter.getData()[0]) == 0
+    assert not painted_view.val_scatter.isVisible()
+    # a click on the plot paints a point: the draft, drawn at once
+    scene_pt = painted_view.vb.mapViewToScene(QPointF(1.5, -2.0))
+    qtbot.mouseClick(painted_view.canvas.viewport(), Qt.MouseButton.LeftButton,
+                     pos=painted_view.canvas.mapFromScene(scene_pt))
+    x, y = painted_view.train_scatter.getData()
+    assert len(x) == 1 and panel.points().n_samples == 1
+    assert (float(panel.points().X[0, 0]), float(panel.points().X[0, 1])) == (pytest.approx(x[0]), pytest.approx(y[0]))
+    # undo of the data change ends the draft: the data is drawn again
+    doc.undo_stack.undo()
+    assert painted_view.points.draft is None
+
+
+def test_painting_from_scratch_on_other_data_uses_the_usual_names(qtbot, panel, doc):
+    click(qtbot, panel.thumbs[("bundled", "iris")])
+    click(qtbot, panel.paint_button)
+    assert panel.points().n_samples == 0
+    assert [b.text() for b in panel.label_buttons] == ["class -1", "class +1"]

@@ -1,4 +1,4 @@
-"""The gradient view shows the engine's per-layer numbers, and makes vanishing gradients visible."""
+"""The gradient view shows the engine's per-layer numbers, and says when gradients vanish or explode."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import time
 import numpy as np
 import pytest
 
-from nnstudio.app.views.gradient_view import GradientView, fmt_ratio, fmt_value, power_of_ten, ratio_sentence
+from nnstudio.app.views.axes import log_ticks, tick_strings, value_labels
+from nnstudio.app.views.gradient_view import (GradientView, fmt_ratio, fmt_value, power_of_ten, ratio_sentence,
+                                              verdict)
 from nnstudio.core.data import DataSpec, prepare
 from nnstudio.core.snapshot import make_snapshot
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
@@ -46,7 +48,8 @@ def test_deep_sigmoid_standard_gradients_vanish(view, circle, quantity, attr):
     first, last = view.bar_values[0], view.bar_values[-1]
     assert first * 100 <= last  # the first layer's bar is at least 100× smaller
     text = view.ratio_label.text()
-    assert f"1/{fmt_ratio(last / first)}" in text and "vanishing" in text
+    assert f"1/{fmt_ratio(last / first)}" in text and text.startswith("Vanishing gradients")
+    assert view.verdict.kind == "vanishing" and "exploding" not in text.lower()
 
 
 @pytest.mark.parametrize("quantity, attr", [(0, "grad_w_mean_abs"), (1, "delta_rms")])
@@ -58,7 +61,7 @@ def test_deep_relu_he_gradients_do_not_vanish(view, circle, quantity, attr):
     np.testing.assert_array_equal(view.bar_values, probes.column(attr))
     first, last = view.bar_values[0], view.bar_values[-1]
     assert last / 10 <= first <= last * 10
-    assert "vanishing" not in view.ratio_label.text()
+    assert "vanishing" not in view.ratio_label.text().lower()
 
 
 def test_bars_of_1e_minus_8_and_1e_minus_1_are_both_visible_and_labelled(view, circle):
@@ -158,13 +161,13 @@ def test_a_network_of_another_depth_rebuilds_the_layers(view, circle):
 def test_ratio_sentences():
     assert fmt_ratio(12345.0) == "12,000"
     assert fmt_ratio(4.62) == "4.6"
-    assert fmt_ratio(3.2e10) == "3.2e+10"
+    assert fmt_ratio(3.2e10) == "3.2×10¹⁰"
     assert ratio_sentence(1e-6, 1.2e-2, "δ (RMS)").startswith("The first layer's δ (RMS) is 1/12,000 of the last")
     assert "exploding" in ratio_sentence(5.0, 0.01, "δ")
     assert "about the same" in ratio_sentence(0.1, 0.12, "δ")
     assert "exactly 0" in ratio_sentence(0.0, 0.1, "δ")
     assert power_of_ten(-8) == "10⁻⁸" and power_of_ten(0) == "1" and power_of_ten(1) == "10"
-    assert fmt_value(2.9e-9) == "2.9e-9" and fmt_value(0.0841) == "0.084"
+    assert fmt_value(2.9e-9) == "2.9×10⁻⁹" and fmt_value(0.0841) == "0.084"
 
 
 def test_table_and_exports(view, circle, tmp_path, qtbot):
@@ -207,3 +210,111 @@ def export_all(view, tmp_path):
         path = tmp_path / f"view.{ext}"
         assert fn(path)
         assert path.stat().st_size > 500
+
+
+def diverged_regression():
+    """η = 10 SGD on a small regression net: its loss and gradients blow up within a few
+    iterations and the trainer stops the run."""
+    data = prepare(DataSpec(name="plane", n_samples=200, noise=0.1))
+    spec = NetworkSpec(2, (LayerSpec(4, "tanh"), LayerSpec(4, "tanh")), "regression")
+    trainer = Trainer(spec, TrainConfig(optimizer="sgd", learning_rate=10.0), data)
+    while not trainer.stopped and trainer.iteration < 1000:
+        trainer.step()
+    assert trainer.stopped and trainer.stop_info["kind"] == "divergence"
+    return trainer
+
+
+@pytest.mark.parametrize("quantity", [0, 1])
+def test_a_diverged_run_is_exploding_not_vanishing(view, quantity):
+    trainer = diverged_regression()
+    snap = make_snapshot(trainer, None, trainer.probe())
+    view.set_quantity(quantity)
+    view.show_snapshot(snap)
+    text = view.ratio_label.text()
+    assert view.verdict.kind == "exploding"
+    assert text.startswith("Exploding gradients") and "vanishing" not in text.lower()
+    assert f"iteration {snap.stop_info['iteration']}" in text
+    # it names the size the gradients reached: the largest value over the run
+    peak = max(np.nanmax(view.series), np.nanmax(view.bar_values))
+    assert f"about {fmt_value(peak)}" in text and "healthy" not in text
+
+
+def test_growing_gradients_are_exploding_before_the_run_stops(view):
+    stopped_at = diverged_regression().iteration
+    data = prepare(DataSpec(name="plane", n_samples=200, noise=0.1))
+    spec = NetworkSpec(2, (LayerSpec(4, "tanh"), LayerSpec(4, "tanh")), "regression")
+    trainer = Trainer(spec, TrainConfig(optimizer="sgd", learning_rate=10.0), data)
+    trainer.run(iterations=stopped_at)  # the same run, up to the last iteration before it stops
+    assert not trainer.stopped
+    snap = make_snapshot(trainer, None, trainer.probe())
+    view.show_snapshot(snap)
+    grew = np.nanmax(view.series[:, -1]) / np.nanmax(view.series[:, 0])
+    assert grew > 100
+    assert view.verdict.kind == "exploding" and "grew" in view.ratio_label.text()
+
+
+def test_huge_even_gradients_are_not_called_healthy():
+    v = verdict(np.array([1e12, 2e12, 1e12]), "mean |∂L/∂W|")
+    assert v.kind == "exploding" and "10¹²" in v.text
+    even = verdict(np.array([0.1, 0.12]), "δ")
+    assert even.kind == "even" and "(×0.83)" in even.text
+    # both ends alike but a layer in between starved: the sentence says so
+    mid = verdict(np.array([0.1, 1e-5, 0.1]), "δ", names=["hidden 1", "hidden 2", "output"])
+    assert mid.kind == "uneven" and "hidden 2's is 1/10,000 of the largest" in mid.text
+
+
+def test_the_tallest_bars_value_fits_above_it(qtbot, view, circle):
+    trainer = deep(circle, "sigmoid", "standard")
+    view.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    for size in ((820, 620), (760, 300), (420, 260)):
+        view.resize(*size)
+        qtbot.wait(20)
+        box = view.bar_plot.vb.sceneBoundingRect()
+        tallest = int(np.nanargmax(view.bar_values))
+        label = view._bar_labels[tallest]
+        assert label.textItem.toPlainText()
+        rect = label.mapRectToScene(label.boundingRect())
+        assert box.top() - 0.5 <= rect.top() and rect.bottom() <= box.bottom() + 0.5, size
+
+
+def test_log_ticks_read_as_numbers(qtbot, view, circle):
+    trainer = deep(circle, "relu", "he_normal")
+    trainer.run(iterations=20)
+    view.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    qtbot.wait(20)
+    for axis in (view.time_plot.getAxis("left"), view.bar_plot.getAxis("left")):
+        labels = tick_strings(axis)
+        assert labels and len(set(labels)) == len(labels)
+        assert not any("·1" in t or "e+" in t or "e-" in t for t in labels), labels
+    # 2 and 5 between the decades read as numbers, not "2·1"
+    assert value_labels([10 ** v for v in log_ticks(-0.1, 1.2, 300)[1][1]]) == ["2", "3", "5"]
+    assert value_labels([0.02, 0.05, 0.1]) == ["0.02", "0.05", "0.1"]
+    assert value_labels([2e-6, 5e-6, 1e-5]) == ["2×10⁻⁶", "5×10⁻⁶", "10⁻⁵"]
+
+
+def test_a_new_run_shows_an_empty_frame(qtbot, view, circle):
+    trainer = deep(circle, "tanh", "glorot_uniform", learning_rate=0.1)
+    trainer.run(iterations=30)
+    view.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    trainer.reset()
+    view.show_snapshot(make_snapshot(trainer, None, None))
+    qtbot.wait(20)
+    (x0, x1), (y0, y1) = view.time_plot.viewRange()
+    assert (x0, x1) == (0, 10) and (y0, y1) == (-3, 0)
+    labels = tick_strings(view.time_plot.getAxis("left"))
+    assert labels[:4] == ["0.001", "0.01", "0.1", "1"] and len(set(labels)) == len(labels)
+
+
+@pytest.mark.parametrize("size", [(200, 150), (330, 240), (760, 300), (1600, 1000)])
+def test_any_size_draws_without_warnings(qtbot, view, circle, size):
+    trainer = diverged_regression()
+    view.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    view.resize(*size)
+    qtbot.wait(30)
+    assert not view.grab().isNull()
+    trainer.reset()
+    view.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    qtbot.wait(30)
+    # the verdict stays readable in a short dock: the caption gives way first
+    assert view.ratio_label.isVisible()
+    assert view.caption_label.isVisible() == (size[1] >= view.CAPTION_HEIGHT)

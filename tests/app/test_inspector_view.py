@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from nnstudio.app.views.inspector_view import HINT, InspectorView, fmt, fmt_p, sub
+from nnstudio.app.views.inspector_view import (HINT, InspectorView, fmt, fmt_change, fmt_delta, fmt_p, fmt_sig,
+                                               sub)
 from nnstudio.core.data import DataSpec, prepare
 from nnstudio.core.network import Network
 from nnstudio.core.snapshot import make_snapshot
@@ -150,7 +151,8 @@ def test_small_network_numbers_are_the_phase_records(view, circle):
         for i in range(Wb.shape[0]):
             for j in range(Wb.shape[1]):
                 np.testing.assert_allclose(Wa[i, j], Wb[i, j] - ph.lr * g[i, j], rtol=0, atol=1e-15)
-                assert f"w{sub(i + 1, j + 1)} ← {fmt(Wb[i, j])} − 0.1 × {fmt_p(g[i, j])} = {fmt(Wa[i, j])}" in text
+                b, a = fmt_change(Wb[i, j], Wa[i, j])
+                assert f"w{sub(i + 1, j + 1)} ← {b} − 0.1 × {fmt_p(g[i, j])} = {a}" in text
     header, rows = view.table()
     assert header == ("phase", "quantity", "layer", "unit", "value")
     z_rows = [r[4] for r in rows if r[1] == "z" and r[2] == "hidden 1"]
@@ -171,10 +173,14 @@ def test_wide_layers_are_abbreviated(view, circle):
     assert f"… {16 - m} more units" in text and f"… {12 - m} more units" in text
     assert f"… ({16 - view.MAX_TERMS} more terms)" in text
     assert f"z{sub(m + 1)} =" not in text.split("Hidden layer 2")[0]
-    # Adam: old value, new value, and the rule
-    assert ph.optimizer_rule in text
-    Wb, Wa = ph.W_before[0], ph.W_after[0]
-    assert f"w₁₁: {fmt(Wb[0, 0])} → {fmt(Wa[0, 0])}" in text
+    # Adam: the rule, with m̂ and v̂ drawn as images (a combining circumflex floats off)
+    assert "m ← β₁m + (1 − β₁)g;  v ← β₂v + (1 − β₂)g²;  w ← w − η·" in text
+    page = view.browser.toHtml()
+    assert page.count('src="hat:m"') == 1 and page.count('src="hat:v"') == 1 and "\u0302" not in text
+    # each weight: before, after, the change and the gradient, in a table row
+    Wb, Wa, gW = ph.W_before[0], ph.W_after[0], ph.grad_W[0]
+    b, a = fmt_change(Wb[0, 0], Wa[0, 0], pad=True)
+    assert f"w₁₁\n{b}\n{a}\n{fmt_delta(Wa[0, 0] - Wb[0, 0])}\n{fmt_sig(gW[0, 0], 2)}\n" in text
     assert f"… {Wb.size - view.MAX_PARAMS} more weights" in text
     rows = view.table()[1]
     assert sum(1 for r in rows if r[1] == "W_after" and r[2] == "hidden 1") == 32  # the table is complete
@@ -225,3 +231,93 @@ def export_all(view, tmp_path):
         path = tmp_path / f"view.{ext}"
         assert fn(path)
         assert path.stat().st_size > 200
+
+
+def whole_iteration(trainer: Trainer):
+    """What the engine does on →: the iteration phase by phase, keeping the update record."""
+    ph = trainer.step_phase()
+    while ph.phase != "update":
+        ph = trainer.step_phase()
+    return ph
+
+
+def test_a_whole_iteration_after_right_arrow(view, circle):
+    spec = NetworkSpec(2, (LayerSpec(3, "tanh"),), "binary")
+    trainer = Trainer(spec, TrainConfig(optimizer="adam", learning_rate=0.01, batch_size=10), circle)
+    trainer.run(iterations=3)
+    ph = whole_iteration(trainer)
+    view.show_snapshot(make_snapshot(trainer, None, None, ph))
+    assert view.mode == "iteration"
+    text = view.text()
+    for title in ("1 · Forward", "2 · Loss", "3 · Backward", "4 · Update"):
+        assert title in text
+    assert "◀ now" not in text and "Iteration 4, all four phases" in view.header.text()
+    # each phase's own numbers, all from the one record
+    assert f"= {fmt(ph.z[0][0])}\n" in text  # forward
+    assert fmt(ph.sample_loss) in text and fmt(ph.batch_loss) in text  # loss
+    assert f"∂L/∂w₁₁ = {fmt(ph.grad_W[0][0, 0])}" in text  # backward
+    assert view.strip.text().count("✓") == 4 and "font-weight:bold" not in view.strip.text()
+    assert view.browser.verticalScrollBar().value() == 0  # read from the top
+    # every update shown is visible as a change
+    for li in range(2):
+        Wb, Wa = ph.W_before[li], ph.W_after[li]
+        for i in range(Wb.shape[0]):
+            for j in range(Wb.shape[1]):
+                b, a = fmt_change(Wb[i, j], Wa[i, j], pad=True)
+                assert (b != a) == (Wb[i, j] != Wa[i, j])
+                assert f"\n{b}\n{a}\n{fmt_delta(Wa[i, j] - Wb[i, j])}\n" in text
+    # Shift+→ afterwards: one phase at a time again
+    ph = step(view, trainer)
+    assert view.mode == "phase" and ph.phase == "forward" and "◀ now" in view.text()
+    for _ in range(3):
+        ph = step(view, trainer)
+    assert ph.phase == "update" and view.mode == "phase"  # the update closes the stepped iteration
+    assert "4 · Update  ◀ now" in view.text().replace("\xa0", " ")
+
+
+def test_a_tiny_update_is_visible(view):
+    trainer = worked_example(lr=1e-4)  # w₁₁ changes by 0.9 × 0.06914 × 10⁻⁴ ≈ 6·10⁻⁶
+    ph = whole_iteration(trainer)
+    view.show_snapshot(make_snapshot(trainer, None, None, ph))
+    before, after = ph.W_before[0][0, 0], ph.W_after[0][0, 0]
+    assert 1e-6 < after - before < 1e-5 and fmt(before) == fmt(after) == "2"  # 4 digits hide it
+    b, a = fmt_change(before, after)
+    assert (b, a) == ("2", "2.000006")
+    assert f"w₁₁ ← 2 − 0.0001 × {fmt_p(ph.grad_W[0][0, 0])} = 2.000006" in view.text()
+    assert fmt_change(1.53412, 1.53419) == ("1.53412", "1.53419")
+    assert fmt_change(0.5, 0.5) == ("0.5", "0.5")
+    assert fmt_change(-0.5669, -0.569) == ("−0.5669", "−0.569")
+    assert fmt_change(-0.5669, -0.569, pad=True) == ("−0.5669", "−0.5690")  # a column lines up
+    assert fmt_delta(2.41e-4) == "+0.00024" and fmt_delta(-1.53e-5) == "−1.5e−5"
+
+
+def test_right_arrow_through_the_engine(qtbot, view, circle):
+    from nnstudio.app.controller import TrainingController
+
+    controller = TrainingController()
+    try:
+        spec = NetworkSpec(2, (LayerSpec(2, "tanh"),), "binary")
+        controller.load(spec, TrainConfig(learning_rate=0.1, batch_size=10), circle)
+        controller.step()
+
+        def arrived():
+            controller.flush()
+            snap = controller.snapshot
+            assert snap is not None and snap.iteration == 1 and snap.phase is not None
+        qtbot.waitUntil(arrived, timeout=8000)
+        view.show_snapshot(controller.snapshot)
+        text = view.text()
+        assert view.mode == "iteration" and all(t in text for t in ("1 · Forward", "2 · Loss", "3 · Backward",
+                                                                    "4 · Update"))
+    finally:
+        assert controller.shutdown()
+
+
+@pytest.mark.parametrize("size", [(200, 150), (330, 600), (1600, 1000)])
+def test_any_size_draws_without_warnings(qtbot, view, circle, size):
+    spec = NetworkSpec(2, (LayerSpec(8, "relu"), LayerSpec(8, "relu")), "binary")
+    trainer = Trainer(spec, TrainConfig(optimizer="adam"), circle)
+    view.resize(*size)
+    view.show_snapshot(make_snapshot(trainer, None, None, whole_iteration(trainer)))
+    qtbot.wait(30)
+    assert not view.grab().isNull()

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import statistics
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
+from nnstudio.app.views.axes import tick_strings
 from nnstudio.app.views.loss_view import LossView
 from nnstudio.core.data import DataSpec, prepare
 from nnstudio.core.snapshot import evaluate_grid, make_snapshot
@@ -64,7 +66,7 @@ def test_curves_are_the_history_by_iteration(view, spiral):
         x, y = _xy(curve)
         np.testing.assert_array_equal(x, e[:, 1])  # epoch points at the iteration that ended them
         np.testing.assert_array_equal(y, e[:, col])
-    assert view.plot.getAxis("right").labelText == "accuracy"
+    assert view.plot.getAxis("right").labelText == "accuracy (dashed)"
 
 
 def test_epoch_axis_plots_against_epochs(qtbot, view, spiral):
@@ -103,7 +105,7 @@ def test_regression_shows_r2(view):
     data = prepare(DataSpec(name="line", n_samples=60, noise=0.1))
     _, snap = _train(data, TrainConfig(optimizer="adam", learning_rate=0.05), 3, (LayerSpec(4, "tanh"),))
     view.show_snapshot(snap)
-    assert view.plot.getAxis("right").labelText == "R²"
+    assert view.plot.getAxis("right").labelText == "R² (dashed)"
     np.testing.assert_array_equal(_xy(view.curve_metric)[1], snap.epoch_log[:, 4])
     header, _ = view.table()
     assert "r2" in header and "val_r2" in header
@@ -211,3 +213,77 @@ def test_renders_and_redraws_fast(qtbot, view, spiral):
     median = statistics.median(times) * 1000
     print(f"LossView.show_snapshot median {median:.2f} ms")
     assert median < 20.0
+
+
+def _labels_ok(labels):
+    """Distinct, and written as a learner reads numbers (no 1e+05, no "5·1")."""
+    assert labels and len(set(labels)) == len(labels), labels
+    assert not any("e+" in t or "e-" in t or "·1" in t for t in labels), labels
+
+
+@pytest.mark.parametrize("log", [False, True])
+def test_a_new_run_shows_a_sane_empty_frame(qtbot, view, spiral, log):
+    data, _, snap = spiral
+    view.show()
+    view.set_log_y(log)
+    view.show_snapshot(snap)
+    qtbot.wait(20)
+    assert view.vb.viewRange()[0][1] >= snap.iteration
+    spec = NetworkSpec(2, (LayerSpec(8, "tanh"), LayerSpec(8, "tanh")), "binary")
+    fresh = Trainer(spec, TrainConfig(optimizer="adam", learning_rate=0.02), data)
+    view.show_snapshot(make_snapshot(fresh))  # reset: an empty history
+    qtbot.wait(20)
+    (x0, x1), (y0, y1) = view.vb.viewRange()
+    assert (x0, x1) == (0, 10)
+    assert (y0, y1) == ((-2, 0) if log else (0, 1))
+    _labels_ok(tick_strings(view.plot.getAxis("left")))
+    # and it follows the data again once there is some
+    fresh.run(iterations=30)
+    view.show_snapshot(make_snapshot(fresh))
+    qtbot.wait(20)
+    (x0, x1), _ = view.vb.viewRange()
+    assert x0 <= 1 and 30 <= x1 < 40
+
+
+def test_a_loss_near_2e5_reads_clearly(qtbot, view, spiral):
+    _, _, snap = spiral
+    view.show()
+    rng = np.random.default_rng(0)
+    il = snap.iter_log.copy()
+    il[:, 1] = 199_644.0 + rng.uniform(-1.5, 1.5, len(il))  # a diverged run's plateau, wiggling
+    el = snap.epoch_log.copy()
+    el[:, 2] = 199_644.0 + rng.uniform(-1.0, 1.0, len(el))
+    el[:, 3] = np.nan
+    view.show_snapshot(replace(snap, iter_log=il, epoch_log=el))
+    qtbot.wait(30)
+    _, (y0, y1) = view.vb.viewRange()
+    assert y1 - y0 >= 0.02 * 199_644 * 0.99  # flat looks flat: not a ±2 window of wiggles
+    assert y0 <= 199_643 and y1 >= 199_646
+    labels = tick_strings(view.plot.getAxis("left"))
+    _labels_ok(labels)
+    assert all(len(t) <= 7 for t in labels), labels
+    # a diverged run up to 10¹²: powers of ten, not "1e+12"
+    il[:, 1] = np.geomspace(0.5, 1e12, len(il))
+    view.show_snapshot(replace(snap, iter_log=il, epoch_log=snap.epoch_log[:0]))
+    qtbot.wait(30)
+    labels = tick_strings(view.plot.getAxis("left"))
+    _labels_ok(labels)
+    assert any("10¹²" in t or "10¹¹" in t for t in labels), labels
+    view.set_log_y(True)
+    qtbot.wait(30)
+    labels = tick_strings(view.plot.getAxis("left"))
+    _labels_ok(labels)
+    # iterations are whole numbers
+    assert all(float(t.replace("−", "-")) == int(float(t.replace("−", "-")))
+               for t in tick_strings(view.plot.getAxis("bottom")))
+
+
+@pytest.mark.parametrize("size", [(200, 150), (770, 250), (1600, 1000)])
+def test_any_size_draws_without_warnings(qtbot, view, stopped_early, size):
+    _, _, snap = stopped_early
+    view.show()
+    view.resize(*size)
+    view.show_snapshot(snap)
+    qtbot.wait(30)
+    assert not view.grab().isNull()
+    assert view.caption_label.isVisible() == (size[1] >= view.CAPTION_HEIGHT)

@@ -95,7 +95,7 @@ def test_pick_a_data_set_and_add_a_layer_then_step(qtbot, window):
     assert len(window.doc.network.hidden) == 3
     snap = wait_snapshot(qtbot, window, lambda s: len(s.weights) == 4 and s.iteration == 0)
     assert snap.layer_sizes[1:-1] == tuple(h.units for h in window.doc.network.hidden)
-    assert "rebuilt" in window.banner.label.text()
+    assert "rebuilt" in window.statusBar().currentMessage() and not window.banner_bar.isVisible()
     window.act_step.trigger()
     wait_snapshot(qtbot, window, lambda s: s.iteration == 1 and len(s.weights) == 4)
     # undo brings the old architecture back

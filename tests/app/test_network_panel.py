@@ -227,16 +227,15 @@ def test_adding_a_layer_too_big_to_train_is_refused_under_the_totals(qtbot, pane
     assert units(doc) == [2048, 8, 8] and not panel.network_error.isVisible()
 
 
-def test_a_network_made_too_big_by_other_settings_is_flagged(qtbot, panel, doc):
+def test_other_settings_that_would_make_the_network_too_big_are_refused(qtbot, panel, doc):
+    from nnstudio.core.memory import MemoryLimitError
+
     doc.edit_layer(0, "units", units=4096)
-    assert not panel.memory_warning.isVisible()
-    doc.edit_data("more points", n_samples=50_000)
-    doc.edit_config("full batch", batch_mode="full")  # 40,000 samples through 4096 neurons at once
-    assert panel.memory_warning.isVisible()
-    assert "fewer samples per batch" in panel.memory_warning.text()
-    doc.undo_stack.undo()
-    doc.undo_stack.undo()
-    assert not panel.memory_warning.isVisible()
+    doc.edit_data("more points", n_samples=4_000)
+    before = doc.state
+    with pytest.raises(MemoryLimitError, match="the limit is"):
+        doc.edit_data("many more points", n_samples=50_000)  # 10,000 validation points through 4096 neurons
+    assert doc.state == before and not panel.memory_warning.isVisible()
 
 
 # ----------------------------------------------------------------- all hidden layers

@@ -12,8 +12,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QInputDialog
 
 from nnstudio.app import theme
-from nnstudio.app.views.network_view import (MAX_EDGES_PER_PAIR, MAX_WIDTH, SHOWN_OF_LARGE, NetworkView,
-                                             bias_color, edge_style)
+from nnstudio.app.views.network_items import MAX_WIDTH, bias_color, edge_style
+from nnstudio.app.views.network_view import MAX_EDGES_PER_PAIR, SHOWN_OF_LARGE, NetworkView
 from nnstudio.core.data import DataSpec, Dataset, prepare
 from nnstudio.core.snapshot import evaluate_grid, make_snapshot
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
@@ -98,13 +98,19 @@ def test_neurons_show_bias_and_thumbnails(shown, spiral):
             assert n.image is not None
     n = shown.neuron(0, 3)
     assert bias_color(n.bias).alphaF() == pytest.approx(0.15 + 0.85 * min(1.0, abs(snap.biases[0][3])), abs=1e-3)
-    # a thumbnail pixel is the neuron's value on the grid through the colour map (tanh: −1..1),
-    # with y up: the image's last row is the grid's first
-    buf = n._image_buf
-    i, j = 5, 9
-    v = g.neurons[0][i, j, 3]
-    k = int(np.clip((v + 1) / 2 * 255, 0, 255))
-    np.testing.assert_array_equal(buf[len(g.ys) - 1 - i, j], lut[k])
+    # a thumbnail pixel is the neuron's value on the grid cell under it through the colour
+    # map (tanh: −1..1), with y up: the image's bottom row shows the grid's first row
+    img = n.image
+    px = img.width()
+    assert img.height() == px == round((n.size - 2) * img.devicePixelRatio())
+    ny, nx = len(g.ys), len(g.xs)
+    for r, c in [(0, 0), (px - 1, px - 1), (px // 3, 2 * px // 3), (px - 1, 0), (px // 2, px // 2)]:
+        i = int((px - r - 0.5) * ny / px)  # image rows run down, grid rows up
+        j = int((c + 0.5) * nx / px)
+        v = g.neurons[0][i, j, 3]
+        k = int(np.clip((v + 1) / 2 * 255, 0, 255))
+        rgb = img.pixelColor(c, r)
+        assert (rgb.red(), rgb.green(), rgb.blue()) == tuple(int(t) for t in lut[k, :3])
     assert shown.neuron(-1, 0).bias is None and shown.neuron(-1, 0).image is not None
 
 
@@ -177,7 +183,9 @@ def test_step_inspector_highlights_each_phase(shown):
     assert ph.phase == "forward"
     shown.show_snapshot(_snap(trainer, data, ph))
     assert shown.phase_label.isVisible() and "Forward" in shown.phase_label.text()
-    assert all(n.highlight for col in shown.neurons for n in col)
+    # every neuron the network has is computed; input features it is not fed are not
+    assert all(n.highlight == (n.unit >= 0) for col in shown.neurons for n in col)
+    assert [n.feature for n in shown.neurons[0] if n.highlight] == ["x1", "x2"]
     for layer in range(2):
         for u in range(8):
             tag = shown.tags[layer + 1][u]
@@ -298,3 +306,255 @@ def test_renders_exports_and_redraws_fast(qtbot, tmp_path, shown, spiral):
 def test_export_svg(tmp_path, shown):
     assert shown.export_svg(tmp_path / "n.svg")
     assert (tmp_path / "n.svg").stat().st_size > 500
+
+
+# -- editing the network where it is drawn ------------------------------------------------------
+def _click_scene(qtbot, view, scene_pt):
+    qtbot.mouseClick(view.canvas.viewport(), Qt.MouseButton.LeftButton, pos=view.viewport_pos(scene_pt))
+
+
+def test_plus_and_minus_on_a_layer_ask_for_its_neuron_count(qtbot, shown, spiral):
+    data, _, snap = spiral
+    shown.set_design(NetworkSpec(2, (LayerSpec(5, "tanh"), LayerSpec(8, "tanh")), "binary"),
+                     DataSpec(name="spiral", n_samples=200, noise=0.1))
+    st = shown.stepper(0)
+    assert st.units == 5 and shown.stepper(1).units == 8  # the design's counts, before the network is rebuilt
+    with qtbot.waitSignal(shown.sigSetUnits, timeout=1000) as blocker:
+        _click_scene(qtbot, shown, st.button_center("+"))
+    assert blocker.args == [0, 6]
+    qtbot.wait(300)  # not a double click
+    with qtbot.waitSignal(shown.sigSetUnits, timeout=1000) as blocker:
+        _click_scene(qtbot, shown, shown.stepper(1).button_center("-"))
+    assert blocker.args == [1, 7]
+    # the stepper sits above its column, inside the view
+    for layer, col in ((0, 1), (1, 2)):
+        st = shown.stepper(layer)
+        assert abs(st.x() - shown.neurons[col][0].x()) < 1
+        rect = st.sceneBoundingRect()
+        assert shown.scene.sceneRect().contains(rect)
+        assert rect.bottom() < shown.headings[col].sceneBoundingRect().top() + 1
+    assert "One neuron more in hidden layer 1 (5 → 6)" == shown.tooltip_at(shown.stepper(0).button_center("+"))
+
+
+def test_a_layer_of_one_neuron_cannot_lose_it(qtbot, shown):
+    shown.set_design(NetworkSpec(2, (LayerSpec(1, "tanh"), LayerSpec(8, "tanh")), "binary"), DataSpec())
+    with qtbot.assertNotEmitted(shown.sigSetUnits):
+        _click_scene(qtbot, shown, shown.stepper(0).button_center("-"))
+    assert shown.tooltip_at(shown.stepper(0).button_center("-")) == "A layer needs at least 1 neuron"
+
+
+def test_the_header_adds_and_removes_hidden_layers(qtbot, shown):
+    shown.set_design(NetworkSpec(2, (LayerSpec(8, "tanh"), LayerSpec(8, "tanh")), "binary"), DataSpec())
+    assert shown.header.label.text() == "2 hidden layers"
+    with qtbot.waitSignal(shown.sigAddLayer, timeout=1000):
+        qtbot.mouseClick(shown.header.plus, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(shown.sigRemoveLayer, timeout=1000) as blocker:
+        qtbot.mouseClick(shown.header.minus, Qt.MouseButton.LeftButton)
+    assert blocker.args == [1]  # the last one
+    shown.set_design(NetworkSpec(2, (), "binary"), DataSpec())
+    assert shown.header.label.text() == "0 hidden layers" and not shown.header.minus.isEnabled()
+
+
+def test_every_input_feature_is_a_node_that_switches_on_and_off(qtbot, shown, spiral):
+    data, _, snap = spiral
+    assert [n.feature for n in shown.neurons[0]] == ["x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)"]
+    assert [t.full_text for t in shown.input_labels] == ["x1", "x2", "x1²", "x2²", "x1·x2", "sin(x1)", "sin(x2)"]
+    assert [n.enabled for n in shown.neurons[0]] == [True, True] + [False] * 5
+    assert [shown.input_labels[k].faded for k in range(7)] == [False, False] + [True] * 5
+    # the ones the network is not fed still show their map (faded), and have no connections
+    off = shown.input_node("x1^2")
+    assert off.image is not None and off.unit == -1
+    assert all(e.i in (0, 1) for e in shown.edges[0])
+    with qtbot.waitSignal(shown.sigSetFeatures, timeout=1000) as blocker:
+        _click_scene(qtbot, shown, off.scenePos())
+    assert blocker.args == [("x1", "x2", "x1^2")]
+    qtbot.wait(300)
+    with qtbot.waitSignal(shown.sigSetFeatures, timeout=1000) as blocker:
+        _click_scene(qtbot, shown, shown.input_node("x1").scenePos())
+    assert blocker.args == [("x2",)]
+    # the design says which are on: the last one left stays on
+    shown.set_design(NetworkSpec(1, (LayerSpec(8, "tanh"),), "binary"), DataSpec(features=("x2",)))
+    assert [n.enabled for n in shown.neurons[0]] == [False, True] + [False] * 5
+    qtbot.wait(300)
+    with qtbot.assertNotEmitted(shown.sigSetFeatures), qtbot.waitSignal(shown.sigStatus) as status:
+        _click_scene(qtbot, shown, shown.input_node("x2").scenePos())
+    assert "at least one must stay on" in status.args[0]
+    assert "Click to add it" in shown.tooltip_at(shown.input_node("sin(x1)").scenePos())
+
+
+def test_feature_maps_of_inputs_the_network_is_fed(qtbot, view):
+    data = prepare(DataSpec(name="circle", n_samples=120, features=("x1", "x1^2", "sin(x2)")))
+    trainer = _trainer(data, hidden=(LayerSpec(4, "tanh"),), epochs=1)
+    snap = _snap(trainer, data)
+    view.set_data(data)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(snap)
+    assert [view.input_node(k).unit for k in ("x1", "x2", "x1^2", "sin(x2)")] == [0, -1, 1, 2]
+    assert view.neuron(-1, 2) is view.input_node("sin(x2)")
+    assert len(view.edges[0]) == 3 * 4
+    # the map of x1² is the network's input 2 over the plane: (x1²) on the grid, from the left
+    # (smallest x1) to the right, symmetric about x1 = 0
+    img = view.input_node("x1^2").image
+    row = [img.pixelColor(c, img.height() // 2) for c in range(img.width())]
+    assert row[0] == row[-1] and row[0] != row[len(row) // 2]
+    ph = trainer.step_phase()
+    view.show_snapshot(_snap(trainer, data, ph))
+    assert view.tags[0][view.neurons[0].index(view.input_node("sin(x2)"))].text == f"{float(ph.x[2]):.3g}"
+    assert not view.input_node("x2").highlight and view.input_node("x1^2").highlight
+
+
+def test_data_that_is_not_two_dimensional_lists_its_columns(qtbot, view):
+    data = prepare(DataSpec(source="bundled", name="iris"))
+    trainer = _trainer(data, hidden=(LayerSpec(6, "relu"),), epochs=1)
+    view.set_data(data)
+    view.set_design(trainer.spec, DataSpec(source="bundled", name="iris"))
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(_snap(trainer, data))
+    assert [t.full_text for t in view.input_labels] == list(data.input_names)
+    assert all(n.feature is None for n in view.neurons[0])
+    assert view.header.hint.toolTip() == "− n + changes a layer's neurons"
+    with qtbot.assertNotEmitted(view.sigSetFeatures):
+        _click_scene(qtbot, view, view.neuron(-1, 1).scenePos())
+    with qtbot.waitSignal(view.sigSetUnits, timeout=1000) as blocker:
+        _click_scene(qtbot, view, view.stepper(0).button_center("+"))
+    assert blocker.args == [0, 7]
+
+
+def _no_overlap(rects):
+    for a in range(len(rects)):
+        for b in range(a + 1, len(rects)):
+            inter = rects[a].intersected(rects[b])
+            assert inter.height() <= 0.5 or inter.width() <= 0.5, (a, b, rects[a], rects[b])
+
+
+def test_sixty_four_inputs_show_a_readable_subset(qtbot, view):
+    data = prepare(DataSpec(source="bundled", name="digits"))
+    trainer = _trainer(data, hidden=(LayerSpec(8, "tanh"),), epochs=1)
+    view.set_data(data)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(_snap(trainer, data))
+    for height in (600, 420, 300):
+        view.resize(800, height)
+        qtbot.wait(20)
+        shown = view.visible_counts()[0]
+        labels = [t for t in view.input_labels if t.isVisible()]
+        assert len(labels) == shown and 1 <= shown <= SHOWN_OF_LARGE
+        _no_overlap([t.sceneBoundingRect() for t in labels] + [view.more_labels[0].sceneBoundingRect()])
+        assert view.more_labels[0].isVisible() and view.more_labels[0].text == f"… {64 - shown} more"
+        assert all(view.scene.sceneRect().contains(t.sceneBoundingRect()) for t in labels)
+        # connections only to the inputs drawn
+        drawn = {n.unit for n in view.neurons[0][:shown]}
+        assert all(e.i in drawn for e in view.edges[0] if e.visible)
+    assert view.visible_counts()[0] < SHOWN_OF_LARGE  # a short view shows fewer, never squeezed
+
+
+def test_maps_fill_the_neurons_and_their_images_are_reused(qtbot, shown, spiral):
+    data, trainer, snap = spiral
+    n = shown.neuron(1, 2)
+    dpr = n.image.devicePixelRatio()
+    assert n.image.width() == round((n.size - 2) * dpr)
+    before = n.image
+    shown.show_snapshot(_snap(trainer, data))
+    assert shown.neuron(1, 2).image is before  # refilled in place: no new image per snapshot
+    shown.resize(1000, 800)
+    qtbot.waitUntil(lambda: shown.neuron(1, 2).size != n.size or shown.neuron(1, 2).image is not before)
+    n2 = shown.neuron(1, 2)
+    assert n2.image.width() == round((n2.size - 2) * dpr)
+
+
+@pytest.mark.parametrize("hidden, inputs", [((8,) * 8, 2), ((4,) * 12, 2), ((16, 8), 784), ((8, 8), 2)])
+def test_no_qt_warnings_at_any_size_or_depth(qtbot, hidden, inputs):
+    """pytest-qt fails a test on any Qt warning ('Pixel size <= 0', 'QPainter::begin' …)."""
+    if inputs == 2:
+        data = prepare(DataSpec(name="spiral", n_samples=120))
+    else:
+        rng = np.random.default_rng(2)
+        X = rng.random((40, inputs))
+        raw = Dataset(X, (X[:, 0] > 0.5).astype(float), "binary", tuple(f"px{i}" for i in range(inputs)), ("a", "b"))
+        data = prepare(DataSpec(source="inline"), raw)
+    trainer = _trainer(data, hidden=tuple(LayerSpec(u, "tanh") for u in hidden), epochs=1)
+    snap = _snap(trainer, data)
+    view = NetworkView()
+    qtbot.addWidget(view)
+    view.set_data(data)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(snap)
+    for w, h in [(1600, 1000), (1024, 700), (300, 200), (60, 40), (1, 1), (0, 0), (900, 600)]:
+        view.resize(w, h)
+        view.canvas.setMinimumSize(0, 0)
+        qtbot.wait(5)
+        view.show_snapshot(snap)
+        view.grab()
+    ph = trainer.step_phase()
+    view.show_snapshot(_snap(trainer, data, ph))
+    view.grab()
+    lay = view.layout
+    assert lay.size >= 1 and all(v >= 1 for v in lay.visible)
+
+
+def test_a_switch_to_dark_recolours_maps_and_scene(qtbot, shown, spiral):
+    from PySide6.QtGui import QColor, QPalette
+    from PySide6.QtWidgets import QApplication
+
+    _, _, snap = spiral
+    app = QApplication.instance()
+    old = app.palette()
+    dark = QPalette(old)
+    for role, c in [(QPalette.ColorRole.Window, "#2b2b2b"), (QPalette.ColorRole.Base, "#1e1e1e"),
+                    (QPalette.ColorRole.WindowText, "#dddddd"), (QPalette.ColorRole.Text, "#dddddd")]:
+        dark.setColor(role, QColor(c))
+    try:
+        app.setPalette(dark)
+        shown.apply_theme()
+        assert theme.is_dark() and shown.scene.backgroundBrush().color() == QColor("#1e1e1e")
+        lut = theme.diverging_lut(256)
+        n = shown.neuron(0, 3)
+        img = n.image
+        px = img.width()
+        g = snap.grid
+        i = int((px - px // 2 - 0.5) * len(g.ys) / px)
+        j = int((px // 2 + 0.5) * len(g.xs) / px)
+        k = int(np.clip((g.neurons[0][i, j, 3] + 1) / 2 * 255, 0, 255))
+        c = img.pixelColor(px // 2, px // 2)
+        assert (c.red(), c.green(), c.blue()) == tuple(int(t) for t in lut[k, :3])
+        shown.grab()
+    finally:
+        app.setPalette(old)
+        shown.apply_theme()
+    assert not theme.is_dark()
+
+
+def test_one_d_relu_maps_each_on_their_own_scale(view):
+    data = prepare(DataSpec(name="sine", n_samples=60, noise=0.05))
+    trainer = _trainer(data, hidden=(LayerSpec(3, "relu"),), epochs=2)
+    snap = _snap(trainer, data)
+    view.set_data(data)
+    view.show_snapshot(snap)
+    lo, hi = view.thumb_levels[1]
+    out = snap.grid.neurons[0]  # (len(xs), 3)
+    expected = np.abs(out).max(axis=0).astype(np.float64)
+    expected[expected <= 1e-12] = 1.0  # a neuron that is off everywhere
+    np.testing.assert_allclose(hi, expected)
+    assert np.shape(hi) == (3,) and np.all(lo == -hi)
+    assert all(view.neuron(0, u).curve is not None for u in range(3))
+
+
+def test_headings_and_long_names_explain_themselves(qtbot, view):
+    rng = np.random.default_rng(3)
+    X = rng.random((30, 3))
+    names = ("a rather long column name that cannot fit", "b", "c")
+    raw = Dataset(X, (X[:, 0] > 0.5).astype(float), "binary", names, ("no", "yes"))
+    data = prepare(DataSpec(source="inline"), raw)
+    trainer = _trainer(data, hidden=(LayerSpec(4, "relu"),), epochs=1)
+    view.set_data(data)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(_snap(trainer, data))
+    label = view.input_labels[0]
+    assert "…" in label.text and label.width() <= 98  # elided to the room for labels
+    assert view.tooltip_at(label.sceneBoundingRect().center()) == names[0]
+    assert view.tooltip_at(view.headings[1].sceneBoundingRect().center()) == "hidden 1 relu"

@@ -5,6 +5,7 @@ runs are bit-identical)."""
 from __future__ import annotations
 
 import csv
+import time
 
 import numpy as np
 import pytest
@@ -12,7 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from nnstudio.app.controller import TrainingController
+from nnstudio.app.views import surface_3d
 from nnstudio.app.views import surface_view as sv
+from nnstudio.app.views.surface_compute import NOT_MOVED, compute_surface, draft_size, run_key
 from nnstudio.app.views.surface_view import SurfaceView
 from nnstudio.core.data import DataSpec, prepare
 from nnstudio.core.landscape import loss_line, param_label, projection, surface_for_trainer
@@ -63,6 +66,7 @@ def twin(spiral, n) -> Trainer:
 
 
 def make_view(qtbot, controller, auto=False) -> SurfaceView:
+    """A view shown at a comfortable size: it computes its first surface by itself."""
     v = SurfaceView(controller)
     v.auto_check.setChecked(auto)
     qtbot.addWidget(v)
@@ -78,10 +82,12 @@ def recompute(qtbot, view, iteration, **settings):
     wait_computed(qtbot, view, iteration, **settings)
 
 
-def wait_computed(qtbot, view, iteration, timeout=10000, **settings):
+def wait_computed(qtbot, view, iteration, timeout=10000, full=True, **settings):
+    """Wait until the view shows a finished (by default full, not draft) surface of ``settings``."""
     def done():
         c = view.computation
         assert c is not None and not view.busy and c.iteration == iteration
+        assert not (full and c.draft)
         for k, v in settings.items():
             assert getattr(c.settings, k) == v
     qtbot.waitUntil(done, timeout=timeout)
@@ -94,7 +100,7 @@ def engine(tr, **kw):
     return surface_for_trainer(tr, **args)
 
 
-def assert_shows(view, expected, log=True):
+def assert_shows(view, expected, log=True, labels=None):
     res = view.result
     assert res is not None and view.message == ""
     np.testing.assert_array_equal(res.alphas, expected.alphas)
@@ -112,8 +118,14 @@ def assert_shows(view, expected, log=True):
     np.testing.assert_array_equal(py, expected.path[:, 1])
     cx, cy = view.current_mark.getData()
     assert (cx[0], cy[0]) == tuple(expected.current)
-    assert view.plot.getAxis("bottom").labelText == expected.axis_labels[0]
-    assert view.plot.getAxis("left").labelText == expected.axis_labels[1]
+    if labels is None:  # the plane in plain words: the axis names say which direction
+        ev = expected.explained_variance
+        labels = ((f"direction 1: most movement ({100 * ev[0]:.0f} %)", f"direction 2: next most "
+                   f"({100 * ev[1]:.0f} %)") if expected.mode == "pca" else
+                  ("random direction 1", "random direction 2") if expected.mode == "random" else
+                  expected.axis_labels)
+    assert view.plot.getAxis("bottom").labelText == labels[0]
+    assert view.plot.getAxis("left").labelText == labels[1]
     # contour lines at several levels, inside the grid
     lines = [c.getData()[0] for c in view.contours]
     lines = [x[np.isfinite(x)] for x in lines if x is not None and len(x)]
@@ -129,9 +141,10 @@ def test_recompute_shows_the_engines_pca_surface(qtbot, controller, spiral):
     tr = twin(spiral, N)
     expected = engine(tr, mode="pca")
     assert_shows(view, expected)
-    assert "PC1" in view.explained_label.text()
     ev = expected.explained_variance
-    assert f"{100 * ev[0]:.1f} %" in view.explained_label.text()
+    words = view.explained_label.text()
+    assert "two directions in which training moved the weights most" in words and "PC1" not in words
+    assert f"{100 * (ev[0] + ev[1]):.1f} %" in words
     # the 1-D line from the initial to the current weights
     ts, ls = loss_line(tr.network, tr.X, tr.y, tr.initial_params, tr.network.get_flat(), n=sv.LINE_POINTS,
                        max_points=2000, rng=0)
@@ -207,21 +220,22 @@ def test_the_path_grows_between_recomputations(qtbot, controller, spiral):
     assert_shows(view, engine(twin(spiral, N + 4), mode="pca"))
 
 
-def test_pca_at_iteration_zero_explains_instead_of_failing(qtbot, controller, spiral):
+def test_before_training_moves_it_shows_random_directions_and_says_why(qtbot, controller, spiral):
     controller.load(*spiral)
     wait_snapshot(qtbot, controller, lambda s: s.iteration == 0)
     view = make_view(qtbot, controller)
-    recompute(qtbot, view, 0, mode="pca")
-    assert view.result is None
-    assert "train for a few iterations" in view.message
-    assert view.message in view.status_label.text()
-    assert view.table()[1] == []
-    # once trained, the same button works
+    wait_computed(qtbot, view, 0, mode="pca")  # by itself: no button pressed
+    assert view.computation.mode == "random" and view.message == ""
+    assert_shows(view, engine(twin(spiral, 0), mode="random"))
+    assert view.explained_label.text().startswith(NOT_MOVED)
+    assert len(view.table()[1]) == 51 * 51
+    # once trained, the plane is where training moved
     controller.step()
     controller.step()
     wait_snapshot(qtbot, controller, lambda s: s.iteration == 2)
     recompute(qtbot, view, 2, mode="pca")
-    assert view.message == "" and view.result is not None
+    assert view.computation.mode == "pca" and view.message == ""
+    assert_shows(view, engine(twin(spiral, 2), mode="pca"))
 
 
 def test_auto_update_recomputes_while_training_without_queueing(qtbot, controller, spiral):
@@ -232,7 +246,7 @@ def test_auto_update_recomputes_while_training_without_queueing(qtbot, controlle
     in_flight, most, computed = [0], [0], []
     call = controller.call
 
-    def counting(fn, callback):
+    def counting(fn, callback, errback=None):
         if callback == view._on_computed:
             in_flight[0] += 1
             most[0] = max(most[0], in_flight[0])
@@ -241,8 +255,8 @@ def test_auto_update_recomputes_while_training_without_queueing(qtbot, controlle
                 in_flight[0] -= 1
                 computed.append(value.iteration)
                 cb(value)
-            return call(fn, done)
-        return call(fn, callback)
+            return call(fn, done, errback)
+        return call(fn, callback, errback)
 
     controller.call = counting
     controller.set_speed(150)
@@ -252,7 +266,7 @@ def test_auto_update_recomputes_while_training_without_queueing(qtbot, controlle
     final = wait_snapshot(qtbot, controller, lambda s: not s.playing)
     wait_computed(qtbot, view, final.iteration, mode="random")
     assert most[0] == 1  # never two computations at once
-    assert 2 <= len(set(computed)) <= 2 + 1.6 / sv.AUTO_INTERVAL + 1  # a few times a second, at most
+    assert 2 <= len(set(computed)) <= 3 + 1.6 / sv.AUTO_INTERVAL + 1  # about once a second, at most
     assert view.result is not None and view.path_iterations[-1] == final.iteration
     # a hidden view leaves the worker alone; shown again, it catches up
     view.hide()
@@ -271,14 +285,14 @@ def test_3d_fallback_label_without_opengl(qtbot, monkeypatch):
         def platformName():
             return "offscreen"
 
-    monkeypatch.setattr(sv, "QGuiApplication", Offscreen)
+    monkeypatch.setattr(surface_3d, "QGuiApplication", Offscreen)
     view = SurfaceView()
     qtbot.addWidget(view)
     view.show()
     assert view.gl_view is None and view.gl_surface is None
     assert view.gl_message.isVisible()
     assert "needs OpenGL" in view.gl_message.text() and "offscreen" in view.gl_message.text()
-    assert "contour map" in view.gl_message.text()
+    assert "map shows the same surface" in view.gl_message.text()
     # the contour part is there all the same
     assert view.plot_widget.isVisible()
 
@@ -351,3 +365,180 @@ def test_without_a_controller_it_says_so(qtbot):
     qtbot.mouseClick(view.recompute_button, Qt.MouseButton.LeftButton)
     assert "training session" in view.message
     assert view.result is None and view.table()[1] == []
+
+
+def test_it_computes_by_itself_when_its_tab_is_raised(qtbot, controller, spiral):
+    from PySide6.QtWidgets import QLabel, QTabWidget
+
+    train(qtbot, controller, spiral, N)
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    tabs.addTab(QLabel("another view"), "front")
+    view = SurfaceView(controller)
+    tabs.addTab(view, "landscape")
+    tabs.resize(800, 330)
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    calls = []
+    call = controller.call
+    controller.call = lambda fn, cb, eb=None: (calls.append(fn), call(fn, cb, eb))[1]
+    qtbot.wait(400)
+    assert view.computation is None and not any(c is not sv.parameter_labels and "compute_surface" in repr(c)
+                                                  for c in calls)  # hidden: the engine is left alone
+    tabs.setCurrentWidget(view)  # no button pressed
+    wait_computed(qtbot, view, N, mode="pca")
+    assert_shows(view, engine(twin(spiral, N), mode="pca"))
+    assert view.status_label.text().startswith(f"Iteration {N}: loss ")
+
+
+def test_new_weights_are_computed_by_themselves(qtbot, controller, spiral):
+    train(qtbot, controller, spiral, N)
+    view = make_view(qtbot, controller, auto=True)
+    wait_computed(qtbot, view, N, mode="pca")
+    first = view.computation
+    # a new run: new weights from the seed, iteration 0, the path starts over
+    controller.reset()
+    wait_snapshot(qtbot, controller, lambda s: s.iteration == 0)
+    wait_computed(qtbot, view, 0)
+    assert view.computation is not first and view.computation.mode == "random"  # nothing moved yet
+    assert_shows(view, engine(twin(spiral, 0), mode="random"))
+    # a step: the plane turns to where training moved
+    for _ in range(3):
+        controller.step()
+    wait_snapshot(qtbot, controller, lambda s: s.iteration == 3)
+    wait_computed(qtbot, view, 3)
+    assert view.computation.mode == "pca"
+    assert_shows(view, engine(twin(spiral, 3), mode="pca"))
+    # rewind: back to the weights of iteration 1
+    controller.rewind(1)
+    wait_snapshot(qtbot, controller, lambda s: s.iteration == 1)
+    wait_computed(qtbot, view, 1)
+    assert_shows(view, engine(twin(spiral, 1), mode="pca"))
+
+
+def test_while_training_the_path_and_the_header_keep_up(qtbot, controller, spiral):
+    controller.load(*spiral)
+    wait_snapshot(qtbot, controller, lambda s: s.iteration == 0)
+    view = make_view(qtbot, controller, auto=True)
+    view.resize(770, 330)  # its dock in the Inspect workspace of a 1366 × 768 window
+    wait_computed(qtbot, view, 0)
+    landed = []
+    view.sigComputed.connect(landed.append)
+    controller.set_speed(0)  # as fast as it goes
+    controller.play()
+    seen = []  # (time, iteration of the newest snapshot handed out)
+    samples = []
+    start = time.monotonic()
+    while time.monotonic() - start < 3.0:
+        qtbot.wait(50)
+        now = time.monotonic()
+        snap = controller.snapshot
+        seen.append((now, snap.iteration))
+        header = int(view.status_label.text().split(":")[0].split()[1].replace(",", ""))
+        cx, cy = view.current_mark.getData()
+        samples.append((now, header, view.map.view_contains(float(cx[0]), float(cy[0]))))
+    controller.pause()
+    wait_snapshot(qtbot, controller, lambda s: not s.playing)
+    assert seen[-1][1] > 1000  # it did train
+    # the current point is always drawn inside the plotted range (the range follows it)
+    assert all(inside for _, _, inside in samples)
+    # the header's iteration is at most a fraction of a second behind the snapshots
+    for t, header, _ in samples[10:]:
+        earlier = [it for ts, it in seen if ts <= t - 0.5]
+        assert header >= earlier[-1], (header, earlier[-1])
+    # the surface itself was recomputed during the run as quick drafts, and once paused the
+    # full surface of the final weights follows by itself
+    drafts = [c for c in landed if c.draft]
+    assert drafts and all(c.resolution <= 25 and c.max_points <= 300 for c in drafts)
+    assert len({c.iteration for c in drafts}) >= 2
+    wait_computed(qtbot, view, controller.snapshot.iteration)
+
+
+def test_a_draft_shrinks_to_its_time_budget():
+    assert draft_size(0.0, 0, 0, 0.06) == (25, 300)  # the first draft
+    assert draft_size(0.06, 25, 300, 0.06) == (25, 300)  # on budget: keep it
+    res, pts = draft_size(0.6, 25, 300, 0.06)  # ten times too slow
+    assert res % 2 == 1 and res < 25 and pts < 300
+    assert (res / 25) ** 2 * (pts / 300) == pytest.approx(0.1, rel=0.35)
+    assert draft_size(10.0, 11, 64, 0.06) == (11, 64)  # never below the smallest draft
+
+
+def test_the_run_key_changes_with_anything_the_surface_depends_on(spiral):
+    from dataclasses import replace
+
+    from nnstudio.core.snapshot import make_snapshot
+
+    tr = Trainer(*spiral)
+    snap = make_snapshot(tr)
+    key = run_key(snap)
+    assert run_key(make_snapshot(tr)) == key
+    w = [a.copy() for a in snap.weights]
+    w[1][2, 3] += 1e-6  # one weight
+    assert run_key(replace(snap, weights=w)) != key
+    assert run_key(replace(snap, data_recipe=7)) != key
+    assert run_key(replace(snap, iteration=5)) != key
+    assert run_key(replace(snap, config=replace(snap.config, l2=0.01))) != key
+
+
+def test_compute_surface_in_the_engine_drafts_and_falls_back(spiral):
+    tr = Trainer(*spiral)
+    settings = sv.SurfaceSettings()
+    comp = compute_surface(tr, settings)
+    assert comp.mode == "random" and comp.note == NOT_MOVED and not comp.draft
+    np.testing.assert_array_equal(comp.result.loss, engine(tr, mode="random").loss)
+    tr.run(iterations=5)
+    comp = compute_surface(tr, settings, resolution=15, max_points=100)
+    assert comp.mode == "pca" and comp.note == "" and comp.draft
+    assert comp.result.loss.shape == (15, 15) and comp.result.n_points == 100
+    bad = compute_surface(tr, sv.SurfaceSettings(mode="params", i=3, j=3))
+    assert bad.result is None and "two different" in bad.error
+
+
+@pytest.mark.parametrize("size", [(200, 150), (500, 260), (770, 310), (1600, 1000)])
+def test_any_size_draws_without_warnings(qtbot, controller, spiral, size):
+    train(qtbot, controller, spiral, 4)
+    view = make_view(qtbot, controller)
+    wait_computed(qtbot, view, 4)
+    view.resize(*size)
+    qtbot.wait(50)
+    assert not view.grab().isNull()
+    assert view.line_widget.isVisible() == (size[1] >= sv.LINE_HEIGHT)
+
+
+@pytest.mark.skipif(not has_display(), reason="the 3-D view needs OpenGL: a display or Xvfb")
+def test_3d_path_is_drawn_over_the_surface(qtbot, controller, spiral):
+    from OpenGL import GL
+
+    train(qtbot, controller, spiral, N)
+    view = make_view(qtbot, controller)
+    wait_computed(qtbot, view, N)
+    for item in (view.gl.path, view.gl.start, view.gl.current):
+        assert item._GLGraphicsItem__glOpts[GL.GL_DEPTH_TEST] is False  # never hidden by the surface
+        assert item.depthValue() > view.gl.surface.depthValue()  # and drawn after it
+    # the path's last point is the current weights, at the middle of the plane (PCA)
+    np.testing.assert_allclose(view.gl.path.pos[-1, :2], [0.0, 0.0], atol=1e-6)
+
+
+def test_another_network_or_new_data_is_computed_by_itself(qtbot, controller, spiral):
+    spec, config, data = spiral
+    train(qtbot, controller, spiral, 4)
+    view = make_view(qtbot, controller, auto=True)
+    wait_computed(qtbot, view, 4)
+    # another architecture: one hidden layer of 3
+    wide = NetworkSpec(2, (LayerSpec(3, "relu"),), "binary")
+    controller.load(wide, config, data)
+    wait_snapshot(qtbot, controller, lambda s: s.layer_sizes == wide.layer_sizes)
+    qtbot.waitUntil(lambda: view.computation is not None and view.computation.result is not None
+                    and view.computation.result.center.shape == (13,) and not view.computation.draft
+                    and not view.busy, timeout=10000)
+    assert_shows(view, engine(Trainer(wide, config, data), mode="random"))
+    qtbot.waitUntil(lambda: view.i_box.count() == 13)  # the weights' names follow the network
+    # new data, same weights: the loss over the plane changes, so it is computed again
+    before = view.computation
+    circle = prepare(DataSpec(name="circle", n_samples=120, noise=0.1))
+    controller.set_data(circle)
+    qtbot.waitUntil(lambda: view.computation is not before and not view.computation.draft and not view.busy,
+                    timeout=10000)
+    tr = Trainer(wide, config, data)
+    tr.set_data(circle)
+    assert_shows(view, engine(tr, mode="random"))

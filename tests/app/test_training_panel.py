@@ -202,3 +202,17 @@ def test_seed_and_precision_float32(qtbot, panel, doc):
     assert panel.dtype.currentData() == "float64"
     qtbot.mouseClick(panel.new_seed, Qt.MouseButton.LeftButton)
     assert doc.config.seed != 42
+
+
+def test_a_setting_that_would_need_too_much_memory_is_refused(qtbot):
+    from nnstudio.app.document import Document
+    from nnstudio.core.errors import SpecError
+    from nnstudio.core.specs import LayerSpec
+
+    doc = Document()
+    doc.edit_network("Wide", hidden=(LayerSpec(1000, "tanh"),) * 3)
+    doc.edit_config("Full batch", batch_mode="full")  # fine on 400 points
+    before = doc.state
+    with pytest.raises(SpecError, match="the limit is"):
+        doc.edit_data("Many points", n_samples=200_000)  # every point through 3 × 1000 at once
+    assert doc.state == before

@@ -426,3 +426,12 @@ def test_train_refuses_a_saved_network_too_big_to_train(tmp_path, capsys):
     err = _error(capsys)
     assert "this network would need about " in err and "the limit is 2 GB" in err
     assert "does not fit" not in err  # not mistaken for data that does not fit the network
+
+
+def test_error_messages_are_escaped_and_bounded(tmp_path, capsys):
+    bad = tmp_path / ("\x1b[31mred" + "x" * 50 + ".nnproj")
+    bad.write_bytes(b"not a project")
+    assert main(["info", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b" in err
+    assert len(err) < 400

@@ -311,7 +311,7 @@ def test_a_network_of_64_layers_of_4096_is_refused_before_anything_is_allocated(
     doc, arrays = parts(good)
     doc["network"]["hidden"] = [{"units": 4096}] * 64
     p = write(tmp_path / "huge_net.nnproj", doc, arrays)
-    assert p.stat().st_size < 16_000
+    assert p.stat().st_size < 24_000  # a small file (it holds a short training run and its timeline)
     msg = refused(p, "1,057,", f"at most {MAX_PARAMETERS:,}", max_seconds=0.5, max_bytes=4 << 20)
     assert "2 → 4096 → 4096" in msg
     doc["network"]["n_inputs"] = 10**25  # within the digit limit, far beyond any memory

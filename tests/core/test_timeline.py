@@ -226,3 +226,56 @@ def test_evaluating_between_phases_does_not_disturb_the_iteration():
         tr.probe()
     ref.step()
     np.testing.assert_array_equal(tr.network.params, ref.network.params)
+
+
+def _loaded_copy(tr: Trainer) -> Trainer:
+    """What reopening a saved run gives: a fresh trainer put at the same state, with the
+    saved timeline (done here without a file; the project tests go through one)."""
+    start, changes = tr.saveable_timeline()
+    other = tr.copy()
+    other._checkpoints = [c for c in other._checkpoints if c.iteration == other.iteration][-1:] or \
+        [other._capture()]
+    other.timeline, other._applied = [], 0
+    other.load_timeline(start, changes)
+    return other
+
+
+def test_a_saved_timeline_replays_changes_of_settings_and_weights_from_the_start():
+    tr = Trainer(SPEC, CFG, make_data())
+    tr.run(iterations=10)
+    tr.set_config(CFG.replace(learning_rate=0.2))
+    tr.run(iterations=10)
+    tr.set_weights([4], [0.5])
+    tr.run(iterations=10)
+    start, changes = tr.saveable_timeline()
+    assert start.iteration == 0 and [c.kind for c in changes] == ["config", "weights"]
+    back = _loaded_copy(tr)
+    back.rewind(15)
+    ref = Trainer(SPEC, CFG, make_data())
+    ref.run(iterations=10)
+    ref.set_config(CFG.replace(learning_rate=0.2))
+    ref.run(iterations=5)
+    assert state(back)[:6] == state(ref)[:6]
+
+
+def test_a_saved_timeline_starts_after_the_last_data_change():
+    old, new = make_data(), make_data(n=26, seed=3, shift=0.5)
+    tr = Trainer(SPEC, CFG, old)
+    tr.run(iterations=12)
+    tr.set_data(new)
+    tr.set_config(CFG.replace(learning_rate=0.3))  # same iteration, after the data change
+    tr.run(iterations=9)
+    tr.set_config(CFG.replace(learning_rate=0.05))
+    tr.run(iterations=4)
+    want_end = state(tr)
+    start, changes = tr.saveable_timeline()
+    assert start.iteration == 12 and start.config.learning_rate == 0.3
+    assert [c.iteration for c in changes] == [21]
+    assert tr.saveable_timeline()[0] is start  # cached
+    back = _loaded_copy(tr)
+    assert back.earliest_iteration == 12
+    with pytest.raises(SpecError, match="between 12 and 25"):
+        back.rewind(11)
+    back.rewind(14)
+    back.rewind(25)
+    assert state(back)[:10] == want_end[:10]

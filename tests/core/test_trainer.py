@@ -953,3 +953,26 @@ def test_a_saved_run_keeps_the_budgets_when_loaded(tmp_path):
     ref = Trainer(spec, cfg, data)
     ref.run(iterations=45)
     np.testing.assert_array_equal(back.network.params, ref.network.params)
+
+
+def test_a_chosen_sample_outside_the_batch_shows_its_own_numbers():
+    spec, cfg, data = _phase_setup()
+    tr = Trainer(spec, cfg, data)
+    batch = set(int(i) for i in tr.perm[:cfg.batch_size])
+    chosen = next(i for i in range(tr.n_train) if i not in batch)
+    ref = Trainer(spec, cfg, data)
+    fwd = tr.step_phase(chosen)
+    assert fwd.sample == chosen and not fwd.in_batch
+    # its own forward pass, by hand
+    inputs = [data.X_train[chosen], *fwd.a[:-1]]
+    for layer, a_prev, z in zip(tr.network.layers, inputs, fwd.z):
+        np.testing.assert_allclose(z, a_prev @ layer.W + layer.b, rtol=1e-12)
+    np.testing.assert_allclose(fwd.a[0], 1 / (1 + np.exp(-fwd.z[0])), rtol=1e-12)  # sigmoid, no dropout
+    np.testing.assert_allclose(fwd.a[1], np.tanh(fwd.z[1]), rtol=1e-12)
+    tr.step_phase(chosen)
+    back = tr.step_phase(chosen)
+    # δ of the output for BCE from the logit: ŷ − y
+    np.testing.assert_allclose(back.delta[-1], fwd.output - data.y_train[chosen], rtol=1e-12)
+    tr.step_phase(chosen)
+    ref.step()
+    np.testing.assert_array_equal(tr.network.params, ref.network.params)  # the batch's update, untouched

@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -48,6 +47,7 @@ from PySide6.QtWidgets import (
 
 from ...core.data import BUNDLED, GENERATORS, Dataset, generate, load_bundled
 from ...core.data.features import IDENTITY_FEATURES
+from ...core.data.generators import BINARY_CLASS_NAMES
 from ...core.errors import NNStudioError
 from .. import theme
 from ..csv_folder import csv_start_folder, remember_csv_folder
@@ -57,6 +57,7 @@ from .widgets import (
     ComboBox,
     DoubleSpinBox,
     ErrorLabel,
+    FittingScrollArea,
     LabelledSlider,
     SpinBox,
     blocked,
@@ -68,7 +69,7 @@ from .widgets import (
 #: display names of the generators, shorter than their descriptions
 GENERATOR_TITLES = {
     "circle": "Circle", "xor": "XOR", "gaussians": "Gaussians", "spiral": "Spiral",
-    "spiral_multi": "Spiral arms", "blobs": "Blobs",
+    "spiral_multi": "Spirals", "blobs": "Blobs",
     "plane": "Plane", "multi_gaussian": "Bumps", "line": "Line", "sine": "Sine",
 }
 BUNDLED_TITLES = {"iris": "Iris", "digits": "Digits"}
@@ -220,6 +221,9 @@ def _thumb_button(title: str, tooltip: str, pixmap: QPixmap) -> QToolButton:
     b.setIconSize(QSize(THUMB, THUMB))
     b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
     b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    f = b.font()  # titles such as "Gaussians" fit a quarter of a narrow panel
+    f.setPointSizeF(max(7.0, f.pointSizeF() * 0.85))
+    b.setFont(f)
     return b
 
 
@@ -278,10 +282,7 @@ class DataPanel(QWidget):
 
     # ------------------------------------------------------------------------------ building
     def _build(self) -> None:
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = FittingScrollArea()
         self.scroll = scroll
         body = QWidget()
         body.setMinimumWidth(260)
@@ -344,8 +345,8 @@ class DataPanel(QWidget):
             texts.setSpacing(1)
             d = QLabel(desc)
             d.setWordWrap(True)
+            d.setToolTip(attribution)  # the source and licence (Help › About lists them all)
             texts.addWidget(d)
-            texts.addWidget(caption(attribution))
             texts.addStretch(1)
             row.addLayout(texts, 1)
             lay.addLayout(row)
@@ -594,7 +595,7 @@ class DataPanel(QWidget):
             self.kind_combo.set_current_data(kind)
         self.kind_row.setVisible(ds is None or ds.n_samples == 0)  # the kind is fixed once there are points
         classes = kind == "classes"
-        names = ds.class_names if ds is not None and ds.task != "regression" else ("0", "1")
+        names = ds.class_names if ds is not None and ds.task != "regression" else BINARY_CLASS_NAMES
         self._set_label_buttons(names if classes else ())
         self.add_class_button.setVisible(classes and len(names) < 10)
         self.value_label.setVisible(kind == "values")
@@ -663,7 +664,7 @@ class DataPanel(QWidget):
 
     def _add_class_label(self) -> None:
         ds = self.points()
-        names = ds.class_names if ds is not None and ds.task != "regression" else ("0", "1")
+        names = ds.class_names if ds is not None and ds.task != "regression" else BINARY_CLASS_NAMES
         if len(names) >= 10:
             return
         new_names = _class_names_for(len(names) + 1, names)
@@ -681,16 +682,25 @@ class DataPanel(QWidget):
         if ds is not None and ds.n_samples:
             self.refresh()
             return
-        self._set_draft(self._empty(kind))
+        self._set_draft(self._empty(kind, self._class_names_kept()))
         self.refresh()
 
+    def _class_names_kept(self) -> tuple[str, ...]:
+        """The names painting from scratch keeps: those of the two classes being painted
+        or shown (so buttons, legend and the points cleared agree), else −1 and +1 like
+        every built-in two-class set."""
+        for ds in (self.points(), self.doc.prepared.raw):
+            if ds is not None and ds.task == "binary" and len(ds.class_names) == 2:
+                return ds.class_names
+        return BINARY_CLASS_NAMES
+
     @staticmethod
-    def _empty(kind: str) -> Dataset:
+    def _empty(kind: str, class_names: tuple[str, ...] = BINARY_CLASS_NAMES) -> Dataset:
         if kind == "curve":
             return Dataset(np.zeros((0, 1)), np.zeros(0), "regression", ("x",), name="painted")
         if kind == "values":
             return Dataset(np.zeros((0, 2)), np.zeros(0), "regression", ("x1", "x2"), name="painted")
-        return Dataset(np.zeros((0, 2)), np.zeros(0), "binary", ("x1", "x2"), ("0", "1"), name="painted")
+        return Dataset(np.zeros((0, 2)), np.zeros(0), "binary", ("x1", "x2"), class_names, name="painted")
 
     def _set_draft(self, ds: Dataset | None) -> None:
         changed = (ds is not None) or (self._draft is not None)
@@ -709,7 +719,7 @@ class DataPanel(QWidget):
             ds = Dataset(raw.X, raw.y, raw.task, raw.feature_names, raw.class_names, name="painted")
             self._commit(ds, "Paint your own points", allow_draft=True)
         else:
-            self._set_draft(self._empty("classes"))
+            self._set_draft(self._empty("classes", self._class_names_kept()))
             self.refresh()
 
     def _paint_clicked(self) -> None:
@@ -770,7 +780,7 @@ class DataPanel(QWidget):
         """Remove every point and paint from scratch (the same kind of points)."""
         if not self.painting():
             return
-        empty = self._empty(self.paint_kind())
+        empty = self._empty(self.paint_kind(), self._class_names_kept())
         self._commit(empty, "Clear points", allow_draft=True)
 
     def _commit(self, ds: Dataset, text: str, allow_draft: bool) -> None:

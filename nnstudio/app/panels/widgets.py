@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QSpinBox,
@@ -103,6 +104,28 @@ class Slider(QSlider):
 
     def wheelEvent(self, event) -> None:  # noqa: N802
         _guarded_wheel(self, event, QSlider.wheelEvent)
+
+
+class FittingScrollArea(QScrollArea):
+    """A vertical scroll area whose content is as tall as its wrapped text needs at the
+    width it has (Qt sizes a scroll area's content by its unwrapped size hint, which
+    cuts off the last lines of word-wrapped labels in a narrow panel)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.fit_content()
+
+    def fit_content(self) -> None:
+        body = self.widget()
+        layout = body.layout() if body is not None else None
+        if layout is not None and layout.hasHeightForWidth():
+            body.setMinimumHeight(layout.heightForWidth(self.viewport().width()))
 
 
 @contextmanager

@@ -13,18 +13,20 @@ ELU, and overlay a second one to compare.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QWidget,
 )
 
@@ -48,6 +50,7 @@ HIST_COLOR = QColor(120, 120, 120, 170)
 HIST_SATURATED = QColor(214, 39, 40, 170)
 CMP_F_COLOR = QColor(44, 160, 44)
 CMP_DF_COLOR = QColor(255, 127, 14)
+MARK_COLOR = QColor(148, 0, 160)
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,9 @@ class ActivationView(ViewBase):
         self._layer_labels: list[str] = []
         self._layer_keys: list[str] = []
         self._n_outputs = 2
+        #: points of interest a lesson marked: (z, label), and their drawn items
+        self.marks: list[tuple[float, str]] = []
+        self._mark_items: list[tuple[pg.ScatterPlotItem, pg.InfiniteLine, pg.InfiniteLine, pg.TextItem]] = []
 
         # -- controls ---------------------------------------------------------------------
         bar = QWidget()
@@ -175,11 +181,13 @@ class ActivationView(ViewBase):
         self.compare_combo.setToolTip("Overlay a second activation (dashed) to compare")
         row.addWidget(self.compare_combo)
         row.addStretch(1)
+        bar.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.add_widget(bar)
 
         # -- plots ------------------------------------------------------------------------
         self.glw = pg.GraphicsLayoutWidget()
-        self.glw.setMinimumSize(320, 260)
+        self.glw.setMinimumSize(160, 120)
+        self.glw.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.plot = self.glw.addPlot(row=0, col=0)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("left", "f(z), f′(z)")
@@ -202,6 +210,7 @@ class ActivationView(ViewBase):
             p.setXRange(Z_MIN, Z_MAX, padding=0.01)
             p.setMouseEnabled(x=False, y=False)
             p.hideButtons()
+        self.plot.vb.sigResized.connect(self._on_plot_resized)
         for _ in range(self.MAX_SATURATION_RUNS):
             pair = []
             for p in (self.plot, self.hist_plot):
@@ -245,6 +254,12 @@ class ActivationView(ViewBase):
         self.saturation_label.setWordWrap(True)
         self.add_widget(self.saturation_label)
         self.add_caption()
+        for label in (self.formula_label, self.saturation_label, self.caption_label):
+            # wrapped text follows the view's width instead of setting a minimum for it
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # two lines kept for the saturation numbers, so that new numbers of another length
+        # do not resize the plots at every snapshot
+        self.saturation_label.setMinimumHeight(2 * self.saturation_label.fontMetrics().lineSpacing() + 2)
 
         self._rebuild_layer_combo([], [])
         self.layer_combo.currentIndexChanged.connect(self._on_layer_changed)
@@ -252,6 +267,13 @@ class ActivationView(ViewBase):
         self.alpha_spin.valueChanged.connect(self._on_curve_settings_changed)
         self.compare_combo.currentIndexChanged.connect(self._on_compare_changed)
         self.explore("sigmoid")
+
+    #: below this height the caption goes to the tooltip, leaving the plots the room
+    CAPTION_HEIGHT = 430
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.caption_label.setVisible(event.size().height() >= self.CAPTION_HEIGHT)
 
     # ------------------------------------------------------------------ public API
     def current_layer(self) -> int:
@@ -281,6 +303,29 @@ class ActivationView(ViewBase):
     def set_compare(self, key: str | None) -> None:
         """Overlay a second activation (dashed), or none."""
         self.compare_combo.setCurrentIndex(max(0, self.compare_combo.findData(key or "")))
+
+    def mark(self, z: float, label: str = "") -> None:
+        """Point at ``z`` on the activation and on its slope, with ``label`` beside it
+        (default: the numbers, "z = 2.6: f(z) = 0.931, f′(z) = 0.0644").
+
+        A lesson uses it to say "look here" (e.g. ``mark(2.6, "z = 2.6, σ(z) = 0.93")``).
+        Marks stay until :meth:`clear_marks` or until another activation is shown; a ``z``
+        beyond the plotted −6 … 6 is drawn at the edge, its label giving the real value.
+        """
+        z = float(z)
+        if not math.isfinite(z):
+            raise ValueError(f"a mark needs a finite z, not {z!r}")
+        self.marks.append((z, str(label)))
+        self._draw_marks()
+
+    def clear_marks(self) -> None:
+        """Remove every mark set with :meth:`mark`."""
+        self.marks.clear()
+        self._draw_marks()
+
+    def mark_text(self, index: int = -1) -> str:
+        """The text shown beside a mark (the last one by default)."""
+        return self._mark_items[index][3].textItem.toPlainText()
 
     def show_snapshot(self, snap: Snapshot) -> None:
         super().show_snapshot(snap)
@@ -376,6 +421,8 @@ class ActivationView(ViewBase):
         self._draw_compare()
 
     def _set_curve(self, key: str) -> None:
+        if key != self.curve.key and self.marks:
+            self.marks.clear()  # the marks belong to the activation they were set on
         act = ACTIVATIONS.get(key)
         has_alpha = bool(act and act.has_param)
         self.alpha_label.setVisible(has_alpha)
@@ -431,6 +478,75 @@ class ActivationView(ViewBase):
             f"<b>{c.name}</b>: {c.formula} &nbsp;·&nbsp; {c.derivative_formula} &nbsp;·&nbsp; "
             f"largest slope <b>max f′ = {fmt_slope(c.max_slope)}</b> {where}{note}")
         self._draw_compare()
+        self._draw_marks()
+
+    def _on_plot_resized(self, *_: object) -> None:
+        self._fit_y()
+        if self.marks:
+            self._draw_marks()
+
+    def _fit_y(self) -> None:
+        """The y range of the curves, with room above for the "max f′" label."""
+        parts = [self.f_values, self.df_values]
+        if self.compare is not None:
+            parts += [self.cmp_f_curve.getData()[1], self.cmp_df_curve.getData()[1]]
+        v = np.concatenate([np.asarray(p, dtype=float) for p in parts if p is not None])
+        v = v[np.isfinite(v)]
+        if not len(v):
+            return
+        lo, hi = float(v.min()), float(v.max())
+        span = hi - lo if hi > lo else 1.0
+        # room above the highest point for the label over it, in pixels of the plot's height
+        h = float(self.plot.vb.height()) or 200.0
+        room = min(0.45, 24.0 / max(h, 1.0))
+        top = hi + 0.04 * span
+        self.plot.setYRange(lo - 0.05 * span, top + (top - lo + 0.05 * span) * room / (1.0 - room), padding=0)
+
+    def _draw_marks(self) -> None:
+        """One set of items per mark: a dot on f and on f′, a dashed line through both
+        plots and the label, placed so it stays inside the plot."""
+        while len(self._mark_items) > len(self.marks):
+            dots, line, hist_line, text = self._mark_items.pop()
+            for item in (dots, line, text):
+                self.plot.removeItem(item)
+            self.hist_plot.removeItem(hist_line)
+        while len(self._mark_items) < len(self.marks):
+            pen = pg.mkPen(MARK_COLOR, width=1.5, style=Qt.PenStyle.DashLine)
+            dots = pg.ScatterPlotItem(size=11, brush=pg.mkBrush(MARK_COLOR), pen=pg.mkPen("w", width=1.5))
+            dots.setZValue(20)
+            line, hist_line = pg.InfiniteLine(angle=90, pen=pen), pg.InfiniteLine(angle=90, pen=pen)
+            bg = theme.background()
+            bg.setAlpha(215)
+            text = pg.TextItem("", color=MARK_COLOR, fill=pg.mkBrush(bg), border=pg.mkPen(MARK_COLOR))
+            text.setZValue(21)
+            for item in (line, dots, text):
+                self.plot.addItem(item, ignoreBounds=item is not dots)
+            self.hist_plot.addItem(hist_line, ignoreBounds=True)
+            self._mark_items.append((dots, line, hist_line, text))
+        c = self.curve
+        for (z, label), (dots, line, hist_line, text) in zip(self.marks, self._mark_items):
+            with np.errstate(all="ignore"):
+                f = float(np.asarray(c.f(np.array([z])), dtype=float)[0])
+                d = float(np.asarray(c.df(np.array([z])), dtype=float)[0])
+            x = min(max(z, Z_MIN), Z_MAX)
+            dots.setData([x, x], [f, d])
+            line.setPos(x)
+            hist_line.setPos(x)
+            text.setText(label or f"z = {z:.3g}: f(z) = {f:.3g}, f′(z) = {d:.3g}")
+            # beside the point on the side with room for it (or wherever it stays inside
+            # the plot); above the curve in its lower half, below it in its upper half
+            lo, hi = float(np.nanmin(self.f_values)), float(np.nanmax(self.f_values))
+            upper = f > lo + 0.6 * (hi - lo) if hi > lo else False
+            px = self.plot.vb.viewPixelSize()[0] if self.plot.vb.width() > 0 else 0.0
+            gap, width = 6 * px, text.boundingRect().width() * px
+            if x + gap + width <= Z_MAX and (x <= 0 or x - gap - width < Z_MIN):
+                left = x + gap
+            elif x - gap - width >= Z_MIN:
+                left = x - gap - width
+            else:
+                left = max(Z_MIN, min(x - width / 2, Z_MAX - width))
+            text.setAnchor((0.0, -0.15 if upper else 1.15))
+            text.setPos(left, f)
 
     def _draw_compare(self) -> None:
         c = self.compare
@@ -441,6 +557,7 @@ class ActivationView(ViewBase):
             self.cmp_df_curve.setData([], [])
             for item in (self.cmp_f_curve, self.cmp_df_curve):
                 self.legend.removeItem(item)
+            self._fit_y()
             return
         with np.errstate(over="ignore"):
             self.cmp_f_curve.setData(self.z, np.asarray(c.f(self.z), dtype=float))
@@ -450,6 +567,7 @@ class ActivationView(ViewBase):
                 self.legend.addItem(item, label)
             else:
                 self.legend.getLabel(item).setText(label)
+        self._fit_y()
 
     def _refresh(self) -> None:
         """Histogram and saturation text of the selected layer from the last snapshot."""

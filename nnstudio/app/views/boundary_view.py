@@ -3,16 +3,23 @@
 For 2-D data the plane is coloured by the network's output on a grid
 (``Snapshot.grid``): the probability of the positive class (binary), each class's
 colour mixed by its probability (multi-class) or the predicted value (regression),
-with the training points filled and the validation points hollow on top. For 1-D
-regression the fitted curve is drawn over the points. Hovering a neuron in the network
-view shows that neuron's own output over the plane instead (:meth:`show_neuron`).
+with the data points on top (:mod:`.decision_points`). For 1-D data the fitted curve is
+drawn over the points. Hovering a neuron in the network view shows that neuron's own
+output over the plane instead (:meth:`BoundaryView.show_neuron`); hovering the plot reads
+the value under the mouse, until the mouse leaves it.
 
-A confusion matrix beside it counts which class the network gives the points of each
-class. The view holds no network: it runs the snapshot's weights forward itself
-(:func:`predict_from_snapshot`), on the validation set if there is one.
+A confusion matrix beside it (:mod:`.confusion_matrix_widget`) counts which class the
+network gives the points of each class. The view holds no network: it runs the
+snapshot's weights forward itself (:mod:`.snapshot_forward`), on the validation set if
+there is one.
 
-Painting mode turns clicks into requests (:attr:`BoundaryView.sigPointAdded`,
-:attr:`BoundaryView.sigPointRemoved`); the view never changes the data itself.
+Clicks are requests; the view never changes the data itself. Painting, a left click
+asks for a point (:attr:`BoundaryView.sigPointAdded`) and a right click near one for
+its removal (:attr:`BoundaryView.sigPointRemoved`); points painted from scratch are
+drawn from the draft the data panel hands over (:meth:`BoundaryView.set_draft`).
+Otherwise a click on a training point picks it for the step inspector
+(:attr:`BoundaryView.sigSampleClicked`), and a ring marks the inspected sample
+(:meth:`BoundaryView.set_inspected_sample`).
 """
 
 from __future__ import annotations
@@ -22,72 +29,20 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from ...core.activations import get_activation, sigmoid
-from ...core.data import PreparedData
-from ...core.losses import confusion_matrix, softmax
+from ...core.data import Dataset, PreparedData
+from ...core.losses import confusion_matrix
 from ...core.snapshot import Grid, Snapshot
 from .. import theme
 from .base import ViewBase
+from .confusion_matrix_widget import ConfusionMatrixWidget
+from .decision_points import DecisionPoints, target_levels
+from .snapshot_forward import forward_from_snapshot, neuron_levels, predict_from_snapshot
 
 Array = np.ndarray
-
-
-# -- the network, run from a snapshot's weights ------------------------------------------------
-def forward_from_snapshot(snap: Snapshot, X: Array) -> list[Array]:
-    """Every layer's output for inputs ``X`` (n, n_inputs), from the snapshot's weights.
-
-    Returns one array per layer with weights: the hidden layers' activations
-    ``a = f(X·W + b)`` (n, units), then the output layer's logits ``z`` (n, n_outputs)
-    before the output activation. No dropout (as when predicting). Activations with a
-    parameter (leaky ReLU's and ELU's α) use their default value: a snapshot does not
-    carry the layer specs.
-    """
-    dtype = snap.weights[0].dtype if snap.weights else np.float64
-    a = np.asarray(X, dtype=dtype)
-    out: list[Array] = []
-    last = len(snap.weights) - 1
-    with np.errstate(all="ignore"):
-        for i, (W, b) in enumerate(zip(snap.weights, snap.biases)):
-            z = a @ W
-            z += b
-            a = z if i == last else get_activation(snap.activations[i]).f(z)
-            out.append(a)
-    return out
-
-
-def output_activation(snap: Snapshot, z: Array) -> Array:
-    """The output layer's activation applied to logits ``z``: σ, softmax or identity."""
-    key = snap.activations[-1] if snap.activations else "linear"
-    with np.errstate(all="ignore"):
-        if key == "sigmoid":
-            return sigmoid(z)
-        if key == "softmax":
-            return softmax(z)
-    return z
-
-
-def predict_from_snapshot(snap: Snapshot, X: Array) -> Array:
-    """The network's output ŷ for inputs ``X`` (n, n_inputs), shape (n, n_outputs):
-    P(positive class) for binary, class probabilities for multi-class, values for
-    regression."""
-    return output_activation(snap, forward_from_snapshot(snap, X)[-1])
-
-
-def neuron_levels(activation: str, values: Array) -> tuple[float, float]:
-    """Colour levels for a neuron's outputs: its activation's range when that is
-    bounded ((0, 1) for sigmoid, (−1, 1) for tanh), otherwise symmetric about 0 so
-    that "off" (0) is the neutral colour."""
-    lo, hi = (0.0, 1.0) if activation == "sigmoid" else (-1.0, 1.0) if activation == "tanh" else (None, None)
-    if lo is not None and hi is not None:
-        return lo, hi
-    finite = values[np.isfinite(values)] if values.size else values
-    m = float(np.max(np.abs(finite))) if finite.size else 1.0
-    m = m if m > 1e-12 else 1.0
-    return -m, m
 
 
 def _nearest(points: Array, v: float) -> int:
@@ -107,125 +62,35 @@ def lighten(rgb: Array, amount: float, towards: QColor) -> Array:
     return np.clip(out.round(), 0, 255).astype(np.uint8)
 
 
-# -- the confusion matrix -----------------------------------------------------------------
-class ConfusionMatrixWidget(QWidget):
-    """Counts of (true class, predicted class), drawn as a shaded table."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.matrix = np.zeros((0, 0), dtype=np.int64)
-        self.class_names: tuple[str, ...] = ()
-        self.heading = ""
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-        self.setToolTip("Rows: the true class of each point; columns: the class the network "
-                        "gives it. The diagonal counts the points it gets right.")
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(220, 240)
-
-    def minimumSizeHint(self) -> QSize:  # noqa: N802
-        return QSize(140, 140)
-
-    def set_matrix(self, matrix: Array, class_names: Sequence[str], heading: str) -> None:
-        matrix = np.asarray(matrix, dtype=np.int64)
-        if (np.array_equal(matrix, self.matrix) and tuple(class_names) == self.class_names
-                and heading == self.heading):
-            return
-        self.matrix = matrix
-        self.class_names = tuple(class_names)
-        self.heading = heading
-        self.update()
-
-    def paintEvent(self, _ev) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        fg = theme.foreground()
-        bg = theme.background()
-        p.fillRect(self.rect(), bg)
-        C = self.matrix
-        k = len(C)
-        font = QFont(self.font())
-        p.setFont(font)
-        fm = p.fontMetrics()
-        line = fm.height()
-        p.setPen(fg)
-        p.drawText(QRectF(0, 2, self.width(), 2 * line), Qt.AlignmentFlag.AlignHCenter, self.heading)
-        if k == 0:
-            return
-        width = int(max(46, 0.22 * self.width()))
-        names = [self._short(n, fm, width) for n in self.class_names[:k]]
-        names += [""] * (k - len(names))
-        label_w = max(fm.horizontalAdvance(n) for n in names) + 8
-        top = 4 * line + 14
-        left = label_w + line + 4
-        size = min((self.width() - left - 6) / k, (self.height() - top - 6) / k)
-        size = max(size, 8.0)
-        p.translate(max(0.0, (self.width() - left - k * size - 6) / 2), 0)  # centre the table
-        p.drawText(QRectF(left, 2 * line + 8, k * size, line), Qt.AlignmentFlag.AlignHCenter, "predicted class")
-        p.save()
-        p.translate(2, top + k * size / 2)
-        p.rotate(-90)
-        p.drawText(QRectF(-k * size / 2, 0, k * size, line), Qt.AlignmentFlag.AlignHCenter, "true class")
-        p.restore()
-        row_tot = C.sum(axis=1)
-        small = QFont(font)
-        if size < 2.2 * line:
-            small.setPointSizeF(max(5.0, font.pointSizeF() * size / (2.2 * line)))
-        for i in range(k):
-            p.setFont(font)
-            p.setPen(fg)
-            p.drawText(QRectF(line + 2, top + i * size, label_w - 4, size),
-                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, names[i])
-            for j in range(k):
-                share = C[i, j] / row_tot[i] if row_tot[i] else 0.0
-                base = QColor(0, 150, 80) if i == j else QColor(200, 40, 40)
-                cell = QColor(base)
-                cell.setAlphaF(0.08 + 0.8 * share if C[i, j] else 0.03)
-                rect = QRectF(left + j * size, top + i * size, size - 2, size - 2)
-                p.fillRect(rect, cell)
-                p.setFont(small)
-                p.setPen(QColor("white") if share > 0.55 else fg)
-                p.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(int(C[i, j])))
-        p.setFont(font)
-        p.setPen(fg)
-        y = top - 2
-        for j in range(k):
-            p.save()
-            p.translate(left + j * size + size / 2, y)
-            if fm.horizontalAdvance(names[j]) > size - 2:
-                p.rotate(-45)
-            p.drawText(QRectF(-40, -line, 80, line), Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom,
-                       names[j] if fm.horizontalAdvance(names[j]) <= size - 2 else "")
-            p.restore()
-        p.end()
-
-    @staticmethod
-    def _short(name: str, fm, width: int) -> str:  # type: ignore[no-untyped-def]
-        return fm.elidedText(name, Qt.TextElideMode.ElideRight, width)
-
-
-# -- the view -----------------------------------------------------------------------------
 class BoundaryView(ViewBase):
     """The network's output over the input plane (or along the input line), with the data."""
 
     title = "Decision boundary"
     caption = ("The background shows what the network answers at every point of the input "
                "plane: the boundary between the colours is where its decision flips. Filled "
-               "dots are the training points, hollow ones the validation points it never trains on.")
+               "dots are the training points, hollow ones the validation points it never trains on. "
+               "Click a training point to follow it in the step inspector.")
+    #: the caption shows while the plot keeps this height: the plot comes first
+    caption_room = 400
+    #: below this width the confusion matrix gives its room to the plot (the accuracy
+    #: stays on the toolbar's counters); with no plot it always shows
+    CONFUSION_MIN_WIDTH = 460
 
     #: painting: a click on the plot at (x, y) asks for a point of class/value ``label``
     sigPointAdded = Signal(float, float, object)
-    #: painting: a right click near a point asks to delete row ``index`` of ``raw.X``
+    #: painting: a right click near a point asks to delete row ``index`` of the points
+    #: painted (``raw.X``, or the draft's ``X`` while there is one)
     sigPointRemoved = Signal(int)
+    #: not painting: a click on a training point; its index in the training set
+    #: (``PreparedData.X_train``'s row, the trainer's sample index)
+    sigSampleClicked = Signal(int)
 
     HEAT_LIGHTEN = 0.35  # heatmap colours mixed this much with white: the points stay visible
-    PICK_PIXELS = 12.0  # right click this close to a point removes it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.mode = "none"  # "plane", "curve" (1-D) or "none" (no 2-D/1-D input space)
         self.discretize = False
-        self.show_validation = True
         self.neuron: tuple[int, int] | None = None
         self.paint_mode = False
         self.paint_label: object = 1
@@ -240,12 +105,21 @@ class BoundaryView(ViewBase):
         self._rect: tuple | None = None
         self._pending_rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
         self._hover_pos: tuple[float, float] | None = None
+        #: what the plot shows instead of the network's output (a hovered neuron), or ""
+        self.neuron_title = ""
+        self._chosen_sample: int | None = None
 
-        # -- controls -----------------------------------------------------------------------
+        # -- legend and controls: one line that wraps when the view is narrow ------------------
         bar = QWidget()
         row = QHBoxLayout(bar)
         row.setContentsMargins(0, 0, 0, 0)
-        self.val_box = QCheckBox("show validation points")
+        #: which colour is which class (a label, so that it wraps in a narrow view)
+        self.legend = QLabel("")
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.legend, 1)
+        self.val_box = QCheckBox("○ validation")
         self.val_box.setChecked(True)
         self.val_box.setToolTip("Draw the validation points (hollow): data the network never trains on")
         self.val_box.toggled.connect(self.set_show_validation)
@@ -255,22 +129,17 @@ class BoundaryView(ViewBase):
                                      "without showing how sure it is")
         self.discrete_box.toggled.connect(self.set_discretize)
         row.addWidget(self.discrete_box)
-        row.addStretch(1)
         self.add_widget(bar)
-
-        #: which colour is which class (a label, so that it wraps in a narrow view)
-        self.legend = QLabel("")
-        self.legend.setWordWrap(True)
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.add_widget(self.legend)
 
         # -- plot, colour bar and confusion matrix ------------------------------------------------
         middle = QWidget()
         hbox = QHBoxLayout(middle)
         hbox.setContentsMargins(0, 0, 0, 0)
+        hbox.setSpacing(2)
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground(theme.background())
-        self.canvas.setMinimumSize(200, 200)
+        self.canvas.setMinimumSize(160, 140)
+        self.canvas.ci.layout.setContentsMargins(2, 2, 2, 2)
         self.plot: pg.PlotItem = self.canvas.addPlot(0, 0)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -280,23 +149,21 @@ class BoundaryView(ViewBase):
             ax = self.plot.getAxis(name)
             ax.setPen(fg)
             ax.setTextPen(fg)
-        self.plot.titleLabel.setAttr("color", fg)
 
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
         self.curve = self.plot.plot(pen=pg.mkPen(fg, width=2.5))
         self.class_curves: list[pg.PlotDataItem] = []
-        self.train_scatter = pg.ScatterPlotItem(size=8, pen=pg.mkPen("w", width=1), hoverable=False)
-        self.val_scatter = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(255, 255, 255, 170))
-        self.plot.addItem(self.train_scatter)
-        self.plot.addItem(self.val_scatter)
+        self.points = DecisionPoints(self.plot)
+        self.train_scatter = self.points.train
+        self.val_scatter = self.points.val
         self.hover_text = pg.TextItem("", color=fg, fill=pg.mkBrush(theme.background()),
                                       border=pg.mkPen(QColor(150, 150, 150)), anchor=(0, 0))
         self.hover_text.setZValue(100)
         self.hover_text.setVisible(False)
         self.plot.addItem(self.hover_text, ignoreBounds=True)
 
-        self.colorbar = pg.ColorBarItem(values=(0, 1), width=14, interactive=False, colorMapMenu=False)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), width=12, interactive=False, colorMapMenu=False)
         self.colorbar.axis.setPen(fg)
         self.colorbar.axis.setTextPen(fg)
         self.canvas.addItem(self.colorbar, 0, 1)
@@ -313,6 +180,13 @@ class BoundaryView(ViewBase):
 
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
+        # the read-out belongs to the mouse: it goes when the mouse leaves the plot
+        self.canvas.installEventFilter(self)
+        self.canvas.viewport().installEventFilter(self)
+
+    @property
+    def show_validation(self) -> bool:
+        return self.points.show_validation
 
     # -- public ------------------------------------------------------------------------------
     def set_data(self, data: PreparedData) -> None:
@@ -329,20 +203,23 @@ class BoundaryView(ViewBase):
         for c in self.class_curves:
             self.plot.removeItem(c)
         self.class_curves = []
+        self.clear_hover()
+        self._chosen_sample = None  # an index into the old training set
         names = data.raw.feature_names
-        self.plot.setTitle("")
+        self.neuron_title = ""
         self.discrete_box.setEnabled(data.task != "regression")
         self.message.setVisible(self.mode == "none")
         self.canvas.setVisible(self.mode != "none")
         if self.mode == "none":
             self.message.setText(f"This data has {d} inputs: there is no plane to draw the network's "
                                  "output on. The confusion matrix shows how it classifies the points.")
-        self.confusion_widget.setVisible(data.task != "regression")
+        self._fit_to_size()
         # with no plane to draw, the confusion matrix gets the room
-        self.confusion_widget.setMaximumWidth(16777215 if self.mode == "none" else 260)
+        self.confusion_widget.setMaximumWidth(16777215 if self.mode == "none" else 220)
         self.val_box.setVisible(self.mode != "none")
         self.discrete_box.setVisible(self.mode != "none")
         self.set_caption(self._caption_for(data))
+        self.setToolTip(self._caption_for(data))  # what a small view, without its caption, still says
         if self.mode == "plane":
             self.vb.setAspectLocked(True)
             self.plot.setLabel("bottom", names[0])
@@ -358,7 +235,7 @@ class BoundaryView(ViewBase):
             for k in range(data.n_classes):
                 c = self.plot.plot(pen=pg.mkPen(theme.class_color(k, data.n_classes), width=2.5))
                 self.class_curves.append(c)
-        self._set_points()
+        self.points.set_data(data, self.mode)
         self._set_legend()
         self._set_colorbar_visibility()
         if self.mode == "plane":
@@ -376,13 +253,31 @@ class BoundaryView(ViewBase):
         super().show_snapshot(snap)
         self._redraw(snap)
 
+    def set_draft(self, draft: Dataset | None) -> None:
+        """Points being painted that the document does not hold yet (too few to train
+        on), drawn instead of the data; None when there is no draft. Connected to
+        :attr:`DataPanel.sigDraftChanged`."""
+        self.points.set_draft(draft)
+        self._set_legend()
+
+    def set_inspected_sample(self, index: int | None) -> None:
+        """Ring training sample ``index`` (a row of ``X_train``), the one the step
+        inspector follows; None: no ring. (While a snapshot has a phase, the ring is on
+        the phase's sample.)"""
+        self._chosen_sample = None if index is None else int(index)
+        self.points.set_inspected(self._chosen_sample)
+
+    def clear_hover(self) -> None:
+        """Take the mouse's read-out off the plot."""
+        self._hover_pos = None
+        self.hover_text.setVisible(False)
+
     def set_show_validation(self, on: bool) -> None:
         on = bool(on)
         if self.val_box.isChecked() != on:
             self.val_box.setChecked(on)
             return
-        self.show_validation = on
-        self.val_scatter.setVisible(on)
+        self.points.set_show_validation(on)
 
     def set_discretize(self, on: bool) -> None:
         """Colour by the chosen class only (binary: threshold 0.5; multi-class: argmax)."""
@@ -416,7 +311,7 @@ class BoundaryView(ViewBase):
     def export_svg(self, path) -> bool:  # type: ignore[no-untyped-def]
         # pyqtgraph paints scatter points from a pixmap atlas, which comes out garbled in
         # SVG; in export mode it draws each point as a vector symbol instead
-        items = (self.train_scatter, self.val_scatter)
+        items = (self.points.train, self.points.val, self.points.ring)
         for it in items:
             it.setExportMode(True, {"antialias": True})
         try:
@@ -424,6 +319,32 @@ class BoundaryView(ViewBase):
         finally:
             for it in items:
                 it.setExportMode(False)
+
+    def apply_theme(self) -> None:
+        fg = theme.foreground()
+        self.hover_text.setColor(fg)
+        self.hover_text.fill = pg.mkBrush(theme.background())
+        self.curve.setPen(pg.mkPen(fg, width=2.5))
+        self.colorbar.axis.setPen(fg)
+        self.colorbar.axis.setTextPen(fg)
+        self._lut_key = None  # the light end of the colour map follows the theme
+        self._set_legend()
+        super().apply_theme()
+
+    def resizeEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        super().resizeEvent(ev)
+        self._fit_to_size()
+
+    def _fit_to_size(self) -> None:
+        """In a narrow view the plot comes first: the confusion matrix gives way (as the
+        caption does in a short one, see ``caption_room``)."""
+        classes = self.data is not None and self.data.task != "regression"
+        self.confusion_widget.setVisible(classes and (self.mode == "none" or self.width() >= self.CONFUSION_MIN_WIDTH))
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
+        if ev.type() == QEvent.Type.Leave and obj in (self.canvas, self.canvas.viewport()):
+            self.clear_hover()
+        return super().eventFilter(obj, ev)
 
     def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
         """The grid (x, y, output) the heatmap shows; the confusion matrix when there is no grid."""
@@ -451,114 +372,79 @@ class BoundaryView(ViewBase):
         return ("x", "y", "output", *extra), np.column_stack(cols).tolist()
 
     def _caption_for(self, data: PreparedData) -> str:
+        follow = " Click a training point to follow it in the step inspector."
         if self.mode == "curve":
             if data.task == "regression":
                 return ("The line is the network's prediction ŷ for every x; training moves it through "
                         "the points. Filled dots are training points, hollow ones validation points "
-                        "it never trains on.")
+                        "it never trains on." + follow)
             return ("The curve is the probability the network gives each class along x. Filled dots "
-                    "are training points, hollow ones validation points it never trains on.")
+                    "are training points, hollow ones validation points it never trains on." + follow)
         if self.mode == "none":
             return ("Each row counts the points of one true class by the class the network picks: "
                     "everything on the diagonal is right, everything off it a mistake.")
         if data.task == "regression":
             return ("The background shows the value the network predicts at every point of the plane; "
                     "the dots are coloured by their true value on the same scale (filled: training, "
-                    "hollow: validation).")
+                    "hollow: validation)." + follow)
         return self.caption
 
-    # -- points and legend -----------------------------------------------------------------------
-    def _point_colors(self, y: Array) -> list[QColor]:
-        data = self.data
-        assert data is not None
-        if data.task == "regression":
-            lo, hi = self._target_levels()
-            lut = theme.diverging_lut(256)
-            idx = np.clip(((y - lo) / (hi - lo) * 255).round(), 0, 255).astype(int)
-            return [QColor(*map(int, lut[i, :3])) for i in idx]
-        cache = [theme.class_color(k, data.n_classes) for k in range(max(2, data.n_classes))]
-        return [cache[int(k)] for k in y]
-
-    def _target_levels(self) -> tuple[float, float]:
-        y = np.asarray(self.data.raw.y, dtype=np.float64) if self.data is not None else np.zeros(1)
-        lo, hi = float(np.min(y)), float(np.max(y))
-        if not hi > lo:
-            lo, hi = lo - 1.0, hi + 1.0
-        return lo, hi
-
-    def _point_xy(self, index: Array) -> tuple[Array, Array]:
-        data = self.data
-        assert data is not None
-        X = data.raw.X[index]
-        if self.mode == "plane":
-            return X[:, 0], X[:, 1]
-        y = data.raw.y[index].astype(np.float64)
-        return X[:, 0], y
-
-    def _set_points(self) -> None:
-        data = self.data
-        if data is None or self.mode == "none":
-            self.train_scatter.clear()
-            self.val_scatter.clear()
-            return
-        tx, ty = self._point_xy(data.train_index)
-        vx, vy = self._point_xy(data.val_index)
-        if self.mode == "curve":
-            if data.task == "regression":
-                tcol = [theme.TRAIN] * len(tx)
-                vcol = [theme.VALIDATION] * len(vx)
-            else:
-                tcol = self._point_colors(data.raw.y[data.train_index])
-                vcol = self._point_colors(data.raw.y[data.val_index])
-                if data.task == "multiclass":  # the target probability of the point's own class
-                    ty, vy = np.ones_like(ty), np.ones_like(vy)
-        else:
-            tcol = self._point_colors(data.raw.y[data.train_index])
-            vcol = self._point_colors(data.raw.y[data.val_index])
-        self.train_scatter.setData(tx, ty, brush=[pg.mkBrush(c) for c in tcol], pen=pg.mkPen("w", width=1))
-        self.val_scatter.setData(vx, vy, pen=[pg.mkPen(c, width=2) for c in vcol],
-                                 brush=pg.mkBrush(255, 255, 255, 170))
-        self.val_scatter.setVisible(self.show_validation)
+    # -- legend ----------------------------------------------------------------------------------
+    def _set_neuron_title(self, title: str) -> None:
+        # said in the legend's line, not in a title row: the plot keeps its size when a
+        # neuron is hovered
+        if title != self.neuron_title:
+            self.neuron_title = title
+            self._set_legend()
 
     def _set_legend(self) -> None:
-        """The legend: a wrapping line of coloured symbols above the plot."""
+        """The legend: a wrapping line of coloured symbols beside the checkboxes, with the
+        class names the points drawn have (the painted draft's while there is one); the
+        hovered neuron's name instead while the plot shows that neuron."""
         data = self.data
         if data is None or self.mode == "none":
             self.legend.setText("")
             self.legend.setVisible(False)
+            return
+        if self.neuron_title:
+            self.legend.setText(f"<b>{html.escape(self.neuron_title)}</b>")
+            self.legend.setVisible(True)
             return
         grey = "#888888"
 
         def dot(color: QColor | str, name: str, hollow: bool = False) -> str:
             c = color.name() if isinstance(color, QColor) else color
             sym = "○" if hollow else "●"
-            return (f'<span style="color:{c}; font-size:large;">{sym}</span>&nbsp;{html.escape(name)}')
+            return f'<span style="color:{c}; font-size:large;">{sym}</span>&nbsp;{html.escape(name)}'
 
-        if data.task == "regression":
+        task = self.points.task()
+        if task == "regression":
             if self.mode == "curve":
-                parts = [dot(theme.TRAIN, "training points"), dot(theme.VALIDATION, "validation points", True),
+                parts = [dot(theme.TRAIN, "training"),
                          f'<span style="color:{theme.foreground().name()}; font-weight:bold;">━━</span>'
-                         f"&nbsp;network output ŷ(x)"]
+                         f"&nbsp;network ŷ(x)"]
             else:
-                parts = [dot(grey, "training points (colour = target value)"), dot(grey, "validation points", True)]
+                parts = [dot(grey, "points: colour = target value")]
         else:
-            parts = [dot(theme.class_color(k, data.n_classes), f"class {name}")
-                     for k, name in enumerate(data.class_names)]
-            parts += [dot(grey, "filled: training"), dot(grey, "hollow: validation", True)]
-        self.legend.setText(" &nbsp;&nbsp; ".join(parts))
+            names = self.points.class_names()
+            k = max(2, len(names))
+            parts = [dot(theme.class_color(i, k), f"class {name}") for i, name in enumerate(names)]
+        self.legend.setText(" &nbsp; ".join(parts))
         self.legend.setVisible(True)
 
     def _set_colorbar_visibility(self) -> None:
         show = self.mode == "plane" and (self.data is not None and
                                          (self.data.task != "multiclass" or self.neuron is not None))
         self.colorbar.setVisible(show)
-        self.canvas.ci.layout.setColumnFixedWidth(1, 60 if show else 0)
+        self.canvas.ci.layout.setColumnFixedWidth(1, 54 if show else 0)
 
     # -- drawing -----------------------------------------------------------------------------
     def _redraw(self, snap: Snapshot) -> None:
         data = self.data
         if data is None or snap.task != data.task or (snap.layer_sizes and snap.layer_sizes[0] != data.n_inputs):
             return  # a snapshot of the network for other data: the next one will fit
+        # while an iteration is stepped phase by phase, the ring is on the sample it follows
+        self.points.set_inspected(snap.phase.sample if snap.phase is not None else self._chosen_sample)
         self._update_confusion(snap)
         grid = snap.grid
         if grid is None or self.mode == "none":
@@ -571,7 +457,8 @@ class BoundaryView(ViewBase):
             self._show_hover(*self._hover_pos)
 
     def _neuron_values(self, snap: Snapshot, grid: Grid) -> tuple[Array, str, str] | None:
-        """(values over the grid, title, activation key) of the shown neuron, or None."""
+        """(values over the grid, title, activation key) of the shown neuron, or None.
+        The title is short: it shares a line with the checkboxes above the plot."""
         if self.neuron is None:
             return None
         layer, unit = self.neuron
@@ -585,7 +472,7 @@ class BoundaryView(ViewBase):
         if 0 <= layer < n_hidden and 0 <= unit < grid.neurons[layer].shape[-1]:
             act = snap.activations[layer] if layer < len(snap.activations) else "linear"
             return (grid.neurons[layer][..., unit].astype(np.float64),
-                    f"neuron {layer + 1}.{unit + 1}: hidden layer {layer + 1}, unit {unit + 1} ({act})", act)
+                    f"hidden {layer + 1}, neuron {unit + 1} ({act})", act)
         if layer == n_hidden and layer == len(snap.weights) - 1:
             if grid.probs is not None and 0 <= unit < grid.probs.shape[-1]:
                 name = self.data.class_names[unit] if self.data is not None else str(unit)
@@ -620,11 +507,12 @@ class BoundaryView(ViewBase):
         if neuron is not None:
             values, title, act = neuron
             levels = neuron_levels(act, values) if not title.startswith("output") else (0.0, 1.0)
-            self._set_lut(("neuron", levels), light, levels, title.split(":")[0] + " output")
-            self.plot.setTitle(title)
+            label = "the neuron's output" if title.startswith("hidden") else title.split(": ")[-1]
+            self._set_lut(("neuron", levels, label), light, levels, label)
+            self._set_neuron_title(title)
             self._show_scalar(values, levels)
             return
-        self.plot.setTitle("")
+        self._set_neuron_title("")
         if data.task == "multiclass" and grid.probs is not None:
             self._show_classes(grid)
             return
@@ -636,7 +524,7 @@ class BoundaryView(ViewBase):
             name = data.class_names[1] if len(data.class_names) > 1 else "1"
             self._set_lut(("binary",), light, levels, f"P(class {name})")
         else:
-            levels = self._target_levels()
+            levels = target_levels(data.raw.y)
             values = grid.output
             self._set_lut(("regression", levels), light, levels, "network output ŷ")
         self._show_scalar(values, levels)
@@ -684,13 +572,13 @@ class BoundaryView(ViewBase):
         neuron = self._neuron_values(snap, grid)
         if neuron is not None:
             values, title, _act = neuron
-            self.plot.setTitle(title)
+            self._set_neuron_title(title)
             self.curve.setData(grid.xs, values)
             self.image_values = values
             for c in self.class_curves:
                 c.setData([], [])
             return
-        self.plot.setTitle("")
+        self._set_neuron_title("")
         self.image_values = grid.output
         if grid.probs is not None and self.class_curves:
             probs = grid.probs.reshape(len(grid.xs), -1)
@@ -726,8 +614,7 @@ class BoundaryView(ViewBase):
     # -- mouse -------------------------------------------------------------------------------------
     def _mouse_moved(self, pos: QPointF) -> None:
         if self.mode == "none" or not self.vb.sceneBoundingRect().contains(pos):
-            self._hover_pos = None
-            self.hover_text.setVisible(False)
+            self.clear_hover()
             return
         p = self.vb.mapSceneToView(pos)
         self._show_hover(p.x(), p.y())
@@ -763,7 +650,7 @@ class BoundaryView(ViewBase):
             idx = (_nearest(g.xs, x),)
         lines = [where]
         if self.neuron is not None and self._neuron_values(snap, g) is not None:
-            lines.append(f"{self.plot.titleLabel.text.split(':')[0]}: {self.image_values[idx]:.4g}")
+            lines.append(f"{self.neuron_title.split(':')[0]}: {self.image_values[idx]:.4g}")
         elif data.task == "binary":
             p = float(g.output[idx])
             name = data.class_names[1] if len(data.class_names) > 1 else "1"
@@ -783,40 +670,41 @@ class BoundaryView(ViewBase):
         self.hover_text.setVisible(True)
         self.sigStatus.emit(text.replace("\n", ";  "))
 
-    def _nearest_point(self, x: float, y: float) -> int | None:
-        """Row of ``raw.X`` of the visible point nearest to (x, y) within PICK_PIXELS, or None."""
-        data = self.data
-        if data is None or self.mode == "none":
-            return None
-        idx = data.train_index
-        if self.show_validation and len(data.val_index):
-            idx = np.concatenate([idx, data.val_index])
-        if not len(idx):
-            return None
-        px, py = self._point_xy(idx)
-        if self.mode == "curve" and data.task == "multiclass":
-            py = np.ones_like(py)
-        pw, ph = self.vb.viewPixelSize()
-        d2 = ((px - x) / pw) ** 2 + ((py - y) / ph) ** 2
-        k = int(np.argmin(d2))
-        return int(idx[k]) if d2[k] <= self.PICK_PIXELS ** 2 else None
+    def point_at(self, x: float, y: float):  # type: ignore[no-untyped-def]
+        """The drawn point a click at view point (x, y) is on (a :class:`PointHit`), or None."""
+        return self.points.nearest(x, y, self.vb.viewPixelSize())
 
     def _mouse_clicked(self, ev) -> None:  # type: ignore[no-untyped-def]
-        if not self.paint_mode or self.mode == "none":
+        if self.mode == "none":
             return
         pos = ev.scenePos()
         if not self.vb.sceneBoundingRect().contains(pos):
             return
         p = self.vb.mapSceneToView(pos)
-        if ev.button() == Qt.MouseButton.LeftButton:
-            ev.accept()
-            self.sigPointAdded.emit(float(p.x()), float(p.y()), self.paint_label)
-        elif ev.button() == Qt.MouseButton.RightButton:
-            ev.accept()
-            hit = self._nearest_point(p.x(), p.y())
-            if hit is not None:
-                self.sigPointRemoved.emit(hit)
+        if self.paint_mode:
+            if ev.button() == Qt.MouseButton.LeftButton:
+                ev.accept()
+                self.sigPointAdded.emit(float(p.x()), float(p.y()), self.paint_label)
+            elif ev.button() == Qt.MouseButton.RightButton:
+                ev.accept()
+                hit = self.point_at(p.x(), p.y())
+                if hit is not None:
+                    self.sigPointRemoved.emit(hit.row)
+            return
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        hit = self.point_at(p.x(), p.y())
+        if hit is None:
+            return
+        ev.accept()
+        if hit.kind == "train":
+            self.set_inspected_sample(hit.index)
+            self.sigSampleClicked.emit(hit.index)
+            self.sigStatus.emit(f"Training point #{hit.index}: the step inspector follows it from the next "
+                                "iteration that uses it.")
+        elif hit.kind == "validation":
+            self.sigStatus.emit("That is a validation point: the network never trains on it, so the step "
+                                "inspector cannot follow it. Click a filled (training) point.")
 
 
-__all__ = ["BoundaryView", "ConfusionMatrixWidget", "forward_from_snapshot", "neuron_levels",
-           "output_activation", "predict_from_snapshot"]
+__all__ = ["BoundaryView", "ConfusionMatrixWidget", "forward_from_snapshot", "neuron_levels", "predict_from_snapshot"]

@@ -9,21 +9,28 @@ as the course notes do::
     backward  δ = ŷ − y, then δ = ∂ℓ/∂a ⊙ f′(z) going back; ∂L/∂w = mean of a·δ
     update    w ← 0.9 − 0.1 × 2.2 = 0.68
 
-The phases already done in this iteration stay visible above the current one, which
-is highlighted. Small layers are written out in full; for large ones the first few
-units and terms are shown, followed by "… N more".
+Stepping phase by phase (Shift+→), the phases already done in this iteration stay
+visible above the current one, which is highlighted. Stepping a whole iteration (→),
+the engine hands over the finished iteration's update record, which holds the numbers
+of all four phases: the view then writes out the whole iteration, top to bottom.
+
+Small layers are written out in full; for large ones the first few units and terms are
+shown, followed by "… N more". An update writes the weights with as many digits as it
+takes to see them change (2.00622 → 2.00641, not 2.006 → 2.006), and the change itself.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 from typing import Sequence
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QPalette
-from PySide6.QtWidgets import QLabel, QTextBrowser, QWidget
+from PySide6.QtCore import QPointF, Qt, QUrl, Signal
+from PySide6.QtGui import (QColor, QFont, QFontDatabase, QFontMetricsF, QImage, QPainter, QPainterPath, QPalette,
+                           QPen, QResizeEvent, QTextDocument)
+from PySide6.QtWidgets import QLabel, QSizePolicy, QTextBrowser, QWidget
 
 from ...core.activations import ACTIVATIONS
 from ...core.losses import get_loss
@@ -35,6 +42,9 @@ from .base import ViewBase
 Array = np.ndarray
 
 HINT = "Press Shift+→ to step one phase at a time"
+WHOLE_HINT = "→ ran this whole iteration; Shift+→ steps the next one phase by phase."
+#: a letter followed by a combining circumflex (m̂, v̂ in Adam's rule)
+_HATTED = re.compile("([A-Za-z])\u0302")
 _SUB = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
 _LOSS_KEYS = ("bce", "cce", "mse", "mae", "huber")
 
@@ -51,6 +61,51 @@ def fmt(v: float) -> str:
         mant, exp = text.split("e")
         text = f"{mant}e{int(exp)}"
     return text.replace("-", "−")
+
+
+def fmt_sig(v: float, sig: int) -> str:
+    """:func:`fmt` with ``sig`` significant digits."""
+    v = float(v)
+    if v == 0 or not math.isfinite(v):
+        return fmt(v)
+    text = f"{v:.{sig}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = f"{mant}e{int(exp)}"
+    return text.replace("-", "−")
+
+
+def fmt_change(before: float, after: float, pad: bool = False) -> tuple[str, str]:
+    """``before`` and ``after`` with as many digits as it takes to see the first digit of
+    their difference (at least 4): (1.534, 1.534) becomes ("1.53412", "1.53419").
+    ``pad``: of two decimals, the shorter gets back the zeros it lost ("−0.5669",
+    "−0.5690"), for a column of numbers."""
+    before, after = float(before), float(after)
+    if before == after or not (math.isfinite(before) and math.isfinite(after)):
+        return fmt(before), fmt(after)
+    size = max(abs(before), abs(after))
+    first = max(4, math.floor(math.log10(size)) - math.floor(math.log10(abs(after - before))) + 1)
+    for sig in range(min(first, 17), 18):
+        b, a = fmt_sig(before, sig), fmt_sig(after, sig)
+        if b != a:
+            break
+    return _same_decimals(b, a) if pad else (b, a)
+
+
+def _same_decimals(a: str, b: str) -> tuple[str, str]:
+    """Pad the shorter of two plain decimals (neither a whole number) with zeros."""
+    if "e" in a or "e" in b or "." not in a or "." not in b:
+        return a, b
+    da, db = len(a.split(".")[1]), len(b.split(".")[1])
+    return a + "0" * max(0, db - da), b + "0" * max(0, da - db)
+
+
+def fmt_delta(d: float) -> str:
+    """A change with its sign, in 2 significant digits: +0.00024, −1.5e−5, 0."""
+    if d == 0:
+        return "0"
+    text = fmt_sig(d, 2)
+    return text if text.startswith("−") else "+" + text
 
 
 def fmt_p(v: float) -> str:
@@ -79,6 +134,34 @@ def loss_key(formula: str) -> str | None:
     return None
 
 
+def hat_image(letter: str, font: QFont, color: QColor, ratio: float = 1.0) -> QImage:
+    """``letter`` with a circumflex over it, as an image that sits on the text's baseline.
+
+    Qt's rich text places a combining circumflex (U+0302) wherever its font's layout
+    puts it, which is often beside the letter or on another one; drawing the hat
+    ourselves gives m̂ and v̂ as a reader expects them.
+    """
+    fm = QFontMetricsF(font)
+    width, ascent, xh = fm.horizontalAdvance(letter), fm.ascent(), fm.xHeight()
+    img = QImage(max(1, math.ceil((width + 1) * ratio)), max(1, math.ceil(ascent * ratio)),
+                 QImage.Format.Format_ARGB32_Premultiplied)
+    img.setDevicePixelRatio(ratio)
+    img.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(img)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setFont(font)
+    painter.setPen(color)
+    painter.drawText(QPointF(0.0, ascent), letter)
+    painter.setPen(QPen(color, max(1.0, fm.lineWidth())))
+    base = ascent - 1.12 * xh  # just above the letter's x-height
+    hat = QPainterPath(QPointF(0.2 * width, base))
+    hat.lineTo(0.5 * width, base - 0.36 * xh)
+    hat.lineTo(0.8 * width, base)
+    painter.drawPath(hat)
+    painter.end()
+    return img
+
+
 def _blend(a: QColor, b: QColor, t: float) -> QColor:
     return QColor(round(a.red() + (b.red() - a.red()) * t), round(a.green() + (b.green() - a.green()) * t),
                   round(a.blue() + (b.blue() - a.blue()) * t))
@@ -101,24 +184,40 @@ class InspectorView(ViewBase):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.phase: PhaseRecord | None = None
+        #: "phase" (Shift+→: one phase at a time) or "iteration" (→: the whole iteration)
+        self.mode = ""
         self._shown: tuple[int, int] | None = None
+        self._last_phase: tuple[int, str] | None = None  # (iteration, phase) last shown
         self.strip = QLabel()
         self.strip.setTextFormat(Qt.TextFormat.RichText)
+        self.strip.setWordWrap(True)
+        self.strip.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.add_widget(self.strip)
         self.header = QLabel()
         self.header.setWordWrap(True)
+        self.header.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.add_widget(self.header)
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
-        self.browser.setMinimumSize(320, 200)
+        self.browser.setMinimumSize(120, 80)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
         self.browser.document().setDefaultStyleSheet(
             f".eq {{ font-family: '{mono}', monospace; }}"
             " h3 { margin-top: 2px; margin-bottom: 2px; }"
-            " .note { color: gray; }")
+            " .note { color: gray; }"
+            " th { text-align: right; font-weight: normal; color: gray; }"
+            " td.num { text-align: right; padding-left: 9px; } th { padding-left: 9px; }")
         self.add_widget(self.browser, 1)
         self.add_caption()
+        self.caption_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._show_hint()
+
+    #: below this height the caption goes to the tooltip, leaving the numbers the room
+    CAPTION_HEIGHT = 420
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.caption_label.setVisible(event.size().height() >= self.CAPTION_HEIGHT)
 
     # ------------------------------------------------------------------ public API
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -131,8 +230,13 @@ class InspectorView(ViewBase):
         key = (id(ph), len(snap.weights))
         if ph is self.phase and self._shown == key:
             return  # the same phase again (a snapshot for another reason)
+        # an update that does not follow this iteration's backward phase came from →:
+        # the record holds the whole iteration, so all of it is written out
+        stepped = ph.phase != "update" or self._last_phase == (ph.iteration, "backward")
+        self.mode = "phase" if stepped else "iteration"
         self.phase = ph
         self._shown = key
+        self._last_phase = (ph.iteration, ph.phase)
         self._render(ph, snap)
         self.sigPhaseShown.emit(ph.phase)
 
@@ -194,13 +298,15 @@ class InspectorView(ViewBase):
         pill_text = pal.color(QPalette.ColorRole.HighlightedText).name()
         return current, pill, pill_text
 
-    def _strip_html(self, current: str | None) -> str:
+    def _strip_html(self, current: str | None, whole: bool = False) -> str:
         _, pill, pill_text = self._colors()
         parts = []
         k = PHASES.index(current) if current else -1
         for i, name in enumerate(PHASES):
             label = f"{i + 1}&nbsp;{name}"
-            if i == k:
+            if whole:
+                parts.append(f"<span>{label}&nbsp;✓</span>")
+            elif i == k:
                 parts.append(f'<span style="background-color:{pill}; color:{pill_text}; font-weight:bold">'
                              f"&nbsp;{label}&nbsp;</span>")
             elif i < k:
@@ -211,14 +317,16 @@ class InspectorView(ViewBase):
 
     def _show_hint(self) -> None:
         self.phase = None
+        self.mode = ""
         self._shown = (0, 0)
+        self._last_phase = None
         self.strip.setText(self._strip_html(None))
         self.header.setText("")
         self.header.hide()
         self.browser.setHtml(
-            f"<p><b>{HINT}.</b></p>"
-            "<p>Each press runs one phase of one training iteration and writes out the numbers "
-            "of one sample:</p><ol>"
+            f"<p><b>{HINT}</b>, or → to run a whole iteration and read all of it.</p>"
+            "<p>Each press of Shift+→ runs one phase of one training iteration and writes out the "
+            "numbers of one sample:</p><ol>"
             "<li><b>forward</b>: every neuron's z = Σ w·a + b and its output a = f(z);</li>"
             "<li><b>loss</b>: how far the output ŷ is from the target y;</li>"
             "<li><b>backward</b>: the error signal δ, from the output back to the first layer, "
@@ -235,26 +343,45 @@ class InspectorView(ViewBase):
         W = ph.W_before if ph.W_before else snap.weights
         b = ph.b_before if ph.b_before else snap.biases
         k = PHASES.index(ph.phase)
+        whole = self.mode == "iteration"
         current_bg, _, _ = self._colors()
-        self.strip.setText(self._strip_html(ph.phase))
+        self.strip.setText(self._strip_html(ph.phase, whole))
         batch = len(ph.batch)
         self.header.show()
         self.header.setText(
-            f"Iteration {ph.iteration} · inspected sample #{ph.sample} of a batch of {batch} "
-            f"· inputs x = ({', '.join(fmt(v) for v in ph.x)})")
+            (f"Iteration {ph.iteration}, all four phases · " if whole else f"Iteration {ph.iteration} · ")
+            + (f"inspected sample #{ph.sample} of a batch of {batch} " if getattr(ph, "in_batch", True) else
+               f"sample #{ph.sample}, which you chose: not in this batch of {batch}, so its numbers are its own "
+               "and the update is the batch's ")
+            + f"· inputs x = ({', '.join(fmt(v) for v in ph.x)})")
         builders = (self._forward, self._loss, self._backward, self._update)
         parts = []
+        if whole:
+            parts.append(f'<p class="note">{html.escape(WHOLE_HINT)}</p>')
         for i in range(k + 1):
             body = builders[i](ph, snap, W, b)
             title = f"{i + 1} · {PHASES[i].capitalize()}"
-            if i == k:
+            if i == k and not whole:
                 parts.append(f'<a name="{PHASES[i]}"></a><table width="100%" cellpadding="6" cellspacing="0" '
                              f'bgcolor="{current_bg}"><tr><td><h3>{title} &nbsp;◀ now</h3>{body}</td></tr></table>')
             else:
                 parts.append(f'<a name="{PHASES[i]}"></a><table width="100%" cellpadding="6" cellspacing="0">'
                              f'<tr><td><h3>{title}</h3>{body}</td></tr></table>')
         self.browser.setHtml("".join(parts))
-        self.browser.scrollToAnchor(ph.phase)
+        if whole:
+            self.browser.verticalScrollBar().setValue(0)
+        else:
+            self.browser.scrollToAnchor(ph.phase)
+
+    def _hats(self, text_html: str) -> str:
+        """Hatted letters (m̂) as images of them (see :func:`hat_image`), in the text's
+        font and colour."""
+        doc = self.browser.document()
+        color = self.palette().color(QPalette.ColorRole.Text)
+        for letter in sorted(set(_HATTED.findall(text_html))):
+            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"hat:{letter}"),
+                            hat_image(letter, self.browser.font(), color, self.devicePixelRatioF()))
+        return _HATTED.sub(lambda m: f'<img src="hat:{m.group(1)}">', text_html)
 
     # -- helpers writing lines -----------------------------------------------------
     @staticmethod
@@ -463,29 +590,55 @@ class InspectorView(ViewBase):
     def _update(self, ph: PhaseRecord, snap: Snapshot, W: list[Array], b: list[Array]) -> str:
         sgd = ph.optimizer_rule == OPTIMIZER_INFO["sgd"][1]
         name = next((v[0] for v in OPTIMIZER_INFO.values() if v[1] == ph.optimizer_rule), "Optimizer")
-        rule = html.escape(ph.optimizer_rule).replace("  ", "&nbsp;&nbsp;")
+        rule = self._hats(html.escape(ph.optimizer_rule).replace("  ", "&nbsp;&nbsp;"))
         out = [f"<p><b>{html.escape(name)}</b>: {rule} "
                f"&nbsp; with learning rate η = {fmt(ph.lr)}, g = ∂L/∂w</p>"]
         if not sgd:
-            out.append("<p>This optimizer also uses what it remembers from earlier steps, so each line "
-                       "shows the old value, the new one and the gradient.</p>")
+            out.append("<p>This optimizer also uses what it remembers from earlier steps, so each row "
+                       "shows the weight before and after the step, the change Δ = after − before and "
+                       "the gradient g.</p>")
         n = len(ph.W_before)
         for li in range(n):
             Wb, Wa, gW = ph.W_before[li], ph.W_after[li], ph.grad_W[li]
             bb, ba, gb = ph.b_before[li], ph.b_after[li], ph.grad_b[li]
             title = "Output layer" if li == n - 1 else f"Hidden layer {li + 1}"
-            lines = []
+            # (name, before, after, gradient) per parameter, or a line saying what is left out
+            rows: list[tuple[str, float, float, float] | str] = []
             count = min(Wb.size, self.MAX_PARAMS)
             for i, j in self._first_weights(Wb.shape, count):
-                lines.append(self._update_line(f"w{sub(i + 1, j + 1)}", Wb[i, j], Wa[i, j], gW[i, j], ph.lr, sgd))
+                rows.append((f"w{sub(i + 1, j + 1)}", Wb[i, j], Wa[i, j], gW[i, j]))
             if Wb.size > count:
-                lines.append(more(Wb.size - count, "weights"))
+                rows.append(more(Wb.size - count, "weights"))
             for j in range(min(len(bb), self.MAX_UNITS)):
-                lines.append(self._update_line(f"b{sub(j + 1)}", bb[j], ba[j], gb[j], ph.lr, sgd))
+                rows.append((f"b{sub(j + 1)}", bb[j], ba[j], gb[j]))
             if len(bb) > self.MAX_UNITS:
-                lines.append(more(len(bb) - self.MAX_UNITS, "biases"))
-            out.append(f"<p>{title}</p>" + self._eq(lines))
+                rows.append(more(len(bb) - self.MAX_UNITS, "biases"))
+            if sgd:
+                out.append(f"<p>{title}</p>" + self._eq(
+                    [r if isinstance(r, str) else self._sgd_line(*r, ph.lr) for r in rows]))
+            else:
+                out.append(f"<p>{title}</p>" + self._update_table(rows))
         return "".join(out)
+
+    @staticmethod
+    def _sgd_line(name: str, before: float, after: float, g: float, lr: float) -> str:
+        b, a = fmt_change(float(before), float(after))
+        return f"{name} ← {b} − {fmt(lr)} × {fmt_p(g)} = {a}"
+
+    @staticmethod
+    def _update_table(rows: list[tuple[str, float, float, float] | str]) -> str:
+        head = "".join(f"<th nowrap>{h}</th>" for h in ("", "before", "after", "Δ", "g"))
+        body = []
+        for row in rows:
+            if isinstance(row, str):
+                body.append(f'<tr><td colspan="5">{html.escape(row)}</td></tr>')
+                continue
+            name, before, after, g = row
+            b, a = fmt_change(float(before), float(after), pad=True)
+            cells = [name, b, a, fmt_delta(float(after) - float(before)), fmt_sig(g, 2)]
+            body.append("<tr>" + "".join(f'<td class="num" nowrap>{html.escape(c)}</td>' for c in cells) + "</tr>")
+        return (f'<table class="eq" cellspacing="0" cellpadding="1">'
+                f"<tr>{head}</tr>{''.join(body)}</table>")
 
     @staticmethod
     def _first_weights(shape: tuple[int, ...], count: int) -> list[tuple[int, int]]:
@@ -493,9 +646,3 @@ class InspectorView(ViewBase):
         neuron 1 first, as they appear in its sum."""
         n_in = shape[0]
         return [(k % n_in, k // n_in) for k in range(count)]
-
-    @staticmethod
-    def _update_line(name: str, before: float, after: float, g: float, lr: float, sgd: bool) -> str:
-        if sgd:
-            return f"{name} ← {fmt(before)} − {fmt(lr)} × {fmt_p(g)} = {fmt(after)}"
-        return f"{name}: {fmt(before)} → {fmt(after)}   (change {fmt(after - before)}, g = {fmt(g)})"

@@ -23,10 +23,11 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from ...core.snapshot import Snapshot
 from .. import theme
+from .axes import ReadableAxis, min_span
 from .base import ViewBase
 
 Array = np.ndarray
@@ -36,6 +37,10 @@ Array = np.ndarray
 DRAW_LIMIT = 1e15
 #: epochs up to which the epoch curves show a dot per epoch
 DOTS_UP_TO = 60
+#: what the axes show before there is anything to draw (a new run): iterations, loss
+EMPTY_X = (0.0, 10.0)
+EMPTY_Y = (0.0, 1.0)
+EMPTY_LOG_Y = (-2.0, 0.0)  # 0.01 … 1
 
 # columns of History.epochs
 E_EPOCH, E_ITER, E_LOSS, E_VLOSS, E_MET, E_VMET, E_LR = range(7)
@@ -67,6 +72,8 @@ class LossView(ViewBase):
     """Training and validation loss, and accuracy or R², over iterations or epochs."""
 
     title = "Loss"
+    #: curves over thousands of iterations need not be redrawn 30 times a second
+    min_interval = 1.0 / 15.0
     caption = ("The loss measures how wrong the network is; training pushes it down (dashed: "
                "accuracy or R², right axis). When the validation loss (orange) turns up while the "
                "training loss (blue) keeps falling, the network is memorising its points: overfitting.")
@@ -81,6 +88,8 @@ class LossView(ViewBase):
         self._iter_dots = False
         self._hover_x: float | None = None  # view x of the mouse while hovering
         self._hover_px = 0.0  # x of the point it snapped to
+        self._empty: bool | None = None  # nothing to draw: the axes show a fixed frame
+        self._following = True  # the range follows the data (until the learner zooms)
 
         # -- controls -----------------------------------------------------------------------
         bar = QWidget()
@@ -99,21 +108,25 @@ class LossView(ViewBase):
         self.log_box.toggled.connect(self.set_log_y)
         row.addWidget(self.log_box)
         row.addStretch(1)
+        bar.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.add_widget(bar)
         #: why training stopped (early stopping, divergence), hidden while it runs
         self.stop_label = QLabel("")
         self.stop_label.setWordWrap(True)
         self.stop_label.setVisible(False)
+        self.stop_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.add_widget(self.stop_label)
 
         # -- plot: legend row above, plot below ------------------------------------------------
         fg = theme.foreground()
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground(theme.background())
-        self.canvas.setMinimumSize(200, 150)
+        self.canvas.setMinimumSize(120, 90)
         self.legend = pg.LegendItem(colCount=3, horSpacing=18, verSpacing=-6, labelTextColor=fg)
         self.canvas.addItem(self.legend, 0, 0)
-        self.plot: pg.PlotItem = self.canvas.addPlot(1, 0)
+        self.plot: pg.PlotItem = self.canvas.addPlot(1, 0, axisItems={
+            "left": ReadableAxis("left"), "right": ReadableAxis("right"),
+            "bottom": ReadableAxis("bottom", integer=True)})
         self.canvas.ci.layout.setRowStretchFactor(1, 10)
         # no grid: pyqtgraph draws it with translucent lines, which cost ~10 ms a frame to paint;
         # the hover line reads exact values instead
@@ -136,6 +149,8 @@ class LossView(ViewBase):
         self.plot.getAxis("right").linkToView(self.metric_vb)
         self.metric_vb.setXLink(self.plot)
         self.vb.sigResized.connect(self._sync_metric_vb)
+        self.vb.disableAutoRange()
+        self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.vb.sigRangeChanged.connect(self._place_hover_text)
 
         train, val = theme.TRAIN, theme.VALIDATION
@@ -191,7 +206,9 @@ class LossView(ViewBase):
 
         self.add_widget(self.canvas, 1)
         self.add_caption()
+        self.caption_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._set_task("binary")
+        self._show_empty_frame()
 
     # -- public -----------------------------------------------------------------------------
     def set_x_axis(self, mode: str) -> None:
@@ -205,9 +222,12 @@ class LossView(ViewBase):
         self.hide_hover()
         self.plot.setLabel("bottom", "iteration (parameter updates)" if mode == "iteration"
                            else "epoch (passes over the training set)")
+        self._empty = None
+        self._following = True
         if self.snapshot is not None:
             self._redraw(self.snapshot)
-        self.vb.enableAutoRange()
+        else:
+            self._show_empty_frame()
 
     def set_log_y(self, on: bool) -> None:
         """A logarithmic (base 10) loss axis."""
@@ -219,7 +239,12 @@ class LossView(ViewBase):
         self.plot.setLogMode(y=on)
         self.plot.getAxis("right").setLogMode(False)  # accuracy / R² stays linear
         self.plot.setLabel("left", "loss (log scale)" if on else "loss")
-        self.vb.enableAutoRange()
+        self._empty = None
+        self._following = True
+        if self.snapshot is not None:
+            self._redraw(self.snapshot)
+        else:
+            self._show_empty_frame()
 
     @property
     def metric_name(self) -> str:
@@ -260,7 +285,7 @@ class LossView(ViewBase):
             return
         self._task = task
         name = self.metric_name
-        self.plot.setLabel("right", name)
+        self.plot.setLabel("right", f"{name} (dashed)")
         if task == "regression":
             self.metric_vb.enableAutoRange(y=False)
         else:
@@ -268,15 +293,13 @@ class LossView(ViewBase):
         self._has_val = None  # rebuild the legend
 
     def _rebuild_legend(self, has_val: bool) -> None:
+        # three entries, one row even in a narrow dock: a colour is a set of points, solid
+        # lines are the loss, dashed ones the accuracy (the right axis says so)
         self.legend.clear()
-        name = self.metric_name
         self.legend.addItem(self.curve_iter, "batch loss")
-        self.legend.addItem(self.curve_train, "training loss")
+        self.legend.addItem(self.curve_train, "training")
         if has_val:
-            self.legend.addItem(self.curve_val, "validation loss")
-        self.legend.addItem(self.curve_metric, f"training {name}")
-        if has_val:
-            self.legend.addItem(self.curve_val_metric, f"validation {name}")
+            self.legend.addItem(self.curve_val, "validation")
         self._has_val = has_val
         self._fit_legend()
 
@@ -292,9 +315,63 @@ class LossView(ViewBase):
         if n and cols != self.legend.columnCount:
             self.legend.setColumnCount(cols)
 
+    #: below this height the caption goes to the tooltip, leaving the plot the room
+    CAPTION_HEIGHT = 380
+
     def resizeEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().resizeEvent(ev)
+        self.caption_label.setVisible(ev.size().height() >= self.CAPTION_HEIGHT)
         self._fit_legend()
+
+    def _show_empty_frame(self) -> None:
+        """Nothing to draw yet (a new run): 0…10 iterations and a loss of 0…1 rather than
+        whatever pyqtgraph makes of no data."""
+        self._empty = True
+        self._following = True
+        self.vb.setRange(xRange=EMPTY_X, yRange=EMPTY_LOG_Y if self.log_y else EMPTY_Y, padding=0)
+
+    def _on_range_changed_manually(self, *_: object) -> None:
+        self._following = False  # the learner zoomed or panned: leave the range to them
+
+    def _follow_data(self, xs: Array, losses: Array) -> None:
+        """Show all the curves, never a y range narrower than :func:`min_span` of them: a
+        flat loss of 199,644 is drawn flat, with ticks 199,000 … 200,000, not 199,643.5 …
+
+        (The range is set here rather than by pyqtgraph's autorange, which settles it while
+        painting and so paints the plot twice per snapshot.)"""
+        self._empty = False
+        if not self._following:
+            return
+        x = xs[np.isfinite(xs)]
+        y = losses[np.isfinite(losses)]
+        if self.log_y:
+            y = np.log10(y[y > 0])
+        if not len(x) or not len(y):
+            return
+        x0, x1 = float(x.min()), float(x.max())
+        if x1 <= x0:
+            x0, x1 = x0 - 0.5, x1 + 0.5
+        y0, y1 = float(y.min()), float(y.max())
+        span = max(y1 - y0, min_span(y, True) if self.log_y else min_span(y, False))
+        mid = 0.5 * (y0 + y1)
+        y0, y1 = mid - span / 2, mid + span / 2
+        px, py = 0.03 * (x1 - x0), 0.06 * (y1 - y0)
+        want_x, want_y = (x0 - px, x1 + px), (y0 - py, y1 + py)
+        # While training the curves grow a little at every snapshot. Moving the range by
+        # that little would re-lay the axes and repaint the whole plot every time; the
+        # range steps instead: 25 % of room ahead on x, and y kept while the curves fill
+        # most of it.
+        (cx0, cx1), (cy0, cy1) = self.vb.viewRange()
+        span_x = x1 - x0
+        if x0 - 0.1 * span_x <= cx0 <= x0 and x1 <= cx1 <= x0 + 1.3 * span_x + 1:
+            want_x = (cx0, cx1)
+        else:
+            want_x = (x0 - 0.03 * span_x, x0 + 1.25 * span_x)
+        inside = cy0 <= want_y[0] and want_y[1] <= cy1
+        if inside and (want_y[1] - want_y[0]) >= 0.6 * (cy1 - cy0):
+            want_y = (cy0, cy1)
+        if (want_x, want_y) != ((cx0, cx1), (cy0, cy1)):
+            self.vb.setRange(xRange=want_x, yRange=want_y, padding=0)
 
     def _redraw(self, snap: Snapshot) -> None:
         self._set_task(snap.task)
@@ -341,6 +418,19 @@ class LossView(ViewBase):
                 c.setData([], [])
         self._draw_markers(snap)
         self._draw_stop_text(snap)
+        xs = [self._x_of_iterations(il[:, 0], snap)] if len(il) else []
+        ys = [_drawable(il[:, 1])] if len(il) else []
+        if len(el):
+            ex = self._epoch_x(snap)
+            xs += [ex, ex]
+            ys += [_drawable(el[:, E_LOSS]), _drawable(el[:, E_VLOSS])]
+        if self.div_line.isVisible():  # the divergence marker lies past the last loss
+            xs.append(np.array([self.div_line.value()]))
+        losses = np.concatenate(ys) if ys else np.empty(0)
+        if np.isfinite(losses).any():
+            self._follow_data(np.concatenate(xs), losses)
+        elif self._empty is not True:
+            self._show_empty_frame()
         if self._hover_x is not None:
             self._show_hover(self._hover_x)
 
