@@ -64,11 +64,13 @@ def test_lesson_6_race_shows_what_the_steps_say(qtbot, window):
     assert window.view_docks["RaceView"].isVisible() and not view.visibleRegion().isEmpty()
     assert view.fn.key == "bowl" and view.steps == 0
     assert not view.enable_checks["nesterov"].isChecked() and "nesterov" not in view.paths()
-    # the view fits its dock in Inspect on a 1280×800 screen, the table under the map
+    # the view fits its dock in Inspect on a 1280×800 screen: a map to read, and every
+    # racer's f without scrolling (the text talks about all of them)
     assert (window.width(), window.height()) == (1280, 800)
     top_left = view.mapTo(window, view.rect().topLeft())
     assert window.rect().contains(view.rect().translated(top_left))
-    assert view.splitter.orientation() == Qt.Orientation.Vertical and view.plot_widget.height() >= 200
+    assert view.plot_widget.height() >= 200 and view.plot_widget.width() >= 260
+    assert all(not label.visibleRegion().isEmpty() for label in view.value_labels.values())
 
     # step 1: ten clicks on the race's Step
     click(qtbot, panel.apply_button)

@@ -258,9 +258,9 @@ def test_the_race_fits_a_small_dock(qtbot):
         assert hint.width() <= 360 and hint.height() <= 300, (size, hint)
 
 
-@pytest.mark.parametrize("size, beside", [((360, 300), False), ((560, 640), False), ((760, 460), False),
-                                          ((1000, 600), True), ((1600, 1000), True)])
-def test_narrow_puts_the_table_under_the_map_wide_beside_it(qtbot, size, beside):
+@pytest.mark.parametrize("size, how", [((360, 300), "narrow"), ((560, 640), "narrow"), ((606, 345), "compact"),
+                                       ((760, 460), "compact"), ((1000, 600), "wide"), ((1600, 1000), "wide")])
+def test_each_size_gets_an_arrangement_that_fits(qtbot, size, how):
     v = RaceView()
     qtbot.addWidget(v)
     v.set_function("bowl")
@@ -270,17 +270,22 @@ def test_narrow_puts_the_table_under_the_map_wide_beside_it(qtbot, size, beside)
     qtbot.wait(30)
     click_steps(qtbot, v, 30)
     assert v.size().toTuple() == size
-    horizontal = v.splitter.orientation() == Qt.Orientation.Horizontal
-    assert horizontal is beside
-    # the controls take one row beside the table, two rows when the table is under the map
-    rows = [v.play_button.geometry().top() == v.function_box.geometry().top()]
-    assert rows == [beside]
+    assert v.current_arrangement == how == v.arrangement(*size)
+    beside = how in ("wide", "compact")
+    assert (v.splitter.orientation() == Qt.Orientation.Horizontal) is beside
+    # the controls take one row only when wide
+    assert (v.play_button.geometry().top() == v.function_box.geometry().top()) is (how == "wide")
+    # the settings column (μ, α, β) waits for a larger view in the compact table
+    assert v._setting_widgets["adam"]["beta1"].isVisible() is (how != "compact")
     assert _outside(v) == []
-    map_w, map_h = v.plot_widget.width(), v.plot_widget.height()
-    assert map_w >= 200 and map_h >= 120  # a readable map
-    if beside or size[1] >= 460:
-        # the whole table shows without scrolling sideways
-        assert not v.table_scroll.horizontalScrollBar().isVisible()
+    assert v.plot_widget.width() >= 200 and v.plot_widget.height() >= 120  # a readable map
+    if beside:
+        # every racer's f shows without scrolling
+        bar = v.table_scroll.verticalScrollBar()
+        assert not v.table_scroll.horizontalScrollBar().isVisible() and not bar.isVisible()
+        assert all(not lab.visibleRegion().isEmpty() for lab in v.value_labels.values())
+    if how == "compact":
+        assert v.plot_widget.height() >= 250 and v.plot_widget.width() >= 260
     if size == (1600, 1000):
-        assert not v.table_scroll.verticalScrollBar().isVisible() and v.caption_label.isVisible()
+        assert v.caption_label.isVisible()
     assert not v.grab().isNull()

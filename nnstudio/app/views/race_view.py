@@ -13,9 +13,12 @@ keeping its path, when its point stops being finite or leaves the region
 :func:`~nnstudio.core.testfunctions.race_bound` — the same rules as
 :func:`~nnstudio.core.testfunctions.race`, whose paths this view reproduces exactly.
 
-The view fits any dock from about 360 × 300 pixels: when wide, the racers' table
-stands beside the map and the controls take one row; when narrow, the table goes
-under the map (scrolling if it must) and the controls take two rows.
+The view fits any dock from about 360 × 300 pixels, in one of three arrangements
+(:meth:`RaceView.arrangement`): *wide*, the racers' whole table beside the map and the
+controls in one row; *compact* (a short dock), a table of just the racers, their η
+and f beside the map, the other settings waiting for a larger view; *narrow*, the
+whole table under the map (scrolling if it must). Compact and narrow put the controls
+in two rows.
 """
 
 from __future__ import annotations
@@ -69,8 +72,13 @@ GRID = 200
 N_LEVELS = 14
 #: paths with more points than this are drawn without a marker per step
 MARKERS_UP_TO = 400
-#: the map keeps at least this width beside the table; narrower, the table goes under it
+#: the map keeps at least this width beside the whole table
 MAP_WIDTH_BESIDE = 340
+#: … and this width beside the compact table
+MAP_WIDTH_COMPACT = 260
+#: a view at least this tall has room for the whole table under the map
+TALL = 560
+ARRANGEMENTS = ("wide", "compact", "narrow")
 #: below this height the function's description goes to a tooltip, leaving the map the room
 ABOUT_HEIGHT = 540
 
@@ -309,9 +317,13 @@ class RaceView(ViewBase):
         grid = QGridLayout()
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(2)
+        headers = []
         for c, text in enumerate(("racer", "η", "setting", "f now")):
             h = QLabel(f"<b>{text}</b>")
             grid.addWidget(h, 0, c)
+            headers.append(h)
+        #: the settings column (μ, α, β), which the compact arrangement leaves out
+        self._setting_cells: list[QWidget] = [headers[2]]
         self.enable_checks: dict[str, QCheckBox] = {}
         self.lr_spins: dict[str, QDoubleSpinBox] = {}
         self.value_labels: dict[str, QLabel] = {}
@@ -350,8 +362,11 @@ class RaceView(ViewBase):
                 sl.addWidget(QLabel("—"))
             sl.addStretch(1)
             grid.addWidget(settings_box, r, 2)
+            self._setting_cells.append(settings_box)
             value = QLabel("")
-            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("stopped (−1.00e+00)"))
+            # room for a number; "stopped (…)" wraps onto a second line where it must
+            value.setWordWrap(True)
+            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("-1.23e-04") + 6)
             grid.addWidget(value, r, 3)
             self.enable_checks[key] = check
             self.lr_spins[key] = lr
@@ -378,20 +393,46 @@ class RaceView(ViewBase):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.add_widget(self.splitter, 1)
-        self._wide: bool | None = None
-        self._arrange(wide=True)
+        self._table_widths: tuple[int, int] | None = None
+        self.current_arrangement = ""
+        self._arrange("wide")
 
     # ------------------------------------------------------------------ layout
-    def wide_enough(self, width: int) -> bool:
-        """Whether ``width`` pixels hold the map beside the racers' table."""
-        return width >= MAP_WIDTH_BESIDE + self.table_panel.sizeHint().width() + 16
+    def table_widths(self) -> tuple[int, int]:
+        """The width the racers' table needs: whole, and without its settings column."""
+        if self._table_widths is None:
+            shown = self._setting_cells[0].isVisibleTo(self.table_panel)
+            widths = []
+            for on in (True, False):
+                for w in self._setting_cells:
+                    w.setVisible(on)
+                self.table_panel.layout().activate()
+                widths.append(self.table_panel.sizeHint().width())
+            for w in self._setting_cells:
+                w.setVisible(shown)
+            self._table_widths = (widths[0], widths[1])
+        return self._table_widths
 
-    def _arrange(self, wide: bool) -> None:
-        """Wide: controls in one row, the table beside the map. Narrow: controls in two
-        rows (the function and the step count, then the transport), the table under it."""
-        if wide == self._wide:
+    def arrangement(self, width: int, height: int) -> str:
+        """How a view of ``width`` × ``height`` pixels lays itself out: ``"wide"``,
+        ``"compact"`` or ``"narrow"`` (see the module notes)."""
+        whole, compact = self.table_widths()
+        if width >= MAP_WIDTH_BESIDE + whole + 16:
+            return "wide"
+        if height < TALL and width >= MAP_WIDTH_COMPACT + compact + 16:
+            return "compact"
+        return "narrow"
+
+    def _arrange(self, how: str) -> None:
+        """Controls in one row (wide) or two (the function and the step count, then the
+        transport); the table beside the map (wide, compact) or under it (narrow); the
+        settings column only where there is room for it."""
+        if how == self.current_arrangement:
             return
-        self._wide = wide
+        self.current_arrangement = how
+        wide = how == "wide"
+        for w in self._setting_cells:
+            w.setVisible(how != "compact")
         first, second = self._rows
         for row in self._rows:
             while row.count():
@@ -414,18 +455,21 @@ class RaceView(ViewBase):
         # the two-row width is the least the controls need: the view can always get narrow
         self.controls.setMinimumWidth(max(_row_width((self.function_label, self.function_box, self.step_label)),
                                           _row_width(transport)))
-        self.splitter.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
+        beside = how in ("wide", "compact")
+        self.splitter.setOrientation(Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical)
         self._size_table()
 
     def _size_table(self) -> None:
         """Give the table its natural size (beside the map: leaving the map at least
-        MAP_WIDTH_BESIDE; under it: at most 40 % of the height) and the map the rest."""
+        MAP_WIDTH_BESIDE or MAP_WIDTH_COMPACT; under it: at most 40 % of the height) and
+        the map the rest."""
         hint = self.table_panel.sizeHint()
         if self.splitter.orientation() == Qt.Orientation.Horizontal:
-            room = self.splitter.width()
-            table = min(hint.width() + 4, room - MAP_WIDTH_BESIDE)
+            room = self.splitter.width() - self.splitter.handleWidth()
+            least = MAP_WIDTH_COMPACT if self.current_arrangement == "compact" else MAP_WIDTH_BESIDE
+            table = min(hint.width() + 4, room - least)
         else:
-            room = self.splitter.height()
+            room = self.splitter.height() - self.splitter.handleWidth()
             table = min(hint.height() + 4, int(room * 0.4))
         if room > 0:
             self.splitter.setSizes([room - table, table])
@@ -445,9 +489,9 @@ class RaceView(ViewBase):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._show_about()
-        wide = self.wide_enough(event.size().width())
-        if wide != self._wide:
-            self._arrange(wide)
+        how = self.arrangement(event.size().width(), event.size().height())
+        if how != self.current_arrangement:
+            self._arrange(how)
         else:
             self._size_table()
 
