@@ -476,7 +476,8 @@ def test_lesson_3_gradient_descent_walks_down_to_the_slope(lessons):
     steps = np.diff(p)
     assert np.all(steps > 0) and np.all(np.diff(steps) < 0)  # uphill slope → p grows, steps shrink
     assert round(p[50], 2) == 1.93
-    assert np.all(np.diff(losses) < 0)
+    assert np.all(np.diff(losses) < 0) and round(losses[5], 2) == 1.54  # the counter after five steps
+    assert "shows 1.54 after five" in text_of(lesson, 0)
 
     tr = trainer(lesson, step_by_title(lesson, "Two parameters"))
     pts, losses = _path(tr, 200)
