@@ -5,6 +5,11 @@ does: it loads the lesson's project (after asking to save unsaved work), applies
 step's settings as one undoable run edit (restarting from the lesson's weights when the
 step says so), and brings each step's view to the front in its workspace — on Next and
 Previous as much as on Apply — with the marks the step asks for.
+
+Where a step is shown: the step's ``workspace`` if it names one, else the lesson's,
+else the home workspace of the step's view (and a view that has no place in the
+chosen workspace is shown in its own). A step's marks (``mark`` calls) last until the
+learner moves to another step; a lesson's own marks until another lesson opens.
 """
 
 from __future__ import annotations
@@ -41,10 +46,12 @@ class LessonPresenter(QObject):
         self.workspaces = workspaces
         self.view_for = view_for
         self.maybe_save = maybe_save
+        #: views a step or the lesson marked, whose marks go when the step or lesson does
+        self._step_marks: set[str] = set()
+        self._lesson_marks: set[str] = set()
         panel.sigOpenLesson.connect(self.open_lesson)
         panel.sigApplyStep.connect(self.apply_step)
-        if hasattr(panel, "sigShowStep"):
-            panel.sigShowStep.connect(self.show_step)
+        panel.sigShowStep.connect(self.show_step)
 
     def open_lesson(self, lesson: Lesson) -> bool:
         """Load a lesson's project, starting from the lesson's weights if it gives them,
@@ -60,7 +67,9 @@ class LessonPresenter(QObject):
         except NNStudioError as exc:
             self.sigMessage.emit("error", f"Could not open the lesson {lesson.label}: {bounded(str(exc))}")
             return False
-        self.show_views(lesson.views, lesson.front, lesson.view_setup, getattr(lesson, "workspace", None))
+        self._clear_marks(self._step_marks | self._lesson_marks)
+        self._step_marks.clear()
+        self._lesson_marks = self.show_views(lesson.views, lesson.front, lesson.view_setup, lesson.workspace)
         self.workspaces.show_view("LessonPanel")
         self.panel.set_opened(lesson)
         self.sigStatus.emit(f"Lesson {lesson.label}")
@@ -87,13 +96,19 @@ class LessonPresenter(QObject):
         self.show_step(lesson, index)
 
     def show_step(self, lesson: Lesson, index: int) -> None:
-        """Bring a step's view forward (with its marks), without changing anything else."""
+        """Bring a step's view forward in its workspace, with its marks (those of the
+        step shown before go), without changing any setting."""
         if not 0 <= index < len(lesson.steps):
             return
         step = lesson.steps[index]
-        self.show_views((), step.view, step.view_setup, getattr(step, "workspace", None))
+        self._clear_marks(self._step_marks)
+        workspace = step.workspace or lesson.workspace
+        self._step_marks = self.show_views((), step.view, step.view_setup, workspace)
 
-    def show_views(self, names: Any, front: str | None, calls: Any, workspace: str | None = None) -> None:
+    def show_views(self, names: Any, front: str | None, calls: Any, workspace: str | None = None) -> set[str]:
+        """Switch to ``workspace`` (None: the home of ``front``), show the views
+        ``names`` it has room for, run the view ``calls`` and raise ``front``.
+        Returns the views that were marked."""
         if workspace is None and front is not None:
             workspace = HOME.get(front)
         if workspace is not None:
@@ -101,12 +116,24 @@ class LessonPresenter(QObject):
         for name in names:  # the lesson's other views, where this workspace has room for them
             if self.workspaces.shows(name):
                 self.workspaces.show_view(name)
+        marked = set()
         for call in calls:
             view = self.view_for(call.view)
             try:
                 if view is not None:
                     getattr(view, call.call)(*call.args)
+                    if call.call == "mark":
+                        marked.add(call.view)
             except Exception:  # noqa: BLE001 - setting up a view is a convenience; the lesson goes on
                 log.exception("lesson view set-up %s.%s failed", call.view, call.call)
         if front is not None:
             self.workspaces.show_view(front)
+        return marked
+
+    def _clear_marks(self, names: set[str]) -> None:
+        for name in names:
+            view = self.view_for(name)
+            try:
+                view.clear_marks()
+            except Exception:  # noqa: BLE001 - as for set-ups: a mark left over is no reason to stop
+                log.exception("clearing the marks of %s failed", name)

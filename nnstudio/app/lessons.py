@@ -15,7 +15,12 @@ lesson headless:
 * :func:`step_state` — the project as it is after following the steps in order up to
   one of them (what the tests check the lesson's promises against);
 * :func:`trainer_for` — a :class:`Trainer` starting from given weights;
-* :func:`text_to_html` — the small markup of lesson texts, as HTML.
+* the views, workspaces and view set-ups a lesson may name, and the checks of their
+  arguments, are in :mod:`.lesson_calls`; the texts as HTML (:func:`text_to_html`,
+  :func:`describe_changes`) in :mod:`.lesson_text` (both re-exported here).
+
+A lesson (and any step) may choose its workspace, ``"explore"`` or ``"inspect"``
+(:data:`WORKSPACES`); the window's lesson presenter shows it there.
 
 Weights are written per neuron, as the course notes write them: each layer is a list
 of neurons, each neuron ``{"w": [its incoming weights], "b": its bias}``. They become
@@ -29,10 +34,13 @@ never a hang, a memory blow-up or another exception. Limits, and why:
 
 * only regular files are read (a named pipe or ``/dev/zero`` given a ``.json`` name is
   refused, without waiting), of at most :data:`MAX_LESSON_BYTES` (1 MiB; the lessons
-  that come with the app take 3–6 kB);
+  that come with the app take 3–7 kB);
 * the JSON nests at most 32 levels deep and its numbers have at most 30 digits (see
   :mod:`nnstudio.core.safejson`); lone surrogates become U+FFFD;
 * at most :data:`MAX_STEPS` steps (100; the longest lesson has 7);
+* a view set-up (``view_setup``) may only call what :data:`VIEW_CALLS` lists, with
+  arguments of the kinds and ranges :data:`CALL_ARGS` gives (a mark's label is at most
+  :data:`MAX_MARK_LABEL` characters, a race at most :data:`MAX_RACE_STEPS` steps);
 * every network a lesson sets up has at most
   :data:`~nnstudio.core.project_reader.MAX_PARAMETERS` parameters (as a project: the
   learner can save it), checked before any weights are allocated;
@@ -47,10 +55,8 @@ never a hang, a memory blow-up or another exception. Limits, and why:
 from __future__ import annotations
 
 import dataclasses
-import html
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -65,6 +71,20 @@ from ..core.project_reader import MAX_PARAMETERS, size_text
 from ..core.safetext import MESSAGE_LIMIT, printable
 from ..core.specs import LOSSES_BY_TASK, LayerSpec, NetworkSpec, TrainConfig
 from ..core.trainer import Trainer
+from .lesson_calls import (
+    CALL_ARGS,
+    KNOWN_VIEWS,
+    MAX_MARK_LABEL,
+    MAX_RACE_STEPS,
+    RACER_KEYS,
+    VIEW_CALLS,
+    WORKSPACES,
+    ViewCall,
+    call_problem,
+)
+from .lesson_calls import kind_of as _kind
+from .lesson_calls import quoted as _shown
+from .lesson_text import describe_changes, formula_html, text_to_html
 from .paths import resource_path
 
 FORMAT = 1
@@ -82,25 +102,11 @@ MAX_LESSON_CSV_BYTES = 5_000_000
 #: generated data is checked on at most this many points
 PROBE_SAMPLES = 2000
 
-#: docks and views a lesson may show or bring to the front
-KNOWN_VIEWS = (
-    "BoundaryView", "LossView", "NetworkView", "GradientView", "ActivationView", "InspectorView",
-    "SurfaceView", "RaceView", "DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel",
-)
-#: what a lesson may ask a view to do (method names of the views), and nothing else
-VIEW_CALLS: dict[str, tuple[str, ...]] = {
-    "RaceView": ("set_function", "set_start", "set_racer", "set_speed", "reset", "step"),
-    "SurfaceView": ("set_mode", "set_params", "set_span", "recompute"),
-    "ActivationView": ("explore", "select_layer", "set_compare"),
-    "GradientView": ("set_quantity", "set_hist_layer"),
-    "LossView": ("set_x_axis", "set_log_y"),
-    "BoundaryView": ("set_show_validation", "set_discretize"),
-}
-
 _LESSON_KEYS = ("format", "number", "title", "summary", "notes", "intro", "formula", "project",
-                "views", "front", "view_setup", "steps")
+                "views", "front", "workspace", "view_setup", "steps")
 _PROJECT_KEYS = ("network", "train", "data", "weights")
-_STEP_KEYS = ("title", "text", "look", "formula", "view", "apply", "weights", "restart", "view_setup")
+_STEP_KEYS = ("title", "text", "look", "formula", "view", "workspace", "apply", "weights", "restart",
+              "view_setup")
 _APPLY_KEYS = ("network", "layers", "train", "data")
 _CALL_KEYS = ("view", "call", "args")
 
@@ -125,15 +131,6 @@ class _Bad(Exception):
 
 
 # ----------------------------------------------------------------------------- data classes
-@dataclass(frozen=True)
-class ViewCall:
-    """``view.call(*args)`` — a view set up for a lesson or step (e.g. the race's function)."""
-
-    view: str
-    call: str
-    args: tuple[Any, ...] = ()
-
-
 @dataclass(frozen=True, eq=False)
 class LessonStep:
     """One thing to try.
@@ -150,6 +147,9 @@ class LessonStep:
         A formula to show with the step (Unicode), or "".
     view : str or None
         The view to bring to the front.
+    workspace : str or None
+        ``"explore"`` or ``"inspect"``: where the step is shown; None: the lesson's
+        workspace, else the home workspace of ``view``.
     apply : dict
         Settings to change with the step's button: ``{"network": {...}, "layers":
         {...}, "train": {...}, "data": {...}}``, each a partial set of the engine's
@@ -167,6 +167,7 @@ class LessonStep:
     look: str = ""
     formula: str = ""
     view: str | None = None
+    workspace: str | None = None
     apply: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     weights: np.ndarray | None = None
     restart: bool = False
@@ -201,6 +202,8 @@ class Lesson:
     front: str | None
     view_setup: tuple[ViewCall, ...]
     steps: tuple[LessonStep, ...]
+    #: ``"explore"`` or ``"inspect"``, or None: the home workspace of each front view
+    workspace: str | None = None
 
     @property
     def folder(self) -> Path:
@@ -241,21 +244,19 @@ def _mapping(value: Any, where: str, keys: Sequence[str] | None = None) -> dict[
     return value
 
 
-def _shown(value: Any) -> str:
-    """A value from the file, quoted in a message: short, control characters escaped."""
-    return printable(repr(value) if not isinstance(value, (list, dict)) else _kind(value), 60)
-
-
-def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "true/false",
-            type(None): "null"}.get(type(value), "a number")
-
-
 def _view(value: Any, where: str) -> str | None:
     if value is None:
         return None
     if value not in KNOWN_VIEWS:
         raise _Bad(where, f"unknown view {_shown(value)}; choose one of: {', '.join(KNOWN_VIEWS)}")
+    return str(value)
+
+
+def _workspace(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    if value not in WORKSPACES:
+        raise _Bad(where, f"unknown workspace {_shown(value)}; choose one of: {', '.join(WORKSPACES)}")
     return str(value)
 
 
@@ -272,39 +273,16 @@ def _view_calls(value: Any, where: str) -> tuple[ViewCall, ...]:
         if view is None:
             raise _Bad(f"{w}.view", "is missing")
         call = item.get("call")
-        allowed = VIEW_CALLS.get(view, ())
-        if call not in allowed:
-            can = f"one of: {', '.join(allowed)}" if allowed else "nothing (this view takes no set-up)"
-            raise _Bad(f"{w}.call", f"{view} cannot do {_shown(call)}; it can do {can}")
+        if call not in VIEW_CALLS.get(view, ()):
+            raise _Bad(f"{w}.call", str(call_problem(view, call, [])))
         args = item.get("args", [])
         if not isinstance(args, list):
             raise _Bad(f"{w}.args", "must be a list of values")
-        _check_call_args(view, str(call), args, f"{w}.args")
+        problem = call_problem(view, call, args)
+        if problem is not None:
+            raise _Bad(f"{w}.args", problem)
         calls.append(ViewCall(view, str(call), tuple(args)))
     return tuple(calls)
-
-
-def _check_call_args(view: str, call: str, args: list[Any], where: str) -> None:
-    """The first argument of the set-ups that take a name or a choice must be a valid one."""
-    from ..core.activations import ACTIVATIONS
-    from ..core.landscape import MODES
-    from ..core.testfunctions import TEST_FUNCTIONS
-
-    choices: dict[tuple[str, str], tuple[Any, ...]] = {
-        ("RaceView", "set_function"): tuple(TEST_FUNCTIONS),
-        ("ActivationView", "explore"): tuple(ACTIVATIONS),
-        ("ActivationView", "set_compare"): (*ACTIVATIONS, None),
-        ("SurfaceView", "set_mode"): MODES,
-        ("LossView", "set_x_axis"): ("iteration", "epoch"),
-        ("GradientView", "set_quantity"): (0, 1),
-    }
-    allowed = choices.get((view, call))
-    if allowed is None:
-        return
-    if not args or args[0] not in allowed or isinstance(args[0], bool):
-        shown = ", ".join("null" if a is None else repr(a) for a in allowed)
-        got = _shown(args[0]) if args else "nothing"
-        raise _Bad(where, f"{view}.{call} needs one of {shown} first, not {got}")
 
 
 def _spec_error(where: str, exc: Exception) -> _Bad:
@@ -534,6 +512,7 @@ def _parse_step(raw: Any, where: str, folder: Path) -> tuple[LessonStep, Any]:
         look=_text(raw.get("look"), f"{where}.look"),
         formula=_text(raw.get("formula"), f"{where}.formula"),
         view=_view(raw.get("view"), f"{where}.view"),
+        workspace=_workspace(raw.get("workspace"), f"{where}.workspace"),
         apply=ap,
         restart=restart,
         view_setup=_view_calls(raw.get("view_setup"), f"{where}.view_setup"),
@@ -576,6 +555,7 @@ def _parse(raw: Any, path: Path) -> Lesson:
         raise _Bad("views", "must be a list of view names")
     views = tuple(v for k, v in enumerate(views_raw) if _view(v, f"views[{k}]"))
     front = _view(raw.get("front"), "front") or (views[0] if views else None)
+    workspace = _workspace(raw.get("workspace"), "workspace")
 
     steps_raw = raw.get("steps", [])
     if not isinstance(steps_raw, list) or not steps_raw:
@@ -604,6 +584,7 @@ def _parse(raw: Any, path: Path) -> Lesson:
         views=views, front=front,
         view_setup=_view_calls(raw.get("view_setup"), "view_setup"),
         steps=tuple(steps),
+        workspace=workspace,
     )
 
 
@@ -802,105 +783,9 @@ def trainer_for(network: NetworkSpec, config: TrainConfig, prepared: Any,
     return Trainer(network, config, prepared, network=net)
 
 
-# ----------------------------------------------------------------------------- descriptions
-_SETTING_NAMES = {
-    "learning_rate": "learning rate η", "optimizer": "optimizer", "batch_mode": "batches",
-    "batch_size": "batch size", "momentum": "momentum μ", "l1": "L1 λ", "l2": "L2 λ",
-    "early_stopping": "early stopping", "patience": "patience", "target_metric": "target metric",
-    "target_value": "target value", "activation": "activation", "init": "initialisation",
-    "dropout": "dropout", "alpha": "α", "units": "neurons", "hidden": "hidden layers",
-    "loss": "loss", "huber_delta": "Huber δ", "features": "input features", "name": "data set",
-    "source": "data source", "noise": "noise", "n_samples": "samples", "standardize": "standardise",
-    "seed": "seed", "validation_fraction": "validation share",
-}
-
-
-def _value_text(key: str, value: Any) -> str:
-    from ..core.activations import ACTIVATIONS
-    from ..core.initializers import INIT_NAMES
-    from ..core.optimizers import OPTIMIZER_INFO
-
-    names = {"batch_mode": {"full": "full batch", "sgd": "one sample (SGD)", "minibatch": "mini-batch"},
-             "activation": {k: a.name for k, a in ACTIVATIONS.items()},
-             "init": INIT_NAMES,
-             "optimizer": {k: v[0] for k, v in OPTIMIZER_INFO.items()},
-             "loss": {"mse": "MSE", "mae": "MAE", "huber": "Huber", "bce": "binary cross-entropy",
-                      "cce": "categorical cross-entropy"}}
-    if value is None:
-        return "default"
-    if key in names and isinstance(value, str):
-        return names[key].get(value, value)
-    if key == "hidden" and isinstance(value, list):
-        if not value:
-            return "none"
-        return ", ".join(f"{h.get('units', 4)} {h.get('activation', 'tanh')}" if isinstance(h, dict) else "?"
-                         for h in value)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def describe_changes(step: LessonStep) -> str:
-    """What the step's button does, in a line: "learning rate η = 3; training starts over"."""
-    parts = []
-    for group in ("data", "network", "layers", "train"):
-        for key, value in (step.apply.get(group) or {}).items():
-            if key == "csv_path":
-                parts.append(f"data = {Path(str(value)).name}")
-                continue
-            name = _SETTING_NAMES.get(key, key.replace("_", " "))
-            prefix = "every hidden layer's " if group == "layers" else ""
-            parts.append(f"{prefix}{name} = {_value_text(key, value)}")
-    if step.weights is not None:
-        parts.append("training starts over from the weights the lesson gives")
-    elif step.restart:
-        parts.append("training starts over")
-    return "; ".join(parts)
-
-
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_CODE = re.compile(r"`(.+?)`")
-
-
-def _inline(text: str) -> str:
-    out = html.escape(text, quote=False)
-    out = _BOLD.sub(r"<b>\1</b>", out)
-    out = _CODE.sub(r"<span class='key'>\1</span>", out)
-    return out.replace("\n", "<br>")
-
-
-def text_to_html(text: str) -> str:
-    """Lesson markup → HTML: paragraphs are separated by blank lines; a paragraph whose
-    lines start with "- " is a bullet list; ``**bold**``; ```Key``` for keys, buttons
-    and settings. Everything else is plain text (``<`` and ``&`` are shown as they are)."""
-    blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
-    out = []
-    for block in blocks:
-        lines = block.split("\n")
-        if all(line.lstrip().startswith("- ") for line in lines):
-            items = "".join(f"<li>{_inline(line.lstrip()[2:])}</li>" for line in lines)
-            out.append(f"<ul>{items}</ul>")
-        else:
-            out.append(f"<p>{_inline(block)}</p>")
-    return "".join(out)
-
-
-def formula_html(formula: str) -> str:
-    """A formula (Unicode text, one per line) as a highlighted HTML block."""
-    # a run of spaces separates two formulas on one line: keep it visible
-    lines = [re.sub(r" {2,}", "\u2003\u2003", html.escape(f, quote=False))
-             for f in formula.strip().split("\n") if f.strip()]
-    if not lines:
-        return ""
-    return "<p class='formula'>" + "<br>".join(lines) + "</p>"
-
-
 __all__ = [
-    "FORMAT", "KNOWN_VIEWS", "VIEW_CALLS", "Lesson", "LessonError", "LessonStep", "ViewCall",
+    "CALL_ARGS", "FORMAT", "KNOWN_VIEWS", "MAX_MARK_LABEL", "MAX_RACE_STEPS", "RACER_KEYS", "VIEW_CALLS",
+    "WORKSPACES", "Lesson", "LessonError", "LessonStep", "ViewCall",
     "apply_step", "describe_changes", "formula_html", "lesson_folders", "lesson_state",
     "load_lesson", "load_lessons", "restart_weights", "step_state", "text_to_html", "trainer_for",
     "weights_to_neurons",

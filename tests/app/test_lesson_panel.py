@@ -198,3 +198,30 @@ def test_panel_reports_a_broken_lesson_file(qtbot, tmp_path):
     assert [le.number for le in lessons] == [1]
     assert "04_learning_rate.json, steps[0].apply.train: the learning rate must be greater than 0" in \
         panel.problem_label.text()
+
+
+def test_panel_asks_to_show_a_step_only_for_the_open_lesson(qtbot):
+    panel = LessonPanel(load_lessons(LESSON_DIR))
+    qtbot.addWidget(panel)
+    panel.list.setCurrentRow(0)
+    with qtbot.assertNotEmitted(panel.sigShowStep):  # only being read: nothing to show in the window
+        panel.next_step()
+    assert panel.step_index == 1 and "Preview" in panel.step_text.toPlainText()
+    panel.set_opened(panel.shown)
+    assert panel.step_index == 0 and "Preview" not in panel.step_text.toPlainText()
+    with qtbot.waitSignal(panel.sigShowStep) as sig:
+        qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
+    assert sig.args == [panel.opened, 1]
+    with qtbot.waitSignal(panel.sigShowStep) as sig:
+        panel.intro.anchorClicked.emit(QUrl("step:3"))
+    assert sig.args[1] == 3
+    with qtbot.waitSignal(panel.sigShowStep) as sig:
+        qtbot.mouseClick(panel.prev_button, Qt.MouseButton.LeftButton)
+    assert sig.args[1] == 2
+    # reading another lesson meanwhile shows its steps without asking
+    panel.list.setCurrentRow(1)
+    with qtbot.assertNotEmitted(panel.sigShowStep):
+        panel.next_step()
+    # the panel's buttons never keep the keyboard: Space and → stay training's keys
+    for button in (panel.prev_button, panel.apply_button, panel.next_button, panel.open_button):
+        assert button.focusPolicy() == Qt.FocusPolicy.TabFocus

@@ -218,3 +218,74 @@ def test_svg_export(qtbot, view, tmp_path):
             pytest.xfail("ViewBase.export_svg: PySide6 needs self.render(painter, QPoint(0, 0))")
         raise
     assert ok and "<svg" in svg.read_text(encoding="utf-8")
+
+
+# ------------------------------------------------------------------------------ sizes
+def _outside(view) -> list[str]:
+    """Visible widgets of the view that stick out of it (the table scrolls: not counted)."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import QAbstractScrollArea, QLabel, QWidget
+
+    def scrolled(w):
+        p = w.parentWidget()
+        while p is not None and p is not view:
+            if isinstance(p, QAbstractScrollArea):
+                return True
+            p = p.parentWidget()
+        return False
+
+    bad = []
+    for w in view.findChildren(QWidget):
+        if not w.isVisible() or scrolled(w):
+            continue
+        r = QRect(w.mapTo(view, QPoint(0, 0)), w.size())
+        if not view.rect().adjusted(-1, -1, 1, 1).contains(r):
+            bad.append(f"{type(w).__name__} {r.getRect()}")
+        if isinstance(w, QLabel) and not w.wordWrap() and w.text() and "<" not in w.text():
+            if w.fontMetrics().horizontalAdvance(w.text()) - 2 > w.contentsRect().width():
+                bad.append(f"label {w.text()!r} clipped")
+    return bad
+
+
+def test_the_race_fits_a_small_dock(qtbot):
+    v = RaceView()
+    qtbot.addWidget(v)
+    v.show()
+    for size in ((360, 300), (1000, 600)):
+        v.resize(*size)
+        qtbot.wait(20)
+        hint = v.minimumSizeHint()
+        assert hint.width() <= 360 and hint.height() <= 300, (size, hint)
+
+
+@pytest.mark.parametrize("size, how", [((360, 300), "narrow"), ((560, 640), "narrow"), ((606, 345), "compact"),
+                                       ((760, 460), "compact"), ((1000, 600), "wide"), ((1600, 1000), "wide")])
+def test_each_size_gets_an_arrangement_that_fits(qtbot, size, how):
+    v = RaceView()
+    qtbot.addWidget(v)
+    v.set_function("bowl")
+    v.show()
+    v.resize(*size)
+    qtbot.waitExposed(v)
+    qtbot.wait(30)
+    click_steps(qtbot, v, 30)
+    assert v.size().toTuple() == size
+    assert v.current_arrangement == how == v.arrangement(*size)
+    beside = how in ("wide", "compact")
+    assert (v.splitter.orientation() == Qt.Orientation.Horizontal) is beside
+    # the controls take one row only when wide
+    assert (v.play_button.geometry().top() == v.function_box.geometry().top()) is (how == "wide")
+    # the settings column (μ, α, β) waits for a larger view in the compact table
+    assert v._setting_widgets["adam"]["beta1"].isVisible() is (how != "compact")
+    assert _outside(v) == []
+    assert v.plot_widget.width() >= 200 and v.plot_widget.height() >= 120  # a readable map
+    if beside:
+        # every racer's f shows without scrolling
+        bar = v.table_scroll.verticalScrollBar()
+        assert not v.table_scroll.horizontalScrollBar().isVisible() and not bar.isVisible()
+        assert all(not lab.visibleRegion().isEmpty() for lab in v.value_labels.values())
+    if how == "compact":
+        assert v.plot_widget.height() >= 250 and v.plot_widget.width() >= 260
+    if size == (1600, 1000):
+        assert v.caption_label.isVisible()
+    assert not v.grab().isNull()

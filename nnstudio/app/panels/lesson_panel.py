@@ -5,15 +5,24 @@ lesson** to load its project). Middle: the lesson's explanation and formulas, wi
 steps listed as links. Bottom: the current step — what to try, what to look for — with
 **◀ Previous**, **Apply step** and **Next ▶**.
 
-The panel changes nothing itself. It asks the main window through two signals:
+The panel changes nothing itself. It asks the main window through three signals:
 
 * ``sigOpenLesson(lesson)`` — load the lesson's project (the window asks to save
   unsaved work first, and calls :meth:`LessonPanel.set_opened` when it is done);
+* ``sigShowStep(lesson, index)`` — the learner moved to another step of the open
+  lesson (**Next**, **Previous** or a step's link): bring that step's view forward,
+  in its workspace, with the marks it sets — without changing any setting;
 * ``sigApplyStep(lesson, index)`` — apply a step's settings as one undoable edit,
   restart training if the step says so, and bring its view to the front.
 
 Steps can be applied only for the lesson that is open, so a step never lands on some
 other project.
+
+A step says "press Shift+→" right after "click Next": so clicking the panel never keeps
+the keyboard. Its buttons and texts take the focus only from Tab, and opening a lesson
+or moving to a step gives the keys back to training (the focus leaves the panel). When another project replaces the lesson's (File › New or Open),
+:meth:`LessonPanel.set_opened` with None puts the panel back to choosing: the list
+shows, and every lesson starts again at its first step.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from typing import Sequence
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -39,7 +49,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..lessons import Lesson, describe_changes, formula_html, load_lessons, text_to_html
+from ..lesson_text import describe_changes, formula_html, text_to_html
+from ..lessons import Lesson, load_lessons
 from .widgets import ErrorLabel, caption
 
 #: friendly names of the views a step can bring to the front
@@ -49,6 +60,10 @@ VIEW_TITLES = {
     "SurfaceView": "Loss landscape", "RaceView": "Optimizer race", "DataPanel": "Data panel",
     "NetworkPanel": "Network panel", "TrainingPanel": "Training panel", "LessonPanel": "Lessons",
 }
+
+
+#: shown above a step of a lesson that is not open
+PREVIEW_NOTE = "Preview: open the lesson to follow this step."
 
 
 def _css(widget: QWidget) -> str:
@@ -112,6 +127,7 @@ class LessonPanel(QWidget):
     title = "Lessons"
 
     sigOpenLesson = Signal(object)  # Lesson
+    sigShowStep = Signal(object, int)  # Lesson, step index: the open lesson's step now shown
     sigApplyStep = Signal(object, int)  # Lesson, step index
 
     def __init__(self, lessons: Sequence[Lesson] | None = None, problems: Sequence[str] = (),
@@ -233,6 +249,10 @@ class LessonPanel(QWidget):
         self.splitter.setStretchFactor(0, 4)
         self.splitter.setStretchFactor(1, 5)
         self.list_toggle.setChecked(True)
+        for w in (self.list_toggle, self.open_button, self.prev_button, self.apply_button, self.next_button,
+                  self.intro, self.step_text):
+            # a click must not take the keys that train (Space, →, Shift+→) from the window
+            w.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
     # ------------------------------------------------------------------ public
     def lesson_by_number(self, number: int) -> Lesson:
@@ -253,25 +273,38 @@ class LessonPanel(QWidget):
     def open_shown(self) -> None:
         """Ask the window to load the lesson being read."""
         if self.shown is not None:
+            # now: the window rearranges its docks, and a hidden list passes its focus on
+            self.give_keys_back()
             self.sigOpenLesson.emit(self.shown)
 
     def set_opened(self, lesson: Lesson | None) -> None:
-        """The window has loaded ``lesson``'s project (None: another project is open now)."""
+        """The window has loaded ``lesson``'s project (None: another project is open
+        now: no step of any lesson applies to it, so the panel goes back to the list
+        and every lesson to its first step)."""
         self.opened = lesson
         if lesson is not None:
             self._step_of[str(lesson.path)] = 0  # a freshly opened lesson starts at its first step
             self.shown = None
             self.show_lesson(lesson)
+            self.give_keys_back()  # before the list hides: its focus would pass to some other control
             self.list_toggle.setChecked(False)  # room for the text; ☰ brings the list back
         else:
+            self._step_of.clear()
+            self.step_index = 0
+            self.list_toggle.setChecked(True)
             self._render()
 
     def go_to_step(self, index: int) -> None:
+        """Show step ``index`` (0 = the first); for the open lesson, also ask the window
+        to bring its view forward (:attr:`sigShowStep`)."""
         if self.shown is None:
             return
         self.step_index = max(0, min(int(index), len(self.shown.steps) - 1))
         self._step_of[str(self.shown.path)] = self.step_index
         self._render()
+        if self.shown is self.opened:
+            self.give_keys_back()
+            self.sigShowStep.emit(self.shown, self.step_index)
 
     def next_step(self) -> None:
         self.go_to_step(self.step_index + 1)
@@ -282,7 +315,15 @@ class LessonPanel(QWidget):
     def apply_current(self) -> None:
         """Ask the window to apply the current step (only for the open lesson)."""
         if self.shown is not None and self.shown is self.opened:
+            self.give_keys_back()
             self.sigApplyStep.emit(self.shown, self.step_index)
+
+    def give_keys_back(self) -> None:
+        """If the keyboard focus is in the panel, let it go, so the step's keys (Space,
+        →, Shift+→) reach the window's training shortcuts."""
+        focus = QApplication.focusWidget()
+        if focus is not None and self.isAncestorOf(focus):
+            focus.clearFocus()
 
     # ------------------------------------------------------------------ internals
     def _on_toggle(self, on: bool) -> None:
@@ -321,7 +362,9 @@ class LessonPanel(QWidget):
         i = self.step_index
         step = lesson.steps[i]
         self.step_title.setText(f"Step {i + 1} of {len(lesson.steps)}: {step.title}")
-        self.step_text.setHtml(step_html(lesson, i))
+        # a step read before its lesson is open is a preview: it does not describe the screen
+        preview = "" if is_open else f"<p class='muted'>{PREVIEW_NOTE}</p>"
+        self.step_text.setHtml(preview + step_html(lesson, i))
         self.prev_button.setEnabled(i > 0)
         self.next_button.setEnabled(i < len(lesson.steps) - 1)
         self.apply_button.setEnabled(is_open and step.has_action)

@@ -12,6 +12,13 @@ AdaGrad's shrinking steps and Adam's even pace are seen side by side. A racer st
 keeping its path, when its point stops being finite or leaves the region
 :func:`~nnstudio.core.testfunctions.race_bound` — the same rules as
 :func:`~nnstudio.core.testfunctions.race`, whose paths this view reproduces exactly.
+
+The view fits any dock from about 360 × 300 pixels, in one of three arrangements
+(:meth:`RaceView.arrangement`): *wide*, the racers' whole table beside the map and the
+controls in one row; *compact* (a short dock), a table of just the racers, their η
+and f beside the map, the other settings waiting for a larger view; *narrow*, the
+whole table under the map (scrolling if it must). Compact and narrow put the controls
+in two rows.
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ from typing import Any, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QHBoxLayout, QLabel,
-                               QPushButton, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor, QIcon, QPixmap, QResizeEvent
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
+                               QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout,
+                               QWidget)
 
 from ...core.optimizers import OPTIMIZER_INFO, Optimizer, make_optimizer
 from ...core.testfunctions import TEST_FUNCTIONS, TestFunction, race_bound
@@ -64,6 +72,15 @@ GRID = 200
 N_LEVELS = 14
 #: paths with more points than this are drawn without a marker per step
 MARKERS_UP_TO = 400
+#: the map keeps at least this width beside the whole table
+MAP_WIDTH_BESIDE = 340
+#: … and this width beside the compact table
+MAP_WIDTH_COMPACT = 260
+#: a view at least this tall has room for the whole table under the map
+TALL = 560
+ARRANGEMENTS = ("wide", "compact", "narrow")
+#: below this height the function's description goes to a tooltip, leaving the map the room
+ABOUT_HEIGHT = 540
 
 
 @dataclass
@@ -136,6 +153,12 @@ def _fmt(v: float) -> str:
     return f"{v:.2e}"
 
 
+def _row_width(widgets: Sequence[QWidget], spacing: int = 6) -> int:
+    """The least width of ``widgets`` side by side in a row."""
+    widths = [w.minimumWidth() or w.minimumSizeHint().width() for w in widgets]  # as a layout takes them
+    return sum(widths) + spacing * (len(widths) - 1)
+
+
 def _swatch(color: QColor) -> QIcon:
     pm = QPixmap(14, 14)
     pm.fill(color)
@@ -159,6 +182,9 @@ class RaceView(ViewBase):
                "start (drag the ring or click the map to move it). Compare how far each step goes: "
                "momentum overshoots and swings back, AdaGrad's steps shrink, Adam keeps an even pace.")
 
+    #: the caption needs this much room left for the controls, the map and a few racers
+    caption_room = 500
+
     #: the race moved on (step count)
     sigStepped = Signal(int)
 
@@ -181,45 +207,57 @@ class RaceView(ViewBase):
 
     # ------------------------------------------------------------------ building
     def _build(self) -> None:
-        # -- top bar: function and transport -------------------------------------------------
-        bar = QWidget()
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("Function:"))
+        # -- controls: one row when wide, two when narrow (see _arrange) -----------------------
+        self.function_label = QLabel("Function:")
         self.function_box = QComboBox()
         for key, fn in TEST_FUNCTIONS.items():
             self.function_box.addItem(fn.name, key)
+        self.function_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # whole names when there is room; on a narrow view the start of the name is enough
+        self.function_box.setMinimumWidth(self.function_box.fontMetrics().horizontalAdvance("Elongated bowl") + 30)
         self.function_box.currentIndexChanged.connect(
             lambda _i: self.set_function(str(self.function_box.currentData())))
-        row.addWidget(self.function_box)
-        row.addSpacing(12)
         self.play_button = QPushButton("▶ Play")
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("Step all racers together, continuously")
         self.play_button.toggled.connect(self._on_play_toggled)
-        row.addWidget(self.play_button)
         self.step_button = QPushButton("Step")
         self.step_button.setToolTip("One step of every racer")
         self.step_button.clicked.connect(lambda: self.step(1))
-        row.addWidget(self.step_button)
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to the start point, fresh optimizers")
         self.reset_button.clicked.connect(self.reset)
-        row.addWidget(self.reset_button)
-        row.addWidget(QLabel("speed:"))
+        for b, texts in ((self.play_button, ("▶ Play", "⏸ Pause")), (self.step_button, ("Step",)),
+                         (self.reset_button, ("Reset",))):
+            # a push button asks for 80 px whatever its text; its text is enough here
+            b.setMinimumWidth(max(b.fontMetrics().horizontalAdvance(t) for t in texts) + 20)
+            # clicked, it leaves the keys to the window: Space still plays training, not the race
+            b.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        self.speed_label = QLabel("speed:")
         self.speed_spin = QSpinBox()
         self.speed_spin.setRange(1, 1000)
         self.speed_spin.setValue(self._speed)
         self.speed_spin.setSuffix(" steps/s")
+        self.speed_spin.setToolTip("Race steps per second while playing")
         self.speed_spin.valueChanged.connect(self.set_speed)
-        row.addWidget(self.speed_spin)
         self.step_label = QLabel("step 0")
-        self.step_label.setMinimumWidth(80)
-        row.addWidget(self.step_label)
-        row.addStretch(1)
+        self.step_label.setMinimumWidth(self.step_label.fontMetrics().horizontalAdvance("step 20,000") + 4)
+        self.step_label.setToolTip("Steps taken by every racer since the start")
+        self.controls = bar = QWidget()
+        bar.setObjectName("raceControls")
+        rows = QVBoxLayout(bar)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(3)
+        self._rows = (QHBoxLayout(), QHBoxLayout())
+        for row in self._rows:
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(6)
+            rows.addLayout(row)
         self.add_widget(bar)
         self.about_label = QLabel("")
         self.about_label.setWordWrap(True)
+        # the sentence wraps to the view's width instead of setting a minimum for it
+        self.about_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.add_widget(self.about_label)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -227,7 +265,7 @@ class RaceView(ViewBase):
 
         # -- the map ------------------------------------------------------------------------
         self.plot_widget = pg.PlotWidget()
-        self.plot_widget.setMinimumSize(260, 220)
+        self.plot_widget.setMinimumSize(200, 120)
         self.plot: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -279,9 +317,13 @@ class RaceView(ViewBase):
         grid = QGridLayout()
         grid.setHorizontalSpacing(6)
         grid.setVerticalSpacing(2)
+        headers = []
         for c, text in enumerate(("racer", "η", "setting", "f now")):
             h = QLabel(f"<b>{text}</b>")
             grid.addWidget(h, 0, c)
+            headers.append(h)
+        #: the settings column (μ, α, β), which the compact arrangement leaves out
+        self._setting_cells: list[QWidget] = [headers[2]]
         self.enable_checks: dict[str, QCheckBox] = {}
         self.lr_spins: dict[str, QDoubleSpinBox] = {}
         self.value_labels: dict[str, QLabel] = {}
@@ -320,8 +362,11 @@ class RaceView(ViewBase):
                 sl.addWidget(QLabel("—"))
             sl.addStretch(1)
             grid.addWidget(settings_box, r, 2)
+            self._setting_cells.append(settings_box)
             value = QLabel("")
-            value.setMinimumWidth(110)
+            # room for a number; "stopped (…)" wraps onto a second line where it must
+            value.setWordWrap(True)
+            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("-1.23e-04") + 6)
             grid.addWidget(value, r, 3)
             self.enable_checks[key] = check
             self.lr_spins[key] = lr
@@ -332,13 +377,123 @@ class RaceView(ViewBase):
         self.reasons_label = QLabel("")
         self.reasons_label.setWordWrap(True)
         self.reasons_label.setObjectName("raceReasons")
-        self.reasons_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.reasons_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         col.addWidget(self.reasons_label)
         col.addStretch(1)
-        self.splitter.addWidget(panel)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.table_panel = panel
+        # the table keeps its natural size and scrolls when the view is too small for it,
+        # so it never sets a minimum size for the whole view
+        self.table_scroll = QScrollArea()
+        self.table_scroll.setObjectName("raceTable")
+        self.table_scroll.setWidget(panel)
+        self.table_scroll.setWidgetResizable(True)
+        self.table_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.table_scroll.setMinimumSize(120, 60)
+        self.splitter.addWidget(self.table_scroll)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
         self.add_widget(self.splitter, 1)
+        self._table_widths: tuple[int, int] | None = None
+        self.current_arrangement = ""
+        self._arrange("wide")
+
+    # ------------------------------------------------------------------ layout
+    def table_widths(self) -> tuple[int, int]:
+        """The width the racers' table needs: whole, and without its settings column."""
+        if self._table_widths is None:
+            shown = self._setting_cells[0].isVisibleTo(self.table_panel)
+            widths = []
+            for on in (True, False):
+                for w in self._setting_cells:
+                    w.setVisible(on)
+                self.table_panel.layout().activate()
+                widths.append(self.table_panel.sizeHint().width())
+            for w in self._setting_cells:
+                w.setVisible(shown)
+            self._table_widths = (widths[0], widths[1])
+        return self._table_widths
+
+    def arrangement(self, width: int, height: int) -> str:
+        """How a view of ``width`` × ``height`` pixels lays itself out: ``"wide"``,
+        ``"compact"`` or ``"narrow"`` (see the module notes)."""
+        whole, compact = self.table_widths()
+        if width >= MAP_WIDTH_BESIDE + whole + 16:
+            return "wide"
+        if height < TALL and width >= MAP_WIDTH_COMPACT + compact + 16:
+            return "compact"
+        return "narrow"
+
+    def _arrange(self, how: str) -> None:
+        """Controls in one row (wide) or two (the function and the step count, then the
+        transport); the table beside the map (wide, compact) or under it (narrow); the
+        settings column only where there is room for it."""
+        if how == self.current_arrangement:
+            return
+        self.current_arrangement = how
+        wide = how == "wide"
+        for w in self._setting_cells:
+            w.setVisible(how != "compact")
+        first, second = self._rows
+        for row in self._rows:
+            while row.count():
+                row.takeAt(0)
+        first.addWidget(self.function_label)
+        first.addWidget(self.function_box)
+        transport = (self.play_button, self.step_button, self.reset_button, self.speed_label, self.speed_spin)
+        if wide:
+            first.addSpacing(12)
+            for w in transport:
+                first.addWidget(w)
+            first.addWidget(self.step_label)
+            first.addStretch(1)
+        else:
+            first.addWidget(self.step_label)
+            first.addStretch(1)
+            for w in transport:
+                second.addWidget(w)
+            second.addStretch(1)
+        # the two-row width is the least the controls need: the view can always get narrow
+        self.controls.setMinimumWidth(max(_row_width((self.function_label, self.function_box, self.step_label)),
+                                          _row_width(transport)))
+        beside = how in ("wide", "compact")
+        self.splitter.setOrientation(Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical)
+        self._size_table()
+
+    def _size_table(self) -> None:
+        """Give the table its natural size (beside the map: leaving the map at least
+        MAP_WIDTH_BESIDE or MAP_WIDTH_COMPACT; under it: at most 40 % of the height) and
+        the map the rest."""
+        hint = self.table_panel.sizeHint()
+        if self.splitter.orientation() == Qt.Orientation.Horizontal:
+            room = self.splitter.width() - self.splitter.handleWidth()
+            least = MAP_WIDTH_COMPACT if self.current_arrangement == "compact" else MAP_WIDTH_BESIDE
+            table = min(hint.width() + 4, room - least)
+        else:
+            room = self.splitter.height() - self.splitter.handleWidth()
+            table = min(hint.height() + 4, int(room * 0.4))
+        if room > 0:
+            self.splitter.setSizes([room - table, table])
+
+    def _show_about(self) -> None:
+        """The function's formula, and its description when the view is tall enough
+        (else the description is the label's tooltip)."""
+        fn = self.fn
+        formula, about = html.escape(fn.formula), html.escape(fn.description)
+        if self.height() >= ABOUT_HEIGHT:
+            self.about_label.setText(f"<b>{formula}</b> — {about}")
+            self.about_label.setToolTip("")
+        else:
+            self.about_label.setText(f"<b>{formula}</b>")
+            self.about_label.setToolTip(fn.description)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._show_about()
+        how = self.arrangement(event.size().width(), event.size().height())
+        if how != self.current_arrangement:
+            self._arrange(how)
+        else:
+            self._size_table()
 
     # ------------------------------------------------------------------ public
     def set_function(self, key: str) -> None:
@@ -351,7 +506,7 @@ class RaceView(ViewBase):
             self.function_box.blockSignals(False)
         self.fn = fn
         self.bound = race_bound(fn)
-        self.about_label.setText(f"<b>{html.escape(fn.formula)}</b> — {html.escape(fn.description)}")
+        self._show_about()
         for r in self.racers.values():
             r.lr = fn.default_lr(r.key)
             spin = self.lr_spins[r.key]
