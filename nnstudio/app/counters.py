@@ -63,7 +63,7 @@ class Counters(QWidget):
         """Text colours from the palette, so both light and dark stay readable."""
         for key, v in self.values.items():
             v.setStyleSheet("color: palette(window-text); font-size: 13pt; font-weight: 600;")
-            v.setMinimumWidth(v.fontMetrics().horizontalAdvance("0.00000") if key != "iteration" else 0)
+            v.setMinimumWidth(v.fontMetrics().horizontalAdvance("−0.00000") if key != "iteration" else 0)
         for t in self.titles.values():
             t.setStyleSheet("color: palette(window-text); font-size: 8pt;")
 

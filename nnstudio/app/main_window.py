@@ -338,6 +338,7 @@ class MainWindow(QMainWindow):
         c.sigMessage.connect(self.show_message)
         c.sigPlaying.connect(self._on_playing)
         self.session.sigMessage.connect(self.show_message)
+        self.session.sigRunReplaced.connect(self.hide_banner)  # its warnings were about the run replaced
         self.lessons.sigMessage.connect(self.show_message)
         self.lessons.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.files.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 6000))

@@ -61,7 +61,14 @@ class Workspaces(QObject):
         self.current = name
         state = self.settings.value(self._key(name))
         restored = isinstance(state, QByteArray) and self.window.restoreState(state, LAYOUT_VERSION)
-        if not restored:
+        if restored:
+            # a restored arrangement leaves docks it does not place where they were: the
+            # other workspace's views go, and tabs keep their titles on top
+            for key, dock in self.docks.items():
+                if key not in SHOWN[name] and not dock.isFloating():
+                    dock.hide()
+            self.window.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        else:
             self.arrange(name)
         self.settings.setValue("workspace/current", name)
         self.sigChanged.emit(name)

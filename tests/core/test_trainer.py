@@ -589,12 +589,15 @@ def test_four_phases_show_one_sample_and_compute_the_iteration():
     assert rec.iteration == 1
 
 
-def test_inspecting_a_sample_outside_the_batch_shows_the_first():
+def test_inspecting_a_sample_outside_the_batch_shows_that_sample_and_without_a_choice_the_first():
     spec, cfg, data = _phase_setup()
     tr = Trainer(spec, cfg, data)
     outside = int(tr.perm[-1])
     ph = tr.step_phase(inspect=outside)
-    assert ph.sample == int(ph.batch[0])
+    assert ph.sample == outside and not ph.in_batch
+    tr.step()
+    ph = tr.step_phase()
+    assert ph.sample == int(ph.batch[0]) and ph.in_batch
 
 
 @pytest.mark.parametrize("opt", ["sgd", "adam", "nesterov"])
