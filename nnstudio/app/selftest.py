@@ -377,7 +377,7 @@ class _SelfTest:
             raise SelfTestError("the default example was not loaded into the training thread")
         _spin(300)  # the first snapshot reaches the views
         window.controller.flush()
-        before = window.centralWidget().grab().toImage()
+        before = window.boundary_view.grab().toImage()  # the decision view: the big picture
         window.grab().save(str(self.out / "window-before.png"), "PNG")
 
         window.controller.set_speed(MAX_SPEED)
@@ -397,9 +397,9 @@ class _SelfTest:
         self.note(f"window.png: {shot.width()}x{shot.height()}, {colors} colours, grey std {spread:.1f}")
         if colors < MIN_COLORS_WINDOW or spread < 1.0:
             raise SelfTestError(f"the window's picture is blank ({colors} colours)")
-        after = window.centralWidget().grab().toImage()
+        after = window.boundary_view.grab().toImage()
         share = changed_share(before, after)
-        self.note(f"central area: {share:.1%} of its pixels changed while training")
+        self.note(f"decision view: {share:.1%} of its pixels changed while training")
         if share < 0.001:
             raise SelfTestError("the picture did not change while the network trained")
 
