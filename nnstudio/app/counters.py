@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..core.snapshot import Snapshot
@@ -61,9 +62,13 @@ class Counters(QWidget):
 
     def apply_theme(self) -> None:
         """Text colours from the palette, so both light and dark stay readable."""
+        big = QFont(self.font())
+        big.setPointSize(13)
+        big.setWeight(QFont.Weight.DemiBold)
+        room = QFontMetrics(big).horizontalAdvance("−0.00000") + 4  # the style sheet's font, not today's
         for key, v in self.values.items():
             v.setStyleSheet("color: palette(window-text); font-size: 13pt; font-weight: 600;")
-            v.setMinimumWidth(v.fontMetrics().horizontalAdvance("−0.00000") if key != "iteration" else 0)
+            v.setMinimumWidth(room if key != "iteration" else 0)
         for t in self.titles.values():
             t.setStyleSheet("color: palette(window-text); font-size: 8pt;")
 
