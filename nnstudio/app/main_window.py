@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(self)
         self.session = TrainingSession(self.doc, self.controller, self)
         self._closing = False
+        self._counters_shown = 0.0
         self._icons: list[tuple[QAction, str]] = []
         self._build_views()
         self._build_panels()
@@ -386,9 +388,17 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("New weights drawn from the seed; the history starts over (Ctrl+Z undoes it).",
                                      5000)
 
+    #: while training plays, the counters and the rewind slider change at most this often
+    #: (seconds): numbers changing 30 times a second cannot be read, and each change
+    #: repaints the toolbar
+    COUNTER_INTERVAL = 0.1
+
     def _on_snapshot(self, snap: Snapshot) -> None:
-        self.counters.show_snapshot(snap)
-        self.timeline.show_snapshot(snap)
+        now = time.monotonic()
+        if not snap.playing or now - self._counters_shown >= self.COUNTER_INTERVAL:
+            self._counters_shown = now
+            self.counters.show_snapshot(snap)
+            self.timeline.show_snapshot(snap)
         if not snap.playing:
             self.scheduler.refresh(everything=True)  # a manual step: show it everywhere at once
 
