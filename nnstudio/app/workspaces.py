@@ -17,7 +17,7 @@ switch: hidden ones stop drawing and catch up when they are shown again.
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabBar, QTabWidget
 
 EXPLORE = "explore"
 INSPECT = "inspect"
@@ -71,7 +71,16 @@ class Workspaces(QObject):
         else:
             self.arrange(name)
         self.settings.setValue("workspace/current", name)
+        QTimer.singleShot(0, self._whole_tab_titles)
         self.sigChanged.emit(name)
+
+    def _whole_tab_titles(self) -> None:
+        """Dock tabs show their whole titles (scroll arrows when they do not all fit):
+        "Activati…" is not a title a learner can follow a lesson by."""
+        for bar in self.window.findChildren(QTabBar):
+            if bar.parent() is self.window:
+                bar.setElideMode(Qt.TextElideMode.ElideNone)
+                bar.setUsesScrollButtons(True)
 
     def save(self) -> None:
         """Remember the arrangement of the current workspace."""
@@ -143,6 +152,7 @@ class Workspaces(QObject):
             d["GradientView"].raise_()
         # sizes only take once the docks are laid out in the window
         QTimer.singleShot(0, lambda: self._size(name))
+        QTimer.singleShot(0, self._whole_tab_titles)
 
     def _add(self, area: Qt.DockWidgetArea, key: str, beside: QDockWidget | None = None,
              below: str | None = None) -> None:

@@ -429,7 +429,10 @@ class GradientView(ViewBase):
         super().resizeEvent(event)
         h = event.size().height()
         self.caption_label.setVisible(h >= self.CAPTION_HEIGHT)
-        self._arrange(tall=h >= self.TALL or event.size().width() < 1.4 * h)
+        # side by side where the dock is too short for two rows, or wide enough that each
+        # plot still gets a square-ish cell
+        w = event.size().width()
+        self._arrange(tall=h >= self.TALL or (h >= 300 and w < 2.4 * h))
 
     def _arrange(self, tall: bool) -> None:
         """Tall: the time curves across the top, bars and histogram beneath. Short and
