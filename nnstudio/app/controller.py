@@ -117,7 +117,7 @@ class TrainingController(QObject):
         try:
             self._commands.send((name, *args))
         except (BrokenPipeError, OSError):
-            pass  # the engine is gone; the reader thread notices and it is restarted
+            return  # the engine is gone; the reader thread notices and it is restarted
 
     @Slot(bool)
     def _on_finished(self, clean: bool) -> None:

@@ -59,6 +59,7 @@ Counters (iterations, epochs, ...) below 2**62
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
@@ -618,10 +619,8 @@ def dec_float(v: Any, what: str, allow_none: bool = False) -> float | None:
     if isinstance(v, str) and v in ("nan", "inf", "-inf"):
         return float(v)
     if isinstance(v, (int, float)) and not isinstance(v, bool):
-        try:
+        with contextlib.suppress(OverflowError):  # an integer too large for a float: refused below
             return float(v)
-        except OverflowError:
-            pass
     raise BadProjectFile(f"{what} must be a number, not {printable(repr(v), 40)}")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import pickle
+from multiprocessing.reduction import ForkingPickler
 from types import SimpleNamespace
 
 import numpy as np
@@ -30,7 +30,7 @@ def test_the_mirror_follows_growth_thinning_rewinds_and_other_runs():
     sizes = []
 
     def check():
-        snap = pickle.loads(pickle.dumps(make_snapshot(tr, feed=feed)))
+        snap = ForkingPickler.loads(ForkingPickler.dumps(make_snapshot(tr, feed=feed)))  # as through the pipe
         sizes.append(sum(p.rows.size for p in snap.log_pieces.values()))
         snap.fill_logs(mirror)
         for name, attr in LOG_ATTRS.items():

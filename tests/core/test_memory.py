@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import pickle
 import time
 import tracemalloc
 from multiprocessing.reduction import ForkingPickler
@@ -57,9 +56,9 @@ def session_peak(spec, config, data, iterations, checkpoint_budget, trajectory_b
                           trajectory_budget=trajectory_budget, memory_limit=1 << 50)
         trainer.run(iterations=iterations)
         trainer.evaluate()
-        shown = pickle.loads(ForkingPickler.dumps(snapshot()))  # the window's view of it
+        shown = ForkingPickler.loads(ForkingPickler.dumps(snapshot()))  # the window's view of it
         received = bytes(ForkingPickler.dumps(snapshot()))  # the next one, arrived
-        new = pickle.loads(received)
+        new = ForkingPickler.loads(received)
         engine_snapshot = snapshot()  # and the engine already sends the one after
         blob = ForkingPickler.dumps(engine_snapshot)
         del received, new, engine_snapshot, blob
