@@ -13,12 +13,7 @@ from PySide6.QtGui import QDropEvent
 from nnstudio.app.main_window import MainWindow
 from nnstudio.core.network import Network
 from nnstudio.core.trainer import Trainer
-
-
-def discard_and_close(w: MainWindow) -> None:
-    w.doc.undo_stack.setClean()
-    w.doc._trained = False
-    w.close()
+from window_helpers import discard_and_close, wait_snapshot
 
 
 @pytest.fixture
@@ -31,14 +26,6 @@ def window(qtbot):
     wait_snapshot(qtbot, w, lambda s: s.evaluation is not None)
     yield w
     discard_and_close(w)
-
-
-def wait_snapshot(qtbot, w, predicate, timeout=15000):
-    def check():
-        w.controller.flush()
-        assert w.controller.snapshot is not None and predicate(w.controller.snapshot)
-    qtbot.waitUntil(check, timeout=timeout)
-    return w.controller.snapshot
 
 
 def truth(w: MainWindow, snap) -> dict[str, float]:

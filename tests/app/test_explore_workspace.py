@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication
 
 from nnstudio.app.main_window import MainWindow
 from nnstudio.core.specs import LayerSpec
-from test_main_window import discard_and_close, wait_snapshot
+from window_helpers import discard_and_close, wait_snapshot
 
 
 def _window(qtbot, width, height):

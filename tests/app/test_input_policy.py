@@ -10,12 +10,7 @@ from PySide6.QtWidgets import QApplication, QCheckBox
 
 from nnstudio.app.main_window import MainWindow
 from nnstudio.app.shortcuts_dialog import ShortcutsDialog
-
-
-def discard_and_close(w: MainWindow) -> None:
-    w.doc.undo_stack.setClean()
-    w.doc._trained = False
-    w.close()
+from window_helpers import discard_and_close, wait_snapshot
 
 
 @pytest.fixture
@@ -29,14 +24,6 @@ def window(qtbot):
     wait_snapshot(qtbot, w, lambda s: s.iteration == 0)
     yield w
     discard_and_close(w)
-
-
-def wait_snapshot(qtbot, w, predicate, timeout=8000):
-    def check():
-        w.controller.flush()
-        assert w.controller.snapshot is not None and predicate(w.controller.snapshot)
-    qtbot.waitUntil(check, timeout=timeout)
-    return w.controller.snapshot
 
 
 def still_at_zero(qtbot, w) -> None:

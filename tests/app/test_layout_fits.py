@@ -9,14 +9,9 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QTabBar, QToolBar, QWidget
 
 from nnstudio.app.main_window import MIN_SIZE, MainWindow
+from window_helpers import discard_and_close
 
 SIZES = [(1366, 768), (1280, 800)]
-
-
-def discard_and_close(w: MainWindow) -> None:
-    w.doc.undo_stack.setClean()
-    w.doc._trained = False
-    w.close()
 
 
 @pytest.fixture

@@ -15,16 +15,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from nnstudio.app.lessons import load_lessons
 from nnstudio.app.main_window import MainWindow
 from nnstudio.app.panels.lesson_panel import LessonPanel
+from window_helpers import discard_and_close, wait_snapshot
 
 LESSON_DIR = Path(__file__).resolve().parents[2] / "resources" / "lessons"
-
-
-def discard_and_close(w: MainWindow) -> None:
-    """Close without the "save changes?" question (see test_main_window.py)."""
-    w.doc.undo_stack.setClean()
-    w.doc._trained = False
-    w.close()
-    assert not w.controller.thread.isRunning()
 
 
 @pytest.fixture
@@ -35,14 +28,6 @@ def window(qtbot):
     qtbot.waitExposed(w)
     yield w
     discard_and_close(w)
-
-
-def wait_snapshot(qtbot, w, predicate, timeout=8000):
-    def check():
-        w.controller.flush()
-        assert w.controller.snapshot is not None and predicate(w.controller.snapshot)
-    qtbot.waitUntil(check, timeout=timeout)
-    return w.controller.snapshot
 
 
 def in_front(w: MainWindow, name: str) -> bool:

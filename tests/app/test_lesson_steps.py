@@ -15,15 +15,9 @@ from PySide6.QtWidgets import QApplication
 from nnstudio.app.lessons import load_lesson
 from nnstudio.app.main_window import MainWindow
 from nnstudio.app.panels.lesson_panel import PREVIEW_NOTE
+from window_helpers import discard_and_close, wait_snapshot
 
 LESSON_DIR = Path(__file__).resolve().parents[2] / "resources" / "lessons"
-
-
-def discard_and_close(w: MainWindow) -> None:
-    w.doc.undo_stack.setClean()
-    w.doc._trained = False
-    w.close()
-    assert not w.controller.thread.isRunning()
 
 
 @pytest.fixture
@@ -60,14 +54,6 @@ def marks(window):
     view.mark = mark
     view.clear_marks = clear_marks
     return calls
-
-
-def wait_snapshot(qtbot, w, predicate, timeout=8000):
-    def check():
-        w.controller.flush()
-        assert w.controller.snapshot is not None and predicate(w.controller.snapshot)
-    qtbot.waitUntil(check, timeout=timeout)
-    return w.controller.snapshot
 
 
 def in_front(w: MainWindow, name: str) -> bool:

@@ -11,15 +11,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QToolButto
 
 from nnstudio.app.main_window import MainWindow
 from nnstudio.core.project import load_project
-
-
-def discard_and_close(w: MainWindow) -> None:
-    """Close without the "save changes?" question (pytest-qt's addWidget would close
-    the window before this could mark it clean, and the modal question would hang)."""
-    w.doc.undo_stack.setClean()
-    w.doc._trained = False
-    w.close()
-    assert not w.controller.thread.isRunning()
+from window_helpers import discard_and_close, wait_snapshot
 
 
 @pytest.fixture
@@ -31,14 +23,6 @@ def window(qtbot):
     wait_snapshot(qtbot, w, lambda s: True)
     yield w
     discard_and_close(w)
-
-
-def wait_snapshot(qtbot, w, predicate, timeout=8000):
-    def check():
-        w.controller.flush()
-        assert w.controller.snapshot is not None and predicate(w.controller.snapshot)
-    qtbot.waitUntil(check, timeout=timeout)
-    return w.controller.snapshot
 
 
 def counter(w, key: str) -> str:

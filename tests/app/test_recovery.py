@@ -15,20 +15,7 @@ from nnstudio.app.paths import config_dir
 from nnstudio.core.data import DataSpec
 from nnstudio.core.project import new_project, save_project
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
-
-
-def discard_and_close(w: MainWindow) -> None:
-    w.doc.undo_stack.setClean()
-    w.doc._trained = False
-    w.close()
-
-
-def wait_snapshot(qtbot, w, predicate, timeout=10000):
-    def check():
-        w.controller.flush()
-        assert w.controller.snapshot is not None and predicate(w.controller.snapshot)
-    qtbot.waitUntil(check, timeout=timeout)
-    return w.controller.snapshot
+from window_helpers import discard_and_close, wait_snapshot
 
 
 def crashed_autosave(tmp_path, units: int = 5):

@@ -11,13 +11,7 @@ from nnstudio.app.main_window import MainWindow
 from nnstudio.core.network import flat_index
 from nnstudio.core.project import load_project
 from nnstudio.core.trainer import Trainer
-
-
-def discard_and_close(w: MainWindow) -> None:
-    w.doc.undo_stack.setClean()
-    w.doc._trained = False
-    w.close()
-    assert not w.controller.thread.isRunning()
+from window_helpers import discard_and_close, wait_snapshot
 
 
 @pytest.fixture
@@ -29,14 +23,6 @@ def window(qtbot):
     wait_snapshot(qtbot, w, lambda s: True)
     yield w
     discard_and_close(w)
-
-
-def wait_snapshot(qtbot, w, predicate, timeout=10000):
-    def check():
-        w.controller.flush()
-        assert w.controller.snapshot is not None and predicate(w.controller.snapshot)
-    qtbot.waitUntil(check, timeout=timeout)
-    return w.controller.snapshot
 
 
 def flat(snap) -> np.ndarray:
