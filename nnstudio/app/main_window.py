@@ -66,13 +66,16 @@ from .view_scheduler import ViewScheduler
 from .views.activation_view import ActivationView
 from .views.base import ViewBase
 from .views.boundary_view import BoundaryView
+from .views.digit_gallery_view import DigitGalleryView
+from .views.drawing_pad_view import DrawingPadView
 from .views.gradient_view import GradientView
+from .views.image_data import image_side
 from .views.inspector_view import InspectorView
 from .views.loss_view import LossView
 from .views.network_view import NetworkView
 from .views.race_view import RaceView
 from .views.surface_view import SurfaceView
-from .workspaces import EXPLORE, INSPECT, TITLES, Workspaces
+from .workspaces import EXPLORE, IMAGE_VIEWS, INSPECT, TITLES, Workspaces
 
 #: the smallest window (learners' laptops have 1366×768 and 1280×800 screens)
 MIN_SIZE = (1024, 700)
@@ -155,9 +158,11 @@ class MainWindow(QMainWindow):
         self.inspector_view = InspectorView()
         self.surface_view = SurfaceView(self.controller)
         self.race_view = RaceView()  # runs on its own: 2-D test functions, no network
+        self.gallery_view = DigitGalleryView()  # these two only for data that are images
+        self.pad_view = DrawingPadView()
         self.views: list[ViewBase] = [self.boundary_view, self.loss_view, self.network_view,
                                       self.activation_view, self.gradient_view, self.inspector_view,
-                                      self.surface_view]
+                                      self.surface_view, self.gallery_view, self.pad_view]
         # the docks fill the window; messages go in a banner strip under the toolbars
         placeholder = QWidget()
         placeholder.setMaximumSize(0, 0)
@@ -275,7 +280,8 @@ class MainWindow(QMainWindow):
         self.view_menu.addActions([self.act_explore, self.act_inspect])
         self.view_menu.addSeparator()
         for name in ("DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel", "NetworkView", "BoundaryView",
-                     "LossView", "InspectorView", "GradientView", "ActivationView", "SurfaceView", "RaceView"):
+                     "LossView", "DigitGalleryView", "DrawingPadView", "InspectorView", "GradientView",
+                     "ActivationView", "SurfaceView", "RaceView"):
             self.view_menu.addAction(self.view_docks[name].toggleViewAction())
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.act_reset_layout)
@@ -363,6 +369,7 @@ class MainWindow(QMainWindow):
         nv.sigSetFeatures.connect(lambda features: self._try_edit(d.edit_data, "Input features", features=features))
         # the step inspector follows the sample the learner clicks
         bv.sigSampleClicked.connect(self.inspect_sample)
+        self.gallery_view.sigSampleChosen.connect(self.draw_sample)
         bv.sigPointAdded.connect(self.data_panel.add_point)
         bv.sigPointRemoved.connect(self.data_panel.remove_point)
         self.data_panel.sigPaintModeChanged.connect(bv.set_paint_mode)
@@ -377,6 +384,12 @@ class MainWindow(QMainWindow):
     def _on_prepared_changed(self, prepared: Any) -> None:
         for view in self.views:
             view.set_data(prepared)
+        self.workspaces.set_available(IMAGE_VIEWS, image_side(prepared) > 0, front="DigitGalleryView")
+
+    def draw_sample(self, row: int) -> None:
+        """A sample clicked in the gallery goes on the drawing pad, to be looked at and edited."""
+        self.pad_view.load_sample(row)
+        self.workspaces.show_view("DrawingPadView")
 
     def _on_project_replaced(self) -> None:
         self.lesson_panel.set_opened(None)  # a project, not a lesson, is open now

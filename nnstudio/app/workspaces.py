@@ -23,18 +23,21 @@ EXPLORE = "explore"
 INSPECT = "inspect"
 TITLES = {EXPLORE: "Explore", INSPECT: "Inspect"}
 #: bumped when the default arrangements change, so old saved arrangements are not used
-LAYOUT_VERSION = 4
+LAYOUT_VERSION = 5
 
 PANELS = ("DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel")
 #: the docks each workspace shows; every other dock is hidden there
 SHOWN = {
-    EXPLORE: PANELS + ("NetworkView", "BoundaryView", "LossView"),
+    EXPLORE: PANELS + ("NetworkView", "BoundaryView", "LossView", "DigitGalleryView", "DrawingPadView"),
     INSPECT: PANELS + ("InspectorView", "GradientView", "ActivationView", "SurfaceView", "RaceView",
                        "BoundaryView", "NetworkView", "LossView"),
 }
 #: where a view lives by default when a lesson asks for it
 HOME = {name: (EXPLORE if name in SHOWN[EXPLORE] else INSPECT)
         for name in SHOWN[EXPLORE] + SHOWN[INSPECT]}
+#: views only some data have a use for (the digit views: data that are images); they
+#: are hidden while :meth:`Workspaces.set_available` says the data has no use for them
+IMAGE_VIEWS = ("DigitGalleryView", "DrawingPadView")
 
 
 class Workspaces(QObject):
@@ -48,6 +51,11 @@ class Workspaces(QObject):
         self.docks = docks
         self.settings = settings
         self.current = ""
+        #: docks the current data has no use for: hidden in every workspace
+        self.unavailable: set[str] = set(IMAGE_VIEWS)
+        for key in IMAGE_VIEWS:
+            if key in docks:
+                docks[key].toggleViewAction().setEnabled(False)
 
     # -- switching -------------------------------------------------------------------------
     def switch(self, name: str) -> None:
@@ -67,6 +75,9 @@ class Workspaces(QObject):
             for key, dock in self.docks.items():
                 if key not in SHOWN[name] and not dock.isFloating():
                     dock.hide()
+            for key in IMAGE_VIEWS:  # they follow the data, not the arrangement saved
+                if key in self.docks and key in SHOWN[name]:
+                    self.docks[key].setVisible(key not in self.unavailable)
             self.window.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         else:
             self.arrange(name)
@@ -106,7 +117,7 @@ class Workspaces(QObject):
         """Bring the dock ``name`` to the front: in the current workspace when it is part
         of it (shown again if the user had closed it), else in its home workspace."""
         dock = self.docks.get(name)
-        if dock is None:
+        if dock is None or name in self.unavailable:
             return
         if not (dock.isVisible() or name in SHOWN.get(self.current, ())):
             self.switch(HOME.get(name, self.current))
@@ -117,7 +128,30 @@ class Workspaces(QObject):
     def shows(self, name: str) -> bool:
         """Whether the current workspace has a place for the dock ``name``."""
         dock = self.docks.get(name)
+        if name in self.unavailable:
+            return False
         return name in SHOWN.get(self.current, ()) or (dock is not None and dock.isVisible())
+
+    def set_available(self, names: tuple[str, ...], available: bool, front: str | None = None) -> None:
+        """Whether the data has a use for the docks ``names`` (the digit views for image
+        data): unavailable ones are hidden everywhere; ones that become available show
+        where the current workspace has them, ``front`` in front of its tab group."""
+        changed = [n for n in names if (n in self.unavailable) == available]
+        if available:
+            self.unavailable.difference_update(names)
+        else:
+            self.unavailable.update(names)
+        for name in names:
+            if name in self.docks:
+                self.docks[name].toggleViewAction().setEnabled(available)
+        if not self.current:
+            return
+        for name in changed:
+            dock = self.docks.get(name)
+            if dock is not None:
+                dock.setVisible(available and name in SHOWN[self.current])
+        if available and front in changed and front in SHOWN[self.current]:
+            self.docks[front].raise_()
 
     # -- default arrangements ------------------------------------------------------------------
     def arrange(self, name: str) -> None:
@@ -134,6 +168,10 @@ class Workspaces(QObject):
             self._add(left, "NetworkView", beside=panels[0])
             self._add(right, "BoundaryView")
             self._add(right, "LossView", below="BoundaryView")
+            # images of the data and the drawing pad where the decision view is: for
+            # image data that view has only its confusion matrix to show
+            for key in IMAGE_VIEWS:
+                self._tab(key, "BoundaryView")
         else:
             # the inspector's numbers beside the network they highlight; the other
             # deeper views (and the decision view, to pick a sample) as tabs on the right
@@ -146,8 +184,11 @@ class Workspaces(QObject):
             w.tabifyDockWidget(panels[0], dock)
         w.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         for key, dock in d.items():
-            dock.setVisible(key in SHOWN[name])
+            dock.setVisible(key in SHOWN[name] and key not in self.unavailable)
         d[PANELS[0]].raise_()
+        if name == EXPLORE and "BoundaryView" in d:
+            gallery = d.get(IMAGE_VIEWS[0])
+            (gallery if gallery is not None and IMAGE_VIEWS[0] not in self.unavailable else d["BoundaryView"]).raise_()
         if name == INSPECT:
             d["GradientView"].raise_()
         # sizes only take once the docks are laid out in the window

@@ -1,0 +1,61 @@
+"""Data whose inputs are the pixels of a square image: the bundled 8×8 digits, or a CSV
+with 16, 25, 64, 784 … input columns.
+
+The digit views (:mod:`.digit_gallery_view`, :mod:`.drawing_pad_view`) show such data
+as pictures; for any other data they have nothing to show. Pixels are the raw values
+(before standardisation), row by row, as ``load_bundled("digits")`` documents them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+from ...core.data import PreparedData
+
+#: the smallest image side the views accept: 4×4 = 16 inputs
+MIN_SIDE = 4
+
+
+def image_side(data: PreparedData | None) -> int:
+    """The side of the square image the inputs form, or 0 when they do not form one.
+
+    Classification data only: the views show a true and a predicted class per image.
+    Inputs with feature maps (x1², sin x …) are not pixels.
+    """
+    if data is None or data.task == "regression" or data.feature_keys:
+        return 0
+    n = data.raw.n_features
+    side = math.isqrt(n)
+    return side if side * side == n and side >= MIN_SIDE else 0
+
+
+def pixel_range(data: PreparedData) -> tuple[float, float]:
+    """The range of the raw pixel values (0..16 for the digits); never empty."""
+    X = data.raw.X
+    lo, hi = (float(X.min()), float(X.max())) if X.size else (0.0, 1.0)
+    return (lo, hi) if hi > lo else (lo, lo + 1.0)
+
+
+def gray_image(pixels: np.ndarray, side: int, lo: float, hi: float) -> QImage:
+    """``pixels`` (side²,) as a ``side × side`` image: ink ``hi`` dark on ``lo`` white
+    paper, as the digits were written."""
+    t = (np.asarray(pixels, dtype=np.float64).reshape(side, side) - lo) / (hi - lo)
+    gray = np.ascontiguousarray(np.clip(255.0 * (1.0 - t), 0, 255).round().astype(np.uint8))
+    image = QImage(gray.data, side, side, side, QImage.Format.Format_Grayscale8)
+    return image.copy()  # the QImage must not point into the temporary array
+
+
+def signed_image(values: np.ndarray, side: int, scale: float, lut: np.ndarray) -> QImage:
+    """Signed ``values`` (side²,) coloured through ``lut`` (n, 4) uint8: −scale at its
+    start, 0 in its middle, +scale at its end."""
+    t = 0.5 + 0.5 * np.clip(np.asarray(values, dtype=np.float64).reshape(side, side) / scale, -1.0, 1.0)
+    idx = np.nan_to_num(t * (len(lut) - 1)).round().astype(np.intp)
+    rgba = np.ascontiguousarray(lut[idx].astype(np.uint8))
+    image = QImage(rgba.data, side, side, 4 * side, QImage.Format.Format_RGBA8888)
+    return image.copy()
+
+
+__all__ = ["MIN_SIDE", "gray_image", "image_side", "pixel_range", "signed_image"]
