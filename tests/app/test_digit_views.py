@@ -226,6 +226,11 @@ def test_clicking_an_image_names_its_row_and_the_gallery_scrolls(qtbot, gallery,
     with qtbot.waitSignal(gallery.sigSampleChosen) as got:
         qtbot.mouseClick(tiles, Qt.MouseButton.LeftButton, pos=tiles.tile_rect(position).center())
     assert got.args == [int(digits.val_index[position])]
+    with qtbot.waitSignal(gallery.sigStatus) as status:
+        qtbot.mouseMove(tiles, tiles.tile_rect(position).center())
+    true, guess = digits.y_val[position], gallery.predicted_classes[position]
+    assert status.args[0].startswith(f"Sample #{int(digits.val_index[position])}: a {true}; "
+                                     f"the network says {guess}")
 
 
 def test_views_for_data_that_are_not_images_say_so(qtbot):

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from nnstudio.app.main_window import MainWindow
 from nnstudio.core.specs import LayerSpec
+from test_layout_fits import problems, settle
 from window_helpers import discard_and_close, wait_snapshot
 
 IMAGE_DOCKS = ("DigitGalleryView", "DrawingPadView")
@@ -43,6 +44,16 @@ def test_digit_views_follow_the_data_and_a_clicked_image_goes_on_the_pad(qtbot):
         qtbot.waitUntil(lambda: pad.is_shown() and pad.prediction is not None)  # the scheduler feeds it
         np.testing.assert_array_equal(pad.pad.pixels, w.doc.prepared.raw.X[row])
         assert pad.prediction == gallery.predicted_classes[3]
+
+        # both fit learners' screens and the smallest window, with every label readable
+        pad.weights_box.setChecked(True)
+        for size in ((1366, 768), (1280, 800), (1024, 700)):
+            w.resize(*size)
+            w.workspaces.reset()
+            for name in IMAGE_DOCKS:
+                w.workspaces.show_view(name)
+                settle(300)
+                assert problems(w) == [], (size, name)
 
         # a switch to Inspect and back keeps them with the data
         w.workspaces.switch("inspect")

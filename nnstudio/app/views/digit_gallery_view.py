@@ -37,7 +37,7 @@ class DigitGalleryView(ViewBase):
     #: the predictions follow training a couple of times a second: enough to watch the
     #: red ones turn black, without repainting hundreds of tiles 30 times a second
     min_interval = 0.5
-    paint_cost = 0.004
+    paint_cost = 0.005
     caption_room = 260
 
     sigSampleChosen = Signal(int)  # a row of the raw data set
@@ -78,6 +78,7 @@ class DigitGalleryView(ViewBase):
 
         self.tiles = DigitTilesWidget()
         self.tiles.sigTileClicked.connect(self._tile_clicked)
+        self.tiles.sigTileHovered.connect(self._tile_hovered)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(False)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -171,7 +172,7 @@ class DigitGalleryView(ViewBase):
         else:
             pred = np.full(len(y), -1, dtype=np.intp)
             wrong = np.zeros(len(y), dtype=bool)
-            self.summary.setText("not trained yet")
+            self.summary.setText("no weights yet")
         order = np.arange(len(y))
         if self.wrong_first_box.isChecked():
             order = np.argsort(~wrong, kind="stable")  # the wrong ones, then the rest, each in set order
@@ -187,6 +188,16 @@ class DigitGalleryView(ViewBase):
     def _tile_clicked(self, position: int) -> None:
         if 0 <= position < len(self.rows):
             self.sigSampleChosen.emit(int(self.rows[position]))
+
+    def _tile_hovered(self, position: int) -> None:
+        if self.data is None or not 0 <= position < len(self.rows):
+            return
+        names = self.data.class_names
+        true, guess = int(self.true_classes[position]), int(self.predicted_classes[position])
+        text = f"Sample #{int(self.rows[position])}: a {printable(names[true], 20)}"
+        if guess >= 0:
+            text += f"; the network says {printable(names[guess], 20)}" + ("" if guess == true else " (wrong)")
+        self.sigStatus.emit(text + ". Click to put it on the drawing pad.")
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 - Qt's name
         if obj is self.scroll.viewport() and ev.type() == QEvent.Type.Resize:

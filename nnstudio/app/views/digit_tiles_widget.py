@@ -25,6 +25,7 @@ class DigitTilesWidget(QWidget):
     """Tiles of ``images`` in the order ``order``; ``sigTileClicked(position)``."""
 
     sigTileClicked = Signal(int)
+    sigTileHovered = Signal(int)  # -1 when the pointer is on no tile
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -79,6 +80,11 @@ class DigitTilesWidget(QWidget):
             ev.accept()
             return
         super().mousePressEvent(ev)
+
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:  # noqa: N802
+        position = self.position_at(ev.position().toPoint())
+        self.sigTileHovered.emit(-1 if position is None else position)
+        super().mouseMoveEvent(ev)
 
     def paintEvent(self, ev: QPaintEvent) -> None:  # noqa: N802
         p = QPainter(self)

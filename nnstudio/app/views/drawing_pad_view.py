@@ -33,7 +33,7 @@ from .layer_activations_widget import LayerActivationsWidget
 from .snapshot_dense import class_probabilities, dense_layers, layer_outputs, predicted
 
 #: training rows whose activations set each layer's colour scale
-SCALE_ROWS = 300
+SCALE_ROWS = 200
 
 
 class DrawingPadView(ViewBase):
@@ -191,7 +191,7 @@ class DrawingPadView(ViewBase):
         if self.data is None or not self.side:
             return
         if snap is None or self._layers is None:
-            self.answer.setText("No trained weights yet: press Play.")
+            self.answer.setText("Waiting for the network's weights…")
             self.bars.set_probabilities(np.zeros(0), ())
             self.layers_widget.set_layers([], [], [])
             return
@@ -203,7 +203,8 @@ class DrawingPadView(ViewBase):
             else str(self.prediction)
         blank = bool(np.all(self.pad.pixels == self.lo))
         sure = float(self.probabilities[self.prediction])
-        self.answer.setText(f"The network says: {name} ({sure:.0%})" + (" — on blank paper" if blank else ""))
+        note = " — on blank paper" if blank else " — untrained weights" if snap.iteration == 0 else ""
+        self.answer.setText(f"The network says: {name} ({sure:.0%}){note}")
         self.bars.set_probabilities(self.probabilities, self.class_names)
         self._show_layers()
 

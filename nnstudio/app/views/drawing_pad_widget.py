@@ -157,11 +157,12 @@ class DrawingPadWidget(QWidget):
         try:
             r = self.grid_rect()
             p.drawImage(r, gray_image(self.pixels, self.side, self.lo, self.hi))
-            grid = QColor(theme.muted_text())
-            grid.setAlphaF(0.35)
-            p.setPen(QPen(grid, 1))
             cell = r.width() / self.side
-            for i in range(self.side + 1):
+            grid = QColor(theme.muted_text())
+            # lines between cells help aim at 8×8; at 28×28 they would hide the drawing
+            grid.setAlphaF(0.35 if cell >= 10 else 0.0)
+            p.setPen(QPen(grid, 1))
+            for i in range(self.side + 1 if cell >= 10 else 0):
                 x = r.left() + i * cell
                 y = r.top() + i * cell
                 p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()))
