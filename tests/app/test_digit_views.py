@@ -242,3 +242,29 @@ def test_views_for_data_that_are_not_images_say_so(qtbot):
         v.show()
         assert v.message.isVisible()
         assert "square image" in v.message.text()
+
+
+def test_a_binary_square_image_csv_is_predicted_as_the_engine_does(qtbot):
+    # 4×4 images, pixels −1..3, one sigmoid output: P(class 1) and the engine's z > 0 rule
+    rng = np.random.default_rng(3)
+    X = rng.integers(-1, 4, (80, 16)).astype(float)
+    y = (X[:, :8].sum(axis=1) > X[:, 8:].sum(axis=1)).astype(np.int64)
+    data = prepare(DataSpec(source="inline", standardize=True, validation_fraction=0.25),
+                   Dataset(X, y, "binary", (), ("dark top", "dark bottom")))
+    trainer, snap = _trained(data, 20, hidden=(LayerSpec(5, "elu", alpha=0.5),))
+    v = DrawingPadView()
+    qtbot.addWidget(v)
+    v.resize(500, 360)
+    v.set_data(data)
+    v.show_snapshot(snap)
+    v.show()
+    qtbot.waitExposed(v)
+    assert (v.pad.lo, v.pad.hi) == (-1.0, 3.0)
+    _drag(qtbot, v, [(0, 0), (0, 3)])
+    assert v.pad.pixels.reshape(4, 4)[0].tolist() == [3.0, 3.0, 3.0, 3.0]
+    assert v.pad.pixels.reshape(4, 4)[1].tolist() == [1.0, 1.0, 1.0, 1.0]  # half way from −1 to 3
+    p1 = trainer.network.predict(np.asarray(data.transform(v.pad.pixels[None, :])))[0, 0]
+    np.testing.assert_array_equal(v.probabilities, [1.0 - p1, p1])
+    z = trainer.network.forward(np.asarray(data.transform(v.pad.pixels[None, :])))[0, 0]
+    assert v.prediction == int(z > 0)
+    assert v.answer.text().startswith("The network says: dark " + ("bottom" if z > 0 else "top"))
