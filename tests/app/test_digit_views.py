@@ -19,7 +19,8 @@ from nnstudio.core.trainer import Trainer
 
 
 def _trained(data, epochs, dtype="float64", hidden=None):
-    hidden = hidden or (LayerSpec(16, "leaky_relu", alpha=0.3), LayerSpec(12, "tanh"))
+    if hidden is None:
+        hidden = (LayerSpec(16, "leaky_relu", alpha=0.3), LayerSpec(12, "tanh"))
     k = data.n_classes if data.task == "multiclass" else 1
     spec = NetworkSpec(data.n_inputs, hidden, data.task, k)
     config = TrainConfig(optimizer="adam", learning_rate=0.01, batch_mode="minibatch", batch_size=32, dtype=dtype)
@@ -124,6 +125,9 @@ def test_the_pads_prediction_is_the_engines_for_the_drawn_pixels(qtbot, pad, dig
     assert pad.prediction == int(np.argmax(probs[0]))
     for mine, engine in zip(pad.activations, hidden, strict=True):
         np.testing.assert_array_equal(mine, engine[0].astype(np.float64))
+    drawn = pad.layers_widget.values  # what the rows of squares show: each hidden layer, then the logits
+    assert len(drawn) == 3 and drawn[0].tolist() == pad.activations[0].tolist()
+    np.testing.assert_array_equal(drawn[2], trainer.network.layers[-1].out[0].astype(np.float64))
     # the preprocessing is the training set's standardisation, by hand
     np.testing.assert_allclose(pad.network_inputs()[0], (pixels - digits.mean) / digits.scale)
     assert pad.answer.text().startswith(f"The network says: {pad.prediction} (")
@@ -154,6 +158,25 @@ def test_first_layer_weights_as_images(qtbot, pad, trained):
     assert color.blue() > color.red()
     pad.weights_box.setChecked(False)
     assert pad.layers_widget.weight_images == []
+
+
+def test_with_no_hidden_layer_the_output_weights_are_the_images(qtbot, digits):
+    trainer, snap = _trained(digits, 1, hidden=())
+    v = DrawingPadView()
+    qtbot.addWidget(v)
+    v.resize(600, 400)
+    v.set_data(digits)
+    v.show_snapshot(snap)
+    v.weights_box.setChecked(True)
+    v.load_sample(int(digits.train_index[0]))
+    assert v.activations == []
+    logits = trainer.network.forward(np.asarray(digits.X_train[:1]))[0]
+    np.testing.assert_array_equal(v.logits, logits)
+    np.testing.assert_array_equal(v.layers_widget.values[0], logits)  # the one row drawn: the logits
+    assert len(v.layers_widget.weight_images) == 10  # one template per digit
+    assert v.layers_widget.titles[0] == "Output layer: 10 neurons as their weights"
+    v.weights_box.setChecked(False)
+    assert v.layers_widget.titles[0] == "Output layer: 10 logits (before softmax)"
 
 
 def test_a_snapshot_of_another_network_is_ignored(qtbot, pad, digits):

@@ -5,7 +5,8 @@ clears it, or loads a sample (from the gallery, or at random) to edit it. On eve
 stroke the pixels go through exactly what the engine does to its inputs
 (:meth:`PreparedData.transform`: the training set's standardisation) and through the
 engine's own layers holding the newest snapshot's weights (:mod:`.snapshot_dense`); the
-view shows the answer, each class's probability and every hidden layer's activations.
+view shows the answer, each class's probability, every hidden layer's activations and
+the output layer's logits.
 The first layer's neurons can be shown as the images of their weights.
 
 Only for data whose inputs form a square image (:func:`.image_data.image_side`).
@@ -59,7 +60,8 @@ class DrawingPadView(ViewBase):
         #: what the view shows now (None until there are weights for this data)
         self.probabilities: np.ndarray | None = None
         self.prediction: int | None = None
-        self.activations: list[np.ndarray] = []
+        self.activations: list[np.ndarray] = []  # each hidden layer's, (units,)
+        self.logits: np.ndarray | None = None  # the output layer's, before softmax or σ
 
         self.message = QLabel("The drawing pad is for data whose inputs form a square image, "
                               "such as the bundled 8×8 digits.")
@@ -101,9 +103,10 @@ class DrawingPadView(ViewBase):
         right.addWidget(self.answer)
         self.bars = ClassBarsWidget()
         right.addWidget(self.bars, 2)
-        self.weights_box = QCheckBox("Layer 1 as weight images")
-        self.weights_box.setToolTip("Draw each first-layer neuron as the image of its 64 weights: blue pixels "
-                                    "raise its input, orange ones lower it; the frame around it has its activation's colour.")
+        self.weights_box = QCheckBox("First layer's weights as images")
+        self.weights_box.setToolTip("Draw each neuron of the first layer (the output layer when there is no "
+                                    "hidden layer) as the image of its weights, one per pixel: blue pixels raise "
+                                    "its input, orange ones lower it; the frame around it has its activation's colour.")
         self.weights_box.toggled.connect(lambda _on: self._show_layers())
         right.addWidget(self.weights_box)
         self.layers_widget = LayerActivationsWidget()
@@ -124,14 +127,14 @@ class DrawingPadView(ViewBase):
         if not self.side:
             self.caption_label.hide()
         self._layers = self._layers_of = None
-        self.probabilities, self.prediction, self.activations = None, None, []
+        self.probabilities, self.prediction, self.activations, self.logits = None, None, [], None
         self.source_label.setText("")
         if not self.side:
             return
         self.lo, self.hi = pixel_range(data)
         self.class_names = tuple(data.class_names)
         self.pad.set_geometry(self.side, self.lo, self.hi)
-        self.weights_box.setText(f"Layer 1 as weight images ({self.side}×{self.side})")
+        self.weights_box.setText(f"First layer's weights as images ({self.side}×{self.side})")
         if self.snapshot is not None:
             self.show_snapshot(self.snapshot)
         else:
@@ -154,9 +157,9 @@ class DrawingPadView(ViewBase):
         self._layers_of = snap
         X = self.data.X_train
         rows = np.linspace(0, len(X) - 1, min(len(X), SCALE_ROWS)).round().astype(np.intp)
-        hidden = layer_outputs(snap, X[rows], self._layers)[:-1]
+        outs = layer_outputs(snap, X[rows], self._layers)
         # the 99th percentile, so that one extreme sample does not wash every colour out
-        self._scales = [float(np.percentile(np.abs(np.nan_to_num(a)), 99)) if a.size else 1.0 for a in hidden]
+        self._scales = [float(np.percentile(np.abs(np.nan_to_num(a)), 99)) if a.size else 1.0 for a in outs]
         self.update_prediction()
 
     # -- drawing -----------------------------------------------------------------------------
@@ -199,6 +202,7 @@ class DrawingPadView(ViewBase):
         self.probabilities = class_probabilities(snap, outs[-1])[0].astype(np.float64)
         self.prediction = int(predicted(snap, outs[-1])[0])
         self.activations = [np.asarray(a[0], dtype=np.float64) for a in outs[:-1]]
+        self.logits = np.asarray(outs[-1][0], dtype=np.float64)
         name = printable(self.class_names[self.prediction], 20) if self.prediction < len(self.class_names) \
             else str(self.prediction)
         blank = bool(np.all(self.pad.pixels == self.lo))
@@ -210,9 +214,13 @@ class DrawingPadView(ViewBase):
 
     def _show_layers(self) -> None:
         snap = self._layers_of
-        if snap is None or not self.activations:
+        if snap is None or self.logits is None:
             return
+        values = [*self.activations, self.logits]
         titles = [f"Layer {i + 1}: {len(a)} {snap.activations[i]} neurons" for i, a in enumerate(self.activations)]
+        # with no hidden layer the output layer's weights are the images: one template per class
+        titles.append(f"Output layer: {len(self.logits)} logit{'s' if len(self.logits) > 1 else ''} "
+                      f"(before {'softmax' if snap.task == 'multiclass' else 'σ'})")
         images = []
         if self.weights_box.isChecked() and snap.weights:
             W = np.nan_to_num(np.asarray(snap.weights[0], dtype=np.float64))
@@ -220,9 +228,9 @@ class DrawingPadView(ViewBase):
             scale = float(np.percentile(np.abs(W), 99)) or 1.0
             lut = theme.diverging_lut()
             images = [signed_image(W[:, j], self.side, scale, lut) for j in range(W.shape[1])]
-            if titles:
-                titles[0] += ", drawn as their weights"
-        self.layers_widget.set_layers(self.activations, self._scales, titles, images)
+            first = "Output layer" if not self.activations else "Layer 1"
+            titles[0] = f"{first}: {W.shape[1]} neurons as their weights"
+        self.layers_widget.set_layers(values, self._scales, titles, images)
 
     # -- export and theme ----------------------------------------------------------------------
     def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
