@@ -11,6 +11,7 @@ on the drawing pad (``sigSampleChosen`` with its row of the data set).
 
 from __future__ import annotations
 
+import time
 from typing import Sequence
 
 import numpy as np
@@ -145,10 +146,15 @@ class DigitGalleryView(ViewBase):
         return snap.layer_sizes[0] == data.n_inputs and snap.layer_sizes[-1] == outputs
 
     def show_snapshot(self, snap: Snapshot) -> None:
+        start = time.perf_counter()
         super().show_snapshot(snap)
         if self._fits(snap):
             self._predicted_of = snap
         self._show()
+        # a large set (thousands of images, a wide first layer) takes tens of milliseconds
+        # to predict: then the gallery follows training less often, never spending more
+        # than about 2% of the window's time
+        self.min_interval = max(type(self).min_interval, 50.0 * (time.perf_counter() - start))
 
     def _show(self) -> None:
         data = self.data
