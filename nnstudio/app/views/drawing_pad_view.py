@@ -56,6 +56,7 @@ class DrawingPadView(ViewBase):
         self._layers: list[Dense] | None = None
         self._layers_of: Snapshot | None = None
         self._scales: list[float] = []
+        self._images_of: tuple[Snapshot, list] | None = None
         self._rng = np.random.default_rng(0)
         #: what the view shows now (None until there are weights for this data)
         self.probabilities: np.ndarray | None = None
@@ -126,7 +127,7 @@ class DrawingPadView(ViewBase):
         self.set_caption(self.caption if self.side else "")
         if not self.side:
             self.caption_label.hide()
-        self._layers = self._layers_of = None
+        self._layers = self._layers_of = self._images_of = None
         self.probabilities, self.prediction, self.activations, self.logits = None, None, [], None
         self.source_label.setText("")
         if not self.side:
@@ -223,14 +224,23 @@ class DrawingPadView(ViewBase):
                       f"(before {'softmax' if snap.task == 'multiclass' else 'σ'})")
         images = []
         if self.weights_box.isChecked() and snap.weights:
-            W = np.nan_to_num(np.asarray(snap.weights[0], dtype=np.float64))
-            # the 99th percentile: a few large weights would leave every other one pale
-            scale = float(np.percentile(np.abs(W), 99)) or 1.0
-            lut = theme.diverging_lut()
-            images = [signed_image(W[:, j], self.side, scale, lut) for j in range(W.shape[1])]
+            images = self._weight_images(snap)
             first = "Output layer" if not self.activations else "Layer 1"
-            titles[0] = f"{first}: {W.shape[1]} neurons as their weights"
+            titles[0] = f"{first}: {len(images)} neurons as their weights"
         self.layers_widget.set_layers(values, self._scales, titles, images)
+
+    def _weight_images(self, snap: Snapshot) -> list:
+        """The first layer's weights as one image per neuron (made once per snapshot:
+        strokes do not change them)."""
+        if self._images_of is not None and self._images_of[0] is snap:
+            return self._images_of[1]
+        W = np.nan_to_num(np.asarray(snap.weights[0], dtype=np.float64))
+        # the 99th percentile: a few large weights would leave every other one pale
+        scale = float(np.percentile(np.abs(W), 99)) or 1.0
+        lut = theme.diverging_lut()
+        images = [signed_image(W[:, j], self.side, scale, lut) for j in range(W.shape[1])]
+        self._images_of = (snap, images)
+        return images
 
     # -- export and theme ----------------------------------------------------------------------
     def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
@@ -241,6 +251,7 @@ class DrawingPadView(ViewBase):
         return ("class", "probability"), rows
 
     def apply_theme(self) -> None:
+        self._images_of = None  # their colours follow the theme
         self.layers_widget.apply_theme()
         super().apply_theme()
 
