@@ -291,3 +291,17 @@ def test_a_binary_square_image_csv_is_predicted_as_the_engine_does(qtbot):
     z = trainer.network.forward(np.asarray(data.transform(v.pad.pixels[None, :])))[0, 0]
     assert v.prediction == int(z > 0)
     assert v.answer.text().startswith("The network says: dark " + ("bottom" if z > 0 else "top"))
+
+
+def test_gallery_images_are_the_raw_pixels_made_only_when_painted(qtbot, gallery, digits):
+    gallery.repaint()
+    images = gallery.tiles.images
+    shown = len(images._made)
+    assert 0 < shown < len(digits.val_index)  # only the tiles in view were made
+    k = 5
+    image = images[k]
+    raw = digits.raw.X[digits.val_index[k]].reshape(8, 8)
+    gray = np.array([[image.pixelColor(x, y).red() for x in range(8)] for y in range(8)])
+    np.testing.assert_array_equal(gray, np.round(255 * (1 - raw / 16)))  # ink 16 black, paper 0 white
+    with pytest.raises(IndexError):
+        images[len(digits.val_index)]

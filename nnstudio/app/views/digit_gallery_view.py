@@ -23,7 +23,7 @@ from ...core.safetext import printable
 from ...core.snapshot import Snapshot
 from .base import ViewBase
 from .digit_tiles_widget import DigitTilesWidget
-from .image_data import gray_image, image_side, pixel_range
+from .image_data import RowImages, image_side
 from .snapshot_dense import layer_outputs, predicted
 
 VALIDATION, TRAINING = "validation", "training"
@@ -47,7 +47,7 @@ class DigitGalleryView(ViewBase):
         super().__init__(parent)
         self.side = 0
         self.which = VALIDATION
-        self._images: dict[str, list] = {}
+        self._images: dict[str, RowImages] = {}
         #: what the gallery shows, in display order: rows of the raw data set, true and
         #: predicted classes (predicted: -1 before there are weights for this data)
         self.rows = np.zeros(0, dtype=np.intp)
@@ -165,9 +165,7 @@ class DigitGalleryView(ViewBase):
         rows, X, y = self._parts()
         images = self._images.get(self.which)
         if images is None:
-            lo, hi = pixel_range(data)
-            images = [gray_image(data.raw.X[r], self.side, lo, hi) for r in rows]
-            self._images[self.which] = images
+            images = self._images[self.which] = RowImages(data, rows, self.side)
         y = np.asarray(y, dtype=np.intp)
         snap = self._predicted_of
         if snap is not None:

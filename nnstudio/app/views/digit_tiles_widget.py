@@ -29,7 +29,7 @@ class DigitTilesWidget(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.images: list[QImage] = []
+        self.images: Sequence[QImage] = []
         self.labels: list[str] = []  # per position, what the tile says
         self.wrong: np.ndarray = np.zeros(0, dtype=bool)  # per position
         self.order: np.ndarray = np.zeros(0, dtype=np.intp)  # position → index into images
@@ -39,7 +39,7 @@ class DigitTilesWidget(QWidget):
 
     def set_tiles(self, images: Sequence[QImage], order: np.ndarray, labels: Sequence[str],
                   wrong: np.ndarray) -> None:
-        self.images = list(images)
+        self.images = images
         self.order = np.asarray(order, dtype=np.intp)
         self.labels = list(labels)
         self.wrong = np.asarray(wrong, dtype=bool)

@@ -9,6 +9,7 @@ as pictures; for any other data they have nothing to show. Pixels are the raw va
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from PySide6.QtGui import QImage
@@ -58,4 +59,30 @@ def signed_image(values: np.ndarray, side: int, scale: float, lut: np.ndarray) -
     return image.copy()
 
 
-__all__ = ["MIN_SIDE", "gray_image", "image_side", "pixel_range", "signed_image"]
+class RowImages(Sequence):
+    """``images[i]``: row ``rows[i]`` of the raw data as a gray image, made the first time
+    it is asked for (a gallery paints only the tiles in view; 60,000 MNIST-sized images
+    made at once would take seconds and ~50 MB)."""
+
+    def __init__(self, data: PreparedData, rows: np.ndarray, side: int) -> None:
+        self.data = data
+        self.rows = np.asarray(rows, dtype=np.intp)
+        self.side = side
+        self.lo, self.hi = pixel_range(data)
+        self._made: dict[int, QImage] = {}
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> QImage:  # type: ignore[override] - no slices needed
+        if not -len(self.rows) <= int(i) < len(self.rows):
+            raise IndexError(i)
+        i = int(i) % len(self.rows)
+        image = self._made.get(i)
+        if image is None:
+            image = gray_image(self.data.raw.X[self.rows[i]], self.side, self.lo, self.hi)
+            self._made[i] = image
+        return image
+
+
+__all__ = ["MIN_SIDE", "RowImages", "gray_image", "image_side", "pixel_range", "signed_image"]
