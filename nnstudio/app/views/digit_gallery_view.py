@@ -71,8 +71,8 @@ class DigitGalleryView(ViewBase):
         self.bar.setLayout(bar)
         self.add_widget(self.bar)
 
-        self.message = QLabel("The gallery shows data whose inputs form a square image, such as the bundled "
-                              "8×8 digits, as pictures.")
+        self.message = QLabel("The gallery shows classes of images as pictures: data whose inputs form a "
+                              "square image, such as the bundled 8×8 digits.")
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.add_widget(self.message, 1)

@@ -64,8 +64,8 @@ class DrawingPadView(ViewBase):
         self.activations: list[np.ndarray] = []  # each hidden layer's, (units,)
         self.logits: np.ndarray | None = None  # the output layer's, before softmax or σ
 
-        self.message = QLabel("The drawing pad is for data whose inputs form a square image, "
-                              "such as the bundled 8×8 digits.")
+        self.message = QLabel("The drawing pad is for classes of images: data whose inputs form a "
+                              "square image, such as the bundled 8×8 digits.")
         self.message.setWordWrap(True)
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.add_widget(self.message, 1)
