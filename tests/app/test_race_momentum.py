@@ -172,6 +172,13 @@ def test_the_directions_tab_plots_the_error_along_x_and_y_with_the_predicted_rat
         np.testing.assert_allclose(ys, np.log10(np.abs(path[:, k])), rtol=1e-12)
     expected = heavy_ball_direction_rates(0.005, 0.9, (1.0, 100.0))
     np.testing.assert_allclose(view.directions.rates, expected, rtol=1e-12)
+    # each dashed line has the predicted slope and bounds the curve's second half, touching it
+    for d, k in (("slow", 0), ("fast", 1)):
+        xs, ys = view.directions.predicted[d].getData()
+        assert (ys[1] - ys[0]) / (xs[1] - xs[0]) == pytest.approx(math.log10(expected[k]))
+        line = ys[0] + (ys[1] - ys[0]) * np.arange(15, 31) / 30
+        gap = line - np.log10(np.abs(path[15:, k]))
+        assert gap.min() == pytest.approx(0.0, abs=1e-9) and gap.min() > -1e-9
     text = view.directions.readout.text()
     assert f"×{expected[0]:.4f}" in text and "curvature 1)" in text and "curvature 100)" in text
     # the learner picks SGD in the tab's box: both directions at 99/101
@@ -182,6 +189,8 @@ def test_the_directions_tab_plots_the_error_along_x_and_y_with_the_predicted_rat
     assert view.directions.readout.text().count("×0.9802") == 2
     xs, ys = view.directions.predicted["slow"].getData()
     assert ys[1] - ys[0] == pytest.approx(30 * math.log10(99 / 101))  # slope: the predicted rate
+    # SGD's error is exactly geometric: the dashed line lies on the curve
+    assert ys[0] == pytest.approx(math.log10(2.5)) and ys[1] == pytest.approx(math.log10(abs(view.paths()["sgd"][30, 0])))
     np.testing.assert_allclose(view.directions.curves["slow"].getData()[1],
                                np.log10(np.abs(view.paths()["sgd"][:, 0])), rtol=1e-12)
     # an adaptive method has no fixed rate: said so, no dashed line
@@ -201,3 +210,68 @@ def test_the_new_parts_fit_the_inspect_dock(qtbot, view):
         assert _outside(view) == [], title
     assert view.rate_map.plot_widget.height() >= 150 and view.rate_map.plot_widget.width() >= 250
     assert view.rate_map.readout.visibleRegion().boundingRect().height() >= view.rate_map.readout.sizeHint().height()
+
+
+# ------------------------------------------------------------------------------ lesson 6, step 3
+@pytest.fixture
+def window(qtbot):
+    from nnstudio.app.main_window import MainWindow
+    from window_helpers import discard_and_close
+
+    w = MainWindow()
+    w.resize(1366, 768)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    discard_and_close(w)
+
+
+def test_lesson_6_why_momentum_works_shows_what_its_text_says(qtbot, window):
+    panel = window.lesson_panel
+    lesson = panel.lesson_by_number(6)
+    panel.list.setCurrentRow(panel.lessons.index(lesson))
+    qtbot.mouseClick(panel.open_button, Qt.MouseButton.LeftButton)
+    for _ in range(2):
+        qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
+    step = lesson.steps[2]
+    assert step.title.startswith("Why momentum works")
+    view = window.race_view
+    assert window.view_docks["RaceView"].isVisible() and not view.visibleRegion().isEmpty()
+    # "κ = 100 in the box beside the formula", the Rate map tab in front
+    assert view.kappa_spin.isVisible() and view.kappa_spin.value() == 100 and view.kappa == 100
+    assert "100·y²" in view.about_label.text()
+    assert view.side_tabs.currentWidget() is view.rate_map and not view.rate_map.visibleRegion().isEmpty()
+    assert not view.rate_map.readout.visibleRegion().isEmpty()
+    assert view.lr_spins["sgd"].text() == "0.019802" and not view.enable_checks["nesterov"].isChecked()
+    rows = readout_rows(view.rate_map.readout)
+    assert rows == {"Momentum": ("0.005", "0.9", "×0.9487"), "best": ("0.03306", "0.669", "×0.8182"),
+                    "SGD": ("0.0198", "0", "×0.9802")}
+    for cells in rows.values():  # what the table shows is what the text says
+        assert cells[2] in step.look
+    # the grey (divergence) begins at η = 0.02 on the bottom edge: SGD's square is left of it
+    rm = view.rate_map
+    j = 0  # the bottom row of cells, μ ≈ 0
+    lrs = (np.arange(rm.rates.shape[1]) + 0.5) * rm.lr_max / rm.rates.shape[1]
+    assert np.all((rm.rates[j] >= 1) == (lrs > 0.02 * (1 + (j + 0.5) * 0.999 / rm.rates.shape[0])))
+    # "Click the star."
+    qtbot.mouseClick(rm.plot_widget.viewport(), Qt.MouseButton.LeftButton,
+                     pos=rm.pixel_of(*rm.optimum[:2]).toPoint())
+    assert view.lr_spins["momentum"].text() == "0.033058" and view.steps == 0
+    assert readout_rows(rm.readout)["Momentum"] == ("0.03306", "0.669", "×0.8182")
+    # "Then open the Directions tab and press the race's ▶ Play."
+    click_tab(qtbot, view, "Directions")
+    view.set_speed(1000)
+    qtbot.mouseClick(view.play_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.steps >= 100, timeout=20000)
+    qtbot.mouseClick(view.play_button, Qt.MouseButton.LeftButton)
+    text = view.directions.readout.text()
+    assert text.count("×0.8182 per step") == 2 and "Momentum" == view.directions.racer_box.currentText()
+    # "Choose SGD in the tab's box: both its lines fall at ×0.9802 per step."
+    view.directions.racer_box.setFocus()
+    qtbot.keyClicks(view.directions.racer_box, "SGD")
+    assert view.directions.readout.text().count("×0.9802 per step") == 2
+    # back to the first step: the κ = 25 bowl, μ = 0.9 again, and the racers' table
+    for _ in range(2):
+        qtbot.mouseClick(panel.prev_button, Qt.MouseButton.LeftButton)
+    assert view.kappa == 25 and view.racers["momentum"].settings["momentum"] == 0.9
+    assert view.side_tabs.currentWidget() is view.table_scroll and view.steps == 0

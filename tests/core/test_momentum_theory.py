@@ -208,3 +208,17 @@ def test_the_apps_nesterov_contracts_at_its_predicted_rate():
 def test_steps_per_decade():
     np.testing.assert_allclose(steps_per_decade([0.1, 0.5, 0.0]), [1.0, math.log(10) / math.log(2), 0.0])
     assert np.all(np.isinf(steps_per_decade([1.0, 1.5])))
+
+
+@pytest.mark.parametrize("kappa", [1.0, 7.5, 100.0, 1000.0])
+def test_the_bowls_curvatures_are_its_hessians_eigenvalues(kappa):
+    fn = quadratic_bowl(kappa)
+    assert fn.curvatures == (1.0, kappa)
+    h = 1e-4
+    p = np.array([0.3, -0.7])
+    hessian = np.column_stack([(fn.grad(p + h * e) - fn.grad(p - h * e)) / (2 * h) for e in np.eye(2)])
+    np.testing.assert_allclose(hessian, np.diag(fn.curvatures), rtol=1e-9, atol=1e-9)
+    # the other test functions are not quadratics: no curvatures claimed
+    from nnstudio.core.testfunctions import TEST_FUNCTIONS
+
+    assert [k for k, f in TEST_FUNCTIONS.items() if f.curvatures] == ["bowl"]

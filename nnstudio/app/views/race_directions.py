@@ -4,9 +4,12 @@ On the bowl ``f = ½·(x² + κ·y²)`` the eigen-directions are the axes: along
 curvature is 1 (the slow direction), across y it is κ (the fast one), and the error
 along each is just ``|x|`` and ``|y|`` (the minimum is the origin). For one chosen racer
 the plot shows both over the steps; for SGD, momentum and Nesterov a dashed line of
-slope ``ρ`` per step starts with each, ``ρ`` being the closed-form rate of that
-direction (:mod:`nnstudio.core.momentum_theory`). A straight falling line on a log
-scale is a fixed rate; the gap between the two lines is the condition number at work.
+slope ``ρ`` per step goes with each, ``ρ`` being the closed-form rate of that direction
+(:mod:`nnstudio.core.momentum_theory`). The line is laid over the run's second half,
+through its highest point relative to that slope: an envelope that the curve's peaks
+touch. (Not through the start: at a repeated root the error goes like ``(a + b·k)·ρᵏ``,
+and an oscillating error dips towards zero, so neither the start nor the last point
+anchors the line well.) A straight falling line on a log scale is a fixed rate.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Mapping, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.momentum_theory import gd_direction_rates, heavy_ball_direction_rates, nesterov_direction_rates
@@ -33,6 +36,8 @@ FAST = QColor(214, 39, 120)
 FLOOR = 1e-300
 #: the lowest error shown: below double precision's reach relative to the start
 LOWEST_LOG = -16.5
+#: the plot keeps at least this height before the read-out under it is shown
+PLOT_ROOM = 100
 
 
 def predicted_rates(key: str, lr: float, settings: Mapping[str, float],
@@ -80,7 +85,7 @@ class DirectionsWidget(QWidget):
         row.addStretch(1)
         col.addLayout(row)
         self.plot_widget = pg.PlotWidget(axisItems={"left": LogAxis(), "bottom": ReadableAxis("bottom", integer=True)})
-        self.plot_widget.setMinimumSize(160, 100)
+        self.plot_widget.setMinimumSize(160, 60)
         self.plot: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -104,6 +109,16 @@ class DirectionsWidget(QWidget):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         col.addWidget(self.readout)
+        self.setMinimumHeight(60)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        """On a short dock the read-out gives its lines to the plot (they stay the tooltip)."""
+        super().resizeEvent(event)
+        self._fit_readout()
+
+    def _fit_readout(self) -> None:
+        need = self.readout.heightForWidth(max(1, self.width())) + PLOT_ROOM + self.racer_box.sizeHint().height()
+        self.readout.setVisible(self.height() >= need)
 
     def set_racer(self, key: str) -> None:
         """Follow racer ``key``."""
@@ -127,8 +142,12 @@ class DirectionsWidget(QWidget):
                 continue
             r = float(self.rates[k])
             slope = math.log10(r) if r > 0 else LOWEST_LOG
+            half = len(path) // 2
+            lifted = logs[half:, k] - slope * steps[half:]
+            anchor = half + int(np.argmax(lifted))
             end = max(1.0, steps[-1])
-            self.predicted[d].setData([0.0, end], [logs[0, k], logs[0, k] + slope * end])
+            at0 = logs[anchor, k] - slope * steps[anchor]
+            self.predicted[d].setData([0.0, end], [at0, at0 + slope * end])
         shown = logs[np.isfinite(logs)]
         top = float(shown.max()) if shown.size else 0.0
         low = max(float(shown.min()) if shown.size else -1.0, LOWEST_LOG)
@@ -148,6 +167,7 @@ class DirectionsWidget(QWidget):
                 f"{_rate(float(self.rates[0]))}<br>"
                 f"<span style='color:{FAST.name()}'>━</span> y, fast (curvature {k_fast:g}): "
                 f"{_rate(float(self.rates[1]))}")
+        self._fit_readout()
 
 
 __all__ = ["DirectionsWidget", "predicted_rates"]

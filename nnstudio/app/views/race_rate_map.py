@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.momentum_theory import heavy_ball_rate, optimal_heavy_ball, rate_map, steps_per_decade
@@ -46,6 +46,8 @@ DECADES = 4.0
 DIVERGED = QColor(200, 200, 200)
 #: a click this close to the star (pixels) picks the optimum exactly
 SNAP_PIXELS = 9
+#: the plot keeps at least this height before the read-out under it is shown
+PLOT_ROOM = 110
 COLORS = dict(RACERS)
 
 
@@ -91,7 +93,7 @@ class RateMapWidget(QWidget):
         col.setContentsMargins(0, 0, 0, 0)
         col.setSpacing(2)
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": ReadableAxis("bottom"), "left": ReadableAxis("left")})
-        self.plot_widget.setMinimumSize(160, 110)
+        self.plot_widget.setMinimumSize(160, 60)
         self.plot: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
@@ -106,21 +108,25 @@ class RateMapWidget(QWidget):
         self.plot.addItem(self.boundary)
         self.diverge_text = pg.TextItem("diverges", color=QColor(70, 70, 70), anchor=(1.0, 1.0))
         self.plot.addItem(self.diverge_text)
+        self.key_text = pg.TextItem("darker = faster", color=QColor(30, 30, 30), anchor=(0.0, 1.0))
+        self.plot.addItem(self.key_text)
         self.sgd_mark = pg.ScatterPlotItem(symbol="s", size=11, brush=pg.mkBrush(COLORS["sgd"]),
                                            pen=pg.mkPen("w", width=1.2))
-        self.current_mark = pg.ScatterPlotItem(symbol="o", size=14, brush=pg.mkBrush(255, 255, 255, 60),
+        # the ring is larger than the star: on the optimum it circles it
+        self.current_mark = pg.ScatterPlotItem(symbol="o", size=22, brush=pg.mkBrush(255, 255, 255, 40),
                                                pen=pg.mkPen(COLORS["momentum"], width=3))
-        self.best_mark = pg.ScatterPlotItem(symbol="star", size=18, brush=pg.mkBrush(255, 255, 255),
+        self.best_mark = pg.ScatterPlotItem(symbol="star", size=16, brush=pg.mkBrush(255, 255, 255),
                                             pen=pg.mkPen(QColor(20, 20, 20), width=1.2))
         for z, item in enumerate((self.sgd_mark, self.current_mark, self.best_mark)):
             item.setZValue(5 + z)
             self.plot.addItem(item)
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         self.plot.scene().sigMouseMoved.connect(self._hover)
-        self.plot_widget.setToolTip(
+        self._about = (
             "Click to give the Momentum racer that learning rate η and momentum μ (the race restarts); "
             "click the star for the best setting. PyTorch's momentum v ← μ·v + g, w ← w − η·v is Goh's "
             "z ← β·z + ∇f, w ← w − α·z with α = η, β = μ.")
+        self.plot_widget.setToolTip(self._about)
         col.addWidget(self.plot_widget, 1)
         self.readout = QLabel("")
         self.readout.setObjectName("rateReadout")
@@ -128,9 +134,19 @@ class RateMapWidget(QWidget):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         col.addWidget(self.readout)
+        self.setMinimumHeight(60)
         self.set_curvatures(self.curvatures)
 
     # ------------------------------------------------------------------ public
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        """On a short dock the read-out gives its lines to the plot (they stay the tooltip)."""
+        super().resizeEvent(event)
+        self._fit_readout()
+
+    def _fit_readout(self) -> None:
+        need = self.readout.heightForWidth(max(1, self.width())) + PLOT_ROOM + 0
+        self.readout.setVisible(self.height() >= need)
+
     def set_curvatures(self, curvatures: Sequence[float]) -> None:
         """The bowl's eigenvalues (λ₁ … λₙ): recompute the map and the optimum."""
         self.curvatures = tuple(float(c) for c in curvatures)
@@ -150,7 +166,9 @@ class RateMapWidget(QWidget):
         mu = np.linspace(0.0, MU_TOP, 50)
         self.boundary.setData(2.0 * (1.0 + mu) / lam_max, mu)
         self.diverge_text.setPos(self.lr_max, 0.02)
-        self.plot.setRange(QRectF(0.0, 0.0, self.lr_max, 1.0), padding=0.0)
+        self.key_text.setPos(0.0, 0.02)
+        # a little below μ = 0, so that SGD's square on the bottom edge shows whole
+        self.plot.setRange(QRectF(0.0, -0.04, self.lr_max, 1.04), padding=0.0)
         a, b, _r = self.optimum
         self.best_mark.setData([a], [b])
         self._show_marks()
@@ -200,8 +218,13 @@ class RateMapWidget(QWidget):
         cell = "<td style='padding-right:8px; white-space:nowrap'>{}</td>"
         html_rows = ["<tr>" + "".join(cell.format(f"<i>{h}</i>" if h else "") for h in head) + "</tr>"]
         html_rows += ["<tr>" + "".join(cell.format(c) for c in row) + "</tr>" for row in rows]
-        self.readout.setText("<table cellspacing='0' cellpadding='0'>" + "".join(html_rows) + "</table>")
+        convention = ("<span style='font-size:small'>PyTorch's v ← μv + g, w ← w − ηv (this app's) is "
+                      "Goh's rule with α = η, β = μ</span>")
+        self.readout.setText("<table cellspacing='0' cellpadding='0'>" + "".join(html_rows) + "</table>"
+                             + convention)
         self.readout.setToolTip("\n".join(tips))
+        self.plot_widget.setToolTip(self._about + "\n\n" + "\n".join(tips))
+        self._fit_readout()
 
     # ------------------------------------------------------------------ mouse
     def _setting_at(self, scene_pos: QPointF) -> tuple[float, float] | None:

@@ -13,6 +13,14 @@ keeping its path, when its point stops being finite or leaves the region
 :func:`~nnstudio.core.testfunctions.race_bound` — the same rules as
 :func:`~nnstudio.core.testfunctions.race`, whose paths this view reproduces exactly.
 
+On the elongated bowl ``½·(x² + κ·y²)`` the condition number κ (1 to 1000) is a box
+beside the formula, and two tabs beside the racers' table show why momentum works
+(after Goh, Distill 2017; the closed forms are :mod:`nnstudio.core.momentum_theory`):
+*Directions* (:class:`.race_directions.DirectionsWidget`), one racer's error along the
+slow and the fast direction with the predicted rates, and *Rate map*
+(:class:`.race_rate_map.RateMapWidget`), momentum's rate over (η, μ), whose click gives
+the Momentum racer those settings and reruns the race.
+
 The view fits any dock from about 360 × 300 pixels, in one of three arrangements
 (:meth:`RaceView.arrangement`): *wide*, the racers' whole table beside the map and the
 controls in one row; *compact* (a short dock), a table of just the racers, their η
@@ -99,7 +107,9 @@ class RaceView(ViewBase):
     title = "Optimizer race"
     caption = ("Each dot is an optimizer walking downhill on a 2-D function, all from the same "
                "start (drag the ring or click the map to move it). Compare how far each step goes: "
-               "momentum overshoots and swings back, AdaGrad's steps shrink, Adam keeps an even pace.")
+               "momentum overshoots and swings back, AdaGrad's steps shrink, Adam keeps an even pace. "
+               "On the elongated bowl, choose its condition number κ, and see in the Directions and Rate map "
+               "tabs why momentum helps.")
 
     #: the caption needs this much room left for the controls, the map and a few racers
     caption_room = 500
@@ -344,7 +354,7 @@ class RaceView(ViewBase):
         self.side_tabs.setTabToolTip(1, "Each direction's error over the steps, for one racer (the bowl only)")
         self.side_tabs.setTabToolTip(2, "How fast momentum converges for every learning rate and momentum "
                                         "(the bowl only); click it to choose")
-        self.side_tabs.currentChanged.connect(lambda _i: self._show_theory())
+        self.side_tabs.currentChanged.connect(self._on_tab_changed)
         self.splitter.addWidget(self.side_tabs)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
@@ -430,7 +440,10 @@ class RaceView(ViewBase):
             table = min(max(hint.width(), bar.sizeHint().width()) + 4, room - least)
         else:
             room = self.splitter.height() - self.splitter.handleWidth()
-            table = min(hint.height() + bar_height + 4, int(room * 0.4))
+            if self.side_tabs.currentIndex() == 0:
+                table = min(hint.height() + bar_height + 4, int(room * 0.4))
+            else:  # a picture under the map: the two share the height
+                table = int(room * 0.5)
         if room > 0:
             self.splitter.setSizes([room - table, table])
 
@@ -760,6 +773,11 @@ class RaceView(ViewBase):
                 label.setText(_fmt(f))
                 label.setToolTip(f"f at {r.name}'s point after {r.steps_done} steps")
         self.reasons_label.setText("<br>".join(reasons))
+        self._show_theory()
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if self.splitter.orientation() == Qt.Orientation.Vertical:
+            self._size_table()
         self._show_theory()
 
     def _show_theory(self) -> None:
