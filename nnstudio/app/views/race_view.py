@@ -19,7 +19,8 @@ beside the formula, and two tabs beside the racers' table show why momentum work
 *Directions* (:class:`.race_directions.DirectionsWidget`), one racer's error along the
 slow and the fast direction with the predicted rates, and *Rate map*
 (:class:`.race_rate_map.RateMapWidget`), momentum's rate over (η, μ), whose click gives
-the Momentum racer those settings and reruns the race.
+the Momentum racer those settings and reruns the race. The racers' table is
+:class:`.race_table.RacerTable`; a racer's run, :class:`.race_racers.Racer`.
 
 The view fits any dock from about 360 × 300 pixels, in one of three arrangements
 (:meth:`RaceView.arrangement`): *wide*, the racers' whole table beside the map and the
@@ -38,16 +39,15 @@ from typing import Any, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap, QResizeEvent
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
-                               QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+                               QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from ...core.optimizers import OPTIMIZER_INFO
 from ...core.testfunctions import TEST_FUNCTIONS, TestFunction, quadratic_bowl, race_bound
 from .base import ViewBase
 from .race_directions import DirectionsWidget
-from .race_racers import RACERS, SETTINGS, SHORT_NAMES, Racer, _fmt
+from .race_racers import RACERS, SETTINGS, Racer, _fmt
+from .race_table import RacerTable
 from .race_rate_map import RateMapWidget
 from .surface_view import _label, contour_levels, contour_lines
 
@@ -86,12 +86,6 @@ def _row_width(widgets: Sequence[QWidget], spacing: int = 6) -> int:
     return sum(widths) + spacing * (len(widths) - 1)
 
 
-def _swatch(color: QColor) -> QIcon:
-    pm = QPixmap(14, 14)
-    pm.fill(color)
-    return QIcon(pm)
-
-
 def _pale_colormap() -> pg.ColorMap:
     """Viridis washed towards white: the landscape stays readable under coloured paths."""
     base = pg.colormap.get("viridis")
@@ -125,7 +119,6 @@ class RaceView(ViewBase):
         self.steps = 0
         self.racers: dict[str, Racer] = {}
         self._contours: dict[str, tuple[Array, Array, Array, list[tuple[Array, Array]]]] = {}
-        self._setting_widgets: dict[str, dict[str, QDoubleSpinBox]] = {}
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._speed = 30
@@ -258,76 +251,15 @@ class RaceView(ViewBase):
         self.splitter.addWidget(self.plot_widget)
 
         # -- the racers: settings and legend ------------------------------------------------------
-        panel = QWidget()
-        col = QVBoxLayout(panel)
-        col.setContentsMargins(4, 0, 0, 0)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(2)
-        headers = []
-        for c, text in enumerate(("racer", "η", "setting", "f now")):
-            h = QLabel(f"<b>{text}</b>")
-            grid.addWidget(h, 0, c)
-            headers.append(h)
-        #: the settings column (μ, α, β), which the compact arrangement leaves out
-        self._setting_cells: list[QWidget] = [headers[2]]
-        self.enable_checks: dict[str, QCheckBox] = {}
-        self.lr_spins: dict[str, QDoubleSpinBox] = {}
-        self.value_labels: dict[str, QLabel] = {}
-        for r, (key, color) in enumerate(RACERS, start=1):
-            check = QCheckBox(SHORT_NAMES[key])
-            check.setIcon(_swatch(color))
-            check.setChecked(True)
-            name, rule = OPTIMIZER_INFO[key]
-            check.setToolTip(f"{name}: {rule}")
-            check.toggled.connect(lambda on, k=key: self.set_racer(k, enabled=on))
-            grid.addWidget(check, r, 0)
-            lr = QDoubleSpinBox()
-            lr.setDecimals(6)
-            lr.setRange(1e-6, 10.0)
-            lr.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-            lr.setToolTip("learning rate η")
-            lr.valueChanged.connect(lambda v, k=key: self.set_racer(k, lr=float(v)))
-            grid.addWidget(lr, r, 1)
-            settings_box = QWidget()
-            sl = QHBoxLayout(settings_box)
-            sl.setContentsMargins(0, 0, 0, 0)
-            sl.setSpacing(2)
-            self._setting_widgets[key] = {}
-            for kw, label, default, tip in SETTINGS.get(key, ()):
-                sl.addWidget(QLabel(label))
-                spin = QDoubleSpinBox()
-                spin.setDecimals(3 if kw != "beta2" else 4)
-                spin.setRange(0.0, 0.9999)
-                spin.setSingleStep(0.05 if kw in ("momentum", "beta1") else 0.001)
-                spin.setValue(default)
-                spin.setToolTip(tip)
-                spin.valueChanged.connect(lambda v, k=key, w=kw: self.set_racer(k, **{w: float(v)}))
-                sl.addWidget(spin)
-                self._setting_widgets[key][kw] = spin
-            if not SETTINGS.get(key):
-                sl.addWidget(QLabel("—"))
-            sl.addStretch(1)
-            grid.addWidget(settings_box, r, 2)
-            self._setting_cells.append(settings_box)
-            value = QLabel("")
-            # room for a number; "stopped (…)" wraps onto a second line where it must
-            value.setWordWrap(True)
-            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("-1.23e-04") + 6)
-            grid.addWidget(value, r, 3)
-            self.enable_checks[key] = check
-            self.lr_spins[key] = lr
-            self.value_labels[key] = value
-            self.racers[key] = Racer(key, color, 1e-3,
-                                     {kw: d for kw, _l, d, _t in SETTINGS.get(key, ())})
-        col.addLayout(grid)
-        self.reasons_label = QLabel("")
-        self.reasons_label.setWordWrap(True)
-        self.reasons_label.setObjectName("raceReasons")
-        self.reasons_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
-        col.addWidget(self.reasons_label)
-        col.addStretch(1)
-        self.table_panel = panel
+        panel = self.table_panel = RacerTable()
+        panel.sigEnabled.connect(lambda k, on: self.set_racer(k, enabled=on))
+        panel.sigLearningRate.connect(lambda k, v: self.set_racer(k, lr=v))
+        panel.sigSetting.connect(lambda k, kw, v: self.set_racer(k, **{kw: v}))
+        self.enable_checks, self.lr_spins = panel.enable_checks, panel.lr_spins
+        self.value_labels, self.reasons_label = panel.value_labels, panel.reasons_label
+        self._setting_widgets, self._setting_cells = panel.setting_widgets, panel.setting_cells
+        for key, color in RACERS:
+            self.racers[key] = Racer(key, color, 1e-3, {kw: d for kw, _l, d, _t in SETTINGS.get(key, ())})
         # the table keeps its natural size and scrolls when the view is too small for it,
         # so it never sets a minimum size for the whole view
         self.table_scroll = QScrollArea()
@@ -479,7 +411,7 @@ class RaceView(ViewBase):
             self.function_box.setCurrentIndex(self.function_box.findData(key))
             self.function_box.blockSignals(False)
         for racer_key, widgets in self._setting_widgets.items():
-            for kw, _label, default, _tip in SETTINGS.get(racer_key, ()):
+            for kw, _name, default, _tip in SETTINGS.get(racer_key, ()):
                 self.racers[racer_key].settings[kw] = default
                 widgets[kw].blockSignals(True)
                 widgets[kw].setValue(default)
