@@ -24,7 +24,8 @@ KNOWN_VIEWS = (
 )
 #: what a lesson may ask a view to do (method names of the views), and nothing else
 VIEW_CALLS: dict[str, tuple[str, ...]] = {
-    "RaceView": ("set_function", "set_start", "set_racer", "set_speed", "reset", "step"),
+    "RaceView": ("set_function", "set_start", "set_racer", "set_speed", "reset", "step", "set_kappa", "show_tab",
+                 "follow"),
     "SurfaceView": ("set_mode", "set_params", "set_span", "recompute"),
     "ActivationView": ("explore", "select_layer", "set_compare", "mark", "clear_marks"),
     "GradientView": ("set_quantity", "set_hist_layer"),
@@ -123,6 +124,9 @@ def _call_args() -> dict[tuple[str, str], tuple[int, tuple[_Arg, ...]]]:
         ("RaceView", "set_speed"): (1, (_number("steps per second", 1, 1000, whole=True),)),
         ("RaceView", "reset"): (0, ()),
         ("RaceView", "step"): (0, (_number("steps", 1, MAX_RACE_STEPS, whole=True),)),
+        ("RaceView", "set_kappa"): (1, (_number("condition number κ", 1, 1000, whole=True),)),
+        ("RaceView", "show_tab"): (1, (_choice("tab", ("racers", "directions", "rates")),)),
+        ("RaceView", "follow"): (1, (_choice("racer", RACER_KEYS),)),
         ("SurfaceView", "set_mode"): (1, (_choice("mode", MODES),)),
         ("SurfaceView", "set_params"): (2, (_number("first weight", 0, MAX_PARAMETERS, whole=True),
                                             _number("second weight", 0, MAX_PARAMETERS, whole=True))),

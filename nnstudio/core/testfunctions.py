@@ -60,6 +60,9 @@ class TestFunction:
         A learning rate per optimizer key that runs well from ``start``.
     log_scale : bool
         Whether contour levels look best on a log scale (values span many decades).
+    curvatures : tuple of float
+        For a quadratic whose axes are its eigen-directions: the Hessian's eigenvalues
+        along x and along y (what :mod:`nnstudio.core.momentum_theory` needs); else empty.
     """
 
     __test__ = False  # not a pytest test class despite the name
@@ -77,6 +80,7 @@ class TestFunction:
     learning_rates: Mapping[str, float]
     saddles: tuple[tuple[float, float], ...] = ()
     log_scale: bool = False
+    curvatures: tuple[float, ...] = ()
 
     def f(self, x: Array | float, y: Array | float) -> Array:
         """``f(x, y)`` element-wise over arrays of any (broadcastable) shape.
@@ -266,6 +270,7 @@ def quadratic_bowl(kappa: float = 25.0) -> TestFunction:
         # SGD just below 2/κ: visibly zig-zagging yet converging
         {"sgd": 1.8 / k, "momentum": 0.5 / k, "nesterov": 0.5 / k, "adagrad": 0.5,
          "rmsprop": 0.05, "adam": 0.1, "adamw": 0.1},
+        curvatures=(1.0, k),
     )
 
 

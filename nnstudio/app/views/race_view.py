@@ -13,6 +13,15 @@ keeping its path, when its point stops being finite or leaves the region
 :func:`~nnstudio.core.testfunctions.race_bound` — the same rules as
 :func:`~nnstudio.core.testfunctions.race`, whose paths this view reproduces exactly.
 
+On the elongated bowl ``½·(x² + κ·y²)`` the condition number κ (1 to 1000) is a box
+beside the formula, and two tabs beside the racers' table show why momentum works
+(after Goh, Distill 2017; the closed forms are :mod:`nnstudio.core.momentum_theory`):
+*Directions* (:class:`.race_directions.DirectionsWidget`), one racer's error along the
+slow and the fast direction with the predicted rates, and *Rate map*
+(:class:`.race_rate_map.RateMapWidget`), momentum's rate over (η, μ), whose click gives
+the Momentum racer those settings and reruns the race. The racers' table is
+:class:`.race_table.RacerTable`; a racer's run, :class:`.race_racers.Racer`.
+
 The view fits any dock from about 360 × 300 pixels, in one of three arrangements
 (:meth:`RaceView.arrangement`): *wide*, the racers' whole table beside the map and the
 controls in one row; *compact* (a short dock), a table of just the racers, their η
@@ -25,43 +34,25 @@ from __future__ import annotations
 
 import html
 import math
-from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap, QResizeEvent
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
-                               QPushButton, QScrollArea, QSizePolicy, QSpinBox, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+                               QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from ...core.optimizers import OPTIMIZER_INFO, Optimizer, make_optimizer
-from ...core.testfunctions import TEST_FUNCTIONS, TestFunction, race_bound
+from ...core.testfunctions import TEST_FUNCTIONS, TestFunction, quadratic_bowl, race_bound
 from .base import ViewBase
+from .race_directions import DirectionsWidget
+from .race_racers import RACERS, SETTINGS, Racer, _fmt
+from .race_table import RacerTable
+from .race_rate_map import RateMapWidget
 from .surface_view import _label, contour_levels, contour_lines
 
 Array = np.ndarray
 
-#: the racers, in display order, with their colour
-RACERS: tuple[tuple[str, QColor], ...] = (
-    ("sgd", QColor(213, 94, 0)),
-    ("momentum", QColor(0, 114, 178)),
-    ("nesterov", QColor(86, 180, 233)),
-    ("adagrad", QColor(0, 158, 115)),
-    ("rmsprop", QColor(204, 121, 167)),
-    ("adam", QColor(30, 30, 30)),
-)
-SHORT_NAMES = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
-               "rmsprop": "RMSProp", "adam": "Adam"}
-#: each optimizer's key setting: (make_optimizer keyword, label, default, tooltip)
-SETTINGS: dict[str, tuple[tuple[str, str, float, str], ...]] = {
-    "momentum": (("momentum", "μ", 0.9, "momentum μ: how much of the last velocity is kept"),),
-    "nesterov": (("momentum", "μ", 0.9, "momentum μ: how much of the last velocity is kept"),),
-    "rmsprop": (("rho", "α", 0.99, "α: how slowly the average of g² forgets"),),
-    "adam": (("beta1", "β₁", 0.9, "β₁: how slowly the average gradient forgets"),
-             ("beta2", "β₂", 0.999, "β₂: how slowly the average of g² forgets")),
-}
 #: steps a race may run before it pauses by itself
 MAX_STEPS = 20_000
 #: timer ticks per second at most; faster speeds take several steps per tick
@@ -81,88 +72,18 @@ TALL = 560
 ARRANGEMENTS = ("wide", "compact", "narrow")
 #: below this height the function's description goes to a tooltip, leaving the map the room
 ABOUT_HEIGHT = 540
-
-
-@dataclass
-class Racer:
-    """One optimizer in the race: its settings, its point and the path so far."""
-
-    key: str
-    color: QColor
-    lr: float
-    settings: dict[str, float] = field(default_factory=dict)
-    enabled: bool = True
-    opt: Optimizer | None = None
-    p: Array = field(default_factory=lambda: np.zeros(2))
-    points: list[Array] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
-    stopped: str | None = None
-
-    @property
-    def name(self) -> str:
-        return SHORT_NAMES.get(self.key, self.key)
-
-    @property
-    def path(self) -> Array:
-        """Points visited, ``(steps_done + 1, 2)``: the start first."""
-        return np.array(self.points, dtype=np.float64).reshape(-1, 2)
-
-    @property
-    def steps_done(self) -> int:
-        return max(0, len(self.points) - 1)
-
-    def restart(self, start: Array, fn: TestFunction) -> None:
-        """A fresh optimizer at ``start``."""
-        self.opt = make_optimizer(self.key, self.lr, **self.settings)
-        self.p = np.array(start, dtype=np.float64)
-        self.points = [self.p.copy()]
-        with np.errstate(all="ignore"):
-            self.values = [fn.value(self.p)]
-        self.stopped = None
-
-    def advance(self, fn: TestFunction, bound: tuple[tuple[float, float], tuple[float, float]]) -> None:
-        """One step, stopping (and keeping the path) as :func:`race` does."""
-        if self.stopped is not None or self.opt is None:
-            return
-        (bx0, bx1), (by0, by1) = bound
-        t = len(self.points)  # the step being taken
-        # far out, x³ and friends overflow before the checks below see it: they report it
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-            self.opt.step(self.p, fn.grad(self.p))
-            if not np.all(np.isfinite(self.p)):
-                self.stopped = (f"stopped after {t - 1} steps: the next step gave an infinite or undefined "
-                                f"point (NaN) — the learning rate is too large here")
-                return
-            self.points.append(self.p.copy())
-            self.values.append(fn.value(self.p))
-        x, y = self.p
-        if not (bx0 <= x <= bx1 and by0 <= y <= by1):
-            self.stopped = (f"stopped after {t} steps: the point ({x:.3g}, {y:.3g}) left the region "
-                            f"x ∈ [{bx0:g}, {bx1:g}], y ∈ [{by0:g}, {by1:g}]"
-                            + (" — it diverged" if fn.minima else ""))
-
-
-def _fmt(v: float) -> str:
-    """A value with a steady number of digits for the legend column."""
-    if not math.isfinite(v):
-        return "–"
-    if v == 0.0 or 1e-3 <= abs(v) < 100:
-        return f"{v:.4f}"
-    if 100 <= abs(v) < 1e5:
-        return f"{v:.1f}"
-    return f"{v:.2e}"
+#: the bowl's condition numbers a learner can choose
+KAPPA_RANGE = (1, 1000)
+#: the side tabs: the racers' table, and (on the bowl) the two views of Goh's analysis
+TABS = ("racers", "directions", "rates")
+#: contour pictures kept (one per function, and per κ of the bowl)
+PICTURES_KEPT = 8
 
 
 def _row_width(widgets: Sequence[QWidget], spacing: int = 6) -> int:
     """The least width of ``widgets`` side by side in a row."""
     widths = [w.minimumWidth() or w.minimumSizeHint().width() for w in widgets]  # as a layout takes them
     return sum(widths) + spacing * (len(widths) - 1)
-
-
-def _swatch(color: QColor) -> QIcon:
-    pm = QPixmap(14, 14)
-    pm.fill(color)
-    return QIcon(pm)
 
 
 def _pale_colormap() -> pg.ColorMap:
@@ -180,7 +101,9 @@ class RaceView(ViewBase):
     title = "Optimizer race"
     caption = ("Each dot is an optimizer walking downhill on a 2-D function, all from the same "
                "start (drag the ring or click the map to move it). Compare how far each step goes: "
-               "momentum overshoots and swings back, AdaGrad's steps shrink, Adam keeps an even pace.")
+               "momentum overshoots and swings back, AdaGrad's steps shrink, Adam keeps an even pace. "
+               "On the elongated bowl, choose its condition number κ, and see in the Directions and Rate map "
+               "tabs why momentum helps.")
 
     #: the caption needs this much room left for the controls, the map and a few racers
     caption_room = 500
@@ -196,7 +119,6 @@ class RaceView(ViewBase):
         self.steps = 0
         self.racers: dict[str, Racer] = {}
         self._contours: dict[str, tuple[Array, Array, Array, list[tuple[Array, Array]]]] = {}
-        self._setting_widgets: dict[str, dict[str, QDoubleSpinBox]] = {}
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._speed = 30
@@ -211,7 +133,8 @@ class RaceView(ViewBase):
         self.function_label = QLabel("Function:")
         self.function_box = QComboBox()
         for key, fn in TEST_FUNCTIONS.items():
-            self.function_box.addItem(fn.name, key)
+            # the bowl's κ is chosen beside its formula, so its name leaves it out
+            self.function_box.addItem("Elongated bowl" if fn.curvatures else fn.name, key)
         self.function_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         # whole names when there is room; on a narrow view the start of the name is enough
         self.function_box.setMinimumWidth(self.function_box.fontMetrics().horizontalAdvance("Elongated bowl") + 30)
@@ -254,11 +177,28 @@ class RaceView(ViewBase):
             row.setSpacing(6)
             rows.addLayout(row)
         self.add_widget(bar)
+        # -- the bowl's condition number, beside the formula it changes ----------------------
+        self.kappa_label = QLabel("κ:")
+        self.kappa_spin = QSpinBox()
+        self.kappa_spin.setRange(*KAPPA_RANGE)
+        self.kappa_spin.setValue(int(TEST_FUNCTIONS["bowl"].curvatures[1]))
+        # typing 100 must not restart the race at 1 and at 10 on the way
+        self.kappa_spin.setKeyboardTracking(False)
+        self.kappa_spin.setToolTip("The bowl's condition number κ: how many times steeper it is across y than "
+                                   "along x (1 to 1000). A new κ restarts the race with learning rates that "
+                                   "suit the new bowl.")
+        self.kappa_spin.valueChanged.connect(lambda k: self.set_kappa(float(k)))
         self.about_label = QLabel("")
         self.about_label.setWordWrap(True)
         # the sentence wraps to the view's width instead of setting a minimum for it
         self.about_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.add_widget(self.about_label)
+        about = QHBoxLayout()
+        about.setContentsMargins(0, 0, 0, 0)
+        about.setSpacing(4)
+        about.addWidget(self.kappa_label)
+        about.addWidget(self.kappa_spin)
+        about.addWidget(self.about_label, 1)
+        self._layout.addLayout(about)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setChildrenCollapsible(False)
@@ -311,76 +251,15 @@ class RaceView(ViewBase):
         self.splitter.addWidget(self.plot_widget)
 
         # -- the racers: settings and legend ------------------------------------------------------
-        panel = QWidget()
-        col = QVBoxLayout(panel)
-        col.setContentsMargins(4, 0, 0, 0)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(2)
-        headers = []
-        for c, text in enumerate(("racer", "η", "setting", "f now")):
-            h = QLabel(f"<b>{text}</b>")
-            grid.addWidget(h, 0, c)
-            headers.append(h)
-        #: the settings column (μ, α, β), which the compact arrangement leaves out
-        self._setting_cells: list[QWidget] = [headers[2]]
-        self.enable_checks: dict[str, QCheckBox] = {}
-        self.lr_spins: dict[str, QDoubleSpinBox] = {}
-        self.value_labels: dict[str, QLabel] = {}
-        for r, (key, color) in enumerate(RACERS, start=1):
-            check = QCheckBox(SHORT_NAMES[key])
-            check.setIcon(_swatch(color))
-            check.setChecked(True)
-            name, rule = OPTIMIZER_INFO[key]
-            check.setToolTip(f"{name}: {rule}")
-            check.toggled.connect(lambda on, k=key: self.set_racer(k, enabled=on))
-            grid.addWidget(check, r, 0)
-            lr = QDoubleSpinBox()
-            lr.setDecimals(6)
-            lr.setRange(1e-6, 10.0)
-            lr.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-            lr.setToolTip("learning rate η")
-            lr.valueChanged.connect(lambda v, k=key: self.set_racer(k, lr=float(v)))
-            grid.addWidget(lr, r, 1)
-            settings_box = QWidget()
-            sl = QHBoxLayout(settings_box)
-            sl.setContentsMargins(0, 0, 0, 0)
-            sl.setSpacing(2)
-            self._setting_widgets[key] = {}
-            for kw, label, default, tip in SETTINGS.get(key, ()):
-                sl.addWidget(QLabel(label))
-                spin = QDoubleSpinBox()
-                spin.setDecimals(3 if kw != "beta2" else 4)
-                spin.setRange(0.0, 0.9999)
-                spin.setSingleStep(0.05 if kw in ("momentum", "beta1") else 0.001)
-                spin.setValue(default)
-                spin.setToolTip(tip)
-                spin.valueChanged.connect(lambda v, k=key, w=kw: self.set_racer(k, **{w: float(v)}))
-                sl.addWidget(spin)
-                self._setting_widgets[key][kw] = spin
-            if not SETTINGS.get(key):
-                sl.addWidget(QLabel("—"))
-            sl.addStretch(1)
-            grid.addWidget(settings_box, r, 2)
-            self._setting_cells.append(settings_box)
-            value = QLabel("")
-            # room for a number; "stopped (…)" wraps onto a second line where it must
-            value.setWordWrap(True)
-            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("-1.23e-04") + 6)
-            grid.addWidget(value, r, 3)
-            self.enable_checks[key] = check
-            self.lr_spins[key] = lr
-            self.value_labels[key] = value
-            self.racers[key] = Racer(key, color, 1e-3,
-                                     {kw: d for kw, _l, d, _t in SETTINGS.get(key, ())})
-        col.addLayout(grid)
-        self.reasons_label = QLabel("")
-        self.reasons_label.setWordWrap(True)
-        self.reasons_label.setObjectName("raceReasons")
-        self.reasons_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
-        col.addWidget(self.reasons_label)
-        col.addStretch(1)
-        self.table_panel = panel
+        panel = self.table_panel = RacerTable()
+        panel.sigEnabled.connect(lambda k, on: self.set_racer(k, enabled=on))
+        panel.sigLearningRate.connect(lambda k, v: self.set_racer(k, lr=v))
+        panel.sigSetting.connect(lambda k, kw, v: self.set_racer(k, **{kw: v}))
+        self.enable_checks, self.lr_spins = panel.enable_checks, panel.lr_spins
+        self.value_labels, self.reasons_label = panel.value_labels, panel.reasons_label
+        self._setting_widgets, self._setting_cells = panel.setting_widgets, panel.setting_cells
+        for key, color in RACERS:
+            self.racers[key] = Racer(key, color, 1e-3, {kw: d for kw, _l, d, _t in SETTINGS.get(key, ())})
         # the table keeps its natural size and scrolls when the view is too small for it,
         # so it never sets a minimum size for the whole view
         self.table_scroll = QScrollArea()
@@ -389,7 +268,26 @@ class RaceView(ViewBase):
         self.table_scroll.setWidgetResizable(True)
         self.table_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.table_scroll.setMinimumSize(120, 60)
-        self.splitter.addWidget(self.table_scroll)
+
+        # -- beside the table, on the bowl: Goh's two pictures --------------------------------
+        self.directions = DirectionsWidget()
+        self.directions.sigRacerChosen.connect(lambda _k: self._show_theory())
+        self.rate_map = RateMapWidget()
+        self.rate_map.sigPicked.connect(self.pick_momentum)
+        self.rate_map.sigStatus.connect(self.sigStatus)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setObjectName("raceSide")
+        self.side_tabs.setDocumentMode(True)
+        # like the table, the pictures give way on a small dock rather than set its minimum
+        self.side_tabs.setMinimumSize(120, 60)
+        self.side_tabs.addTab(self.table_scroll, "Racers")
+        self.side_tabs.addTab(self.directions, "Directions")
+        self.side_tabs.addTab(self.rate_map, "Rate map")
+        self.side_tabs.setTabToolTip(1, "Each direction's error over the steps, for one racer (the bowl only)")
+        self.side_tabs.setTabToolTip(2, "How fast momentum converges for every learning rate and momentum "
+                                        "(the bowl only); click it to choose")
+        self.side_tabs.currentChanged.connect(self._on_tab_changed)
+        self.splitter.addWidget(self.side_tabs)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.add_widget(self.splitter, 1)
@@ -410,7 +308,9 @@ class RaceView(ViewBase):
                 widths.append(self.table_panel.sizeHint().width())
             for w in self._setting_cells:
                 w.setVisible(shown)
-            self._table_widths = (widths[0], widths[1])
+            # the side's tab titles need their room too
+            bar = self.side_tabs.tabBar().sizeHint().width()
+            self._table_widths = (max(widths[0], bar), max(widths[1], bar))
         return self._table_widths
 
     def arrangement(self, width: int, height: int) -> str:
@@ -464,13 +364,18 @@ class RaceView(ViewBase):
         MAP_WIDTH_BESIDE or MAP_WIDTH_COMPACT; under it: at most 40 % of the height) and
         the map the rest."""
         hint = self.table_panel.sizeHint()
+        bar = self.side_tabs.tabBar()
+        bar_height = bar.sizeHint().height() if bar.isVisibleTo(self.side_tabs) else 0
         if self.splitter.orientation() == Qt.Orientation.Horizontal:
             room = self.splitter.width() - self.splitter.handleWidth()
             least = MAP_WIDTH_COMPACT if self.current_arrangement == "compact" else MAP_WIDTH_BESIDE
-            table = min(hint.width() + 4, room - least)
+            table = min(max(hint.width(), bar.sizeHint().width()) + 4, room - least)
         else:
             room = self.splitter.height() - self.splitter.handleWidth()
-            table = min(hint.height() + 4, int(room * 0.4))
+            if self.side_tabs.currentIndex() == 0:
+                table = min(hint.height() + bar_height + 4, int(room * 0.4))
+            else:  # a picture under the map: the two share the height
+                table = int(room * 0.5)
         if room > 0:
             self.splitter.setSizes([room - table, table])
 
@@ -497,13 +402,47 @@ class RaceView(ViewBase):
 
     # ------------------------------------------------------------------ public
     def set_function(self, key: str) -> None:
-        """Race on test function ``key`` (a key of ``TEST_FUNCTIONS``) from its own start,
-        with its recommended learning rates."""
+        """Race on test function ``key`` (a key of ``TEST_FUNCTIONS``; the bowl with its
+        κ = 25) from its own start, with its recommended learning rates and every racer's
+        default settings (μ, α, β), the racers' table in front."""
         fn = TEST_FUNCTIONS[key]
         if self.function_box.currentData() != key:
             self.function_box.blockSignals(True)
             self.function_box.setCurrentIndex(self.function_box.findData(key))
             self.function_box.blockSignals(False)
+        for racer_key, widgets in self._setting_widgets.items():
+            for kw, _name, default, _tip in SETTINGS.get(racer_key, ()):
+                self.racers[racer_key].settings[kw] = default
+                widgets[kw].blockSignals(True)
+                widgets[kw].setValue(default)
+                widgets[kw].blockSignals(False)
+        self._use_function(fn)
+        self.side_tabs.setCurrentIndex(0)
+        self.set_start(fn.start)
+
+    def set_kappa(self, kappa: float) -> None:
+        """Race on the elongated bowl with condition number ``kappa`` (1 to 1000): the
+        learning rates that suit it, the same start, and a restart."""
+        k = float(min(max(float(kappa), KAPPA_RANGE[0]), KAPPA_RANGE[1]))
+        if self.fn.key == "bowl" and self.fn.curvatures[1] == k:
+            return
+        if self.function_box.currentData() != "bowl":
+            self.function_box.blockSignals(True)
+            self.function_box.setCurrentIndex(self.function_box.findData("bowl"))
+            self.function_box.blockSignals(False)
+            start = TEST_FUNCTIONS["bowl"].start
+        else:
+            start = tuple(self.start)
+        self._use_function(quadratic_bowl(k))
+        self.set_start(start)
+
+    @property
+    def kappa(self) -> float | None:
+        """The bowl's condition number, or None when the race is on another function."""
+        return self.fn.curvatures[1] / self.fn.curvatures[0] if self.fn.curvatures else None
+
+    def _use_function(self, fn: TestFunction) -> None:
+        """Make ``fn`` the race's function with its own learning rates (no restart yet)."""
         self.fn = fn
         self.bound = race_bound(fn)
         self._show_about()
@@ -513,8 +452,41 @@ class RaceView(ViewBase):
             spin.blockSignals(True)
             spin.setValue(r.lr)
             spin.blockSignals(False)
+        bowl = bool(fn.curvatures)
+        for w in (self.kappa_label, self.kappa_spin):
+            w.setVisible(bowl)
+        if bowl:
+            self.kappa_spin.blockSignals(True)
+            self.kappa_spin.setValue(int(round(self.kappa or 1)))
+            self.kappa_spin.blockSignals(False)
+            self.rate_map.set_curvatures(fn.curvatures)
+        else:
+            self.side_tabs.setCurrentIndex(0)
+        for i in (1, 2):
+            self.side_tabs.setTabVisible(i, bowl)
+        self.side_tabs.tabBar().setVisible(bowl)
+        self._size_table()
         self._draw_function()
-        self.set_start(fn.start)
+
+    def show_tab(self, name: str) -> None:
+        """Bring a side tab to the front: ``"racers"`` (the table), or on the bowl
+        ``"directions"`` or ``"rates"`` (the rate map)."""
+        index = TABS.index(name)
+        if self.side_tabs.isTabVisible(index):
+            self.side_tabs.setCurrentIndex(index)
+
+    def follow(self, key: str) -> None:
+        """Plot racer ``key``'s error along the two directions (the Directions tab)."""
+        self.directions.set_racer(key)
+
+    def pick_momentum(self, lr: float, momentum: float) -> None:
+        """Give the Momentum racer learning rate ``lr`` and momentum ``momentum`` (as a
+        click on the rate map does) and rerun the race from the start."""
+        lr = float(min(max(lr, 1e-6), 10.0))
+        momentum = float(min(max(momentum, 0.0), 0.9999))
+        self.set_racer("momentum", enabled=True, lr=lr, momentum=momentum)
+        if self.steps:
+            self.reset()
 
     def set_start(self, point: Sequence[float]) -> None:
         """Move the start of every racer to ``point`` and restart the race there."""
@@ -669,8 +641,10 @@ class RaceView(ViewBase):
     # ------------------------------------------------------------------ drawing
     def _function_picture(self) -> tuple[Array, Array, Array, list[tuple[Array, Array]]]:
         """Grid, display values and contour lines of the current function (cached)."""
-        key = self.fn.key
+        key = self.fn.name
         if key not in self._contours:
+            if len(self._contours) >= PICTURES_KEPT:
+                self._contours.pop(next(iter(self._contours)))
             xs, ys, Z = self.fn.grid(GRID)
             if self.fn.log_scale:
                 # f − min ≥ 0 spans many decades: colour by its logarithm
@@ -731,6 +705,23 @@ class RaceView(ViewBase):
                 label.setText(_fmt(f))
                 label.setToolTip(f"f at {r.name}'s point after {r.steps_done} steps")
         self.reasons_label.setText("<br>".join(reasons))
+        self._show_theory()
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if self.splitter.orientation() == Qt.Orientation.Vertical:
+            self._size_table()
+        self._show_theory()
+
+    def _show_theory(self) -> None:
+        """On the bowl: the rate map's marks, and the followed racer's error along the two
+        directions when that tab is in front (a hidden plot is not drawn)."""
+        if not self.fn.curvatures:
+            return
+        mom, sgd = self.racers["momentum"], self.racers["sgd"]
+        self.rate_map.set_current(mom.lr, mom.settings.get("momentum", 0.9), sgd.lr if sgd.enabled else None)
+        if self.side_tabs.currentWidget() is self.directions:
+            r = self.racers[self.directions.key]
+            self.directions.show_run(r.path, r.lr, r.settings, self.fn.curvatures)
 
 
 __all__ = ["RaceView", "Racer", "RACERS"]
