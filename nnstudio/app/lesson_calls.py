@@ -21,6 +21,7 @@ from ..core.safetext import printable
 KNOWN_VIEWS = (
     "BoundaryView", "LossView", "NetworkView", "GradientView", "ActivationView", "InspectorView",
     "SurfaceView", "RaceView", "DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel",
+    "RepresentationView", "HardestSamplesView",
 )
 #: what a lesson may ask a view to do (method names of the views), and nothing else
 VIEW_CALLS: dict[str, tuple[str, ...]] = {
@@ -31,6 +32,8 @@ VIEW_CALLS: dict[str, tuple[str, ...]] = {
     "GradientView": ("set_quantity", "set_hist_layer"),
     "LossView": ("set_x_axis", "set_log_y"),
     "BoundaryView": ("set_show_validation", "set_discretize"),
+    "RepresentationView": ("select_layer",),
+    "HardestSamplesView": ("set_set",),
 }
 #: the workspaces a lesson or a step may choose (the window's ``workspaces.SHOWN`` keys)
 WORKSPACES = ("explore", "inspect")
@@ -144,6 +147,8 @@ def _call_args() -> dict[tuple[str, str], tuple[int, tuple[_Arg, ...]]]:
         ("LossView", "set_log_y"): (1, (_flag("log scale"),)),
         ("BoundaryView", "set_show_validation"): (1, (_flag("show"),)),
         ("BoundaryView", "set_discretize"): (1, (_flag("discretize"),)),
+        ("RepresentationView", "select_layer"): (1, (_number("hidden layer", 0, 1000, whole=True),)),
+        ("HardestSamplesView", "set_set"): (1, (_choice("set", ("training", "validation")),)),
     }
 
 

@@ -69,11 +69,13 @@ from .views.boundary_view import BoundaryView
 from .views.digit_gallery_view import DigitGalleryView
 from .views.drawing_pad_view import DrawingPadView
 from .views.gradient_view import GradientView
+from .views.hardest_samples_view import HardestSamplesView
 from .views.image_data import image_side
 from .views.inspector_view import InspectorView
 from .views.loss_view import LossView
 from .views.network_view import NetworkView
 from .views.race_view import RaceView
+from .views.representation_view import RepresentationView
 from .views.surface_view import SurfaceView
 from .workspaces import EXPLORE, IMAGE_VIEWS, INSPECT, TITLES, Workspaces
 
@@ -160,9 +162,12 @@ class MainWindow(QMainWindow):
         self.race_view = RaceView()  # runs on its own: 2-D test functions, no network
         self.gallery_view = DigitGalleryView()  # these two only for data that are images
         self.pad_view = DrawingPadView()
+        self.representation_view = RepresentationView()
+        self.hardest_view = HardestSamplesView()
         self.views: list[ViewBase] = [self.boundary_view, self.loss_view, self.network_view,
                                       self.activation_view, self.gradient_view, self.inspector_view,
-                                      self.surface_view, self.gallery_view, self.pad_view]
+                                      self.surface_view, self.gallery_view, self.pad_view,
+                                      self.representation_view, self.hardest_view]
         # the docks fill the window; messages go in a banner strip under the toolbars
         placeholder = QWidget()
         placeholder.setMaximumSize(0, 0)
@@ -280,7 +285,8 @@ class MainWindow(QMainWindow):
         self.view_menu.addActions([self.act_explore, self.act_inspect])
         self.view_menu.addSeparator()
         for name in ("DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel", "NetworkView", "BoundaryView",
-                     "LossView", "DigitGalleryView", "DrawingPadView", "InspectorView", "GradientView",
+                     "LossView", "DigitGalleryView", "DrawingPadView", "RepresentationView", "HardestSamplesView",
+                     "InspectorView", "GradientView",
                      "ActivationView", "SurfaceView", "RaceView"):
             self.view_menu.addAction(self.view_docks[name].toggleViewAction())
         self.view_menu.addSeparator()
@@ -370,6 +376,7 @@ class MainWindow(QMainWindow):
         # the step inspector follows the sample the learner clicks
         bv.sigSampleClicked.connect(self.inspect_sample)
         self.gallery_view.sigSampleChosen.connect(self.draw_sample)
+        self.hardest_view.sigSampleClicked.connect(self.inspect_sample)
         bv.sigPointAdded.connect(self.data_panel.add_point)
         bv.sigPointRemoved.connect(self.data_panel.remove_point)
         self.data_panel.sigPaintModeChanged.connect(bv.set_paint_mode)
@@ -437,6 +444,7 @@ class MainWindow(QMainWindow):
         """Follow training sample ``index`` in the step inspector (and ring it)."""
         self.controller.set_inspected_sample(index)
         self.boundary_view.set_inspected_sample(index)
+        self.hardest_view.set_inspected_sample(index)
         self.statusBar().showMessage(f"The step inspector follows training point #{index} from the next iteration "
                                      "that uses it (Shift+→ steps phase by phase).", 6000)
 

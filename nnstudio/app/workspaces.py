@@ -23,14 +23,15 @@ EXPLORE = "explore"
 INSPECT = "inspect"
 TITLES = {EXPLORE: "Explore", INSPECT: "Inspect"}
 #: bumped when the default arrangements change, so old saved arrangements are not used
-LAYOUT_VERSION = 5
+LAYOUT_VERSION = 6
 
 PANELS = ("DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel")
 #: the docks each workspace shows; every other dock is hidden there
 SHOWN = {
-    EXPLORE: PANELS + ("NetworkView", "BoundaryView", "LossView", "DigitGalleryView", "DrawingPadView"),
+    EXPLORE: PANELS + ("NetworkView", "BoundaryView", "LossView", "DigitGalleryView", "DrawingPadView",
+                       "RepresentationView", "HardestSamplesView"),
     INSPECT: PANELS + ("InspectorView", "GradientView", "ActivationView", "SurfaceView", "RaceView",
-                       "BoundaryView", "NetworkView", "LossView"),
+                       "BoundaryView", "NetworkView", "LossView", "RepresentationView", "HardestSamplesView"),
 }
 #: where a view lives by default when a lesson asks for it
 HOME = {name: (EXPLORE if name in SHOWN[EXPLORE] else INSPECT)
@@ -172,13 +173,17 @@ class Workspaces(QObject):
             # image data that view has only its confusion matrix to show
             for key in IMAGE_VIEWS:
                 self._tab(key, "BoundaryView")
+            # one tab away: what a hidden layer makes of the plane, and where the errors are
+            self._tab("RepresentationView", "BoundaryView")
+            self._tab("HardestSamplesView", "LossView")
         else:
             # the inspector's numbers beside the network they highlight; the other
             # deeper views (and the decision view, to pick a sample) as tabs on the right
             self._add(left, "InspectorView", beside=panels[0])
             self._add(right, "NetworkView")
             self._add(right, "GradientView", below="NetworkView")
-            for key in ("ActivationView", "SurfaceView", "RaceView", "BoundaryView", "LossView"):
+            for key in ("ActivationView", "SurfaceView", "RaceView", "BoundaryView", "RepresentationView",
+                        "HardestSamplesView", "LossView"):
                 self._tab(key, "GradientView")
         for dock in panels[1:]:
             w.tabifyDockWidget(panels[0], dock)
@@ -189,6 +194,8 @@ class Workspaces(QObject):
         if name == EXPLORE and "BoundaryView" in d:
             gallery = d.get(IMAGE_VIEWS[0])
             (gallery if gallery is not None and IMAGE_VIEWS[0] not in self.unavailable else d["BoundaryView"]).raise_()
+        if name == EXPLORE and "LossView" in d:
+            d["LossView"].raise_()
         if name == INSPECT:
             d["GradientView"].raise_()
         # sizes only take once the docks are laid out in the window

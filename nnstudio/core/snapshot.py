@@ -90,6 +90,10 @@ class Snapshot:
     #: sent by the engine instead of the whole logs (see :mod:`.log_feed`); the window's
     #: reader rebuilds ``iter_log``, ``epoch_log`` and ``layer_log`` from them
     log_pieces: dict[str, LogPiece] | None = None
+    #: the loss trained on (``NetworkSpec.loss``) and Huber's δ, so that a view can give
+    #: each sample's loss as the engine computes it; "" in snapshots made without them
+    loss: str = ""
+    huber_delta: float = 1.0
 
     def fill_logs(self, mirror: LogMirror) -> None:
         """Rebuild the history arrays from ``log_pieces`` (on the receiving side)."""
@@ -222,4 +226,6 @@ def make_snapshot(
         evaluated_at=-1 if evaluation is None else int(evaluation[0]),
         has_validation=len(trainer.Xv) > 0,
         log_pieces=pieces,
+        loss=trainer.spec.loss or "",
+        huber_delta=float(trainer.spec.huber_delta),
     )

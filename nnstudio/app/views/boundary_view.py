@@ -20,6 +20,11 @@ drawn from the draft the data panel hands over (:meth:`BoundaryView.set_draft`).
 Otherwise a click on a training point picks it for the step inspector
 (:attr:`BoundaryView.sigSampleClicked`), and a ring marks the inspected sample
 (:meth:`BoundaryView.set_inspected_sample`).
+
+Where the errors are: a cross marks every point the network misclassifies (for
+regression the worst residuals, :mod:`.sample_errors`), computed from the snapshot's
+weights as the engine computes them; hovering a point says its target, the network's
+prediction and its loss.
 """
 
 from __future__ import annotations
@@ -34,12 +39,12 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from ...core.data import Dataset, PreparedData
-from ...core.losses import confusion_matrix
 from ...core.snapshot import Grid, Snapshot
 from .. import theme
 from .base import ViewBase
 from .confusion_matrix_widget import ConfusionMatrixWidget
 from .decision_points import DecisionPoints, target_levels
+from .sample_errors import SampleErrors, data_errors, fits
 from .snapshot_forward import forward_from_snapshot, neuron_levels, predict_from_snapshot
 
 Array = np.ndarray
@@ -70,8 +75,9 @@ class BoundaryView(ViewBase):
     title = "Decision boundary"
     caption = ("The background shows what the network answers at every point of the input "
                "plane: the boundary between the colours is where its decision flips. Filled "
-               "dots are the training points, hollow ones the validation points it never trains on. "
-               "Click a training point to follow it in the step inspector.")
+               "dots are the training points, hollow ones the validation points it never trains on; "
+               "a cross marks each point it gets wrong. Hover a point for its loss; click a training "
+               "point to follow it in the step inspector.")
     #: the caption shows while the plot keeps this height: the plot comes first
     caption_room = 400
     #: below this width the confusion matrix gives its room to the plot (the accuracy
@@ -103,6 +109,8 @@ class BoundaryView(ViewBase):
         self.image_levels: tuple[float, float] = (0.0, 1.0)
         self.confusion: Array | None = None
         self.confusion_on = ""  # "validation" or "training"
+        #: each training and validation sample's prediction and loss at the shown weights
+        self.errors: tuple[SampleErrors, SampleErrors] | None = None
         self._lut_key: tuple | None = None
         self._rect: tuple | None = None
         self._pending_rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
@@ -207,6 +215,7 @@ class BoundaryView(ViewBase):
         self.class_curves = []
         self.clear_hover()
         self._chosen_sample = None  # an index into the old training set
+        self.errors = None
         names = data.raw.feature_names
         self.neuron_title = ""
         self.discrete_box.setEnabled(data.task != "regression")
@@ -313,7 +322,7 @@ class BoundaryView(ViewBase):
     def export_svg(self, path) -> bool:  # type: ignore[no-untyped-def]
         # pyqtgraph paints scatter points from a pixmap atlas, which comes out garbled in
         # SVG; in export mode it draws each point as a vector symbol instead
-        items = (self.points.train, self.points.val, self.points.ring)
+        items = (self.points.train, self.points.val, self.points.ring, self.points.marks)
         for it in items:
             it.setExportMode(True, {"antialias": True})
         try:
@@ -374,7 +383,9 @@ class BoundaryView(ViewBase):
         return ("x", "y", "output", *extra), np.column_stack(cols).tolist()
 
     def _caption_for(self, data: PreparedData) -> str:
-        follow = " Click a training point to follow it in the step inspector."
+        wrong = "each point it gets wrong" if data.task != "regression" else "the worst residuals"
+        follow = (f" A cross marks {wrong}; hover a point for its loss, click a training point to follow it "
+                  "in the step inspector.")
         if self.mode == "curve":
             if data.task == "regression":
                 return ("The line is the network's prediction ŷ for every x; training moves it through "
@@ -431,6 +442,10 @@ class BoundaryView(ViewBase):
             names = self.points.class_names()
             k = max(2, len(names))
             parts = [dot(theme.class_color(i, k), f"class {name}") for i, name in enumerate(names)]
+        if not self.points.painted():
+            mark = "wrong" if task != "regression" else "worst residuals"
+            parts.append(f'<span style="color:{theme.foreground().name()}; font-weight:bold;">✕</span>'
+                         f"&nbsp;{mark}")
         self.legend.setText(" &nbsp; ".join(parts))
         self.legend.setVisible(True)
 
@@ -447,6 +462,7 @@ class BoundaryView(ViewBase):
             return  # a snapshot of the network for other data: the next one will fit
         # while an iteration is stepped phase by phase, the ring is on the sample it follows
         self.points.set_inspected(snap.phase.sample if snap.phase is not None else self._chosen_sample)
+        self._update_errors(snap)
         self._update_confusion(snap)
         grid = snap.grid
         if grid is None or self.mode == "none":
@@ -593,20 +609,26 @@ class BoundaryView(ViewBase):
                 out = (out > 0.5).astype(np.float64)
             self.curve.setData(grid.xs, np.where(np.isfinite(out), out, np.nan), connect="finite")
 
+    def _update_errors(self, snap: Snapshot) -> None:
+        """Every sample's prediction and loss at the snapshot's weights, and the marks."""
+        data = self.data
+        if data is None or not fits(snap, data):
+            return  # the snapshot is of a network for other data; a new one is on its way
+        self.errors = data_errors(snap, data)
+        self.points.set_errors(self.errors)
+
     def _update_confusion(self, snap: Snapshot) -> None:
         data = self.data
         if data is None or data.task == "regression" or not snap.weights:
             self.confusion = None
             return
-        if snap.layer_sizes[0] != data.n_inputs:
+        if snap.layer_sizes[0] != data.n_inputs or self.errors is None:
             return  # the snapshot is of a network for other data; a new one is on its way
-        if len(data.X_val):
-            X, y, which = data.X_val, data.y_val, "validation"
-        else:
-            X, y, which = data.X_train, data.y_train, "training"
-        z = forward_from_snapshot(snap, X)[-1]
-        z = np.nan_to_num(z)
-        C = confusion_matrix(z, y, data.task, max(2, data.n_classes))
+        errors = self.errors[1] if len(data.X_val) else self.errors[0]
+        which = errors.which
+        k = max(2, data.n_classes)
+        C = np.zeros((k, k), dtype=np.int64)
+        np.add.at(C, (errors.target.astype(np.intp), np.clip(errors.predicted, 0, k - 1)), 1)
         self.confusion = C
         self.confusion_on = which
         acc = np.trace(C) / max(1, C.sum())
@@ -650,7 +672,7 @@ class BoundaryView(ViewBase):
         else:
             where = f"{names[0]} = {x:.3g}"
             idx = (_nearest(g.xs, x),)
-        lines = [where]
+        lines = self._point_lines(x, y) or [where]
         if self.neuron is not None and self._neuron_values(snap, g) is not None:
             lines.append(f"{self.neuron_title.split(':')[0]}: {self.image_values[idx]:.4g}")
         elif data.task == "binary":
@@ -671,6 +693,29 @@ class BoundaryView(ViewBase):
         self.hover_text.setPos(x, y)
         self.hover_text.setVisible(True)
         self.sigStatus.emit(text.replace("\n", ";  "))
+
+    def _point_lines(self, x: float, y: float) -> list[str]:
+        """The read-out of the training or validation point under the mouse at view
+        point (x, y): which it is, its target, the network's prediction and its loss;
+        [] when the mouse is on no such point."""
+        if self.paint_mode or self.errors is None or self.data is None:
+            return []
+        hit = self.point_at(x, y)
+        if hit is None or hit.kind not in ("train", "validation"):
+            return []
+        errors = self.errors[0] if hit.kind == "train" else self.errors[1]
+        i = hit.index
+        if not 0 <= i < len(errors):
+            return []
+        names = self.data.class_names
+        what = "training point" if hit.kind == "train" else "validation point"
+        wrong = ""
+        if errors.wrong[i]:
+            wrong = "  ✕ misclassified" if errors.task != "regression" else "  ✕ among the worst"
+        return [f"{what} #{i}{wrong}",
+                f"target: {errors.target_text(i, names)}",
+                f"prediction: {errors.prediction_text(i, names)}",
+                f"loss: {errors.loss_text(i)}"]
 
     def point_at(self, x: float, y: float):  # type: ignore[no-untyped-def]
         """The drawn point a click at view point (x, y) is on (a :class:`PointHit`), or None."""

@@ -4,8 +4,13 @@ Training points are filled, validation points hollow; points the learner is pain
 from scratch (a draft the document does not hold yet) replace them while there is one;
 a ring marks the sample the step inspector follows. :meth:`DecisionPoints.nearest`
 says which drawn point a click is on, and whether it is a training point (with its
-index in the training set, ``PreparedData.X_train``'s row), a validation point or a
-painted one (with its row in the painted data).
+index in the training set, ``PreparedData.X_train``'s row), a validation point (with
+its index in the validation set) or a painted one (with its row in the painted data).
+
+Where the errors are (:meth:`DecisionPoints.set_errors`): a cross on every point the
+network misclassifies, training and validation alike; for regression a cross on the
+worst residuals (:func:`~.sample_errors.worst_count` of each set), and along a line
+(1-D data) a segment from each of those points to the fitted curve.
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from ...core.data import Dataset, PreparedData
 from .. import theme
+from .sample_errors import SampleErrors
 
 Array = np.ndarray
 
@@ -34,10 +41,25 @@ def target_levels(y: Array) -> tuple[float, float]:
     return lo, hi
 
 
+def point_colors(ds: Dataset, y: Array) -> list[QColor]:
+    """The colour of points with targets ``y`` of data set ``ds``: their class's colour,
+    or for regression the target's place on the diverging colour map over ``ds.y``'s
+    range. Every view that draws the data points uses these."""
+    if ds.task == "regression":
+        lo, hi = target_levels(ds.y)
+        lut = theme.diverging_lut(256)
+        idx = np.clip(((np.asarray(y, dtype=np.float64) - lo) / (hi - lo) * 255).round(), 0, 255).astype(int)
+        return [QColor(*map(int, lut[i, :3])) for i in idx]
+    k = max(2, ds.n_classes)
+    cache = [theme.class_color(i, k) for i in range(k)]
+    return [cache[int(c)] for c in y]
+
+
 @dataclass(frozen=True)
 class PointHit:
     """A drawn point: ``kind`` "train", "validation" or "painted"; ``row`` its row of the
-    raw (or painted) data; ``index`` its index in the training set (training points)."""
+    raw (or painted) data; ``index`` its index in the training set (training points) or
+    in the validation set (validation points)."""
 
     kind: str
     row: int
@@ -54,8 +76,18 @@ class DecisionPoints:
         self.val = pg.ScatterPlotItem(size=8, brush=pg.mkBrush(255, 255, 255, 170))
         self.ring = pg.ScatterPlotItem(size=20, pen=pg.mkPen(RING, width=3), brush=pg.mkBrush(0, 0, 0, 0))
         self.ring.setZValue(50)
-        for item in (self.train, self.val, self.ring):
+        fg = theme.foreground()
+        #: a cross on each misclassified point (regression: each of the worst residuals)
+        self.marks = pg.ScatterPlotItem(size=9, symbol="x", brush=pg.mkBrush(fg),
+                                        pen=pg.mkPen(theme.background(), width=0.8))
+        self.marks.setZValue(40)
+        #: regression along a line: the worst residuals, point to curve
+        self.residuals = pg.PlotDataItem(pen=pg.mkPen(fg, width=1.5, style=Qt.PenStyle.DotLine), connect="pairs")
+        self.residuals.setZValue(30)
+        for item in (self.train, self.val, self.ring, self.marks, self.residuals):
             plot.addItem(item)
+        #: the last errors shown: (training, validation), or None
+        self.errors: tuple[SampleErrors, SampleErrors] | None = None
         self.data: PreparedData | None = None
         self.draft: Dataset | None = None
         self.mode = "none"
@@ -67,7 +99,47 @@ class DecisionPoints:
         self.data = data
         self.mode = mode
         self.inspected = None
+        self.errors = None
         self.redraw()
+
+    def set_errors(self, errors: tuple[SampleErrors, SampleErrors] | None) -> None:
+        """Mark where the network errs: ``errors`` of the training and the validation
+        set (:func:`~.sample_errors.data_errors`), or None for no marks."""
+        self.errors = errors
+        self._place_marks()
+
+    def marked(self) -> tuple[np.ndarray, np.ndarray]:
+        """The training and validation indices that carry a mark now."""
+        if self.errors is None or not self._marks_shown():
+            return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+        train, val = self.errors
+        v = np.flatnonzero(val.wrong) if self.show_validation else np.empty(0, dtype=np.intp)
+        return np.flatnonzero(train.wrong), v
+
+    def _marks_shown(self) -> bool:
+        data = self.data
+        return (data is not None and self.draft is None and self.mode != "none" and self.errors is not None
+                and len(self.errors[0]) == len(data.train_index) and len(self.errors[1]) == len(data.val_index))
+
+    def _place_marks(self) -> None:
+        if not self._marks_shown():
+            self.marks.clear()
+            self.residuals.setData([], [])
+            return
+        data = self.data
+        assert data is not None and self.errors is not None
+        ti, vi = self.marked()
+        rows = np.concatenate([data.train_index[ti], data.val_index[vi]])
+        x, y = self._xy(data.raw, rows)
+        self.marks.setData(x, y)
+        if self.mode == "curve" and data.task == "regression":
+            train, val = self.errors
+            fit = np.concatenate([train.output[ti, 0], val.output[vi, 0]])
+            seg_x = np.repeat(x, 2)
+            seg_y = np.column_stack([y, fit]).ravel()
+            self.residuals.setData(seg_x, seg_y, connect="pairs")
+        else:
+            self.residuals.setData([], [])
 
     def set_draft(self, draft: Dataset | None) -> None:
         """Draw the painted points ``draft`` instead of the data (None: the data again)."""
@@ -77,6 +149,7 @@ class DecisionPoints:
     def set_show_validation(self, on: bool) -> None:
         self.show_validation = bool(on)
         self.val.setVisible(self.show_validation and self.draft is None)
+        self._place_marks()
 
     def set_inspected(self, index: int | None) -> None:
         """Ring the training sample ``index`` (a row of ``X_train``), or nothing."""
@@ -116,6 +189,7 @@ class DecisionPoints:
             self.val.clear()
             self.val.setVisible(False)
             self._place_ring()
+            self._place_marks()
             return
         raw = data.raw
         tx, ty = self._xy(raw, data.train_index)
@@ -130,6 +204,7 @@ class DecisionPoints:
         self.val.setData(vx, vy, pen=[pg.mkPen(c, width=2) for c in vcol], brush=pg.mkBrush(255, 255, 255, 170))
         self.val.setVisible(self.show_validation)
         self._place_ring()
+        self._place_marks()
 
     def _place_ring(self) -> None:
         data, k = self.data, self.inspected
@@ -153,14 +228,7 @@ class DecisionPoints:
         return X[:, 0].astype(np.float64), ds.y[rows].astype(np.float64)
 
     def _colors(self, ds: Dataset, y: Array) -> list[QColor]:
-        if ds.task == "regression":
-            lo, hi = target_levels(ds.y)
-            lut = theme.diverging_lut(256)
-            idx = np.clip(((np.asarray(y, dtype=np.float64) - lo) / (hi - lo) * 255).round(), 0, 255).astype(int)
-            return [QColor(*map(int, lut[i, :3])) for i in idx]
-        k = max(2, ds.n_classes)
-        cache = [theme.class_color(i, k) for i in range(k)]
-        return [cache[int(c)] for c in y]
+        return point_colors(ds, y)
 
     # -- picking ---------------------------------------------------------------------------------
     def nearest(self, x: float, y: float, pixel: tuple[float, float]) -> PointHit | None:
@@ -195,8 +263,8 @@ class DecisionPoints:
         if self.draft is not None:
             return PointHit("painted", int(rows[k]))
         if kinds[k] == 1:
-            return PointHit("validation", int(rows[k]))
+            return PointHit("validation", int(rows[k]), k - len(data.train_index))
         return PointHit("train", int(rows[k]), k)
 
 
-__all__ = ["DecisionPoints", "PointHit", "RING", "target_levels"]
+__all__ = ["DecisionPoints", "PointHit", "RING", "point_colors", "target_levels"]

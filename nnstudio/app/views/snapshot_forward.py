@@ -23,18 +23,24 @@ def forward_from_snapshot(snap: Snapshot, X: Array) -> list[Array]:
     Returns one array per layer with weights: the hidden layers' activations
     ``a = f(X·W + b)`` (n, units), then the output layer's logits ``z`` (n, n_outputs)
     before the output activation. No dropout (as when predicting). Activations with a
-    parameter (leaky ReLU's and ELU's α) use their default value: a snapshot does not
-    carry the layer specs.
+    parameter (leaky ReLU's and ELU's α) use the layer's own (``Snapshot.alphas``), the
+    same operations as :meth:`Dense.forward <nnstudio.core.layers.Dense.forward>`, so
+    the numbers equal the engine's.
     """
     dtype = snap.weights[0].dtype if snap.weights else np.float64
     a = np.asarray(X, dtype=dtype)
     out: list[Array] = []
     last = len(snap.weights) - 1
+    alphas = tuple(snap.alphas or ())
     with np.errstate(all="ignore"):
         for i, (W, b) in enumerate(zip(snap.weights, snap.biases)):
             z = a @ W
             z += b
-            a = z if i == last else get_activation(snap.activations[i]).f(z)
+            if i == last:
+                a = z
+            else:
+                alpha = alphas[i] if i < len(alphas) else None
+                a = get_activation(snap.activations[i]).f(z, alpha)
             out.append(a)
     return out
 

@@ -1,0 +1,226 @@
+"""The hardest samples: the ones with the highest loss, highest first, following training.
+
+A table of the training (or validation) samples the network finds hardest now: each
+one's index, target, the network's prediction and its loss, computed from the
+snapshot's weights exactly as the engine computes them (:mod:`.sample_errors`).
+Misclassified samples carry a cross. Clicking a training sample's row (or pressing
+Enter on it) makes it the step inspector's sample
+(:attr:`HardestSamplesView.sigSampleClicked`, the decision view's signal too).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QWidget,
+)
+
+from ...core.data import PreparedData
+from ...core.snapshot import Snapshot
+from .base import ViewBase
+from .sample_errors import SampleErrors, data_errors, fits
+
+TRAINING = "training"
+VALIDATION = "validation"
+
+
+class HardestSamplesView(ViewBase):
+    """The samples with the highest loss at the current weights, in a table."""
+
+    title = "Hardest samples"
+    caption = ("The samples the network finds hardest right now: highest loss first (✕: it gets them "
+               "wrong). Click a training sample to follow it in the step inspector.")
+    caption_room = 200
+    #: a forward pass of the whole set per redraw, and a table a person reads: 4 a second
+    min_interval = 0.25
+    paint_cost = 0.003
+    #: the rows shown
+    ROWS = 50
+
+    #: a training sample's row was clicked: its index in the training set
+    sigSampleClicked = Signal(int)
+
+    COLUMNS = ("Index", "Target", "Prediction", "Loss")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        #: the set listed: "training" or "validation"
+        self.which = TRAINING
+        #: the errors of the training and validation sets at the shown weights
+        self.errors: tuple[SampleErrors, SampleErrors] | None = None
+        #: the sample indices listed, row by row
+        self.order: list[int] = []
+        self._inspected: int | None = None
+
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Samples of the"))
+        self.set_combo = QComboBox()
+        self.set_combo.addItem("training set", TRAINING)
+        self.set_combo.addItem("validation set", VALIDATION)
+        self.set_combo.setToolTip("Training samples can be followed in the step inspector; validation "
+                                  "samples are never trained on")
+        self.set_combo.currentIndexChanged.connect(self._on_set_chosen)
+        row.addWidget(self.set_combo)
+        #: a summary: how many are wrong, the mean loss
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.summary.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.summary, 1)
+        self.add_widget(bar)
+
+        self.list_table = QTableWidget(0, len(self.COLUMNS))
+        self.list_table.setHorizontalHeaderLabels(self.COLUMNS)
+        self.list_table.horizontalHeaderItem(0).setToolTip("The sample's index in its set (the step inspector's #)")
+        self.list_table.horizontalHeaderItem(3).setToolTip("The sample's loss at the current weights, as the engine "
+                                                      "computes it")
+        self.list_table.verticalHeader().setVisible(False)
+        self.list_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.list_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.list_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list_table.setAlternatingRowColors(True)
+        header = self.list_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.list_table.setMinimumSize(160, 100)
+        self.list_table.cellClicked.connect(lambda r, _c: self._row_chosen(r))
+        self.list_table.cellActivated.connect(lambda r, _c: self._row_chosen(r))
+        self.add_widget(self.list_table, 1)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setVisible(False)
+        self.add_widget(self.message)
+        self.add_caption()
+
+    # -- public ---------------------------------------------------------------------------
+    def set_data(self, data: PreparedData) -> None:
+        super().set_data(data)
+        self.errors = None
+        self.order = []
+        self._inspected = None
+        has_val = len(data.X_val) > 0
+        item = self.set_combo.model().item(1)  # type: ignore[attr-defined]
+        item.setEnabled(has_val)
+        if not has_val and self.which == VALIDATION:
+            self.set_combo.setCurrentIndex(0)
+        self.list_table.setRowCount(0)
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        super().show_snapshot(snap)
+        data = self.data
+        if data is None or not fits(snap, data):
+            return  # a snapshot of the network for other data: the next one will fit
+        self.errors = data_errors(snap, data)
+        self._fill()
+
+    def set_set(self, which: str) -> None:
+        """List the ``"training"`` or the ``"validation"`` set's samples."""
+        i = self.set_combo.findData(which)
+        if i >= 0:
+            self.set_combo.setCurrentIndex(i)
+
+    def set_inspected_sample(self, index: int | None) -> None:
+        """Select the row of training sample ``index`` (the inspector's), when listed."""
+        self._inspected = None if index is None else int(index)
+        self._select_inspected()
+
+    def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
+        errors = self._shown_errors()
+        if errors is None:
+            return (), ()
+        names = self.data.class_names if self.data is not None else ()
+        rows = [[i, errors.target_text(i, names), errors.prediction_text(i, names), float(errors.loss[i])]
+                for i in self.order]
+        return ("index", "target", "prediction", "loss"), rows
+
+    # -- drawing ----------------------------------------------------------------------------------
+    def _shown_errors(self) -> SampleErrors | None:
+        if self.errors is None:
+            return None
+        return self.errors[0] if self.which == TRAINING else self.errors[1]
+
+    def _on_set_chosen(self, index: int) -> None:
+        self.which = str(self.set_combo.itemData(index))
+        self._fill()
+
+    def _fill(self) -> None:
+        errors = self._shown_errors()
+        data = self.data
+        if errors is None or data is None:
+            return
+        if len(errors) == 0:
+            self.message.setText(f"There are no {self.which} samples.")
+            self.message.setVisible(True)
+            self.list_table.setRowCount(0)
+            self.order = []
+            self.summary.setText("")
+            return
+        self.message.setVisible(False)
+        self.order = [int(i) for i in errors.hardest(self.ROWS)]
+        names = data.class_names
+        n_wrong = int(errors.wrong.sum())
+        if errors.task == "regression":
+            self.summary.setText(f"highest loss first; mean loss {float(errors.loss.mean()):.4g}")
+        else:
+            self.summary.setText(f"highest loss first; {n_wrong} of {len(errors)} wrong")
+        table = self.list_table
+        table.setUpdatesEnabled(False)
+        try:
+            table.setRowCount(len(self.order))
+            for r, i in enumerate(self.order):
+                wrong = bool(errors.wrong[i]) and errors.task != "regression"
+                texts = (f"#{i}", errors.target_text(i, names),
+                         ("✕ " if wrong else "") + errors.prediction_text(i, names), errors.loss_text(i))
+                for c, text in enumerate(texts):
+                    item = table.item(r, c)
+                    if item is None:
+                        item = QTableWidgetItem()
+                        if c in (0, 3):
+                            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                        table.setItem(r, c, item)
+                    if item.text() != text:
+                        item.setText(text)
+            self._select_inspected()
+        finally:
+            table.setUpdatesEnabled(True)
+
+    def _select_inspected(self) -> None:
+        table = self.list_table
+        table.blockSignals(True)
+        try:
+            k = self._inspected
+            if self.which == TRAINING and k is not None and k in self.order:
+                table.selectRow(self.order.index(k))
+            else:
+                table.clearSelection()
+        finally:
+            table.blockSignals(False)
+
+    def _row_chosen(self, row: int) -> None:
+        if not 0 <= row < len(self.order):
+            return
+        index = self.order[row]
+        if self.which != TRAINING:
+            self.sigStatus.emit(f"Validation sample #{index}: the network never trains on it, so the step "
+                                "inspector cannot follow it. Choose the training set to follow a sample.")
+            return
+        self._inspected = index
+        self.sigSampleClicked.emit(index)
+        self.sigStatus.emit(f"Training sample #{index}: the step inspector follows it from the next iteration "
+                            "that uses it.")
+
+
+__all__ = ["HardestSamplesView"]

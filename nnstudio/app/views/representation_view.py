@@ -1,0 +1,297 @@
+"""The hidden representation: the data and the input plane as a hidden layer sees them.
+
+ConvNetJS's classify2d demo draws, beside the decision boundary, where a hidden layer
+puts the data points and a grid of the input plane. It is the clearest picture of why
+a hidden layer makes XOR or the spiral separable: the layer bends and folds the plane
+until one straight line (the output neuron's) splits the classes. This view draws it
+live while training, for any hidden layer (a chooser above the plot):
+
+* 2 neurons: their outputs are the axes, and on the last hidden layer of a binary
+  network the output neuron's decision line is drawn (dashed);
+* more: the plane of the two principal directions of the training points' outputs,
+  with the share of the variance each holds (the label above the plot says so);
+* 1 neuron: its output along the horizontal axis, the points in one row per class.
+
+The grid lines (:data:`~.layer_projection.GRID_LINES` each way, polylines of
+:data:`~.layer_projection.LINE_POINTS` points) are lines of the raw input plane carried
+through the feature maps, the standardisation and the layers. The points have the
+decision view's colours: filled for training, hollow for validation. The arithmetic
+is in :mod:`.layer_projection`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+from ...core.data import PreparedData
+from ...core.snapshot import Snapshot
+from .. import theme
+from .base import ViewBase
+from .decision_points import point_colors
+from .layer_projection import DIRECT, PCA, SINGLE, Representation, layer_representation
+from .sample_errors import fits
+
+Array = np.ndarray
+
+
+def _joined(lines: Sequence[Array]) -> tuple[Array, Array]:
+    """Polylines as one (x, y) pair, a NaN between two lines (drawn with connect="finite")."""
+    if not lines:
+        return np.empty(0), np.empty(0)
+    gap = np.full((1, 2), np.nan)
+    both = np.vstack([part for line in lines for part in (line, gap)])
+    return both[:, 0], both[:, 1]
+
+
+class RepresentationView(ViewBase):
+    """Where a chosen hidden layer maps the data points and the input plane's grid."""
+
+    title = "Hidden representation"
+    caption = ("The data as a hidden layer sees it: each point is drawn where the layer's neurons put it, "
+               "and the grey lines are the input plane's grid lines carried through the network. Training "
+               "bends the plane until one straight line can separate the classes.")
+    caption_room = 320
+    #: a forward pass of the grid (≈ 2,600 points) and the data per redraw: 15 a second
+    min_interval = 1.0 / 15.0
+    paint_cost = 0.006
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        #: the hidden layer shown (0 = the first), or None before there is one
+        self.layer: int | None = None
+        #: what is drawn now (None: nothing, and :attr:`message` says why)
+        self.shown: Representation | None = None
+        self._directions: tuple[int, Array] | None = None  # (layer, PCA directions) last drawn
+        self._sizes: tuple[int, ...] = ()
+        self._brushes: tuple[list, list] = ([], [])
+        self._mode = ""
+
+        bar = QWidget()
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Layer:"))
+        self.layer_combo = QComboBox()
+        self.layer_combo.setToolTip("The hidden layer whose outputs are drawn")
+        self.layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.layer_combo.currentIndexChanged.connect(self._on_layer_chosen)
+        row.addWidget(self.layer_combo)
+        #: what the axes are (neurons, or principal directions and their variance)
+        self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        row.addWidget(self.info, 1)
+        self.add_widget(bar)
+
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.canvas.setBackground(theme.background())
+        self.canvas.setMinimumSize(160, 140)
+        self.canvas.ci.layout.setContentsMargins(2, 2, 2, 2)
+        self.plot: pg.PlotItem = self.canvas.addPlot(0, 0)
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.vb = self.plot.getViewBox()
+        fg = theme.foreground()
+        for name in ("left", "bottom"):
+            ax = self.plot.getAxis(name)
+            ax.setPen(fg)
+            ax.setTextPen(fg)
+        grey = QColor(140, 140, 140)
+        # the two families of grid lines in two shades: a fold shows where they cross
+        self.lines_first = self.plot.plot(pen=pg.mkPen(grey, width=1), connect="finite")
+        self.lines_second = self.plot.plot(pen=pg.mkPen(QColor(175, 175, 175), width=1,
+                                                        style=Qt.PenStyle.SolidLine), connect="finite")
+        for item in (self.lines_first, self.lines_second):
+            item.setZValue(-10)
+        self.boundary = pg.InfiniteLine(angle=0, movable=False,
+                                        pen=pg.mkPen(fg, width=2, style=Qt.PenStyle.DashLine))
+        self.boundary.setVisible(False)
+        self.plot.addItem(self.boundary, ignoreBounds=True)
+        self.train_scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1))
+        self.val_scatter = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(255, 255, 255, 170))
+        self.plot.addItem(self.train_scatter)
+        self.plot.addItem(self.val_scatter)
+        self.add_widget(self.canvas, 1)
+
+        #: why nothing is drawn, or what is drawn instead of a grid
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setVisible(False)
+        self.add_widget(self.message)
+        self.add_caption()
+
+    # -- public ---------------------------------------------------------------------------
+    def set_data(self, data: PreparedData) -> None:
+        super().set_data(data)
+        self._directions = None
+        raw = data.raw
+        self._brushes = ([pg.mkBrush(c) for c in point_colors(raw, raw.y[data.train_index])],
+                         [pg.mkPen(c, width=2) for c in point_colors(raw, raw.y[data.val_index])])
+        self.train_scatter.clear()
+        self.val_scatter.clear()
+        if self.snapshot is not None:
+            self.show_snapshot(self.snapshot)
+
+    def select_layer(self, layer: int) -> None:
+        """Show hidden layer ``layer`` (0 = the first; as ``Snapshot.weights`` counts).
+        A layer the network does not have is remembered for when it has it."""
+        self.layer = int(layer)
+        i = self.layer_combo.findData(self.layer)
+        if i >= 0 and i != self.layer_combo.currentIndex():
+            self.layer_combo.setCurrentIndex(i)
+        elif self.snapshot is not None:
+            self._redraw(self.snapshot)
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        super().show_snapshot(snap)
+        self._fill_layers(snap)
+        self._redraw(snap)
+
+    def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
+        r = self.shown
+        if r is None:
+            return (), ()
+        rows: list[list[float | str]] = [["training", i, float(u), float(v)] for i, (u, v) in enumerate(r.train)]
+        rows += [["validation", i, float(u), float(v)] for i, (u, v) in enumerate(r.val)]
+        return ("set", "index", "horizontal", "vertical"), rows
+
+    # -- the layer chooser ----------------------------------------------------------------------
+    def _fill_layers(self, snap: Snapshot) -> None:
+        sizes = tuple(w.shape[1] for w in snap.weights[:-1])
+        if sizes == self._sizes:
+            return
+        self._sizes = sizes
+        combo = self.layer_combo
+        combo.blockSignals(True)
+        combo.clear()
+        for i, units in enumerate(sizes):
+            combo.addItem(f"hidden {i + 1} ({units} neuron{'s' if units != 1 else ''})", i)
+        # the layer asked for if the network has it, else the last: the one the output sees
+        if sizes:
+            if self.layer is None or not 0 <= self.layer < len(sizes):
+                self.layer = len(sizes) - 1
+            combo.setCurrentIndex(self.layer)
+        combo.setEnabled(bool(sizes))
+        combo.blockSignals(False)
+        self._directions = None
+
+    def _on_layer_chosen(self, index: int) -> None:
+        data = self.layer_combo.itemData(index)
+        if data is None:
+            return
+        self.layer = int(data)
+        self._directions = None
+        if self.snapshot is not None:
+            self._redraw(self.snapshot)
+
+    # -- drawing ----------------------------------------------------------------------------------
+    def _say(self, text: str) -> None:
+        """Nothing to draw: say why in place of the plot."""
+        self.shown = None
+        self.message.setText(text)
+        self.message.setVisible(True)
+        self.canvas.setVisible(False)
+        self.info.setText("")
+
+    def _redraw(self, snap: Snapshot) -> None:
+        data = self.data
+        if data is None:
+            return
+        if not fits(snap, data):
+            return  # a snapshot of the network for other data: the next one will fit
+        n_hidden = len(snap.weights) - 1
+        if n_hidden == 0:
+            self._say("This network has no hidden layer: its output neuron looks at the inputs themselves, so "
+                      "there is no hidden representation to draw. Add a hidden layer (Design panel, or the + "
+                      "above the network) to see how it reshapes the input plane.")
+            return
+        layer = self.layer if self.layer is not None and 0 <= self.layer < n_hidden else n_hidden - 1
+        previous = self._directions[1] if self._directions and self._directions[0] == layer else None
+        r = layer_representation(snap, data, layer, previous)
+        if r.directions is not None:
+            self._directions = (layer, r.directions)
+        self.shown = r
+        self.canvas.setVisible(True)
+        self._draw(r, data)
+
+    def _draw(self, r: Representation, data: PreparedData) -> None:
+        n_raw = data.raw.X.shape[1]
+        if r.mode != self._mode:
+            self._mode = r.mode
+            self.vb.setAspectLocked(r.mode != SINGLE)
+            self.vb.enableAutoRange()
+        self.info.setText(self._axes_text(r))
+        note = ""
+        if r.mode == SINGLE:
+            note = ("A layer of one neuron maps the whole input plane onto a line: the horizontal axis is its "
+                    "output; the points are drawn in one row per class (by their target for regression).")
+        elif n_raw == 1:
+            note = "This data has one input: the grey curve is the input line carried through the network."
+        elif n_raw > 2:
+            note = (f"This data has {n_raw} inputs: there is no input plane to carry through the network, "
+                    "so only the data points are drawn.")
+        self.message.setText(note)
+        self.message.setVisible(bool(note))
+        x1, y1 = _joined(r.lines[: r.n_first] if n_raw == 2 else r.lines)
+        x2, y2 = _joined(r.lines[r.n_first:] if n_raw == 2 else [])
+        self.lines_first.setData(x1, y1, connect="finite")
+        self.lines_second.setData(x2, y2, connect="finite")
+        brushes, pens = self._brushes
+        if len(brushes) == len(r.train):
+            self.train_scatter.setData(r.train[:, 0], r.train[:, 1], brush=brushes)
+        if len(pens) == len(r.val):
+            self.val_scatter.setData(r.val[:, 0], r.val[:, 1], pen=pens)
+        self._place_boundary(r)
+        if r.mode == SINGLE:
+            self.plot.setLabel("left", "target" if data.task == "regression" else "class")
+        else:
+            self.plot.setLabel("left", self._axis_name(r, 1))
+        self.plot.setLabel("bottom", self._axis_name(r, 0))
+
+    def _place_boundary(self, r: Representation) -> None:
+        """The output neuron's line a·u + b·v + c = 0, when the picture has one."""
+        if r.boundary is None:
+            self.boundary.setVisible(False)
+            return
+        a, b, c = r.boundary
+        norm = math.hypot(a, b)
+        if not (norm > 0 and math.isfinite(norm) and math.isfinite(c)):
+            self.boundary.setVisible(False)
+            return
+        # the point of the line nearest the origin, and the line's direction
+        self.boundary.setPos((-c * a / norm ** 2, -c * b / norm ** 2))
+        self.boundary.setAngle(math.degrees(math.atan2(a, -b)))
+        self.boundary.setVisible(True)
+
+    @staticmethod
+    def _axis_name(r: Representation, axis: int) -> str:
+        if r.mode == PCA:
+            share = r.variance[axis] if r.variance is not None else float("nan")
+            held = f" ({share:.0%} of the variance)" if math.isfinite(share) else ""
+            return f"principal direction {axis + 1}{held}"
+        return f"hidden {r.layer + 1}, neuron {axis + 1}"
+
+    def _axes_text(self, r: Representation) -> str:
+        if r.mode == DIRECT:
+            text = f"Hidden layer {r.layer + 1} has 2 neurons: their outputs are the axes."
+            if r.boundary is not None:
+                text += " Dashed: the output neuron's boundary."
+            return text
+        if r.mode == PCA:
+            v = r.variance if r.variance is not None else np.full(2, np.nan)
+            if not np.all(np.isfinite(v)):
+                return (f"Hidden layer {r.layer + 1} has {r.units} neurons, and their outputs are the same for "
+                        "every point: there is no direction to show.")
+            return (f"Hidden layer {r.layer + 1} has {r.units} neurons: shown in the two directions in which "
+                    f"its outputs vary most (principal components), holding {v[0]:.0%} and {v[1]:.0%} of "
+                    f"the variance ({v[0] + v[1]:.0%} together).")
+        return f"Hidden layer {r.layer + 1} has 1 neuron."
+
+
+__all__ = ["RepresentationView"]
