@@ -741,6 +741,49 @@ def test_lesson_9_xor_needs_a_hidden_layer_or_a_product_feature(lessons):
     assert _accuracies(lesson, "A better input", 100) == (1.0, 1.0)
 
 
+def test_lesson_9_layer_2_pulls_the_classes_apart(lessons):
+    """The step's text describes the Hidden representation view of layer 2 (2 tanh
+    neurons: its outputs are the view's axes) before and after training."""
+    lesson = lessons[9]
+    i = step_by_title(lesson, "What the hidden layers do")
+    step = lesson.steps[i]
+    assert step.view == "RepresentationView"
+    assert [(c.view, c.call, c.args) for c in step.view_setup] == [("RepresentationView", "select_layer", (1,))]
+    tr = trainer(lesson, i)
+    assert tr.spec.layer_sizes == (2, 8, 2, 1)
+
+    def layer_2():
+        net = tr.scratch_network()
+        net.forward(np.concatenate([tr.X, tr.Xv]))
+        return np.asarray(net.layers[1].out), np.concatenate([tr.y, tr.yv])
+
+    # before training: one bent band, orange (class 0) at both of its ends, blue between
+    H, y = layer_2()
+    centred = H - H.mean(axis=0)
+    along = centred @ np.linalg.svd(centred, full_matrices=False)[2][0]
+    ends = np.argsort(along)
+    assert np.all(y[ends[:10]] == 0) and np.all(y[ends[-10:]] == 0)
+    t = tr.evaluate()
+    assert 0.4 < t["metric"] < 0.6  # no line separates them yet
+    tr.run(epochs=100)
+    e = tr.evaluate()
+    assert (e["metric"], e["val_metric"]) == (1.0, 1.0)  # every training and validation point is right
+    # after: every point in a corner of the square, blue (class 1) in one, orange in two others
+    H, y = layer_2()
+    assert np.all(np.abs(H) > 0.9)
+    corners = {tuple(np.sign(h).astype(int)) for h in H}
+    blue = {tuple(np.sign(h).astype(int)) for h in H[y == 1]}
+    orange = {tuple(np.sign(h).astype(int)) for h in H[y == 0]}
+    assert len(corners) == 3 and len(blue) == 1 and len(orange) == 2 and not blue & orange
+    # the output neuron's straight line a·h + c = 0 has every blue point on one side
+    W, b = tr.network.layers[-1].W[:, 0], tr.network.layers[-1].b[0]
+    side = H @ W + b
+    assert np.all((side > 0) == (y == 1))
+    text = text_of(lesson, i)
+    assert "three corners" in text and "blue class in one" in text and "orange class in the other two" in text
+    assert "straight line separates them" in text and "Every training and validation point is right" in text
+
+
 def test_lesson_9_spiral_needs_neurons_or_features(lessons):
     lesson = lessons[9]
     small = _accuracies(lesson, "The spiral with a small", 200)

@@ -69,7 +69,7 @@ class RepresentationView(ViewBase):
         #: what is drawn now (None: nothing, and :attr:`message` says why)
         self.shown: Representation | None = None
         self._directions: tuple[int, Array] | None = None  # (layer, PCA directions) last drawn
-        self._sizes: tuple[int, ...] = ()
+        self._sizes: tuple[int, ...] | None = None  # the hidden layers listed in the chooser
         self._brushes: tuple[list, list] = ([], [])
         self._mode = ""
 
