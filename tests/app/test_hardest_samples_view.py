@@ -46,22 +46,27 @@ def test_rows_are_the_engines_highest_losses_first(view, run):
     z, loss = _engine_losses(trainer, data.X_train, data.y_train)
     expected = np.argsort(-loss, kind="stable")[: view.ROWS]
     t = view.list_table
-    assert t.rowCount() == view.ROWS
-    assert [t.item(r, 0).text() for r in range(t.rowCount())] == [f"#{i}" for i in expected]
+    m = t.model()
+
+    def cell(r, c):
+        return m.index(r, c).data()
+
+    assert m.rowCount() == view.ROWS
+    assert [cell(r, 0) for r in range(m.rowCount())] == [f"#{i}" for i in expected]
     names = data.class_names
     for r in (0, 1, view.ROWS - 1):
         i = expected[r]
         pred = int(z[i, 0] > 0)
-        assert t.item(r, 1).text() == names[int(data.y_train[i])]
-        assert t.item(r, 2).text().startswith("✕ " if pred != data.y_train[i] else names[pred])
-        assert names[pred] in t.item(r, 2).text()
-        assert t.item(r, 3).text() == f"{float(loss[i]):.4g}"
+        assert cell(r, 1) == names[int(data.y_train[i])]
+        assert cell(r, 2).startswith("✕ " if pred != data.y_train[i] else names[pred])
+        assert names[pred] in cell(r, 2)
+        assert cell(r, 3) == f"{float(loss[i]):.4g}"
     n_wrong = int(np.sum((z[:, 0] > 0).astype(int) != data.y_train))
     assert f"{n_wrong} of {len(data.y_train)} wrong" in view.summary.text()
     # the validation set, on request
     view.set_set("validation")
     _zv, lv = _engine_losses(trainer, data.X_val, data.y_val)
-    assert t.item(0, 0).text() == f"#{int(np.argmax(lv))}"
+    assert cell(0, 0) == f"#{int(np.argmax(lv))}"
     header, rows = view.table()
     assert header == ("index", "target", "prediction", "loss") and rows[0][3] == pytest.approx(float(lv.max()))
 
@@ -73,7 +78,7 @@ def test_clicking_a_row_chooses_that_sample(view, run, qtbot):
     t = view.list_table
     row = 3
     index = view.order[row]
-    rect = t.visualItemRect(t.item(row, 1))
+    rect = t.visualRect(t.model().index(row, 1))
     with qtbot.waitSignal(view.sigSampleClicked) as clicked:
         qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert clicked.args == [index]
@@ -87,7 +92,7 @@ def test_clicking_a_row_chooses_that_sample(view, run, qtbot):
     # a validation sample cannot be followed: no signal, a message instead
     view.set_set("validation")
     with qtbot.assertNotEmitted(view.sigSampleClicked), qtbot.waitSignal(view.sigStatus) as status:
-        qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualItemRect(t.item(0, 1)).center())
+        qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(0, 1)).center())
     assert "never trains on it" in status.args[0]
 
 
@@ -104,11 +109,11 @@ def test_in_the_window_a_clicked_row_is_the_inspectors_sample(qtbot):
         qtbot.waitUntil(lambda: view.is_shown(), timeout=3000)
         wait_snapshot(qtbot, w, lambda s: True)
         w.scheduler.refresh(everything=True)
-        qtbot.waitUntil(lambda: view.list_table.rowCount() > 2, timeout=5000)
+        qtbot.waitUntil(lambda: view.model.rowCount() > 2, timeout=5000)
         t = view.list_table
         row = 2
         k = view.order[row]
-        qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualItemRect(t.item(row, 0)).center())
+        qtbot.mouseClick(t.viewport(), Qt.MouseButton.LeftButton, pos=t.visualRect(t.model().index(row, 0)).center())
         assert w.boundary_view.points.inspected == k  # the decision view rings it too
         w.act_step.trigger()
         snap = wait_snapshot(qtbot, w, lambda s: s.phase is not None and s.iteration == 1)

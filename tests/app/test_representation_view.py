@@ -55,8 +55,8 @@ def test_two_neurons_are_drawn_as_they_are_with_the_grid_through_the_network(vie
     assert view.layer == 1 and view.shown.mode == DIRECT  # the last hidden layer first
     np.testing.assert_array_equal(view.shown.train, _layer_out(trainer, data.X_train, 1))
     np.testing.assert_array_equal(view.shown.val, _layer_out(trainer, data.X_val, 1))
-    x, y = view.train_scatter.getData()
-    np.testing.assert_allclose(np.column_stack([x, y]), _layer_out(trainer, data.X_train, 1))
+    np.testing.assert_array_equal(view.points_drawn("train"), _layer_out(trainer, data.X_train, 1))
+    np.testing.assert_array_equal(view.points_drawn("validation"), _layer_out(trainer, data.X_val, 1))
     # the grid: GRID_LINES lines of constant x1 then of constant x2, each many points,
     # carried through the features, the standardisation and the layers
     raw, n_first = grid_lines(data.domain)

@@ -44,7 +44,7 @@ from .. import theme
 from .base import ViewBase
 from .confusion_matrix_widget import ConfusionMatrixWidget
 from .decision_points import DecisionPoints, target_levels
-from .sample_errors import SampleErrors, data_errors, fits
+from .sample_errors import SampleErrors, data_errors, fits, sample_errors
 from .snapshot_forward import forward_from_snapshot, neuron_levels, predict_from_snapshot
 
 Array = np.ndarray
@@ -462,8 +462,7 @@ class BoundaryView(ViewBase):
             return  # a snapshot of the network for other data: the next one will fit
         # while an iteration is stepped phase by phase, the ring is on the sample it follows
         self.points.set_inspected(snap.phase.sample if snap.phase is not None else self._chosen_sample)
-        self._update_errors(snap)
-        self._update_confusion(snap)
+        self._update_confusion(snap, self._update_errors(snap))
         grid = snap.grid
         if grid is None or self.mode == "none":
             return
@@ -609,22 +608,30 @@ class BoundaryView(ViewBase):
                 out = (out > 0.5).astype(np.float64)
             self.curve.setData(grid.xs, np.where(np.isfinite(out), out, np.nan), connect="finite")
 
-    def _update_errors(self, snap: Snapshot) -> None:
-        """Every sample's prediction and loss at the snapshot's weights, and the marks."""
+    def _update_errors(self, snap: Snapshot) -> SampleErrors | None:
+        """Every sample's prediction and loss at the snapshot's weights, and the marks.
+        Returns the errors of the set the confusion matrix counts (the validation set
+        if there is one), or None when the snapshot is of a network for other data."""
         data = self.data
         if data is None or not fits(snap, data):
-            return  # the snapshot is of a network for other data; a new one is on its way
+            return None  # the snapshot is of a network for other data; a new one is on its way
+        if self.mode == "none":
+            # no points drawn: only the set the confusion matrix counts
+            self.errors = None
+            if len(data.X_val):
+                return sample_errors(snap, data.X_val, data.y_val, "validation")
+            return sample_errors(snap, data.X_train, data.y_train, "training")
         self.errors = data_errors(snap, data)
         self.points.set_errors(self.errors)
+        return self.errors[1] if len(data.X_val) else self.errors[0]
 
-    def _update_confusion(self, snap: Snapshot) -> None:
+    def _update_confusion(self, snap: Snapshot, errors: SampleErrors | None) -> None:
         data = self.data
         if data is None or data.task == "regression" or not snap.weights:
             self.confusion = None
             return
-        if snap.layer_sizes[0] != data.n_inputs or self.errors is None:
+        if errors is None:
             return  # the snapshot is of a network for other data; a new one is on its way
-        errors = self.errors[1] if len(data.X_val) else self.errors[0]
         which = errors.which
         k = max(2, data.n_classes)
         C = np.zeros((k, k), dtype=np.int64)
@@ -672,9 +679,13 @@ class BoundaryView(ViewBase):
         else:
             where = f"{names[0]} = {x:.3g}"
             idx = (_nearest(g.xs, x),)
-        lines = self._point_lines(x, y) or [where]
+        # on a point: the point's own numbers, not the nearest grid point's (they differ a little)
+        point = self._point_lines(x, y)
+        lines = point or [where]
         if self.neuron is not None and self._neuron_values(snap, g) is not None:
             lines.append(f"{self.neuron_title.split(':')[0]}: {self.image_values[idx]:.4g}")
+        elif point:
+            lines = point
         elif data.task == "binary":
             p = float(g.output[idx])
             name = data.class_names[1] if len(data.class_names) > 1 else "1"

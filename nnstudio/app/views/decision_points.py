@@ -88,6 +88,7 @@ class DecisionPoints:
             plot.addItem(item)
         #: the last errors shown: (training, validation), or None
         self.errors: tuple[SampleErrors, SampleErrors] | None = None
+        self._marks_key: tuple | None = None
         self.data: PreparedData | None = None
         self.draft: Dataset | None = None
         self.mode = "none"
@@ -123,6 +124,7 @@ class DecisionPoints:
 
     def _place_marks(self) -> None:
         if not self._marks_shown():
+            self._marks_key = None
             self.marks.clear()
             self.residuals.setData([], [])
             return
@@ -131,7 +133,11 @@ class DecisionPoints:
         ti, vi = self.marked()
         rows = np.concatenate([data.train_index[ti], data.val_index[vi]])
         x, y = self._xy(data.raw, rows)
-        self.marks.setData(x, y)
+        # while training the same points stay wrong for many updates: move nothing then
+        key = (id(data), self.mode, rows.tobytes())
+        if key != self._marks_key:
+            self._marks_key = key
+            self.marks.setData(x, y)
         if self.mode == "curve" and data.task == "regression":
             train, val = self.errors
             fit = np.concatenate([train.output[ti, 0], val.output[vi, 0]])

@@ -10,9 +10,10 @@ Enter on it) makes it the step inspector's sample
 
 from __future__ import annotations
 
+import time
 from typing import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -20,8 +21,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QWidget,
 )
 
@@ -32,6 +32,55 @@ from .sample_errors import SampleErrors, data_errors, fits
 
 TRAINING = "training"
 VALIDATION = "validation"
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class HardestSamplesModel(QAbstractTableModel):
+    """The rows of texts the table shows. One ``dataChanged`` per update: a table of
+    items that each announce their change costs a hundred times as much."""
+
+    COLUMNS = ("Index", "Target", "Prediction", "Loss")
+    TIPS = ("The sample's index in its set (the step inspector's #)", "", "",
+            "The sample's loss at the current weights, as the engine computes it")
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[tuple[str, str, str, str]] = []
+
+    def set_rows(self, rows: list[tuple[str, str, str, str]]) -> None:
+        if len(rows) != len(self.rows):
+            self.beginResetModel()
+            self.rows = rows
+            self.endResetModel()
+        elif rows != self.rows:
+            self.rows = rows
+            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.COLUMNS) - 1))
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008 - Qt's names
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (0, 3):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.COLUMNS):
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.TIPS[section] or None
+        return None
 
 
 class HardestSamplesView(ViewBase):
@@ -49,8 +98,6 @@ class HardestSamplesView(ViewBase):
 
     #: a training sample's row was clicked: its index in the training set
     sigSampleClicked = Signal(int)
-
-    COLUMNS = ("Index", "Target", "Prediction", "Loss")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,22 +127,23 @@ class HardestSamplesView(ViewBase):
         row.addWidget(self.summary, 1)
         self.add_widget(bar)
 
-        self.list_table = QTableWidget(0, len(self.COLUMNS))
-        self.list_table.setHorizontalHeaderLabels(self.COLUMNS)
-        self.list_table.horizontalHeaderItem(0).setToolTip("The sample's index in its set (the step inspector's #)")
-        self.list_table.horizontalHeaderItem(3).setToolTip("The sample's loss at the current weights, as the engine "
-                                                      "computes it")
+        self.model = HardestSamplesModel(self)
+        self.list_table = QTableView()
+        self.list_table.setModel(self.model)
         self.list_table.verticalHeader().setVisible(False)
+        # rows as tall as the text needs: more of the list fits in a short tab
+        self.list_table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
         self.list_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.list_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list_table.setAlternatingRowColors(True)
         header = self.list_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Fixed)
+        header.resizeSection(0, self.fontMetrics().horizontalAdvance("#00000") + 12)
         self.list_table.setMinimumSize(160, 100)
-        self.list_table.cellClicked.connect(lambda r, _c: self._row_chosen(r))
-        self.list_table.cellActivated.connect(lambda r, _c: self._row_chosen(r))
+        self.list_table.clicked.connect(lambda index: self._row_chosen(index.row()))
+        self.list_table.activated.connect(lambda index: self._row_chosen(index.row()))
         self.add_widget(self.list_table, 1)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -114,7 +162,7 @@ class HardestSamplesView(ViewBase):
         item.setEnabled(has_val)
         if not has_val and self.which == VALIDATION:
             self.set_combo.setCurrentIndex(0)
-        self.list_table.setRowCount(0)
+        self.model.set_rows([])
         if self.snapshot is not None:
             self.show_snapshot(self.snapshot)
 
@@ -123,7 +171,10 @@ class HardestSamplesView(ViewBase):
         data = self.data
         if data is None or not fits(snap, data):
             return  # a snapshot of the network for other data: the next one will fit
+        t0 = time.perf_counter()
         self.errors = data_errors(snap, data)
+        # a forward pass of both whole sets: with large data, less often while training
+        self.min_interval = max(type(self).min_interval, 10 * (time.perf_counter() - t0))
         self._fill()
 
     def set_set(self, which: str) -> None:
@@ -164,7 +215,7 @@ class HardestSamplesView(ViewBase):
         if len(errors) == 0:
             self.message.setText(f"There are no {self.which} samples.")
             self.message.setVisible(True)
-            self.list_table.setRowCount(0)
+            self.model.set_rows([])
             self.order = []
             self.summary.setText("")
             return
@@ -176,38 +227,21 @@ class HardestSamplesView(ViewBase):
             self.summary.setText(f"highest loss first; mean loss {float(errors.loss.mean()):.4g}")
         else:
             self.summary.setText(f"highest loss first; {n_wrong} of {len(errors)} wrong")
-        table = self.list_table
-        table.setUpdatesEnabled(False)
-        try:
-            table.setRowCount(len(self.order))
-            for r, i in enumerate(self.order):
-                wrong = bool(errors.wrong[i]) and errors.task != "regression"
-                texts = (f"#{i}", errors.target_text(i, names),
-                         ("✕ " if wrong else "") + errors.prediction_text(i, names), errors.loss_text(i))
-                for c, text in enumerate(texts):
-                    item = table.item(r, c)
-                    if item is None:
-                        item = QTableWidgetItem()
-                        if c in (0, 3):
-                            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                        table.setItem(r, c, item)
-                    if item.text() != text:
-                        item.setText(text)
-            self._select_inspected()
-        finally:
-            table.setUpdatesEnabled(True)
+        rows = []
+        for i in self.order:
+            wrong = bool(errors.wrong[i]) and errors.task != "regression"
+            rows.append((f"#{i}", errors.target_text(i, names),
+                         ("✕ " if wrong else "") + errors.prediction_text(i, names), errors.loss_text(i)))
+        self.model.set_rows(rows)
+        self._select_inspected()
 
     def _select_inspected(self) -> None:
-        table = self.list_table
-        table.blockSignals(True)
-        try:
-            k = self._inspected
-            if self.which == TRAINING and k is not None and k in self.order:
-                table.selectRow(self.order.index(k))
-            else:
-                table.clearSelection()
-        finally:
-            table.blockSignals(False)
+        # selecting emits no clicked/activated: nothing is sent back to the inspector
+        k = self._inspected
+        if self.which == TRAINING and k is not None and k in self.order:
+            self.list_table.selectRow(self.order.index(k))
+        else:
+            self.list_table.clearSelection()
 
     def _row_chosen(self, row: int) -> None:
         if not 0 <= row < len(self.order):

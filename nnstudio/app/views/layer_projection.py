@@ -116,7 +116,9 @@ def principal_directions(H: Array, previous: Array | None = None) -> tuple[Array
     """``(center, directions, variance share)`` of the rows of ``H`` (n, units ≥ 2).
 
     ``directions`` (units, 2) are the top two right singular vectors of the centred
-    rows; each is turned to point the way ``previous``'s column did (a singular vector's
+    rows (the principal directions), ``variance share`` the share of the rows' variance
+    along each (nan when every row is the same, and the directions are the first two
+    neurons'); each is turned to point the way ``previous``'s column did (a singular vector's
     sign is arbitrary, and a picture that flips while training hides what changes).
     Rows that are not finite are left out; with none left, the first two neurons."""
     units = H.shape[1]
@@ -125,19 +127,20 @@ def principal_directions(H: Array, previous: Array | None = None) -> tuple[Array
         V = np.eye(units)[:, :2]
         return np.zeros(units), V, np.full(2, np.nan)
     center = rows.mean(axis=0)
-    _, s, vt = np.linalg.svd(rows - center, full_matrices=False)
-    V = np.zeros((units, 2))
-    k = min(2, vt.shape[0])
-    V[:, :k] = vt[:k].T
-    if k < 2:  # one row: any second direction orthogonal to the first
-        V[:, 1] = np.eye(units)[:, 0] if abs(V[0, 0]) < 0.9 else np.eye(units)[:, 1]
-        V[:, 1] -= V[:, 0] * (V[:, 0] @ V[:, 1])
-        V[:, 1] /= np.linalg.norm(V[:, 1])
+    # the eigenvectors of the (units × units) scatter matrix are the right singular
+    # vectors of the centred rows, and far cheaper to find when there are many rows
+    C = rows - center
+    evals, evecs = np.linalg.eigh(C.T @ C)
+    top = np.argsort(evals)[::-1]
+    s = np.sqrt(np.clip(evals[top], 0.0, None))
+    vt = evecs[:, top].T
+    V = vt[:2].T.copy()
     total = float(np.sum(s * s))
     share = np.full(2, np.nan)
     if total > 0:
-        share[:k] = (s[:k] ** 2) / total
-        share[k:] = 0.0
+        share = (s[:2] ** 2) / total
+    else:
+        V = np.eye(units)[:, :2]  # every point in one place: no direction is special
     if previous is not None and previous.shape == V.shape:
         for j in range(2):
             if float(V[:, j] @ previous[:, j]) < 0:

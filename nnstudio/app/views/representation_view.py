@@ -22,6 +22,7 @@ is in :mod:`.layer_projection`.
 from __future__ import annotations
 
 import math
+import time
 from typing import Sequence
 
 import numpy as np
@@ -70,8 +71,10 @@ class RepresentationView(ViewBase):
         self.shown: Representation | None = None
         self._directions: tuple[int, Array] | None = None  # (layer, PCA directions) last drawn
         self._sizes: tuple[int, ...] | None = None  # the hidden layers listed in the chooser
-        self._brushes: tuple[list, list] = ([], [])
+        #: the scatter items: (item, "train" or "validation", the rows of that set it draws)
+        self._groups: list[tuple[pg.ScatterPlotItem, str, Array]] = []
         self._mode = ""
+        self._brush_lists: tuple[list, list] = ([], [])
 
         bar = QWidget()
         row = QHBoxLayout(bar)
@@ -113,10 +116,6 @@ class RepresentationView(ViewBase):
                                         pen=pg.mkPen(fg, width=2, style=Qt.PenStyle.DashLine))
         self.boundary.setVisible(False)
         self.plot.addItem(self.boundary, ignoreBounds=True)
-        self.train_scatter = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1))
-        self.val_scatter = pg.ScatterPlotItem(size=7, brush=pg.mkBrush(255, 255, 255, 170))
-        self.plot.addItem(self.train_scatter)
-        self.plot.addItem(self.val_scatter)
         self.add_widget(self.canvas, 1)
 
         #: why nothing is drawn, or what is drawn instead of a grid
@@ -130,11 +129,7 @@ class RepresentationView(ViewBase):
     def set_data(self, data: PreparedData) -> None:
         super().set_data(data)
         self._directions = None
-        raw = data.raw
-        self._brushes = ([pg.mkBrush(c) for c in point_colors(raw, raw.y[data.train_index])],
-                         [pg.mkPen(c, width=2) for c in point_colors(raw, raw.y[data.val_index])])
-        self.train_scatter.clear()
-        self.val_scatter.clear()
+        self._make_groups(data)
         if self.snapshot is not None:
             self.show_snapshot(self.snapshot)
 
@@ -152,6 +147,19 @@ class RepresentationView(ViewBase):
         super().show_snapshot(snap)
         self._fill_layers(snap)
         self._redraw(snap)
+
+    def points_drawn(self, which: str = "train") -> Array:
+        """Where the scatter items draw the ``"train"`` or ``"validation"`` points, in
+        the order of their set (n, 2); nan for a point not drawn."""
+        data = self.data
+        n = 0 if data is None else len(data.X_train if which == "train" else data.X_val)
+        out = np.full((n, 2), np.nan)
+        for item, kind, rows in self._groups:
+            if kind == which:
+                x, y = item.getData()
+                if len(x) == len(rows):
+                    out[rows, 0], out[rows, 1] = x, y
+        return out
 
     def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
         r = self.shown
@@ -191,6 +199,37 @@ class RepresentationView(ViewBase):
             self._redraw(self.snapshot)
 
     # -- drawing ----------------------------------------------------------------------------------
+    def _make_groups(self, data: PreparedData) -> None:
+        """Scatter items for the points: one per class and set, each with one colour
+        (one item with a colour per point costs ten times as much to update); for
+        regression one per set, coloured by target."""
+        for item, _kind, _rows in self._groups:
+            self.plot.removeItem(item)
+        self._groups = []
+        raw = data.raw
+        white = pg.mkPen("w", width=1)
+        hollow = pg.mkBrush(255, 255, 255, 170)
+        if data.task == "regression":
+            rows_t, rows_v = np.arange(len(data.X_train)), np.arange(len(data.X_val))
+            train = pg.ScatterPlotItem(size=7, pen=white)
+            train.setData([], [])
+            self._brush_lists = ([pg.mkBrush(c) for c in point_colors(raw, raw.y[data.train_index])],
+                                 [pg.mkPen(c, width=2) for c in point_colors(raw, raw.y[data.val_index])])
+            val = pg.ScatterPlotItem(size=7, brush=hollow)
+            self._groups = [(train, "train", rows_t), (val, "validation", rows_v)]
+        else:
+            k = max(2, data.n_classes)
+            for c in range(k):
+                color = theme.class_color(c, k)
+                self._groups.append((pg.ScatterPlotItem(size=7, pen=white, brush=pg.mkBrush(color)), "train",
+                                     np.flatnonzero(data.y_train == c)))
+            for c in range(k):
+                color = theme.class_color(c, k)
+                self._groups.append((pg.ScatterPlotItem(size=7, pen=pg.mkPen(color, width=2), brush=hollow),
+                                     "validation", np.flatnonzero(data.y_val == c)))
+        for item, _kind, _rows in self._groups:
+            self.plot.addItem(item)
+
     def _say(self, text: str) -> None:
         """Nothing to draw: say why in place of the plot."""
         self.shown = None
@@ -213,7 +252,11 @@ class RepresentationView(ViewBase):
             return
         layer = self.layer if self.layer is not None and 0 <= self.layer < n_hidden else n_hidden - 1
         previous = self._directions[1] if self._directions and self._directions[0] == layer else None
+        t0 = time.perf_counter()
         r = layer_representation(snap, data, layer, previous)
+        # large data (the digits: 1,797 points) make a picture costly: then fewer of them,
+        # so that computing takes at most a tenth of the time while training plays
+        self.min_interval = max(type(self).min_interval, 10 * (time.perf_counter() - t0))
         if r.directions is not None:
             self._directions = (layer, r.directions)
         self.shown = r
@@ -242,11 +285,19 @@ class RepresentationView(ViewBase):
         x2, y2 = _joined(r.lines[r.n_first:] if n_raw == 2 else [])
         self.lines_first.setData(x1, y1, connect="finite")
         self.lines_second.setData(x2, y2, connect="finite")
-        brushes, pens = self._brushes
-        if len(brushes) == len(r.train):
-            self.train_scatter.setData(r.train[:, 0], r.train[:, 1], brush=brushes)
-        if len(pens) == len(r.val):
-            self.val_scatter.setData(r.val[:, 0], r.val[:, 1], pen=pens)
+        regression = data.task == "regression"
+        for item, kind, rows in self._groups:
+            pts = r.train if kind == "train" else r.val
+            if len(rows) and rows[-1] >= len(pts):
+                continue  # points of other data: set_data brings the new groups
+            if regression:
+                brushes, pens = self._brush_lists
+                if kind == "train":
+                    item.setData(pts[rows, 0], pts[rows, 1], brush=brushes)
+                else:
+                    item.setData(pts[rows, 0], pts[rows, 1], pen=pens)
+            else:
+                item.setData(pts[rows, 0], pts[rows, 1])
         self._place_boundary(r)
         if r.mode == SINGLE:
             self.plot.setLabel("left", "target" if data.task == "regression" else "class")
