@@ -765,7 +765,13 @@ def test_lesson_9_layer_2_pulls_the_classes_apart(lessons):
     assert np.all(y[ends[:10]] == 0) and np.all(y[ends[-10:]] == 0)
     t = tr.evaluate()
     assert 0.4 < t["metric"] < 0.6  # no line separates them yet
-    tr.run(epochs=100)
+    # the fold happens within the first 4 epochs (64 iterations), not much sooner
+    tr.run(iterations=48)
+    assert tr.evaluate()["metric"] < 0.9
+    tr.run(iterations=16)
+    assert tr.epoch == 4 and (tr.evaluate()["metric"], tr.evaluate()["val_metric"]) == (1.0, 1.0)
+    tr.run(epochs=96)
+    assert tr.epoch == 100
     e = tr.evaluate()
     assert (e["metric"], e["val_metric"]) == (1.0, 1.0)  # every training and validation point is right
     # after: every point in a corner of the square, blue (class 1) in one, orange in two others
@@ -782,6 +788,7 @@ def test_lesson_9_layer_2_pulls_the_classes_apart(lessons):
     text = text_of(lesson, i)
     assert "three corners" in text and "blue class in one" in text and "orange class in the other two" in text
     assert "straight line separates them" in text and "Every training and validation point is right" in text
+    assert "first 4 epochs (64 iterations)" in text
 
 
 def test_lesson_9_spiral_needs_neurons_or_features(lessons):

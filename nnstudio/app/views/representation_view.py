@@ -55,9 +55,10 @@ class RepresentationView(ViewBase):
     """Where a chosen hidden layer maps the data points and the input plane's grid."""
 
     title = "Hidden representation"
-    caption = ("The data as a hidden layer sees it: each point is drawn where the layer's neurons put it, "
-               "and the grey lines are the input plane's grid lines carried through the network. Training "
-               "bends the plane until one straight line can separate the classes.")
+    caption = ("The data as a hidden layer sees it: each point (coloured by class as in the decision view; "
+               "hollow: validation) is drawn where the layer's neurons put it, and the grey lines are the input "
+               "plane's grid lines carried through the network. Training bends the plane until one straight "
+               "line can separate the classes.")
     caption_room = 320
     #: a forward pass of the grid (≈ 2,600 points) and the data per redraw: 15 a second
     min_interval = 1.0 / 15.0
