@@ -100,8 +100,9 @@ def test_more_neurons_are_projected_on_their_top_two_principal_directions(view, 
     assert f"{share[0]:.0%} and {share[1]:.0%} of the variance" in view.info.text()
     assert "principal direction 1" in view.plot.getAxis("bottom").labelText
     # the picture keeps its orientation from one snapshot to the next
-    trainer.run(iterations=3)
-    view.show_snapshot(make_snapshot(trainer))
+    later = trainer.copy()  # the module's run stays as it is for the other tests
+    later.run(iterations=3)
+    view.show_snapshot(make_snapshot(later))
     assert all(view.shown.directions[:, j] @ r.directions[:, j] > 0 for j in range(2))
 
 
@@ -151,3 +152,14 @@ def test_a_lesson_can_choose_the_layer_before_the_network_has_it(view, xor):
     assert view.shown.layer == 0 and view.layer_combo.currentIndex() == 0
     view.select_layer(1)
     assert view.shown.layer == 1
+
+
+def test_exports_the_points_it_draws(view, xor, tmp_path):
+    data, trainer, snap = xor
+    view.set_data(data)
+    view.show_snapshot(snap)
+    header, rows = view.table()
+    assert header == ("set", "index", "horizontal", "vertical")
+    assert len(rows) == len(data.X_train) + len(data.X_val)
+    assert rows[0][2:] == list(_layer_out(trainer, data.X_train[:1], 1)[0])
+    assert view.export_svg(tmp_path / "r.svg") and (tmp_path / "r.svg").stat().st_size > 1000

@@ -149,6 +149,21 @@ class RepresentationView(ViewBase):
         self._fill_layers(snap)
         self._redraw(snap)
 
+    def export_svg(self, path) -> bool:  # type: ignore[no-untyped-def]
+        # as in the decision view: scatter points come from a pixmap atlas, garbled in SVG
+        items = [item for item, _kind, _rows in self._groups]
+        for it in items:
+            it.setExportMode(True, {"antialias": True})
+        try:
+            return super().export_svg(path)
+        finally:
+            for it in items:
+                it.setExportMode(False)
+
+    def apply_theme(self) -> None:
+        self.boundary.setPen(pg.mkPen(theme.foreground(), width=2, style=Qt.PenStyle.DashLine))
+        super().apply_theme()
+
     def points_drawn(self, which: str = "train") -> Array:
         """Where the scatter items draw the ``"train"`` or ``"validation"`` points, in
         the order of their set (n, 2); nan for a point not drawn."""
