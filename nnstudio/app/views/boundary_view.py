@@ -111,6 +111,7 @@ class BoundaryView(ViewBase):
         self.confusion_on = ""  # "validation" or "training"
         #: each training and validation sample's prediction and loss at the shown weights
         self.errors: tuple[SampleErrors, SampleErrors] | None = None
+        self._legend_marks = False  # the legend explains the crosses
         self._lut_key: tuple | None = None
         self._rect: tuple | None = None
         self._pending_rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
@@ -442,7 +443,8 @@ class BoundaryView(ViewBase):
             names = self.points.class_names()
             k = max(2, len(names))
             parts = [dot(theme.class_color(i, k), f"class {name}") for i, name in enumerate(names)]
-        if not self.points.painted():
+        self._legend_marks = self.errors is not None and not self.points.painted()
+        if self._legend_marks:  # only once the crosses are drawn
             mark = "wrong" if task != "regression" else "worst residuals"
             parts.append(f'<span style="color:{theme.foreground().name()}; font-weight:bold;">✕</span>'
                          f"&nbsp;{mark}")
@@ -623,6 +625,8 @@ class BoundaryView(ViewBase):
             return sample_errors(snap, data.X_train, data.y_train, "training")
         self.errors = data_errors(snap, data)
         self.points.set_errors(self.errors)
+        if not self._legend_marks:
+            self._set_legend()
         return self.errors[1] if len(data.X_val) else self.errors[0]
 
     def _update_confusion(self, snap: Snapshot, errors: SampleErrors | None) -> None:
