@@ -98,7 +98,7 @@ def test_more_neurons_are_projected_on_their_top_two_principal_directions(view, 
     np.testing.assert_allclose(r.val, (Hv - center) @ r.directions, atol=1e-12)
     share = r.variance
     assert f"{share[0]:.0%} and {share[1]:.0%} of the variance" in view.info.text()
-    assert "principal direction 1" in view.plot.getAxis("bottom").labelText
+    assert view.plot.getAxis("bottom").labelText == f"direction 1 ({share[0]:.0%})"
     # the picture keeps its orientation from one snapshot to the next
     later = trainer.copy()  # the module's run stays as it is for the other tests
     later.run(iterations=3)

@@ -340,8 +340,10 @@ class RepresentationView(ViewBase):
     def _axis_name(r: Representation, axis: int) -> str:
         if r.mode == PCA:
             share = r.variance[axis] if r.variance is not None else float("nan")
-            held = f" ({share:.0%} of the variance)" if math.isfinite(share) else ""
-            return f"principal direction {axis + 1}{held}"
+            # short: a vertical axis label longer than a short plot is cut off (the label
+            # above the plot says what the directions are)
+            held = f" ({share:.0%})" if math.isfinite(share) else ""
+            return f"direction {axis + 1}{held}"
         return f"hidden {r.layer + 1}, neuron {axis + 1}"
 
     def _axes_text(self, r: Representation) -> str:
