@@ -1,4 +1,4 @@
-"""The two-class output choice in project files and on the command line.
+"""The two-class output choice in project files, on the command line and in lessons.
 
 A network for two classes has one sigmoid unit (loss ``bce``, the default) or two
 softmax units (loss ``cce``). The choice is the network's loss, so it is saved with the
@@ -9,14 +9,15 @@ add up is refused with a message that says why.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from nnstudio.app.lessons import LessonError, lesson_state, load_lesson, step_state
 from nnstudio.cli import main
 from nnstudio.core.data import DataSpec, prepare
 from nnstudio.core.errors import NNStudioError, ProjectError
@@ -162,3 +163,29 @@ def test_exported_two_softmax_program_predicts_like_the_engine(tmp_path):
                                prepared.y_train)
     ev = t.evaluate()
     assert loss == pytest.approx(ev["loss"], rel=1e-12) and acc == pytest.approx(ev["metric"], abs=1e-15)
+
+
+# ============================================================================ lessons
+def test_a_lesson_may_choose_two_softmax_units_and_its_steps_follow_the_data(tmp_path):
+    folder = Path(__file__).resolve().parents[2] / "resources" / "lessons"
+    shutil.copytree(folder / "data", tmp_path / "data")
+    raw = json.loads((folder / "04_learning_rate.json").read_text(encoding="utf-8"))
+    raw["project"] = {"data": {"source": "generator", "name": "circle", "n_samples": 100},
+                      "network": {"hidden": [{"units": 4, "activation": "softsign"}], "loss": "cce"},
+                      "train": {"optimizer": "sgd", "learning_rate": 0.1}}
+    raw["steps"][0]["apply"] = {"data": {"name": "blobs"}}  # three classes
+    raw["steps"][1]["apply"] = {"data": {"name": "xor"}}  # two again, the loss not said
+    raw["steps"][2]["apply"] = {"network": {"loss": "cce"}}
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    lesson = load_lesson(path)
+    outputs = [(net.task, net.loss, net.n_outputs) for net, *_ in (step_state(lesson, i) for i in range(3))]
+    assert outputs == [("multiclass", "cce", 3), ("binary", "bce", 1), ("binary", "cce", 2)]
+    net, *_ = lesson_state(lesson)
+    assert (net.task, net.loss, net.n_outputs, net.hidden[0].activation) == ("binary", "cce", 2, "softsign")
+    # a loss that fits neither output is named with what would fit
+    raw["project"]["network"]["loss"] = "mse"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(LessonError, match="the mse loss does not fit this data, which is for binary; use one of: "
+                                          "bce, cce"):
+        load_lesson(path)
