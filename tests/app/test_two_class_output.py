@@ -1,8 +1,8 @@
 """Two classes with two softmax units, chosen in the network designer as a learner would.
 
-The output card offers, for two-class data only, "One sigmoid unit (binary
-cross-entropy)" or "Two softmax units (cross-entropy)". Choosing is an architecture edit:
-new weights, one undoable step that brings the trained run back. The window then trains
+The output card offers, for two-class data only, "One sigmoid unit" (binary
+cross-entropy) or "Two softmax units" (categorical cross-entropy). Choosing is an
+architecture edit: new weights, one undoable step that brings the trained run back. The window then trains
 the two-unit network and its views read like the sigmoid case: p(class 1) on the plane.
 """
 
@@ -65,13 +65,13 @@ def test_two_class_data_offers_both_outputs_and_the_choice_is_one_undoable_rebui
     combo = panel.two_class_combo
     assert panel.two_class_row.isVisible()
     assert [combo.itemText(i) for i in range(combo.count())] == [
-        "One sigmoid unit (binary cross-entropy)", "Two softmax units (cross-entropy)"]
-    assert combo.currentText() == "One sigmoid unit (binary cross-entropy)"
+        "One sigmoid unit", "Two softmax units"]
+    assert combo.currentText() == "One sigmoid unit"
     before = doc.network
     params = panel.params_label.text()
     steps = doc.undo_stack.count()
 
-    click_item(qtbot, combo, "Two softmax units (cross-entropy)")
+    click_item(qtbot, combo, "Two softmax units")
     net = doc.network
     assert (net.task, net.loss, net.n_outputs, net.output_activation) == ("binary", "cce", 2, "softmax")
     assert net.hidden == before.hidden and net.n_parameters == before.n_parameters + 8 + 1
@@ -82,12 +82,12 @@ def test_two_class_data_offers_both_outputs_and_the_choice_is_one_undoable_rebui
     assert "layer sizes 2 → 8 → 8 → 2" in panel.params_detail.text()
 
     doc.undo_stack.undo()
-    assert doc.network == before and combo.currentText() == "One sigmoid unit (binary cross-entropy)"
+    assert doc.network == before and combo.currentText() == "One sigmoid unit"
     assert panel.loss_text.text() == "Binary cross-entropy"
     doc.undo_stack.redo()
-    assert doc.network.loss == "cce" and combo.currentText() == "Two softmax units (cross-entropy)"
+    assert doc.network.loss == "cce" and combo.currentText() == "Two softmax units"
     # choosing what is already chosen is no edit
-    click_item(qtbot, combo, "Two softmax units (cross-entropy)")
+    click_item(qtbot, combo, "Two softmax units")
     assert doc.undo_stack.count() == steps + 1
 
 
@@ -103,7 +103,7 @@ def test_the_choice_is_only_for_two_classes_and_follows_the_data(qtbot, panel, d
     doc.edit_data("two classes", name="xor")
     # new two-class data starts as the app does: one sigmoid unit
     assert panel.two_class_row.isVisible() and doc.network.loss == "bce" and doc.network.n_outputs == 1
-    assert panel.two_class_combo.currentText() == "One sigmoid unit (binary cross-entropy)"
+    assert panel.two_class_combo.currentText() == "One sigmoid unit"
     doc.edit_data("a line", name="line")
     assert not panel.two_class_row.isVisible() and panel.loss_combo.isVisible()
 
@@ -206,7 +206,7 @@ def test_choose_two_softmax_units_train_read_the_views_and_undo(qtbot, window):
 
     panel = window.network_panel
     panel.scroll.ensureWidgetVisible(panel.two_class_combo)
-    click_item(qtbot, panel.two_class_combo, "Two softmax units (cross-entropy)")
+    click_item(qtbot, panel.two_class_combo, "Two softmax units")
     fresh = wait_snapshot(qtbot, window, lambda s: s.layer_sizes == (2, 8, 8, 2) and s.iteration == 0)
     assert fresh.activations[-1] == "softmax" and fresh.task == "binary"
     assert "rebuilt with new weights" in window.statusBar().currentMessage()
@@ -267,7 +267,7 @@ def test_choose_two_softmax_units_train_read_the_views_and_undo(qtbot, window):
     back = wait_snapshot(qtbot, window, lambda s: s.layer_sizes[-1] == 1)
     assert back.iteration == 6 and window.doc.network.loss == "bce"
     np.testing.assert_array_equal(flat(back), flat(trained))
-    assert panel.two_class_combo.currentText() == "One sigmoid unit (binary cross-entropy)"
+    assert panel.two_class_combo.currentText() == "One sigmoid unit"
     window.act_redo.trigger()
     again = wait_snapshot(qtbot, window, lambda s: s.layer_sizes[-1] == 2)
     assert again.iteration == ran.iteration

@@ -135,12 +135,13 @@ def _bold(text: str = "") -> QLabel:
     return label
 
 
-#: the two ways a network can answer for two classes: (loss key, what the choice shows, why)
+#: the two ways a network can answer for two classes: (loss key, the choice, what it means).
+#: The choice is short so that it fits a narrow panel; the loss is named under it.
 TWO_CLASS_OUTPUTS = (
-    ("bce", "One sigmoid unit (binary cross-entropy)",
+    ("bce", "One sigmoid unit",
      "ŷ = σ(z) is the probability of class 1; the loss is binary cross-entropy"),
-    ("cce", "Two softmax units (cross-entropy)",
-     "one unit per class, ŷ = softmax(z₁, z₂), as in a multi-class network; the loss is categorical "
+    ("cce", "Two softmax units",
+     "One unit per class, ŷ = softmax(z₁, z₂), as in a multi-class network; the loss is categorical "
      "cross-entropy. The decision view shows p(class 1), as for one sigmoid unit. (Glorot & Bengio's "
      "experiments use this output.)"),
 )
@@ -552,11 +553,12 @@ class NetworkPanel(QWidget):
         self.two_class_row = QWidget()
         tl = QHBoxLayout(self.two_class_row)
         tl.setContentsMargins(0, 0, 0, 0)
-        tl.addWidget(QLabel("Units"))
         self.two_class_combo = ComboBox()
         for key, text, tip in TWO_CLASS_OUTPUTS:
             self.two_class_combo.add(text, key, tip)
-        self.two_class_combo.setToolTip("How the network answers for two classes. " + ARCHITECTURE_NOTE)
+        self.two_class_combo.setToolTip("How the network answers for two classes: one sigmoid unit (binary "
+                                        "cross-entropy) or two softmax units (categorical cross-entropy). "
+                                        + ARCHITECTURE_NOTE)
         self.two_class_combo.currentIndexChanged.connect(self._two_class_output_chosen)
         tl.addWidget(self.two_class_combo, 1)
         oc.addWidget(self.two_class_row)
