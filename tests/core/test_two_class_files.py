@@ -9,8 +9,12 @@ add up is refused with a message that says why.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import os
 import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -21,6 +25,7 @@ from nnstudio.app.lessons import LessonError, lesson_state, load_lesson, step_st
 from nnstudio.cli import main
 from nnstudio.core.data import DataSpec, prepare
 from nnstudio.core.errors import NNStudioError, ProjectError
+from nnstudio.core.export import export_project
 from nnstudio.core.project import load_project, project_from_trainer, save_project, trainer_from_project
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
 from nnstudio.core.trainer import Trainer
@@ -142,7 +147,6 @@ def test_cli_help_names_both_two_class_outputs(capsys):
 
 def test_exported_two_softmax_program_predicts_like_the_engine(tmp_path):
     pytest.importorskip("torch")
-    from nnstudio.core.export import export_project
 
     prepared = prepare(DATA)
     t = Trainer(SOFTMAX, TrainConfig(optimizer="adam", learning_rate=0.02), prepared)
@@ -189,3 +193,46 @@ def test_a_lesson_may_choose_two_softmax_units_and_its_steps_follow_the_data(tmp
     with pytest.raises(LessonError, match="the mse loss does not fit this data, which is for binary; use one of: "
                                           "bce, cce"):
         load_lesson(path)
+
+
+KERAS_RUN = r"""
+import importlib.util, json, sys
+import numpy as np
+spec = importlib.util.spec_from_file_location("two_softmax_keras", sys.argv[1])
+mod = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(mod)
+model = mod.build_model()
+mod.load_trained_weights(model)
+data = json.load(open(sys.argv[2]))
+X = mod.prepare_inputs(np.array(data["X"]))
+out = {"predict": mod.predict(model, X).tolist(), "targets": mod.as_targets(data["y"]).tolist(),
+       "evaluate": [float(v) for v in model.evaluate(X, mod.as_targets(data["y"]), verbose=0)]}
+json.dump(out, open(sys.argv[3], "w"))
+"""
+
+
+def test_exported_two_softmax_keras_program_predicts_and_scores_like_the_engine(tmp_path):
+    if importlib.util.find_spec("keras") is None or importlib.util.find_spec("torch") is None:
+        pytest.skip("keras with the torch backend is not installed")
+
+    prepared = prepare(DATA)
+    t = Trainer(SOFTMAX, TrainConfig(optimizer="adam", learning_rate=0.02), prepared)
+    t.run(epochs=3)
+    files = export_project(tmp_path / "two_softmax_keras.py", "keras", network=SOFTMAX, config=t.config, data=DATA,
+                           prepared=prepared, weights=t.network.get_flat())
+    code = files[0].read_text()
+    assert 'OUTPUT = "softmax"' in code and '"softsign"' in code and "SparseCategoricalAccuracy" in code
+    X = prepared.raw.X[prepared.train_index]
+    (tmp_path / "data.json").write_text(json.dumps({"X": X.tolist(), "y": prepared.y_train.tolist()}))
+    (tmp_path / "run.py").write_text(KERAS_RUN)
+    run = subprocess.run([sys.executable, str(tmp_path / "run.py"), str(files[0]), str(tmp_path / "data.json"),
+                          str(tmp_path / "out.json")], capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, KERAS_BACKEND="torch"))
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads((tmp_path / "out.json").read_text())
+    # Keras' torch backend multiplies in float32 even with floatx float64
+    np.testing.assert_allclose(out["predict"], t.network.predict(prepared.transform(X)), rtol=1e-5, atol=1e-6)
+    assert out["targets"] == prepared.y_train.tolist()  # class indices, as the softmax loss wants them
+    ev = t.evaluate()
+    loss, acc = out["evaluate"]
+    assert loss == pytest.approx(ev["loss"], rel=1e-5) and acc == pytest.approx(ev["metric"], abs=1e-6)
