@@ -33,9 +33,9 @@ class Grid:
     ``output[i, j]`` is the network output at ``(xs[j], ys[i])`` (row = y): the
     probability of the positive class for binary tasks (σ(z), or the second of two
     softmax units), the predicted class index for multi-class, the predicted value for
-    regression. With a softmax output ``probs`` holds each class's probability. ``neurons[l]`` is the output of every unit of hidden layer ``l`` on
-    the grid, shape ``(len(ys), len(xs), units)``, for "hover a neuron to see what it
-    computes".
+    regression. With a softmax output ``probs`` holds each class's probability.
+    ``neurons[l]`` is the output of every unit of hidden layer ``l`` on the grid, shape
+    ``(len(ys), len(xs), units)``, for "hover a neuron to see what it computes".
     """
 
     xs: Array

@@ -78,7 +78,8 @@ def test_two_class_data_offers_both_outputs_and_the_choice_is_one_undoable_rebui
     assert doc.undo_stack.count() == steps + 1 and doc.undo_stack.undoText() == "Output: two softmax units"
     assert panel.output_text.text() == "2 softmax units (one probability per class; they sum to 1)"
     assert panel.loss_text.text() == "Categorical cross-entropy"
-    assert panel.params_label.text().startswith(f"{net.n_parameters:,} parameters") and panel.params_label.text() != params
+    assert panel.params_label.text().startswith(f"{net.n_parameters:,} parameters")
+    assert panel.params_label.text() != params
     assert "layer sizes 2 → 8 → 8 → 2" in panel.params_detail.text()
 
     doc.undo_stack.undo()

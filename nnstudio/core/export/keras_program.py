@@ -178,7 +178,8 @@ def _predict(spec: NetworkSpec, dtype: str) -> list[str]:
          "    y = np.asarray(y)", '    if OUTPUT == "softmax":', '        return y.astype("int64").reshape(-1)',
          f"    return y.astype({d}).reshape(-1, 1)", "", "",
          "def predict(model, X):",
-         "    " + docstring(f"The network's output for inputs X, shape (n, N_INPUTS): {PREDICT_WORDS[spec.output_activation]}."),
+         "    " + docstring("The network's output for inputs X, shape (n, N_INPUTS): "
+                       f"{PREDICT_WORDS[spec.output_activation]}."),
          f"    z = np.asarray(model.predict(np.array(X, dtype={d}), verbose=0), dtype=np.float64)"]
     if spec.output_activation == "sigmoid":
         L += ["    e = np.exp(-np.abs(z))", "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))"]

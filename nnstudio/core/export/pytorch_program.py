@@ -171,7 +171,8 @@ def _predict_and_evaluate(spec: NetworkSpec, metric: str) -> list[str]:
          '    if OUTPUT == "softmax":', "        return y.long().reshape(-1)",
          "    return y.to(DTYPE).reshape(-1, 1)", "", "",
          "def predict(model, X):",
-         "    " + docstring(f"The network's output for inputs X, shape (n, N_INPUTS): {PREDICT_WORDS[spec.output_activation]}."),
+         "    " + docstring("The network's output for inputs X, shape (n, N_INPUTS): "
+                       f"{PREDICT_WORDS[spec.output_activation]}."),
          "    model.eval()", "    with torch.no_grad():",
          "        z = model(torch.tensor(np.asarray(X), dtype=DTYPE))",
          {"linear": "    return z.numpy()", "sigmoid": "    return torch.sigmoid(z).numpy()",
