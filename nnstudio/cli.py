@@ -137,7 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--init", choices=INITIALIZERS, metavar="KEY",
                    help=f"weight initialiser of the hidden layers: {', '.join(INITIALIZERS)}")
     a.add_argument("--output-init", choices=INITIALIZERS, metavar="KEY", help="weight initialiser of the output layer")
-    a.add_argument("--loss", help="mse, mae or huber for regression (classification losses are fixed)")
+    a.add_argument("--loss", metavar="KEY",
+                   help="mse, mae or huber for regression; for two classes bce (one sigmoid output unit, "
+                        "the default) or cce (two softmax output units, one per class); cce for more classes")
     a.add_argument("--huber-delta", type=float, help="δ of the Huber loss")
     t = n.add_argument_group("training")
     t.add_argument("--optimizer", choices=OPTIMIZERS, metavar="NAME", help=", ".join(OPTIMIZERS))
@@ -295,7 +297,9 @@ def cmd_new(args: argparse.Namespace) -> int:
         "n_inputs": prepared.n_inputs,
         "hidden": [h.to_dict() for h in layers],
         "task": prepared.task,
-        "n_outputs": prepared.n_classes if prepared.task == "multiclass" else 1,
+        # two classes with categorical cross-entropy: two softmax units, one per class
+        "n_outputs": prepared.n_classes if prepared.task == "multiclass" else
+        2 if prepared.task == "binary" and args.loss == "cce" else 1,
     }
     net.update(_given(args, {"loss": "loss", "huber_delta": "huber_delta", "output_init": "output_init"}))
     network = NetworkSpec.from_dict(net)
@@ -323,7 +327,7 @@ def _describe_network(spec: NetworkSpec) -> str:
     parts = [str(spec.n_inputs)]
     for h in spec.hidden:
         parts.append(f"{h.units} {h.activation}" + (f" (dropout {h.dropout:g})" if h.dropout else ""))
-    parts.append(f"{spec.n_outputs} {spec.output_activation}")
+    parts.append(f"{spec.n_outputs} {spec.output_activation}" + (" (one per class)" if spec.two_way_softmax else ""))
     return " → ".join(parts)
 
 

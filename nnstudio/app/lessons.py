@@ -359,12 +359,14 @@ def _build_network(d: Mapping[str, Any], prepared: Any, where: str, strict_loss:
     task = prepared.task
     d["n_inputs"] = prepared.n_inputs
     d["task"] = task
-    d["n_outputs"] = prepared.n_classes if task == "multiclass" else 1
     if d.get("loss") is not None and d["loss"] not in LOSSES_BY_TASK[task]:
         if strict_loss:
             raise _Bad(f"{where}.loss", f"the {d['loss']} loss does not fit this data, which is for "
                                         f"{task}; use one of: {', '.join(LOSSES_BY_TASK[task])}")
         d["loss"] = None
+    # two classes with "cce" are two softmax units, one per class
+    two_way = task == "binary" and d.get("loss") == "cce"
+    d["n_outputs"] = prepared.n_classes if task == "multiclass" else 2 if two_way else 1
     try:
         network = NetworkSpec.from_dict(d)
     except (NNStudioError, TypeError) as exc:
@@ -375,6 +377,8 @@ def _build_network(d: Mapping[str, Any], prepared: Any, where: str, strict_loss:
 def _merge_network(base: NetworkSpec, change: Mapping[str, Any] | None, layers: Mapping[str, Any] | None,
                    prepared: Any, where: str) -> NetworkSpec:
     d = base.to_dict()
+    if base.task != prepared.task:
+        d["loss"] = None  # the old data's loss: new data of another task starts from its usual one
     if change:
         d.update(change)
         if change.get("loss") is not None and change["loss"] not in LOSSES_BY_TASK[prepared.task]:

@@ -10,6 +10,9 @@ Conventions chosen where the maths leaves a choice:
 * ReLU′(0) = 0 and leaky ReLU′(0) = α (the sub-gradient PyTorch uses).
 * GELU is the exact form ``z·Φ(z)`` (PyTorch's default ``approximate='none'``).
 * SELU uses the constants of Klambauer et al. (2017), as PyTorch does.
+* Softsign, z/(1 + |z|), is the one Glorot & Bengio (2010) compare with tanh: the same
+  range and slope 1 at 0, but it approaches ±1 polynomially (1 − 1/|z|) instead of
+  exponentially, so its units saturate more gently.
 """
 
 from __future__ import annotations
@@ -155,6 +158,17 @@ def _dswish(z: Array, _p: float = 0.0) -> Array:
     return s + z * s * (1.0 - s)
 
 
+def _softsign(z: Array, _p: float = 0.0) -> Array:
+    return z / (1.0 + np.abs(z))
+
+
+def _dsoftsign(z: Array, _p: float = 0.0) -> Array:
+    # from z, not from a = f(z): 1 − |a| cancels for large |z|, 1 + |z| never does;
+    # (1/d)² rather than 1/d², which would overflow to inf for |z| > 1e154
+    r = 1.0 / (1.0 + np.abs(z))
+    return r * r
+
+
 def _ones_like(z: Array, _p: float = 0.0) -> Array:
     return np.ones_like(z)
 
@@ -204,6 +218,8 @@ _ALL = [
                "f′(z) = Φ(z) + z·φ(z)", _gelu, _dgelu, (-0.17, math.inf), _GELU_MAX_SLOPE),
     Activation("swish", "Swish (SiLU)", "f(z) = z·σ(z)", "f′(z) = σ(z) + z·σ(z)·(1 − σ(z))",
                _swish, _dswish, (-0.279, math.inf), _SWISH_MAX_SLOPE),
+    Activation("softsign", "Softsign", "f(z) = z / (1 + |z|)", "f′(z) = 1 / (1 + |z|)²",
+               _softsign, _dsoftsign, (-1.0, 1.0), 1.0),
 ]
 
 ACTIVATIONS: dict[str, Activation] = {a.key: a for a in _ALL}

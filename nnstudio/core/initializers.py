@@ -10,8 +10,8 @@ key             distribution                              meant for
 =============== ========================================= ===========================
 zeros           all 0 (every neuron stays identical)      showing why not
 standard        U[−1/√fan_in, 1/√fan_in]                  the classic default
-glorot_uniform  U[−√(6/(fan_in+fan_out)), +…]             sigmoid, tanh
-glorot_normal   N(0, 2/(fan_in+fan_out))                  sigmoid, tanh
+glorot_uniform  U[−√(6/(fan_in+fan_out)), +…]             sigmoid, tanh, softsign
+glorot_normal   N(0, 2/(fan_in+fan_out))                  sigmoid, tanh, softsign
 he_uniform      U[−√(6/fan_in), +√(6/fan_in)]             ReLU family
 he_normal       N(0, 2/fan_in)                            ReLU family
 lecun_normal    N(0, 1/fan_in)                            SELU

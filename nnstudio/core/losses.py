@@ -37,7 +37,7 @@ class Loss:
     """A loss fused with its output activation.
 
     Shapes: ``z`` is ``(n, k)`` (k = 1 except for softmax); ``y`` is ``(n,)`` — real
-    targets for regression, 0/1 for binary, class indices for multi-class.
+    targets for regression, 0/1 for bce, class indices for cce (two classes included).
     """
 
     key: str
@@ -152,7 +152,7 @@ def get_loss(key: str, delta: float = 1.0) -> Loss:
 # -- metrics --------------------------------------------------------------------------
 
 def accuracy(z: Array, y: Array, task: str) -> float:
-    """Share of samples classified correctly (binary: z > 0 ⇔ σ(z) > 0.5)."""
+    """Share of samples classified correctly (one sigmoid logit: z > 0 ⇔ σ(z) > 0.5)."""
     if len(y) == 0:
         return float("nan")
     pred = predicted_classes(z, task)
@@ -160,7 +160,10 @@ def accuracy(z: Array, y: Array, task: str) -> float:
 
 
 def predicted_classes(z: Array, task: str) -> Array:
-    if task == "binary":
+    """The class each row of logits ``z`` (n, k) picks: for one sigmoid logit (binary,
+    k = 1) class 1 where z > 0, for softmax logits (k ≥ 2, two classes included) the
+    largest. Ties go to the lower class either way: z = 0 means p = ½ → class 0."""
+    if task == "binary" and z.shape[1] == 1:
         return (z[:, 0] > 0).astype(np.intp)
     return np.argmax(z, axis=1)
 

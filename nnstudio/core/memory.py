@@ -92,10 +92,12 @@ NEVER = (1 << 62) - 1  # below the largest counter a project file may hold
 _F_BYTES = {
     "linear": (0, 0), "sigmoid": (40, 20), "tanh": (8, 4), "relu": (8, 4), "leaky_relu": (24, 12),
     "elu": (24, 12), "selu": (24, 12), "softplus": (32, 16), "gelu": (56, 48), "swish": (40, 20),
+    "softsign": (24, 12),
 }
 _DF_BYTES = {
     "linear": (8, 4), "sigmoid": (8, 4), "tanh": (8, 4), "relu": (1, 1), "leaky_relu": (16, 12),
     "elu": (24, 12), "selu": (24, 12), "softplus": (40, 20), "gelu": (64, 48), "swish": (40, 20),
+    "softsign": (32, 16),
 }
 #: temporaries of one optimizer update, in arrays of P (measured; float32 keeps more of them)
 _UPDATE_TEMPS = {"sgd": 1, "momentum": 1, "nesterov": 2, "adagrad": 3, "rmsprop": 3, "adam": 3, "adamw": 3}

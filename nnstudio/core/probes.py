@@ -39,7 +39,7 @@ def activation_edges(key: str | None) -> Array:
     """Fixed histogram edges for a layer's outputs, fitting the activation's range."""
     if key in ("sigmoid",):
         return np.linspace(0.0, 1.0, 41)
-    if key in ("tanh",):
+    if key in ("tanh", "softsign"):
         return np.linspace(-1.0, 1.0, 41)
     if key in ("relu", "softplus"):
         return np.linspace(0.0, 6.0, 41)

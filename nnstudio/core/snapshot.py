@@ -31,11 +31,11 @@ class Grid:
     """The network evaluated on a regular grid over a 2-D input plane.
 
     ``output[i, j]`` is the network output at ``(xs[j], ys[i])`` (row = y): the
-    probability of the positive class for binary tasks, the predicted class index for
-    multi-class (with ``probs`` holding each class's probability), the predicted value
-    for regression. ``neurons[l]`` is the output of every unit of hidden layer ``l`` on
-    the grid, shape ``(len(ys), len(xs), units)``, for "hover a neuron to see what it
-    computes".
+    probability of the positive class for binary tasks (σ(z), or the second of two
+    softmax units), the predicted class index for multi-class, the predicted value for
+    regression. With a softmax output ``probs`` holds each class's probability.
+    ``neurons[l]`` is the output of every unit of hidden layer ``l`` on the grid, shape
+    ``(len(ys), len(xs), units)``, for "hover a neuron to see what it computes".
     """
 
     xs: Array
@@ -156,9 +156,11 @@ def evaluate_grid(trainer: Trainer, domain: tuple[tuple[float, float], ...],
         z = net.forward(X)
         out = net.loss.output(z)
     probs = None
-    if trainer.spec.task == "multiclass":
+    if trainer.spec.output_activation == "softmax":
         probs = out.reshape(*shape, -1)
-        output = out.argmax(axis=1).reshape(shape).astype(float)
+        # two softmax units read like one sigmoid unit: p(class 1)
+        best = out[:, 1] if trainer.spec.task == "binary" else out.argmax(axis=1)
+        output = best.reshape(shape).astype(float)
     else:
         output = out[:, 0].reshape(shape)
     hidden = []

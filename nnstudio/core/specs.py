@@ -17,16 +17,21 @@ from typing import Any, Mapping, TypeVar
 
 from .activations import ACTIVATIONS
 from .errors import SpecError
+from .safetext import printable
 
 TASKS = ("regression", "binary", "multiclass")
 
-#: loss key -> (display name, tasks it serves)
+#: the losses each task can train with, its usual one first. Two classes can be learnt
+#: either way: binary cross-entropy on one sigmoid unit (the default) or categorical
+#: cross-entropy on a softmax over two units, one per class (Glorot & Bengio, 2010).
 LOSSES_BY_TASK: dict[str, tuple[str, ...]] = {
     "regression": ("mse", "mae", "huber"),
-    "binary": ("bce",),
+    "binary": ("bce", "cce"),
     "multiclass": ("cce",),
 }
-#: the output activation that each task implies
+#: the output activation each loss is fused with (see :mod:`nnstudio.core.losses`)
+LOSS_OUTPUT = {"mse": "linear", "mae": "linear", "huber": "linear", "bce": "sigmoid", "cce": "softmax"}
+#: the output activation of each task's usual loss
 OUTPUT_ACTIVATION = {"regression": "linear", "binary": "sigmoid", "multiclass": "softmax"}
 
 INITIALIZERS = (
@@ -134,9 +139,10 @@ class LayerSpec:
 class NetworkSpec:
     """A fully connected network: inputs → hidden layers → output layer → loss.
 
-    The output layer follows from the task: one linear unit for regression, one
-    sigmoid unit for binary classification (loss computed from the logit), and one
-    softmax unit per class for multi-class classification.
+    The output layer follows from the task and the loss: one linear unit for
+    regression; for two classes either one sigmoid unit with binary cross-entropy
+    (``bce``, the default) or two softmax units with categorical cross-entropy
+    (``cce``); one softmax unit per class for multi-class classification.
 
     Parameters
     ----------
@@ -147,10 +153,11 @@ class NetworkSpec:
     task : str
         ``"regression"``, ``"binary"`` or ``"multiclass"``.
     n_outputs : int
-        Output units: the number of classes for multi-class, otherwise 1.
+        Output units: the number of classes for multi-class and for binary with
+        ``cce`` (2), otherwise 1.
     loss : str or None
-        ``mse``/``mae``/``huber`` for regression, ``bce`` for binary, ``cce`` for
-        multi-class; None picks the first of these for the task.
+        ``mse``/``mae``/``huber`` for regression, ``bce`` or ``cce`` for binary,
+        ``cce`` for multi-class; None picks the first of these for the task.
     output_init : str
         Initialiser of the output layer's weights.
     output_bias_init : float
@@ -178,16 +185,22 @@ class NetworkSpec:
         _check(len(hidden) <= 64, f"at most 64 hidden layers, not {len(hidden)}")
         object.__setattr__(self, "hidden", hidden)
         _integer(self.n_outputs, "the number of outputs")
-        if self.task == "multiclass":
-            _check(self.n_outputs >= 2, "a multi-class network needs one output per class: at least 2")
-        else:
-            _check(self.n_outputs == 1,
-                   f"a {self.task} network has exactly 1 output unit, not {self.n_outputs}")
         allowed = LOSSES_BY_TASK[self.task]
         if self.loss is None:
             object.__setattr__(self, "loss", allowed[0])
-        _check(self.loss in allowed,
-               f"the {self.loss} loss does not fit a {self.task} task; use one of: {', '.join(allowed)}")
+        _check(isinstance(self.loss, str) and self.loss in allowed,
+               f"the {printable(self.loss, 30)} loss does not fit a {self.task} task; use one of: {', '.join(allowed)}")
+        if self.task == "multiclass":
+            _check(self.n_outputs >= 2, "a multi-class network needs one output per class: at least 2")
+        elif self.task == "binary" and self.loss == "cce":
+            _check(self.n_outputs == 2, "a binary network with a softmax output (categorical cross-entropy) "
+                                        f"has 2 output units, one per class, not {self.n_outputs}")
+        elif self.task == "binary":
+            _check(self.n_outputs == 1, "a binary network with a sigmoid output (binary cross-entropy) "
+                                        f"has exactly 1 output unit, not {self.n_outputs}")
+        else:
+            _check(self.n_outputs == 1,
+                   f"a {self.task} network has exactly 1 output unit, not {self.n_outputs}")
         _check(self.output_init in INITIALIZERS,
                f"unknown initialiser '{self.output_init}'; choose one of: {', '.join(INITIALIZERS)}")
         _finite(self.output_bias_init, "the initial output bias")
@@ -196,7 +209,23 @@ class NetworkSpec:
 
     @property
     def output_activation(self) -> str:
-        return OUTPUT_ACTIVATION[self.task]
+        """``"linear"``, ``"sigmoid"`` or ``"softmax"``: the activation fused with the loss."""
+        return LOSS_OUTPUT[self.loss or LOSSES_BY_TASK[self.task][0]]
+
+    @property
+    def two_way_softmax(self) -> bool:
+        """True for two classes learnt by two softmax units (categorical cross-entropy)
+        instead of one sigmoid unit: ŷ = (p(class 0), p(class 1))."""
+        return self.task == "binary" and self.loss == "cce"
+
+    def with_two_class_output(self, loss: str) -> "NetworkSpec":
+        """This binary network with the output of ``loss``: ``"bce"`` (one sigmoid
+        unit) or ``"cce"`` (two softmax units). A new output layer means new weights."""
+        _check(self.task == "binary", "only a network for two classes can choose between a sigmoid and a softmax "
+                                      f"output; this one is for {self.task}")
+        _check(loss in LOSSES_BY_TASK["binary"],
+               f"a two-class output is bce (one sigmoid unit) or cce (two softmax units), not {printable(loss, 30)}")
+        return dataclasses.replace(self, loss=loss, n_outputs=2 if loss == "cce" else 1)
 
     @property
     def layer_sizes(self) -> tuple[int, ...]:
@@ -358,6 +387,7 @@ __all__ = [
     "TrainConfig",
     "TASKS",
     "LOSSES_BY_TASK",
+    "LOSS_OUTPUT",
     "OUTPUT_ACTIVATION",
     "INITIALIZERS",
     "OPTIMIZERS",
@@ -375,10 +405,16 @@ def fit_network_to_data(spec: NetworkSpec, n_inputs: int, task: str, n_classes: 
 
     The hidden layers stay as they are; the number of inputs follows the data's
     features, the output follows the task (one unit, or one per class), and the loss
-    is kept if it suits the task, otherwise it becomes the task's usual one.
+    is kept while the task stays the same (a two-class network keeps its sigmoid or
+    softmax output), otherwise it becomes the new task's usual one: data with two
+    classes after data with three get one sigmoid unit, as on first opening.
     """
-    n_outputs = n_classes if task == "multiclass" else 1
-    loss = spec.loss if spec.loss in LOSSES_BY_TASK.get(task, ()) else None
+    keep = spec.task == task and spec.loss in LOSSES_BY_TASK.get(task, ())
+    loss = spec.loss if keep else None
+    if task == "multiclass":
+        n_outputs = n_classes
+    else:
+        n_outputs = 2 if task == "binary" and loss == "cce" else 1
     if (spec.n_inputs, spec.task, spec.n_outputs, spec.loss) == (n_inputs, task, n_outputs, loss):
         return spec
     return dataclasses.replace(spec, n_inputs=n_inputs, task=task, n_outputs=n_outputs, loss=loss)

@@ -295,14 +295,15 @@ class Trainer:
             self.yv = np.ascontiguousarray(d.y_val, dtype=np.intp)
         self.n_train = len(self.X)
         # targets in the form the loss takes them without conversion: a float column for
-        # binary and regression, class indices for multi-class
-        self._yt = self.y if self.spec.task == "multiclass" else self.y.astype(dt).reshape(-1, 1)
+        # bce and regression, class indices for cce (multi-class, or two softmax units)
+        softmax = self.spec.output_activation == "softmax"
+        self._yt = self.y if softmax else self.y.astype(dt).reshape(-1, 1)
         self._all_idx = np.arange(self.n_train)
         self._refresh_batching()
-        self._binary = self.spec.task == "binary"
+        self._binary = self.spec.output_activation == "sigmoid"
         yr = np.asarray(d.y_train, dtype=np.float64)
         self._ss_tot = float(np.sum((yr - yr.mean()) ** 2)) if self.spec.task == "regression" and len(yr) else 0.0
-        self._multiclass = self.spec.task == "multiclass"
+        self._multiclass = softmax
 
     def _init_run(self, network: Network | None) -> None:
         cfg = self.config
@@ -645,7 +646,7 @@ class Trainer:
         return rec
 
     def _classes(self, z: Array) -> Array:
-        if self.spec.task == "binary":
+        if self.spec.output_activation == "sigmoid":
             return (z[:, 0] > 0).astype(np.intp)
         return np.argmax(z, axis=1)
 

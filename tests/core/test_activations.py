@@ -20,7 +20,7 @@ KINKED = {"relu", "leaky_relu", "elu", "selu"}
 
 def test_the_required_activations_exist():
     assert set(KEYS) == {"linear", "sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu",
-                         "softplus", "gelu", "swish"}
+                         "softplus", "gelu", "swish", "softsign"}
     for k, a in ACTIVATIONS.items():
         assert a.key == k and a.name and a.formula and a.derivative_formula
 
@@ -48,6 +48,7 @@ def test_unknown_activation_lists_the_options():
         ("softplus", [0.0, 1.0, -1.0], [math.log(2.0), math.log1p(math.e), math.log1p(math.exp(-1.0))]),
         ("gelu", [1.0, 0.0, -1.0], [0.8413447460685429, 0.0, -1.0 + 0.8413447460685429]),
         ("swish", [0.0, 1.0, -2.0], [0.0, 1 / (1 + math.exp(-1.0)), -2.0 / (1 + math.exp(2.0))]),
+        ("softsign", [0.0, 1.0, -3.0, 0.5], [0.0, 0.5, -0.75, 1 / 3]),
     ],
 )
 def test_known_values(key, z, expected):
@@ -141,9 +142,11 @@ def test_values_lie_in_the_declared_range(key):
     z = np.linspace(-50, 50, 100001)
     f = act.f(z)
     assert np.all(f >= lo) and np.all(f <= hi)
-    if math.isfinite(lo):
+    if math.isfinite(lo) and key != "softsign":
         # tight for the exact bounds; gelu/swish round their minimum (−0.16997, −0.27846) down
         assert f.min() == pytest.approx(lo, abs=1e-9 if key not in ("gelu", "swish") else 1e-3)
+    if key == "softsign":  # it reaches ±1 only as 1 − 1/|z|: at z = ±50, ±50/51
+        assert f.min() == -50 / 51 and f.max() == 50 / 51
 
 
 def test_sigmoid_and_softplus_are_stable_at_extremes():
@@ -188,3 +191,58 @@ def test_any_shape_is_kept():
     z = np.random.default_rng(0).normal(size=(2, 3, 4))
     for act in ACTIVATIONS.values():
         assert act.f(z).shape == z.shape and act.df(z).shape == z.shape
+
+
+# ----------------------------------------------------------------- softsign
+def test_softsign_is_its_closed_form_and_so_is_its_derivative():
+    """f(z) = z/(1 + |z|) and f′(z) = 1/(1 + |z|)², checked in exact rational arithmetic."""
+    from fractions import Fraction
+
+    act = ACTIVATIONS["softsign"]
+    assert (act.name, act.range, act.max_slope) == ("Softsign", (-1.0, 1.0), 1.0)
+    assert act.formula == "f(z) = z / (1 + |z|)" and act.derivative_formula == "f′(z) = 1 / (1 + |z|)²"
+    zs = [0.0, 0.25, -0.25, 1.0, -1.0, 3.0, -7.5, 1e-300, -1e300, 123456.789]
+    f, d = act.f(np.array(zs)), act.df(np.array(zs))
+    for z, fz, dz in zip(zs, f, d):
+        q = Fraction(z)
+        # each result is the exact value rounded once or twice: within 2 ulp
+        assert float(fz) == pytest.approx(float(q / (1 + abs(q))), rel=4.5e-16, abs=0)
+        assert float(dz) == pytest.approx(float(1 / (1 + abs(q)) ** 2), rel=6.7e-16, abs=0)
+    assert act.f(np.array(0.0)) == 0.0 and act.df(np.array(0.0)) == 1.0
+    assert act.f(np.array(1.0)) == 0.5 and act.df(np.array(1.0)) == 0.25
+    # odd function, even derivative
+    z = np.linspace(-20, 20, 4001)
+    np.testing.assert_array_equal(act.f(-z), -act.f(z))
+    np.testing.assert_array_equal(act.df(-z), act.df(z))
+
+
+def test_softsign_derivative_equals_central_differences_beyond_the_plain_grid():
+    """Five-point central differences with a step scaled to |z| (the FD grid above stops
+    at ±6): softsign's tail is polynomial, so its slope must still be right at |z| = 10⁴.
+    Truncation error ≈ 4(h/z)⁴ = 4e-12; rounding ≈ 1e-16·z²/h ≈ 1e-9 at z = 10⁴."""
+    act = ACTIVATIONS["softsign"]
+    z = np.concatenate([np.geomspace(1e-3, 1e4, 200), -np.geomspace(1e-3, 1e4, 200)])
+    h = 1e-3 * np.maximum(1e-2, np.abs(z))
+    f = act.f
+    fd = (f(z - 2 * h) - 8 * f(z - h) + 8 * f(z + h) - f(z + 2 * h)) / (12 * h)
+    np.testing.assert_allclose(act.df(z), fd, rtol=1e-8, atol=0)
+
+
+def test_softsign_equals_torch():
+    torch = pytest.importorskip("torch")
+    z = np.concatenate([np.linspace(-30, 30, 601), [1e-300, -1e-300, 1e300, -1e300, 0.0]])
+    t = torch.tensor(z, requires_grad=True)
+    out = torch.nn.functional.softsign(t)
+    out.sum().backward()
+    np.testing.assert_allclose(ACTIVATIONS["softsign"].f(z), out.detach().numpy(), rtol=1e-15, atol=0)
+    # torch differentiates x·(1 + |x|)⁻¹ by the product rule, 1/d − |x|/d², which cancels to a
+    # few ulp; nnstudio's (1/d)² is within 1.5 ulp of the exact value (test above)
+    np.testing.assert_allclose(ACTIVATIONS["softsign"].df(z), t.grad.numpy(), rtol=1e-13, atol=0)
+
+
+def test_softsign_saturates_more_slowly_than_tanh():
+    """What Glorot & Bengio (2010) chose it for: at the same z its slope stays far from 0."""
+    soft, tanh = ACTIVATIONS["softsign"], ACTIVATIONS["tanh"]
+    z = np.array([3.0, 5.0, 10.0])
+    np.testing.assert_allclose(soft.df(z), [1 / 16, 1 / 36, 1 / 121], rtol=1e-15)
+    assert np.all(soft.df(z) > 5 * tanh.df(z))

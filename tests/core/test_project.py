@@ -256,9 +256,9 @@ layers = st.builds(
 @st.composite
 def networks(draw):
     task = draw(st.sampled_from(["regression", "binary", "multiclass"]))
-    n_out = draw(st.integers(2, 6)) if task == "multiclass" else 1
-    loss = draw(st.sampled_from({"regression": ["mse", "mae", "huber"], "binary": ["bce"],
+    loss = draw(st.sampled_from({"regression": ["mse", "mae", "huber"], "binary": ["bce", "cce"],
                                  "multiclass": ["cce"]}[task]))
+    n_out = draw(st.integers(2, 6)) if task == "multiclass" else 2 if loss == "cce" else 1
     return NetworkSpec(n_inputs=draw(st.integers(1, 8)), hidden=tuple(draw(st.lists(layers, max_size=3))),
                        task=task, n_outputs=n_out, loss=loss, output_init=draw(st.sampled_from(INITIALIZERS)),
                        huber_delta=draw(st.floats(0.01, 10)))

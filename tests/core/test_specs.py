@@ -22,6 +22,7 @@ from nnstudio.core.specs import (
     LayerSpec,
     NetworkSpec,
     TrainConfig,
+    fit_network_to_data,
 )
 
 
@@ -61,11 +62,18 @@ def test_layer_spec_messages(kwargs, message):
     [
         (dict(n_inputs=0), "the network needs at least 1 input"),
         (dict(task="ranking"), "unknown task 'ranking'; choose one of: regression, binary, multiclass"),
-        (dict(task="binary", loss="mse"), "the mse loss does not fit a binary task; use one of: bce"),
+        (dict(task="binary", loss="mse"), "the mse loss does not fit a binary task; use one of: bce, cce"),
+        (dict(task="binary", loss="cce"), "a binary network with a softmax output (categorical cross-entropy) "
+                                          "has 2 output units, one per class, not 1"),
+        (dict(task="binary", loss="cce", n_outputs=3), "has 2 output units, one per class, not 3"),
+        (dict(task="binary", loss=["cce"]), "the ['cce'] loss does not fit a binary task"),
+        (dict(task="binary", loss="cce\x1b[2J"), "the cce\\x1b[2J loss does not fit a binary task"),
         (dict(task="regression", loss="bce"), "the bce loss does not fit a regression task; use one of: mse, mae, huber"),
         (dict(task="multiclass", n_outputs=3, loss="bce"), "the bce loss does not fit a multiclass task; use one of: cce"),
         (dict(task="multiclass", n_outputs=1), "at least 2"),
-        (dict(task="binary", n_outputs=2), "a binary network has exactly 1 output unit, not 2"),
+        (dict(task="binary", n_outputs=2), "a binary network with a sigmoid output (binary cross-entropy) "
+                                           "has exactly 1 output unit, not 2"),
+        (dict(task="regression", n_outputs=2), "a regression network has exactly 1 output unit, not 2"),
         (dict(hidden=(LayerSpec(),) * 65), "at most 64 hidden layers"),
         (dict(hidden=({"units": 3},)), "each hidden layer must be a LayerSpec"),
         (dict(output_init="nope"), "unknown initialiser 'nope'"),
@@ -130,8 +138,42 @@ def test_defaults_are_valid_and_loss_defaults_to_the_tasks_first():
     assert NetworkSpec(task="binary").output_activation == "sigmoid"
     for task, losses in LOSSES_BY_TASK.items():
         for loss in losses:
-            NetworkSpec(task=task, n_outputs=3 if task == "multiclass" else 1, loss=loss)
+            k = 3 if task == "multiclass" else 2 if loss == "cce" else 1
+            NetworkSpec(task=task, n_outputs=k, loss=loss)
     assert DTYPES == ("float64", "float32")
+
+
+def test_two_classes_choose_one_sigmoid_unit_or_two_softmax_units():
+    sig = NetworkSpec(n_inputs=2, hidden=(LayerSpec(3),), task="binary")
+    assert (sig.loss, sig.n_outputs, sig.output_activation, sig.two_way_softmax) == ("bce", 1, "sigmoid", False)
+    soft = sig.with_two_class_output("cce")
+    assert (soft.loss, soft.n_outputs, soft.output_activation, soft.two_way_softmax) == ("cce", 2, "softmax", True)
+    assert soft.layer_sizes == (2, 3, 2) and soft.n_parameters == sig.n_parameters + 3 + 1
+    assert soft.with_two_class_output("bce") == sig
+    assert NetworkSpec(task="multiclass", n_outputs=3).two_way_softmax is False
+    with pytest.raises(SpecError, match="bce .one sigmoid unit. or cce .two softmax units., not mse"):
+        sig.with_two_class_output("mse")
+    with pytest.raises(SpecError, match="this one is for regression"):
+        NetworkSpec(task="regression").with_two_class_output("cce")
+    assert _json_round_trip(soft) == soft
+    # a file written before the choice existed reads as today: one sigmoid unit
+    old = {"n_inputs": 2, "hidden": [LayerSpec(3).to_dict()], "task": "binary", "n_outputs": 1, "loss": "bce"}
+    assert NetworkSpec.from_dict(old) == sig
+
+
+def test_fitting_to_data_keeps_the_two_class_choice_only_while_the_task_stays():
+    soft = NetworkSpec(n_inputs=2, task="binary").with_two_class_output("cce")
+    # other inputs, still two classes: still two softmax units
+    assert fit_network_to_data(soft, 5, "binary", 2) == soft.replace(n_inputs=5)
+    # three classes: one softmax unit per class
+    three = fit_network_to_data(soft, 2, "multiclass", 3)
+    assert (three.loss, three.n_outputs) == ("cce", 3)
+    # back to two classes: one sigmoid unit, as when the app first opens two-class data
+    back = fit_network_to_data(three, 2, "binary", 2)
+    assert (back.loss, back.n_outputs) == ("bce", 1)
+    reg = fit_network_to_data(soft, 1, "regression")
+    assert (reg.loss, reg.n_outputs) == ("mse", 1)
+    assert fit_network_to_data(NetworkSpec(), 2, "binary", 2) == NetworkSpec()
 
 
 def test_hidden_list_becomes_a_tuple_and_sizes():
@@ -216,9 +258,10 @@ def layer_specs(draw):
 @st.composite
 def network_specs(draw):
     task = draw(st.sampled_from(list(LOSSES_BY_TASK)))
-    k = draw(st.integers(2, 50)) if task == "multiclass" else 1
+    loss = draw(st.none() | st.sampled_from(LOSSES_BY_TASK[task]))
+    k = draw(st.integers(2, 50)) if task == "multiclass" else 2 if loss == "cce" else 1
     return NetworkSpec(draw(st.integers(1, 10_000)), tuple(draw(st.lists(layer_specs(), max_size=6))), task, k,
-                       draw(st.none() | st.sampled_from(LOSSES_BY_TASK[task])),
+                       loss,
                        draw(st.sampled_from(INITIALIZERS)), draw(finite),
                        draw(st.floats(1e-6, 1e6)))
 

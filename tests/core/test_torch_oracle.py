@@ -28,6 +28,7 @@ TORCH_ACT = {
     "softplus": lambda z, a: F.softplus(z),
     "gelu": lambda z, a: F.gelu(z),
     "swish": lambda z, a: F.silu(z),
+    "softsign": lambda z, a: F.softsign(z),
 }
 LOSSES = {"mse": ("regression", 1), "mae": ("regression", 1), "huber": ("regression", 1),
           "bce": ("binary", 1), "cce": ("multiclass", 3)}

@@ -66,7 +66,7 @@ MAX_UNITS = 4096
 ARCHITECTURE_NOTE = "Changing the architecture rebuilds the network with new weights."
 MIXED = "mixed"
 FOLLOW_NOTE = ("When the activation changes, the weights follow it (He for the ReLU family, Glorot for "
-               "tanh, sigmoid, softplus and linear, LeCun for SELU) unless you chose others.")
+               "tanh, softsign, sigmoid, softplus and linear, LeCun for SELU) unless you chose others.")
 
 #: The initialiser suited to each activation: the one that keeps the variance of the
 #: signal (and of the gradient) the same from layer to layer at the start.
@@ -74,12 +74,13 @@ FOLLOW_NOTE = ("When the activation changes, the weights follow it (He for the R
 #: * He et al. (2015), Var w = 2/fan_in, for the ReLU family (ReLU, leaky ReLU, ELU, GELU,
 #:   Swish), which pass about half of their inputs on;
 #: * Glorot & Bengio (2010), Var w = 2/(fan_in + fan_out), for activations that are close
-#:   to linear around 0 (tanh, sigmoid, softplus, linear), the case it was derived for;
+#:   to linear around 0 (tanh, softsign, sigmoid, softplus, linear), the case it was derived
+#:   for (softsign is one of the activations that paper compares);
 #: * LeCun normal, Var w = 1/fan_in, for SELU, whose self-normalisation needs it
 #:   (Klambauer et al., 2017).
 SUITED_INIT = {
     "relu": "he_uniform", "leaky_relu": "he_uniform", "elu": "he_uniform", "gelu": "he_uniform",
-    "swish": "he_uniform", "tanh": "glorot_uniform", "sigmoid": "glorot_uniform",
+    "swish": "he_uniform", "tanh": "glorot_uniform", "softsign": "glorot_uniform", "sigmoid": "glorot_uniform",
     "softplus": "glorot_uniform", "linear": "glorot_uniform", "selu": "lecun_normal",
 }
 #: the (uniform, normal) variants of each suited initialiser (LeCun's only as a normal)
@@ -134,8 +135,22 @@ def _bold(text: str = "") -> QLabel:
     return label
 
 
+#: the two ways a network can answer for two classes: (loss key, the choice, what it means).
+#: The choice is short so that it fits a narrow panel; the loss is named under it.
+TWO_CLASS_OUTPUTS = (
+    ("bce", "One sigmoid unit",
+     "ŷ = σ(z) is the probability of class 1; the loss is binary cross-entropy"),
+    ("cce", "Two softmax units",
+     "One unit per class, ŷ = softmax(z₁, z₂), as in a multi-class network; the loss is categorical "
+     "cross-entropy. The decision view shows p(class 1), as for one sigmoid unit. (Glorot & Bengio's "
+     "experiments use this output.)"),
+)
+
+
 def output_description(spec: NetworkSpec) -> str:
     """What the output layer is, in words: '1 sigmoid unit (binary)', '3 softmax units'."""
+    if spec.two_way_softmax:
+        return "2 softmax units (one probability per class; they sum to 1)"
     if spec.task == "binary":
         return "1 sigmoid unit (binary: the probability of class 1)"
     if spec.task == "multiclass":
@@ -534,6 +549,19 @@ class NetworkPanel(QWidget):
         oc.setContentsMargins(10, 6, 8, 8)
         oc.setSpacing(4)
         oc.addWidget(_bold("Output"))
+        # two classes: one sigmoid unit or two softmax units (a new output layer: new weights)
+        self.two_class_row = QWidget()
+        tl = QHBoxLayout(self.two_class_row)
+        tl.setContentsMargins(0, 0, 0, 0)
+        self.two_class_combo = ComboBox()
+        for key, text, tip in TWO_CLASS_OUTPUTS:
+            self.two_class_combo.add(text, key, tip)
+        self.two_class_combo.setToolTip("How the network answers for two classes: one sigmoid unit (binary "
+                                        "cross-entropy) or two softmax units (categorical cross-entropy). "
+                                        + ARCHITECTURE_NOTE)
+        self.two_class_combo.currentIndexChanged.connect(self._two_class_output_chosen)
+        tl.addWidget(self.two_class_combo, 1)
+        oc.addWidget(self.two_class_row)
         self.output_text = QLabel()
         self.output_text.setWordWrap(True)
         oc.addWidget(self.output_text)
@@ -672,6 +700,9 @@ class NetworkPanel(QWidget):
 
     def _refresh_output(self, spec: NetworkSpec) -> None:
         self.output_text.setText(output_description(spec))
+        self.two_class_row.setVisible(spec.task == "binary")
+        with blocked(self.two_class_combo):
+            self.two_class_combo.set_current_data(spec.loss if spec.task == "binary" else "bce")
         regression = spec.task == "regression"
         self.loss_combo.setVisible(regression)
         self.loss_text.setVisible(not regression)
@@ -758,6 +789,25 @@ class NetworkPanel(QWidget):
     def _loss_chosen(self, i: int) -> None:
         key = self.loss_combo.itemData(i)
         self._edit_network(self.output_error, f"Loss: {LOSS_NAMES[key]}", loss=key)
+
+    def set_two_class_output(self, loss: str) -> None:
+        """Two classes: ``"bce"`` (one sigmoid unit) or ``"cce"`` (two softmax units); a
+        change of the output layer, so the network is rebuilt (undoable)."""
+        spec = self.doc.network
+        if spec.task != "binary" or spec.loss == loss:
+            return
+        text = "Output: " + ("two softmax units" if loss == "cce" else "one sigmoid unit")
+
+        def edit() -> None:
+            new = spec.with_two_class_output(loss)
+            self._check_memory(new)
+            self.doc.edit_network(text, None, loss=new.loss, n_outputs=new.n_outputs)
+
+        self._try(self.output_error, edit)
+
+    def _two_class_output_chosen(self, i: int) -> None:
+        if i >= 0:
+            self.set_two_class_output(self.two_class_combo.itemData(i))
 
     def _huber_changed(self, v: float) -> None:
         self._edit_network(self.output_error, f"Huber δ = {v:g}", "network.huber_delta", huber_delta=float(v))

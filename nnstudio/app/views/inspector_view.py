@@ -397,7 +397,12 @@ class InspectorView(ViewBase):
         return acts[li] if li < len(acts) else "linear"
 
     def _output_name(self, snap: Snapshot) -> str:
-        return {"binary": "σ", "multiclass": "softmax"}.get(snap.task, "")
+        return {"sigmoid": "σ", "softmax": "softmax"}.get(self._out_key(snap), "")
+
+    @staticmethod
+    def _out_key(snap: Snapshot) -> str:
+        """The output activation: two classes may have one sigmoid unit or two softmax units."""
+        return snap.activations[-1] if snap.activations else "linear"
 
     # -- forward -------------------------------------------------------------------
     def _forward(self, ph: PhaseRecord, snap: Snapshot, W: list[Array], b: list[Array]) -> str:
@@ -411,9 +416,9 @@ class InspectorView(ViewBase):
             units = len(z)
             src = "x" if li == 0 else "a"
             if last:
-                what = {"binary": "ŷ = σ(z), the probability of class 1",
-                        "multiclass": "ŷ = softmax(z), one probability per class",
-                        "regression": "ŷ = z (linear output)"}.get(snap.task, "ŷ = f(z)")
+                what = {"sigmoid": "ŷ = σ(z), the probability of class 1",
+                        "softmax": "ŷ = softmax(z), one probability per class",
+                        "linear": "ŷ = z (linear output)"}.get(self._out_key(snap), "ŷ = f(z)")
                 out.append(f"<p><b>Output layer</b> ({units} unit{'s' if units != 1 else ''}): "
                            f"z = Σ w·{src} + b, {html.escape(what)}</p>")
             else:
@@ -433,9 +438,9 @@ class InspectorView(ViewBase):
                 terms.append(fmt_p(b[li][j]))
                 lines.append(f"z{sub(j + 1)} = {' + '.join(terms)} = {fmt(z[j])}")
                 if last:
-                    if snap.task == "binary":
+                    if self._out_key(snap) == "sigmoid":
                         lines.append(f"ŷ = σ({fmt(z[j])}) = 1/(1 + e^(−{fmt_p(z[j])})) = {fmt(a[j])}")
-                    elif snap.task == "multiclass":
+                    elif self._out_key(snap) == "softmax":
                         lines.append(f"ŷ{sub(j + 1)} = e^z{sub(j + 1)} / Σ e^z = {fmt(a[j])}")
                     else:
                         lines.append(f"ŷ{sub(j + 1) if units > 1 else ''} = z = {fmt(a[j])}")
@@ -467,7 +472,7 @@ class InspectorView(ViewBase):
         y = ph.y
         key = loss_key(ph.loss_formula)
         lines = []
-        if snap.task == "multiclass":
+        if self._out_key(snap) == "softmax":
             lines.append(f"ŷ = ({', '.join(fmt(v) for v in yhat)})   y = class {int(y) + 1} "
                          f"(index {int(y)})")
         else:

@@ -65,7 +65,7 @@ class NetworkTexts:
     @staticmethod
     def output_names(snap: Snapshot, data: PreparedData | None) -> list[str]:
         k = snap.layer_sizes[-1]
-        if snap.task == "multiclass":
+        if snap.task == "multiclass" or (snap.task == "binary" and k == 2):  # a softmax unit per class
             names = list(data.class_names) if data is not None and len(data.class_names) == k else None
             return [f"P({n})" for n in (names or range(k))]
         if snap.task == "binary":

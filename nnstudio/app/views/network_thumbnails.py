@@ -67,7 +67,7 @@ def neuron_values(snap: Snapshot, grid: Grid, layer: int, units: Sequence[int],
             return None
         v = grid.neurons[layer][..., list(units)]
         act = snap.activations[layer]
-        if act in ("sigmoid", "tanh"):
+        if act in ("sigmoid", "tanh", "softsign"):
             return v, neuron_levels(act, v)
         return v, symmetric_levels(v)
     if grid.probs is not None:

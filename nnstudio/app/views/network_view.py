@@ -64,7 +64,7 @@ LABEL_WIDTH = 96.0  # input and output names are elided beyond this many pixels
 
 #: activation names short enough for a narrow column heading
 _SHORT_ACT = {"sigmoid": "sig", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "lReLU", "elu": "ELU",
-              "selu": "SELU", "softplus": "s+", "gelu": "GELU", "swish": "swsh", "linear": "lin",
+              "selu": "SELU", "softplus": "s+", "softsign": "ssgn", "gelu": "GELU", "swish": "swsh", "linear": "lin",
               "softmax": "smax"}
 
 

@@ -67,7 +67,8 @@ def neuron_levels(activation: str, values: Array) -> tuple[float, float]:
     """Colour levels for a neuron's outputs: its activation's range when that is
     bounded ((0, 1) for sigmoid, (−1, 1) for tanh), otherwise symmetric about 0 so
     that "off" (0) is the neutral colour."""
-    lo, hi = (0.0, 1.0) if activation == "sigmoid" else (-1.0, 1.0) if activation == "tanh" else (None, None)
+    bounded = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "softsign": (-1.0, 1.0)}
+    lo, hi = bounded.get(activation, (None, None))
     if lo is not None and hi is not None:
         return lo, hi
     finite = values[np.isfinite(values)] if values.size else values

@@ -33,6 +33,7 @@ _ACTIVATION = {  # Dense(activation=...) or None + an activation layer
     "linear": ('"linear"', None),
     "sigmoid": ('"sigmoid"', None),
     "tanh": ('"tanh"', None),
+    "softsign": ('"softsign"', None),
     "relu": ('"relu"', None),
     "leaky_relu": ("None", "layers.LeakyReLU(negative_slope={a})"),
     "elu": ("None", "layers.ELU(alpha={a})"),
@@ -108,9 +109,9 @@ def _model(spec: NetworkSpec, config: TrainConfig, name: str) -> list[str]:
     }[spec.loss or "mse"]
     metric = {
         "regression": 'keras.metrics.R2Score(name="r2")',
-        "binary": 'keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)',
-        "multiclass": 'keras.metrics.SparseCategoricalAccuracy(name="accuracy")',
-    }[spec.task]
+        "sigmoid": 'keras.metrics.BinaryAccuracy(name="accuracy", threshold=0.0)',
+        "softmax": 'keras.metrics.SparseCategoricalAccuracy(name="accuracy")',
+    }[spec.output_activation if spec.task != "regression" else "regression"]
     L = ["def regularizer():",
          '    """nnstudio\'s penalty λ₁Σ|w| + λ₂Σw² on the weights (kernels), not the biases."""',
          "    if L1 or L2:", "        return keras.regularizers.L1L2(l1=L1, l2=L2)", "    return None", "", "",
@@ -129,7 +130,7 @@ def _model(spec: NetworkSpec, config: TrainConfig, name: str) -> list[str]:
         else:
             act, extra = '"linear"', None
             layer_name = "output"
-            L.append("    " + comment(f"output: {OUTPUT_WORDS[spec.task]}"))
+            L.append("    " + comment(f"output: {OUTPUT_WORDS[spec.output_activation]}"))
         L += [f"    x = layers.Dense({integer(n_out)}, activation={act}, name={text(layer_name)},",
               f"                     kernel_initializer={_initializer(key, n_in, n_out)},",
               f"                     bias_initializer=keras.initializers.Constant({number(bias)}),",
@@ -140,7 +141,7 @@ def _model(spec: NetworkSpec, config: TrainConfig, name: str) -> list[str]:
             L.append("    # (Keras' SELU constants are rounded to 8 digits; the difference is ~1e-9)")
         if hidden is not None and hidden.dropout:
             L.append(f"    x = layers.Dropout({number(hidden.dropout)})(x)")
-    if spec.task == "binary":
+    if spec.output_activation == "sigmoid":
         L.append("    # accuracy with threshold 0 on the logit: logit > 0 ⇔ σ(logit) > 0.5")
     L += [f"    model = keras.Model(inputs, x, name={text(program_name(name))})",
           "    model.compile(optimizer=make_optimizer(), loss=make_loss(),",
@@ -173,15 +174,16 @@ def _weights(pairs: list, weights_file: str | None, dtype: str) -> list[str]:
 def _predict(spec: NetworkSpec, dtype: str) -> list[str]:
     d = text(dtype)
     L = ["def as_targets(y):",
-         '    """Targets as the loss wants them: class indices (multi-class) or a float column."""',
-         "    y = np.asarray(y)", '    if TASK == "multiclass":', '        return y.astype("int64").reshape(-1)',
+         '    """Targets as the loss wants them: class indices (softmax output) or a float column."""',
+         "    y = np.asarray(y)", '    if OUTPUT == "softmax":', '        return y.astype("int64").reshape(-1)',
          f"    return y.astype({d}).reshape(-1, 1)", "", "",
          "def predict(model, X):",
-         "    " + docstring(f"The network's output for inputs X, shape (n, N_INPUTS): {PREDICT_WORDS[spec.task]}."),
+         "    " + docstring("The network's output for inputs X, shape (n, N_INPUTS): "
+                       f"{PREDICT_WORDS[spec.output_activation]}."),
          f"    z = np.asarray(model.predict(np.array(X, dtype={d}), verbose=0), dtype=np.float64)"]
-    if spec.task == "binary":
+    if spec.output_activation == "sigmoid":
         L += ["    e = np.exp(-np.abs(z))", "    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))"]
-    elif spec.task == "multiclass":
+    elif spec.output_activation == "softmax":
         L += ["    e = np.exp(z - z.max(axis=1, keepdims=True))", "    return e / e.sum(axis=1, keepdims=True)"]
     else:
         L += ["    return z"]
@@ -246,7 +248,9 @@ def keras_program(spec: NetworkSpec, config: TrainConfig, pairs: list | None, na
          "# do matrix products in float32 even then, so results agree with nnstudio to ~1e-7.)",
          f"keras.config.set_floatx({text(config.dtype)})", "",
          f"N_INPUTS = {integer(spec.n_inputs)}",
-         f"TASK = {text(spec.task)}  # \"regression\", \"binary\" or \"multiclass\""]
+         f"TASK = {text(spec.task)}  # \"regression\", \"binary\" or \"multiclass\"",
+         f"OUTPUT = {text(spec.output_activation)}  # the output activation (inside the loss): "
+         "\"linear\", \"sigmoid\" or \"softmax\""]
     L += data_lines(spec, data, prepared)
     L += ["", ""] + train_constants(config, epochs)
     L += ["", ""] + _model(spec, config, name)

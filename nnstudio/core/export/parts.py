@@ -36,10 +36,11 @@ TASK_WORDS = {"regression": "regression", "binary": "binary classification",
               "multiclass": "multi-class classification"}
 LOSS_WORDS = {"mse": "mean squared error", "mae": "mean absolute error", "huber": "Huber",
               "bce": "binary cross-entropy from the logit", "cce": "categorical cross-entropy (softmax)"}
-OUTPUT_WORDS = {"regression": "the predicted value", "binary": "one logit; the sigmoid is inside the loss",
-                "multiclass": "one logit per class; the softmax is inside the loss"}
-PREDICT_WORDS = {"regression": "the predicted values", "binary": "σ(logit) = probability of class 1",
-                 "multiclass": "softmax probabilities, one column per class"}
+#: by the output activation (``NetworkSpec.output_activation``): two classes may have either
+OUTPUT_WORDS = {"linear": "the predicted value", "sigmoid": "one logit; the sigmoid is inside the loss",
+                "softmax": "one logit per class; the softmax is inside the loss"}
+PREDICT_WORDS = {"linear": "the predicted values", "sigmoid": "σ(logit) = probability of class 1",
+                 "softmax": "softmax probabilities, one column per class"}
 
 
 def squared(eps: float) -> float:
@@ -277,7 +278,7 @@ def check_prepared(spec: NetworkSpec, prepared: PreparedData | None) -> None:
         raise SpecError(f"expected PreparedData, not {type(prepared).__name__}")
     if prepared.n_inputs != spec.n_inputs:
         raise SpecError(f"the data gives {prepared.n_inputs} inputs but the network has {spec.n_inputs}")
-    outputs = {"regression": 1, "binary": 1}.get(prepared.task, prepared.n_classes)
+    outputs = {"regression": 1, "binary": 2 if spec.two_way_softmax else 1}.get(prepared.task, prepared.n_classes)
     if prepared.task != spec.task or outputs != spec.n_outputs:
         raise SpecError(f"the data is for {TASK_WORDS.get(prepared.task, 'another task')} "
                         f"with {outputs} output(s), but the network does {TASK_WORDS[spec.task]} "

@@ -28,6 +28,7 @@ _ACTIVATION = {  # (module, comment)
     "linear": ("nn.Identity()", ""),
     "sigmoid": ("nn.Sigmoid()", ""),
     "tanh": ("nn.Tanh()", ""),
+    "softsign": ("nn.Softsign()", ""),
     "relu": ("nn.ReLU()", ""),
     "leaky_relu": ("nn.LeakyReLU(negative_slope={a})", ""),
     "elu": ("nn.ELU(alpha={a})", ""),
@@ -126,7 +127,7 @@ def _model(spec: NetworkSpec) -> list[str]:
             if h.dropout:
                 L.append(f"        nn.Dropout(p={number(h.dropout)}),")
         else:
-            L.append(f"        {linear}  " + comment(f"output: {OUTPUT_WORDS[spec.task]}"))
+            L.append(f"        {linear}  " + comment(f"output: {OUTPUT_WORDS[spec.output_activation]}"))
     L += ["    ).to(DTYPE)", "    if initialise:", "        init_weights(model)", "    return model", "", "",
           "def linear_layers(model):", "    return [m for m in model if isinstance(m, nn.Linear)]", "", "",
           "def init_weights(model):",
@@ -165,16 +166,17 @@ def _predict_and_evaluate(spec: NetworkSpec, metric: str) -> list[str]:
          "        if L2:", "            total = total + L2 * (layer.weight * layer.weight).sum()",
          "    return total", "", "",
          "def as_targets(y):",
-         '    """Targets as the loss wants them: class indices (multi-class) or a float column."""',
+         '    """Targets as the loss wants them: class indices (softmax output) or a float column."""',
          "    y = torch.tensor(np.asarray(y))",
-         '    if TASK == "multiclass":', "        return y.long().reshape(-1)",
+         '    if OUTPUT == "softmax":', "        return y.long().reshape(-1)",
          "    return y.to(DTYPE).reshape(-1, 1)", "", "",
          "def predict(model, X):",
-         "    " + docstring(f"The network's output for inputs X, shape (n, N_INPUTS): {PREDICT_WORDS[spec.task]}."),
+         "    " + docstring("The network's output for inputs X, shape (n, N_INPUTS): "
+                       f"{PREDICT_WORDS[spec.output_activation]}."),
          "    model.eval()", "    with torch.no_grad():",
          "        z = model(torch.tensor(np.asarray(X), dtype=DTYPE))",
-         {"regression": "    return z.numpy()", "binary": "    return torch.sigmoid(z).numpy()",
-          "multiclass": "    return torch.softmax(z, dim=1).numpy()"}[spec.task]]
+         {"linear": "    return z.numpy()", "sigmoid": "    return torch.sigmoid(z).numpy()",
+          "softmax": "    return torch.softmax(z, dim=1).numpy()"}[spec.output_activation]]
     L += ["", "", "def evaluate(model, X, y):",
           "    " + docstring(f"(loss, {metric}) on X, y without dropout and without the penalty."),
           "    model.eval()", "    with torch.no_grad():",
@@ -183,7 +185,7 @@ def _predict_and_evaluate(spec: NetworkSpec, metric: str) -> list[str]:
     if spec.task == "regression":
         L += ["        ss_res = ((t - z) ** 2).sum().item()", "        ss_tot = ((t - t.mean()) ** 2).sum().item()",
               '        metric = 1 - ss_res / ss_tot if ss_tot > 0 else float("nan")']
-    elif spec.task == "binary":
+    elif spec.output_activation == "sigmoid":
         L += ["        metric = ((z > 0).to(DTYPE) == t).to(DTYPE).mean().item()"]
     else:
         L += ["        metric = (z.argmax(dim=1) == t).to(DTYPE).mean().item()"]
@@ -266,7 +268,9 @@ def pytorch_program(spec: NetworkSpec, config: TrainConfig, pairs: list | None, 
     L = ["", comment(f"nnstudio computed in {config.dtype}; float32 is faster and nearly always good enough"),
          f"DTYPE = {_DTYPE[config.dtype]}", "",
          f"N_INPUTS = {integer(spec.n_inputs)}",
-         f"TASK = {text(spec.task)}  # \"regression\", \"binary\" or \"multiclass\""]
+         f"TASK = {text(spec.task)}  # \"regression\", \"binary\" or \"multiclass\"",
+         f"OUTPUT = {text(spec.output_activation)}  # the output activation (inside the loss): "
+         "\"linear\", \"sigmoid\" or \"softmax\""]
     L += data_lines(spec, data, prepared)
     L += ["", ""] + train_constants(config, epochs)
     L += ["", ""] + _model(spec)
