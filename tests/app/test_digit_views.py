@@ -305,3 +305,29 @@ def test_gallery_images_are_the_raw_pixels_made_only_when_painted(qtbot, gallery
     np.testing.assert_array_equal(gray, np.round(255 * (1 - raw / 16)))  # ink 16 black, paper 0 white
     with pytest.raises(IndexError):
         images[len(digits.val_index)]
+
+
+def test_two_softmax_units_give_the_engines_class_probabilities_in_order(qtbot):
+    # the same 4×4 images with two softmax units (loss cce): P(class 0), P(class 1) are the
+    # engine's softmax outputs in that order, not a sigmoid's (1 − p, p) of the first unit
+    rng = np.random.default_rng(4)
+    X = rng.integers(0, 4, (80, 16)).astype(float)
+    y = (X[:, :8].sum(axis=1) > X[:, 8:].sum(axis=1)).astype(np.int64)
+    data = prepare(DataSpec(source="inline", standardize=True, validation_fraction=0.25),
+                   Dataset(X, y, "binary", (), ("dark top", "dark bottom")))
+    spec = NetworkSpec(data.n_inputs, (LayerSpec(5, "tanh"),), "binary", 2, loss="cce")
+    trainer = Trainer(spec, TrainConfig(optimizer="adam", learning_rate=0.01), data)
+    trainer.run(epochs=20)
+    snap = make_snapshot(trainer)
+    v = DrawingPadView()
+    qtbot.addWidget(v)
+    v.resize(500, 360)
+    v.set_data(data)
+    v.show_snapshot(snap)
+    v.show()
+    qtbot.waitExposed(v)
+    _drag(qtbot, v, [(3, 0), (3, 3)])
+    p = trainer.network.predict(np.asarray(data.transform(v.pad.pixels[None, :])))[0]
+    assert p.shape == (2,)
+    np.testing.assert_allclose(v.probabilities, p, rtol=0, atol=1e-15)
+    assert v.prediction == int(np.argmax(p))

@@ -163,3 +163,20 @@ def test_exports_the_points_it_draws(view, xor, tmp_path):
     assert len(rows) == len(data.X_train) + len(data.X_val)
     assert rows[0][2:] == list(_layer_out(trainer, data.X_train[:1], 1)[0])
     assert view.export_svg(tmp_path / "r.svg") and (tmp_path / "r.svg").stat().st_size > 1000
+
+
+def test_two_softmax_units_draw_the_line_where_their_logits_are_equal(view):
+    data = prepare(DataSpec(name="xor", n_samples=200, noise=0.0))
+    spec = NetworkSpec(data.n_inputs, (LayerSpec(6, "tanh"), LayerSpec(2, "tanh")), "binary", 2, loss="cce")
+    trainer = Trainer(spec, TrainConfig(optimizer="adam", learning_rate=0.03), data)
+    trainer.run(epochs=30)
+    snap = make_snapshot(trainer)
+    view.set_data(data)
+    view.show_snapshot(snap)
+    W, b = snap.weights[-1], snap.biases[-1]
+    assert view.shown.boundary == pytest.approx((W[0, 1] - W[0, 0], W[1, 1] - W[1, 0], b[1] - b[0]))
+    # every training point's side of the line is the class the engine predicts
+    a, c, d = view.shown.boundary
+    side = (view.shown.train @ np.array([a, c]) + d) > 0
+    predicted = trainer.network.predict(np.asarray(data.X_train)).argmax(axis=1) == 1
+    np.testing.assert_array_equal(side, predicted)

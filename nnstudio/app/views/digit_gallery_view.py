@@ -23,7 +23,7 @@ from ...core.safetext import printable
 from ...core.snapshot import Snapshot
 from .base import ViewBase
 from .digit_tiles_widget import DigitTilesWidget
-from .image_data import RowImages, image_side
+from .image_data import RowImages, image_side, snapshot_fits
 from .snapshot_dense import layer_outputs, predicted
 
 VALIDATION, TRAINING = "validation", "training"
@@ -139,11 +139,7 @@ class DigitGalleryView(ViewBase):
         return d.train_index, d.X_train, d.y_train
 
     def _fits(self, snap: Snapshot) -> bool:
-        data = self.data
-        if data is None or not self.side or not snap.weights or snap.task != data.task:
-            return False
-        outputs = data.n_classes if data.task == "multiclass" else 1
-        return snap.layer_sizes[0] == data.n_inputs and snap.layer_sizes[-1] == outputs
+        return bool(self.side) and snapshot_fits(snap, self.data)
 
     def show_snapshot(self, snap: Snapshot) -> None:
         start = time.perf_counter()

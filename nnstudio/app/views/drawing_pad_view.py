@@ -29,7 +29,7 @@ from .. import theme
 from .base import ViewBase
 from .class_bars_widget import ClassBarsWidget
 from .drawing_pad_widget import DrawingPadWidget
-from .image_data import image_side, pixel_range, signed_image
+from .image_data import image_side, pixel_range, signed_image, snapshot_fits
 from .layer_activations_widget import LayerActivationsWidget
 from .snapshot_dense import class_probabilities, dense_layers, layer_outputs, predicted
 
@@ -144,11 +144,7 @@ class DrawingPadView(ViewBase):
     def _fits(self, snap: Snapshot) -> bool:
         """Whether ``snap`` is of a network for the current data (while data change, a
         snapshot of the old network can still arrive)."""
-        data = self.data
-        if data is None or not self.side or not snap.weights or snap.task != data.task:
-            return False
-        outputs = data.n_classes if data.task == "multiclass" else 1
-        return snap.layer_sizes[0] == data.n_inputs and snap.layer_sizes[-1] == outputs
+        return bool(self.side) and snapshot_fits(snap, self.data)
 
     def show_snapshot(self, snap: Snapshot) -> None:
         super().show_snapshot(snap)

@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from ...core.data import PreparedData
+from ...core.snapshot import Snapshot
 
 #: the smallest image side the views accept: 4×4 = 16 inputs
 MIN_SIDE = 4
@@ -31,6 +32,16 @@ def image_side(data: PreparedData | None) -> int:
     n = data.raw.n_features
     side = math.isqrt(n)
     return side if side * side == n and side >= MIN_SIDE else 0
+
+
+def snapshot_fits(snap: Snapshot, data: PreparedData | None) -> bool:
+    """Whether ``snap`` is of a network for ``data`` (while data change, a snapshot of the
+    old network can still arrive): the same inputs and task, and an output layer the task
+    allows (one unit per class; two classes: one sigmoid unit or two softmax units)."""
+    if data is None or not snap.weights or snap.task != data.task:
+        return False
+    outputs = (data.n_classes,) if data.task == "multiclass" else (1, 2)
+    return snap.layer_sizes[0] == data.n_inputs and snap.layer_sizes[-1] in outputs
 
 
 def pixel_range(data: PreparedData) -> tuple[float, float]:
@@ -85,4 +96,4 @@ class RowImages(Sequence):
         return image
 
 
-__all__ = ["MIN_SIDE", "RowImages", "gray_image", "image_side", "pixel_range", "signed_image"]
+__all__ = ["MIN_SIDE", "RowImages", "gray_image", "image_side", "pixel_range", "signed_image", "snapshot_fits"]

@@ -191,6 +191,10 @@ def layer_representation(snap: Snapshot, data: PreparedData, layer: int,
         W, b = snap.weights[-1], snap.biases[-1]
         if last_hidden and W.shape == (2, 1):
             boundary = (float(W[0, 0]), float(W[1, 0]), float(b[0]))
+        elif last_hidden and W.shape == (2, 2) and snap.task == "binary":
+            # two softmax units: the classes meet where their logits are equal, z₁ − z₀ = 0
+            dw, db = W[:, 1] - W[:, 0], b[1] - b[0]
+            boundary = (float(dw[0]), float(dw[1]), float(db))
     else:
         mode = PCA
         center, directions, variance = principal_directions(Ht, previous)

@@ -52,9 +52,9 @@ def layer_outputs(snap: Snapshot, X: Array, layers: list[Dense] | None = None) -
 
 def class_probabilities(snap: Snapshot, logits: Array) -> Array:
     """Each class's probability (n, n_classes) from the output logits: softmax rows, or
-    (1 − σ, σ) for one sigmoid output."""
+    (1 − σ, σ) for one sigmoid output (two softmax units are already that pair)."""
     out = output_activation(snap, logits)
-    if snap.task == "binary":
+    if snap.task == "binary" and out.shape[1] == 1:
         p = out[:, :1]
         return np.hstack([1.0 - p, p])
     return out
