@@ -32,6 +32,7 @@ from typing import Any
 
 from .errors import SpecError
 from .run_changes import RunChanges
+from .safetext import bounded
 from .trainer import PhaseRecord, StepRecord, Trainer, TrainingData
 
 RUNS = ("A", "B")
@@ -158,7 +159,7 @@ class Comparison:
     def _both(self, name: str, *args: Any) -> tuple[Any, Any]:
         self._check_open()
         if self.stopped:
-            raise SpecError(f"both runs have stopped. A: {self.a.stopped} B: {self.b.stopped}")
+            raise SpecError(bounded(f"both runs have stopped. A: {self.a.stopped} B: {self.b.stopped}"))
         out = []
         for k, run in enumerate(self.runs):
             out.append(None if run.stopped else self._timed(k, getattr(run, name), *args))
@@ -241,7 +242,8 @@ class Comparison:
     def set_data(self, data: TrainingData, recipe: Any = None) -> None:
         """Both runs train on new data from now on (the comparison stays fair)."""
         self._check_open()
-        self.a._check_data(self.b.spec, data)
+        # B has A's inputs, outputs and task (RunChanges cannot change them): data that
+        # fits A fits B, so A refuses it before either run changes
         for run in self.runs:
             run.set_data(data, recipe)
 
