@@ -166,6 +166,26 @@ def test_a_bad_b_part_is_refused_with_a_short_clear_message(good, edit, fragment
     _refused(_edit(good, edit), *fragments)
 
 
+def test_a_null_comparison_opens_as_none_and_a_non_object_is_refused(good):
+    doc, arrays = _parts(good)
+    plain = {k: a for k, a in arrays.items() if not k.startswith("b_")}
+    assert project_from_bytes(_repack(dict(doc, comparison=None), plain)).comparison is None
+    _refused(_repack(dict(doc, comparison=5), plain), "run B of the comparison is not valid")
+    # B's arrays without B: refused, not ignored
+    _refused(_repack(dict(doc, comparison=None), arrays), "b_")
+
+
+def test_b_counts_against_the_memory_budget_before_anything_is_read(good, monkeypatch):
+    import nnstudio.core.project_reader as reader
+    doc, arrays = _parts(good)
+    need_a = sum(a.nbytes for k, a in arrays.items() if not k.startswith("b_"))
+    content = _repack(doc, arrays)
+    from nnstudio.core.project_reader import read_project
+    read_project(io.BytesIO(content), budget=sum(a.nbytes for a in arrays.values()) + 4096)
+    with pytest.raises(reader.BadProjectFile, match="would unpack to|arrays would take"):
+        read_project(io.BytesIO(content), budget=need_a + 4096)
+
+
 def test_a_b_network_that_does_not_fit_the_data_is_refused_when_restored(good):
     def edit(c, a):
         c["network"]["n_inputs"] = 3
