@@ -113,6 +113,8 @@ class Comparison:
             elif at:
                 note += "; it keeps the optimizer's memory"
             note += "."
+            if b.stopped:
+                note += f" B has stopped as A had: {b.stopped}"
             fork_iteration = at
         return cls(a, b, changes, label, note, fork_iteration)
 

@@ -191,6 +191,19 @@ def test_a_run_that_diverges_stays_while_the_other_goes_on():
     assert ra is not None and rb is None and cmp.a.iteration == 31
 
 
+def test_a_branch_of_a_stopped_run_says_it_has_stopped_too():
+    spec, data = make_spec(task="regression"), make_data("regression")
+    a = Trainer(spec, TrainConfig(batch_mode="full", learning_rate=1e9), data)
+    a.run(iterations=5)
+    assert a.stopped
+    cmp = Comparison.fork(a, "lr=0.01")
+    assert cmp.b.stopped == a.stopped and "B has stopped as A had" in cmp.note
+    with pytest.raises(SpecError, match="both runs have stopped"):
+        cmp.step()
+    fresh = Comparison.fork(a, "seed=9 lr=0.01")  # new weights: B trains from iteration 0
+    assert not fresh.b.stopped and fresh.b.iteration == a.iteration
+
+
 def test_close_and_promote_end_the_comparison():
     spec, cfg, data = make_spec(), TrainConfig(), make_data()
     a = Trainer(spec, cfg, data)

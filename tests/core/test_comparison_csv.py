@@ -5,15 +5,15 @@ import csv
 import io
 import math
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from nnstudio.core.comparison import Comparison
 from nnstudio.core.export.comparison_csv import epochs_table, loss_curves_table, summary_table, table_csv, \
     write_comparison_csv
-from nnstudio.core.run_changes import RunChanges
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
 from nnstudio.core.trainer import Trainer
-from types import SimpleNamespace
 
 
 def _data(n: int = 20):
