@@ -45,6 +45,7 @@ from .core.project import (
     trainer_from_project,
 )
 from .core.safetext import MESSAGE_LIMIT, bounded, printable
+from .cli_compare import add_comparison, info_line, parse_compare, train_comparison
 from .core.specs import (
     BATCH_MODES,
     DTYPES,
@@ -164,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--target-value", type=float)
     t.add_argument("--seed", type=int, help="seed of the initial weights, shuffling and dropout")
     t.add_argument("--dtype", choices=DTYPES, metavar="TYPE", help=", ".join(DTYPES))
+    n.add_argument("--compare", action="append", metavar="CHANGES",
+                   help="also make run B with these changes to compare, e.g. lr=0.3 or \"activation=relu l2=0.001\"")
     n.set_defaults(func=cmd_new)
 
     # -- train
@@ -177,6 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--lr", type=float, help="change the learning rate first")
     tr.add_argument("--reset", action="store_true", help="start again from freshly drawn weights")
     tr.add_argument("--quiet", "-q", action="store_true", help="print nothing but errors")
+    tr.add_argument("--compare", action="append", metavar="CHANGES",
+                    help="make run B from the present run with these changes (e.g. lr=0.3) and train both")
+    tr.add_argument("--csv", metavar="PATH", help="with a comparison: write its loss curves and summaries as "
+                                                  "PATH_loss.csv, PATH_epochs.csv and PATH_summary.csv")
     tr.set_defaults(func=cmd_train)
 
     # -- export
@@ -313,13 +320,19 @@ def cmd_new(args: argparse.Namespace) -> int:
     # before any weights are drawn: a network too big to train is refused with its estimate
     estimate = check_memory(network, train, len(prepared.X_train), len(prepared.X_val))
     inline = prepared.raw if data_spec.source == "csv" else None
+    changes = parse_compare(args.compare)
     project = new_project(network, train, data_spec, inline, name=args.name or path.stem,
                           description=args.description, prepared=prepared)
+    comparison = None
+    if changes is not None:
+        project, comparison = add_comparison(project, changes, prepared)
     save_project(path, project)
     if not getattr(args, "quiet", False):
         print(f"wrote {path}: {_describe_network(network)}; {network.n_parameters} parameters "
               f"(about {format_bytes(estimate.total)} to train); "
               f"{len(prepared.X_train)} training and {len(prepared.X_val)} validation samples")
+        if comparison is not None:
+            print(f"compares A with {comparison.label}: {comparison.note}")
     return EXIT_OK
 
 
@@ -386,8 +399,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise SpecError(f"--epochs must be at least 1, not {args.epochs}")
     if args.iterations is not None and args.iterations < 1:
         raise SpecError(f"--iterations must be at least 1, not {args.iterations}")
+    changes = parse_compare(args.compare)
     project = load_project(args.project)
     trainer = trainer_from_project(project)  # refuses a network too big to train, with its estimate
+    if changes is not None or project.comparison is not None:
+        return train_comparison(args, project, trainer, changes)
+    if args.csv:
+        raise SpecError("--csv writes the tables of a comparison; add --compare (e.g. --compare lr=0.3)")
     if args.reset:
         trainer.reset()
     if args.lr is not None:
@@ -605,6 +623,9 @@ def cmd_info(args: argparse.Namespace) -> int:
             lines.append(f"          {text}")
         if st.stopped:
             lines.append(f"stopped:  {_shown(st.stopped, 300)}")
+    compare = info_line(project)
+    if compare:
+        lines.append(compare)
     print("\n".join(lines))
     return EXIT_OK
 

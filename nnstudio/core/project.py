@@ -55,6 +55,7 @@ from .errors import ProjectError, SpecError
 from .memory import NEVER, MemoryLimitError
 from .project_format import (
     ARRAYS_MEMBER,
+    B_PREFIX,
     FORMAT,
     JSON_MEMBER,
     LOG_KEYS,
@@ -64,6 +65,7 @@ from .project_format import (
     SUFFIX,
     LogState,
     Project,
+    SavedComparison,
     TrainingState,
 )
 from .project_reader import (
@@ -310,8 +312,25 @@ def _project_json_and_arrays(project: Project) -> tuple[dict[str, Any], dict[str
         doc["timeline"], tl_arrays = timeline_json_and_arrays(project.timeline, project.network)
         arrays.update(tl_arrays)
     doc["ui"] = json_safe(project.ui, "the view settings (ui)")
+    if project.comparison is not None:
+        doc["comparison"], b_arrays = _comparison_json_and_arrays(project.comparison)
+        arrays.update(b_arrays)
     _fit_limits(project, doc, arrays)
     return doc, arrays
+
+
+def _comparison_json_and_arrays(saved: SavedComparison) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Run B of a comparison: its part of project.json, and its arrays named ``b_<name>``
+    (B trains on the project's data, which is stored once, with run A)."""
+    run = saved.run
+    if run.trainer_state is None or run.weights is None:
+        raise ProjectError("run B of the comparison has no weights or training position to save")
+    run = dataclasses.replace(run, data=DataSpec(), inline_data=None, comparison=None, ui={})
+    sub, arrays = _project_json_and_arrays(run)
+    doc: dict[str, Any] = {"changes": saved.changes.to_dict(), "label": str(saved.label), "note": str(saved.note),
+                           "fork_iteration": int(saved.fork_iteration)}
+    doc.update({key: sub.get(key) for key in ("network", "train", "training", "history", "timeline")})
+    return doc, {B_PREFIX + key: a for key, a in arrays.items()}
 
 
 def _memory(arrays: Mapping[str, np.ndarray]) -> int:

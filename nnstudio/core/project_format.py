@@ -25,6 +25,11 @@ A project is one file, ``name.nnproj``. It is a ZIP archive with two members:
                               "changes": [{iteration, phase, "train": {...}}
                                           | {iteration, phase, "weights": count}, ...]},
           "ui": {...},                         # free-form view settings of the app
+          "comparison": absent | null | {      # run B of a comparison (optional)
+              "changes": {...},                # RunChanges.to_dict(): what B changes
+              "label": "B: η = 0.3", "note": "...", "fork_iteration": 0,
+              "network": {...}, "train": {...}, "training": {...}, "history": {...},
+              "timeline": null | {...}},       # B's own, as for the project's run (A)
           "arrays": {"sha256": "<hex digest of arrays.npz>", "size": <bytes>,
                      "members": {"weights": {"dtype": "float64", "shape": [105]}, ...}}
         }
@@ -38,7 +43,9 @@ A project is one file, ``name.nnproj``. It is a ZIP archive with two members:
     and ``traj_iterations``/``traj_params`` (the path through weight space); for the
     timeline, ``tl_weights``, ``tl_perm``, ``tl_opt_<name>``, ``tl_best_params`` (the
     state it starts from) and ``tl_w_idx``/``tl_w_val`` (the weights typed in, all
-    changes one after the other, ``count`` entries each). It is
+    changes one after the other, ``count`` entries each); for run B of a comparison, the
+same arrays of B's run with the prefix ``b_`` (``b_weights``, ``b_perm``, ...; B trains
+on the project's data, which is stored once). It is
     stored uncompressed in the project archive (its arrays are compressed inside it),
     so that it can be read in place.
 
@@ -69,6 +76,7 @@ import numpy as np
 
 from .. import __version__
 from .data import DataSpec, Dataset
+from .run_changes import RunChanges
 from .specs import NetworkSpec, TrainConfig
 
 FORMAT = "nnstudio-project"
@@ -86,6 +94,9 @@ MAX_TRAJECTORY_BYTES = 4 << 20
 #: is not saved, and the reopened run rewinds from its first iteration as before
 MAX_CHANGES = 1000
 MAX_WEIGHT_ENTRIES = 1 << 20
+
+#: the arrays of run B of a comparison are stored under their names with this prefix
+B_PREFIX = "b_"
 
 #: the logs of :class:`~nnstudio.core.history.History` that a project stores
 LOG_KEYS = ("iterations", "epochs", "layers")
@@ -171,6 +182,21 @@ class SavedTimeline:
 
 
 @dataclass
+class SavedComparison:
+    """Run B of a comparison (see :mod:`nnstudio.core.comparison`) as a project keeps it.
+
+    ``run`` holds B's settings, weights, training position, history and timeline; its
+    data fields are the project's own (B trains on the project's data).
+    """
+
+    changes: RunChanges
+    run: "Project"
+    label: str = ""
+    note: str = ""
+    fork_iteration: int = 0
+
+
+@dataclass
 class Project:
     """Everything an nnstudio project file holds.
 
@@ -190,6 +216,8 @@ class Project:
         :class:`~nnstudio.core.history.History`.
     timeline : SavedTimeline or None
         The changes made while training, for exact rewinds after reopening.
+    comparison : SavedComparison or None
+        Run B of a comparison with this project's run (run A), if there is one.
     ui : dict
         Free-form JSON-compatible view settings of the app.
     name, description : str
@@ -211,6 +239,7 @@ class Project:
     description: str = ""
     app_version: str = __version__
     saved_at: str = ""
+    comparison: SavedComparison | None = None
 
 
 __all__ = [
@@ -224,5 +253,6 @@ __all__ = [
     "SUFFIX",
     "LogState",
     "Project",
+    "SavedComparison",
     "TrainingState",
 ]

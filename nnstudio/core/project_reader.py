@@ -60,6 +60,7 @@ Counters (iterations, epochs, ...) below 2**62
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import math
@@ -81,6 +82,7 @@ from .history import History
 from .optimizers import OPTIMIZER_CLASSES
 from .project_format import (
     ARRAYS_MEMBER,
+    B_PREFIX,
     FORMAT,
     JSON_MEMBER,
     MAX_CHANGES,
@@ -90,9 +92,11 @@ from .project_format import (
     LogState,
     Project,
     SavedChange,
+    SavedComparison,
     SavedTimeline,
     TrainingState,
 )
+from .run_changes import RunChanges
 from .safetext import printable
 from .specs import NetworkSpec, TrainConfig
 
@@ -508,12 +512,15 @@ def _read_npy(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: _Header) -> np
 
 
 def _read_arrays(npz: BinaryIO, doc: Mapping[str, Any], network: NetworkSpec, train: TrainConfig,
-                 data: DataSpec, budget: int) -> dict[str, np.ndarray]:
+                 data: DataSpec, budget: int, run_b: tuple[dict[str, Any], NetworkSpec, TrainConfig] | None = None,
+                 ) -> dict[str, np.ndarray]:
     """Check the inner archive, every header against the settings and the memory budget; then read."""
     inner = _open_zip(npz, ARRAYS_MEMBER, MAX_ARRAYS, f"{ARRAYS_MEMBER} is not a valid .npz archive")
     with inner:
         infos = _members(inner, ARRAYS_MEMBER, MAX_ARRAYS, budget)
         expected = _expected_arrays(network, train, _timeline_train(doc))
+        if run_b is not None:
+            expected.update(_comparison_expected(*run_b))
         keys = {}
         for filename in infos:
             key = filename[:-4] if filename.endswith(".npy") else None
@@ -530,7 +537,9 @@ def _read_arrays(npz: BinaryIO, doc: Mapping[str, Any], network: NetworkSpec, tr
         headers = {key: _npy_header(inner, info) for key, info in keys.items()}
         for key, header in headers.items():
             _check_header(header, expected[key])
-        _check_relations(headers, expected, doc, data)
+        _check_relations({k: h for k, h in headers.items() if not k.startswith(B_PREFIX)}, expected, doc, data)
+        if run_b is not None:
+            _check_comparison_relations(headers, expected, run_b[0], data)
         # a stored data set is copied once more when it is checked (Dataset)
         need = sum(h.nbytes for h in headers.values()) + (headers["data_X"].nbytes if "data_X" in headers else 0)
         if need > budget:
@@ -573,6 +582,7 @@ def read_project(f: BinaryIO, budget: int = MAX_UNCOMPRESSED) -> Project:
         train = _spec(TrainConfig, doc.get("train"), "training settings")
         data = _spec(DataSpec, doc.get("data"), "data settings")
         check_parameters(network)
+        run_b = _comparison_settings(doc)
         info = by_name[ARRAYS_MEMBER]
         if info.compress_type == zipfile.ZIP_STORED:  # as the app writes it: read in place
             npz: BinaryIO = _Window(f, _stored_offset(f, info, size), info.file_size)  # type: ignore[assignment]
@@ -587,8 +597,11 @@ def read_project(f: BinaryIO, budget: int = MAX_UNCOMPRESSED) -> Project:
     if digest.hexdigest() != doc["arrays"]["sha256"].lower():
         raise BadProjectFile(f"{ARRAYS_MEMBER} does not match its checksum: the file is damaged or was tampered with")
     npz.seek(0)
-    arrays = _read_arrays(npz, doc, network, train, data, budget)
-    return _build_project(doc, arrays, network, train, data)
+    arrays = _read_arrays(npz, doc, network, train, data, budget, run_b)
+    project = _build_project(doc, arrays, network, train, data)
+    if run_b is not None:
+        project.comparison = _build_comparison(*run_b, arrays, data)
+    return project
 
 
 # ============================================================================ values
@@ -857,6 +870,62 @@ def _build_state(tr: dict[str, Any], arrays: dict[str, np.ndarray], train: Train
         trajectory=traj,
         trajectory_stride=_int(tr, "trajectory_stride", "the trajectory stride", 1) if "trajectory_stride" in tr else 1,
     )
+
+
+# ============================================================================ run B of a comparison
+def _comparison_settings(doc: Mapping[str, Any]) -> tuple[dict[str, Any], NetworkSpec, TrainConfig] | None:
+    """Run B's part of project.json and its settings, checked before any array is read."""
+    c = doc.get("comparison")
+    if c is None:
+        return None
+    if not isinstance(c, dict):
+        raise BadProjectFile("run B of the comparison is not valid")
+    network = _spec(NetworkSpec, c.get("network"), "run B's network settings")
+    train = _spec(TrainConfig, c.get("train"), "run B's training settings")
+    check_parameters(network)
+    if not isinstance(c.get("training"), dict):
+        raise BadProjectFile("run B of the comparison has no training position")
+    return c, network, train
+
+
+def _comparison_expected(c: Mapping[str, Any], network: NetworkSpec, train: TrainConfig) -> dict[str, _Expect]:
+    expected = _expected_arrays(network, train, _timeline_train(c))
+    return {B_PREFIX + key: dataclasses.replace(e, what=f"{e.what} of run B") for key, e in expected.items()
+            if not key.startswith("data_")}
+
+
+def _check_comparison_relations(headers: Mapping[str, _Header], expected: Mapping[str, _Expect],
+                                c: Mapping[str, Any], data: DataSpec) -> None:
+    n = len(B_PREFIX)
+    sub = {key[n:]: h for key, h in headers.items() if key.startswith(B_PREFIX)}
+    sub_expected = {key[n:]: e for key, e in expected.items() if key.startswith(B_PREFIX)}
+    for key in ("data_X", "data_y"):  # B trains on the project's data
+        if key in headers:
+            sub[key], sub_expected[key] = headers[key], expected[key]
+    if "weights" not in sub:
+        raise BadProjectFile("the file is damaged: the weights of run B (b_weights) are missing")
+    _check_relations(sub, sub_expected, {}, data)
+
+
+def _build_comparison(c: dict[str, Any], network: NetworkSpec, train: TrainConfig, arrays: dict[str, np.ndarray],
+                      data: DataSpec) -> SavedComparison:
+    try:
+        changes = RunChanges.from_dict(c.get("changes"))  # type: ignore[arg-type]
+    except SpecError as exc:
+        raise BadProjectFile(f"the changes of run B are not valid: {exc}") from None
+    n = len(B_PREFIX)
+    sub = {key[n:]: a for key, a in arrays.items() if key.startswith(B_PREFIX)}
+    run = _build_project({key: c.get(key) for key in ("training", "history", "timeline")}, sub, network, train,
+                         DataSpec())
+    run.data = data  # B trains on the project's data
+    texts = {}
+    for key in ("label", "note"):
+        v = c.get(key, "")
+        if not isinstance(v, str):
+            raise BadProjectFile(f"the {key} of run B is not text")
+        texts[key] = printable(v, 300)
+    return SavedComparison(changes, run, texts["label"], texts["note"],
+                           _int(c, "fork_iteration", "the iteration run B was made at"))
 
 
 __all__ = [

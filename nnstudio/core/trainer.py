@@ -260,6 +260,37 @@ class Trainer:
         memo: dict[int, Any] = {id(obj): obj for obj in shared if obj is not None}
         return copy.deepcopy(self, memo)
 
+    def branch(self, spec: NetworkSpec | None = None, config: TrainConfig | None = None) -> "Trainer":
+        """A second run going on from this one's present state with other settings and/or a
+        network of the same layer sizes (other activations, dropout, loss): the same
+        weights, optimizer memory (empty if the optimizer changes, see :meth:`set_config`),
+        sample order, shuffling and dropout streams, and this run's history so far.
+
+        The branch's own timeline starts here, so it cannot be rewound to before this
+        moment (that past was made with this run's settings). A half-stepped iteration is
+        not carried over. For a comparison of two runs (:mod:`nnstudio.core.comparison`).
+        """
+        b = self.copy()
+        if spec is not None and spec != b.spec:
+            if spec.layer_sizes != b.spec.layer_sizes or spec.task != b.spec.task:
+                raise SpecError("a branch keeps the network's layer sizes and task; "
+                                "a different architecture needs a new run")
+            params = b.network.get_flat()
+            b.spec = spec
+            b.network = Network(spec, 0, b.network.dtype)
+            b.network.set_flat(params)
+            b._probe_net = None
+            b._drop_rng = b.dropout_rng if any(h.dropout > 0 for h in spec.hidden) else None
+        if config is not None and config != b.config:
+            b._apply_config(config)
+        b.timeline, b._applied, b._future_end = [], 0, None
+        b._checkpoints = [b._capture()]
+        b.__dict__.pop("_saved_start", None)
+        keep = [i for i, it in enumerate(b._traj_iters) if it <= b.iteration]
+        b._traj_iters = [b._traj_iters[i] for i in keep]
+        b._traj = [b._traj[i] for i in keep]
+        return b
+
     # ------------------------------------------------------------------ set-up / reset
     @staticmethod
     def _check_data(spec: NetworkSpec, data: TrainingData) -> None:

@@ -1,0 +1,76 @@
+"""A comparison of two runs in a project: saving both runs, and opening both again.
+
+The project's own run is run A; run B is kept in :attr:`Project.comparison` (see
+:mod:`nnstudio.core.project_format` for the file layout). B trains on the project's
+data, which is stored once. A reopened comparison goes on exactly as if it had never
+been saved: both runs come back bit for bit, with their histories and timelines.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .comparison import Comparison
+from .data import DataSpec, Dataset
+from .errors import ProjectError, SpecError
+from .memory import MemoryLimitError
+from .project import project_from_trainer, trainer_from_project
+from .project_format import Project, SavedComparison
+from .trainer import Trainer
+
+
+def saved_comparison(comparison: Comparison, include_trajectory: bool = True) -> SavedComparison:
+    """Run B of ``comparison`` as a project keeps it.
+
+    Raises
+    ------
+    ProjectError
+        If B does not train on A's data (see :meth:`Comparison.set_data`).
+    """
+    a, b = comparison.runs
+    if b.data is not a.data:
+        raise ProjectError("run B trains on other data than run A; a project keeps one data set")
+    run = project_from_trainer(b, DataSpec(), include_trajectory=include_trajectory)
+    return SavedComparison(comparison.changes, run, comparison.label, comparison.note, comparison.fork_iteration)
+
+
+def project_from_comparison(
+    comparison: Comparison,
+    data_spec: DataSpec,
+    inline_data: Dataset | None = None,
+    ui: Mapping[str, Any] | None = None,
+    name: str = "",
+    description: str = "",
+    include_trajectory: bool = True,
+) -> Project:
+    """A project holding both runs: A as the project's run, B as its comparison
+    (the arguments are those of :func:`~nnstudio.core.project.project_from_trainer`)."""
+    project = project_from_trainer(comparison.a, data_spec, inline_data, ui, name, description, include_trajectory)
+    project.comparison = saved_comparison(comparison, include_trajectory)
+    return project
+
+
+def comparison_from_project(project: Project, a: Trainer, **trainer_kwargs: Any) -> Comparison | None:
+    """The comparison of a reopened project, with ``a`` (made by
+    :func:`~nnstudio.core.project.trainer_from_project`) as run A; None if it has none.
+    B trains on ``a``'s data.
+
+    Raises
+    ------
+    ProjectError
+        If run B does not fit the project's data.
+    """
+    saved = project.comparison
+    if saved is None:
+        return None
+    try:
+        b = trainer_from_project(saved.run, data=a.data, **trainer_kwargs)
+    except MemoryLimitError:
+        raise
+    except (ProjectError, SpecError) as exc:
+        raise ProjectError(f"run B of the comparison cannot be restored: {exc}") from None
+    b.data_recipe = a.data_recipe
+    return Comparison(a, b, saved.changes, saved.label or None, saved.note, saved.fork_iteration)
+
+
+__all__ = ["comparison_from_project", "project_from_comparison", "saved_comparison"]
