@@ -68,6 +68,7 @@ from ..core.data import DataSpec, prepare
 from ..core.errors import NNStudioError
 from ..core.network import Network
 from ..core.project_reader import MAX_PARAMETERS, size_text
+from ..core.restrictions import RestrictionError, Restrictions, Setup, locked_change
 from ..core.safetext import MESSAGE_LIMIT, printable
 from ..core.specs import LOSSES_BY_TASK, LayerSpec, NetworkSpec, TrainConfig
 from ..core.trainer import Trainer
@@ -103,7 +104,7 @@ MAX_LESSON_CSV_BYTES = 5_000_000
 PROBE_SAMPLES = 2000
 
 _LESSON_KEYS = ("format", "number", "title", "summary", "notes", "intro", "formula", "project",
-                "views", "front", "workspace", "view_setup", "steps")
+                "views", "front", "workspace", "view_setup", "steps", "classroom")
 _PROJECT_KEYS = ("network", "train", "data", "weights")
 _STEP_KEYS = ("title", "text", "look", "formula", "view", "workspace", "apply", "weights", "restart",
               "view_setup")
@@ -204,6 +205,8 @@ class Lesson:
     steps: tuple[LessonStep, ...]
     #: ``"explore"`` or ``"inspect"``, or None: the home workspace of each front view
     workspace: str | None = None
+    #: what the lesson hides and locks (classroom mode), or None
+    classroom: Restrictions | None = None
 
     @property
     def folder(self) -> Path:
@@ -556,6 +559,12 @@ def _parse(raw: Any, path: Path) -> Lesson:
     views = tuple(v for k, v in enumerate(views_raw) if _view(v, f"views[{k}]"))
     front = _view(raw.get("front"), "front") or (views[0] if views else None)
     workspace = _workspace(raw.get("workspace"), "workspace")
+    classroom = None
+    if raw.get("classroom") is not None:
+        try:
+            classroom = Restrictions.from_dict(raw["classroom"])
+        except RestrictionError as exc:
+            raise _Bad("classroom", str(exc)) from None
 
     steps_raw = raw.get("steps", [])
     if not isinstance(steps_raw, list) or not steps_raw:
@@ -568,7 +577,12 @@ def _parse(raw: Any, path: Path) -> Lesson:
     for k, s in enumerate(steps_raw):
         where = f"steps[{k}]"
         step, raw_weights = _parse_step(s, where, folder)
+        before = cur
         cur = _apply(step.apply, *cur[:3], folder, f"{where}.apply", cur[3], cache)
+        locked = locked_change(classroom, Setup(*before[:3]), Setup(*cur[:3]))
+        if locked is not None:  # the learner's button would be refused: say so to the teacher now
+            raise _Bad(f"{where}.apply", f"changes a setting the lesson locks ({locked}); unlock it in "
+                                         "'classroom' or leave it out of the step")
         net2 = cur[0]
         if raw_weights is not None:
             step = dataclasses.replace(step, weights=_weights(raw_weights, net2, f"{where}.weights"))
@@ -585,6 +599,7 @@ def _parse(raw: Any, path: Path) -> Lesson:
         view_setup=_view_calls(raw.get("view_setup"), "view_setup"),
         steps=tuple(steps),
         workspace=workspace,
+        classroom=classroom,
     )
 
 
@@ -677,9 +692,13 @@ def _load(p: Path, name: str) -> Lesson:
 
 def lesson_folders(folder: str | os.PathLike | Sequence[str | os.PathLike] | None = None) -> list[Path]:
     """The folders lessons are read from: ``folder`` (one or several), or the bundled
-    ``resources/lessons`` plus any listed in the ``NNSTUDIO_LESSONS`` environment variable."""
+    ``resources/lessons``, the user's lessons folder (:func:`user_lessons_folder`, when it
+    exists) and any listed in the ``NNSTUDIO_LESSONS`` environment variable."""
     if folder is None:
         folders = [resource_path("lessons")]
+        user = user_lessons_folder()
+        if user.is_dir():
+            folders.append(user)
         extra = os.environ.get(ENV_FOLDERS, "")
         folders += [Path(f) for f in extra.split(os.pathsep) if f.strip()]
     elif isinstance(folder, (str, os.PathLike)):
@@ -687,6 +706,18 @@ def lesson_folders(folder: str | os.PathLike | Sequence[str | os.PathLike] | Non
     else:
         folders = [Path(f) for f in folder]
     return folders
+
+
+def user_lessons_folder() -> Path:
+    """Where lessons written in the app (File › Save as lesson) go: ``lessons`` in the
+    app's per-user folder (``NNSTUDIO_CONFIG_DIR`` in tests). Not created here: listing
+    lessons must not make folders."""
+    override = os.environ.get("NNSTUDIO_CONFIG_DIR")
+    if override:
+        return Path(override) / "lessons"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("nnstudio", "nnstudio")) / "lessons"
 
 
 def load_lessons(folder: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
@@ -788,5 +819,5 @@ __all__ = [
     "WORKSPACES", "Lesson", "LessonError", "LessonStep", "ViewCall",
     "apply_step", "describe_changes", "formula_html", "lesson_folders", "lesson_state",
     "load_lesson", "load_lessons", "restart_weights", "step_state", "text_to_html", "trainer_for",
-    "weights_to_neurons",
+    "user_lessons_folder", "weights_to_neurons",
 ]
