@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from .. import __version__
 from ..core.errors import NNStudioError
 from ..core.export import export_project
+from ..core.restrictions import locked_message
 from ..core.safetext import bounded
 from ..core.snapshot import Snapshot
 from . import crash_guard, theme
@@ -533,6 +534,8 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         if path.lower().endswith(".nnproj"):
             QTimer.singleShot(0, lambda: self.files.open(path, ask=True))
+        elif self.teacher.classroom.effective.locks("dataset"):
+            self.statusBar().showMessage(locked_message("dataset"), 8000)  # before the import dialog, not after
         else:
             QTimer.singleShot(0, lambda: self.data_panel.open_csv(path))
 

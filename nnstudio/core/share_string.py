@@ -106,7 +106,7 @@ def decode(text: Any) -> SharedConfig:
     if len(parts) != 3 or parts[0].lower() != PREFIX:
         raise ShareStringError(f"this is not an nnstudio share string (one starts with '{PREFIX}:{VERSION}:'), "
                                f"but '{printable(text, 24)}'")
-    version, payload = parts[1], parts[2]
+    version, payload = parts[1], parts[2].rstrip("=")  # padding, if a tool added it, is not needed
     if not _VERSION.fullmatch(version):
         raise ShareStringError(f"the share string's version '{printable(version, 12)}' is not a number")
     if int(version) > VERSION:
@@ -114,8 +114,10 @@ def decode(text: Any) -> SharedConfig:
                                f"this one reads version {VERSION}: update nnstudio to use it")
     if int(version) < 1:
         raise ShareStringError(f"the share string's version {int(version)} does not exist")
-    if not _PAYLOAD.fullmatch(payload) or len(payload) % 4 == 1:
+    if not _PAYLOAD.fullmatch(payload):
         raise ShareStringError("the share string is damaged: it holds characters a share string never has")
+    if len(payload) % 4 == 1:  # no base64 text has this length
+        raise ShareStringError("the share string is cut short or damaged: copy all of it, to its last character")
     try:
         packed = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
     except (binascii.Error, ValueError):
