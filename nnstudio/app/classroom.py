@@ -182,6 +182,7 @@ class ClassroomMode(QObject):
         self._hidden: list[QWidget] = []
         self._disabled: list[QWidget] = []
         self._hidden_docks: set[str] = set()
+        self._steppers_hidden = False
         self._pending = False
         self.indicator = ClassroomIndicator()
         self.indicator.sigLift.connect(self.lift)
@@ -271,6 +272,7 @@ class ClassroomMode(QObject):
         if r.hides("layers"):
             for stepper in w.network_view.steppers:
                 stepper.setVisible(False)
+            self._steppers_hidden = True
 
     def _hide_row(self, widget: QWidget) -> None:
         form, item, widgets = row_of(widget)
@@ -299,6 +301,8 @@ class ClassroomMode(QObject):
 
     def _undo(self) -> None:
         """Show and enable what was hidden and disabled, then let the panels decide again."""
+        if not (self._disabled or self._hidden or self._hidden_rows or self._hidden_docks or self._steppers_hidden):
+            return
         for w in self._disabled:
             if shiboken6.isValid(w):
                 w.setEnabled(True)
@@ -321,6 +325,7 @@ class ClassroomMode(QObject):
         self._hidden_docks.clear()
         for stepper in w.network_view.steppers:
             stepper.setVisible(True)
+        self._steppers_hidden = False
         for panel in (w.data_panel, w.network_panel, w.training_panel):
             panel.refresh()
         w.network_view.set_design(w.doc.network, w.doc.data_spec)

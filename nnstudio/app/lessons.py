@@ -22,10 +22,12 @@ lesson headless:
 A lesson (and any step) may choose its workspace, ``"explore"`` or ``"inspect"``
 (:data:`WORKSPACES`); the window's lesson presenter shows it there.
 
-Weights are written per neuron, as the course notes write them: each layer is a list
-of neurons, each neuron ``{"w": [its incoming weights], "b": its bias}``. They become
-the network's flat vector (all ``W`` of shape ``(n_in, n_out)`` row-major, layer by
-layer, then all ``b``): neuron ``j``'s ``w[i]`` is ``W[i, j]``.
+Weights are written per neuron, as the course notes write them (see
+:mod:`.lesson_weights`). A lesson may carry classroom restrictions (``classroom``: what
+it hides and locks, see :mod:`nnstudio.core.restrictions`); a step that would change a
+setting the lesson locks is refused when the file is read. Lessons written in the app
+go to :func:`user_lessons_folder` (see :mod:`.lesson_writer`), which is listed with the
+bundled ones.
 
 A lesson file may come from anyone (teachers share them; ``NNSTUDIO_LESSONS`` adds
 folders), so reading one is bounded whatever it holds: a broken file costs a short
@@ -83,9 +85,12 @@ from .lesson_calls import (
     ViewCall,
     call_problem,
 )
-from .lesson_calls import kind_of as _kind
 from .lesson_calls import quoted as _shown
 from .lesson_text import describe_changes, formula_html, text_to_html
+from .lesson_weights import FieldProblem as _Bad
+from .lesson_weights import mapping as _mapping
+from .lesson_weights import neurons_to_flat as _weights
+from .lesson_weights import weights_to_neurons
 from .paths import resource_path
 
 FORMAT = 1
@@ -120,15 +125,6 @@ def _message(text: str) -> str:
     """A whole message for a person: one line, control characters (newlines too) escaped,
     at most MESSAGE_LIMIT characters."""
     return printable(text, MESSAGE_LIMIT)
-
-
-class _Bad(Exception):
-    """A problem at a field; turned into a LessonError naming the file."""
-
-    def __init__(self, where: str, message: str) -> None:
-        super().__init__(message)
-        self.where = where
-        self.message = message
 
 
 # ----------------------------------------------------------------------------- data classes
@@ -234,17 +230,6 @@ def _text(value: Any, where: str, required: bool = False) -> str:
     if required and not text.strip():
         raise _Bad(where, "must not be empty")
     return text
-
-
-def _mapping(value: Any, where: str, keys: Sequence[str] | None = None) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _Bad(where, f"must be a JSON object {{…}}, not {_kind(value)}")
-    if keys is not None:
-        unknown = sorted(set(value) - set(keys))
-        if unknown:
-            raise _Bad(where, f"has unknown field(s) {', '.join(_shown(k) for k in unknown[:5])}; "
-                              f"the fields are: {', '.join(keys)}")
-    return value
 
 
 def _view(value: Any, where: str) -> str | None:
@@ -420,68 +405,6 @@ def _merge_data(base: DataSpec, change: Mapping[str, Any] | None, folder: Path, 
         return DataSpec.from_dict(d)
     except (NNStudioError, TypeError) as exc:
         raise _spec_error(where, exc) from None
-
-
-def _weights(value: Any, network: NetworkSpec, where: str) -> np.ndarray:
-    """Per-neuron weights → the network's flat parameter vector."""
-    sizes = network.layer_sizes
-    n_layers = len(sizes) - 1
-    shape = " → ".join(str(s) for s in sizes)
-    if not isinstance(value, list) or len(value) != n_layers:
-        got = f"{len(value)} layer(s)" if isinstance(value, list) else _kind(value)
-        raise _Bad(where, f"must be a list of {n_layers} layer(s) for the network {shape} "
-                          f"(hidden layers, then the output layer), not {got}")
-    Ws: list[np.ndarray] = []
-    bs: list[np.ndarray] = []
-    for li, layer in enumerate(value):
-        n_in, n_out = sizes[li], sizes[li + 1]
-        wl = f"{where}[{li}]"
-        if not isinstance(layer, list) or len(layer) != n_out:
-            got = len(layer) if isinstance(layer, list) else _kind(layer)
-            raise _Bad(wl, f"this layer has {n_out} neuron(s): give a list of {n_out} "
-                           f"{{\"w\": […], \"b\": …}}, not {got}")
-        # every number is checked before the layer's arrays exist: their size is then
-        # bounded by the numbers actually in the file
-        columns, biases = [], []
-        for j, neuron in enumerate(layer):
-            wn = f"{wl}[{j}]"
-            neuron = _mapping(neuron, wn, ("w", "b"))
-            w = neuron.get("w")
-            if (not isinstance(w, list) or len(w) != n_in
-                    or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in w)):
-                raise _Bad(f"{wn}.w", f"must be a list of {n_in} number(s), one per input of the layer")
-            bias = neuron.get("b", 0.0)
-            if not isinstance(bias, (int, float)) or isinstance(bias, bool):
-                raise _Bad(f"{wn}.b", "must be a number")
-            columns.append(w)
-            biases.append(bias)
-        try:
-            W = np.array(columns, dtype=np.float64).T  # (n_in, n_out): neuron j is column j
-            b = np.array(biases, dtype=np.float64)
-        except OverflowError:
-            raise _Bad(wl, "the weights must be finite numbers") from None
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            raise _Bad(wl, "the weights must be finite numbers")
-        Ws.append(W)
-        bs.append(b)
-    return np.concatenate([W.ravel() for W in Ws] + bs)
-
-
-def weights_to_neurons(flat: np.ndarray, network: NetworkSpec) -> list[list[dict[str, Any]]]:
-    """The inverse of the file format: a flat vector → per-layer lists of neurons."""
-    sizes = network.layer_sizes
-    pos = 0
-    Ws = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        Ws.append(np.asarray(flat[pos:pos + n_in * n_out]).reshape(n_in, n_out))
-        pos += n_in * n_out
-    out = []
-    for W in Ws:
-        n_out = W.shape[1]
-        b = flat[pos:pos + n_out]
-        pos += n_out
-        out.append([{"w": [float(x) for x in W[:, j]], "b": float(b[j])} for j in range(n_out)])
-    return out
 
 
 def _apply(step_apply: Mapping[str, Any], network: NetworkSpec, config: TrainConfig, data: DataSpec,
