@@ -196,7 +196,7 @@ class ClassroomMode(QObject):
         window.doc.guard = self.guard
         # connected after the panels' own refresh, so this runs after it
         window.doc.sigStateChanged.connect(self.reapply)
-        window.workspaces.sigChanged.connect(self.reapply)
+        window.workspaces.sigChanged.connect(self._on_workspace)
         for dock in window.view_docks.values():
             dock.visibilityChanged.connect(self._dock_visibility)
 
@@ -269,6 +269,7 @@ class ClassroomMode(QObject):
                     self._hide_row(widget)
                 if r.locks(item.key):
                     self._disable_row(widget)
+        self._hide_empty_sections()
         if r.hides("layers"):
             for stepper in w.network_view.steppers:
                 stepper.setVisible(False)
@@ -285,6 +286,20 @@ class ClassroomMode(QObject):
             if not w.isHidden():
                 w.hide()
                 self._hidden.append(w)
+
+    def _hide_empty_sections(self) -> None:
+        """A form whose every row is hidden takes its heading (the label just above it) along."""
+        for form in {form for form, _item in self._hidden_rows if shiboken6.isValid(form)}:
+            if any(form.isRowVisible(i) for i in range(form.rowCount())):
+                continue
+            outer = form.parent()
+            if not isinstance(outer, QLayout):
+                continue
+            k = outer.indexOf(form)
+            heading = outer.itemAt(k - 1).widget() if k > 0 else None
+            if isinstance(heading, QLabel) and not heading.isHidden():
+                heading.hide()
+                self._hidden.append(heading)
 
     def _disable_row(self, widget: QWidget) -> None:
         form, item, widgets = row_of(widget)
@@ -329,6 +344,12 @@ class ClassroomMode(QObject):
         for panel in (w.data_panel, w.network_panel, w.training_panel):
             panel.refresh()
         w.network_view.set_design(w.doc.network, w.doc.data_spec)
+
+    def _on_workspace(self, *_args: Any) -> None:
+        self.reapply()
+        if any(self.effective.hides(key) for key in DOCKS if key.startswith("panel.")):
+            # Qt restores an arrangement that lacks one of the panels' tabs with the panels squeezed
+            QTimer.singleShot(0, self.window.workspaces.fit_sizes)
 
     def _dock_visibility(self, visible: bool) -> None:
         # a workspace restored or a lesson showed a hidden dock: hide it again, once Qt is done
