@@ -276,3 +276,19 @@ def test_save_as_lesson_refuses_an_empty_title_and_keeps_the_dialog(qtbot, windo
     assert dialog.isVisible() and "needs a title" in dialog.error.text()
     dialog.reject()
     assert not user_lessons_folder().exists() or not list(user_lessons_folder().iterdir())
+
+
+def test_a_hidden_panel_leaves_the_others_their_width_and_an_empty_section_its_heading(qtbot, window):
+    w = window
+    w.teacher.classroom.set_restrictions(Restrictions(frozenset({"panel.lessons", "regularization"})))
+    heading = next(lab for lab in w.training_panel.findChildren(QWidget)
+                   if getattr(lab, "text", lambda: "")() == "Regularisation")
+    assert heading.isHidden() and not w.training_panel.l1.isVisibleTo(w.training_panel)
+    w.act_inspect.trigger()
+    qtbot.wait(100)
+    w.act_explore.trigger()
+    qtbot.wait(100)
+    panels = [w.view_docks[p] for p in ("DataPanel", "NetworkPanel", "TrainingPanel")]
+    qtbot.waitUntil(lambda: max(d.width() for d in panels) >= 250)
+    w.act_lift.trigger()
+    assert not heading.isHidden() and w.training_panel.is_shown("l1")
