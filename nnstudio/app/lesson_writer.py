@@ -152,6 +152,7 @@ def write_lesson(path: str | os.PathLike, doc: dict[str, Any]) -> Lesson:
                           f"{MAX_LESSON_BYTES // 1024:,} kB (leave the weights out, or use a smaller network)")
     if _inside(target, resource_path("lessons")):
         raise LessonError("the lessons that come with nnstudio cannot be overwritten; choose another folder")
+    tmp: str | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".lesson-", suffix=".tmp", dir=target.parent)
@@ -159,6 +160,8 @@ def write_lesson(path: str | os.PathLike, doc: dict[str, Any]) -> Lesson:
             f.write(data)
         os.replace(tmp, target)
     except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)  # a full disk leaves no half-written file behind
         raise LessonError(f"the lesson could not be written: {printable(exc.strerror or exc, 80)}") from None
     try:
         return load_lesson(target)

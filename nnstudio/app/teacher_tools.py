@@ -138,8 +138,8 @@ class TeacherTools(QObject):
             return None
         dialog.accept()
         self.add_lesson(lesson)
-        self.sigMessage.emit("info", f"Saved the lesson “{printable(lesson.title, 60)}” to {printable(lesson.path, 120)}; "
-                                     "it is in the Lessons menu.")
+        self.sigMessage.emit("info", f"Saved the lesson “{printable(lesson.title, 60)}” to "
+                                     f"{printable(lesson.path, 120)}; it is in the Lessons menu.")
         return lesson
 
     def add_lesson(self, lesson: Lesson) -> None:
