@@ -384,6 +384,7 @@ class MainWindow(QMainWindow):
         self._on_classroom()
         self.lessons.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.files.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.files.sigNotice.connect(lambda text: self.show_message("warning", text))
         self.files.sigSaved.connect(self.sigSaved)
         d = self.doc
         d.sigPreparedChanged.connect(self._on_prepared_changed)
