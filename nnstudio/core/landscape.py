@@ -29,8 +29,8 @@ from __future__ import annotations
 
 from .landscape_directions import directions_params, directions_pca, directions_random, param_label, projection
 from .landscape_plane import MEMORY_BUDGET, PlaneLosses
-from .landscape_surface import (PlanePoints, SurfaceResult, loss_line, loss_surface, loss_surface_steps,
-                                losses_on_plane, losses_on_plane_steps, run_steps)
+from .landscape_surface import (PlanePoints, SurfaceResult, loss_line, loss_line_steps, loss_surface,
+                                loss_surface_steps, losses_on_plane, losses_on_plane_steps, run_steps)
 from .landscape_trainer import MODES, surface_for_trainer, surface_for_trainer_steps
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "directions_pca",
     "directions_random",
     "loss_line",
+    "loss_line_steps",
     "loss_surface",
     "loss_surface_steps",
     "losses_on_plane",

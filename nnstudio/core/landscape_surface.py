@@ -374,7 +374,7 @@ def loss_surface(
     return run_steps(loss_surface_steps(net, X, y, d1, d2, alphas, betas, center, l1, l2, max_points, rng))
 
 
-def loss_line(
+def loss_line_steps(
     net: Network,
     X: Array,
     y: Array,
@@ -386,8 +386,9 @@ def loss_line(
     l2: float = 0.0,
     max_points: int | None = None,
     rng: np.random.Generator | int | None = None,
-) -> tuple[Array, Array]:
-    """The loss along the straight line through two weight vectors.
+) -> Steps[tuple[Array, Array]]:
+    """The loss along the straight line through two weight vectors, in steps (the
+    inputs are checked before the first one; :func:`loss_line` runs it at once).
 
     ``L((1 − t)·θ₀ + t·θ₁) = L(θ₀ + t·(θ₁ − θ₀))`` for ``n`` evenly spaced ``t`` in
     ``[−extend, 1 + extend]`` (Goodfellow et al. 2015's linear interpolation: e.g. from
@@ -423,10 +424,33 @@ def loss_line(
     k1 = int(np.argmin(np.abs(ts - 1.0)))
     if k0 != k1:
         ts[k0], ts[k1] = 0.0, 1.0
-    losses = losses_on_plane(net, X, y, t1 - t0, None, ts, np.zeros_like(ts), center=t0,
-                             l1=l1, l2=l2, max_points=max_points, rng=rng)
+    steps = losses_on_plane_steps(net, X, y, t1 - t0, None, ts, np.zeros_like(ts), center=t0,
+                                  l1=l1, l2=l2, max_points=max_points, rng=rng)
+    return _with_ts(ts, steps)
+
+
+def _with_ts(ts: Array, steps: Steps[Array]) -> Steps[tuple[Array, Array]]:
+    losses = yield from steps
     return ts, losses
 
 
-__all__ = ["SLICE_SECONDS", "PlanePoints", "Steps", "SurfaceResult", "check_center", "loss_line", "loss_surface",
+def loss_line(
+    net: Network,
+    X: Array,
+    y: Array,
+    theta0: Array,
+    theta1: Array,
+    n: int = 51,
+    extend: float = 0.25,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    max_points: int | None = None,
+    rng: np.random.Generator | int | None = None,
+) -> tuple[Array, Array]:
+    """The loss along the straight line through two weight vectors; see
+    :func:`loss_line_steps` (this runs it at once)."""
+    return run_steps(loss_line_steps(net, X, y, theta0, theta1, n, extend, l1, l2, max_points, rng))
+
+
+__all__ = ["SLICE_SECONDS", "PlanePoints", "Steps", "SurfaceResult", "check_center", "loss_line", "loss_line_steps", "loss_surface",
            "loss_surface_steps", "losses_on_plane", "losses_on_plane_steps", "run_steps"]
