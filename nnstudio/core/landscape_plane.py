@@ -179,7 +179,7 @@ class PlaneLosses:
                 p.basis = np.stack([np.concatenate([Wk.ravel(), bk]) for Wk, bk in zip([p.W] + p.D, [p.b] + p.e)])
         self._shrink_to_budget(widest, item)
         # what every point shares, per sample block: the moving layer's Z₀, Z₁, Z₂ (or, if
-        # nothing moves, the loss itself); recomputed per chunk when it is too big to keep
+        # nothing moves, the loss itself); recomputed in each call when too big to keep
         self._shared: list[Array] | None = None
         if self.first == L:
             self.constant = self._constant_loss(X)
@@ -188,7 +188,7 @@ class PlaneLosses:
             self.X = X
             fl = self.layers[self.first]
             keep = (1 + len(fl.D)) * self.n * fl.W.shape[1] * item
-            if keep <= self.memory // 4:
+            if keep <= self.memory // 8:
                 self._shared = [self._first_basis(s) for s in range(0, self.n, self.nb)]
 
     # -- set-up -------------------------------------------------------------------------------
@@ -268,38 +268,49 @@ class PlaneLosses:
         """Mean data loss at the points ``(a[k], b[k])``, shape ``(len(a),)``, float64.
 
         Points where the loss overflows give ``inf`` or ``nan``; floating-point
-        warnings are the caller's to silence.
+        warnings are the caller's to silence. The numbers do not depend on how the
+        points are split into calls.
         """
         a = np.asarray(a, dtype=np.float64)
         b = np.asarray(b, dtype=np.float64)
         P = len(a)
         if self.constant is not None:
             return np.full(P, self.constant)
-        out = np.empty(P)
+        sums = np.zeros(P)
         starts = list(range(0, P, self.g))
         workers = min(self.workers, len(starts))
         limit = one_blas_thread() if workers > 1 else None
-
-        def work(k: int, step: int) -> None:
-            bufs = self._buffers()
-            for s in starts[k::step]:
-                out[s:s + self.g] = self._chunk(a[s:s + self.g], b[s:s + self.g], bufs)
-
         if limit is None:  # one worker (a multi-threaded BLAS under several workers thrashes)
-            work(0, 1)
-            return out
-        with limit, ThreadPoolExecutor(workers, thread_name_prefix="plane") as pool:
-            for f in [pool.submit(work, k, workers) for k in range(workers)]:
-                f.result()
-        return out
+            workers = 1
+        bufs = [self._buffers() for _ in range(workers)]
+        errors = np.geterr()  # the caller's; threads start with NumPy's defaults
 
-    def _chunk(self, a: Array, b: Array, bufs: _Buffers) -> Array:
-        """Mean loss at ``gc ≤ g`` points: sample blocks in turn, all points at once.
+        def work(k: int, s0: int, basis: Array) -> None:
+            with np.errstate(**errors):
+                for s in starts[k::workers]:
+                    sums[s:s + self.g] += self._block(a[s:s + self.g], b[s:s + self.g], bufs[k], s0, basis)
+
+        # samples outside, points inside: a sample block's shared products, when they are
+        # not kept, are computed once for all the points of this call
+        blocks = range(0, self.n, self.nb)
+        if workers == 1:
+            for i, s0 in enumerate(blocks):
+                work(0, s0, self._shared[i] if self._shared is not None else self._first_basis(s0))
+            return sums / self.n
+        with limit, ThreadPoolExecutor(workers, thread_name_prefix="plane") as pool:
+            for i, s0 in enumerate(blocks):
+                basis = self._shared[i] if self._shared is not None else self._first_basis(s0)
+                for f in [pool.submit(work, k, s0, basis) for k in range(workers)]:
+                    f.result()
+        return sums / self.n
+
+    def _block(self, a: Array, b: Array, bufs: _Buffers, s0: int, basis: Array) -> Array:
+        """Summed loss over the sample block at ``s0`` at ``gc ≤ g`` points, all at once.
 
         The products that combine ``[1, α, β]`` with a basis always run on ``g`` rows
         (zeros past ``gc``): BLAS takes another route for a single row (and may round
         differently), and a point's loss must not depend on how the points were cut
-        into chunks and slices.
+        into chunks and calls.
         """
         gc, g = len(a), self.g
         dt = self.dtype
@@ -308,42 +319,33 @@ class PlaneLosses:
         C[:gc, 1] = a
         C[:gc, 2] = b
         C[gc:] = 0.0
-        stacks: dict[int, Array] = {}
+        fl = self.layers[self.first]
+        m = basis.shape[1] // fl.W.shape[1]
+        z = bufs.ping[:g * basis.shape[1]].reshape(g, basis.shape[1])
+        np.matmul(self._coef(C, fl), basis, out=z)
+        h = z[:gc].reshape(gc, m, fl.W.shape[1])
+        if fl.act is not None:
+            h = fl.act(h)
+        pair, cur = (bufs.ping, bufs.pong), 0  # h lives in pair[cur] (or in an array of its own)
         for li in range(self.first + 1, len(self.layers)):
             p = self.layers[li]
-            if p.basis is not None:
+            n_in, n_out = p.W.shape
+            cur = 1 - cur
+            z = pair[cur][:gc * m * n_out].reshape(gc, m, n_out)
+            if p.basis is not None:  # this layer's weights at each point: W + α·D₁ + β·D₂, b + α·e₁ + β·e₂
                 S = bufs.stacks[li]
                 np.matmul(self._coef(C, p), p.basis, out=S)
-                stacks[li] = S[:gc].reshape(gc, p.W.shape[0] + 1, p.W.shape[1])
-        sums = np.zeros(gc)
-        fl = self.layers[self.first]
-        for k, s0 in enumerate(range(0, self.n, self.nb)):
-            basis = self._shared[k] if self._shared is not None else self._first_basis(s0)
-            m = basis.shape[1] // fl.W.shape[1]
-            z = bufs.ping[:g * basis.shape[1]].reshape(g, basis.shape[1])
-            np.matmul(self._coef(C, fl), basis, out=z)
-            h = z[:gc].reshape(gc, m, fl.W.shape[1])
-            if fl.act is not None:
-                h = fl.act(h)
-            pair, cur = (bufs.ping, bufs.pong), 0  # h lives in pair[cur] (or in an array of its own)
-            for li in range(self.first + 1, len(self.layers)):
-                p = self.layers[li]
-                n_in, n_out = p.W.shape
-                cur = 1 - cur
-                z = pair[cur][:gc * m * n_out].reshape(gc, m, n_out)
-                if li in stacks:
-                    Wg = stacks[li]
-                    np.matmul(h, Wg[:, :n_in], out=z)
-                    z += Wg[:, n_in:]
-                else:  # one product per point too, the same whatever the chunk
-                    np.matmul(h, p.W, out=z)
-                    z += p.b
-                h = z if p.act is None else p.act(z)
-            k_out = h.shape[-1]
-            y = self.y[s0:s0 + m]
-            ls = self.per_sample(np.ascontiguousarray(h, dtype=dt).reshape(gc * m, k_out), np.tile(y, gc))
-            sums += ls.reshape(gc, m).sum(axis=1, dtype=np.float64)
-        return sums / self.n
+                Wg = S[:gc].reshape(gc, n_in + 1, n_out)
+                np.matmul(h, Wg[:, :n_in], out=z)
+                z += Wg[:, n_in:]
+            else:  # one product per point too, the same whatever the chunk
+                np.matmul(h, p.W, out=z)
+                z += p.b
+            h = z if p.act is None else p.act(z)
+        k_out = h.shape[-1]
+        y = self.y[s0:s0 + m]
+        ls = self.per_sample(np.ascontiguousarray(h, dtype=dt).reshape(gc * m, k_out), np.tile(y, gc))
+        return ls.reshape(gc, m).sum(axis=1, dtype=np.float64)
 
     @staticmethod
     def _coef(C: Array, p: _Layer) -> Array:

@@ -185,7 +185,7 @@ def test_mode_switching_random_and_two_weights(qtbot, controller, spiral):
     wait_computed(qtbot, view, N, mode="random", seed=3, ignore_biases=False)
     assert_shows(view, engine(tr, mode="random", seed=3, ignore_biases=False))
     words = view.explained_label.text()
-    assert "each bias moves by its own value, as in Li et al.'s code" in words and "fixed" not in words
+    assert "each bias by its own value (Li et al.'s rule)" in words and "fixed" not in words
     assert view.result.ignore_biases is False
     theta = tr.network.get_flat()
     nw = tr.network.n_weights

@@ -181,6 +181,24 @@ def test_overflow_far_away_is_inf_not_an_error():
     assert res.loss_max == np.max(res.loss[np.isfinite(res.loss)])
 
 
+def test_worker_threads_keep_the_callers_floating_point_settings(monkeypatch):
+    """Threads start with NumPy's default error handling; the workers take the caller's,
+    so an overflow far away is silent in any thread (warnings fail tests here)."""
+    monkeypatch.setattr(landscape_plane, "CHUNK_BYTES", 256)  # many chunks: both workers busy
+    spec = NetworkSpec(n_inputs=2, hidden=(LayerSpec(4, "linear"),), task="regression")
+    net, X, y = make_problem(spec, 10, "float32")
+    d1, d2 = directions_params(net, 0, 1)
+    far = np.full(40, 1e30)
+    plane = PlaneLosses(net, X, y.astype(np.float32), net.get_flat(), d1, d2, workers=2)
+    assert len(range(0, 40, plane.g)) >= 4
+    with np.errstate(all="ignore"):
+        assert not np.any(np.isfinite(plane.losses(far, far)))
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        plane.losses(far, far)
+    res = loss_surface(net, X, y, d1, d2, np.linspace(0, 1e30, 7), np.linspace(0, 1e30, 6))
+    assert np.isfinite(res.loss[0, 0]) and not np.isfinite(res.loss[-1, -1])
+
+
 def test_all_points_overflowing_gives_nan_extremes():
     spec = NetworkSpec(n_inputs=2, hidden=(LayerSpec(4, "linear"),), task="regression")
     net, X, y = make_problem(spec, 10, "float32")

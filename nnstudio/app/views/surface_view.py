@@ -88,14 +88,14 @@ def opengl_problem() -> str | None:
 
 
 #: where the weights now are on a plane through them (principal or random directions)
-AT_ORIGIN = "The plane is centred on the weights now (the red dot, the path's end) at (0, 0)."
+AT_ORIGIN = "the plane's centre (0, 0)"
 
 
 def bias_rule(ignore_biases: bool) -> str:
     """What random directions do to the biases, in words (Li et al.'s two choices)."""
     if ignore_biases:
-        return "biases stay fixed"
-    return "each bias moves by its own value, as in Li et al.'s code"
+        return "the biases stay fixed"
+    return "each bias by its own value (Li et al.'s rule)"
 
 
 def plane_words(comp: SurfaceComputation, labels: tuple[str, str]) -> tuple[str, str, str]:
@@ -106,14 +106,16 @@ def plane_words(comp: SurfaceComputation, labels: tuple[str, str]) -> tuple[str,
         ev = res.explained_variance
         return (f"direction 1: most movement ({100 * ev[0]:.0f} %)",
                 f"direction 2: next most ({100 * ev[1]:.0f} %)",
-                "The plane of the two directions in which training moved the weights most (the path's "
-                f"principal components): together they hold {100 * (ev[0] + ev[1]):.1f} % of the path's "
-                f"variance. {AT_ORIGIN}")
+                "The two directions in which training moved the weights most (the path's principal "
+                f"components) hold {100 * (ev[0] + ev[1]):.1f} % of its variance; the red dot, the weights now "
+                f"and the path's end, is {AT_ORIGIN}.")
     if comp.mode == "random":
         ignore = res.ignore_biases if res.ignore_biases is not None else comp.settings.ignore_biases
-        rule = (f"Two random directions (seed {comp.settings.seed}): each neuron's incoming weights move by up "
-                f"to their own size; {bias_rule(ignore)}. {AT_ORIGIN}")
-        text = f"{comp.note} {rule}" if comp.note else rule
+        rule = (f"each neuron's incoming weights move by up to their own size, {bias_rule(ignore)}; the red dot, "
+                f"the weights now, is {AT_ORIGIN}.")
+        # before training the note has said that these are random directions already
+        text = (f"{comp.note} Seed {comp.settings.seed}: {rule}" if comp.note
+                else f"Two random directions (seed {comp.settings.seed}): {rule}")
         return "random direction 1", "random direction 2", text
     return (labels[0], labels[1], f"Two weights: {labels[0]} across and {labels[1]} up; all the other weights "
                                   "stay as they are now.")
@@ -127,7 +129,7 @@ class SurfaceView(ViewBase):
     title = "Loss landscape"
     caption = ("The loss around the current weights, along two directions in weight space: "
                "valleys are dark, ridges bright. The white line is the path training took, the "
-               "red dot the weights now, at the centre (0, 0) of a plane of principal or random "
+               "red dot the weights now, the centre (0, 0) of a plane of principal or random "
                "directions. Random directions move each neuron's incoming weights by up to their own "
                "size; the biases stay fixed, or, with “ignore biases” off, each moves by its own value "
                "(Li et al.'s rule). Below: the loss on the straight line from the initial "
