@@ -4,7 +4,8 @@ Run ``python bench/bench_landscape.py``. For each network and dtype it prints th
 of :func:`nnstudio.core.landscape.loss_surface` (best of a few runs), the time of the
 loop ``set_flat(θ + α·d₁ + β·d₂); evaluate(X, y)`` over all 2601 points (timed on a
 subset and extrapolated), their ratio, and the largest relative difference between the
-two on that subset.
+two on that subset. The CPU time (of all threads, per run) tells the work apart from
+the waiting when other programs share the cores.
 
 For each network it also prints the *products-only bound*: the time that just the
 matrix products an exact evaluation needs take, with the same worker threads (each
@@ -96,7 +97,9 @@ def bench(name: str, spec: NetworkSpec, dtype: str, n: int, res: int, repeat: in
     d1, d2 = directions_random(net, 1, ignore_biases=False)
     al = np.linspace(-1, 1, res)
     surface = loss_surface(net, X, y, d1, d2, al, al)  # warm-up
+    cpu = time.process_time()
     t_vec = best_of(lambda: loss_surface(net, X, y, d1, d2, al, al), repeat)
+    cpu = (time.process_time() - cpu) / repeat  # all threads: the work, whatever else runs
 
     theta = net.get_flat()
     A, B = np.meshgrid(al, al)
@@ -113,7 +116,8 @@ def bench(name: str, spec: NetworkSpec, dtype: str, n: int, res: int, repeat: in
 
     t_loop = best_of(loop, repeat) * A.size / len(pts)
     diff = float(np.max(np.abs(surface.loss.ravel()[::step] - looped) / np.abs(looped)))
-    print(f"{name:24s} {dtype:8s} {res}×{res} on {n} points: vectorised {1e3 * t_vec:8.1f} ms   "
+    print(f"{name:24s} {dtype:8s} {res}×{res} on {n} points: vectorised {1e3 * t_vec:8.1f} ms "
+          f"(CPU {1e3 * cpu:6.0f} ms)   "
           f"loop {1e3 * t_loop:8.1f} ms   loop/vectorised {t_loop / t_vec:5.2f}×   "
           f"largest relative difference {diff:.1e}")
 
