@@ -42,6 +42,7 @@ Everything here only *reads* the network.
 from __future__ import annotations
 
 import os
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, ContextManager, Sequence
@@ -294,9 +295,15 @@ class PlaneLosses:
         bufs = [self._buffers() for _ in range(workers)]
         errors = np.geterr()  # the caller's; threads start with NumPy's defaults
 
-        def work(k: int, s0: int, basis: Array) -> None:
+        def work(k: int, s0: int, basis: Array, todo: deque[int]) -> None:
             with np.errstate(**errors):
-                for s in starts[k::workers]:
+                # each worker takes the next chunk when done with one: a worker whose core is
+                # busy with another program does fewer (popleft is atomic)
+                while True:
+                    try:
+                        s = todo.popleft()
+                    except IndexError:
+                        return
                     sums[s:s + self.g] += self._block(a[s:s + self.g], b[s:s + self.g], bufs[k], s0, basis)
 
         # samples outside, points inside: a sample block's shared products, when they are
@@ -304,12 +311,13 @@ class PlaneLosses:
         blocks = range(0, self.n, self.nb)
         if workers == 1:
             for i, s0 in enumerate(blocks):
-                work(0, s0, self._shared[i] if self._shared is not None else self._first_basis(s0))
+                work(0, s0, self._shared[i] if self._shared is not None else self._first_basis(s0), deque(starts))
             return sums / self.n
         with limit, ThreadPoolExecutor(workers, thread_name_prefix="plane") as pool:
             for i, s0 in enumerate(blocks):
                 basis = self._shared[i] if self._shared is not None else self._first_basis(s0)
-                for f in [pool.submit(work, k, s0, basis) for k in range(workers)]:
+                todo = deque(starts)
+                for f in [pool.submit(work, k, s0, basis, todo) for k in range(workers)]:
                     f.result()
         return sums / self.n
 
