@@ -12,7 +12,9 @@ stalled. In its own process the engine keeps a core to itself.
   :meth:`EngineLoop.execute`);
 * events out: ``("snapshot", Snapshot)`` at most ``max_fps`` times a second,
   ``("message", level, text)``, ``("playing", bool)``, ``("result", id, status, value)``
-  answers to ``call`` commands, ``("state", Project)`` — everything needed to save the
+  answers to ``call`` commands (a call whose function returns a generator, such as the loss
+  surface, runs a step at a time between commands and answers with what it returns),
+  ``("state", Project)`` — everything needed to save the
   run, sent after changes and every second or so while training, so that the GUI can
   save even when this process has died or hangs —, ``("missing_state", id)`` when an
   undo asks for a state that is no longer kept, and ``("finished",)`` last.
@@ -31,7 +33,8 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections import OrderedDict
+import types
+from collections import OrderedDict, deque
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
@@ -94,6 +97,8 @@ class EngineLoop:
         self._rate_iters = 0
         self._rate_t0 = time.monotonic()
         self._ips = 0.0
+        #: calls whose function returned a generator: run a step at a time between commands
+        self._jobs: deque[tuple[Any, types.GeneratorType]] = deque()
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> None:
@@ -102,6 +107,8 @@ class EngineLoop:
                 self._drain_commands()
                 if self.quit:
                     break
+                if self._jobs:
+                    self._job_step()
                 if self.playing:
                     self._play_slice()
                 self._maybe_emit()
@@ -128,6 +135,8 @@ class EngineLoop:
     def _wait_time(self) -> float:
         """How long to block waiting for a command: not at all while training at full
         speed, until the next iteration at a set speed, a while when paused."""
+        if self._jobs:
+            return 0.0
         if self.playing and self.trainer is not None:
             if self.speed == MAX_SPEED:
                 return 0.0
@@ -192,14 +201,19 @@ class EngineLoop:
                 self._saved_bytes.pop(sid, None)
             return
         if name == "call":
-            # run fn(trainer) here and answer ("result", id, "ok"|"error", value)
+            # run fn(trainer) here and answer ("result", id, "ok"|"error", value); a long
+            # computation returns a generator instead, run a step at a time between commands
+            # (its answer is the generator's return value)
             request_id, fn = args
             try:
                 value = fn(self.trainer)
             except Exception as exc:  # noqa: BLE001 - the caller decides what an error means
                 self.emit("result", request_id, "error", exc)
             else:
-                self.emit("result", request_id, "ok", value)
+                if isinstance(value, types.GeneratorType):
+                    self._jobs.append((request_id, value))
+                else:
+                    self.emit("result", request_id, "ok", value)
             return
         if name == "speed":
             self.speed = float(args[0])
@@ -276,6 +290,18 @@ class EngineLoop:
             self._refresh(probe=True, force=True)
         else:
             raise ValueError(f"unknown engine command {name!r}")
+
+    def _job_step(self) -> None:
+        """One step of the oldest long call; its answer when it is done."""
+        request_id, job = self._jobs[0]
+        try:
+            next(job)
+        except StopIteration as done:
+            self._jobs.popleft()
+            self.emit("result", request_id, "ok", done.value)
+        except Exception as exc:  # noqa: BLE001 - the caller decides what an error means
+            self._jobs.popleft()
+            self.emit("result", request_id, "error", exc)
 
     def _changed(self, probe: bool = True) -> None:
         """The run changed outside of training: new numbers everywhere, now."""

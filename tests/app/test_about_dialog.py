@@ -44,6 +44,7 @@ def test_every_licence_is_named_with_the_running_versions(qtbot):
         f"qtawesome {importlib.metadata.version('qtawesome')}": "MIT",
         f"platformdirs {importlib.metadata.version('platformdirs')}": "MIT",
         f"PyOpenGL {importlib.metadata.version('PyOpenGL')}": "BSD-3-Clause",
+        f"threadpoolctl {importlib.metadata.version('threadpoolctl')}": "BSD-3-Clause",
         "Python ": "PSF-2.0",
         "Material Design Icons 6.9.96": "Apache-2.0 (Pictogrammers Free License)",
         "Font Awesome Free 6.7.2": "SIL OFL 1.1",

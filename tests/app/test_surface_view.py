@@ -145,6 +145,16 @@ def test_recompute_shows_the_engines_pca_surface(qtbot, controller, spiral):
     words = view.explained_label.text()
     assert "two directions in which training moved the weights most" in words and "PC1" not in words
     assert f"{100 * (ev[0] + ev[1]):.1f} %" in words
+    # the explained variance is of the centred path (PCA), and the plane is still centred on
+    # the final point: the words say where it is, and that is where the red dot is drawn
+    _, traj = tr.trajectory_array()
+    centred = traj - traj.mean(axis=0)
+    s = np.linalg.svd(centred, compute_uv=False)
+    np.testing.assert_allclose(ev, s[:2] ** 2 / np.sum(s ** 2), rtol=1e-10)
+    assert sv.AT_ORIGIN in words and "(0, 0)" in words
+    cx, cy = view.current_mark.getData()
+    np.testing.assert_allclose([cx[0], cy[0]], [0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(view.path[-1], [0.0, 0.0], atol=1e-12)
     # the 1-D line from the initial to the current weights
     ts, ls = loss_line(tr.network, tr.X, tr.y, tr.initial_params, tr.network.get_flat(), n=sv.LINE_POINTS,
                        max_points=2000, rng=0)
@@ -167,6 +177,20 @@ def test_mode_switching_random_and_two_weights(qtbot, controller, spiral):
     wait_computed(qtbot, view, N, mode="random", seed=3)
     assert view.random_box.isVisibleTo(view) and not view.params_box.isVisibleTo(view)
     assert_shows(view, engine(tr, mode="random", seed=3))
+    # the words say which rule moved the biases; unticking "ignore biases" follows the
+    # reference code (each bias moves by its own value) and says so
+    words = view.explained_label.text()
+    assert "biases stay fixed" in words and sv.AT_ORIGIN in words
+    view.ignore_biases_check.setChecked(False)
+    wait_computed(qtbot, view, N, mode="random", seed=3, ignore_biases=False)
+    assert_shows(view, engine(tr, mode="random", seed=3, ignore_biases=False))
+    words = view.explained_label.text()
+    assert "each bias by its own value (Li et al.'s rule)" in words and "fixed" not in words
+    assert view.result.ignore_biases is False
+    theta = tr.network.get_flat()
+    nw = tr.network.n_weights
+    np.testing.assert_array_equal(view.result.d1[nw:], theta[nw:])
+    np.testing.assert_array_equal(view.result.d2[nw:], theta[nw:])
     # two chosen weights: W1[1,2] across, b2[3] up
     n_params = tr.network.n_params
     qtbot.waitUntil(lambda: view.i_box.count() == n_params)

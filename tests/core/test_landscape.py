@@ -7,16 +7,19 @@ import time
 import numpy as np
 import pytest
 
-import nnstudio.core.landscape as landscape
+import nnstudio.core.landscape_plane as landscape_plane
+import nnstudio.core.landscape_surface as landscape_surface
 from nnstudio.core.data import DataSpec, prepare
 from nnstudio.core.errors import SpecError
 from nnstudio.core.landscape import (
+    PlaneLosses,
     SurfaceResult,
     directions_params,
     directions_pca,
     directions_random,
     loss_line,
     loss_surface,
+    loss_surface_steps,
     losses_on_plane,
     param_label,
     projection,
@@ -141,9 +144,11 @@ def test_chunked_paths_agree(monkeypatch, min_rows, memory):
     d1, d2 = directions_random(net, 1, ignore_biases=False)
     al, be = np.linspace(-1, 1, 11), np.linspace(-1, 1, 7)
     full = loss_surface(net, X, y, d1, d2, al, be, l1=0.01)
-    monkeypatch.setattr(landscape, "_CHUNK_BYTES", 64)
-    monkeypatch.setattr(landscape, "_MIN_ROWS", min_rows)
-    monkeypatch.setattr(landscape, "MEMORY_BUDGET", memory)
+    monkeypatch.setattr(landscape_plane, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(landscape_plane, "MIN_ROWS", min_rows)
+    monkeypatch.setattr(landscape_plane, "MEMORY_BUDGET", memory)
+    plane = PlaneLosses(net, X, y, net.get_flat(), d1, d2)
+    assert plane.nb < len(X) and plane.g == 1 and plane._shared is None  # blocks, recomputed per chunk
     small = loss_surface(net, X, y, d1, d2, al, be, l1=0.01)
     np.testing.assert_allclose(small.loss, full.loss, rtol=1e-12)
     check_grid(small, net, X, y, l1=0.01)
@@ -174,6 +179,24 @@ def test_overflow_far_away_is_inf_not_an_error():
     assert np.isfinite(res.loss[0, 0])
     assert not np.isfinite(res.loss[1, 1])
     assert res.loss_max == np.max(res.loss[np.isfinite(res.loss)])
+
+
+def test_worker_threads_keep_the_callers_floating_point_settings(monkeypatch):
+    """Threads start with NumPy's default error handling; the workers take the caller's,
+    so an overflow far away is silent in any thread (warnings fail tests here)."""
+    monkeypatch.setattr(landscape_plane, "CHUNK_BYTES", 256)  # many chunks: both workers busy
+    spec = NetworkSpec(n_inputs=2, hidden=(LayerSpec(4, "linear"),), task="regression")
+    net, X, y = make_problem(spec, 10, "float32")
+    d1, d2 = directions_params(net, 0, 1)
+    far = np.full(40, 1e30)
+    plane = PlaneLosses(net, X, y.astype(np.float32), net.get_flat(), d1, d2, workers=2)
+    assert len(range(0, 40, plane.g)) >= 4
+    with np.errstate(all="ignore"):
+        assert not np.any(np.isfinite(plane.losses(far, far)))
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        plane.losses(far, far)
+    res = loss_surface(net, X, y, d1, d2, np.linspace(0, 1e30, 7), np.linspace(0, 1e30, 6))
+    assert np.isfinite(res.loss[0, 0]) and not np.isfinite(res.loss[-1, -1])
 
 
 def test_all_points_overflowing_gives_nan_extremes():
@@ -258,6 +281,76 @@ def test_loss_line_validates():
         loss_line(net, X, y, t, t, extend=-0.1)
 
 
+# (id, spec, n_samples, which layers the directions move): the fast evaluation against a
+# loop over single points (set the weights, evaluate), to 1e-12
+LOOP_CASES = [
+    ("10-128-128-128-4 tanh, every layer", NetworkSpec(n_inputs=10, hidden=(LayerSpec(128),) * 3,
+                                                        task="multiclass", n_outputs=4), 300, "all"),
+    ("2-8-8-1 tanh, every layer", NetworkSpec(), 500, "all"),
+    ("3-16-12-1 relu/sigmoid, middle layer only", NetworkSpec(n_inputs=3, hidden=(LayerSpec(16, "relu"),
+                                                                                   LayerSpec(12, "sigmoid"))),
+     200, "middle"),
+    ("5-20-3 regression, output layer only", NetworkSpec(n_inputs=5, hidden=(LayerSpec(20, "elu", alpha=0.5),),
+                                                         task="regression", loss="huber"), 150, "last"),
+]
+
+
+def _layer_only(net: Network, d: np.ndarray, keep: int) -> np.ndarray:
+    """``d`` with every layer's part but layer ``keep``'s set to zero."""
+    out = np.zeros_like(d)
+    for s in net.slices:
+        if s.layer == keep:
+            out[s.start:s.stop] = d[s.start:s.stop]
+    return out
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+@pytest.mark.parametrize("case", LOOP_CASES, ids=[c[0] for c in LOOP_CASES])
+def test_fast_plane_equals_a_loop_over_points(case, workers):
+    _, spec, n, moving = case
+    net, X, y = make_problem(spec, n, "float64", seed=7)
+    d1, d2 = directions_random(net, 2, ignore_biases=False)
+    if moving != "all":
+        keep = 1 if moving == "middle" else len(net.layers) - 1
+        d1, d2 = _layer_only(net, d1, keep), _layer_only(net, d2, keep)
+    theta = net.get_flat()
+    rng = np.random.default_rng(3)
+    a, b = rng.uniform(-1.5, 1.5, 23), rng.uniform(-1.5, 1.5, 23)
+    plane = PlaneLosses(net, np.ascontiguousarray(X), y, theta, d1, d2, workers=workers)
+    fast = plane.losses(a, b)
+    slow = np.array([reference(net, theta + ak * d1 + bk * d2, X, y) for ak, bk in zip(a, b)])
+    np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=0)
+    assert np.array_equal(net.get_flat(), theta)
+    # any split into calls gives the same numbers
+    np.testing.assert_array_equal(np.concatenate([plane.losses(a[:5], b[:5]), plane.losses(a[5:], b[5:])]), fast)
+
+
+def test_surface_in_steps_equals_the_surface_at_once():
+    spec = NetworkSpec(n_inputs=4, hidden=(LayerSpec(16), LayerSpec(16)), task="multiclass", n_outputs=3)
+    net, X, y = make_problem(spec, 120, "float64")
+    d1, d2 = directions_random(net, 4)
+    al, be = np.linspace(-1, 1, 31), np.linspace(-2, 1, 29)
+    whole = loss_surface(net, X, y, d1, d2, al, be, l1=0.01)
+    steps = loss_surface_steps(net, X, y, d1, d2, al, be, l1=0.01)
+    landscape_surface.SLICE_SECONDS = 0.0  # one smallest slice per step
+    try:
+        n_steps = 0
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                res = done.value
+                break
+            n_steps += 1
+    finally:
+        landscape_surface.SLICE_SECONDS = 0.04
+    assert n_steps > 10
+    np.testing.assert_array_equal(res.loss, whole.loss)
+    assert res.center_loss == whole.center_loss
+    with pytest.raises(SpecError):  # bad input is refused before the first step
+        loss_surface_steps(net, X, y, d1, d2, [np.nan], be)
+
+
 # --------------------------------------------------------------------------- directions
 def test_filter_normalisation_matches_column_norms():
     spec = NetworkSpec(n_inputs=3, hidden=(LayerSpec(6), LayerSpec(4)), task="multiclass", n_outputs=3)
@@ -278,6 +371,39 @@ def test_filter_normalisation_matches_column_norms():
                 else:
                     assert np.linalg.norm(dv) == pytest.approx(np.linalg.norm(tv), rel=1e-12)
         assert np.all(d1[net.slices[0].start:net.slices[0].stop].reshape(3, 6)[:, 2] == 0)
+
+
+def test_random_directions_bias_rule_is_the_reference_codes():
+    """Li et al.'s normalize_directions_for_weights: with biases not ignored, a bias
+    direction is a copy of the bias itself (``d.copy_(w)``); ignored, it is zero. The
+    weights' part is the filter-normalised draw, the same for both rules."""
+    spec = NetworkSpec(n_inputs=3, hidden=(LayerSpec(4),), task="multiclass", n_outputs=3)
+    net, _, _ = make_problem(spec, 5, "float64")
+    theta = net.get_flat()
+    # hand-built: two draws of every parameter, each W column scaled to θ's column norm
+    g = np.random.default_rng(9)
+    expected = []
+    for _ in range(2):
+        d = g.standard_normal(net.n_params)
+        for s in net.slices:
+            if s.kind == "W":
+                D = d[s.start:s.stop].reshape(s.shape)
+                T = theta[s.start:s.stop].reshape(s.shape)
+                for k in range(s.shape[1]):
+                    D[:, k] *= np.sqrt(np.sum(T[:, k] ** 2)) / np.sqrt(np.sum(D[:, k] ** 2))
+            else:
+                d[s.start:s.stop] = theta[s.start:s.stop]
+        expected.append(d)
+    kept = directions_random(net, 9, ignore_biases=False)
+    fixed = directions_random(net, 9, ignore_biases=True)
+    for got, want, zero in zip(kept, expected, fixed):
+        np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)
+        np.testing.assert_array_equal(got[net.n_weights:], theta[net.n_weights:])  # exactly the biases
+        np.testing.assert_array_equal(zero[:net.n_weights], got[:net.n_weights])
+        assert np.all(zero[net.n_weights:] == 0)
+    # moving along both directions scales every bias by 1 + α + β
+    moved = theta + 0.3 * kept[0] - 0.5 * kept[1]
+    np.testing.assert_allclose(moved[net.n_weights:], 0.8 * theta[net.n_weights:], rtol=1e-15)
 
 
 def test_random_directions_zero_bias_vector_and_seed():
@@ -321,6 +447,48 @@ def test_pca_orthonormal_and_planar_path_reconstructed():
     np.testing.assert_allclose(P[-1], 0.0, atol=1e-12)
     # axes point the way training went: the start is at negative coordinates
     assert P[0, 0] < 0 and P[0, 1] <= 0
+
+
+def _svd_of_centred(traj: np.ndarray):
+    """What the reference does: PCA (centred) of θ_t − θ_final, by a full SVD here."""
+    M = traj - traj[-1]
+    Mc = M - M.mean(axis=0)
+    _, s, vt = np.linalg.svd(Mc, full_matrices=False)
+    return s, vt, M
+
+
+@pytest.mark.parametrize("shape", [(60, 9), (12, 40), (2, 5), (300, 300)])
+def test_pca_is_centred_and_equals_an_svd_of_the_centred_path(shape):
+    m, n = shape
+    rng = np.random.default_rng(m + n)
+    # a drifting, curving path with noise: its mean is far from its end, so centring matters
+    t = np.linspace(0, 1, m)[:, None]
+    traj = (rng.normal(size=n) + 3 * t * rng.normal(size=n) + np.sin(4 * t) * rng.normal(size=n)
+            + 0.05 * rng.normal(size=(m, n)))
+    d1, d2, ev = directions_pca(traj)
+    s, vt, M = _svd_of_centred(traj)
+    for d, v in zip((d1, d2), vt[:2]):
+        sign = np.sign(d @ v)
+        np.testing.assert_allclose(d, sign * v, atol=1e-9)
+        assert M[0] @ d <= 0  # oriented the way training went
+    np.testing.assert_allclose(ev, s[:2] ** 2 / np.sum(s ** 2), rtol=1e-10, atol=1e-15)
+    if m > 2:  # not what the uncentred factorisation gives
+        _, s_unc, _ = np.linalg.svd(M, full_matrices=False)
+        assert not np.allclose(ev, s_unc[:2] ** 2 / np.sum(s_unc ** 2), rtol=1e-3)
+    # the plane is still centred on the final point: it projects to the origin
+    np.testing.assert_allclose(projection(traj[-1], traj[-1], d1, d2), 0.0, atol=0)
+
+
+def test_pca_explained_variance_is_sklearns_ratio():
+    """scikit-learn's explained_variance_ratio_ written out: the variance (ddof=1) of the
+    centred rows along each component over the total variance of every column."""
+    rng = np.random.default_rng(5)
+    traj = np.cumsum(rng.normal(size=(40, 7)) * [3, 2, 1, 0.5, 0.2, 0.1, 0.05], axis=0)
+    d1, d2, ev = directions_pca(traj)
+    M = traj - traj[-1]
+    total = np.var(M, axis=0, ddof=1).sum()
+    along = [np.var(M @ d, ddof=1) for d in (d1, d2)]
+    np.testing.assert_allclose(ev, np.array(along) / total, rtol=1e-10)
 
 
 def test_pca_errors():

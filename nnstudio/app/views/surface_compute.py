@@ -1,26 +1,30 @@
 """What the loss-landscape view asks the engine to compute, and what comes back.
 
 The surface is computed in the engine process, next to the trainer, through
-``TrainingController.call``: :func:`compute_surface` runs there (so it must stay a
-picklable module-level function, and everything it returns plain data). While it runs
-the engine does not train, so the view asks for a small *draft* while training plays
-(:data:`DRAFT_RESOLUTION` points per axis on at most :data:`DRAFT_POINTS` data points,
-a few tens of milliseconds) and for the full surface when training pauses.
+``TrainingController.call``: :func:`compute_surface_steps` runs there (so it must stay
+a picklable module-level function, and everything it returns plain data), a slice of
+grid points at a time between the engine's commands, so a paused engine still answers
+within a few tens of milliseconds. While it runs the engine trains little, so the view
+asks for a small *draft* while training plays (:data:`DRAFT_RESOLUTION` points per axis
+on at most :data:`DRAFT_POINTS` data points, a few tens of milliseconds) and for the
+full surface when training pauses.
 
 No Qt here: the functions are tested and benchmarked without a display.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from ...core.errors import NNStudioError
-from ...core.landscape import SurfaceResult, loss_line, param_label, surface_for_trainer
+from ...core.landscape import SurfaceResult, loss_line_steps, param_label, run_steps, surface_for_trainer_steps
+from ...core.landscape_surface import Steps
 from ...core.snapshot import Snapshot
 
 Array = np.ndarray
@@ -98,40 +102,89 @@ def _path_moved(trainer: Any) -> bool:
     return traj.ndim == 2 and len(traj) >= 2 and bool(np.any(traj != traj[-1]))
 
 
-def compute_surface(trainer: Any, settings: SurfaceSettings, resolution: int | None = None,
-                    max_points: int = MAX_POINTS) -> SurfaceComputation:
-    """Run in the engine: the landscape around ``trainer``'s weights.
+def compute_surface_steps(trainer: Any, settings: SurfaceSettings, resolution: int | None = None,
+                          max_points: int = MAX_POINTS) -> Steps[SurfaceComputation]:
+    """Run in the engine, a step at a time: the landscape around ``trainer``'s weights.
+
+    The engine runs one step (a slice of grid points, about
+    :data:`~nnstudio.core.landscape_surface.SLICE_SECONDS`) between its commands, so a
+    full surface never keeps it from answering for long; the answer is the generator's
+    return value. Everything is read from ``trainer`` here, before the first step: the
+    surface is the one around the weights it had when asked, even if training goes on.
 
     ``resolution`` and ``max_points`` override the settings' grid for a quick draft.
     Never raises: problems a learner can act on (pick two different weights, training
     diverged …) come back as ``error`` text. Principal directions of a path that has
-    not moved yet fall back to random ones, with a ``note`` saying so.
+    not moved yet fall back to random ones, with a ``note`` saying so. ``seconds`` is
+    the time spent computing, not the time the steps were spread over.
     """
-    if trainer is None:
-        return SurfaceComputation(settings, None, 0, error="Load a data set and a network first.")
     res_n = int(resolution or settings.resolution)
+    if trainer is None:
+        return _answer(SurfaceComputation(settings, None, 0, error="Load a data set and a network first."))
     t0 = time.perf_counter()
     mode, note = settings.mode, ""
+    iteration = int(trainer.iteration)
     try:
         with np.errstate(all="ignore"):
             if mode == "pca" and not _path_moved(trainer):
                 mode, note = "random", NOT_MOVED
             kwargs = settings.kwargs(res_n, max_points)
             kwargs["mode"] = mode
-            res = surface_for_trainer(trainer, **kwargs)
+            surface = surface_for_trainer_steps(trainer, **kwargs)
             net = trainer.network
-            ts, ls = loss_line(net, trainer.X, trainer.y, trainer.initial_params, net.get_flat(),
-                               n=LINE_POINTS, l1=float(trainer.config.l1), l2=float(trainer.config.l2),
-                               max_points=max_points, rng=settings.seed)
-    except NNStudioError as exc:
-        return SurfaceComputation(settings, None, int(trainer.iteration), error=str(exc), mode=mode,
-                                  resolution=res_n, max_points=max_points)
-    except Exception as exc:  # noqa: BLE001 - a surprise: say so in words, keep the view working
-        return SurfaceComputation(settings, None, int(trainer.iteration),
-                                  error=f"The loss surface could not be computed: {exc}", mode=mode,
-                                  resolution=res_n, max_points=max_points)
-    return SurfaceComputation(settings, res, int(trainer.iteration), ts, ls, seconds=time.perf_counter() - t0,
-                              mode=mode, note=note, resolution=res_n, max_points=max_points)
+            line = loss_line_steps(net, trainer.X, trainer.y, trainer.initial_params, net.get_flat(),
+                                   n=LINE_POINTS, l1=float(trainer.config.l1), l2=float(trainer.config.l2),
+                                   max_points=max_points, rng=settings.seed)
+    except Exception as exc:  # noqa: BLE001 - said in words, the view keeps working
+        return _answer(SurfaceComputation(settings, None, iteration, error=_words(exc), mode=mode,
+                                          resolution=res_n, max_points=max_points))
+    done = functools.partial(SurfaceComputation, settings, iteration=iteration, mode=mode, note=note,
+                             resolution=res_n, max_points=max_points)
+    return _run(surface, line, done, time.perf_counter() - t0)
+
+
+def _words(exc: Exception) -> str:
+    """What to tell the learner: our own messages as they are, a surprise in a sentence."""
+    if isinstance(exc, NNStudioError):
+        return str(exc)
+    return f"The loss surface could not be computed: {exc}"
+
+
+def _answer(comp: SurfaceComputation) -> Steps[SurfaceComputation]:
+    """A computation in steps whose answer is known already: it ends at its first step."""
+    yield from ()
+    return comp
+
+
+def _run(surface: Steps[SurfaceResult], line: Steps[tuple[Array, Array]], done: Callable[..., SurfaceComputation],
+         busy: float) -> Steps[SurfaceComputation]:
+    """The surface's steps, then the line's; the time spent in them is added up."""
+    both = _chain(surface, line)
+    while True:
+        t0 = time.perf_counter()
+        try:
+            with np.errstate(all="ignore"):
+                next(both)
+        except StopIteration as finished:
+            res, (ts, ls) = finished.value
+            return done(result=res, line_t=ts, line_loss=ls, seconds=busy + time.perf_counter() - t0)
+        except Exception as exc:  # noqa: BLE001 - said in words, the view keeps working
+            return done(result=None, error=_words(exc))
+        busy += time.perf_counter() - t0
+        yield
+
+
+def _chain(surface: Steps[SurfaceResult], line: Steps[tuple[Array, Array]]
+           ) -> Steps[tuple[SurfaceResult, tuple[Array, Array]]]:
+    res = yield from surface
+    ts_ls = yield from line
+    return res, ts_ls
+
+
+def compute_surface(trainer: Any, settings: SurfaceSettings, resolution: int | None = None,
+                    max_points: int = MAX_POINTS) -> SurfaceComputation:
+    """:func:`compute_surface_steps` run to its end at once (tests, benchmarks)."""
+    return run_steps(compute_surface_steps(trainer, settings, resolution, max_points))
 
 
 def parameter_labels(trainer: Any) -> tuple[tuple[int, ...], list[str]] | None:
@@ -185,5 +238,5 @@ def draft_size(last_seconds: float, last_resolution: int, last_points: int,
 
 
 __all__ = ["DRAFT_POINTS", "DRAFT_RESOLUTION", "LINE_POINTS", "MAX_POINTS", "MODE_NAMES", "NOT_MOVED",
-           "SurfaceComputation", "SurfaceSettings", "compute_surface", "draft_size", "flat_weights",
+           "SurfaceComputation", "SurfaceSettings", "compute_surface", "compute_surface_steps", "draft_size", "flat_weights",
            "parameter_labels", "run_key"]

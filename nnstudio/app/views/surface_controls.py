@@ -66,7 +66,9 @@ class SurfaceControls(QWidget):
         rr.addWidget(self.seed_spin)
         self.ignore_biases_check = QCheckBox("ignore biases")
         self.ignore_biases_check.setChecked(True)
-        self.ignore_biases_check.setToolTip("Keep the biases fixed and move only the weights")
+        self.ignore_biases_check.setToolTip("On: keep the biases fixed and move only the weights.\nOff: each "
+                                            "bias moves by its own value (by α·b along direction 1 and β·b "
+                                            "along direction 2), as in Li et al.'s code")
         rr.addWidget(self.ignore_biases_check)
         row.addWidget(self.random_box)
         row.addStretch(1)

@@ -49,7 +49,8 @@ from .base import ViewBase
 from .surface_controls import SurfaceControls
 from .surface_3d import PATH_LIFT, Z_HEIGHT, Surface3D, best_azimuth
 from .surface_compute import (LINE_POINTS, MAX_POINTS, MODE_NAMES, SurfaceComputation, SurfaceSettings,
-                              compute_surface, draft_size, flat_weights, parameter_labels, run_key)
+                              compute_surface, compute_surface_steps, draft_size, flat_weights, parameter_labels,
+                              run_key)
 from .surface_map import (N_LEVELS, SurfaceMap, contour_levels, contour_lines, display_values,
                           grid_interpolate, label_axis)
 
@@ -86,6 +87,17 @@ def opengl_problem() -> str | None:
     return surface_3d.opengl_problem()
 
 
+#: where the weights now are on a plane through them (principal or random directions)
+AT_ORIGIN = "the plane's centre (0, 0)"
+
+
+def bias_rule(ignore_biases: bool) -> str:
+    """What random directions do to the biases, in words (Li et al.'s two choices)."""
+    if ignore_biases:
+        return "the biases stay fixed"
+    return "each bias by its own value (Li et al.'s rule)"
+
+
 def plane_words(comp: SurfaceComputation, labels: tuple[str, str]) -> tuple[str, str, str]:
     """Axis names and a sentence saying what the plane is, in plain words."""
     res = comp.result
@@ -94,11 +106,16 @@ def plane_words(comp: SurfaceComputation, labels: tuple[str, str]) -> tuple[str,
         ev = res.explained_variance
         return (f"direction 1: most movement ({100 * ev[0]:.0f} %)",
                 f"direction 2: next most ({100 * ev[1]:.0f} %)",
-                "The plane of the two directions in which training moved the weights most: together they "
-                f"hold {100 * (ev[0] + ev[1]):.1f} % of the path's movement.")
+                "The two directions in which training moved the weights most (the path's principal "
+                f"components) hold {100 * (ev[0] + ev[1]):.1f} % of its variance; the red dot, the weights now "
+                f"and the path's end, is {AT_ORIGIN}.")
     if comp.mode == "random":
-        text = comp.note or ("Two random directions through the weights now, each neuron's weights moved by up "
-                             f"to their own size (seed {comp.settings.seed}).")
+        ignore = res.ignore_biases if res.ignore_biases is not None else comp.settings.ignore_biases
+        rule = (f"each neuron's incoming weights move by up to their own size, {bias_rule(ignore)}; the red dot, "
+                f"the weights now, is {AT_ORIGIN}.")
+        # before training the note has said that these are random directions already
+        text = (f"{comp.note} Seed {comp.settings.seed}: {rule}" if comp.note
+                else f"Two random directions (seed {comp.settings.seed}): {rule}")
         return "random direction 1", "random direction 2", text
     return (labels[0], labels[1], f"Two weights: {labels[0]} across and {labels[1]} up; all the other weights "
                                   "stay as they are now.")
@@ -112,7 +129,10 @@ class SurfaceView(ViewBase):
     title = "Loss landscape"
     caption = ("The loss around the current weights, along two directions in weight space: "
                "valleys are dark, ridges bright. The white line is the path training took, the "
-               "red dot the weights now. Below: the loss on the straight line from the initial "
+               "red dot the weights now, the centre (0, 0) of a plane of principal or random "
+               "directions. Random directions move each neuron's incoming weights by up to their own "
+               "size; the biases stay fixed, or, with “ignore biases” off, each moves by its own value "
+               "(Li et al.'s rule). Below: the loss on the straight line from the initial "
                "weights (t = 0) to the current ones (t = 1).")
 
     #: emitted on the GUI thread when a computation finished (the SurfaceComputation)
@@ -451,7 +471,7 @@ class SurfaceView(ViewBase):
         if self.result is None and not self.message:
             self.status_label.setText("Computing the loss around the weights…")
         # the engine runs in another process: send a picklable partial, not a lambda
-        fn = functools.partial(compute_surface, settings=settings, resolution=resolution, max_points=points)
+        fn = functools.partial(compute_surface_steps, settings=settings, resolution=resolution, max_points=points)
         self.controller.call(fn, self._on_computed, self._on_failed)
 
     def _request_labels(self) -> None:
