@@ -39,6 +39,7 @@ from nnstudio.app.lessons import (
     trainer_for,
     weights_to_neurons,
 )
+from nnstudio.app.lesson_calls import MAX_SAMPLE_ROW, ViewCall
 from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.data import prepare
 from nnstudio.core.losses import confusion_matrix
@@ -142,6 +143,49 @@ def test_mark_arguments(tmp_path, args, ok):
     else:
         with pytest.raises(LessonError, match=r"steps\[0\]\.view_setup\[0\]\.args: ActivationView\.mark"):
             load_lesson(path)
+
+
+@pytest.mark.parametrize("view, call, args, ok", [
+    ("DigitGalleryView", "set_set", ["validation"], True), ("DigitGalleryView", "set_set", ["training"], True),
+    ("DigitGalleryView", "set_set", ["test"], False), ("DigitGalleryView", "set_set", [], False),
+    ("DigitGalleryView", "set_set", [0], False),
+    ("DigitGalleryView", "set_misclassified_first", [True], True),
+    ("DigitGalleryView", "set_misclassified_first", [False], True),
+    ("DigitGalleryView", "set_misclassified_first", [1], False),
+    ("DigitGalleryView", "set_misclassified_first", [None], False),
+    ("DigitGalleryView", "set_misclassified_first", [True, True], False),
+    ("DrawingPadView", "load_sample", [69], True), ("DrawingPadView", "load_sample", [0], True),
+    ("DrawingPadView", "load_sample", [MAX_SAMPLE_ROW], True),
+    ("DrawingPadView", "load_sample", [MAX_SAMPLE_ROW + 1], False), ("DrawingPadView", "load_sample", [-1], False),
+    ("DrawingPadView", "load_sample", [2.5], False), ("DrawingPadView", "load_sample", ["69"], False),
+    ("DrawingPadView", "load_sample", [True], False), ("DrawingPadView", "load_sample", [], False),
+    ("DrawingPadView", "clear", [], True), ("DrawingPadView", "clear", [1], False),
+    ("DrawingPadView", "show_weights", [True], True), ("DrawingPadView", "show_weights", ["yes"], False),
+    ("DrawingPadView", "set_pixels", [[0] * 64], False),  # only the calls listed, nothing else of the view
+    ("DigitGalleryView", "deleteLater", [], False),
+])
+def test_digit_view_call_arguments(tmp_path, view, call, args, ok):
+    raw, path = _copy_lesson(tmp_path)
+    raw["steps"][0]["view_setup"] = [{"view": view, "call": call, "args": args}]
+    _write(path, raw)
+    if ok:
+        assert load_lesson(path).steps[0].view_setup[0] == ViewCall(view, call, tuple(args))
+    else:
+        with pytest.raises(LessonError, match=rf"steps\[0\]\.view_setup\[0\].*{view}"):
+            load_lesson(path)
+
+
+def test_lessons_may_name_the_digit_views(tmp_path):
+    raw, path = _copy_lesson(tmp_path)
+    raw["views"] = ["DigitGalleryView", "DrawingPadView"]
+    raw["steps"][0]["view"] = "DrawingPadView"
+    _write(path, raw)
+    lesson = load_lesson(path)
+    assert lesson.views == ("DigitGalleryView", "DrawingPadView") and lesson.steps[0].view == "DrawingPadView"
+    raw["steps"][0]["view"] = "DigitPad"
+    _write(path, raw)
+    with pytest.raises(LessonError, match=r"steps\[0\]\.view: unknown view 'DigitPad'.*DigitGalleryView"):
+        load_lesson(path)
 
 
 def test_the_readme_documents_the_format_and_its_limits():
