@@ -32,6 +32,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ..core.data import DataSpec, Dataset, PreparedData, prepare
+from ..core.errors import NNStudioError
 from ..core.memory import check_memory
 from ..core.specs import LayerSpec, NetworkSpec, TrainConfig, fit_network_to_data
 
@@ -98,6 +99,8 @@ class _EditCommand(QUndoCommand):
         if self._first:  # the state was already applied by Document.edit
             self._first = False
             return
+        if not self._allowed(self.after):
+            return
         keeper = self.doc.keeper
         if self.before_run is not None and keeper is not None and self.after_run is not None:
             keeper.swap_run(self.after_run, self.before_run)
@@ -106,6 +109,8 @@ class _EditCommand(QUndoCommand):
             self.doc._apply(self.after)
 
     def undo(self) -> None:
+        if not self._allowed(self.before):
+            return
         keeper = self.doc.keeper
         if self.before_run is not None and keeper is not None:
             if self.after_run is None:
@@ -114,6 +119,20 @@ class _EditCommand(QUndoCommand):
             self.doc._apply(self.before, quiet=True)
         else:
             self.doc._apply(self.before)
+
+
+    def _allowed(self, target: DocState) -> bool:
+        """Whether the document's guard lets this command go to ``target``; if not, the
+        command leaves the stack (an old edit must not change a setting locked since)."""
+        try:
+            self.doc.check_guard(self.doc.state, target)
+        except NNStudioError as exc:
+            self.setObsolete(True)
+            if self.doc.keeper is not None:
+                self.doc.keeper.forget_runs([r for r in (self.before_run, self.after_run) if r is not None])
+            self.doc.sigRefused.emit(str(exc))
+            return False
+        return True
 
 
 class Document(QObject):
@@ -126,11 +145,15 @@ class Document(QObject):
     sigPreparedChanged = Signal(object)  # PreparedData, whenever the prepared data is another
     sigModifiedChanged = Signal(bool)
     sigPathChanged = Signal(str)
+    sigRefused = Signal(str)  # an undo or redo the guard refused, and why
 
     def __init__(self, parent: QObject | None = None, state: DocState | None = None) -> None:
         super().__init__(parent)
         #: keeps whole runs for undo; None: edits are undone by their settings only
         self.keeper: RunKeeper | None = None
+        #: called with (before, after) before every edit, undo and redo; raises an
+        #: NNStudioError to refuse it (classroom mode's locked settings)
+        self.guard: Callable[[DocState, DocState], None] | None = None
         self.undo_stack = QUndoStack(self)
         # a bound method (not a lambda) is disconnected by Qt when this object is destroyed
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -184,6 +207,7 @@ class Document(QObject):
         after = replace(before, **changes)
         if after == before:
             return
+        self.check_guard(before, after)
         prepared = self._prepare(after)  # may raise: then nothing changes
         network = self._fit(after.network, prepared)
         if (network, after.config, prepared) != (before.network, before.config, self.prepared):
@@ -201,6 +225,7 @@ class Document(QObject):
         rewind goes back to the settings of the time). One undoable step."""
         before = self.state
         after = replace(before, **changes)
+        self.check_guard(before, after)
         prepared = self._prepare(after)
         before_run = self.keeper.keep_run() if self.keeper is not None else None
         self._apply(after, prepared=prepared)
@@ -222,6 +247,11 @@ class Document(QObject):
         hidden = list(self.network.hidden)
         hidden[index] = replace(hidden[index], **changes)
         self.edit(text, merge_key, network=replace(self.network, hidden=tuple(hidden)))
+
+    def check_guard(self, before: DocState, after: DocState) -> None:
+        """Raise the guard's NNStudioError if it refuses going from ``before`` to ``after``."""
+        if self.guard is not None:
+            self.guard(before, after)
 
     def _fit(self, network: NetworkSpec, prepared: PreparedData) -> NetworkSpec:
         return fit_network_to_data(network, prepared.n_inputs, prepared.task, prepared.n_classes)

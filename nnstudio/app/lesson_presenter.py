@@ -35,6 +35,7 @@ class LessonPresenter(QObject):
 
     sigMessage = Signal(str, str)  # level, text
     sigStatus = Signal(str)
+    sigOpened = Signal(object)  # Lesson: its project is loaded (classroom mode follows it)
 
     def __init__(self, panel: LessonPanel, doc: Document, session: TrainingSession, workspaces: Workspaces,
                  view_for: Callable[[str], Any], maybe_save: Callable[[], bool],
@@ -70,6 +71,7 @@ class LessonPresenter(QObject):
         self._clear_marks(self._step_marks | self._lesson_marks)
         self._step_marks.clear()
         self._lesson_marks = self.show_views(lesson.views, lesson.front, lesson.view_setup, lesson.workspace)
+        self.sigOpened.emit(lesson)
         self.workspaces.show_view("LessonPanel")
         self.panel.set_opened(lesson)
         self.sigStatus.emit(f"Lesson {lesson.label}")

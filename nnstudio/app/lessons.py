@@ -22,10 +22,12 @@ lesson headless:
 A lesson (and any step) may choose its workspace, ``"explore"`` or ``"inspect"``
 (:data:`WORKSPACES`); the window's lesson presenter shows it there.
 
-Weights are written per neuron, as the course notes write them: each layer is a list
-of neurons, each neuron ``{"w": [its incoming weights], "b": its bias}``. They become
-the network's flat vector (all ``W`` of shape ``(n_in, n_out)`` row-major, layer by
-layer, then all ``b``): neuron ``j``'s ``w[i]`` is ``W[i, j]``.
+Weights are written per neuron, as the course notes write them (see
+:mod:`.lesson_weights`). A lesson may carry classroom restrictions (``classroom``: what
+it hides and locks, see :mod:`nnstudio.core.restrictions`); a step that would change a
+setting the lesson locks is refused when the file is read. Lessons written in the app
+go to :func:`user_lessons_folder` (see :mod:`.lesson_writer`), which is listed with the
+bundled ones.
 
 A lesson file may come from anyone (teachers share them; ``NNSTUDIO_LESSONS`` adds
 folders), so reading one is bounded whatever it holds: a broken file costs a short
@@ -68,6 +70,7 @@ from ..core.data import DataSpec, prepare
 from ..core.errors import NNStudioError
 from ..core.network import Network
 from ..core.project_reader import MAX_PARAMETERS, size_text
+from ..core.restrictions import RestrictionError, Restrictions, Setup, locked_change
 from ..core.safetext import MESSAGE_LIMIT, printable
 from ..core.specs import LOSSES_BY_TASK, LayerSpec, NetworkSpec, TrainConfig
 from ..core.trainer import Trainer
@@ -82,9 +85,12 @@ from .lesson_calls import (
     ViewCall,
     call_problem,
 )
-from .lesson_calls import kind_of as _kind
 from .lesson_calls import quoted as _shown
 from .lesson_text import describe_changes, formula_html, text_to_html
+from .lesson_weights import FieldProblem as _Bad
+from .lesson_weights import mapping as _mapping
+from .lesson_weights import neurons_to_flat as _weights
+from .lesson_weights import weights_to_neurons
 from .paths import resource_path
 
 FORMAT = 1
@@ -103,7 +109,7 @@ MAX_LESSON_CSV_BYTES = 5_000_000
 PROBE_SAMPLES = 2000
 
 _LESSON_KEYS = ("format", "number", "title", "summary", "notes", "intro", "formula", "project",
-                "views", "front", "workspace", "view_setup", "steps")
+                "views", "front", "workspace", "view_setup", "steps", "classroom")
 _PROJECT_KEYS = ("network", "train", "data", "weights")
 _STEP_KEYS = ("title", "text", "look", "formula", "view", "workspace", "apply", "weights", "restart",
               "view_setup")
@@ -119,15 +125,6 @@ def _message(text: str) -> str:
     """A whole message for a person: one line, control characters (newlines too) escaped,
     at most MESSAGE_LIMIT characters."""
     return printable(text, MESSAGE_LIMIT)
-
-
-class _Bad(Exception):
-    """A problem at a field; turned into a LessonError naming the file."""
-
-    def __init__(self, where: str, message: str) -> None:
-        super().__init__(message)
-        self.where = where
-        self.message = message
 
 
 # ----------------------------------------------------------------------------- data classes
@@ -204,6 +201,8 @@ class Lesson:
     steps: tuple[LessonStep, ...]
     #: ``"explore"`` or ``"inspect"``, or None: the home workspace of each front view
     workspace: str | None = None
+    #: what the lesson hides and locks (classroom mode), or None
+    classroom: Restrictions | None = None
 
     @property
     def folder(self) -> Path:
@@ -231,17 +230,6 @@ def _text(value: Any, where: str, required: bool = False) -> str:
     if required and not text.strip():
         raise _Bad(where, "must not be empty")
     return text
-
-
-def _mapping(value: Any, where: str, keys: Sequence[str] | None = None) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise _Bad(where, f"must be a JSON object {{…}}, not {_kind(value)}")
-    if keys is not None:
-        unknown = sorted(set(value) - set(keys))
-        if unknown:
-            raise _Bad(where, f"has unknown field(s) {', '.join(_shown(k) for k in unknown[:5])}; "
-                              f"the fields are: {', '.join(keys)}")
-    return value
 
 
 def _view(value: Any, where: str) -> str | None:
@@ -423,68 +411,6 @@ def _merge_data(base: DataSpec, change: Mapping[str, Any] | None, folder: Path, 
         raise _spec_error(where, exc) from None
 
 
-def _weights(value: Any, network: NetworkSpec, where: str) -> np.ndarray:
-    """Per-neuron weights → the network's flat parameter vector."""
-    sizes = network.layer_sizes
-    n_layers = len(sizes) - 1
-    shape = " → ".join(str(s) for s in sizes)
-    if not isinstance(value, list) or len(value) != n_layers:
-        got = f"{len(value)} layer(s)" if isinstance(value, list) else _kind(value)
-        raise _Bad(where, f"must be a list of {n_layers} layer(s) for the network {shape} "
-                          f"(hidden layers, then the output layer), not {got}")
-    Ws: list[np.ndarray] = []
-    bs: list[np.ndarray] = []
-    for li, layer in enumerate(value):
-        n_in, n_out = sizes[li], sizes[li + 1]
-        wl = f"{where}[{li}]"
-        if not isinstance(layer, list) or len(layer) != n_out:
-            got = len(layer) if isinstance(layer, list) else _kind(layer)
-            raise _Bad(wl, f"this layer has {n_out} neuron(s): give a list of {n_out} "
-                           f"{{\"w\": […], \"b\": …}}, not {got}")
-        # every number is checked before the layer's arrays exist: their size is then
-        # bounded by the numbers actually in the file
-        columns, biases = [], []
-        for j, neuron in enumerate(layer):
-            wn = f"{wl}[{j}]"
-            neuron = _mapping(neuron, wn, ("w", "b"))
-            w = neuron.get("w")
-            if (not isinstance(w, list) or len(w) != n_in
-                    or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in w)):
-                raise _Bad(f"{wn}.w", f"must be a list of {n_in} number(s), one per input of the layer")
-            bias = neuron.get("b", 0.0)
-            if not isinstance(bias, (int, float)) or isinstance(bias, bool):
-                raise _Bad(f"{wn}.b", "must be a number")
-            columns.append(w)
-            biases.append(bias)
-        try:
-            W = np.array(columns, dtype=np.float64).T  # (n_in, n_out): neuron j is column j
-            b = np.array(biases, dtype=np.float64)
-        except OverflowError:
-            raise _Bad(wl, "the weights must be finite numbers") from None
-        if not (np.all(np.isfinite(W)) and np.all(np.isfinite(b))):
-            raise _Bad(wl, "the weights must be finite numbers")
-        Ws.append(W)
-        bs.append(b)
-    return np.concatenate([W.ravel() for W in Ws] + bs)
-
-
-def weights_to_neurons(flat: np.ndarray, network: NetworkSpec) -> list[list[dict[str, Any]]]:
-    """The inverse of the file format: a flat vector → per-layer lists of neurons."""
-    sizes = network.layer_sizes
-    pos = 0
-    Ws = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        Ws.append(np.asarray(flat[pos:pos + n_in * n_out]).reshape(n_in, n_out))
-        pos += n_in * n_out
-    out = []
-    for W in Ws:
-        n_out = W.shape[1]
-        b = flat[pos:pos + n_out]
-        pos += n_out
-        out.append([{"w": [float(x) for x in W[:, j]], "b": float(b[j])} for j in range(n_out)])
-    return out
-
-
 def _apply(step_apply: Mapping[str, Any], network: NetworkSpec, config: TrainConfig, data: DataSpec,
            folder: Path, where: str, prepared: Any = None,
            cache: dict[DataSpec, Any] | None = None) -> tuple[NetworkSpec, TrainConfig, DataSpec, Any]:
@@ -560,6 +486,12 @@ def _parse(raw: Any, path: Path) -> Lesson:
     views = tuple(v for k, v in enumerate(views_raw) if _view(v, f"views[{k}]"))
     front = _view(raw.get("front"), "front") or (views[0] if views else None)
     workspace = _workspace(raw.get("workspace"), "workspace")
+    classroom = None
+    if raw.get("classroom") is not None:
+        try:
+            classroom = Restrictions.from_dict(raw["classroom"])
+        except RestrictionError as exc:
+            raise _Bad("classroom", str(exc)) from None
 
     steps_raw = raw.get("steps", [])
     if not isinstance(steps_raw, list) or not steps_raw:
@@ -572,7 +504,12 @@ def _parse(raw: Any, path: Path) -> Lesson:
     for k, s in enumerate(steps_raw):
         where = f"steps[{k}]"
         step, raw_weights = _parse_step(s, where, folder)
+        before = cur
         cur = _apply(step.apply, *cur[:3], folder, f"{where}.apply", cur[3], cache)
+        locked = locked_change(classroom, Setup(*before[:3]), Setup(*cur[:3]))
+        if locked is not None:  # the learner's button would be refused: say so to the teacher now
+            raise _Bad(f"{where}.apply", f"changes a setting the lesson locks ({locked}); unlock it in "
+                                         "'classroom' or leave it out of the step")
         net2 = cur[0]
         if raw_weights is not None:
             step = dataclasses.replace(step, weights=_weights(raw_weights, net2, f"{where}.weights"))
@@ -589,6 +526,7 @@ def _parse(raw: Any, path: Path) -> Lesson:
         view_setup=_view_calls(raw.get("view_setup"), "view_setup"),
         steps=tuple(steps),
         workspace=workspace,
+        classroom=classroom,
     )
 
 
@@ -681,9 +619,13 @@ def _load(p: Path, name: str) -> Lesson:
 
 def lesson_folders(folder: str | os.PathLike | Sequence[str | os.PathLike] | None = None) -> list[Path]:
     """The folders lessons are read from: ``folder`` (one or several), or the bundled
-    ``resources/lessons`` plus any listed in the ``NNSTUDIO_LESSONS`` environment variable."""
+    ``resources/lessons``, the user's lessons folder (:func:`user_lessons_folder`, when it
+    exists) and any listed in the ``NNSTUDIO_LESSONS`` environment variable."""
     if folder is None:
         folders = [resource_path("lessons")]
+        user = user_lessons_folder()
+        if user.is_dir():
+            folders.append(user)
         extra = os.environ.get(ENV_FOLDERS, "")
         folders += [Path(f) for f in extra.split(os.pathsep) if f.strip()]
     elif isinstance(folder, (str, os.PathLike)):
@@ -691,6 +633,18 @@ def lesson_folders(folder: str | os.PathLike | Sequence[str | os.PathLike] | Non
     else:
         folders = [Path(f) for f in folder]
     return folders
+
+
+def user_lessons_folder() -> Path:
+    """Where lessons written in the app (File › Save as lesson) go: ``lessons`` in the
+    app's per-user folder (``NNSTUDIO_CONFIG_DIR`` in tests). Not created here: listing
+    lessons must not make folders."""
+    override = os.environ.get("NNSTUDIO_CONFIG_DIR")
+    if override:
+        return Path(override) / "lessons"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("nnstudio", "nnstudio")) / "lessons"
 
 
 def load_lessons(folder: str | os.PathLike | Sequence[str | os.PathLike] | None = None,
@@ -792,5 +746,5 @@ __all__ = [
     "WORKSPACES", "Lesson", "LessonError", "LessonStep", "ViewCall",
     "apply_step", "describe_changes", "formula_html", "lesson_folders", "lesson_state",
     "load_lesson", "load_lessons", "restart_weights", "step_state", "text_to_html", "trainer_for",
-    "weights_to_neurons",
+    "user_lessons_folder", "weights_to_neurons",
 ]

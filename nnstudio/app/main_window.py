@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from .. import __version__
 from ..core.errors import NNStudioError
 from ..core.export import export_project
+from ..core.restrictions import locked_message
 from ..core.safetext import bounded
 from ..core.snapshot import Snapshot
 from . import crash_guard, theme
@@ -61,6 +62,7 @@ from .project_files import ProjectFiles
 from .session import TrainingSession
 from .shortcuts_dialog import ShortcutsDialog
 from .speed_slider import SpeedSlider
+from .teacher_tools import TeacherTools
 from .timeline_slider import TimelineSlider
 from .view_scheduler import ViewScheduler
 from .views.activation_view import ActivationView
@@ -128,12 +130,14 @@ class MainWindow(QMainWindow):
                                   self._on_project_replaced)
         self.lessons = LessonPresenter(self.lesson_panel, self.doc, self.session, self.workspaces, self.view_for,
                                        self.files.maybe_save, self)
+        self.teacher = TeacherTools(self)
         self._build_actions()
         self._build_menus()
         self._build_toolbars()
         self.scheduler = ViewScheduler(self.views, lambda: self.controller.snapshot, parent=self)
         self.statusBar().showMessage("Ready: press Space to train, → to step one iteration.")
         self._connect()
+        self.teacher.classroom.attach()  # after the panels and views are connected: it redoes what they do
         self._restore_geometry()
         self.workspaces.restore_last()
         self.scheduler.start()
@@ -263,6 +267,18 @@ class MainWindow(QMainWindow):
         self.act_shortcuts = a("&Keyboard shortcuts", self.show_shortcuts, QKeySequence.StandardKey.HelpContents,
                                tip="List every keyboard shortcut")
         self.act_about = a("&About nnstudio", self.about)
+        t = self.teacher
+        self.act_copy_config = a("&Copy configuration", t.sharing.copy, QKeySequence("Ctrl+Shift+C"),
+                                 tip="Copy the network, data and settings as one line of text to share")
+        self.act_paste_config = a("&Paste configuration", lambda: t.sharing.paste(), QKeySequence("Ctrl+Shift+V"),
+                                  tip="Set the network, data and settings of a copied configuration (undoable)")
+        self.act_classroom = a("Classroom &mode…", t.edit_restrictions,
+                               tip="Choose which panels, views and controls learners see, and which are locked")
+        self.act_lift = a("&Lift classroom restrictions", t.classroom.lift,
+                          tip="Show and unlock everything for this session")
+        self.act_save_lesson = a("Save as &Lesson…", t.save_as_lesson,
+                                 tip="Turn this project, its workspace and a text you write into a lesson")
+        self.act_open_lesson = a("&Open lesson file…", t.open_lesson_dialog, tip="Open a lesson from a file")
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -270,13 +286,17 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_new, self.act_open])
         self.files.recent_menu = m.addMenu("Open &Recent")
         m.addSeparator()
-        m.addActions([self.act_save, self.act_save_as])
+        m.addActions([self.act_save, self.act_save_as, self.act_save_lesson])
         export = m.addMenu("&Export trained network as")
         export.addActions([self.act_export_keras, self.act_export_torch])
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")
         m.addActions([self.act_undo, self.act_redo])
+        m.addSeparator()
+        m.addActions([self.act_copy_config, self.act_paste_config])
+        m.addSeparator()
+        m.addActions([self.act_classroom, self.act_lift])
         m = mb.addMenu("&Training")
         m.addActions([self.act_play, self.act_step, self.act_phase, self.act_epoch])
         m.addSeparator()
@@ -292,13 +312,14 @@ class MainWindow(QMainWindow):
         self.view_menu.addSeparator()
         self.view_menu.addAction(self.act_reset_layout)
         self.lessons_menu = mb.addMenu("&Lessons")
-        for lesson in self.lesson_panel.lessons:
-            self.lessons_menu.addAction(lesson.label).triggered.connect(
-                lambda _=False, le=lesson: self.lessons.open_lesson(le))
+        self._fill_lessons_menu()
         m = mb.addMenu("&Help")
         m.addAction(self.act_shortcuts)
         m.addAction(self.act_about)
         self.files.refresh_recent_menu()
+
+    def _fill_lessons_menu(self) -> None:
+        self.teacher.fill_lessons_menu(self.lessons_menu, [self.act_open_lesson, self.act_save_lesson])
 
     def _build_toolbars(self) -> None:
         tb = QToolBar("Training", self)
@@ -354,8 +375,16 @@ class MainWindow(QMainWindow):
         self.session.sigMessage.connect(self.show_message)
         self.session.sigRunReplaced.connect(self.hide_banner)  # its warnings were about the run replaced
         self.lessons.sigMessage.connect(self.show_message)
+        self.lessons.sigOpened.connect(self.teacher.lesson_opened)
+        self.teacher.sigMessage.connect(self.show_message)
+        self.teacher.sigLessonsChanged.connect(self._fill_lessons_menu)
+        self.teacher.classroom.sigChanged.connect(self._on_classroom)
+        self.statusBar().addPermanentWidget(self.teacher.classroom.indicator)
+        self.doc.sigRefused.connect(lambda text: self.statusBar().showMessage(bounded(text), 8000))
+        self._on_classroom()
         self.lessons.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.files.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.files.sigNotice.connect(lambda text: self.show_message("warning", text))
         self.files.sigSaved.connect(self.sigSaved)
         d = self.doc
         d.sigPreparedChanged.connect(self._on_prepared_changed)
@@ -400,7 +429,12 @@ class MainWindow(QMainWindow):
 
     def _on_project_replaced(self) -> None:
         self.lesson_panel.set_opened(None)  # a project, not a lesson, is open now
+        self.teacher.project_replaced()
         self.hide_banner()
+
+    def _on_classroom(self) -> None:
+        classroom = self.teacher.classroom
+        self.act_lift.setEnabled(classroom.restrictions.active and not classroom.lifted)
 
     def reset_weights(self) -> None:
         self.session.reset_weights()
@@ -468,9 +502,11 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ project state in files
     def ui_state(self) -> dict[str, Any]:
-        return {"window": {"speed": self.speed.index, "workspace": self.workspaces.current}}
+        return {"window": {"speed": self.speed.index, "workspace": self.workspaces.current},
+                **self.teacher.ui_state()}
 
     def apply_ui(self, ui: dict[str, Any]) -> None:
+        self.teacher.apply_ui(ui if isinstance(ui, dict) else {})
         window = ui.get("window", {}) if isinstance(ui, dict) else {}
         speed = window.get("speed") if isinstance(window, dict) else None
         if isinstance(speed, int) and not isinstance(speed, bool):
@@ -520,6 +556,8 @@ class MainWindow(QMainWindow):
         event.acceptProposedAction()
         if path.lower().endswith(".nnproj"):
             QTimer.singleShot(0, lambda: self.files.open(path, ask=True))
+        elif self.teacher.classroom.effective.locks("dataset"):
+            self.statusBar().showMessage(locked_message("dataset"), 8000)  # before the import dialog, not after
         else:
             QTimer.singleShot(0, lambda: self.data_panel.open_csv(path))
 

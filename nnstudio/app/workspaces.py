@@ -217,6 +217,11 @@ class Workspaces(QObject):
         if key in self.docks and onto in self.docks:
             self.window.tabifyDockWidget(self.docks[onto], self.docks[key])
 
+    def fit_sizes(self) -> None:
+        """Give the current workspace's docks their default sizes again (after docks were
+        hidden: a restored arrangement without one of the panels' tabs squeezes the others)."""
+        self._size(self.current)
+
     def _size(self, name: str) -> None:
         if name != self.current:
             return

@@ -24,7 +24,9 @@ A project is one file, ``name.nnproj``. It is a ZIP archive with two members:
                               "start": {iteration, epoch, pos, ...},   # as "training"
                               "changes": [{iteration, phase, "train": {...}}
                                           | {iteration, phase, "weights": count}, ...]},
-          "ui": {...},                         # free-form view settings of the app
+          "ui": {...},                         # free-form view settings of the app, except
+                                               # "classroom": what a teacher hid and locked
+                                               # (checked on reading; see core/restrictions.py)
           "comparison": absent | null | {      # run B of a comparison (optional)
               "changes": {...},                # RunChanges.to_dict(): what B changes
               "label": "B: η = 0.3", "note": "...", "fork_iteration": 0,

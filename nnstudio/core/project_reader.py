@@ -96,6 +96,7 @@ from .project_format import (
     SavedTimeline,
     TrainingState,
 )
+from .restrictions import RestrictionError, Restrictions
 from .run_changes import RunChanges
 from .safetext import printable
 from .specs import NetworkSpec, TrainConfig
@@ -760,6 +761,11 @@ def _build_project(doc: dict[str, Any], arrays: dict[str, np.ndarray], network: 
     ui = doc.get("ui", {})
     if not isinstance(ui, dict):
         raise BadProjectFile("the view settings (ui) are not a JSON object")
+    if "classroom" in ui:  # what a teacher hid and locked: refused here if it cannot be applied
+        try:
+            Restrictions.from_dict(ui["classroom"])
+        except RestrictionError as exc:
+            raise BadProjectFile(str(exc)) from None
 
     def text(key: str) -> str:
         v = doc.get(key, "")

@@ -43,8 +43,11 @@ def open_from_panel(qtbot, w: MainWindow, number: int) -> None:
 
 
 def test_lessons_menu_lists_every_lesson(window):
-    labels = [a.text() for a in window.lessons_menu.actions()]
-    assert labels == [le.label for le in load_lessons()]
+    actions = window.lessons_menu.actions()
+    labels = [a.text() for a in actions]
+    n = len(load_lessons())
+    assert labels[:n] == [le.label for le in load_lessons()]
+    assert actions[n].isSeparator() and actions[n + 1:] == [window.act_open_lesson, window.act_save_lesson]
     assert len(labels) >= 12 and labels[0] == "1. One neuron"
     assert "LessonPanel" in window.view_docks
 

@@ -309,7 +309,13 @@ class DataPanel(QWidget):
         self.group.setExclusive(False)  # several can be unchecked (CSV data); kept exclusive by refresh
         self.thumbs: dict[tuple[str, str], QToolButton] = {}
 
-        lay.addWidget(section_title("Playground data"))
+        # what data: one box, so that classroom mode can hide or lock the choice as a whole
+        self.dataset_box = QWidget()
+        chooser = QVBoxLayout(self.dataset_box)
+        chooser.setContentsMargins(0, 0, 0, 0)
+        chooser.setSpacing(4)
+        lay.addWidget(self.dataset_box)
+        chooser.addWidget(section_title("Playground data"))
         grid = QGridLayout()  # one grid for every group, so the columns line up
         grid.setHorizontalSpacing(2)
         grid.setVerticalSpacing(1)
@@ -328,9 +334,9 @@ class DataPanel(QWidget):
                 self.group.addButton(b)
                 grid.addWidget(b, row + i // 4, i % 4)
             row += (len(names) + 3) // 4
-        lay.addLayout(grid)
+        chooser.addLayout(grid)
 
-        lay.addWidget(section_title("Real data"))
+        chooser.addWidget(section_title("Real data"))
         for name, text in BUNDLED.items():
             desc, attribution = _split_attribution(text)
             row = QHBoxLayout()
@@ -349,9 +355,9 @@ class DataPanel(QWidget):
             texts.addWidget(d)
             texts.addStretch(1)
             row.addLayout(texts, 1)
-            lay.addLayout(row)
+            chooser.addLayout(row)
 
-        lay.addWidget(section_title("Your own data"))
+        chooser.addWidget(section_title("Your own data"))
         own = QHBoxLayout()
         self.csv_button = QPushButton(icon("mdi6.file-delimited-outline"), "Import CSV…")
         self.csv_button.setToolTip("Load a table from a CSV file: one column to predict, the others as inputs")
@@ -363,8 +369,8 @@ class DataPanel(QWidget):
         self.paint_button.clicked.connect(self._paint_clicked)
         own.addWidget(self.csv_button)
         own.addWidget(self.paint_button)
-        lay.addLayout(own)
-        lay.addWidget(self._build_paint_box())
+        chooser.addLayout(own)
+        chooser.addWidget(self._build_paint_box())
 
         lay.addWidget(section_title("Settings"))
         lay.addLayout(self._build_settings())

@@ -255,6 +255,24 @@ class LessonPanel(QWidget):
             w.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
     # ------------------------------------------------------------------ public
+    def add_lesson(self, lesson: Lesson) -> None:
+        """List a lesson written or opened in the app (replacing one read from the same file)."""
+        same = lesson.path.resolve()
+        self.lessons = sorted([le for le in self.lessons if le.path.resolve() != same] + [lesson],
+                              key=lambda le: (le.number, le.path.name))
+        self.list.blockSignals(True)
+        self.list.clear()
+        for le in self.lessons:
+            item = QListWidgetItem(le.label)
+            item.setToolTip(le.summary or le.title)
+            self.list.addItem(item)
+        rows = max(1, min(len(self.lessons), 12))
+        self.list.setMaximumHeight(rows * (self.list.fontMetrics().height() + 4) + 12)
+        self.list.blockSignals(False)
+        if not self.problems:
+            self.problem_label.clear_message()
+        self.show_lesson(self.shown if self.shown in self.lessons else lesson)
+
     def lesson_by_number(self, number: int) -> Lesson:
         return next(le for le in self.lessons if le.number == number)
 

@@ -1,0 +1,181 @@
+"""Lessons written in the app (File › Save as lesson), without editing JSON by hand.
+
+:func:`lesson_dict` turns the open project (its network, training settings, data recipe
+and, if wanted, its current weights), the workspace and views on screen, the classroom
+restrictions and a text — a title, an introduction and steps, each a title and a text —
+into the lesson format of :mod:`.lessons`; :func:`write_lesson` writes it to a file and
+reads it back with :func:`~.lessons.load_lesson`, so a file that the Lessons menu could
+not open is never left behind. Qt-free, like :mod:`.lessons`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..core.data import DataSpec
+from ..core.restrictions import Restrictions
+from ..core.safetext import printable
+from ..core.specs import NetworkSpec, TrainConfig
+from .lessons import FORMAT, KNOWN_VIEWS, MAX_LESSON_BYTES, MAX_STEPS, WORKSPACES, Lesson, LessonError, \
+    load_lesson, weights_to_neurons
+from .paths import resource_path
+
+#: the number a written lesson gets at least, so it follows the bundled ones in the list
+FIRST_USER_NUMBER = 100
+#: the longest title and text the dialog takes (characters)
+MAX_TITLE = 120
+MAX_TEXT = 20_000
+
+
+@dataclass(frozen=True)
+class StepText:
+    """One step as the teacher wrote it."""
+
+    title: str
+    text: str = ""
+
+
+def lesson_dict(title: str, intro: str, steps: Sequence[StepText], network: NetworkSpec, config: TrainConfig,
+                data: DataSpec, number: int, weights: np.ndarray | None = None, workspace: str | None = None,
+                views: Sequence[str] = (), front: str | None = None,
+                classroom: Restrictions | None = None) -> dict[str, Any]:
+    """The lesson file's JSON (see ``resources/lessons/README.md``).
+
+    Parameters
+    ----------
+    weights : ndarray, shape (n_parameters,), optional
+        The flat weights to start from (as :class:`~nnstudio.core.network.Network` keeps
+        them); None: the lesson draws weights from the seed.
+    views, front : view names (:data:`~.lessons.KNOWN_VIEWS`); others are left out.
+
+    Raises
+    ------
+    LessonError
+        A title or introduction missing, no step, a step without a title, too many
+        steps, or data a lesson cannot hold (painted points).
+    """
+    title = title.strip()
+    if not title:
+        raise LessonError("the lesson needs a title")
+    if len(title) > MAX_TITLE:
+        raise LessonError(f"the title has {len(title)} characters; at most {MAX_TITLE}")
+    if not intro.strip():
+        raise LessonError("the lesson needs an introduction: what is it about?")
+    steps = [s for s in steps if s.title.strip() or s.text.strip()]
+    if not steps:
+        raise LessonError("the lesson needs at least one step")
+    if len(steps) > MAX_STEPS:
+        raise LessonError(f"a lesson has at most {MAX_STEPS} steps, not {len(steps)}")
+    for k, s in enumerate(steps):
+        if not s.title.strip():
+            raise LessonError(f"step {k + 1} needs a title")
+    for text in [intro, *(s.text for s in steps)]:
+        if len(text) > MAX_TEXT:
+            raise LessonError(f"a text has {len(text):,} characters; at most {MAX_TEXT:,}")
+    if data.source == "inline":
+        raise LessonError("painted points cannot be part of a lesson yet; choose a data set, or save a project")
+    if workspace is not None and workspace not in WORKSPACES:
+        raise LessonError(f"unknown workspace {printable(workspace, 20)}")
+    project: dict[str, Any] = {"network": network.to_dict(), "train": config.to_dict(), "data": data.to_dict()}
+    if weights is not None:
+        if len(weights) != network.n_parameters:
+            raise LessonError(f"the weights ({len(weights)} numbers) do not fit the network "
+                              f"({network.n_parameters} parameters)")
+        project["weights"] = weights_to_neurons(np.asarray(weights, dtype=np.float64), network)
+    shown = [v for v in dict.fromkeys(views) if v in KNOWN_VIEWS]
+    doc: dict[str, Any] = {
+        "format": FORMAT,
+        "number": int(number),
+        "title": title,
+        "summary": _first_line(intro),
+        "intro": intro.strip(),
+        "project": project,
+        "views": shown,
+        "steps": [{"title": s.title.strip(), "text": s.text.strip()} for s in steps],
+    }
+    if front in KNOWN_VIEWS:
+        doc["front"] = front
+    if workspace is not None:
+        doc["workspace"] = workspace
+    if classroom is not None and classroom.active:
+        doc["classroom"] = classroom.to_dict()
+    return doc
+
+
+def _first_line(text: str, limit: int = 100) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def next_number(lessons: Sequence[Lesson]) -> int:
+    """A number after every lesson listed (and at least :data:`FIRST_USER_NUMBER`)."""
+    return max([FIRST_USER_NUMBER - 1, *(le.number for le in lessons)]) + 1
+
+
+def file_name_for(title: str, folder: Path) -> Path:
+    """A new file in ``folder`` named after the title ("My lesson!" → ``my_lesson.json``,
+    then ``my_lesson_2.json`` …)."""
+    stem = re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")[:40] or "lesson"
+    path = folder / f"{stem}.json"
+    k = 2
+    while path.exists():
+        path = folder / f"{stem}_{k}.json"
+        k += 1
+    return path
+
+
+def write_lesson(path: str | os.PathLike, doc: dict[str, Any]) -> Lesson:
+    """Write the lesson atomically (a temporary file renamed into place), read it back
+    and return it.
+
+    Raises
+    ------
+    LessonError
+        The file would be larger than a lesson may be (large weights), or it could not
+        be written, or it does not read back as a lesson (nothing is left behind then).
+    OSError
+        Never: problems of the disk are LessonErrors too.
+    """
+    target = Path(path)
+    text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
+    data = text.encode("utf-8")
+    if len(data) > MAX_LESSON_BYTES:
+        raise LessonError(f"the lesson would take {len(data) // 1024:,} kB; a lesson file may take at most "
+                          f"{MAX_LESSON_BYTES // 1024:,} kB (leave the weights out, or use a smaller network)")
+    if _inside(target, resource_path("lessons")):
+        raise LessonError("the lessons that come with nnstudio cannot be overwritten; choose another folder")
+    tmp: str | None = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".lesson-", suffix=".tmp", dir=target.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)  # a full disk leaves no half-written file behind
+        raise LessonError(f"the lesson could not be written: {printable(exc.strerror or exc, 80)}") from None
+    try:
+        return load_lesson(target)
+    except LessonError:
+        target.unlink(missing_ok=True)
+        raise
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+__all__ = ["FIRST_USER_NUMBER", "StepText", "file_name_for", "lesson_dict", "next_number", "write_lesson"]

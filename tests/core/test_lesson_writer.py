@@ -1,0 +1,117 @@
+"""Lessons written in the app, lessons with classroom restrictions, and the user's lessons folder."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from nnstudio.app.lesson_writer import StepText, file_name_for, lesson_dict, next_number, write_lesson
+from nnstudio.app.lessons import LessonError, lesson_state, load_lesson, load_lessons, user_lessons_folder
+from nnstudio.core.data import DataSpec
+from nnstudio.core.restrictions import Restrictions
+from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
+
+NETWORK = NetworkSpec(n_inputs=2, hidden=(LayerSpec(3, "relu"),), task="binary")
+CONFIG = TrainConfig(optimizer="momentum", learning_rate=0.2, seed=5)
+DATA = DataSpec(name="xor", n_samples=200, noise=0.2, seed=4)
+STEPS = [StepText("Raise it", "Set **η** to 1."), StepText("Lower it", "Now 0.01.")]
+
+
+def _doc(**kw):
+    args = dict(title="My η lesson", intro="What the learning rate does.\n\nSecond paragraph.", steps=STEPS,
+                network=NETWORK, config=CONFIG, data=DATA, number=100)
+    args.update(kw)
+    return lesson_dict(**args)
+
+
+def test_written_lesson_reads_back_with_its_project_text_and_weights(tmp_path):
+    weights = np.arange(NETWORK.n_parameters, dtype=np.float64) / 7 - 1
+    r = Restrictions(frozenset({"view.race"}), frozenset({"learning_rate"}))
+    lesson = write_lesson(tmp_path / "mine.json", _doc(weights=weights, workspace="inspect",
+                                                      views=["NetworkView", "LossView", "NoSuchView"],
+                                                      front="LossView", classroom=r))
+    assert lesson.title == "My η lesson" and lesson.number == 100
+    assert lesson.intro.startswith("What the learning rate does.") and lesson.summary == "What the learning rate does."
+    assert [(s.title, s.text) for s in lesson.steps] == [(s.title, s.text) for s in STEPS]
+    network, config, data, w = lesson_state(lesson)
+    assert (network, config, data) == (NETWORK, CONFIG, DATA)
+    np.testing.assert_array_equal(w, weights)  # exactly: JSON keeps every bit of a float64
+    assert lesson.workspace == "inspect" and lesson.views == ("NetworkView", "LossView") and lesson.front == "LossView"
+    assert lesson.classroom == r
+
+
+def test_without_weights_and_restrictions():
+    doc = _doc()
+    assert "weights" not in doc["project"] and "classroom" not in doc
+    assert "classroom" not in _doc(classroom=Restrictions())
+
+
+@pytest.mark.parametrize("change, words", [
+    (dict(title="  "), "needs a title"),
+    (dict(intro=""), "introduction"),
+    (dict(steps=[]), "at least one step"),
+    (dict(steps=[StepText("", "text without a title")]), "step 1 needs a title"),
+    (dict(steps=[StepText("s")] * 101), "at most 100 steps"),
+    (dict(data=DataSpec(source="inline")), "painted points"),
+    (dict(weights=np.zeros(3)), "do not fit"),
+])
+def test_incomplete_lessons_are_refused(change, words):
+    with pytest.raises(LessonError, match=words):
+        _doc(**change)
+
+
+def test_empty_steps_are_left_out():
+    doc = _doc(steps=[StepText("One", "x"), StepText("", "  ")])
+    assert [s["title"] for s in doc["steps"]] == ["One"]
+
+
+def test_a_lesson_too_large_is_not_written(tmp_path):
+    big = NetworkSpec(n_inputs=2, hidden=(LayerSpec(300, "tanh"), LayerSpec(300, "tanh")), task="binary")
+    doc = _doc(network=big, weights=np.full(big.n_parameters, 0.123456789012345))
+    with pytest.raises(LessonError, match="leave the weights out"):
+        write_lesson(tmp_path / "big.json", doc)
+    assert not (tmp_path / "big.json").exists()
+
+
+def test_names_numbers_and_the_user_folder(tmp_path, monkeypatch):
+    assert file_name_for("My η lesson!", tmp_path).name == "my_lesson.json"
+    (tmp_path / "my_lesson.json").write_text("{}")
+    assert file_name_for("My η lesson!", tmp_path).name == "my_lesson_2.json"
+    assert file_name_for("!!!", tmp_path).name == "lesson.json"
+    monkeypatch.setenv("NNSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    bundled = load_lessons()
+    assert next_number(bundled) == 100 and next_number([]) == 100
+    folder = user_lessons_folder()
+    assert folder == tmp_path / "config" / "lessons" and not folder.exists()  # listing makes no folder
+    assert len(load_lessons(problems=[])) == len(bundled)
+    write_lesson(folder / "mine.json", _doc())
+    listed = load_lessons()
+    assert [le.title for le in listed][-1] == "My η lesson" and len(listed) == len(bundled) + 1
+
+
+def test_a_lesson_whose_step_changes_a_locked_setting_is_refused(tmp_path):
+    doc = _doc(classroom=Restrictions(locked=frozenset({"learning_rate"})))
+    doc["steps"][0]["apply"] = {"train": {"learning_rate": 1.0}}
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(LessonError, match=r"steps\[0\]\.apply: changes a setting the lesson locks \(learning_rate\)"):
+        load_lesson(path)
+    doc["steps"][0]["apply"] = {"train": {"batch_size": 3}}  # not locked: fine
+    path.write_text(json.dumps(doc))
+    assert load_lesson(path).steps[0].apply == {"train": {"batch_size": 3}}
+
+
+@pytest.mark.parametrize("value, words", [
+    ({"hidden": ["nope"]}, "classroom: classroom 'hidden'\\[0\\]: unknown item"),
+    ({"format": 3}, "newer nnstudio"),
+    ([1], "JSON object"),
+])
+def test_a_lesson_with_malformed_restrictions_is_refused(tmp_path, value, words):
+    doc = _doc()
+    doc["classroom"] = value
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(LessonError, match=words):
+        load_lesson(path)
