@@ -244,7 +244,7 @@ class NetworkView(ViewBase):
         pad = (" The Draw a digit tab shows what each neuron outputs for a digit you draw."
                if image_side(data) else "")
         return (f"Each square is a neuron, coloured by its bias: with {n} inputs there is no input plane to "
-                f"show what it outputs over. {lines} Click a line to type a new weight.{pad}")
+                f"show what it outputs over. {lines[0].upper()}{lines[1:]} Click a line to type a new weight.{pad}")
 
     def set_design(self, network: NetworkSpec, data: DataSpec) -> None:
         """The network and data settings the document holds now (what the edit buttons
