@@ -93,6 +93,34 @@ class Workspaces(QObject):
             if bar.parent() is self.window:
                 bar.setElideMode(Qt.TextElideMode.ElideNone)
                 bar.setUsesScrollButtons(True)
+        self._hide_stale_tab_bars()
+
+    def _hide_stale_tab_bars(self) -> None:
+        """Hide the dock tab bars that the other workspace's arrangement left behind.
+
+        Qt keeps a tab bar of a replaced arrangement on screen after ``restoreState``
+        (the Inspect workspace's "Gradients | Activations | …" bar stayed over Explore's
+        decision view). A bar in use sits right on top of its current tab's dock, as wide
+        as it, and names no hidden dock; any other bar is a leftover."""
+        by_title = {dock.windowTitle(): dock for dock in self.docks.values()}
+        bars = [bar for bar in self.window.findChildren(QTabBar)
+                if bar.parent() is self.window and bar.isVisible() and bar.count() > 0]
+
+        def titles(bar: QTabBar) -> tuple[str, ...]:
+            return tuple(bar.tabText(i) for i in range(bar.count()))
+
+        def on_its_dock(bar: QTabBar) -> bool:
+            dock = by_title.get(bar.tabText(bar.currentIndex()))
+            return (dock is not None and dock.geometry().left() == bar.geometry().left()
+                    and dock.geometry().width() == bar.geometry().width())
+
+        for bar in bars:
+            names_hidden = any(by_title.get(t) is None or by_title[t].isHidden() for t in titles(bar))
+            # a bar beside its dock is a leftover only when a twin of it sits on the dock
+            displaced = not on_its_dock(bar) and any(
+                other is not bar and titles(other) == titles(bar) and on_its_dock(other) for other in bars)
+            if names_hidden or displaced:
+                bar.hide()
 
     def save(self) -> None:
         """Remember the arrangement of the current workspace."""
