@@ -21,7 +21,7 @@ from ..core.safetext import printable
 KNOWN_VIEWS = (
     "BoundaryView", "LossView", "NetworkView", "GradientView", "ActivationView", "InspectorView",
     "SurfaceView", "RaceView", "DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel",
-    "RepresentationView", "HardestSamplesView",
+    "RepresentationView", "HardestSamplesView", "DigitGalleryView", "DrawingPadView",
 )
 #: what a lesson may ask a view to do (method names of the views), and nothing else
 VIEW_CALLS: dict[str, tuple[str, ...]] = {
@@ -34,6 +34,8 @@ VIEW_CALLS: dict[str, tuple[str, ...]] = {
     "BoundaryView": ("set_show_validation", "set_discretize"),
     "RepresentationView": ("select_layer",),
     "HardestSamplesView": ("set_set",),
+    "DigitGalleryView": ("set_set", "set_misclassified_first"),
+    "DrawingPadView": ("load_sample", "clear", "show_weights"),
 }
 #: the workspaces a lesson or a step may choose (the window's ``workspaces.SHOWN`` keys)
 WORKSPACES = ("explore", "inspect")
@@ -43,6 +45,9 @@ RACER_KEYS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam")
 MAX_MARK_LABEL = 80
 #: the most race steps a lesson may ask for at once (the race view pauses there anyway)
 MAX_RACE_STEPS = 20_000
+#: the highest row of the data a lesson may put on the drawing pad (a row the data has
+#: not is left alone by the pad; the bound only keeps the number sane)
+MAX_SAMPLE_ROW = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,11 @@ def _call_args() -> dict[tuple[str, str], tuple[int, tuple[_Arg, ...]]]:
         ("BoundaryView", "set_discretize"): (1, (_flag("discretize"),)),
         ("RepresentationView", "select_layer"): (1, (_number("hidden layer", 0, 1000, whole=True),)),
         ("HardestSamplesView", "set_set"): (1, (_choice("set", ("training", "validation")),)),
+        ("DigitGalleryView", "set_set"): (1, (_choice("set", ("training", "validation")),)),
+        ("DigitGalleryView", "set_misclassified_first"): (1, (_flag("misclassified first"),)),
+        ("DrawingPadView", "load_sample"): (1, (_number("row", 0, MAX_SAMPLE_ROW, whole=True),)),
+        ("DrawingPadView", "clear"): (0, ()),
+        ("DrawingPadView", "show_weights"): (1, (_flag("show"),)),
     }
 
 
@@ -180,5 +190,5 @@ def call_problem(view: str, call: Any, args: Sequence[Any]) -> str | None:
     return None
 
 
-__all__ = ["CALL_ARGS", "KNOWN_VIEWS", "MAX_MARK_LABEL", "MAX_RACE_STEPS", "RACER_KEYS", "VIEW_CALLS", "WORKSPACES",
+__all__ = ["CALL_ARGS", "KNOWN_VIEWS", "MAX_MARK_LABEL", "MAX_RACE_STEPS", "MAX_SAMPLE_ROW", "RACER_KEYS", "VIEW_CALLS", "WORKSPACES",
            "ViewCall", "call_problem", "kind_of", "quoted"]

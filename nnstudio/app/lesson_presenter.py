@@ -105,7 +105,11 @@ class LessonPresenter(QObject):
         step = lesson.steps[index]
         self._clear_marks(self._step_marks)
         workspace = step.workspace or lesson.workspace
+        before = self.workspaces.current
         self._step_marks = self.show_views((), step.view, step.view_setup, workspace)
+        if self.workspaces.current != before:
+            # another workspace brings its own panel to the front: the step's text stays there
+            self.workspaces.show_view("LessonPanel")
 
     def show_views(self, names: Any, front: str | None, calls: Any, workspace: str | None = None) -> set[str]:
         """Switch to ``workspace`` (None: the home of ``front``), show the views

@@ -39,6 +39,7 @@ from nnstudio.app.lessons import (
     trainer_for,
     weights_to_neurons,
 )
+from nnstudio.app.lesson_calls import MAX_SAMPLE_ROW, ViewCall
 from nnstudio.core.activations import ACTIVATIONS
 from nnstudio.core.data import prepare
 from nnstudio.core.losses import confusion_matrix
@@ -142,6 +143,49 @@ def test_mark_arguments(tmp_path, args, ok):
     else:
         with pytest.raises(LessonError, match=r"steps\[0\]\.view_setup\[0\]\.args: ActivationView\.mark"):
             load_lesson(path)
+
+
+@pytest.mark.parametrize("view, call, args, ok", [
+    ("DigitGalleryView", "set_set", ["validation"], True), ("DigitGalleryView", "set_set", ["training"], True),
+    ("DigitGalleryView", "set_set", ["test"], False), ("DigitGalleryView", "set_set", [], False),
+    ("DigitGalleryView", "set_set", [0], False),
+    ("DigitGalleryView", "set_misclassified_first", [True], True),
+    ("DigitGalleryView", "set_misclassified_first", [False], True),
+    ("DigitGalleryView", "set_misclassified_first", [1], False),
+    ("DigitGalleryView", "set_misclassified_first", [None], False),
+    ("DigitGalleryView", "set_misclassified_first", [True, True], False),
+    ("DrawingPadView", "load_sample", [69], True), ("DrawingPadView", "load_sample", [0], True),
+    ("DrawingPadView", "load_sample", [MAX_SAMPLE_ROW], True),
+    ("DrawingPadView", "load_sample", [MAX_SAMPLE_ROW + 1], False), ("DrawingPadView", "load_sample", [-1], False),
+    ("DrawingPadView", "load_sample", [2.5], False), ("DrawingPadView", "load_sample", ["69"], False),
+    ("DrawingPadView", "load_sample", [True], False), ("DrawingPadView", "load_sample", [], False),
+    ("DrawingPadView", "clear", [], True), ("DrawingPadView", "clear", [1], False),
+    ("DrawingPadView", "show_weights", [True], True), ("DrawingPadView", "show_weights", ["yes"], False),
+    ("DrawingPadView", "set_pixels", [[0] * 64], False),  # only the calls listed, nothing else of the view
+    ("DigitGalleryView", "deleteLater", [], False),
+])
+def test_digit_view_call_arguments(tmp_path, view, call, args, ok):
+    raw, path = _copy_lesson(tmp_path)
+    raw["steps"][0]["view_setup"] = [{"view": view, "call": call, "args": args}]
+    _write(path, raw)
+    if ok:
+        assert load_lesson(path).steps[0].view_setup[0] == ViewCall(view, call, tuple(args))
+    else:
+        with pytest.raises(LessonError, match=rf"steps\[0\]\.view_setup\[0\].*{view}"):
+            load_lesson(path)
+
+
+def test_lessons_may_name_the_digit_views(tmp_path):
+    raw, path = _copy_lesson(tmp_path)
+    raw["views"] = ["DigitGalleryView", "DrawingPadView"]
+    raw["steps"][0]["view"] = "DrawingPadView"
+    _write(path, raw)
+    lesson = load_lesson(path)
+    assert lesson.views == ("DigitGalleryView", "DrawingPadView") and lesson.steps[0].view == "DrawingPadView"
+    raw["steps"][0]["view"] = "DigitPad"
+    _write(path, raw)
+    with pytest.raises(LessonError, match=r"steps\[0\]\.view: unknown view 'DigitPad'.*DigitGalleryView"):
+        load_lesson(path)
 
 
 def test_the_readme_documents_the_format_and_its_limits():
@@ -865,6 +909,78 @@ def test_lesson_11_softmax_and_the_digits(lessons):
     C = confusion_matrix(tr.network.forward(tr.Xv), tr.yv, "multiclass", 10)
     assert np.trace(C) / C.sum() > 0.9
     assert all(C[k, k] == C[k].max() and C[k, k] > 0.8 * C[k].sum() for k in range(10))
+
+
+#: the drawing pad's brush (``drawing_pad_widget.BRUSH``, Qt-side): a cell and, at half and
+#: a quarter, its neighbours; painting never darkens … here as a rule, not an import, so
+#: these tests stay Qt-free (the window test draws the same strokes with the mouse)
+PAD_BRUSH = {(0, 0): 1.0, (-1, 0): 0.5, (1, 0): 0.5, (0, -1): 0.5, (0, 1): 0.5,
+             (-1, -1): 0.25, (-1, 1): 0.25, (1, -1): 0.25, (1, 1): 0.25}
+
+
+def pad_stroke(pixels, cells, hi=16.0):
+    """The 8×8 ``pixels`` after the left button has brushed ``cells`` (row, column), from 0."""
+    img = np.array(pixels, dtype=float).reshape(8, 8)
+    for r0, c0 in cells:
+        for (dr, dc), share in PAD_BRUSH.items():
+            if 0 <= r0 + dr < 8 and 0 <= c0 + dc < 8:
+                img[r0 + dr, c0 + dc] = max(img[r0 + dr, c0 + dc], share * hi)
+    return img.ravel()
+
+
+def test_lesson_11_the_digits_seen_and_drawn(lessons):
+    """The gallery and pad step, at every iteration a learner may pause at "about epoch 10"
+    (9 to 11 epochs): what the gallery lists first and what the pad answers."""
+    lesson = lessons[11]
+    i = step_by_title(lesson, "See the digits")
+    step = lesson.steps[i]
+    assert step.workspace == "explore" and step.view == "DigitGalleryView" and not step.restarts
+    assert [(c.view, c.call, c.args) for c in step.view_setup] == [
+        ("DigitGalleryView", "set_set", ("validation",)), ("DigitGalleryView", "set_misclassified_first", (True,))]
+    # Apply keeps the network the step before trained: the same project
+    assert step_state(lesson, i)[:3] == step_state(lesson, i - 1)[:3]
+    tr = trainer(lesson, i)
+    P = tr.data
+    assert len(tr.yv) == 359 and tr.spec.layer_sizes == (64, 32, 10)
+    first = P.raw.X[69]
+    tail = pad_stroke(first, [(r, 5) for r in range(2, 7)])  # the 6th column, rows 3 to 7
+    one = pad_stroke(np.zeros(64), [(r, c) for c in (3, 4) for r in range(8)])  # down the 4th and 5th column
+    per_epoch = 45
+    assert math.ceil(len(tr.y) / 32) == per_epoch
+    tr.run(iterations=9 * per_epoch)
+    seen_wrong = set()
+
+    def softmax(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def probabilities(pixels):  # what the pad shows: raw pixels, transformed as the data were
+        return softmax(tr.network.forward(P.transform(pixels[None, :])))
+
+    for k in range(2 * per_epoch + 1):
+        p = softmax(tr.network.forward(tr.Xv))
+        pred = p.argmax(axis=1)
+        wrong = np.flatnonzero(pred != tr.yv)
+        seen_wrong.add(len(wrong))
+        assert 11 <= len(wrong) <= 14, k
+        # the first red image (misclassified first, each in set order) is sample #69, 9→8
+        assert P.val_index[wrong[0]] == 69 and (tr.yv[wrong[0]], pred[wrong[0]]) == (9, 8)
+        q = probabilities(first)[0]
+        assert q.argmax() == 8 and 49 <= round(100 * q[8]) <= 71 and np.argsort(-q)[1] == 9, (k, q)
+        q = probabilities(tail)[0]
+        assert q.argmax() == 9 and q[9] > 0.9 and q[8] < 0.1, (k, q)
+        q = probabilities(one)[0]
+        assert q.argmax() == 1 and round(q[1], 2) == 1.0, (k, q)
+        if k == per_epoch:  # epoch 10: the count the text quotes
+            assert len(wrong) == 11 and f"{359 - 11} of 359 right (97%)" in text_of(lesson, i)
+        if k < 2 * per_epoch:
+            tr.run(iterations=1)
+    assert min(seen_wrong) == 11 and max(seen_wrong) == 14
+    text = text_of(lesson, i)
+    for words in ("Between 11 and 14 of the 359", "sample #69", "9→8", "49 to 71 %", "over 90 %", "under 10 %",
+                  "a 1 at 100 %", "32 ReLU neurons", "on blank paper", "6th column", "the 3rd row to the 7th",
+                  "4th and the 5th column"):
+        assert words in text, words
 
 
 # ------------------------------------------------------------------------------ lesson 12

@@ -130,6 +130,17 @@ class DigitGalleryView(ViewBase):
             else:
                 self._show()
 
+    def set_set(self, which: str) -> None:
+        """Show the ``"validation"`` or ``"training"`` set (as the set box does); a set
+        the data does not have (no validation set) is left as it is."""
+        index = self.set_box.findData(which)
+        if index >= 0:
+            self.set_box.setCurrentIndex(index)
+
+    def set_misclassified_first(self, on: bool) -> None:
+        """Put the samples the network gets wrong first (as the check box does)."""
+        self.wrong_first_box.setChecked(bool(on))
+
     def _parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows of the raw data, network inputs, true classes) of the chosen set."""
         d = self.data

@@ -167,6 +167,7 @@ class DrawingPadView(ViewBase):
     def load_sample(self, row: int) -> None:
         """Put row ``row`` of the raw data on the pad, to look at and edit."""
         data = self.data
+        row = int(row)  # a lesson's whole number may come as 3.0
         if data is None or not self.side or not 0 <= row < data.raw.n_samples:
             return
         name = printable(data.class_names[int(data.raw.y[row])], 20)
@@ -179,6 +180,10 @@ class DrawingPadView(ViewBase):
             return
         rows = data.val_index if len(data.val_index) else data.train_index
         self.load_sample(int(rows[self._rng.integers(len(rows))]))
+
+    def show_weights(self, on: bool) -> None:
+        """Show the first layer's neurons as the images of their weights (as the check box does)."""
+        self.weights_box.setChecked(bool(on))
 
     def network_inputs(self) -> np.ndarray:
         """The pad's pixels as the network receives them, (1, n_inputs): transformed

@@ -44,6 +44,7 @@ from ...core.snapshot import Grid, Snapshot
 from ...core.specs import NetworkSpec
 from .. import theme
 from .base import ViewBase
+from .image_data import image_side
 from .network_editor import LayersHeader, LayerStepper
 from .network_items import ACCENT, EdgeItem, EdgeLayer, NeuronItem, SceneText, bias_color, edge_style, refresh_palette
 from .network_layout import NetworkLayout, column_spacing, plan
@@ -224,9 +225,26 @@ class NetworkView(ViewBase):
     def set_data(self, data: PreparedData) -> None:
         super().set_data(data)
         self._static_inputs = None
+        caption = self._caption_for(data)
+        self.set_caption(caption)
+        self.setToolTip(caption)
         if self.snapshot is not None:
             self.show_snapshot(self.snapshot)
         self._update_header()
+
+    def _caption_for(self, data: PreparedData) -> str:
+        """The caption for this data: a neuron's map exists only over one or two inputs."""
+        n = data.raw.n_features if data is not None else 2
+        if n == 2:
+            return self.caption
+        lines = "lines are weights: blue positive, orange negative, thicker = larger."
+        if n == 1:
+            return (f"Each square is a neuron, showing what it outputs along the input line; {lines} Hover a "
+                    "neuron to see it on the decision (or fit) plot; click a line to type a new weight.")
+        pad = (" The Draw a digit tab shows what each neuron outputs for a digit you draw."
+               if image_side(data) else "")
+        return (f"Each square is a neuron, coloured by its bias: with {n} inputs there is no input plane to "
+                f"show what it outputs over. {lines[0].upper()}{lines[1:]} Click a line to type a new weight.{pad}")
 
     def set_design(self, network: NetworkSpec, data: DataSpec) -> None:
         """The network and data settings the document holds now (what the edit buttons

@@ -130,6 +130,16 @@ class RepresentationView(ViewBase):
     def set_data(self, data: PreparedData) -> None:
         super().set_data(data)
         self._directions = None
+        n_raw = data.raw.X.shape[1] if data is not None else 2
+        # the grid lines exist only for 2-D inputs: other data get a caption without them
+        caption = self.caption if n_raw == 2 else (
+            "The data as a hidden layer sees it: each point (coloured by class as in the decision view; hollow: "
+            "validation) is drawn where the layer's neurons put it"
+            + (", and the grey curve is the input line carried through the network." if n_raw == 1 else
+               f". With {n_raw} inputs there is no input plane to draw; training moves the classes apart "
+               "until the output layer can tell them apart."))
+        self.set_caption(caption)
+        self.setToolTip(caption)
         self._make_groups(data)
         if self.snapshot is not None:
             self.show_snapshot(self.snapshot)
