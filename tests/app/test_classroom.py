@@ -60,11 +60,14 @@ def tab_round(qtbot, w) -> set:
     qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
     w.training_panel.l1.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    start = w.training_panel.l1
     seen = set()
-    for _ in range(80):
+    for _ in range(400):  # once round the whole chain, however many views the window has
         focused = QApplication.focusWidget()
         assert focused is not None
         qtbot.keyClick(focused, Qt.Key.Key_Tab)
+        if QApplication.focusWidget() is start:
+            break
         seen.add(QApplication.focusWidget())
     return seen
 
