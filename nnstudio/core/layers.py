@@ -74,6 +74,9 @@ class Dense:
             # multiplying by the boolean mask z > 0 is multiplying by ReLU′ (0 at 0),
             # without a conversion pass on large layers
             self._dfa = _relu_mask
+        #: the activations :class:`~nnstudio.core.train_step.TrainStep` computes in place
+        #: (into buffers it owns); others go through ``_f``/``_dfa``
+        self._kernel = activation.key if activation is not None and activation.key in ("tanh", "relu") else None
         self.dropout = Dropout(dropout) if dropout > 0 else None
         self.a_prev: Array | None = None
         self.z: Array | None = None

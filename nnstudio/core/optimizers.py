@@ -59,6 +59,7 @@ class Optimizer:
         self.lr = float(lr)
         self.state: dict[str, Any] = {"step": 0}
         self._bufs: list[Array] | None = None  # the state arrays, checked against p once
+        self._tmp: list[Array] = []  # scratch arrays shaped like p (not part of the state)
 
     def _arrays(self, p: Array) -> list[Array]:
         arrays = [self.state.get(n) for n in self.state_names]
@@ -82,8 +83,20 @@ class Optimizer:
             bufs = self._bufs = self._arrays(p)
         self._update(p, g, bufs)
 
+    def _scratch(self, p: Array, k: int) -> list[Array]:
+        """``k`` scratch arrays shaped like ``p``, allocated once: the update rules below
+        write their intermediate terms into them (``out=``) instead of new arrays. Each
+        rule keeps the operations, operands and order of its formula, so the results
+        are those of the plain expressions bit for bit."""
+        tmp = self._tmp
+        if len(tmp) < k or tmp[0].shape != p.shape or tmp[0].dtype != p.dtype:
+            tmp = self._tmp = [np.empty_like(p) for _ in range(k)]
+        return tmp
+
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
-        p -= self.lr * g
+        (t,) = self._scratch(p, 1)[:1]
+        np.multiply(g, self.lr, t)  # p ← p − η·g
+        np.subtract(p, t, p)
 
     def reset(self) -> None:
         """Forget velocities, accumulators and the step count."""
@@ -126,9 +139,11 @@ class Momentum(Optimizer):
 
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         (v,) = s
+        (t,) = self._scratch(p, 1)[:1]
         v *= self.momentum
         v += g
-        p -= self.lr * v
+        np.multiply(v, self.lr, t)  # p ← p − η·v
+        np.subtract(p, t, p)
 
 
 class Nesterov(Momentum):
@@ -139,9 +154,13 @@ class Nesterov(Momentum):
 
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         (v,) = s
+        (t,) = self._scratch(p, 1)[:1]
         v *= self.momentum
         v += g
-        p -= self.lr * (g + self.momentum * v)
+        np.multiply(v, self.momentum, t)  # p ← p − η·(g + μ·v)
+        np.add(g, t, t)
+        np.multiply(t, self.lr, t)
+        np.subtract(p, t, p)
 
 
 class AdaGrad(Optimizer):
@@ -157,8 +176,14 @@ class AdaGrad(Optimizer):
 
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         (G,) = s
-        G += g * g
-        p -= self.lr * g / (np.sqrt(G) + self.eps)
+        t, u = self._scratch(p, 2)[:2]
+        np.multiply(g, g, t)
+        G += t
+        np.sqrt(G, t)  # p ← p − (η·g) / (√G + ε)
+        np.add(t, self.eps, t)
+        np.multiply(g, self.lr, u)
+        np.divide(u, t, u)
+        np.subtract(p, u, p)
 
 
 class RMSProp(Optimizer):
@@ -175,9 +200,16 @@ class RMSProp(Optimizer):
 
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         (sq,) = s
+        t, u = self._scratch(p, 2)[:2]
         sq *= self.alpha
-        sq += (1.0 - self.alpha) * (g * g)
-        p -= self.lr * g / (np.sqrt(sq) + self.eps)
+        np.multiply(g, g, t)
+        np.multiply(t, 1.0 - self.alpha, t)
+        sq += t
+        np.sqrt(sq, t)  # p ← p − (η·g) / (√s + ε)
+        np.add(t, self.eps, t)
+        np.multiply(g, self.lr, u)
+        np.divide(u, t, u)
+        np.subtract(p, u, p)
 
 
 class Adam(Optimizer):
@@ -200,15 +232,21 @@ class Adam(Optimizer):
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         m, v = s
         t = self.state["step"]
+        a, b = self._scratch(p, 2)[:2]
         m *= self.beta1
-        m += (1.0 - self.beta1) * g
+        np.multiply(g, 1.0 - self.beta1, a)
+        m += a
         v *= self.beta2
-        v += (1.0 - self.beta2) * (g * g)
+        np.multiply(g, g, a)
+        np.multiply(a, 1.0 - self.beta2, a)
+        v += a
         step_size = self.lr / (1.0 - self.beta1**t)
-        denom = np.sqrt(v)
+        denom = np.sqrt(v, b)
         denom /= math.sqrt(1.0 - self.beta2**t)
         denom += self.eps
-        p -= step_size * (m / denom)
+        np.divide(m, denom, a)  # p ← p − step·(m / denom)
+        np.multiply(a, step_size, a)
+        np.subtract(p, a, p)
 
 
 class AdamW(Adam):

@@ -44,7 +44,7 @@ from .losses import accuracy, r2_score
 from .memory import (CHECKPOINT_BUDGET, NEVER, TRAJECTORY_BUDGET, check_memory, checkpoint_capacity,
                      trajectory_capacity)
 from .network import Network
-from .optimizers import Optimizer, apply_settings, optimizer_from_config
+from .optimizers import SGD, Optimizer, apply_settings, optimizer_from_config
 from .probes import ProbeResult, probe
 from .specs import NetworkSpec, TrainConfig
 
@@ -243,9 +243,13 @@ class Trainer:
             state["dropout_rng"].bit_generator.state = self._phase_rng_state
             state["timeline"] = self._settled_timeline()
         state["_drop_rng"] = None
+        state["_chunk"] = state["_chunk_bufs"] = None  # gathered batches: made again on first use
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        if "perm" in state:  # pickled before ``perm`` became a property
+            state["_perm"] = state.pop("perm")
+            state["_chunk"] = state["_chunk_bufs"] = None
         self.__dict__.update(state)
         self._drop_rng = self.dropout_rng if any(h.dropout > 0 for h in self.spec.hidden) else None
 
@@ -298,6 +302,8 @@ class Trainer:
         # binary and regression, class indices for multi-class
         self._yt = self.y if self.spec.task == "multiclass" else self.y.astype(dt).reshape(-1, 1)
         self._all_idx = np.arange(self.n_train)
+        self._chunk = None
+        self._chunk_bufs: tuple[Array, Array] | None = None
         self._refresh_batching()
         self._binary = self.spec.task == "binary"
         yr = np.asarray(d.y_train, dtype=np.float64)
@@ -337,6 +343,9 @@ class Trainer:
         self._w_sqrt_sizes = np.sqrt([s.stop - s.start for s in self.network.slices[0::2]])
         self._seg_starts = np.array([s.start for s in self.network.slices[0::2]]
                                     + [s.start for s in self.network.slices[1::2]], dtype=np.intp)
+        self._seg_bounds = [(s.start, s.stop) for s in self.network.slices[0::2]] + \
+                           [(s.start, s.stop) for s in self.network.slices[1::2]]
+        self._set_overflow_limit()
         self._phase_gen: Iterator[PhaseRecord] | None = None
         self._last_phase: str | None = None
         self.last_record: StepRecord | None = None
@@ -435,6 +444,7 @@ class Trainer:
             self.network = Network(self.spec, 0, config.dtype)
             self.network.set_flat(params)
             self._prev = np.empty_like(self.network.params)
+            self._set_overflow_limit()
             self._cast_data()
             self.optimizer.set_state({k: (v.astype(config.dtype) if isinstance(v, np.ndarray) else v)
                                       for k, v in self.optimizer.get_state().items()})
@@ -495,6 +505,46 @@ class Trainer:
         idx = self.perm[self.pos:self.pos + b]
         return idx
 
+    @property
+    def perm(self) -> Array:
+        """The order of the training samples in the current epoch."""
+        return self._perm
+
+    @perm.setter
+    def perm(self, order: Array) -> None:
+        self._perm = order
+        self._chunk = None
+
+    #: bytes of training rows gathered in epoch order at a time (see :meth:`_batch`):
+    #: many small batches per gather, or one large batch, kept in cache for its step
+    CHUNK_BYTES = 1 << 18
+
+    def _batch(self, pos: int) -> tuple[Array, Array, Array]:
+        """Indices, inputs and targets of the batch starting at ``pos`` of the epoch.
+
+        The rows are gathered in epoch order a chunk of batches at a time (one gather
+        instead of one per batch, into arrays allocated once); a batch is then a view
+        into the chunk, holding exactly the rows ``X[perm[pos:pos + b]]`` would."""
+        b = self._b
+        stop = pos + b
+        chunk = self._chunk
+        if chunk is None or pos < chunk[0] or (stop > chunk[1] and chunk[1] < self.n_train):
+            X, yt = self.X, self._yt
+            rows = max(b, (self.CHUNK_BYTES // max(1, X[:1].nbytes)) // b * b)
+            end = min(self.n_train, pos + rows)
+            bufs = self._chunk_bufs
+            if bufs is None or len(bufs[0]) != rows or bufs[0].dtype != X.dtype or bufs[0].shape[1:] != X.shape[1:] \
+                    or bufs[1].dtype != yt.dtype or bufs[1].shape[1:] != yt.shape[1:]:
+                bufs = self._chunk_bufs = (np.empty((rows, *X.shape[1:]), X.dtype),
+                                           np.empty((rows, *yt.shape[1:]), yt.dtype))
+            order = self._perm[pos:end]
+            m = len(order)
+            # mode="clip" writes straight into out (the indices are valid)
+            chunk = self._chunk = (pos, end, np.take(X, order, 0, bufs[0][:m], "clip"),
+                                   np.take(yt, order, 0, bufs[1][:m], "clip"))
+        start = chunk[0]
+        return self._perm[pos:stop], chunk[2][pos - start:stop - start], chunk[3][pos - start:stop - start]
+
     def current_lr(self) -> float:
         """Learning rate of the current epoch under the schedule."""
         c = self.config
@@ -546,34 +596,57 @@ class Trainer:
         if self._full_batch and pos == 0:
             idx, Xb, yb = self._all_idx, self.X, self._yt  # no copy for full batch
         else:
-            idx = self.perm[pos:pos + self._b]
-            Xb, yb = self.X[idx], self._yt[idx]
+            idx, Xb, yb = self._batch(pos)
         net = self.network
-        z = net.forward(Xb, True, self._drop_rng)
-        loss, dz = net.loss.value_and_grad(z, yb)
-        net.backward(dz)
+        loss, step = net.train_step(Xb, yb, self._drop_rng)
         penalty = 0.0
         cfg = self.config
         if cfg.l1 or cfg.l2:
             penalty = net.penalty(cfg.l1, cfg.l2)
             net.add_penalty_grad(cfg.l1, cfg.l2)
-        return self._update_and_finish(idx, yb, z, loss, penalty, full)
+        return self._update_and_finish(idx, yb, step.z[-1], loss, penalty, step.delta, full)
+
+    #: from this many parameters on, segment norms are one BLAS dot per segment (no
+    #: temporary, more accurate in float32); below it one reduceat costs fewer calls
+    DOT_NORMS_FROM = 1 << 16
 
     def _segment_norms(self, arr: Array) -> tuple[Array, Array]:
-        """‖·‖ of every layer's W segment and b segment of a flat vector, in one pass."""
-        sums = np.add.reduceat(arr * arr, self._seg_starts)
+        """‖·‖ of every layer's W segment and b segment of a flat vector."""
         L = self.network.n_layers
+        if arr.size >= self.DOT_NORMS_FROM:
+            dot = np.dot
+            sums = np.array([dot(arr[a:b], arr[a:b]) for a, b in self._seg_bounds], dtype=np.float64)
+        else:
+            sums = np.add.reduceat(arr * arr, self._seg_starts)
         return np.sqrt(sums[:L]), np.sqrt(sums[L:])
 
-    def _delta_rms(self, batch: int) -> Array:
-        out = np.empty(self.network.n_layers)
-        for i, layer in enumerate(self.network.layers):
-            d = layer.delta.ravel()  # type: ignore[union-attr]
+    def _set_overflow_limit(self) -> None:
+        # ‖p‖² below which the computed Σp² cannot overflow: a dot of n terms is within
+        # a factor 1 + n·ε of the true sum, and a factor 4 covers the rounding of the update
+        info = np.finfo(self.network.dtype)
+        self._pp_limit = float(info.max) / (4.0 * (1.0 + self.network.n_params * float(info.eps)) ** 2)
+
+    def _sgd_stays_finite(self, p: Array, gg: float) -> bool:
+        """Whether the SGD step ``p − η·g`` (with ‖g‖² = ``gg``) surely leaves Σp²
+        finite — then the step needs neither a copy of the weights to fall back on nor
+        the check after it, which on a large network cost more than the step itself.
+        ‖p − η·g‖ ≤ ‖p‖ + η‖g‖, so one dot of p now answers it."""
+        if type(self.optimizer) is not SGD:
+            return False
+        pp = float(np.dot(p, p))
+        bound = math.sqrt(pp) + abs(self.optimizer.lr) * math.sqrt(gg)
+        return bound * bound < self._pp_limit
+
+    @staticmethod
+    def _delta_rms(deltas: list[Array], batch: int) -> Array:
+        out = np.empty(len(deltas))
+        for i, delta in enumerate(deltas):
+            d = delta.ravel()
             out[i] = math.sqrt(float(np.dot(d, d)) / d.size) * batch
         return out
 
     def _update_and_finish(self, idx: Array, yb: Array, z: Array, loss: float, penalty: float,
-                           full: bool = True) -> StepRecord | None:
+                           deltas: list[Array], full: bool = True) -> StepRecord | None:
         net = self.network
         p, g = net.params, net.grads
         iteration = self.iteration + 1
@@ -585,24 +658,27 @@ class Trainer:
         log_due = iteration % log.stride == 0
         if full or log_due:
             grad_norms, bias_norms = self._segment_norms(g)
-            gsum = float(grad_norms.sum() + bias_norms.sum())
-            delta_rms = self._delta_rms(len(idx))
-        else:
-            gsum = float(np.dot(g, g))
+            delta_rms = self._delta_rms(deltas, len(idx))
+        # the same test whether or not the layer log is due: a replay, which may log at
+        # other iterations, stops where the original run stopped
+        gg = float(np.dot(g, g))
         reason = None
-        if not (total < self._explode_at and gsum < math.inf):  # also catches NaN
-            reason = self._divergence(total, gsum, iteration)
+        if not (total < self._explode_at and gg < math.inf):  # also catches NaN
+            reason = self._divergence(total, gg, iteration)
         if reason is None:
-            np.copyto(self._prev, p)
-            self.optimizer.step(p, g)
-            if not float(np.dot(p, p)) < math.inf:
-                np.copyto(p, self._prev)  # keep the last finite weights
-                reason = self._diverged_message("the weights became infinite", iteration)
+            if not full and self._sgd_stays_finite(p, gg):
+                self.optimizer.step(p, g)
+            else:
+                np.copyto(self._prev, p)
+                self.optimizer.step(p, g)
+                if not float(np.dot(p, p)) < math.inf:
+                    np.copyto(p, self._prev)  # keep the last finite weights
+                    reason = self._diverged_message("the weights became infinite", iteration)
         if reason is not None:
             self._stop(reason, "divergence", iteration)
             if not (full or log_due):
                 grad_norms, bias_norms = self._segment_norms(g)
-                delta_rms = self._delta_rms(len(idx))
+                delta_rms = self._delta_rms(deltas, len(idx))
             rec = StepRecord(self.iteration, self.epoch, idx, loss, penalty, self.optimizer.lr,
                              grad_norms, bias_norms, np.zeros(net.n_layers), delta_rms, stopped=reason)
             self.last_record = rec
@@ -882,7 +958,7 @@ class Trainer:
         bb = [layer.b.copy() for layer in net.layers]
         lr = self.optimizer.lr
         with np.errstate(all="ignore"):
-            rec = self._update_and_finish(idx, yb, z, loss, penalty)
+            rec = self._update_and_finish(idx, yb, z, loss, penalty, [layer.delta for layer in net.layers])
         self._last_phase = "update"
         yield PhaseRecord("update", z=zs, a=acts, output=out_row, sample_loss=sample_loss,
                           batch_loss=loss, penalty=penalty, loss_formula=formula,
