@@ -94,7 +94,7 @@ class Dense:
 
     def forward(self, a_prev: Array, training: bool = False, rng: np.random.Generator | None = None) -> Array:
         """``a_prev`` (n, n_in) → output (n, n_out); caches what backward needs."""
-        z = a_prev @ self.W
+        z = np.dot(a_prev, self.W)  # as TrainStep does: the same BLAS call, the same bits
         z += self.b
         self.a_prev, self.z = a_prev, z
         if self._f is None:
@@ -120,8 +120,8 @@ class Dense:
                 d_out = drop.backward(d_out)
             delta = d_out * self._dfa(self.z, self.a, self._param)
         self.delta = delta
-        np.matmul(self.a_prev.T, delta, out=self.gW)
+        np.dot(self.a_prev.T, delta, out=self.gW)
         _add_reduce(delta, 0, None, self.gb)
         if need_input_grad:
-            return delta @ self.W.T
+            return np.dot(delta, self.W.T)
         return None

@@ -120,7 +120,9 @@ class Loss:
     def workspace(self, n: int, k: int, dtype: np.dtype) -> dict[str, Array]:
         """Scratch arrays for :meth:`value_and_grad_into` on ``(n, k)`` logits."""
         if self.key == "bce" or self.key == "mse":
-            return {"a": np.empty((n, k), dtype), "b": np.empty((n, k), dtype)}
+            # 0 and n as scalars of the dtype: the values the Python literals become
+            return {"a": np.empty((n, k), dtype), "b": np.empty((n, k), dtype),
+                    "0": np.dtype(dtype).type(0), "n": np.dtype(dtype).type(n)}
         if self.key == "cce":
             return {"s": np.empty((n, k), dtype), "e": np.empty((n, k), dtype),
                     "m": np.empty((n, 1), dtype), "se": np.empty((n, 1), dtype), "rows": np.arange(n)}
@@ -131,19 +133,20 @@ class Loss:
         using the scratch arrays ``w`` of :meth:`workspace`. The same operations in the
         same order: the results are bit-for-bit those of :meth:`value_and_grad`."""
         n = z.shape[0]
-        if self.key == "bce":
-            t = y.reshape(-1, 1).astype(z.dtype, copy=False)
+        key = self.key
+        if key == "bce":
+            t = y if y.ndim == 2 and y.dtype == z.dtype else y.reshape(-1, 1).astype(z.dtype, copy=False)
             sp, tz = w["a"], w["b"]
-            np.logaddexp(0, z, sp)
+            np.logaddexp(w["0"], z, sp)
             np.multiply(t, z, tz)
             np.subtract(sp, tz, tz)
-            loss = float(_add_reduce(tz, axis=None)) / z.size
+            loss = float(_add_reduce(tz, None)) / z.size
             np.subtract(z, sp, g)
             np.exp(g, g)
             np.subtract(g, t, g)
-            np.divide(g, n, g)
+            np.divide(g, w["n"], g)
             return loss
-        if self.key == "cce":
+        if key == "cce":
             s, e, m, se = w["s"], w["e"], w["m"], w["se"]
             np.maximum.reduce(z, axis=-1, keepdims=True, out=m)
             np.subtract(z, m, s)

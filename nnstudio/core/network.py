@@ -230,13 +230,17 @@ class Network:
         :meth:`forward` + ``loss.value_and_grad`` + :meth:`backward`, without their
         allocations; the layers' caches (``z``, ``a``, ``delta``…) are the step's
         buffers, valid until the next step."""
-        n = X.shape[0]
+        step = self.step_for(X.shape[0])
+        return step(X, y, rng), step
+
+    def step_for(self, n: int) -> TrainStep:
+        """The :class:`TrainStep` of batches of ``n`` samples (made on first use)."""
         step = self._steps.get(n)
         if step is None:
             if len(self._steps) >= 4:  # a batch size and the epoch's last, smaller batch
                 self._steps.clear()
             step = self._steps[n] = TrainStep(self.layers, self.loss, n, self.dtype)
-        return step(X, y, rng), step
+        return step
 
     def evaluate(self, X: Array, y: Array) -> float:
         """Data loss on (X, y) without dropout and without penalties."""

@@ -122,6 +122,20 @@ class SGD(Optimizer):
 
     key = "sgd"
 
+    def step(self, p: Array, g: Array) -> None:
+        """``p ← p − η·g`` in place: the base class's step without state arrays to
+        check (on a playground network the checks cost as much as the update)."""
+        self.state["step"] += 1
+        tmp = self._tmp
+        if not tmp or tmp[0].shape != p.shape or tmp[0].dtype != p.dtype:
+            tmp = self._scratch(p, 1)
+        self._update(p, g, tmp)
+
+    def _update(self, p: Array, g: Array, s: list[Array]) -> None:
+        t = s[0] if s and s[0].shape == p.shape and s[0].dtype == p.dtype else self._scratch(p, 1)[0]
+        np.multiply(g, p.dtype.type(self.lr), t)  # p ← p − η·g (η as the dtype's number, as a Python float becomes)
+        np.subtract(p, t, p)
+
 
 class Momentum(Optimizer):
     """Heavy-ball momentum as ``torch.optim.SGD(momentum=μ)``: ``v ← μ·v + g``, ``p ← p − η·v``.

@@ -22,12 +22,17 @@ from .layers import Dense
 
 Array = np.ndarray
 
-_matmul = np.matmul
+# np.dot, not the matmul ufunc (both end in the same BLAS call), and without the
+# __array_function__ dispatch: on a playground network's small matrices either set-up
+# costs as much as the product itself
+_dot = getattr(np.dot, "_implementation", np.dot)
 _add = np.add
 _multiply = np.multiply
 _subtract = np.subtract
 _add_reduce = np.add.reduce
 _greater = np.greater
+_tanh = np.tanh
+_maximum = np.maximum
 
 
 class TrainStep:
@@ -55,83 +60,78 @@ class TrainStep:
         self.layers = layers
         self.z = [np.empty((n, L.n_out), dtype) for L in layers]
         self.delta = [np.empty((n, L.n_out), dtype) for L in layers]
-        hidden = layers[:-1]
-        # ∂L/∂a of hidden layer l, written by layer l + 1's backward
-        self._d_a = [np.empty((n, L.n_out), dtype) for L in hidden]
-        self._a = [np.empty((n, L.n_out), dtype) if L._kernel is not None else None for L in hidden]
-        self._mask = [np.empty((n, L.n_out), bool) if L._kernel == "relu" else None for L in hidden]
-        #: each hidden layer's f(z) before dropout (what its derivative is computed from)
-        self._f_z: list[Array | None] = [None] * len(hidden)
         self._loss_work = loss.workspace(n, layers[-1].n_out, dtype)
-        #: what each layer's forward saw (the batch, then the hidden outputs after dropout)
-        self.inputs: list[Array | None] = [None] * len(layers)
+        # per hidden layer, resolved once: (layer, W, b, z, f(z) buffer, kernel, dropout)
+        self._forward = [(L, L.W, L.b, self.z[i], np.empty((n, L.n_out), dtype) if L._kernel else None,
+                          L._kernel, L.dropout) for i, L in enumerate(layers[:-1])]
+        # per layer from the output down: (layer, gW, gb, δ) and, above the first layer,
+        # what the layer below needs: (Wᵀ, ∂L/∂a buffer, layer below, its z, its δ,
+        # kernel, dropout, ReLU mask buffer)
+        self._backward = []
+        for i in range(len(layers) - 1, -1, -1):
+            L = layers[i]
+            below = None
+            if i:
+                B = layers[i - 1]
+                below = (L.W.T, np.empty((n, B.n_out), dtype), B, self.z[i - 1], self.delta[i - 1],
+                         B._kernel, B.dropout, np.empty((n, B.n_out), bool) if B._kernel == "relu" else None)
+            self._backward.append((L, L.gW, L.gb, self.delta[i], below))
+        self._out = (layers[-1], layers[-1].W, layers[-1].b, self.z[-1], self.delta[-1])
+        # scalars of the array's own dtype: the same values the Python literals become,
+        # without converting a Python number at every call
+        self._zero = dtype.type(0)
+        self._one = dtype.type(1.0)
 
     def __call__(self, X: Array, y: Array, rng: np.random.Generator | None = None) -> float:
         """The batch's data loss; gradients in the layers' ``gW``/``gb``.
 
         ``X`` (n, n_in) in the network's dtype; ``y`` as the loss takes it; ``rng`` draws
         the dropout masks (None: no dropout)."""
-        layers = self.layers
-        zs = self.z
-        inputs = self.inputs
         a = X
-        for i in range(len(layers) - 1):
-            L = layers[i]
-            inputs[i] = a
-            z = zs[i]
-            _matmul(a, L.W, z)
-            _add(z, L.b, z)
-            kernel = L._kernel
+        zero, one = self._zero, self._one
+        for L, W, b, z, buf, kernel, drop in self._forward:
+            L.a_prev = a
+            _dot(a, W, z)
+            _add(z, b, z)
             if kernel == "tanh":
-                a = np.tanh(z, self._a[i])
+                a = _tanh(z, buf)
             elif kernel == "relu":
-                a = np.maximum(z, 0, out=self._a[i])
+                a = _maximum(z, zero, out=buf)
             else:
                 a = L._f(z, L._param)
-            self._f_z[i] = a
-            L.a_prev, L.z, L.a = inputs[i], z, a
-            drop = L.dropout
+            L.z = z
+            L.a = a
             if drop is not None:
                 if rng is not None:
                     a = drop.forward(a, rng)
                 else:
                     drop.mask = None
             L.out = a
-        last = layers[-1]
-        inputs[-1] = a
-        z = zs[-1]
-        _matmul(a, last.W, z)
-        _add(z, last.b, z)
-        last.a_prev, last.z, last.a, last.out = a, z, z, z
-        delta = self.delta
-        loss = self.loss.value_and_grad_into(z, y, delta[-1], self._loss_work)
-        d = delta[-1]
-        for i in range(len(layers) - 1, -1, -1):
-            L = layers[i]
+        L, W, b, z, d = self._out
+        L.a_prev = a
+        _dot(a, W, z)
+        _add(z, b, z)
+        L.z = L.a = L.out = z
+        loss = self.loss.value_and_grad_into(z, y, d, self._loss_work)
+        for L, gW, gb, d, below in self._backward:
             L.delta = d
-            _matmul(inputs[i].T, d, L.gW)
-            _add_reduce(d, 0, None, L.gb)
-            if i == 0:
+            _dot(L.a_prev.T, d, gW)
+            _add_reduce(d, 0, None, gb)
+            if below is None:
                 break
-            below = layers[i - 1]
-            d_a = self._d_a[i - 1]
-            _matmul(d, L.W.T, d_a)
-            drop = below.dropout
+            WT, d_a, B, zb, out, kernel, drop, mask = below
+            _dot(d, WT, d_a)
             if drop is not None and drop.mask is not None:
                 d_a = drop.backward(d_a)
-            out = delta[i - 1]
-            kernel = below._kernel
             if kernel == "tanh":
                 # f′ = 1 − a², as Activation.df_from computes it
-                a = self._f_z[i - 1]
+                a = B.a
                 _multiply(a, a, out)
-                _subtract(1.0, out, out)
+                _subtract(one, out, out)
                 _multiply(d_a, out, out)
             elif kernel == "relu":
-                mask = self._mask[i - 1]
-                _greater(zs[i - 1], 0, mask)
+                _greater(zb, zero, mask)
                 _multiply(d_a, mask, out)
             else:
-                _multiply(d_a, below._dfa(zs[i - 1], self._f_z[i - 1], below._param), out)
-            d = out
+                _multiply(d_a, B._dfa(zb, B.a, B._param), out)
         return loss

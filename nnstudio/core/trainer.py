@@ -52,6 +52,9 @@ Array = np.ndarray
 
 PHASES = ("forward", "loss", "backward", "update")
 
+# np.dot without the __array_function__ dispatch, which costs as much as a small product
+_dot = getattr(np.dot, "_implementation", np.dot)
+
 
 class TrainingData(Protocol):
     """What the trainer needs of a prepared data set (see ``nnstudio.core.data``)."""
@@ -244,6 +247,7 @@ class Trainer:
             state["timeline"] = self._settled_timeline()
         state["_drop_rng"] = None
         state["_chunk"] = state["_chunk_bufs"] = None  # gathered batches: made again on first use
+        state["_zs"] = None  # scratch of the plain iterations
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -633,7 +637,7 @@ class Trainer:
         ‖p − η·g‖ ≤ ‖p‖ + η‖g‖, so one dot of p now answers it."""
         if type(self.optimizer) is not SGD:
             return False
-        pp = float(np.dot(p, p))
+        pp = float(_dot(p, p))
         bound = math.sqrt(pp) + abs(self.optimizer.lr) * math.sqrt(gg)
         return bound * bound < self._pp_limit
 
@@ -642,7 +646,7 @@ class Trainer:
         out = np.empty(len(deltas))
         for i, delta in enumerate(deltas):
             d = delta.ravel()
-            out[i] = math.sqrt(float(np.dot(d, d)) / d.size) * batch
+            out[i] = math.sqrt(float(_dot(d, d)) / d.size) * batch
         return out
 
     def _update_and_finish(self, idx: Array, yb: Array, z: Array, loss: float, penalty: float,
@@ -661,7 +665,7 @@ class Trainer:
             delta_rms = self._delta_rms(deltas, len(idx))
         # the same test whether or not the layer log is due: a replay, which may log at
         # other iterations, stops where the original run stopped
-        gg = float(np.dot(g, g))
+        gg = float(_dot(g, g))
         reason = None
         if not (total < self._explode_at and gg < math.inf):  # also catches NaN
             reason = self._divergence(total, gg, iteration)
@@ -675,14 +679,7 @@ class Trainer:
                     np.copyto(p, self._prev)  # keep the last finite weights
                     reason = self._diverged_message("the weights became infinite", iteration)
         if reason is not None:
-            self._stop(reason, "divergence", iteration)
-            if not (full or log_due):
-                grad_norms, bias_norms = self._segment_norms(g)
-                delta_rms = self._delta_rms(deltas, len(idx))
-            rec = StepRecord(self.iteration, self.epoch, idx, loss, penalty, self.optimizer.lr,
-                             grad_norms, bias_norms, np.zeros(net.n_layers), delta_rms, stopped=reason)
-            self.last_record = rec
-            return rec
+            return self._diverged(reason, iteration, idx, loss, penalty, deltas)
         lr = self.optimizer.lr
         self.iteration = iteration
         self.history.iterations.append((iteration, loss, lr))
@@ -719,6 +716,136 @@ class Trainer:
         if iteration % self._traj_stride == 0:
             self._record_trajectory()
         return rec
+
+    def _diverged(self, reason: str, iteration: int, idx: Array, loss: float, penalty: float,
+                  deltas: list[Array]) -> StepRecord:
+        """Stop for divergence at ``iteration`` (not counted: its update is undone or
+        was never made) and return its record."""
+        self._stop(reason, "divergence", iteration)
+        grad_norms, bias_norms = self._segment_norms(self.network.grads)
+        rec = StepRecord(self.iteration, self.epoch, idx, loss, penalty, self.optimizer.lr, grad_norms,
+                         bias_norms, np.zeros(self.network.n_layers), self._delta_rms(deltas, len(idx)),
+                         stopped=reason)
+        self.last_record = rec
+        return rec
+
+    def _run_plain(self, count: int) -> None:
+        """``count`` iterations without records (or until training stops): what
+        ``_iterate(False)`` does, bit for bit, with its common case inlined.
+
+        An iteration that ends an epoch, is due for a checkpoint, has penalties, is the
+        first, or shows a sign of divergence goes through
+        :meth:`_iterate` / :meth:`_update_and_finish`; the others — almost all — only
+        step, log the loss (the layer norms and the path when due) and add to the
+        epoch's sums. Their correct-class counts are
+        taken together when the run of plain iterations ends (an integer sum: the same
+        in any order). Call inside ``np.errstate(all="ignore")``."""
+        net = self.network
+        p, g = net.params, net.grads
+        opt = self.optimizer
+        sgd = type(opt) is SGD
+        log_loss = self.history.iterations.append
+        layer_log = self.history.layers
+        cfg = self.config
+        plain_ok = not (cfg.l1 or cfg.l2) and not self._full_batch
+        n_train = self.n_train
+        prev = self._prev
+        inf = math.inf
+        sqrt = math.sqrt
+        counting = self._binary or self._multiclass
+        w_sqrt_sizes = self._w_sqrt_sizes
+        done = 0
+        while done < count and not self.stopped:
+            it = self.iteration + 1
+            # the next iteration that needs the general path
+            event = min(it + (-it) % self._ckpt_interval, it + count - done - 1)
+            if not plain_ok or self.first_loss is None:
+                event = it
+            b = self._b
+            drop_rng = self._drop_rng
+            explode_at = self._explode_at
+            step_size = abs(opt.lr)  # the rate changes only where an epoch ends
+            pp_limit = self._pp_limit
+            tstep = net.step_for(b)
+            z, deltas = tstep.z[-1], tstep.delta
+            zs = self._epoch_outputs(z.shape[1], z.dtype) if counting else None
+            pos = first = self.pos
+            loss_sum = self._epoch_loss_sum
+            ssr = self._epoch_ssr
+            while it < event and pos + b < n_train:
+                chunk = self._chunk
+                if chunk is not None and chunk[0] <= pos and pos + b <= chunk[1]:
+                    k = pos - chunk[0]
+                    Xb, yb = chunk[2][k:k + b], chunk[3][k:k + b]
+                else:
+                    Xb, yb = self._batch(pos)[1:]
+                loss = tstep(Xb, yb, drop_rng)
+                gg = float(_dot(g, g))
+                if not (loss < explode_at and gg < inf):  # the general path judges it
+                    self._flush_plain(first, pos, zs, loss_sum, ssr)
+                    self._update_and_finish(self._perm[pos:pos + b], yb, z, loss, 0.0, deltas, False)
+                    done += 1
+                    break
+                safe = False
+                if sgd:  # as _sgd_stays_finite: the step cannot overflow Σp², no copy needed
+                    bound = sqrt(float(_dot(p, p))) + step_size * sqrt(gg)
+                    safe = bound * bound < pp_limit
+                if safe:
+                    opt.step(p, g)
+                else:
+                    np.copyto(prev, p)
+                    opt.step(p, g)
+                    if not float(_dot(p, p)) < inf:
+                        np.copyto(p, prev)  # keep the last finite weights
+                        self._flush_plain(first, pos, zs, loss_sum, ssr)
+                        self._diverged(self._diverged_message("the weights became infinite", it),
+                                       it, self._perm[pos:pos + b], loss, 0.0, deltas)
+                        break
+                self.iteration = it
+                log_loss((it, loss, opt.lr))
+                if it % layer_log.stride == 0:
+                    grad_norms = self._segment_norms(g)[0]
+                    layer_log.append((it, *(grad_norms / w_sqrt_sizes), *self._delta_rms(deltas, b)))
+                loss_sum += loss
+                if zs is not None:
+                    zs[pos:pos + b] = z
+                else:
+                    r = (z - yb).ravel()
+                    ssr += float(_dot(r, r))
+                pos += b
+                if it % self._traj_stride == 0:
+                    self._record_trajectory()
+                done += 1
+                it += 1
+            else:
+                self._flush_plain(first, pos, zs, loss_sum, ssr)
+                if done < count and not self.stopped:
+                    self._iterate(False)
+                    done += 1
+
+    def _epoch_outputs(self, k: int, dtype: np.dtype) -> Array:
+        """A buffer for the output layer's z of every training sample, in epoch order."""
+        zs = getattr(self, "_zs", None)
+        if zs is None or zs.shape != (self.n_train, k) or zs.dtype != dtype:
+            zs = self._zs = np.empty((self.n_train, k), dtype)
+        return zs
+
+    def _flush_plain(self, first: int, pos: int, zs: Array | None, loss_sum: float, ssr: float) -> None:
+        """Book the plain iterations that covered the epoch's samples ``first:pos``."""
+        if pos == first:
+            return
+        b = self._b
+        self._epoch_batches += (pos - first) // b
+        self._epoch_seen += pos - first
+        self._epoch_loss_sum = loss_sum
+        self._epoch_ssr = ssr
+        self.pos = pos
+        if zs is not None:
+            z, y = zs[first:pos], self._yt[self._perm[first:pos]]
+            if self._binary:
+                self._epoch_correct += int(np.count_nonzero((z > 0) == (y > 0.5)))
+            else:
+                self._epoch_correct += int(np.count_nonzero(z.argmax(axis=1) == y))
 
     def _classes(self, z: Array) -> Array:
         if self.spec.task == "binary":
@@ -862,10 +989,12 @@ class Trainer:
             self._fork()
             self._finish_pending_phases(discard=False)
             with np.errstate(all="ignore"):
-                for i in range(iterations - 1, -1, -1):
-                    rec = self._iterate(i == 0)
-                    if self.stopped:
-                        return self.last_record
+                self._run_plain(iterations - 1)
+                if self.stopped:
+                    return self.last_record
+                rec = self._iterate(True)
+                if self.stopped:
+                    return self.last_record
         return rec
 
     # ---------------------------------------------------------------- phase by phase
