@@ -83,6 +83,13 @@ class Optimizer:
             bufs = self._bufs = self._arrays(p)
         self._update(p, g, bufs)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # scratch arrays are made again on the next step: copies (undo) and pickles
+        # (the training process) need not carry them
+        state = self.__dict__.copy()
+        state["_tmp"] = []
+        return state
+
     def _scratch(self, p: Array, k: int) -> list[Array]:
         """``k`` scratch arrays shaped like ``p``, allocated once: the update rules below
         write their intermediate terms into them (``out=``) instead of new arrays. Each
