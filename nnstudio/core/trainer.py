@@ -178,17 +178,18 @@ class Trainer(Timeline, PhaseStepping):
             self.y = np.ascontiguousarray(d.y_train, dtype=np.intp)
             self.yv = np.ascontiguousarray(d.y_val, dtype=np.intp)
         self.n_train = len(self.X)
-        # targets in the form the loss takes them without conversion: a float column for
-        # binary and regression, class indices for multi-class
-        self._yt = self.y if self.spec.task == "multiclass" else self.y.astype(dt).reshape(-1, 1)
+        # keyed on the output, not the task, so that a two-class softmax is counted as one
+        self._binary = self.spec.output_activation == "sigmoid"
+        self._multiclass = self.spec.output_activation == "softmax"
+        # targets in the form the loss takes them without conversion: class indices for a
+        # softmax output, a float column for σ and regression outputs
+        self._yt = self.y if self._multiclass else self.y.astype(dt).reshape(-1, 1)
         self._all_idx = np.arange(self.n_train)
         self._chunk = None
         self._chunk_bufs: tuple[Array, Array] | None = None
         self._refresh_batching()
-        self._binary = self.spec.task == "binary"
         yr = np.asarray(d.y_train, dtype=np.float64)
         self._ss_tot = float(np.sum((yr - yr.mean()) ** 2)) if self.spec.task == "regression" and len(yr) else 0.0
-        self._multiclass = self.spec.task == "multiclass"
 
     def _init_run(self, network: Network | None) -> None:
         cfg = self.config
@@ -657,7 +658,7 @@ class Trainer(Timeline, PhaseStepping):
     def _metric(self, z: Array, y: Array) -> float:
         if self.spec.task == "regression":
             return r2_score(z, y)
-        return accuracy(z, y, self.spec.task)
+        return accuracy(z, y, "multiclass" if self._multiclass else self.spec.task)
 
     def evaluate(self) -> dict[str, float]:
         """Loss and metric (accuracy, or R² for regression) on the training and validation sets,
