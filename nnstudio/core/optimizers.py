@@ -136,7 +136,9 @@ class SGD(Optimizer):
         tmp = self._tmp
         if not tmp or tmp[0].shape != p.shape or tmp[0].dtype != p.dtype:
             tmp = self._scratch(p, 1)
-        self._update(p, g, tmp)
+        t = tmp[0]
+        np.multiply(g, p.dtype.type(self.lr), t)  # as _update
+        np.subtract(p, t, p)
 
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         t = s[0] if s and s[0].shape == p.shape and s[0].dtype == p.dtype else self._scratch(p, 1)[0]
