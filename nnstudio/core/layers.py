@@ -74,6 +74,9 @@ class Dense:
             # multiplying by the boolean mask z > 0 is multiplying by ReLU′ (0 at 0),
             # without a conversion pass on large layers
             self._dfa = _relu_mask
+        #: the activations :class:`~nnstudio.core.train_step.TrainStep` computes in place
+        #: (into buffers it owns); others go through ``_f``/``_dfa``
+        self._kernel = activation.key if activation is not None and activation.key in ("tanh", "relu") else None
         self.dropout = Dropout(dropout) if dropout > 0 else None
         self.a_prev: Array | None = None
         self.z: Array | None = None
@@ -91,7 +94,7 @@ class Dense:
 
     def forward(self, a_prev: Array, training: bool = False, rng: np.random.Generator | None = None) -> Array:
         """``a_prev`` (n, n_in) → output (n, n_out); caches what backward needs."""
-        z = a_prev @ self.W
+        z = np.dot(a_prev, self.W)  # as TrainStep does: the same BLAS call, the same bits
         z += self.b
         self.a_prev, self.z = a_prev, z
         if self._f is None:
@@ -117,8 +120,8 @@ class Dense:
                 d_out = drop.backward(d_out)
             delta = d_out * self._dfa(self.z, self.a, self._param)
         self.delta = delta
-        np.matmul(self.a_prev.T, delta, out=self.gW)
+        np.dot(self.a_prev.T, delta, out=self.gW)
         _add_reduce(delta, 0, None, self.gb)
         if need_input_grad:
-            return delta @ self.W.T
+            return np.dot(delta, self.W.T)
         return None

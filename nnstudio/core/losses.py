@@ -116,6 +116,62 @@ class Loss:
     def grad(self, z: Array, y: Array) -> Array:
         return self.value_and_grad(z, y)[1]
 
+    # -- the same, into buffers allocated once (the trainer's loop) -------------------
+    def workspace(self, n: int, k: int, dtype: np.dtype) -> dict[str, Array]:
+        """Scratch arrays for :meth:`value_and_grad_into` on ``(n, k)`` logits."""
+        if self.key == "bce" or self.key == "mse":
+            # 0 and n as scalars of the dtype: the values the Python literals become
+            return {"a": np.empty((n, k), dtype), "b": np.empty((n, k), dtype),
+                    "0": np.dtype(dtype).type(0), "n": np.dtype(dtype).type(n)}
+        if self.key == "cce":
+            return {"s": np.empty((n, k), dtype), "e": np.empty((n, k), dtype),
+                    "m": np.empty((n, 1), dtype), "se": np.empty((n, 1), dtype), "rows": np.arange(n)}
+        return {}
+
+    def value_and_grad_into(self, z: Array, y: Array, g: Array, w: dict[str, Array]) -> float:
+        """:meth:`value_and_grad` writing ``∂L/∂z`` into ``g`` (the shape of ``z``),
+        using the scratch arrays ``w`` of :meth:`workspace`. The same operations in the
+        same order: the results are bit-for-bit those of :meth:`value_and_grad`."""
+        n = z.shape[0]
+        key = self.key
+        if key == "bce":
+            t = y if y.ndim == 2 and y.dtype == z.dtype else y.reshape(-1, 1).astype(z.dtype, copy=False)
+            sp, tz = w["a"], w["b"]
+            np.logaddexp(w["0"], z, sp)
+            np.multiply(t, z, tz)
+            np.subtract(sp, tz, tz)
+            loss = float(_add_reduce(tz, None)) / z.size
+            np.subtract(z, sp, g)
+            np.exp(g, g)
+            np.subtract(g, t, g)
+            np.divide(g, w["n"], g)
+            return loss
+        if key == "cce":
+            s, e, m, se = w["s"], w["e"], w["m"], w["se"]
+            np.maximum.reduce(z, axis=-1, keepdims=True, out=m)
+            np.subtract(z, m, s)
+            np.exp(s, e)
+            _add_reduce(e, axis=-1, keepdims=True, out=se)
+            np.log(se, se)
+            np.subtract(s, se, s)  # ln softmax(z)
+            idx = y.astype(np.intp, copy=False)
+            rows = w["rows"]
+            loss = float(-s[rows, idx].mean())
+            np.exp(s, g)
+            g[rows, idx] -= 1.0
+            np.divide(g, n, g)
+            return loss
+        if self.key == "mse":
+            r = w["a"]
+            np.subtract(z, y.reshape(-1, 1).astype(z.dtype, copy=False), r)
+            m = r.size
+            loss = float(np.vdot(r, r) / m)
+            np.multiply(2.0 / m, r, g)
+            return loss
+        loss, grad = self.value_and_grad(z, y)
+        g[...] = grad
+        return loss
+
 
 def log_softmax(z: Array) -> Array:
     """``ln softmax(z)`` along the last axis, shifted by the row maximum so exp never overflows."""

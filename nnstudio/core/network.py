@@ -20,6 +20,7 @@ from .initializers import init_weights
 from .layers import Dense
 from .losses import Loss, get_loss
 from .specs import NetworkSpec
+from .train_step import TrainStep
 
 Array = np.ndarray
 
@@ -120,6 +121,7 @@ class Network:
             )
             self.layers.append(layer)
         assert len(self.layers) == n_layers
+        self._steps: dict[int, TrainStep] = {}
         self.initialize(rng)
 
     def __reduce__(self) -> tuple:
@@ -220,6 +222,25 @@ class Network:
             loss += self.penalty(l1, l2)
             self.add_penalty_grad(l1, l2)
         return loss
+
+    def train_step(self, X: Array, y: Array, rng: np.random.Generator | None = None) -> tuple[float, TrainStep]:
+        """Forward, loss and backward of one batch into buffers kept for its size: the
+        batch's data loss (gradients in ``grads``) and the :class:`TrainStep` that holds
+        the batch's z and δ until the next call. Bit-for-bit the numbers of
+        :meth:`forward` + ``loss.value_and_grad`` + :meth:`backward`, without their
+        allocations; the layers' caches (``z``, ``a``, ``delta``…) are the step's
+        buffers, valid until the next step."""
+        step = self.step_for(X.shape[0])
+        return step(X, y, rng), step
+
+    def step_for(self, n: int) -> TrainStep:
+        """The :class:`TrainStep` of batches of ``n`` samples (made on first use)."""
+        step = self._steps.get(n)
+        if step is None:
+            if len(self._steps) >= 4:  # a batch size and the epoch's last, smaller batch
+                self._steps.clear()
+            step = self._steps[n] = TrainStep(self.layers, self.loss, n, self.dtype)
+        return step
 
     def evaluate(self, X: Array, y: Array) -> float:
         """Data loss on (X, y) without dropout and without penalties."""

@@ -59,6 +59,7 @@ class Optimizer:
         self.lr = float(lr)
         self.state: dict[str, Any] = {"step": 0}
         self._bufs: list[Array] | None = None  # the state arrays, checked against p once
+        self._tmp: list[Array] = []  # scratch arrays shaped like p (not part of the state)
 
     def _arrays(self, p: Array) -> list[Array]:
         arrays = [self.state.get(n) for n in self.state_names]
@@ -82,8 +83,27 @@ class Optimizer:
             bufs = self._bufs = self._arrays(p)
         self._update(p, g, bufs)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # scratch arrays are made again on the next step: copies (undo) and pickles
+        # (the training process) need not carry them
+        state = self.__dict__.copy()
+        state["_tmp"] = []
+        return state
+
+    def _scratch(self, p: Array, k: int) -> list[Array]:
+        """``k`` scratch arrays shaped like ``p``, allocated once: the update rules below
+        write their intermediate terms into them (``out=``) instead of new arrays. Each
+        rule keeps the operations, operands and order of its formula, so the results
+        are those of the plain expressions bit for bit."""
+        tmp = self._tmp
+        if len(tmp) < k or tmp[0].shape != p.shape or tmp[0].dtype != p.dtype:
+            tmp = self._tmp = [np.empty_like(p) for _ in range(k)]
+        return tmp
+
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
-        p -= self.lr * g
+        (t,) = self._scratch(p, 1)[:1]
+        np.multiply(g, self.lr, t)  # p ← p − η·g
+        np.subtract(p, t, p)
 
     def reset(self) -> None:
         """Forget velocities, accumulators and the step count."""
@@ -109,6 +129,22 @@ class SGD(Optimizer):
 
     key = "sgd"
 
+    def step(self, p: Array, g: Array) -> None:
+        """``p ← p − η·g`` in place: the base class's step without state arrays to
+        check (on a playground network the checks cost as much as the update)."""
+        self.state["step"] += 1
+        tmp = self._tmp
+        if not tmp or tmp[0].shape != p.shape or tmp[0].dtype != p.dtype:
+            tmp = self._scratch(p, 1)
+        t = tmp[0]
+        np.multiply(g, p.dtype.type(self.lr), t)  # as _update
+        np.subtract(p, t, p)
+
+    def _update(self, p: Array, g: Array, s: list[Array]) -> None:
+        t = s[0] if s and s[0].shape == p.shape and s[0].dtype == p.dtype else self._scratch(p, 1)[0]
+        np.multiply(g, p.dtype.type(self.lr), t)  # p ← p − η·g (η as the dtype's number, as a Python float becomes)
+        np.subtract(p, t, p)
+
 
 class Momentum(Optimizer):
     """Heavy-ball momentum as ``torch.optim.SGD(momentum=μ)``: ``v ← μ·v + g``, ``p ← p − η·v``.
@@ -126,9 +162,11 @@ class Momentum(Optimizer):
 
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         (v,) = s
+        (t,) = self._scratch(p, 1)[:1]
         v *= self.momentum
         v += g
-        p -= self.lr * v
+        np.multiply(v, self.lr, t)  # p ← p − η·v
+        np.subtract(p, t, p)
 
 
 class Nesterov(Momentum):
@@ -139,9 +177,13 @@ class Nesterov(Momentum):
 
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         (v,) = s
+        (t,) = self._scratch(p, 1)[:1]
         v *= self.momentum
         v += g
-        p -= self.lr * (g + self.momentum * v)
+        np.multiply(v, self.momentum, t)  # p ← p − η·(g + μ·v)
+        np.add(g, t, t)
+        np.multiply(t, self.lr, t)
+        np.subtract(p, t, p)
 
 
 class AdaGrad(Optimizer):
@@ -157,8 +199,14 @@ class AdaGrad(Optimizer):
 
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         (G,) = s
-        G += g * g
-        p -= self.lr * g / (np.sqrt(G) + self.eps)
+        t, u = self._scratch(p, 2)[:2]
+        np.multiply(g, g, t)
+        G += t
+        np.sqrt(G, t)  # p ← p − (η·g) / (√G + ε)
+        np.add(t, self.eps, t)
+        np.multiply(g, self.lr, u)
+        np.divide(u, t, u)
+        np.subtract(p, u, p)
 
 
 class RMSProp(Optimizer):
@@ -175,9 +223,16 @@ class RMSProp(Optimizer):
 
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         (sq,) = s
+        t, u = self._scratch(p, 2)[:2]
         sq *= self.alpha
-        sq += (1.0 - self.alpha) * (g * g)
-        p -= self.lr * g / (np.sqrt(sq) + self.eps)
+        np.multiply(g, g, t)
+        np.multiply(t, 1.0 - self.alpha, t)
+        sq += t
+        np.sqrt(sq, t)  # p ← p − (η·g) / (√s + ε)
+        np.add(t, self.eps, t)
+        np.multiply(g, self.lr, u)
+        np.divide(u, t, u)
+        np.subtract(p, u, p)
 
 
 class Adam(Optimizer):
@@ -200,15 +255,21 @@ class Adam(Optimizer):
     def _update(self, p: Array, g: Array, s: list[Array]) -> None:
         m, v = s
         t = self.state["step"]
+        a, b = self._scratch(p, 2)[:2]
         m *= self.beta1
-        m += (1.0 - self.beta1) * g
+        np.multiply(g, 1.0 - self.beta1, a)
+        m += a
         v *= self.beta2
-        v += (1.0 - self.beta2) * (g * g)
+        np.multiply(g, g, a)
+        np.multiply(a, 1.0 - self.beta2, a)
+        v += a
         step_size = self.lr / (1.0 - self.beta1**t)
-        denom = np.sqrt(v)
+        denom = np.sqrt(v, b)
         denom /= math.sqrt(1.0 - self.beta2**t)
         denom += self.eps
-        p -= step_size * (m / denom)
+        np.divide(m, denom, a)  # p ← p − step·(m / denom)
+        np.multiply(a, step_size, a)
+        np.subtract(p, a, p)
 
 
 class AdamW(Adam):
