@@ -63,7 +63,8 @@ def control_widgets(window: Any, key: str) -> list[QWidget]:
                            + [c.button for c in [np_.first_connector, *np_.connectors]]
                            + [nv.header.plus, nv.header.minus]),
         "activation": lambda: [np_.all_layers.activation] + [w for c in cards for w in (c.activation, c.alpha)],
-        "loss": lambda: [np_.loss_combo, np_.huber],
+        # for two classes, the choice of one sigmoid or two softmax units is the loss's
+        "loss": lambda: [np_.loss_combo, np_.huber, np_.two_class_combo],
         "learning_rate": lambda: [tp.lr, tp.schedule, tp.decay_rate, tp.decay_epochs],
         "optimizer": lambda: [tp.optimizer, tp.rule, tp.momentum, tp.beta1, tp.beta2, tp.rho, tp.eps, tp.weight_decay],
         "batch_size": lambda: [tp.batch_mode, tp.batch_size],

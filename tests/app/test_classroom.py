@@ -295,3 +295,19 @@ def test_a_hidden_panel_leaves_the_others_their_width_and_an_empty_section_its_h
     qtbot.waitUntil(lambda: max(d.width() for d in panels) >= 250)
     w.act_lift.trigger()
     assert not heading.isHidden() and w.training_panel.is_shown("l1")
+
+
+def test_the_two_class_output_choice_is_the_loss_control(qtbot, window):
+    # for two classes the sigmoid/softmax choice is the only loss control on screen
+    w = window
+    combo = w.network_panel.two_class_combo
+    w.workspaces.show_view("NetworkPanel")
+    assert w.doc.network.task == "binary" and shown(combo)
+    w.teacher.classroom.set_restrictions(Restrictions(frozenset({"loss"})))
+    assert not shown(combo)
+    w.teacher.classroom.set_restrictions(Restrictions(locked=frozenset({"loss"})))
+    assert shown(combo) and not combo.isEnabled()
+    w.act_lift.trigger()
+    assert combo.isEnabled()
+    qtbot.keyClicks(combo, "Two")  # the learner's choice works once lifted
+    assert w.doc.network.loss == "cce"
