@@ -44,6 +44,8 @@ DOCKS = {
     "panel.lessons": "LessonPanel", "view.network": "NetworkView", "view.boundary": "BoundaryView",
     "view.loss": "LossView", "view.inspector": "InspectorView", "view.gradients": "GradientView",
     "view.activations": "ActivationView", "view.surface": "SurfaceView", "view.race": "RaceView",
+    "view.representation": "RepresentationView", "view.hardest": "HardestSamplesView",
+    "view.digits": "DigitGalleryView", "view.pad": "DrawingPadView",
 }
 INDICATOR_TEXT = "Classroom mode: some controls are hidden or locked"
 LIFTED_TEXT = "Classroom restrictions lifted for this session"
@@ -336,7 +338,7 @@ class ClassroomMode(QObject):
         for name in self._hidden_docks:
             dock = w.view_docks[name]
             dock.toggleViewAction().setVisible(True)
-            if name in current:
+            if name in current and name not in w.workspaces.unavailable:  # digit views: image data only
                 dock.show()
         self._hidden_docks.clear()
         for stepper in w.network_view.steppers:

@@ -311,3 +311,24 @@ def test_the_two_class_output_choice_is_the_loss_control(qtbot, window):
     assert combo.isEnabled()
     qtbot.keyClicks(combo, "Two")  # the learner's choice works once lifted
     assert w.doc.network.loss == "cce"
+
+
+def test_the_new_views_can_be_hidden_and_come_back_only_where_they_belong(qtbot, window):
+    w = window
+    new = {"view.representation": "RepresentationView", "view.hardest": "HardestSamplesView",
+           "view.digits": "DigitGalleryView", "view.pad": "DrawingPadView"}
+    w.workspaces.switch("explore")
+    w.teacher.classroom.set_restrictions(Restrictions(frozenset(new)))
+    for dock in (w.view_docks[name] for name in new.values()):
+        assert dock.isHidden() and not dock.toggleViewAction().isVisible()
+    w.doc.edit_data("Digits", source="bundled", name="digits", standardize=True)  # the digit views' data
+    qtbot.wait(50)
+    assert all(w.view_docks[name].isHidden() for name in new.values())
+    w.workspaces.show_view("RepresentationView")  # as a lesson step would
+    qtbot.waitUntil(lambda: w.view_docks["RepresentationView"].isHidden())
+    w.doc.edit_data("Spiral", source="generator", name="spiral")
+    w.act_lift.trigger()
+    for name in ("RepresentationView", "HardestSamplesView"):
+        assert not w.view_docks[name].isHidden()
+    # the digit views stay away while the data are not images
+    assert w.view_docks["DigitGalleryView"].isHidden() and w.view_docks["DrawingPadView"].isHidden()
