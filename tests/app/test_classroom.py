@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
@@ -332,3 +333,29 @@ def test_the_new_views_can_be_hidden_and_come_back_only_where_they_belong(qtbot,
         assert not w.view_docks[name].isHidden()
     # the digit views stay away while the data are not images
     assert w.view_docks["DigitGalleryView"].isHidden() and w.view_docks["DrawingPadView"].isHidden()
+
+
+def test_a_rewind_to_before_a_locked_setting_changed_is_refused_and_the_run_stays(qtbot, window):
+    # the run was trained with η = 0.3, then 0.01; the teacher locks η; rewinding would bring 0.3 back
+    w = window
+    w.doc.edit_config("η", learning_rate=0.3)
+    w.controller.step_epoch()
+    w.controller.step_epoch()
+    wait_snapshot(qtbot, w, lambda s: s.iteration == 64)
+    w.doc.edit_config("η", learning_rate=0.01)
+    w.controller.step_epoch()
+    at = wait_snapshot(qtbot, w, lambda s: s.iteration == 96)
+    weights = [a.copy() for a in at.weights]
+    w.teacher.classroom.set_restrictions(Restrictions(locked=frozenset({"learning_rate"})))
+    w.session.rewind(10)
+    assert "learning rate is locked" in w.banner.label.text() and w.banner_bar.isVisible()
+    snap = wait_snapshot(qtbot, w, lambda s: s.iteration == 96 and s.config.learning_rate == 0.01)
+    for a, b in zip(weights, snap.weights):
+        np.testing.assert_array_equal(a, b)
+    assert w.doc.config.learning_rate == 0.01 and w.training_panel.lr.value() == 0.01
+    assert not w.doc.undo_stack.text(w.doc.undo_stack.index() - 1).startswith("Rewind")
+    w.controller.step()  # training goes on from where it was, with the locked η
+    wait_snapshot(qtbot, w, lambda s: s.iteration == 97 and s.config.learning_rate == 0.01)
+    # a rewind within the locked η's stretch is allowed
+    w.session.rewind(80)
+    wait_snapshot(qtbot, w, lambda s: s.iteration == 80)
