@@ -56,7 +56,7 @@ def control_widgets(window: Any, key: str) -> list[QWidget]:
     dp, np_, tp, nv = window.data_panel, window.network_panel, window.training_panel, window.network_view
     cards = list(np_.cards)
     table: dict[str, Callable[[], list[QWidget]]] = {
-        "dataset": lambda: [dp.dataset_box, dp.samples, dp.classes, dp.slope],
+        "dataset": lambda: [dp.dataset_box, dp.samples, dp.classes, dp.slope, dp.standardize],
         "noise": lambda: [dp.noise],
         "split": lambda: [dp.validation],
         "seeds": lambda: [dp.seed, tp.seed.parentWidget()],

@@ -359,3 +359,14 @@ def test_a_rewind_to_before_a_locked_setting_changed_is_refused_and_the_run_stay
     # a rewind within the locked η's stretch is allowed
     w.session.rewind(80)
     wait_snapshot(qtbot, w, lambda s: s.iteration == 80)
+
+
+def test_a_locked_data_set_locks_standardising_its_inputs(qtbot, window):
+    w = window
+    box = w.data_panel.standardize
+    w.teacher.classroom.set_restrictions(Restrictions(locked=frozenset({"dataset"})))
+    w.workspaces.show_view("DataPanel")
+    assert shown(box) and not box.isEnabled()
+    before = w.doc.data_spec
+    box.toggle()  # were it reached all the same, the document refuses
+    assert w.doc.data_spec == before and box.isChecked() == before.standardize

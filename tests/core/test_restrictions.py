@@ -158,3 +158,9 @@ def test_a_project_with_malformed_restrictions_is_refused(value, words):
     with pytest.raises(ProjectError) as err:
         project_from_bytes(_with_classroom(value))
     assert words in str(err.value) and len(str(err.value)) <= MESSAGE_LIMIT
+
+
+def test_standardising_the_inputs_is_a_change_of_the_locked_data_set():
+    after = _changed(data={"standardize": not BASE.data.standardize})
+    assert locked_change(Restrictions(locked=frozenset({"dataset"})), BASE, after) == "dataset"
+    assert locked_change(Restrictions(locked=frozenset(CONTROLS) - {"dataset"}), BASE, after) is None
