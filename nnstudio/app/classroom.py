@@ -44,6 +44,8 @@ DOCKS = {
     "panel.lessons": "LessonPanel", "view.network": "NetworkView", "view.boundary": "BoundaryView",
     "view.loss": "LossView", "view.inspector": "InspectorView", "view.gradients": "GradientView",
     "view.activations": "ActivationView", "view.surface": "SurfaceView", "view.race": "RaceView",
+    "view.representation": "RepresentationView", "view.hardest": "HardestSamplesView",
+    "view.digits": "DigitGalleryView", "view.pad": "DrawingPadView",
 }
 INDICATOR_TEXT = "Classroom mode: some controls are hidden or locked"
 LIFTED_TEXT = "Classroom restrictions lifted for this session"
@@ -54,7 +56,7 @@ def control_widgets(window: Any, key: str) -> list[QWidget]:
     dp, np_, tp, nv = window.data_panel, window.network_panel, window.training_panel, window.network_view
     cards = list(np_.cards)
     table: dict[str, Callable[[], list[QWidget]]] = {
-        "dataset": lambda: [dp.dataset_box, dp.samples, dp.classes, dp.slope],
+        "dataset": lambda: [dp.dataset_box, dp.samples, dp.classes, dp.slope, dp.standardize],
         "noise": lambda: [dp.noise],
         "split": lambda: [dp.validation],
         "seeds": lambda: [dp.seed, tp.seed.parentWidget()],
@@ -63,7 +65,8 @@ def control_widgets(window: Any, key: str) -> list[QWidget]:
                            + [c.button for c in [np_.first_connector, *np_.connectors]]
                            + [nv.header.plus, nv.header.minus]),
         "activation": lambda: [np_.all_layers.activation] + [w for c in cards for w in (c.activation, c.alpha)],
-        "loss": lambda: [np_.loss_combo, np_.huber],
+        # for two classes, the choice of one sigmoid or two softmax units is the loss's
+        "loss": lambda: [np_.loss_combo, np_.huber, np_.two_class_combo],
         "learning_rate": lambda: [tp.lr, tp.schedule, tp.decay_rate, tp.decay_epochs],
         "optimizer": lambda: [tp.optimizer, tp.rule, tp.momentum, tp.beta1, tp.beta2, tp.rho, tp.eps, tp.weight_decay],
         "batch_size": lambda: [tp.batch_mode, tp.batch_size],
@@ -335,7 +338,7 @@ class ClassroomMode(QObject):
         for name in self._hidden_docks:
             dock = w.view_docks[name]
             dock.toggleViewAction().setVisible(True)
-            if name in current:
+            if name in current and name not in w.workspaces.unavailable:  # digit views: image data only
                 dock.show()
         self._hidden_docks.clear()
         for stepper in w.network_view.steppers:

@@ -231,8 +231,23 @@ class Document(QObject):
         self._apply(after, prepared=prepared)
         new = action()
         if new is not None:
+            try:
+                # a rewind goes back to the settings of the time: one the guard locks may differ
+                self.check_guard(self.state, new)
+            except NNStudioError:
+                self._put_back(before, before_run)
+                raise
             self._apply(new, quiet=True)
         self.undo_stack.push(_EditCommand(self, before, self.state, text, None, before_run))
+
+    def _put_back(self, before: DocState, before_run: int | None) -> None:
+        """Undo a run edit that was not pushed: the kept run comes back, nothing is kept."""
+        keeper = self.keeper
+        if keeper is not None and before_run is not None:
+            spare = keeper.new_run_id()
+            keeper.swap_run(before_run, spare)
+            keeper.forget_runs([before_run, spare])
+        self._apply(before, quiet=True)
 
     def edit_network(self, text: str, merge_key: str | None = None, **changes: Any) -> None:
         self.edit(text, merge_key, network=replace(self.network, **changes))

@@ -105,6 +105,9 @@ def lesson_dict(title: str, intro: str, steps: Sequence[StepText], network: Netw
         doc["front"] = front
     if workspace is not None:
         doc["workspace"] = workspace
+    if classroom is not None:
+        # the lesson's text is in the Lessons panel: a lesson that hid it could not be followed
+        classroom = Restrictions(classroom.hidden - {"panel.lessons"}, classroom.locked)
     if classroom is not None and classroom.active:
         doc["classroom"] = classroom.to_dict()
     return doc

@@ -492,6 +492,9 @@ def _parse(raw: Any, path: Path) -> Lesson:
             classroom = Restrictions.from_dict(raw["classroom"])
         except RestrictionError as exc:
             raise _Bad("classroom", str(exc)) from None
+        if classroom.hides("panel.lessons"):
+            raise _Bad("classroom", "hides the Lessons panel, which is where the lesson's text is shown; "
+                                    "leave panel.lessons out of 'hidden'")
 
     steps_raw = raw.get("steps", [])
     if not isinstance(steps_raw, list) or not steps_raw:

@@ -79,11 +79,15 @@ ITEMS: tuple[Item, ...] = (
     Item("view.activations", VIEW, "Activations"),
     Item("view.surface", VIEW, "Loss landscape"),
     Item("view.race", VIEW, "Optimizer race"),
-    Item("dataset", CONTROL, "Data set (choice, samples, painting, CSV)", "The data set"),
+    Item("view.representation", VIEW, "Hidden representation"),
+    Item("view.hardest", VIEW, "Hardest samples"),
+    Item("view.digits", VIEW, "Digit gallery"),
+    Item("view.pad", VIEW, "Drawing pad (draw a digit)"),
+    Item("dataset", CONTROL, "Data set (choice, samples, scaling, painting, CSV)", "The data set"),
     Item("noise", CONTROL, "Noise", "The noise"),
     Item("split", CONTROL, "Validation share", "The validation share"),
-    Item("seeds", CONTROL, "Seeds (data and training)", "The seeds"),
-    Item("features", CONTROL, "Input features", "The input features"),
+    Item("seeds", CONTROL, "Seeds (data and training)", "The choice of seeds"),
+    Item("features", CONTROL, "Input features", "The choice of input features"),
     Item("layers", CONTROL, "Layers and neurons (+ / −)", "The number of layers and neurons"),
     Item("activation", CONTROL, "Activation function", "The activation function"),
     Item("loss", CONTROL, "Loss function", "The loss function"),
@@ -128,7 +132,7 @@ def _regularization(s: Setup) -> Any:
 def _dataset(s: Setup) -> Any:
     d = s.data
     return (d.source, d.name, d.n_samples, d.n_classes, d.slope, d.csv_path, d.target_column,
-            d.categorical_target, id(s.inline) if s.inline is not None else None)
+            d.categorical_target, d.standardize, id(s.inline) if s.inline is not None else None)
 
 
 #: what each control locks: the values that must not change

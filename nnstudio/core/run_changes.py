@@ -10,7 +10,8 @@ and ``eta``, ``optimizer``, ``momentum``, ``batch_mode``, ``batch_size``, ``l1``
 ``hidden``
     the hidden layer sizes, e.g. ``16,16`` (a new architecture; ``none`` for no hidden layer);
 ``output_init``, ``output_bias_init``, ``loss``, ``huber_delta``
-    of the output layer.
+    of the output layer (for two classes, ``loss=cce`` makes it two softmax units and
+    ``loss=bce`` one sigmoid unit).
 
 As text (the CLI's ``--compare``), pairs are separated by spaces or semicolons:
 ``"lr=0.3 optimizer=adam"``, ``"activation=relu;init=he_uniform"``.
@@ -57,6 +58,7 @@ _SYMBOLS = {"learning_rate": "η", "momentum": "μ", "beta1": "β₁", "beta2": 
             "eps": "ε", "weight_decay": "weight decay", "l1": "L1 λ", "l2": "L2 λ", "decay_rate": "γ",
             "batch_size": "batch size", "dropout": "dropout", "alpha": "α", "seed": "seed",
             "patience": "patience", "huber_delta": "Huber δ"}
+_TWO_CLASS_OUTPUTS = {"bce": "one sigmoid unit (bce)", "cce": "two softmax units (cce)"}
 _BATCH_NAMES = {"full": "full batch", "sgd": "SGD (1 sample)", "minibatch": "mini-batch"}
 
 
@@ -211,6 +213,9 @@ class RunChanges:
                 values = _per_layer(d[key], len(hidden), key)
                 hidden = [dataclasses.replace(h, **{key: v}) for h, v in zip(hidden, values)]
         net = {k: v for k, v in d.items() if k in _NETWORK_TYPES}
+        if spec.task == "binary" and net.get("loss") in ("bce", "cce"):
+            # two classes: one sigmoid unit (bce) or two softmax units (cce), a new output layer
+            spec = spec.with_two_class_output(net.pop("loss"))
         try:
             spec = spec.replace(hidden=tuple(hidden), **net)
         except TypeError as exc:
@@ -251,6 +256,8 @@ class RunChanges:
             shape = (lambda sizes: "–".join(map(str, sizes)) if sizes else "no hidden layer")
             return instead(f"hidden {shape(value)}", shape([h.units for h in spec.hidden]))
         if key == "loss":
+            if spec.task == "binary" and value in _TWO_CLASS_OUTPUTS and spec.loss in _TWO_CLASS_OUTPUTS:
+                return instead(_TWO_CLASS_OUTPUTS[value], _TWO_CLASS_OUTPUTS[spec.loss])
             return instead(f"{value} loss", str(spec.loss))
         return f"{_SYMBOLS.get(key, key)} = {one(value)}"
 

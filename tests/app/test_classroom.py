@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
@@ -295,3 +296,77 @@ def test_a_hidden_panel_leaves_the_others_their_width_and_an_empty_section_its_h
     qtbot.waitUntil(lambda: max(d.width() for d in panels) >= 250)
     w.act_lift.trigger()
     assert not heading.isHidden() and w.training_panel.is_shown("l1")
+
+
+def test_the_two_class_output_choice_is_the_loss_control(qtbot, window):
+    # for two classes the sigmoid/softmax choice is the only loss control on screen
+    w = window
+    combo = w.network_panel.two_class_combo
+    w.workspaces.show_view("NetworkPanel")
+    assert w.doc.network.task == "binary" and shown(combo)
+    w.teacher.classroom.set_restrictions(Restrictions(frozenset({"loss"})))
+    assert not shown(combo)
+    w.teacher.classroom.set_restrictions(Restrictions(locked=frozenset({"loss"})))
+    assert shown(combo) and not combo.isEnabled()
+    w.act_lift.trigger()
+    assert combo.isEnabled()
+    qtbot.keyClicks(combo, "Two")  # the learner's choice works once lifted
+    assert w.doc.network.loss == "cce"
+
+
+def test_the_new_views_can_be_hidden_and_come_back_only_where_they_belong(qtbot, window):
+    w = window
+    new = {"view.representation": "RepresentationView", "view.hardest": "HardestSamplesView",
+           "view.digits": "DigitGalleryView", "view.pad": "DrawingPadView"}
+    w.workspaces.switch("explore")
+    w.teacher.classroom.set_restrictions(Restrictions(frozenset(new)))
+    for dock in (w.view_docks[name] for name in new.values()):
+        assert dock.isHidden() and not dock.toggleViewAction().isVisible()
+    w.doc.edit_data("Digits", source="bundled", name="digits", standardize=True)  # the digit views' data
+    qtbot.wait(50)
+    assert all(w.view_docks[name].isHidden() for name in new.values())
+    w.workspaces.show_view("RepresentationView")  # as a lesson step would
+    qtbot.waitUntil(lambda: w.view_docks["RepresentationView"].isHidden())
+    w.doc.edit_data("Spiral", source="generator", name="spiral")
+    w.act_lift.trigger()
+    for name in ("RepresentationView", "HardestSamplesView"):
+        assert not w.view_docks[name].isHidden()
+    # the digit views stay away while the data are not images
+    assert w.view_docks["DigitGalleryView"].isHidden() and w.view_docks["DrawingPadView"].isHidden()
+
+
+def test_a_rewind_to_before_a_locked_setting_changed_is_refused_and_the_run_stays(qtbot, window):
+    # the run was trained with η = 0.3, then 0.01; the teacher locks η; rewinding would bring 0.3 back
+    w = window
+    w.doc.edit_config("η", learning_rate=0.3)
+    w.controller.step_epoch()
+    w.controller.step_epoch()
+    wait_snapshot(qtbot, w, lambda s: s.iteration == 64)
+    w.doc.edit_config("η", learning_rate=0.01)
+    w.controller.step_epoch()
+    at = wait_snapshot(qtbot, w, lambda s: s.iteration == 96)
+    weights = [a.copy() for a in at.weights]
+    w.teacher.classroom.set_restrictions(Restrictions(locked=frozenset({"learning_rate"})))
+    w.session.rewind(10)
+    assert "learning rate is locked" in w.banner.label.text() and w.banner_bar.isVisible()
+    snap = wait_snapshot(qtbot, w, lambda s: s.iteration == 96 and s.config.learning_rate == 0.01)
+    for a, b in zip(weights, snap.weights):
+        np.testing.assert_array_equal(a, b)
+    assert w.doc.config.learning_rate == 0.01 and w.training_panel.lr.value() == 0.01
+    assert not w.doc.undo_stack.text(w.doc.undo_stack.index() - 1).startswith("Rewind")
+    w.controller.step()  # training goes on from where it was, with the locked η
+    wait_snapshot(qtbot, w, lambda s: s.iteration == 97 and s.config.learning_rate == 0.01)
+    # a rewind within the locked η's stretch is allowed
+    w.session.rewind(80)
+    wait_snapshot(qtbot, w, lambda s: s.iteration == 80)
+
+
+def test_a_locked_data_set_locks_standardising_its_inputs(qtbot, window):
+    w = window
+    box = w.data_panel.standardize
+    w.teacher.classroom.set_restrictions(Restrictions(locked=frozenset({"dataset"})))
+    w.workspaces.show_view("DataPanel")
+    assert shown(box) and not box.isEnabled()
+    before = w.doc.data_spec
+    box.toggle()  # were it reached all the same, the document refuses
+    assert w.doc.data_spec == before and box.isChecked() == before.standardize

@@ -180,3 +180,26 @@ def test_two_softmax_units_draw_the_line_where_their_logits_are_equal(view):
     side = (view.shown.train @ np.array([a, c]) + d) > 0
     predicted = trainer.network.predict(np.asarray(data.X_train)).argmax(axis=1) == 1
     np.testing.assert_array_equal(side, predicted)
+
+
+def test_regression_has_no_class_boundary_to_draw(view):
+    # ŷ = 0 is no boundary: a fit has no classes, and the caption must not claim one
+    data = prepare(DataSpec(name="plane", n_samples=100))
+    assert data.task == "regression" and data.n_inputs == 2
+    spec = NetworkSpec(data.n_inputs, (LayerSpec(2, "tanh"),), "regression", 1, loss="mse")
+    trainer = Trainer(spec, TrainConfig(), data)
+    trainer.run(epochs=2)
+    view.set_data(data)
+    view.show_snapshot(make_snapshot(trainer))
+    assert view.shown.mode == DIRECT and view.shown.boundary is None
+    assert not view.boundary.isVisible() and "boundary" not in view.info.text()
+
+
+def test_the_dashed_line_is_named_as_the_decision_boundary(view):
+    data = prepare(DataSpec(name="xor", n_samples=100))
+    spec = NetworkSpec(data.n_inputs, (LayerSpec(4, "tanh"), LayerSpec(2, "tanh")), "binary", 1)
+    trainer = Trainer(spec, TrainConfig(), data)
+    view.set_data(data)
+    view.show_snapshot(make_snapshot(trainer))
+    assert view.shown.boundary is not None
+    assert "Dashed: the decision boundary (each class 50 %)" in view.info.text()

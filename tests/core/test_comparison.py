@@ -255,3 +255,20 @@ def test_changes_round_trip_through_json():
     assert RunChanges.from_dict(ch.to_dict()) == ch
     assert ch.to_dict() == {"learning_rate": 0.3, "activation": ["relu", "tanh"], "hidden": [3],
                             "restore_best": False, "beta1": None}
+
+
+@pytest.mark.parametrize("to", ["cce", "bce"])
+def test_two_classes_compare_one_sigmoid_unit_with_two_softmax_units(to):
+    # Glorot & Bengio's comparison: the same network with the other two-class output
+    frm = "bce" if to == "cce" else "cce"
+    spec, cfg, data = make_spec().with_two_class_output(frm), TrainConfig(seed=4, batch_size=8), make_data()
+    a = Trainer(spec, cfg, data)
+    a.run(iterations=5)
+    cmp = Comparison.fork(a, f"loss={to}")
+    assert cmp.b.spec == spec.with_two_class_output(to)
+    assert cmp.b.spec.n_outputs == (2 if to == "cce" else 1) and cmp.b.iteration == 5
+    ref = Trainer(cmp.b.spec, cfg, data)  # a new output layer: B's weights are drawn from the seed
+    ref.run(iterations=5)
+    np.testing.assert_array_equal(cmp.b.network.params, ref.network.params)
+    names = {"bce": "one sigmoid unit (bce)", "cce": "two softmax units (cce)"}
+    assert cmp.label == f"B: {names[to]} instead of {names[frm]}"

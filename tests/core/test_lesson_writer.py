@@ -115,3 +115,17 @@ def test_a_lesson_with_malformed_restrictions_is_refused(tmp_path, value, words)
     path.write_text(json.dumps(doc))
     with pytest.raises(LessonError, match=words):
         load_lesson(path)
+
+
+def test_a_lesson_never_hides_the_panel_that_shows_its_text(tmp_path):
+    # a teacher in classroom mode with the Lessons panel hidden saves a lesson: its text stays readable
+    r = Restrictions(frozenset({"panel.lessons", "view.race"}), frozenset({"learning_rate"}))
+    lesson = write_lesson(tmp_path / "mine.json", _doc(classroom=r))
+    assert lesson.classroom == Restrictions(frozenset({"view.race"}), frozenset({"learning_rate"}))
+    # a file that asks for it all the same is refused, saying why
+    doc = _doc()
+    doc["classroom"] = r.to_dict()
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc))
+    with pytest.raises(LessonError, match="classroom: .*Lessons panel.*where the lesson's text is shown"):
+        load_lesson(path)

@@ -21,6 +21,7 @@ from nnstudio.core.restrictions import (
     Setup,
     check_change,
     locked_change,
+    locked_message,
 )
 from nnstudio.core.safetext import MESSAGE_LIMIT
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
@@ -158,3 +159,17 @@ def test_a_project_with_malformed_restrictions_is_refused(value, words):
     with pytest.raises(ProjectError) as err:
         project_from_bytes(_with_classroom(value))
     assert words in str(err.value) and len(str(err.value)) <= MESSAGE_LIMIT
+
+
+def test_standardising_the_inputs_is_a_change_of_the_locked_data_set():
+    after = _changed(data={"standardize": not BASE.data.standardize})
+    assert locked_change(Restrictions(locked=frozenset({"dataset"})), BASE, after) == "dataset"
+    assert locked_change(Restrictions(locked=frozenset(CONTROLS) - {"dataset"}), BASE, after) is None
+
+
+
+def test_the_locked_message_reads_as_a_sentence():
+    # "The input features is locked" and "The seeds is locked" read wrongly
+    assert locked_message("features").startswith("The choice of input features is locked in classroom mode")
+    assert locked_message("seeds").startswith("The choice of seeds is locked in classroom mode")
+    assert locked_message("learning_rate").startswith("The learning rate is locked in classroom mode")

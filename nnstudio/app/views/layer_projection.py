@@ -189,7 +189,7 @@ def layer_representation(snap: Snapshot, data: PreparedData, layer: int,
         pt, pv, pl = Ht, Hv, H_lines
         last_hidden = layer == len(snap.weights) - 2
         W, b = snap.weights[-1], snap.biases[-1]
-        if last_hidden and W.shape == (2, 1):
+        if last_hidden and W.shape == (2, 1) and snap.task == "binary":  # a fit's ŷ = 0 is no boundary
             boundary = (float(W[0, 0]), float(W[1, 0]), float(b[0]))
         elif last_hidden and W.shape == (2, 2) and snap.task == "binary":
             # two softmax units: the classes meet where their logits are equal, z₁ − z₀ = 0

@@ -360,7 +360,8 @@ class RepresentationView(ViewBase):
         if r.mode == DIRECT:
             text = f"Hidden layer {r.layer + 1} has 2 neurons: their outputs are the axes."
             if r.boundary is not None:
-                text += " Dashed: the output neuron's boundary."
+                # one sigmoid unit at 0.5, or two softmax units with equal logits
+                text += " Dashed: the decision boundary (each class 50 %)."
             return text
         if r.mode == PCA:
             v = r.variance if r.variance is not None else np.full(2, np.nan)
