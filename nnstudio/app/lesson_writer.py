@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,9 @@ from ..core.specs import NetworkSpec, TrainConfig
 from .lessons import FORMAT, KNOWN_VIEWS, MAX_LESSON_BYTES, MAX_STEPS, WORKSPACES, Lesson, LessonError, \
     load_lesson, weights_to_neurons
 from .paths import resource_path
+
+#: the largest CSV file a written lesson carries a copy of
+MAX_CSV_COPY_BYTES = 64 << 20
 
 #: the number a written lesson gets at least, so it follows the bundled ones in the list
 FIRST_USER_NUMBER = 100
@@ -137,7 +141,7 @@ def file_name_for(title: str, folder: Path) -> Path:
 
 def write_lesson(path: str | os.PathLike, doc: dict[str, Any]) -> Lesson:
     """Write the lesson atomically (a temporary file renamed into place), read it back
-    and return it.
+    and return it. A lesson on a CSV file gets a copy of it in ``data/`` beside the lesson.
 
     Raises
     ------
@@ -148,13 +152,48 @@ def write_lesson(path: str | os.PathLike, doc: dict[str, Any]) -> Lesson:
         Never: problems of the disk are LessonErrors too.
     """
     target = Path(path)
+    if _inside(target, resource_path("lessons")):
+        raise LessonError("the lessons that come with nnstudio cannot be overwritten; choose another folder")
+    doc = {**doc, "project": dict(doc.get("project", {}))}  # the caller's dict stays as it was
+    copied = _bring_csv_along(doc, target)
+    try:
+        return _write_and_check(target, doc)
+    except LessonError:
+        if copied is not None:
+            copied.unlink(missing_ok=True)
+        raise
+
+
+def _bring_csv_along(doc: dict[str, Any], target: Path) -> Path | None:
+    """A lesson on a CSV file carries a copy of it in ``data/`` beside the lesson file, named
+    by a relative path, so that the lesson opens on a learner's computer too (the teacher's
+    own path would not exist there). Returns the copy made, if any."""
+    data = doc.get("project", {}).get("data", {})
+    source = data.get("csv_path")
+    if data.get("source") != "csv" or not isinstance(source, str) or not Path(source).is_absolute():
+        return None
+    src = Path(source)
+    folder = target.parent / "data"
+    copy = folder / f"{target.stem}_{re.sub(r'[^A-Za-z0-9._-]+', '_', src.name)[:60]}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if src.stat().st_size > MAX_CSV_COPY_BYTES:
+            raise LessonError(f"the data file {printable(src.name, 60)} is larger than "
+                              f"{MAX_CSV_COPY_BYTES >> 20} MB; a lesson carries at most that much data")
+        shutil.copyfile(src, copy)
+    except OSError as exc:
+        raise LessonError(f"the data file {printable(src.name, 60)} could not be copied beside the lesson: "
+                          f"{printable(exc.strerror or exc, 80)}") from None
+    doc["project"]["data"] = {**data, "csv_path": f"data/{copy.name}"}
+    return copy
+
+
+def _write_and_check(target: Path, doc: dict[str, Any]) -> Lesson:
     text = json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False)
     data = text.encode("utf-8")
     if len(data) > MAX_LESSON_BYTES:
         raise LessonError(f"the lesson would take {len(data) // 1024:,} kB; a lesson file may take at most "
                           f"{MAX_LESSON_BYTES // 1024:,} kB (leave the weights out, or use a smaller network)")
-    if _inside(target, resource_path("lessons")):
-        raise LessonError("the lessons that come with nnstudio cannot be overwritten; choose another folder")
     tmp: str | None = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -129,3 +129,43 @@ def test_a_lesson_never_hides_the_panel_that_shows_its_text(tmp_path):
     path.write_text(json.dumps(doc))
     with pytest.raises(LessonError, match="classroom: .*Lessons panel.*where the lesson's text is shown"):
         load_lesson(path)
+
+
+def test_a_lesson_on_a_csv_file_carries_a_copy_that_opens_anywhere(tmp_path):
+    import shutil
+
+    src = tmp_path / "teacher" / "my points.csv"
+    src.parent.mkdir()
+    rows = ["x1,x2,label"] + [f"{i % 7 - 3},{i % 5 - 2},{'a' if (i % 7 - 3) * (i % 5 - 2) > 0 else 'b'}"
+                              for i in range(60)]
+    src.write_text("\n".join(rows) + "\n")
+    data = DataSpec(source="csv", csv_path=str(src), target_column="label", seed=2)
+    doc = _doc(data=data)
+    lesson = write_lesson(tmp_path / "lessons" / "mine.json", doc)
+    assert doc["project"]["data"]["csv_path"] == str(src)  # the caller's dict is unchanged
+    copy = tmp_path / "lessons" / "data" / "mine_my_points.csv"
+    assert copy.read_bytes() == src.read_bytes()
+    written = json.loads((tmp_path / "lessons" / "mine.json").read_text())
+    assert written["project"]["data"]["csv_path"] == "data/mine_my_points.csv"
+    assert lesson_state(lesson)[2].csv_path == str(copy.resolve())
+    # the learner's computer: the lesson folder elsewhere, the teacher's file gone
+    shutil.copytree(tmp_path / "lessons", tmp_path / "learner")
+    shutil.rmtree(tmp_path / "lessons")
+    src.unlink()
+    moved = load_lesson(tmp_path / "learner" / "mine.json")
+    network, config, data_back, _ = lesson_state(moved)
+    assert data_back.csv_path == str((tmp_path / "learner" / "data" / "mine_my_points.csv").resolve())
+    assert {**data_back.to_dict(), "csv_path": ""} == {**data.to_dict(), "csv_path": ""}
+
+
+def test_a_csv_too_large_to_carry_is_refused_and_nothing_is_left(tmp_path, monkeypatch):
+    import nnstudio.app.lesson_writer as lw
+
+    src = tmp_path / "big.csv"
+    src.write_text("x1,x2,label\n" + "1,2,a\n3,4,b\n" * 20)
+    monkeypatch.setattr(lw, "MAX_CSV_COPY_BYTES", 100)
+    with pytest.raises(LessonError, match="larger than"):
+        write_lesson(tmp_path / "l" / "x.json", _doc(data=DataSpec(source="csv", csv_path=str(src),
+                                                                  target_column="label")))
+    assert not (tmp_path / "l" / "x.json").exists()
+    assert not list((tmp_path / "l" / "data").glob("*"))
