@@ -35,7 +35,10 @@ class DecimatingLog:
         #: counts the changes to rows already stored (thinning, truncating, clearing,
         #: loading); appending leaves it alone, so a reader can copy only the new rows
         self.edits = 0
-        self._acc = np.zeros(len(columns), dtype=np.float64)
+        # the pending rows' sums, as Python floats: adding a row to them element by element
+        # is the same IEEE arithmetic as a NumPy array's += and a microsecond cheaper, which
+        # is a twentieth of a small network's whole iteration
+        self._acc = [0.0] * len(columns)
         self._acc_n = 0
 
     def __len__(self) -> int:
@@ -58,7 +61,9 @@ class DecimatingLog:
             self._data[self._n] = row
             self._n += 1
             return
-        self._acc += row
+        acc = self._acc
+        for i, v in enumerate(row):
+            acc[i] += v
         self._acc_n += 1
         if self._acc_n < self.stride:
             return
@@ -69,11 +74,11 @@ class DecimatingLog:
             # wrong.)
             self._thin()
             return
-        mean = self._acc / self.stride
+        mean = np.array(acc, dtype=np.float64) / self.stride
         mean[0] = row[0]  # the x of a merged row is its last one
         self._data[self._n] = mean
         self._n += 1
-        self._acc[:] = 0.0
+        acc[:] = [0.0] * len(acc)
         self._acc_n = 0
 
     def _thin(self) -> None:
@@ -111,14 +116,14 @@ class DecimatingLog:
         keep = int(np.searchsorted(self._data[: self._n, col], limit, side="right"))
         self._n = keep
         self.edits += 1
-        self._acc[:] = 0.0
+        self._acc[:] = [0.0] * len(self._acc)
         self._acc_n = 0
 
     def clear(self) -> None:
         self._n = 0
         self.stride = 1
         self.edits += 1
-        self._acc[:] = 0.0
+        self._acc[:] = [0.0] * len(self._acc)
         self._acc_n = 0
 
     # -- persistence ------------------------------------------------------------------

@@ -113,7 +113,7 @@ def _load_log(log: Any, state: LogState) -> None:
     log.load_arrays(state.rows, state.stride)
     # the partial sum of a decimated log is part of what makes the next stored row exact
     if state.pending is not None and hasattr(log, "_acc"):
-        log._acc[:] = state.pending
+        log._acc[:] = [float(v) for v in state.pending]
         log._acc_n = int(state.n_pending)
 
 

@@ -731,6 +731,40 @@ def test_decimating_log_capacity_and_exact_means(n):
     assert log.stride == 1 if n <= 8 else log.stride >= 2
 
 
+class _NumpyAccumulatingLog(DecimatingLog):
+    """The log as it was written before its sums became Python floats: the pending rows
+    added with NumPy, their mean taken with NumPy."""
+
+    def append(self, row):
+        if self.stride == 1 and self._n < self.capacity:
+            return super().append(row)
+        self._np_acc = getattr(self, "_np_acc", np.zeros(len(self.columns)))
+        self._np_acc += row
+        self._acc_n += 1
+        if self._acc_n < self.stride:
+            return
+        if self._n == self.capacity:
+            self._thin()
+            return
+        mean = self._np_acc / self.stride
+        mean[0] = row[0]
+        self._data[self._n] = mean
+        self._n += 1
+        self._np_acc[:] = 0.0
+        self._acc_n = 0
+
+
+@pytest.mark.parametrize("n", [100, 1000, 5000])
+def test_decimating_log_means_are_bit_identical_to_numpy_sums(n):
+    rng = np.random.default_rng(n)
+    fast, ref = DecimatingLog(("x", "v", "w"), capacity=16), _NumpyAccumulatingLog(("x", "v", "w"), capacity=16)
+    for i in range(1, n + 1):
+        row = (i, float(rng.lognormal(0, 3)), rng.normal())  # a float and a NumPy float, as the trainer gives
+        fast.append(row)
+        ref.append(row)
+    assert fast.stride == ref.stride and fast.array().tobytes() == ref.array().tobytes()
+
+
 def test_decimating_log_truncate_clear_and_persistence():
     log = DecimatingLog(("x", "v"), capacity=8)
     for i in range(1, 30):
