@@ -106,7 +106,9 @@ def test_the_estimate_bounds_what_a_session_allocates(name, hidden, config, data
     assert measured <= estimate.total, detail
     # never far above: at most twice, plus what a full history and the fixed costs add
     assert estimate.total <= 2 * measured + 16 * MiB, detail
-    assert time.perf_counter() - t0 < 20
+    # a guard against a case that would make the suite slow (traced allocations run several
+    # times slower, and more so on a loaded machine), not a speed claim
+    assert time.perf_counter() - t0 < 60
 
 
 def test_an_over_the_limit_network_is_refused_with_its_estimate():
