@@ -94,6 +94,12 @@ class Snapshot:
     #: each sample's loss as the engine computes it; "" in snapshots made without them
     loss: str = ""
     huber_delta: float = 1.0
+    #: run B of a comparison (:mod:`.comparison`), at the same iteration count, with the
+    #: same inspected sample; None when one run trains. ``b.b`` is always None.
+    b: "Snapshot | None" = None
+    #: B's legend, naming what it changes ("B: η = 0.3"), and how B was made
+    b_label: str = ""
+    b_note: str = ""
 
     def fill_logs(self, mirror: LogMirror) -> None:
         """Rebuild the history arrays from ``log_pieces`` (on the receiving side)."""
