@@ -37,7 +37,8 @@ from ..core.project import Project, trainer_from_project
 from ..core.snapshot import Snapshot
 from ..core.specs import NetworkSpec, TrainConfig
 from ..core.trainer import Trainer
-from .engine_process import MAX_SPEED, serve, saveable_with_token
+from .engine_process import MAX_SPEED, serve
+from .run_server import serve_run
 from .worker import EngineLink
 
 #: a dead engine is restarted at most this many times within RESTART_WINDOW seconds
@@ -53,6 +54,7 @@ class TrainingController(QObject):
     sigPlaying = Signal(bool)
     sigEngineRestarted = Signal(int)  # the iteration it was restarted at
     sigMissingState = Signal(int)  # an undo's run is no longer kept (memory, or a restart)
+    sigComparison = Signal(object, object)  # run B's label and note when a comparison starts; None, None at its end
 
     _instances: "weakref.WeakSet[TrainingController]" = weakref.WeakSet()
 
@@ -76,6 +78,10 @@ class TrainingController(QObject):
         self._data: dict[int, PreparedData] = {}  # token → data sent, to restart on
         self._closed = False
         self._restarts: list[float] = []
+        #: run B's processes (a comparison's); ended ones are joined when the next starts
+        self._b_processes: list[multiprocessing.process.BaseProcess] = []
+        #: B's legend while a comparison is open (from the engine), else None
+        self.comparison_label: str | None = None
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, int(1000 / redraw_fps)))
         self._timer.timeout.connect(self._dispatch)
@@ -103,6 +109,7 @@ class TrainingController(QObject):
         self._link.sigResult.connect(self._on_result)
         self._link.sigState.connect(self._on_state)
         self._link.sigMissingState.connect(self.sigMissingState)
+        self._link.sigComparison.connect(self._on_comparison)
         self._link.sigFinished.connect(self._on_finished)
         self._thread.start()
 
@@ -127,6 +134,8 @@ class TrainingController(QObject):
         # then start a new one on the last state it sent
         self.playing = False
         self.sigPlaying.emit(False)
+        if self.comparison_label is not None:
+            self._on_comparison(None, None)
         callbacks, self._callbacks = self._callbacks, {}
         for _callback, errback in callbacks.values():
             if errback is not None:
@@ -155,9 +164,21 @@ class TrainingController(QObject):
             self.sigMessage.emit("error", f"The training engine stopped and could not be restarted: {exc}")
             return
         self._send("load", trainer.spec, trainer.config, data, trainer, state[1])
+        also_b = ""
+        saved_b = state[0].comparison
+        if saved_b is not None:
+            try:
+                b = trainer_from_project(saved_b.run, data=data)
+            except NNStudioError:
+                also_b = " Run B of the comparison could not be restarted and was closed."
+            else:
+                b.data_recipe = state[1]
+                self.compare(saved_b.changes, lambda _v: None, None, b, saved_b.label, saved_b.note,
+                             saved_b.fork_iteration)
+                also_b = f" Run B was restarted at iteration {b.iteration:,}."
         self.sigMessage.emit("warning", f"The training engine stopped unexpectedly. It was restarted at "
                                         f"iteration {trainer.iteration:,}, the last state it had sent; your "
-                                        f"project is intact.")
+                                        f"project is intact.{also_b}")
         self.sigEngineRestarted.emit(trainer.iteration)
 
     # -- commands ------------------------------------------------------------------------
@@ -237,6 +258,62 @@ class TrainingController(QObject):
     def drop_states(self, sids: list[int]) -> None:
         self._send("drop_states", [int(s) for s in sids])
 
+    # -- comparisons ---------------------------------------------------------------------------
+    def _request(self, name: str, callback: Callable[[Any], None], errback: Callable[[BaseException], None] | None,
+                 *args: Any) -> None:
+        request_id = next(self._ids)
+        self._callbacks[request_id] = (callback, errback)
+        self._send(name, request_id, *args)
+
+    def compare(self, changes: Any, callback: Callable[[Any], None],
+                errback: Callable[[BaseException], None] | None = None, b: Trainer | None = None,
+                label: str = "", note: str = "", fork_iteration: int = 0) -> None:
+        """Fork run B from the present run with ``changes`` (RunChanges text) — or take the
+        ready run ``b`` (a reopened project) — and drive both in lockstep from now on. B
+        trains in a process of its own. ``callback((label, note))`` or ``errback(error)``."""
+        if self._closed:
+            return
+        self._reap_b_processes()
+        ctx = multiprocessing.get_context("spawn")
+        ours, theirs = ctx.Pipe()
+        process = ctx.Process(target=serve_run, args=(theirs,), name="nnstudio-run-b", daemon=True)
+        process.start()
+        theirs.close()
+        self._b_processes.append(process)
+        self._request("compare", callback, errback, ours, changes, b, label, note, fork_iteration)
+        ours.close()  # the engine has its own duplicate of it
+
+    def close_b(self, callback: Callable[[Any], None], errback: Callable[[BaseException], None] | None = None) -> None:
+        """End the comparison, keeping run A."""
+        self._request("close_b", callback, errback)
+
+    def promote_b(self, callback: Callable[[Any], None],
+                  errback: Callable[[BaseException], None] | None = None) -> None:
+        """End the comparison keeping run B as the run; ``callback((spec, config, data token))``."""
+        self._request("promote_b", callback, errback)
+
+    def call_b(self, fn: Callable[[Trainer], Any], callback: Callable[[Any], None],
+               errback: Callable[[BaseException], None] | None = None) -> None:
+        """Like :meth:`call`, with run B's trainer (in B's process); an error when no
+        comparison is open."""
+        self._request("call_b", callback, errback, fn)
+
+    @Slot(object, object)
+    def _on_comparison(self, label: Any, note: Any) -> None:
+        self.comparison_label = label
+        if label is None:
+            self._reap_b_processes()
+        self.sigComparison.emit(label, note)
+
+    def _reap_b_processes(self, timeout: float = 0.0) -> None:
+        for process in list(self._b_processes):
+            process.join(timeout)
+            if process.is_alive() and timeout > 0:
+                process.terminate()
+                process.join(2)
+            if not process.is_alive():
+                self._b_processes.remove(process)
+
     def data_for(self, token: int | None) -> PreparedData | None:
         """The data sent under ``token``, if it is still kept."""
         return None if token is None else self._data.get(token)
@@ -257,6 +334,10 @@ class TrainingController(QObject):
         """Run ``fn(trainer)`` in the engine and wait for its answer here, handling
         events but no user input meanwhile. Raises the function's error, or
         NNStudioError when the engine does not answer within ``timeout_ms``."""
+        return self._wait_for(lambda done, failed: self.call(fn, done, failed), timeout_ms)
+
+    def _wait_for(self, ask: Callable[[Callable[[Any], None], Callable[[BaseException], None]], None],
+                  timeout_ms: int) -> Any:
         loop = QEventLoop()
         box: dict[str, Any] = {}
 
@@ -270,7 +351,7 @@ class TrainingController(QObject):
 
         if not self.alive:
             raise NNStudioError("the training engine is not running")
-        self.call(fn, done, failed)
+        ask(done, failed)
         timer = QTimer()
         timer.setSingleShot(True)
         timer.timeout.connect(loop.quit)
@@ -289,7 +370,8 @@ class TrainingController(QObject):
         """The run as it is now, to save: asked of the engine (at most ``timeout_ms``),
         else the newest state it sent (a dead or busy engine)."""
         with contextlib.suppress(NNStudioError):
-            self.saved_state = self.call_and_wait(saveable_with_token, timeout_ms)
+            self.saved_state = self._wait_for(lambda done, failed: self._request("state_now", done, failed),
+                                              timeout_ms)
         return self.saved_state
 
     # -- relays -----------------------------------------------------------------------------
@@ -348,6 +430,7 @@ class TrainingController(QObject):
             ok = False
         with contextlib.suppress(OSError):
             self._commands.close()
+        self._reap_b_processes(timeout=timeout_ms / 1000)  # B's process ends with the engine's pipe
         return ok and not self._thread.isRunning()
 
     @property

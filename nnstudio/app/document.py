@@ -154,6 +154,8 @@ class Document(QObject):
         #: called with (before, after) before every edit, undo and redo; raises an
         #: NNStudioError to refuse it (classroom mode's locked settings)
         self.guard: Callable[[DocState, DocState], None] | None = None
+        #: further guards checked after ``guard`` (a comparison's lock)
+        self.locks: list[Callable[[DocState, DocState], None]] = []
         self.undo_stack = QUndoStack(self)
         # a bound method (not a lambda) is disconnected by Qt when this object is destroyed
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
@@ -267,6 +269,8 @@ class Document(QObject):
         """Raise the guard's NNStudioError if it refuses going from ``before`` to ``after``."""
         if self.guard is not None:
             self.guard(before, after)
+        for lock in self.locks:
+            lock(before, after)
 
     def _fit(self, network: NetworkSpec, prepared: PreparedData) -> NetworkSpec:
         return fit_network_to_data(network, prepared.n_inputs, prepared.task, prepared.n_classes)

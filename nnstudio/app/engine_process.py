@@ -17,7 +17,13 @@ stalled. In its own process the engine keeps a core to itself.
   ``("state", Project)`` — everything needed to save the
   run, sent after changes and every second or so while training, so that the GUI can
   save even when this process has died or hangs —, ``("missing_state", id)`` when an
-  undo asks for a state that is no longer kept, and ``("finished",)`` last.
+  undo asks for a state that is no longer kept, ``("comparison", label, note)`` when a
+  comparison starts and ``("comparison", None, None)`` when it ends, and
+  ``("finished",)`` last.
+
+A comparison (``compare``) forks run B from the present run and serves it from a second
+process (:mod:`.engine_comparison`): every command that moves the run moves both in
+lockstep, snapshots carry B's (``Snapshot.b``) and saveable states hold B too.
 
 Undo keeps whole runs: ``save_state`` stores a copy of the trainer under an id,
 ``restore_state`` puts one back (storing the run it replaces under another id first),
@@ -45,6 +51,8 @@ from ..core.probes import ProbeResult
 from ..core.project import Project, project_from_trainer
 from ..core.snapshot import Grid, evaluate_grid, make_snapshot
 from ..core.trainer import PhaseRecord, Trainer
+from .engine_comparison import EngineComparison
+from .remote_run import RunLostError
 
 #: the speed control's "as fast as possible"
 MAX_SPEED = 0.0
@@ -69,6 +77,8 @@ class EngineLoop:
         self.slice_seconds = slice_seconds
         self.trainer: Trainer | None = None
         self.data: PreparedData | None = None
+        #: run B and how it is driven, while the learner compares two runs
+        self.comparison: EngineComparison | None = None
         self.playing = False
         self.speed = MAX_SPEED  # iterations per second; 0 = as fast as possible
         self.grid_resolution = 64
@@ -116,6 +126,7 @@ class EngineLoop:
             except Exception as exc:  # noqa: BLE001 - nothing may kill the engine
                 self._report(exc)
                 self._set_playing(False)
+        self._end_comparison()
         self.emit("finished")
 
     def _drain_commands(self) -> None:
@@ -146,6 +157,11 @@ class EngineLoop:
         return 0.05
 
     def _report(self, exc: BaseException) -> None:
+        if isinstance(exc, RunLostError) and self.comparison is not None:
+            self._end_comparison()
+            self.emit("message", "error", f"Run B stopped unexpectedly ({exc}); run A goes on alone.")
+            self._changed()
+            return
         if isinstance(exc, NNStudioError):
             self.emit("message", "error", str(exc))
         else:
@@ -169,6 +185,7 @@ class EngineLoop:
         if name == "load":
             # (spec, config, data, trainer or None, data recipe): replaces the current trainer
             spec, config, data, trainer, recipe = args
+            self._end_comparison()
             if trainer is None:
                 trainer = Trainer(spec, config, data, data_recipe=recipe)
             elif trainer.data_recipe is None:
@@ -187,6 +204,7 @@ class EngineLoop:
                 self.emit("missing_state", sid)
                 return
             self._set_playing(False)
+            self._end_comparison()
             if save_as is not None:
                 self._save_state(int(save_as))
             self.trainer = self.saved[sid].copy()
@@ -215,6 +233,9 @@ class EngineLoop:
                 else:
                     self.emit("result", request_id, "ok", value)
             return
+        if name in ("compare", "close_b", "promote_b", "call_b", "state_now"):
+            self._comparison_command(name, *args)
+            return
         if name == "speed":
             self.speed = float(args[0])
             self._next_due = time.monotonic()
@@ -234,14 +255,30 @@ class EngineLoop:
         trainer = self.trainer
         if trainer is None:
             return
+        cmp = self.comparison
+        if cmp is not None and name in ("reset", "set_weight", "config"):
+            raise NNStudioError("Run B is open: close it or make it the main run before changing run A's "
+                                "settings or weights.")
         if name == "play":
-            if trainer.stopped:
+            if cmp is not None and cmp.stopped:
+                self.emit("message", "warning", "Both runs have stopped.")
+                return
+            if cmp is None and trainer.stopped:
                 self.emit("message", "warning", trainer.stopped)
                 return
             self._phase = None
             self._set_playing(True)
         elif name == "pause":
             self._set_playing(False)
+            self._changed()
+        elif name in ("step", "phase", "epoch") and cmp is not None:
+            self._set_playing(False)
+            if cmp.stopped:
+                self.emit("message", "warning", "Both runs have stopped.")
+                self._refresh(force=True)
+                return
+            self._phase = cmp.step(name, self.inspect)
+            self._report_stops()
             self._changed()
         elif name in ("step", "phase", "epoch"):
             self._set_playing(False)
@@ -266,7 +303,10 @@ class EngineLoop:
             self._changed()
         elif name == "rewind":
             self._set_playing(False)
-            trainer.rewind(int(args[0]))
+            if cmp is not None:
+                cmp.rewind(int(args[0]))
+            else:
+                trainer.rewind(int(args[0]))
             self._phase = None
             self._changed()
         elif name == "reset":
@@ -279,7 +319,10 @@ class EngineLoop:
             self._changed(probe=False)
         elif name == "data":
             data, recipe = args
-            trainer.set_data(data, recipe)
+            if cmp is not None:
+                cmp.set_data(data, recipe)
+            else:
+                trainer.set_data(data, recipe)
             self.data = data
             self._changed()
         elif name == "set_weight":
@@ -290,6 +333,77 @@ class EngineLoop:
             self._refresh(probe=True, force=True)
         else:
             raise ValueError(f"unknown engine command {name!r}")
+
+    # -- comparisons ---------------------------------------------------------------------------
+    def _comparison_command(self, name: str, request_id: int, *args: Any) -> None:
+        """``compare`` (conn, changes, b, label, note, fork_iteration), ``close_b``,
+        ``promote_b``, ``call_b`` (fn) and ``state_now``: each answers with a result."""
+        try:
+            value = self._comparison_value(name, *args)
+        except Exception as exc:  # noqa: BLE001 - the caller decides what an error means
+            if isinstance(exc, RunLostError):
+                self._end_comparison()
+                self._changed()
+            self.emit("result", request_id, "error", exc)
+        else:
+            self.emit("result", request_id, "ok", value)
+
+    def _comparison_value(self, name: str, *args: Any) -> Any:
+        trainer = self.trainer
+        if name == "compare":
+            conn, changes, b, label, note, fork_iteration = args
+            if trainer is None:
+                conn.close()
+                raise NNStudioError("there is no run to compare yet")
+            self._set_playing(False)
+            self._end_comparison()
+            try:
+                self.comparison = EngineComparison(trainer, conn, changes, b, label, note, fork_iteration)
+            except BaseException:
+                conn.close()
+                raise
+            self._phase = None
+            self.emit("comparison", self.comparison.label, self.comparison.note)
+            self._report_stops()
+            self._changed()
+            return self.comparison.label, self.comparison.note
+        if name == "state_now":
+            if trainer is None:
+                raise NNStudioError("there is no run yet")
+            project = saveable_state(trainer)
+            if self.comparison is not None:
+                project = self.comparison.with_b(project)
+            return project, trainer.data_recipe
+        cmp = self.comparison
+        if cmp is None:
+            raise NNStudioError("there is no run B: start a comparison first")
+        if name == "call_b":
+            return cmp.remote.call(args[0])
+        self._set_playing(False)
+        if name == "close_b":
+            self._end_comparison()
+            self._changed()
+            return None
+        # promote_b: B becomes the run; A is dropped (the window kept it for undo)
+        b = cmp.promote()
+        self.comparison = None
+        self.emit("comparison", None, None)
+        self.trainer = b
+        self.data = b.data
+        self._phase = None
+        self._changed()
+        return b.spec, b.config, b.data_recipe
+
+    def _end_comparison(self) -> None:
+        cmp, self.comparison = self.comparison, None
+        if cmp is not None:
+            cmp.close()
+            self.emit("comparison", None, None)
+
+    def _report_stops(self) -> None:
+        if self.comparison is not None:
+            for text in self.comparison.new_stops():
+                self.emit("message", "warning", text)
 
     def _job_step(self) -> None:
         """One step of the oldest long call; its answer when it is done."""
@@ -331,7 +445,10 @@ class EngineLoop:
         if now < self._next_state:
             return
         t0 = time.perf_counter()
-        self.emit("state", saveable_state(trainer), trainer.data_recipe)
+        project = saveable_state(trainer)
+        if self.comparison is not None:
+            project = self.comparison.with_b(project)
+        self.emit("state", project, trainer.data_recipe)
         self._state_cost = time.perf_counter() - t0
         # never more than ~2 % of the time on this
         self._next_state = now + max(STATE_INTERVAL, 50 * self._state_cost) if self.playing else now + 0.2
@@ -341,12 +458,16 @@ class EngineLoop:
     def _play_slice(self) -> None:
         trainer = self.trainer
         assert trainer is not None
-        if trainer.stopped:
+        cmp = self.comparison
+        if (cmp.stopped if cmp is not None else trainer.stopped):
             self._set_playing(False)
             return
         if self.speed == MAX_SPEED:
             t0 = time.perf_counter()
-            trainer.run(iterations=self._slice_iters)
+            if cmp is not None:
+                cmp.run_slice(self._slice_iters)
+            else:
+                trainer.run(iterations=self._slice_iters)
             dt = time.perf_counter() - t0
             done = self._slice_iters
             if dt > 0:  # size the next slice so it takes about slice_seconds
@@ -356,12 +477,23 @@ class EngineLoop:
             now = time.monotonic()
             if now < self._next_due:
                 return
-            trainer.step()
+            if cmp is not None:
+                cmp.run_slice(1)
+            else:
+                trainer.step()
             done = 1
             self._next_due = max(self._next_due + 1.0 / self.speed, now - 0.5)
         self._rate_iters += done
         self._dirty = True
-        if trainer.stopped:
+        if cmp is not None:
+            stops = cmp.new_stops()
+            for text in stops:
+                self.emit("message", "warning", text)
+            if cmp.stopped:
+                self._set_playing(False)
+            if stops:
+                self._refresh(probe=True, force=True)
+        elif trainer.stopped:
             self._set_playing(False)
             kind = (trainer.stop_info or {}).get("kind")
             self.emit("message", "warning" if kind == "divergence" else "info", trainer.stopped)
@@ -388,7 +520,13 @@ class EngineLoop:
         period = 1.0 / self.max_fps
         self._next_emit = max(self._next_emit + period, now - period) if self._last_emit else now + period
         trainer = self.trainer
-        if now - self._last_probe >= self.probe_interval or not self.playing:
+        probe = now - self._last_probe >= self.probe_interval or not self.playing
+        cmp = self.comparison
+        stale = self._evaluation is None or self._evaluation[0] != trainer.iteration
+        evaluate = stale and (not self.playing or now >= self._next_eval)
+        if cmp is not None:  # B makes its snapshot while A makes its own
+            cmp.remote.begin_snapshot(self.grid_resolution, probe, evaluate, cmp.phase_b, self._ips)
+        if probe:
             self._probes = trainer.probe()
             self._last_probe = now
         elapsed = now - self._rate_t0
@@ -398,8 +536,7 @@ class EngineLoop:
             self._rate_t0 = now
         elif not self.playing:
             self._ips = 0.0
-        stale = self._evaluation is None or self._evaluation[0] != trainer.iteration
-        if stale and (not self.playing or now >= self._next_eval):
+        if evaluate:
             t0 = time.perf_counter()
             self._evaluation = (trainer.iteration, trainer.evaluate())
             # the whole training and validation sets: rarely when they are large
@@ -407,6 +544,11 @@ class EngineLoop:
         snap = make_snapshot(trainer, self._grid(), self._probes, self._phase, self._ips, self._evaluation,
                              self.log_feed)
         snap.playing = self.playing
+        if cmp is not None:
+            snap.b = cmp.remote.finish()
+            snap.b.playing = self.playing
+            snap.b.iterations_per_second = snap.iterations_per_second
+            snap.b_label, snap.b_note = cmp.label, cmp.note
         self._last_emit = now
         self._dirty = False
         self.emit("snapshot", snap)

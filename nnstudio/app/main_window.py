@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QInputDialog,
+    QLabel,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
@@ -43,7 +45,7 @@ from .. import __version__
 from ..core.errors import NNStudioError
 from ..core.export import export_project
 from ..core.restrictions import locked_message
-from ..core.safetext import bounded
+from ..core.safetext import bounded, printable
 from ..core.snapshot import Snapshot
 from . import crash_guard, theme
 from .about_dialog import AboutDialog
@@ -59,6 +61,7 @@ from .panels.network_panel import NetworkPanel
 from .panels.training_panel import TrainingPanel
 from .paths import app_settings, resource_path
 from .project_files import ProjectFiles
+from .comparison_session import ComparisonSession
 from .session import TrainingSession
 from .shortcuts_dialog import ShortcutsDialog
 from .speed_slider import SpeedSlider
@@ -131,7 +134,9 @@ class MainWindow(QMainWindow):
         self.lessons = LessonPresenter(self.lesson_panel, self.doc, self.session, self.workspaces, self.view_for,
                                        self.files.maybe_save, self)
         self.teacher = TeacherTools(self)
+        self.comparison = ComparisonSession(self.doc, self.session, self, self._panels_locked_by_comparison)
         self._build_actions()
+        self.comparison.bind_undo_actions(self.act_undo, self.act_redo)
         self._build_menus()
         self._build_toolbars()
         self.scheduler = ViewScheduler(self.views, lambda: self.controller.snapshot, parent=self)
@@ -249,6 +254,12 @@ class MainWindow(QMainWindow):
                            "Run one phase of an iteration: forward → loss → backward → update")
         self.act_epoch = a("Step &epoch", c.step_epoch, QKeySequence("Ctrl+Right"), "mdi6.skip-forward",
                            "Run until the end of the current epoch")
+        self.act_compare = a("&Compare…", self.compare_dialog, QKeySequence("Ctrl+B"), "mdi6.compare-horizontal",
+                             "Fork run B with settings you change, and train both side by side from here")
+        self.act_close_b = a("C&lose run B", lambda: self.comparison.close_b(), tip="End the comparison, keeping run A")
+        self.act_promote_b = a("&Make run B the main run", lambda: self.comparison.promote_b(),
+                               tip="End the comparison, keeping run B and its settings (undo brings back A)")
+        self._on_comparison(False)
         self.act_reset = a("&Reset weights", self.reset_weights, Qt.Key.Key_R, "mdi6.restart",
                            "New random weights from the seed; the history starts over (undoable)")
         self.act_focus_views = a("Focus the views", self.focus_views, Qt.Key.Key_Escape,
@@ -301,6 +312,8 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_play, self.act_step, self.act_phase, self.act_epoch])
         m.addSeparator()
         m.addAction(self.act_reset)
+        m.addSeparator()
+        m.addActions([self.act_compare, self.act_close_b, self.act_promote_b])
         self.view_menu = mb.addMenu("&View")
         self.view_menu.addActions([self.act_explore, self.act_inspect])
         self.view_menu.addSeparator()
@@ -333,6 +346,8 @@ class MainWindow(QMainWindow):
                 button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         tb.addSeparator()
         tb.addActions([self.act_play, self.act_step, self.act_phase, self.act_epoch, self.act_reset])
+        tb.addSeparator()
+        tb.addAction(self.act_compare)
         tb.addSeparator()
         self.speed = SpeedSlider()
         with contextlib.suppress(TypeError, ValueError):
@@ -386,6 +401,11 @@ class MainWindow(QMainWindow):
         self.files.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.files.sigNotice.connect(lambda text: self.show_message("warning", text))
         self.files.sigSaved.connect(self.sigSaved)
+        self.files.sigComparisonOpened.connect(
+            lambda cmp: self.comparison.resume(cmp.b, cmp.changes, cmp.label, cmp.note, cmp.fork_iteration))
+        self.comparison.sigMessage.connect(self.show_message)
+        self.comparison.sigChanged.connect(self._on_comparison)
+        self.statusBar().addPermanentWidget(self.comparison_badge)
         d = self.doc
         d.sigPreparedChanged.connect(self._on_prepared_changed)
         d.sigModifiedChanged.connect(lambda _m: self._update_title())
@@ -436,8 +456,40 @@ class MainWindow(QMainWindow):
         classroom = self.teacher.classroom
         self.act_lift.setEnabled(classroom.restrictions.active and not classroom.lifted)
 
+    # ------------------------------------------------------------------ comparisons
+    def _panels_locked_by_comparison(self) -> list[QWidget]:
+        return [self.network_panel, self.data_panel, self.training_panel]
+
+    def _on_comparison(self, active: bool) -> None:
+        self.act_compare.setEnabled(not active)
+        self.act_close_b.setEnabled(active)
+        self.act_promote_b.setEnabled(active)
+        if not hasattr(self, "comparison_badge"):
+            self.comparison_badge = QLabel()
+            self.comparison_badge.setObjectName("comparison_badge")
+        label = self.comparison.label if active else ""
+        self.comparison_badge.setText(f"A vs {printable(label, 48)}" if active else "")
+        self.comparison_badge.setToolTip(printable(self.comparison.note, 300) if active else "")
+        self.comparison_badge.setVisible(active)
+        if hasattr(self, "scheduler"):
+            self.scheduler.refresh(everything=True)
+
+    def compare_dialog(self) -> None:
+        """Training › Compare…: choose what run B changes, then fork it."""
+        if self.comparison.active:
+            return
+        text, ok = QInputDialog.getText(self, "Compare", "What run B changes (for example lr=0.3 or "
+                                        "activation=relu init=he_uniform):")
+        if not ok or not text.strip():
+            return
+        try:
+            self.comparison.start(text)
+        except NNStudioError as exc:
+            self.show_message("error", bounded(f"Could not start run B: {exc}"))
+
     def reset_weights(self) -> None:
-        self.session.reset_weights()
+        if not self.session.reset_weights():
+            return
         self.hide_banner()
         self.statusBar().showMessage("New weights drawn from the seed; the history starts over (Ctrl+Z undoes it).",
                                      5000)

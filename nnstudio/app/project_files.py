@@ -13,14 +13,12 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
-from ..core.data import DataSpec
 from ..core.errors import NNStudioError
 from ..core.project import Project, load_project, prepare_project_data, save_project, trainer_from_project
-from ..core.project_format import SavedComparison
+from ..core.project_comparison import comparison_from_project
 from ..core.safetext import bounded, printable
 from .autosave import Autosave, Orphan
 from .document import DocState, Document, default_state
@@ -36,13 +34,6 @@ def documents_folder() -> str:
     return docs if docs and Path(docs).is_dir() else str(Path.home())
 
 
-def _same_data(a: Any, b: Any) -> bool:
-    """Whether two inline data sets (or None) hold the same rows."""
-    if a is None or b is None:
-        return a is b
-    return a is b or (a.task == b.task and np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y))
-
-
 class ProjectFiles(QObject):
     """File handling for one window. ``ui_state()`` gives the view settings saved with a
     project; ``apply_ui(project.ui)`` restores them; ``on_replaced()`` is called after
@@ -52,6 +43,8 @@ class ProjectFiles(QObject):
     sigStatus = Signal(str)
     #: something the learner should read before going on (shown in the window's banner)
     sigNotice = Signal(str)
+    #: an opened project holds a comparison: run B (a Comparison whose ``b`` is ready)
+    sigComparisonOpened = Signal(object)
 
     def __init__(self, parent: QWidget, doc: Document, session: TrainingSession, settings: Any,
                  ui_state: Callable[[], dict[str, Any]], apply_ui: Callable[[dict[str, Any]], None],
@@ -65,8 +58,6 @@ class ProjectFiles(QObject):
         self.apply_ui = apply_ui
         self.on_replaced = on_replaced
         self.recent_menu: QMenu | None = None
-        #: run B of an opened project's comparison, with the data it was trained on
-        self.kept_comparison: tuple[SavedComparison, DataSpec, Any] | None = None
         self.autosave = Autosave()
         self._timer = QTimer(self)
         self._timer.setInterval(AUTOSAVE_MS)
@@ -76,18 +67,7 @@ class ProjectFiles(QObject):
     # -- saving -----------------------------------------------------------------------------
     def current_project(self, timeout_ms: int = 1000) -> Project:
         name = Path(self.doc.path).stem if self.doc.path else ""
-        project = self.session.project(self.ui_state(), name, timeout_ms)
-        kept = self.kept_comparison
-        if kept is not None:
-            saved, data_spec, inline = kept
-            if project.data == data_spec and _same_data(project.inline_data, inline):
-                project = dataclasses.replace(project, comparison=saved)
-            else:
-                self.kept_comparison = None
-                self.sigNotice.emit(f"Run B of the comparison ({printable(saved.label, 60)}) is no longer "
-                                    "saved with this project: it was trained on other data. The file you "
-                                    "opened still holds it.")
-        return project
+        return self.session.project(self.ui_state(), name, timeout_ms)
 
     def save(self) -> bool:
         if not self.doc.path:
@@ -158,6 +138,7 @@ class ProjectFiles(QObject):
             project = load_project(path)
             prepared = prepare_project_data(project)
             trainer = trainer_from_project(project, data=prepared)
+            comparison = comparison_from_project(project, trainer)
             state = DocState(project.network, project.train, project.data, project.inline_data)
         except (NNStudioError, OSError) as exc:
             QMessageBox.warning(self.parent_widget, "Could not open the project",
@@ -172,16 +153,9 @@ class ProjectFiles(QObject):
             self.add_recent(path)
             self.settings.setValue("paths/projects", str(Path(path).parent))
         self.on_replaced()
-        # the window shows one run; run B of a comparison made with `nnstudio train --compare`
-        # is kept as the file has it and written back on saving, while the data stay the same
-        self.kept_comparison = (None if project.comparison is None
-                                else (project.comparison, project.data, project.inline_data))
         self.sigStatus.emit(f"Opened {path}")
-        if project.comparison is not None:
-            self.sigNotice.emit(
-                f"This project also holds run B of a comparison ({printable(project.comparison.label, 80)}). "
-                "The window shows run A only; saving keeps run B as the file has it, as long as the data "
-                "stay the same. `nnstudio train` on the command line trains both runs.")
+        if comparison is not None:
+            self.sigComparisonOpened.emit(comparison)
         return True
 
     def new(self) -> None:
@@ -189,7 +163,6 @@ class ProjectFiles(QObject):
             return
         self.session.controller.pause()
         self.session.forget_all()
-        self.kept_comparison = None
         self.doc.replace_all(default_state(), None)
         self.session.start()
         self.on_replaced()

@@ -45,6 +45,8 @@ class TrainingSession(QObject):
         #: data token → the settings and points that made it (for rewinds and saving)
         self._recipes: dict[int, tuple[DataSpec, Dataset | None]] = {}
         self.loaded_iteration = 0
+        #: run B of a comparison is open: rewinds move both runs and are not undoable
+        self.comparing = False
         doc.keeper = self
         doc.sigNetworkChanged.connect(self._on_network_changed)
         doc.sigDataChanged.connect(self._on_data_changed)
@@ -119,6 +121,17 @@ class TrainingSession(QObject):
             config, token = self.controller.call_and_wait(settings_of_run, timeout_ms=60_000)
             return self._state_for(config, token)
 
+        if self.comparing:
+            # both runs go back (the engine refuses an iteration before B was made); the
+            # future each run had stays kept until training goes on, as after any rewind
+            try:
+                new = action()
+            except NNStudioError as exc:
+                self.sigMessage.emit("error", f"Could not rewind: {exc}")
+                return
+            if new is not None and new != self.doc.state:
+                self.doc._apply(new, quiet=True)
+            return
         try:
             self.doc.edit_run(f"Rewind to iteration {iteration:,}", action)
         except NNStudioError as exc:
@@ -134,11 +147,19 @@ class TrainingSession(QObject):
     def set_weight(self, flat_index: int, value: float) -> None:
         """A weight typed in by hand (recorded on the run's timeline); undoable."""
         name = describe_parameter(self.doc.network, flat_index)
-        self.doc.edit_run(f"Set {name} to {value:g}", lambda: self.controller.set_weight(flat_index, value))
+        try:
+            self.doc.edit_run(f"Set {name} to {value:g}", lambda: self.controller.set_weight(flat_index, value))
+        except NNStudioError as exc:
+            self.sigMessage.emit("warning", str(exc))
 
-    def reset_weights(self) -> None:
-        """New weights from the seed, the history starts over; undoable."""
-        self.doc.edit_run("New weights", self.controller.reset)
+    def reset_weights(self) -> bool:
+        """New weights from the seed, the history starts over; undoable. False if refused."""
+        try:
+            self.doc.edit_run("New weights", self.controller.reset)
+        except NNStudioError as exc:
+            self.sigMessage.emit("warning", str(exc))
+            return False
+        return True
 
     # -- saving --------------------------------------------------------------------------------
     def project(self, ui: dict[str, Any], name: str, timeout_ms: int = 1000) -> Project:

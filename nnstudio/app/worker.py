@@ -27,6 +27,7 @@ class EngineLink(QObject):
     sigResult = Signal(int, str, object)  # request id, "ok"/"error", value
     sigState = Signal(object, object)  # Project (without data), data token
     sigMissingState = Signal(int)  # an undo asked for a run that is no longer kept
+    sigComparison = Signal(object, object)  # B's label and note when a comparison starts; None, None when it ends
     sigFinished = Signal(bool)  # True: the engine said goodbye; False: it vanished
 
     def __init__(self, events: Connection) -> None:
@@ -34,6 +35,7 @@ class EngineLink(QObject):
         self.events = events
         self.clean_exit = False
         self.logs = LogMirror()  # the history logs, rebuilt from the pieces the engine sends
+        self.logs_b = LogMirror()  # run B's, while comparing
 
     @Slot()
     def loop(self) -> None:
@@ -46,6 +48,8 @@ class EngineLink(QObject):
                 kind = event[0]
                 if kind == "snapshot":
                     event[1].fill_logs(self.logs)  # here, off the GUI thread
+                    if event[1].b is not None:
+                        event[1].b.fill_logs(self.logs_b)
                     self.sigSnapshot.emit(event[1])
                 elif kind == "message":
                     self.sigMessage.emit(event[1], event[2])
@@ -55,6 +59,8 @@ class EngineLink(QObject):
                     self.sigResult.emit(int(event[1]), str(event[2]), event[3])
                 elif kind == "state":
                     self.sigState.emit(event[1], event[2])
+                elif kind == "comparison":
+                    self.sigComparison.emit(event[1], event[2])
                 elif kind == "missing_state":
                     self.sigMissingState.emit(int(event[1]))
                 elif kind == "finished":

@@ -46,6 +46,19 @@ class RunTotals:
     seconds_b: float = 0.0
 
 
+def advance_to(run: Trainer, target: int) -> StepRecord | None:
+    """Train ``run`` until its iteration count is ``target`` (or it stops): how each run of
+    a comparison moves in lockstep. A half-stepped iteration counts as the first of those
+    run. Returns the last iteration's record (None if none was run)."""
+    n = target - run.iteration - (1 if run.phase_in_progress else 0)
+    rec = None
+    if run.phase_in_progress and not run.stopped:
+        rec = run.step()
+    if n > 0 and not run.stopped:
+        rec = run.run(n)
+    return rec
+
+
 class Comparison:
     """Run A and run B, driven in lockstep.
 
@@ -192,16 +205,7 @@ class Comparison:
         return recs
 
     def _run_to(self, target: int) -> tuple[Any, Any]:
-        out = []
-        for k, run in enumerate(self.runs):
-            # a half-stepped iteration counts as the first of those run
-            n = target - run.iteration - (1 if run.phase_in_progress else 0)
-            rec = None
-            if run.phase_in_progress and not run.stopped:
-                rec = self._timed(k, run.step)
-            if n > 0 and not run.stopped:
-                rec = self._timed(k, run.run, n)
-            out.append(rec)
+        out = [self._timed(k, advance_to, run, target) for k, run in enumerate(self.runs)]
         return out[0], out[1]
 
     def run_epoch(self) -> tuple[Any, Any]:
@@ -279,4 +283,4 @@ class Comparison:
         return out
 
 
-__all__ = ["Comparison", "RunChanges", "RunTotals", "RUNS"]
+__all__ = ["Comparison", "RunChanges", "RunTotals", "RUNS", "advance_to"]

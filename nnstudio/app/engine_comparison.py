@@ -1,0 +1,159 @@
+"""A comparison inside the engine process: run A here, run B in its own process.
+
+:class:`EngineComparison` is what :class:`~nnstudio.app.engine_process.EngineLoop`
+holds while the learner compares two runs. It wraps a
+:class:`~nnstudio.core.comparison.Comparison` whose run B is a
+:class:`~nnstudio.app.remote_run.RemoteRun`, so that stepping, phase-stepping, epochs
+and rewinding keep both runs in lockstep with the core's own rules, while playing trains
+both *at once*: B's process trains its slice while this process trains A's, and the
+slice ends when both have reached the same iteration count.
+"""
+
+from __future__ import annotations
+
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ..core.comparison import Comparison, advance_to
+from ..core.data import DataSpec
+from ..core.project import project_from_trainer
+from ..core.project_format import Project, SavedComparison
+from ..core.run_changes import RunChanges
+from ..core.trainer import PhaseRecord, Trainer
+from .remote_run import RemoteRun
+
+
+class EngineComparison:
+    """Run A (a local Trainer) and run B (in another process), driven together.
+
+    Parameters
+    ----------
+    a : Trainer
+        The engine's run.
+    conn : Connection
+        The pipe to run B's process (:func:`~nnstudio.app.run_server.serve_run`).
+    changes : RunChanges or str
+        What B changes (:meth:`Comparison.fork`), when ``b`` is None.
+    b : Trainer, optional
+        A ready run B (a reopened project), with ``label``, ``note`` and ``fork_iteration``.
+    """
+
+    def __init__(self, a: Trainer, conn: Connection, changes: RunChanges | str, b: Trainer | None = None,
+                 label: str = "", note: str = "", fork_iteration: int = 0) -> None:
+        if b is None:
+            local = Comparison.fork(a, changes)
+            b, label, note, fork_iteration = local.b, local.label, local.note, local.fork_iteration
+            changes = local.changes
+        elif isinstance(changes, str):
+            changes = RunChanges.parse(changes)
+        self.remote = RemoteRun(conn, b)
+        self.comparison = Comparison(a, self.remote, changes, label or None, note, fork_iteration)  # type: ignore[arg-type]
+        self.phase_b: PhaseRecord | None = None
+        #: which runs' stops were reported already (a run that stops alone is told once)
+        self.reported: set[str] = set()
+
+    # -- reading ------------------------------------------------------------------------------
+    @property
+    def a(self) -> Trainer:
+        return self.comparison.a
+
+    @property
+    def label(self) -> str:
+        return self.comparison.label
+
+    @property
+    def note(self) -> str:
+        return self.comparison.note
+
+    @property
+    def stopped(self) -> bool:
+        return self.comparison.stopped
+
+    def new_stops(self) -> list[str]:
+        """Messages for runs that stopped since the last call ("A: …" / "B: …")."""
+        out = []
+        for name, run in (("A", self.a), ("B", self.remote)):
+            if run.stopped and name not in self.reported:
+                self.reported.add(name)
+                who = "Run A" if name == "A" else self.label
+                out.append(f"{who}: {run.stopped}")
+            elif not run.stopped:
+                self.reported.discard(name)
+        return out
+
+    # -- moving both --------------------------------------------------------------------------
+    def run_slice(self, iterations: int) -> None:
+        """Both runs ``iterations`` further, at the same time (B in its process)."""
+        target = self.comparison.iteration + iterations
+        self.phase_b = None
+        b_moves = not self.remote.stopped
+        if b_moves:
+            self.remote.begin_run_to(target)
+        try:
+            if not self.a.stopped:
+                t0 = time.perf_counter()
+                advance_to(self.a, target)
+                self.comparison.totals.seconds_a += time.perf_counter() - t0
+        finally:
+            if b_moves:
+                t0 = time.perf_counter()
+                self.remote.finish()
+                self.comparison.totals.seconds_b += time.perf_counter() - t0
+
+    def step(self, kind: str, inspect: int | None) -> PhaseRecord | None:
+        """``"step"`` (a whole iteration, phase by phase), ``"phase"`` or ``"epoch"`` of both;
+        returns A's phase record (B's is kept in :attr:`phase_b`)."""
+        cmp = self.comparison
+        if kind == "epoch":
+            cmp.run_epoch()
+            self.phase_b = None
+            return None
+        pa, pb = cmp.step_phase(inspect)
+        if kind == "step":
+            # each run goes on to the end of its iteration (a stopped run stays where it is)
+            while True:
+                a_more = pa is not None and pa.phase != "update" and not self.a.stopped
+                b_more = pb is not None and pb.phase != "update" and not self.remote.stopped
+                if not (a_more or b_more):
+                    break
+                if a_more:
+                    pa = self.a.step_phase(inspect)
+                if b_more:
+                    pb = self.remote.step_phase(inspect)
+        self.phase_b = pb
+        return pa
+
+    def rewind(self, iteration: int) -> None:
+        self.comparison.rewind(iteration)
+        self.phase_b = None
+
+    def set_data(self, data: Any, recipe: Any) -> None:
+        self.comparison.set_data(data, recipe)
+        self.phase_b = None
+
+    # -- saving and ending ----------------------------------------------------------------------
+    def saved(self) -> SavedComparison:
+        """Run B as a project keeps it (fetched from its process)."""
+        b = self.remote.fetch()
+        run = project_from_trainer(b, DataSpec())
+        cmp = self.comparison
+        return SavedComparison(cmp.changes, run, cmp.label, cmp.note, cmp.fork_iteration)
+
+    def with_b(self, project: Project) -> Project:
+        """``project`` (run A's saveable state) with run B in it."""
+        project.comparison = self.saved()
+        return project
+
+    def close(self) -> None:
+        """End the comparison keeping A (B's process ends)."""
+        self.remote.close()
+
+    def promote(self) -> Trainer:
+        """End the comparison keeping B; B's trainer (now local), A is dropped."""
+        b = self.remote.fetch()
+        self.remote.close()
+        return b
+
+
+__all__ = ["EngineComparison"]

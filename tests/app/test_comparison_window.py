@@ -1,0 +1,190 @@
+"""Two runs in the window: starting a comparison, stepping both in lockstep, the lock on
+settings, rewinding both, closing and promoting B, and saving and reopening both runs.
+Every number is checked against a headless :class:`Comparison` of the same runs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from nnstudio.app.comparison_session import ComparisonLockedError
+from nnstudio.app.document import default_state
+from nnstudio.app.main_window import MainWindow
+from nnstudio.core.comparison import Comparison
+from nnstudio.core.data import DataSpec, prepare
+from nnstudio.core.project import load_project, save_project
+from nnstudio.core.project_comparison import project_from_comparison
+from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
+from nnstudio.core.trainer import Trainer
+from window_helpers import discard_and_close, wait_snapshot
+
+XOR = DataSpec(name="xor", n_samples=120, noise=0.1)
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    w.resize(1366, 768)
+    w.show()
+    w.activateWindow()  # the training keys are the active window's shortcuts
+    qtbot.waitExposed(w)
+    wait_snapshot(qtbot, w, lambda s: True)
+    yield w
+    discard_and_close(w)
+
+
+def headless(changes: str, iterations: int, fork_at: int = 0) -> Comparison:
+    st = default_state()
+    a = Trainer(st.network, st.config, prepare(st.data))
+    if fork_at:
+        a.run(iterations=fork_at)
+    cmp = Comparison.fork(a, changes)
+    cmp.run(iterations=iterations - cmp.iteration)
+    return cmp
+
+
+def start(qtbot, w, changes: str) -> None:
+    with qtbot.waitSignal(w.comparison.sigChanged, timeout=20000) as blocker:
+        w.comparison.start(changes)
+    assert blocker.args == [True]
+
+
+def press_step(qtbot, w, times: int) -> None:
+    w.focus_views()
+    for _ in range(times):
+        qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_Right)
+
+
+def test_lockstep_steps_equal_headless_runs(qtbot, window):
+    w = window
+    start(qtbot, w, "lr=0.3")
+    assert w.comparison.label == "B: η = 0.3" and w.comparison_badge.text() == "A vs B: η = 0.3"
+    press_step(qtbot, w, 10)
+    snap = wait_snapshot(qtbot, w, lambda s: s.iteration == 10 and s.b is not None and s.b.iteration == 10)
+    ref = headless("lr=0.3", 10)
+    np.testing.assert_array_equal(snap.iter_log[:, 1], ref.a.history.iterations.array()[:, 1])
+    np.testing.assert_array_equal(snap.b.iter_log[:, 1], ref.b.history.iterations.array()[:, 1])
+    for got, want in zip(snap.b.weights, (layer.W for layer in ref.b.network.layers)):
+        np.testing.assert_array_equal(got, want)
+    assert snap.b_label == "B: η = 0.3" and snap.b.config.learning_rate == 0.3
+    # the step inspector's phase record of B is the same iteration's update
+    assert snap.phase is not None and snap.b.phase is not None and snap.b.phase.phase == "update"
+
+
+def test_settings_are_locked_and_undo_waits_while_b_is_open(qtbot, window):
+    w = window
+    w.doc.edit_config("Learning rate", learning_rate=0.05)  # something to undo
+    assert w.act_undo.isEnabled()
+    start(qtbot, w, "optimizer=sgd")
+    assert not w.training_panel.isEnabled() and not w.network_panel.isEnabled() and not w.data_panel.isEnabled()
+    assert not w.act_undo.isEnabled() and not w.act_compare.isEnabled()
+    with pytest.raises(ComparisonLockedError):
+        w.doc.edit_config("Learning rate", learning_rate=0.5)
+    assert w.doc.config.learning_rate == 0.05
+    w.reset_weights()  # refused with a message, nothing changes
+    assert "Run B is open" in w.banner.label.text()
+    w.comparison.close_b(ask=False)
+    qtbot.waitUntil(lambda: not w.comparison.active, timeout=10000)
+    assert w.training_panel.isEnabled() and w.act_undo.isEnabled() and w.act_compare.isEnabled()
+    snap = wait_snapshot(qtbot, w, lambda s: s.b is None)
+    assert snap.b is None and not w.comparison_badge.isVisible()
+
+
+def test_close_b_asks_when_b_has_trained(qtbot, window, monkeypatch):
+    w = window
+    start(qtbot, w, "lr=0.3")
+    press_step(qtbot, w, 2)
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 2)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
+    w.act_close_b.trigger()
+    assert asked and "B: η = 0.3" in asked[0] and w.comparison.active
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Close)
+    w.act_close_b.trigger()
+    qtbot.waitUntil(lambda: not w.comparison.active, timeout=10000)
+    snap = wait_snapshot(qtbot, w, lambda s: s.b is None)
+    assert snap.iteration == 2
+
+
+def test_rewind_moves_both_and_refuses_before_the_fork(qtbot, window):
+    w = window
+    press_step(qtbot, w, 3)
+    wait_snapshot(qtbot, w, lambda s: s.iteration == 3)
+    start(qtbot, w, "lr=0.3")
+    press_step(qtbot, w, 6)
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 9)
+    w.session.rewind(5)
+    snap = wait_snapshot(qtbot, w, lambda s: s.iteration == 5 and s.b is not None and s.b.iteration == 5)
+    ref = headless("lr=0.3", 5, fork_at=3)
+    for got, want in zip(snap.b.weights, (layer.W for layer in ref.b.network.layers)):
+        np.testing.assert_array_equal(got, want)
+    w.session.rewind(1)
+    qtbot.waitUntil(lambda: "B was made at that iteration" in w.banner.label.text(), timeout=10000)
+    w.controller.request_snapshot()
+    snap = wait_snapshot(qtbot, w, lambda s: s.b is not None)
+    assert snap.iteration == 5 and snap.b.iteration == 5
+
+
+def test_promote_b_is_undoable(qtbot, window):
+    w = window
+    start(qtbot, w, "lr=0.3 optimizer=sgd")
+    press_step(qtbot, w, 4)
+    before = wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 4)
+    a_weights = [x.copy() for x in before.weights]
+    b_weights = [x.copy() for x in before.b.weights]
+    assert w.comparison.promote_b()
+    snap = wait_snapshot(qtbot, w, lambda s: s.b is None and s.config.learning_rate == 0.3)
+    assert w.doc.config.learning_rate == 0.3 and w.doc.config.optimizer == "sgd"
+    for got, want in zip(snap.weights, b_weights):
+        np.testing.assert_array_equal(got, want)
+    assert w.training_panel.isEnabled() and w.act_undo.isEnabled()
+    w.act_undo.trigger()
+    snap = wait_snapshot(qtbot, w, lambda s: s.config.optimizer == "adam")
+    assert w.doc.config.optimizer == "adam" and w.doc.config.learning_rate == 0.01
+    for got, want in zip(snap.weights, a_weights):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_save_and_reopen_keep_both_runs(qtbot, window, tmp_path):
+    w = window
+    start(qtbot, w, "lr=0.3")
+    press_step(qtbot, w, 7)
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 7)
+    out = tmp_path / "both.nnproj"
+    assert w.files.save_to(str(out))
+    back = load_project(out)
+    assert back.comparison is not None and back.comparison.label == "B: η = 0.3"
+    assert back.trainer_state.iteration == back.comparison.run.trainer_state.iteration == 7
+    w.comparison.close_b(ask=False)
+    qtbot.waitUntil(lambda: not w.comparison.active, timeout=10000)
+    with qtbot.waitSignal(w.comparison.sigChanged, timeout=20000):
+        assert w.files.open(str(out))
+    press_step(qtbot, w, 3)
+    snap = wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 10)
+    ref = headless("lr=0.3", 10)
+    np.testing.assert_array_equal(snap.b.iter_log[:, 1], ref.b.history.iterations.array()[:, 1])
+    np.testing.assert_array_equal(snap.iter_log[:, 1], ref.a.history.iterations.array()[:, 1])
+
+
+def test_a_project_made_by_the_cli_opens_with_both_runs(qtbot, window, tmp_path):
+    a = Trainer(NetworkSpec(2, (LayerSpec(5, "tanh"),)), TrainConfig(learning_rate=0.1, batch_size=8), prepare(XOR))
+    a.run(iterations=12)
+    cmp = Comparison.fork(a, "lr=0.3")
+    cmp.run(iterations=20)
+    path = tmp_path / "compared.nnproj"
+    save_project(path, project_from_comparison(cmp, XOR))
+    with qtbot.waitSignal(window.comparison.sigChanged, timeout=20000):
+        assert window.files.open(str(path))
+    snap = wait_snapshot(qtbot, window, lambda s: s.b is not None)
+    assert snap.iteration == snap.b.iteration == 32 and snap.b_label == "B: η = 0.3"
+    np.testing.assert_array_equal(snap.b.weights[0], cmp.b.network.layers[0].W)
+
+
+def test_bad_changes_are_refused_before_anything_starts(qtbot, window):
+    from nnstudio.core.errors import NNStudioError
+    for bad in ("lr=abc", "hidden=4,-3", "nonsense=1", "x" * 10000, "lr=\x00"):
+        with pytest.raises(NNStudioError) as info:
+            window.comparison.start(bad)
+        assert len(str(info.value)) <= 300 and "\x00" not in str(info.value)
+    assert not window.comparison.active
