@@ -16,6 +16,11 @@ trains as fast as possible and reports:
 Configurations: the app's default example (spiral, 8,8 tanh, Adam, batches of 10), and
 Playground's own (spiral, 500 points, half for training, x1 x2, tanh, SGD η 0.03,
 batches of 10) with its default 4,2 network and with 8,8,8,8,8,8.
+
+Last, **two runs**: the default example compared with run B (``--compare``, default
+``lr=0.03``), both trained in lockstep as fast as possible; it reports each run's speed
+as a ratio of the single run's app speed measured just before (target ≥ 0.5: "each run
+still trains at least half of one run's full speed") and the GUI lateness.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=6.0)
     ap.add_argument("--size", default="1366x768")
     ap.add_argument("--workspace", default="explore", choices=("explore", "inspect"))
+    ap.add_argument("--compare", default="lr=0.03", help="what run B changes in the two-run case")
     args = ap.parse_args(argv)
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -101,11 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     clock = QElapsedTimer()
     clock.start()
     print(f"window {width}×{height}, {args.workspace} workspace, {args.seconds:g} s per case")
-    for case in CASES:
-        state = default_state() if case.hidden is None else playground_state(case.hidden)
-        win.doc.replace_all(state, None)
-        win.session.start()
-        spin(700)
+    def measure(seconds: float) -> tuple[float, np.ndarray, float]:
+        """Train as fast as possible for ``seconds``: (iterations/s, lateness samples, redraws/s)."""
+        nonlocal draws
         lateness: list[float] = []
         expected = [0.0]
 
@@ -125,14 +129,28 @@ def main(argv: list[str] | None = None) -> int:
         expected[0] = clock.nsecsElapsed() / 1e6 + 5.0
         timer.start()
         t0 = time.perf_counter()
-        spin(int(args.seconds * 1000))
+        spin(int(seconds * 1000))
         dt = time.perf_counter() - t0
         timer.stop()
         win.controller.flush()
         it1 = win.controller.snapshot.iteration
         win.controller.pause()
         spin(300)
-        app_rate = (it1 - it0) / dt
+        return (it1 - it0) / dt, np.array(lateness), draws / dt
+
+    def lateness_line(lat: np.ndarray) -> str:
+        return (f"  event-loop lateness  p50 {np.percentile(lat, 50):6.2f} ms   p99 {np.percentile(lat, 99):6.2f} ms"
+                f"   max {lat.max():6.1f} ms   (target p99 ≤ 17 ms)")
+
+    single_rate = 0.0
+    for case in CASES:
+        state = default_state() if case.hidden is None else playground_state(case.hidden)
+        win.doc.replace_all(state, None)
+        win.session.start()
+        spin(700)
+        app_rate, lat, redraws = measure(args.seconds)
+        if case.hidden is None:
+            single_rate = app_rate
 
         doc = win.doc
         trainer = Trainer(doc.network, doc.config, doc.prepared)
@@ -144,16 +162,38 @@ def main(argv: list[str] | None = None) -> int:
             n += 2000
         engine_rate = n / (time.perf_counter() - t0)
 
-        lat = np.array(lateness)
         print(f"\n{case.name}")
-        print(f"  event-loop lateness  p50 {np.percentile(lat, 50):6.2f} ms   p99 {np.percentile(lat, 99):6.2f} ms"
-              f"   max {lat.max():6.1f} ms   (target p99 ≤ 17 ms)")
-        print(f"  redraws per second   {draws / dt:6.1f}")
+        print(lateness_line(lat))
+        print(f"  redraws per second   {redraws:6.1f}")
         print(f"  app training speed   {app_rate:10,.0f} it/s   = {app_rate / engine_rate:4.2f}× the engine alone "
               f"({engine_rate:,.0f} it/s)")
         if case.playground:
             print(f"  vs Playground        {app_rate / case.playground:6.1f}×   ({case.playground:,.0f} updates/s; "
                   f"target ≥ 10×)")
+
+    # two runs: the default example and run B, in lockstep
+    win.doc.replace_all(default_state(), None)
+    win.session.start()
+    spin(700)
+    single_rate, _lat, _r = measure(args.seconds)
+    win.session.start()
+    spin(500)
+    started = []
+    win.comparison.sigChanged.connect(started.append)
+    win.comparison.start(args.compare)
+    while not started:
+        spin(50)
+    pair_rate, lat, redraws = measure(args.seconds)
+    win.controller.flush()
+    snap = win.controller.snapshot
+    assert snap.b is not None and snap.b.iteration == snap.iteration
+    print(f"\ntwo runs: default example, A and {snap.b_label}")
+    print(lateness_line(lat))
+    print(f"  redraws per second   {redraws:6.1f}")
+    print(f"  each run             {pair_rate:10,.0f} it/s   = {pair_rate / single_rate:4.2f}× one run alone in the app "
+          f"({single_rate:,.0f} it/s, measured just before; target ≥ 0.5×)")
+    win.comparison.close_b(ask=False)
+    spin(500)
     win.doc.undo_stack.setClean()
     win.doc._trained = False
     win.close()

@@ -549,6 +549,9 @@ class EngineLoop:
             snap.b.playing = self.playing
             snap.b.iterations_per_second = snap.iterations_per_second
             snap.b_label, snap.b_note = cmp.label, cmp.note
+            # the rewind slider spans what both runs can reach (not before B was made)
+            snap.earliest_iteration = cmp.comparison.earliest_iteration
+            snap.furthest_iteration = cmp.comparison.furthest_iteration
         self._last_emit = now
         self._dirty = False
         self.emit("snapshot", snap)

@@ -1,0 +1,116 @@
+"""The engine's side of a comparison, without a window: run B served over a pipe (by a
+thread here, by a process in the app), driven in lockstep by :class:`EngineComparison`
+and by the :class:`EngineLoop`'s commands. Checked against a headless Comparison."""
+from __future__ import annotations
+
+import multiprocessing
+import threading
+
+import numpy as np
+import pytest
+
+from nnstudio.app.document import default_state
+from nnstudio.app.engine_comparison import EngineComparison
+from nnstudio.app.engine_process import MAX_SPEED, EngineLoop
+from nnstudio.app.remote_run import RemoteRun, RunLostError
+from nnstudio.app.run_server import RunServer
+from nnstudio.core.comparison import Comparison
+from nnstudio.core.data import prepare
+from nnstudio.core.errors import NNStudioError
+from nnstudio.core.trainer import Trainer
+
+
+def served():
+    """A pipe whose far end a RunServer serves on a thread; (our end, thread)."""
+    ours, theirs = multiprocessing.Pipe()
+    thread = threading.Thread(target=RunServer(theirs).serve, daemon=True)
+    thread.start()
+    return ours, thread
+
+
+def trainer() -> Trainer:
+    st = default_state()
+    return Trainer(st.network, st.config, prepare(st.data))
+
+
+def reference(changes: str, iterations: int) -> Comparison:
+    cmp = Comparison.fork(trainer(), changes)
+    cmp.run(iterations=iterations)
+    return cmp
+
+
+def test_slices_in_parallel_equal_a_headless_comparison():
+    conn, thread = served()
+    ec = EngineComparison(trainer(), conn, "lr=0.3 optimizer=sgd")
+    for n in (1, 7, 40, 3):
+        ec.run_slice(n)
+    ref = reference("lr=0.3 optimizer=sgd", 51)
+    b = ec.remote.fetch()
+    assert ec.a.iteration == b.iteration == 51 == ec.remote.iteration
+    np.testing.assert_array_equal(ec.a.network.get_flat(), ref.a.network.get_flat())
+    np.testing.assert_array_equal(b.network.get_flat(), ref.b.network.get_flat())
+    np.testing.assert_array_equal(b.history.iterations.array(), ref.b.history.iterations.array())
+    ec.close()
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_a_whole_step_ends_both_runs_at_the_update_with_the_same_sample():
+    conn, _ = served()
+    ec = EngineComparison(trainer(), conn, "activation=relu")
+    pa = ec.step("phase", 3)
+    assert pa.phase == "forward" and ec.phase_b.phase == "forward"
+    pa = ec.step("step", 3)
+    assert pa.phase == "update" and ec.phase_b.phase == "update"
+    assert ec.a.iteration == ec.remote.iteration == 1
+    assert pa.sample == ec.phase_b.sample
+    ec.close()
+
+
+def test_a_run_that_diverges_alone_is_reported_once_and_the_other_goes_on():
+    conn, _ = served()
+    ec = EngineComparison(trainer(), conn, "lr=1e6 optimizer=sgd")
+    for _ in range(20):
+        ec.run_slice(25)
+    assert ec.remote.stopped and not ec.a.stopped
+    stops = ec.new_stops()
+    assert len(stops) == 1 and stops[0].startswith("B: η = 1e+06, Gradient descent (SGD) instead of Adam: the loss exploded")
+    assert ec.new_stops() == []
+    assert ec.a.iteration == 500 and not ec.stopped
+    ec.close()
+
+
+def test_bad_requests_are_refused_and_the_run_stays_served():
+    conn, _ = served()
+    remote = RemoteRun(conn, trainer())
+    with pytest.raises(NNStudioError, match="cannot do"):
+        remote._ask("method", "__class__", ())
+    with pytest.raises(NNStudioError, match="unknown request"):
+        remote._ask("format_disk")
+    remote.run(iterations=5)
+    assert remote.iteration == 5
+    remote.close()
+
+
+def test_a_lost_run_b_ends_the_comparison_with_a_message():
+    events: list[tuple] = []
+    loop = EngineLoop(lambda *e: events.append(e), lambda _t: None, max_fps=1000)
+    st = default_state()
+    loop.execute("load", st.network, st.config, prepare(st.data), None, 1)
+    ours, theirs = multiprocessing.Pipe()
+    thread = threading.Thread(target=RunServer(theirs).serve, daemon=True)
+    thread.start()
+    loop.execute("compare", 7, ours, "lr=0.3", None, "", "", 0)
+    assert ("comparison", "B: η = 0.3", loop.comparison.note) in events
+    assert [e for e in events if e[0] == "result"][-1][2] == "ok"
+    loop.comparison.remote._ask("quit")  # B's server ends: the next request finds it gone
+    thread.join(5)
+    loop.speed = MAX_SPEED
+    loop.execute("play")
+    try:
+        loop._play_slice()
+    except RunLostError as exc:
+        loop._report(exc)
+    assert loop.comparison is None
+    assert ("comparison", None, None) in events
+    assert any(e[0] == "message" and "Run B stopped unexpectedly" in e[2] for e in events)
