@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QGuiApplication, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
     QLayout,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
@@ -47,7 +48,7 @@ from ..core.run_changes import ALIASES, RunChanges
 from ..core.safetext import bounded
 from ..core.specs import BATCH_MODES, INITIALIZERS, LOSSES_BY_TASK, OPTIMIZERS, NetworkSpec, TrainConfig
 from .compare_presets import PRESETS
-from .compare_rows import ChoiceRow, SettingRow, TextRow
+from .compare_rows import ChoiceRow, SettingRow, TextRow, show_controls
 from .compare_text import (
     BATCH_NAMES,
     LOSS_NAMES,
@@ -59,6 +60,11 @@ from .compare_text import (
 )
 from .panels.widgets import caption, error_color
 
+QWIDGETSIZE_MAX = (1 << 24) - 1
+#: room left for a window frame and title bar when fitting the dialog to the screen
+FRAME_ALLOWANCE = 48
+#: the form keeps at least this height (pixels) on the smallest screens, scrolling
+MIN_FORM_HEIGHT = 160
 EMPTY_HINT = "Change one or more settings of run B, or choose a quick change."
 SAME_AS_A = "B would train exactly as A: give at least one setting another value."
 TEXT_HELP = ("The same changes as text, setting=value separated by spaces. Any training setting may be typed "
@@ -111,10 +117,21 @@ class CompareDialog(QDialog):
         intro = QLabel("Run B starts as a copy of run A with the settings you change; then both train side by side.")
         intro.setWordWrap(True)
         outer.addWidget(intro)
-        middle = QHBoxLayout()
-        middle.addWidget(self._form(), 1)
-        middle.addWidget(self._preset_bar())
-        outer.addLayout(middle)
+        middle = QWidget()
+        columns = QHBoxLayout(middle)
+        columns.setContentsMargins(0, 0, 0, 0)
+        columns.addWidget(self._form(), 1)
+        columns.addWidget(self._preset_bar())
+        # on a small screen the form and the quick changes scroll; the text, the preview
+        # and the buttons stay in sight
+        self.form_scroll = QScrollArea()
+        self.form_scroll.setWidgetResizable(True)
+        self.form_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.form_scroll.setWidget(middle)
+        self.form_scroll.setMinimumWidth(middle.sizeHint().width()
+                                         + self.form_scroll.verticalScrollBar().sizeHint().width())
+        outer.addWidget(self.form_scroll, 1)
 
         text_row = QHBoxLayout()
         text_label = QLabel("&Changes:")
@@ -151,9 +168,35 @@ class CompareDialog(QDialog):
         else:
             self._from_form()
         # the wrapped texts' height follows the width: size the dialog for its own width
-        # rather than for Qt's narrow guess, and never smaller
+        # rather than for Qt's narrow guess
         outer.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self._fit_to_screen()
+        self._fitted_on_show = False
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        # once shown, the style has polished every widget: fit again with their real sizes
+        if not self._fitted_on_show:
+            self._fitted_on_show = True
+            self._fit_to_screen()
+        super().showEvent(event)
+
+    def _fit_to_screen(self) -> None:
+        parent = self.parentWidget()
+        screen = (parent.screen() if parent is not None else None) or QGuiApplication.primaryScreen()
+        self.fit_height(screen.availableGeometry().height() - FRAME_ALLOWANCE if screen is not None else 10**6)
+
+    def fit_height(self, available: int) -> None:
+        """Make the dialog at most ``available`` pixels tall (a small screen) by letting
+        the form scroll; otherwise the form is shown whole."""
+        form_height = self.form_scroll.widget().sizeHint().height()
+        self.form_scroll.setMinimumHeight(form_height)
+        self.form_scroll.setMaximumHeight(QWIDGETSIZE_MAX)
+        self.layout().activate()
         hint = self.sizeHint()
+        if hint.height() > available:
+            self.form_scroll.setFixedHeight(max(MIN_FORM_HEIGHT, form_height - (hint.height() - available)))
+            self.layout().activate()
+            hint = self.sizeHint()
         self.setMinimumSize(hint)
         self.resize(hint)
 
@@ -258,6 +301,7 @@ class CompareDialog(QDialog):
         font = self.legend.font()
         font.setBold(True)
         self.legend.setFont(font)
+        self.legend.setWordWrap(True)
         self.note = QLabel()
         self.note.setObjectName("note")
         self.note.setTextFormat(Qt.TextFormat.PlainText)
@@ -291,6 +335,8 @@ class CompareDialog(QDialog):
 
     # ------------------------------------------------------------------ the learner's edits
     def _edited(self, row: SettingRow) -> None:
+        if isinstance(row, TextRow):
+            show_controls(row.edit)
         row.set_checked(row.differs())
         self._from_form()
 
@@ -305,6 +351,7 @@ class CompareDialog(QDialog):
     def _typed(self, text: str) -> None:
         """Fill the form from the text where it can: every pair that reads fills its row,
         one that does not is shown in its row as typed; settings without a row stay in the text."""
+        text = show_controls(self.text)
         if not text.strip():
             self._extra = ()
             self._show_rows({})

@@ -18,12 +18,29 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QWidget
 
 from ..core.errors import SpecError
 from ..core.run_changes import RunChanges
-from ..core.safetext import printable
+from ..core.safetext import escape_controls, printable
 from .compare_text import display_value, value_text
 from .panels.widgets import ComboBox, error_color
 
 #: the longest value one row's field takes (64 layer sizes of 4 digits fit)
 FIELD_LIMIT = 400
+#: the longest A's value is shown in its column (all of it in the tooltip)
+A_LIMIT = 32
+
+
+def show_controls(edit: QLineEdit) -> str:
+    """Write the control, format and surrogate characters in ``edit`` as escapes
+    (``\\x1b``, ``\\u202e``), so that what was pasted is seen as it is and cannot hide or
+    reorder the rest of the line; a tab is a space. Returns the text."""
+    text = edit.text()
+    if text.isprintable():
+        return text
+    cursor = edit.cursorPosition()
+    before = escape_controls(text[:cursor].replace("\t", " "))
+    text = before + escape_controls(text[cursor:].replace("\t", " "))
+    edit.setText(text)
+    edit.setCursorPosition(len(before))
+    return edit.text()
 
 
 class SettingRow(ABC):
@@ -37,10 +54,14 @@ class SettingRow(ABC):
         self.check = QCheckBox(title)
         self.check.setObjectName(f"change:{key}")
         self.check.setToolTip(f"Tick to make {title.lower()} one of B's changes; untick to keep A's value")
-        self.a_label = QLabel(display_value(key, a_value))
+        self.set_checked(True)  # a ticked row's title is bold: keep its room so ticking moves nothing
+        self.check.setMinimumWidth(self.check.sizeHint().width())
+        self.set_checked(False)
+        shown = display_value(key, a_value)
+        self.a_label = QLabel(printable(shown, A_LIMIT))
         self.a_label.setObjectName(f"a:{key}")
         self.a_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.a_label.setToolTip(f"Run A's present {title.lower()}")
+        self.a_label.setToolTip(f"Run A's present {title.lower()}: {printable(shown, 400)}")
         self.editor = editor
         editor.setObjectName(f"b:{key}")
         editor.setToolTip(tooltip)
@@ -96,7 +117,8 @@ class SettingRow(ABC):
         """Colour the editor's text as refused, or back to normal."""
         pal = QPalette(self._palette)
         if on:
-            pal.setColor(QPalette.ColorRole.Text, error_color(self.editor))
+            for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+                pal.setColor(role, error_color(self.editor))
         self.editor.setPalette(pal)
 
     def set_usable(self, usable: bool, why: str) -> None:
@@ -153,4 +175,4 @@ class ChoiceRow(SettingRow):
         self.combo.setCurrentIndex(i)
 
 
-__all__ = ["FIELD_LIMIT", "ChoiceRow", "SettingRow", "TextRow"]
+__all__ = ["A_LIMIT", "FIELD_LIMIT", "ChoiceRow", "SettingRow", "TextRow", "show_controls"]

@@ -27,9 +27,9 @@ LOSS_NAMES = {"bce": "One sigmoid unit (bce)", "cce": "Two softmax units (cce)",
 
 def value_text(value: Any) -> str:
     """One value as :meth:`RunChanges.parse` reads it back unchanged: ``0.3``, ``1e-05``,
-    ``8,8`` (a tuple), ``none``, ``true``."""
+    ``8,8`` (a tuple), ``none`` (None, or no hidden layer), ``true``."""
     if isinstance(value, tuple):
-        return ",".join(value_text(v) for v in value)
+        return ",".join(value_text(v) for v in value) if value else "none"  # none: no hidden layer
     if value is None:
         return "none"
     if isinstance(value, bool):
