@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -161,6 +161,8 @@ class CompareDialog(QDialog):
             row.edited.connect(lambda *_, r=row: self._edited(r))
         self.text.textEdited.connect(self._typed)
         self._set_tab_order()
+        for w in self._fields():
+            w.installEventFilter(self)
 
         if initial:
             self.text.setText(initial)
@@ -321,6 +323,19 @@ class CompareDialog(QDialog):
         line = self.note.fontMetrics().lineSpacing()
         box.setMinimumHeight(3 * line + 2 * lay.spacing() + lay.contentsMargins().top() * 2)
         return box
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        # Cancel becomes the default button once Tab passes over it (Qt's auto-default)
+        # and stays so: Enter in a field must mean OK again
+        if event.type() == QEvent.Type.FocusIn:
+            self.ok_button.setDefault(True)
+        return super().eventFilter(watched, event)
+
+    def _fields(self) -> list[QWidget]:
+        fields: list[QWidget] = []
+        for row in self.rows.values():
+            fields += [row.check, row.editor]
+        return fields + [self.text]
 
     def _set_tab_order(self) -> None:
         chain: list[QWidget] = []
