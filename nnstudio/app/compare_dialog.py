@@ -506,6 +506,13 @@ class CompareDialog(QDialog):
         for label, text in ((self.legend, legend), (self.note, note), (self.error, error)):
             label.setText(text)
             label.setVisible(bool(text))
+        # a long message may need more lines than the preview has: grow rather than clip
+        layout = self.layout()
+        if layout is not None and self.isVisible():
+            layout.activate()
+            needed = layout.totalHeightForWidth(self.width())
+            if needed > self.height():
+                self.resize(self.width(), needed)
 
     def _set_valid(self, valid: bool) -> None:
         self.ok_button.setEnabled(valid)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialog, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QDialog, QFrame, QLabel, QLineEdit, QPushButton
 
 from nnstudio.app.compare_dialog import EMPTY_HINT, SAME_AS_A, CompareDialog
 from nnstudio.app.compare_text import changes_text, value_text
@@ -435,3 +435,20 @@ def test_it_fits_a_small_screen(qtbot):
     qtbot.waitUntil(lambda: d.height() <= 420)
     assert d.form_scroll.verticalScrollBar().maximum() > 0  # the form scrolls
     assert d.ok_button.isVisible() and d.ok_button.geometry().bottom() < d.height()
+
+
+def test_a_long_preview_is_shown_whole(qtbot):
+    d = _dialog(qtbot, iteration=420)
+    _type(qtbot, d.text, "hidden=16,16 activation=relu loss=cce")  # two lines of legend, two of note
+    for label in (d.legend, d.note):
+        assert label.heightForWidth(label.width()) > label.fontMetrics().lineSpacing()
+        qtbot.waitUntil(lambda: label.height() >= label.heightForWidth(label.width()), timeout=1000)
+    assert d.note.mapTo(d, d.note.rect().bottomLeft()).y() < d.buttons.geometry().top()
+    spacing = d.layout().spacing()
+    top = lambda w: w.mapTo(d, w.rect().topLeft()).y()  # noqa: E731
+    bottom = lambda w: w.mapTo(d, w.rect().bottomLeft()).y()  # noqa: E731
+    assert top(d.text) - bottom(d.form_scroll) > spacing  # nothing squeezed together
+    assert top(d.buttons) - bottom(d.findChild(QFrame, "preview")) > spacing
+    _type(qtbot, d.text, "optimizer=" + "q" * 1500)  # the longest message there is
+    assert len(d.error.text()) == MESSAGE_LIMIT
+    qtbot.waitUntil(lambda: d.error.height() >= d.error.heightForWidth(d.error.width()), timeout=1000)
