@@ -23,7 +23,7 @@ heights than the surface shows, since the surface is A's objective.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -114,9 +114,11 @@ class PairSurface:
         The height of the drawn surface (A's objective) under B's path.
     shared : bool
         Whether B's path took part in choosing the plane (``pca`` with a drawable B).
-    notes : tuple of str
-        Sentences for the learner: why B's path is missing or shortened, and that the
-        surface is A's objective when B trains another one.
+    path_note : str
+        Why B's path is missing or shortened, for the learner ("" when it is all drawn).
+    objective_note : str
+        That the surface is A's objective and how B's differs ("" when they are the same,
+        or when B's path is not drawn).
     """
 
     result: SurfaceResult
@@ -125,11 +127,17 @@ class PairSurface:
     b_path_iterations: Array | None = None
     b_path_loss: Array | None = None
     shared: bool = False
-    notes: tuple[str, ...] = field(default_factory=tuple)
+    path_note: str = ""
+    objective_note: str = ""
 
     @property
     def b_drawn(self) -> bool:
         return self.b_path is not None and len(self.b_path) > 0
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """The notes there are, in the order a learner should read them."""
+        return tuple(n for n in (self.path_note, self.objective_note) if n)
 
 
 def objective_differences(trainer: Any, b: RunPath) -> list[str]:
@@ -139,15 +147,15 @@ def objective_differences(trainer: Any, b: RunPath) -> list[str]:
                 float(trainer.config.l2))
     out = []
     if b.loss != a.loss:
-        out.append(f"B's loss is {b.loss}, A's {a.loss}")
+        out.append(f"loss: B {b.loss}, A {a.loss}")
     elif b.loss == "huber" and b.huber_delta != a.huber_delta:
-        out.append(f"B's Huber δ is {b.huber_delta:g}, A's {a.huber_delta:g}")
+        out.append(f"Huber δ: B {b.huber_delta:g}, A {a.huber_delta:g}")
     if b.l1 != a.l1:
-        out.append(f"B's L1 λ is {b.l1:g}, A's {a.l1:g}")
+        out.append(f"L1 λ: B {b.l1:g}, A {a.l1:g}")
     if b.l2 != a.l2:
-        out.append(f"B's L2 λ is {b.l2:g}, A's {a.l2:g}")
+        out.append(f"L2 λ: B {b.l2:g}, A {a.l2:g}")
     if b.layer_sizes == a.layer_sizes and b.activations != a.activations:
-        out.append(f"B's hidden layers use {', '.join(b.activations)}, A's {', '.join(a.activations)}")
+        out.append(f"activations: B {', '.join(b.activations)}, A {', '.join(a.activations)}")
     return out
 
 
@@ -177,11 +185,11 @@ def surface_for_pair_steps(
     span = check_request(mode, resolution, span)
     b = _check_run_path(b)
     n_a = int(trainer.network.n_params)
-    notes: list[str] = []
+    path_note = objective_note = ""
     rows = np.zeros((0, n_a))
     iters = np.zeros(0, dtype=np.int64)
     if b.n_params != n_a:
-        notes.append(f"B's path cannot be drawn on A's plane: B's network has {b.n_params:,} parameters and A's "
+        path_note = (f"B's path cannot be drawn on A's plane: B's network has {b.n_params:,} parameters and A's "
                      f"{n_a:,}, so their weights live in different spaces.")
     else:
         finite = np.all(np.isfinite(b.params), axis=1)
@@ -189,33 +197,32 @@ def surface_for_pair_steps(
         iters = np.asarray(b.iterations, dtype=np.int64)[finite]
         if not finite.all():
             if len(rows):
-                notes.append(f"B's weights stopped being finite (B diverged): its path is drawn up to iteration "
+                path_note = (f"B's weights stopped being finite (B diverged): its path is drawn up to iteration "
                              f"{int(iters[-1]):,}.")
             else:
-                notes.append("B's weights are not finite (B diverged): its path cannot be drawn.")
+                path_note = "B's weights are not finite (B diverged): its path cannot be drawn."
     drawable = len(rows) > 0
     if drawable:
         diffs = objective_differences(trainer, b)
         if diffs:
-            notes.append("The colours are A's objective, not B's (" + "; ".join(diffs) + "): the surface under "
-                         "B's path is A's loss there.")
+            objective_note = "The colours are A's objective, not B's (" + "; ".join(diffs) + ")."
     # B's path shares the plane: the principal directions of both paths, the spans that show both
     plane = trainer_plane(trainer, mode, span, i, j, ignore_biases, seed, others=(rows,) if drawable else ())
     shared = drawable and mode == "pca"
     points = plane_points(trainer, plane, seed, max_points)
     text = plane_text(plane.mode, plane.explained, shared, seed, ignore_biases, plane.labels)
     return _pair(points, plane, rows, iters, int(resolution), bool(ignore_biases) if mode == "random" else None,
-                 text, shared, tuple(notes))
+                 text, shared, path_note, objective_note)
 
 
 def _pair(points: Any, plane: Any, rows: Array, iters: Array, resolution: int, ignore_biases: bool | None,
-          text: str, shared: bool, notes: tuple[str, ...]) -> Steps[PairSurface]:
+          text: str, shared: bool, path_note: str, objective_note: str) -> Steps[PairSurface]:
     res = yield from surface_steps(points, plane, resolution, ignore_biases)
     if not len(rows):
-        return PairSurface(res, text, shared=shared, notes=notes)
+        return PairSurface(res, text, shared=shared, path_note=path_note, objective_note=objective_note)
     axis, coords = plane.place(rows)
     heights = yield from points.steps(coords[:, 0], coords[:, 1])
-    return PairSurface(res, text, axis, iters, heights, shared, notes)
+    return PairSurface(res, text, axis, iters, heights, shared, path_note, objective_note)
 
 
 def plane_text(mode: str, explained: Array | None, shared: bool, seed: int = 0, ignore_biases: bool = True,

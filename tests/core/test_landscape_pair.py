@@ -199,8 +199,9 @@ def test_b_with_another_objective_is_drawn_and_said():
     a, b = cmp.runs
     pair = surface_for_pair(a, RunPath.of(b), mode="pca", resolution=RES)
     assert pair.b_drawn and pair.shared
-    assert pair.notes == ("The colours are A's objective, not B's (B's L2 λ is 0.01, A's 0; B's hidden layers use "
-                          "relu, relu, A's tanh, tanh): the surface under B's path is A's loss there.",)
+    assert pair.objective_note == ("The colours are A's objective, not B's (L2 λ: B 0.01, A 0; activations: B relu, "
+                                   "relu, A tanh, tanh).")
+    assert pair.notes == (pair.objective_note,) and pair.path_note == ""
 
 
 def test_b_with_another_loss_is_said():
@@ -208,8 +209,7 @@ def test_b_with_another_loss_is_said():
     spec = NetworkSpec(2, (LayerSpec(4, "tanh"),), "regression", loss="mse")
     cmp = make_pair("loss=mae", iterations=10, spec=spec, config=TrainConfig(learning_rate=0.05), prepared=prepared)
     pair = surface_for_pair(cmp.a, RunPath.of(cmp.b), mode="random", resolution=RES)
-    assert pair.notes == ("The colours are A's objective, not B's (B's loss is mae, A's mse): the surface under "
-                          "B's path is A's loss there.",)
+    assert pair.notes == ("The colours are A's objective, not B's (loss: B mae, A mse).",)
 
 
 def test_a_diverged_b_is_drawn_up_to_where_it_was_finite(lr_pair):
