@@ -111,7 +111,8 @@ class PairSurface:
         (``notes`` says why). Rows whose weights were not finite (B diverged) are left out.
     b_path_iterations : ndarray, shape (k,), or None
     b_path_loss : ndarray, shape (k,), or None
-        The height of the drawn surface (A's objective) under B's path.
+        The height of the drawn surface (A's objective) under B's path (None when not
+        asked for: ``heights=False``).
     shared : bool
         Whether B's path took part in choosing the plane (``pca`` with a drawable B).
     path_note : str
@@ -180,6 +181,7 @@ def surface_for_pair_steps(
     ignore_biases: bool = True,
     seed: int = 0,
     max_points: int | None = 2000,
+    heights: bool = True,
 ) -> Steps[PairSurface]:
     """:func:`surface_for_pair` in steps (everything is read and checked before the first)."""
     span = check_request(mode, resolution, span)
@@ -212,17 +214,17 @@ def surface_for_pair_steps(
     points = plane_points(trainer, plane, seed, max_points)
     text = plane_text(plane.mode, plane.explained, shared, seed, ignore_biases, plane.labels)
     return _pair(points, plane, rows, iters, int(resolution), bool(ignore_biases) if mode == "random" else None,
-                 text, shared, path_note, objective_note)
+                 text, shared, path_note, objective_note, heights)
 
 
 def _pair(points: Any, plane: Any, rows: Array, iters: Array, resolution: int, ignore_biases: bool | None,
-          text: str, shared: bool, path_note: str, objective_note: str) -> Steps[PairSurface]:
+          text: str, shared: bool, path_note: str, objective_note: str, heights: bool) -> Steps[PairSurface]:
     res = yield from surface_steps(points, plane, resolution, ignore_biases)
     if not len(rows):
         return PairSurface(res, text, shared=shared, path_note=path_note, objective_note=objective_note)
     axis, coords = plane.place(rows)
-    heights = yield from points.steps(coords[:, 0], coords[:, 1])
-    return PairSurface(res, text, axis, iters, heights, shared, path_note, objective_note)
+    loss = (yield from points.steps(coords[:, 0], coords[:, 1])) if heights else None
+    return PairSurface(res, text, axis, iters, loss, shared, path_note, objective_note)
 
 
 def plane_text(mode: str, explained: Array | None, shared: bool, seed: int = 0, ignore_biases: bool = True,
@@ -249,6 +251,7 @@ def surface_for_pair(
     ignore_biases: bool = True,
     seed: int = 0,
     max_points: int | None = 2000,
+    heights: bool = True,
 ) -> PairSurface:
     """A's loss surface around A's present weights with both runs' paths on one plane.
 
@@ -263,6 +266,9 @@ def surface_for_pair(
         mode the directions are the principal components of both paths together and the
         automatic span shows both; in ``random`` mode they are the same fixed directions
         a single run gets; in ``params`` mode the automatic span shows both runs' values.
+    heights : bool
+        Also compute A's loss under B's path (``b_path_loss``): one loss per row of B's
+        path, as many as the path has, so a quick draft leaves it out.
 
     Returns
     -------
@@ -274,7 +280,7 @@ def surface_for_pair(
         is not B's objective (another loss, L1, L2 or activations).
     """
     return run_steps(surface_for_pair_steps(trainer, b, mode, resolution, span, i, j, ignore_biases, seed,
-                                            max_points))
+                                            max_points, heights))
 
 
 __all__ = ["PairSurface", "RunPath", "objective_differences", "plane_text", "run_path", "surface_for_pair",

@@ -121,6 +121,10 @@ def test_pca_plane_of_both_runs_and_both_projections(lr_pair):
                               max_points=2000, rng=0)
     np.testing.assert_allclose(pair.b_path_loss, heights, rtol=1e-12)
     assert pair.shared and pair.notes == ()
+    quick = surface_for_pair(a, bp, mode="pca", resolution=RES, heights=False)
+    assert quick.b_path_loss is None
+    np.testing.assert_array_equal(quick.b_path, pair.b_path)
+    np.testing.assert_array_equal(quick.result.loss, res.loss)
     assert pair.plane == f"PCA of both runs' paths: PC1 {100 * rev[0]:.1f} %, PC2 {100 * rev[1]:.1f} %"
 
 

@@ -146,8 +146,11 @@ def compute_surface_steps(trainer: Any, settings: SurfaceSettings, resolution: i
                 mode, note = "random", NOT_MOVED
             kwargs = settings.kwargs(res_n, max_points)
             kwargs["mode"] = mode
+            # a draft leaves out the heights under B's path (as many losses as B's path has
+            # rows): the view reads them off the grid meanwhile
+            draft = res_n < settings.resolution or max_points < MAX_POINTS
             surface = (surface_for_trainer_steps(trainer, **kwargs) if b is None
-                       else surface_for_pair_steps(trainer, b, **kwargs))
+                       else surface_for_pair_steps(trainer, b, heights=not draft, **kwargs))
             net = trainer.network
             line = loss_line_steps(net, trainer.X, trainer.y, trainer.initial_params, net.get_flat(),
                                    n=LINE_POINTS, l1=float(trainer.config.l1), l2=float(trainer.config.l2),

@@ -466,12 +466,19 @@ class SurfaceView(ViewBase):
     def _on_b_path(self, fn: functools.partial, path: Any) -> None:
         if not _alive(self):
             return
+        if self.controller is None:  # detached meanwhile: nothing to compute with
+            self._pending = False
+            return
         self.controller.call(functools.partial(fn, b=path), self._on_computed, self._on_failed)
 
     def _on_b_failed(self, fn: functools.partial, _exc: BaseException) -> None:
         """B's process could not answer (B was just closed, say): A's surface alone."""
-        if _alive(self):
-            self.controller.call(fn, self._on_computed, self._on_failed)
+        if not _alive(self):
+            return
+        if self.controller is None:
+            self._pending = False
+            return
+        self.controller.call(fn, self._on_computed, self._on_failed)
 
     def _request_labels(self) -> None:
         self._labels_pending = True
