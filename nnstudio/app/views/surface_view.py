@@ -56,10 +56,10 @@ from .surface_3d import PATH_LIFT, Z_HEIGHT, Surface3D, best_azimuth
 from .surface_compute import (LINE_POINTS, MAX_POINTS, MODE_NAMES, SurfaceComputation, SurfaceSettings,
                               compute_surface, compute_surface_steps, draft_size, flat_weights, parameter_labels,
                               run_key)
+from .surface_line import InitialLinePlot
 from .surface_map import (N_LEVELS, SurfaceMap, contour_levels, contour_lines, display_values,
                           grid_interpolate, label_axis)
 from .surface_paths import LivePath
-from .surface_line import InitialLinePlot
 from .surface_words import AT_ORIGIN, header_text, pair_words, plane_words
 
 try:  # shiboken tells whether the C++ side of a widget still exists
