@@ -7,7 +7,7 @@ Nets", we pick a centre ``θ`` (usually the current weights) and two directions
 
     L(α, β) = L(θ + α·d₁ + β·d₂)        (α, β) on a grid
 
-This module gathers the public names of four smaller ones, one concept each:
+This module gathers the public names of five smaller ones, one concept each:
 
 * :mod:`.landscape_directions` — choosing ``d₁, d₂`` (two single weights, two
   filter-normalised random directions with the reference code's bias rule, or the
@@ -19,7 +19,9 @@ This module gathers the public names of four smaller ones, one concept each:
 * :mod:`.landscape_surface` — grids, point lists and lines, with their checks, whole
   or a slice at a time;
 * :mod:`.landscape_trainer` — the landscape around a trainer's weights with its path,
-  as the app and the command line ask for it.
+  as the app and the command line ask for it;
+* :mod:`.landscape_pair` — two runs of a comparison on one plane: A's surface with both
+  paths, the plane shared by both.
 
 Everything here only *reads* the network: its weights, caches and gradients are left
 exactly as they were.
@@ -27,7 +29,9 @@ exactly as they were.
 
 from __future__ import annotations
 
-from .landscape_directions import directions_params, directions_pca, directions_random, param_label, projection
+from .landscape_directions import (directions_params, directions_pca, directions_pca_paths, directions_random,
+                                   param_label, projection)
+from .landscape_pair import PairSurface, RunPath, run_path, surface_for_pair, surface_for_pair_steps
 from .landscape_plane import MEMORY_BUDGET, PlaneLosses
 from .landscape_surface import (PlanePoints, SurfaceResult, loss_line, loss_line_steps, loss_surface,
                                 loss_surface_steps, losses_on_plane, losses_on_plane_steps, run_steps)
@@ -36,11 +40,14 @@ from .landscape_trainer import MODES, surface_for_trainer, surface_for_trainer_s
 __all__ = [
     "MEMORY_BUDGET",
     "MODES",
+    "PairSurface",
     "PlaneLosses",
     "PlanePoints",
+    "RunPath",
     "SurfaceResult",
     "directions_params",
     "directions_pca",
+    "directions_pca_paths",
     "directions_random",
     "loss_line",
     "loss_line_steps",
@@ -50,7 +57,10 @@ __all__ = [
     "losses_on_plane_steps",
     "param_label",
     "projection",
+    "run_path",
     "run_steps",
+    "surface_for_pair",
+    "surface_for_pair_steps",
     "surface_for_trainer",
     "surface_for_trainer_steps",
 ]

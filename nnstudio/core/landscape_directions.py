@@ -11,14 +11,15 @@ Three ways of choosing ``d₁, d₂`` for the slice ``L(θ + α·d₁ + β·d₂
   their own values;
 * :func:`directions_pca` — the two principal components of the training path (PCA of
   ``θᵢ − θ_final``, centred as the reference's scikit-learn PCA centres), so the path
-  itself lies (nearly) in the plot.
+  itself lies (nearly) in the plot; :func:`directions_pca_paths` the same for several
+  paths at once (two runs of a comparison on one plane).
 
 :func:`projection` gives the plane coordinates of any weight vector.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -201,16 +202,58 @@ def directions_pca(trajectory_params: Array) -> tuple[Array, Array, Array]:
         If there are fewer than two points, they are not finite, or the weights never
         moved.
     """
-    T = np.asarray(trajectory_params, dtype=np.float64)
+    return directions_pca_paths([trajectory_params])
+
+
+def directions_pca_paths(paths: Sequence[Array]) -> tuple[Array, Array, Array]:
+    """The two principal directions of several training paths taken together.
+
+    The rows of all the paths are stacked and centred together (their common mean
+    subtracted), then factored as in :func:`directions_pca`, which is this function
+    for a single path: the plane that holds as much of *both* runs' movement as a
+    plane can, so two runs of a comparison can be drawn on one picture. The directions
+    are oriented by the first path: its start has negative coordinates on both, measured
+    from its last row (the current weights of the run whose surface is drawn).
+
+    Parameters
+    ----------
+    paths : sequence of array_like, each shape (m_k, n_params)
+        The paths, in order of their rows; the first one's last row is the centre of the
+        plane that will be drawn.
+
+    Returns
+    -------
+    d1, d2 : ndarray, shape (n_params,), float64
+        Orthonormal directions.
+    explained : ndarray, shape (2,)
+        Share of the stacked, centred rows' variance along ``d1`` and ``d2``.
+
+    Raises
+    ------
+    SpecError
+        If a path has another number of parameters, there are fewer than two points in
+        all, they are not finite, or the weights never moved.
+    """
+    tables = [np.asarray(p, dtype=np.float64) for p in paths]
+    if not tables:
+        raise SpecError("there is no training path to find principal directions of")
+    T = tables[0]
     if T.ndim != 2 or T.shape[1] < 2:
         raise SpecError("the trajectory must be a table of parameter vectors, one row per recorded step")
-    if T.shape[0] < 2:
+    for other in tables[1:]:
+        if other.ndim != 2 or other.shape[1] != T.shape[1]:
+            raise SpecError(f"the paths must have the same number of parameters to share a plane "
+                            f"({T.shape[1]} in the first)")
+    if sum(len(t) for t in tables) < 2:
         raise SpecError("the training path has only one point: train for a few iterations "
                         "before plotting its principal directions")
-    if not np.all(np.isfinite(T)):
+    if len(T) == 0:
+        raise SpecError("the first path has no points: its last one is the centre of the plane")
+    if not all(np.all(np.isfinite(t)) for t in tables):
         raise SpecError("the training path contains NaN or infinite weights (training "
                         "diverged); reset or rewind before plotting the landscape")
-    M = T - T[-1]
+    final = T[-1]
+    M = T - final if len(tables) == 1 else np.vstack(tables) - final
     Mc = M - M.mean(axis=0)
     total = float(np.sum(Mc * Mc))
     if total == 0.0:
@@ -284,4 +327,5 @@ def projection(trajectory: Array, center: Array, d1: Array, d2: Array) -> Array:
     return coef[0] if single else coef
 
 
-__all__ = ["as_rng", "directions_params", "directions_pca", "directions_random", "param_label", "projection"]
+__all__ = ["as_rng", "directions_params", "directions_pca", "directions_pca_paths", "directions_random", "param_label",
+           "projection"]

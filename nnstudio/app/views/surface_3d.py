@@ -2,9 +2,9 @@
 
 :class:`Surface3D` wraps pyqtgraph's OpenGL view. The plane is scaled to −1 … 1 on
 both axes and the loss (or its log) to a height of 0 … :data:`Z_HEIGHT`. The path and
-the current point are drawn last and without the depth test, so the surface never
-hides them: a learner always sees where training went, even where the path runs
-through a valley wall or behind a ridge.
+the current point (and run B's of a comparison, in B's colour) are drawn last and without
+the depth test, so the surface never hides them: a learner always sees where training
+went, even where the path runs through a valley wall or behind a ridge.
 
 Without OpenGL (Qt's offscreen platform, or no driver) :func:`opengl_problem` says
 why, and the view shows the contour map alone.
@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QVector3D
 
 from .. import theme
+from .run_colors import run_color
 
 try:  # shiboken tells whether the C++ side of a widget still exists
     from shiboken6 import isValid as _alive
@@ -125,7 +126,12 @@ class Surface3D:
         self.start = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), color=(1, 1, 1, 1), size=10, pxMode=True)
         self.current = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), color=(0.9, 0.16, 0.16, 1), size=16,
                                             pxMode=True)
-        for depth, item in enumerate((self.path, self.start, self.current), start=10):
+        b = run_color("B")
+        b_rgba = (b.redF(), b.greenF(), b.blueF(), 1.0)
+        self.b_path = gl.GLLinePlotItem(pos=np.zeros((0, 3)), color=b_rgba, width=2.5, antialias=True,
+                                        mode="line_strip")
+        self.b_current = gl.GLScatterPlotItem(pos=np.zeros((0, 3)), color=b_rgba, size=13, pxMode=True)
+        for depth, item in enumerate((self.b_path, self.b_current, self.path, self.start, self.current), start=8):
             # drawn after the surface and over it: the path is never hidden inside a wall
             item.setGLOptions(_on_top())
             item.setDepthValue(depth)
@@ -187,9 +193,21 @@ class Surface3D:
         self.start.setData(pos=pts[:1])
         self.current.setData(pos=pts[-1:] + np.array([0, 0, PATH_LIFT], np.float32))
 
+    def show_b_path(self, xy: Array, heights: Array) -> None:
+        """Run B's path and its end in B's colour, like :meth:`show_path` (empty: hidden)."""
+        if len(xy) == 0:
+            for item in (self.b_path, self.b_current):
+                item.setData(pos=np.zeros((0, 3), np.float32))
+            return
+        pts = self.to_scene(xy, heights)
+        pts[:, 2] += PATH_LIFT
+        self.b_path.setData(pos=pts if len(pts) >= 2 else np.zeros((0, 3), np.float32))
+        self.b_current.setData(pos=pts[-1:] + np.array([0, 0, PATH_LIFT], np.float32))
+
     def clear(self) -> None:
         self.surface.setVisible(False)
         self.show_path(np.zeros((0, 2)), np.zeros(0))
+        self.show_b_path(np.zeros((0, 2)), np.zeros(0))
 
     def set_background(self, color: QColor) -> None:
         self.widget.setBackgroundColor(color)

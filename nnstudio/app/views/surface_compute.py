@@ -4,7 +4,11 @@ The surface is computed in the engine process, next to the trainer, through
 ``TrainingController.call``: :func:`compute_surface_steps` runs there (so it must stay
 a picklable module-level function, and everything it returns plain data), a slice of
 grid points at a time between the engine's commands, so a paused engine still answers
-within a few tens of milliseconds. While it runs the engine trains little, so the view
+within a few tens of milliseconds. With a comparison, run B's path is first read in B's
+own process (``TrainingController.call_b`` with
+:func:`~nnstudio.core.landscape_pair.run_path`) and then handed to the
+same computation (``b=``), which puts both paths on one plane
+(:func:`~nnstudio.core.landscape_pair.surface_for_pair_steps`). While it runs the engine trains little, so the view
 asks for a small *draft* while training plays (:data:`DRAFT_RESOLUTION` points per axis
 on at most :data:`DRAFT_POINTS` data points, a few tens of milliseconds) and for the
 full surface when training pauses.
@@ -23,7 +27,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ...core.errors import NNStudioError
-from ...core.landscape import SurfaceResult, loss_line_steps, param_label, run_steps, surface_for_trainer_steps
+from ...core.landscape import (PairSurface, RunPath, SurfaceResult, loss_line_steps, param_label, run_steps,
+                               surface_for_pair_steps, surface_for_trainer_steps)
 from ...core.landscape_surface import Steps
 from ...core.snapshot import Snapshot
 
@@ -76,6 +81,8 @@ class SurfaceComputation:
     ``mode`` is the plane actually drawn: ``"random"`` when principal directions were
     asked for but training had not moved yet (``note`` says so). ``resolution`` and
     ``max_points`` are what was computed (a draft is coarser than the settings ask).
+    ``pair`` holds run B's path on the same plane (and the plane's caption) when the
+    surface was computed for a comparison; ``result`` is then ``pair.result``.
     """
 
     settings: SurfaceSettings
@@ -89,21 +96,28 @@ class SurfaceComputation:
     note: str = ""
     resolution: int = 0
     max_points: int = MAX_POINTS
+    pair: PairSurface | None = None
 
     @property
     def draft(self) -> bool:
         return self.resolution < self.settings.resolution or self.max_points < MAX_POINTS
 
 
-def _path_moved(trainer: Any) -> bool:
-    """Whether the recorded path has two different points (principal directions exist)."""
+def _path_moved(trainer: Any, b: RunPath | None = None) -> bool:
+    """Whether the recorded path (with B's, when it shares the plane) has two different
+    points, so that principal directions exist."""
     _iters, traj = trainer.trajectory_array()
     traj = np.asarray(traj)
-    return traj.ndim == 2 and len(traj) >= 2 and bool(np.any(traj != traj[-1]))
+    if traj.ndim == 2 and len(traj) >= 2 and bool(np.any(traj != traj[-1])):
+        return True
+    if isinstance(b, RunPath) and b.params.ndim == 2 and b.n_params == traj.shape[1]:
+        rows = b.params[np.all(np.isfinite(b.params), axis=1)]
+        return bool(np.any(rows != traj[-1]))
+    return False
 
 
 def compute_surface_steps(trainer: Any, settings: SurfaceSettings, resolution: int | None = None,
-                          max_points: int = MAX_POINTS) -> Steps[SurfaceComputation]:
+                          max_points: int = MAX_POINTS, b: RunPath | None = None) -> Steps[SurfaceComputation]:
     """Run in the engine, a step at a time: the landscape around ``trainer``'s weights.
 
     The engine runs one step (a slice of grid points, about
@@ -113,6 +127,8 @@ def compute_surface_steps(trainer: Any, settings: SurfaceSettings, resolution: i
     surface is the one around the weights it had when asked, even if training goes on.
 
     ``resolution`` and ``max_points`` override the settings' grid for a quick draft.
+    ``b`` is run B's path (:func:`~nnstudio.core.landscape_pair.run_path`, read in B's
+    process): both paths are then put on one plane and the answer's ``pair`` holds B's.
     Never raises: problems a learner can act on (pick two different weights, training
     diverged …) come back as ``error`` text. Principal directions of a path that has
     not moved yet fall back to random ones, with a ``note`` saying so. ``seconds`` is
@@ -126,11 +142,15 @@ def compute_surface_steps(trainer: Any, settings: SurfaceSettings, resolution: i
     iteration = int(trainer.iteration)
     try:
         with np.errstate(all="ignore"):
-            if mode == "pca" and not _path_moved(trainer):
+            if mode == "pca" and not _path_moved(trainer, b):
                 mode, note = "random", NOT_MOVED
             kwargs = settings.kwargs(res_n, max_points)
             kwargs["mode"] = mode
-            surface = surface_for_trainer_steps(trainer, **kwargs)
+            # a draft leaves out the heights under B's path (as many losses as B's path has
+            # rows): the view reads them off the grid meanwhile
+            draft = res_n < settings.resolution or max_points < MAX_POINTS
+            surface = (surface_for_trainer_steps(trainer, **kwargs) if b is None
+                       else surface_for_pair_steps(trainer, b, heights=not draft, **kwargs))
             net = trainer.network
             line = loss_line_steps(net, trainer.X, trainer.y, trainer.initial_params, net.get_flat(),
                                    n=LINE_POINTS, l1=float(trainer.config.l1), l2=float(trainer.config.l2),
@@ -156,8 +176,8 @@ def _answer(comp: SurfaceComputation) -> Steps[SurfaceComputation]:
     return comp
 
 
-def _run(surface: Steps[SurfaceResult], line: Steps[tuple[Array, Array]], done: Callable[..., SurfaceComputation],
-         busy: float) -> Steps[SurfaceComputation]:
+def _run(surface: Steps[SurfaceResult | PairSurface], line: Steps[tuple[Array, Array]],
+         done: Callable[..., SurfaceComputation], busy: float) -> Steps[SurfaceComputation]:
     """The surface's steps, then the line's; the time spent in them is added up."""
     both = _chain(surface, line)
     while True:
@@ -167,24 +187,26 @@ def _run(surface: Steps[SurfaceResult], line: Steps[tuple[Array, Array]], done: 
                 next(both)
         except StopIteration as finished:
             res, (ts, ls) = finished.value
-            return done(result=res, line_t=ts, line_loss=ls, seconds=busy + time.perf_counter() - t0)
+            pair = res if isinstance(res, PairSurface) else None
+            return done(result=pair.result if pair is not None else res, pair=pair, line_t=ts, line_loss=ls,
+                        seconds=busy + time.perf_counter() - t0)
         except Exception as exc:  # noqa: BLE001 - said in words, the view keeps working
             return done(result=None, error=_words(exc))
         busy += time.perf_counter() - t0
         yield
 
 
-def _chain(surface: Steps[SurfaceResult], line: Steps[tuple[Array, Array]]
-           ) -> Steps[tuple[SurfaceResult, tuple[Array, Array]]]:
+def _chain(surface: Steps[SurfaceResult | PairSurface], line: Steps[tuple[Array, Array]]
+           ) -> Steps[tuple[SurfaceResult | PairSurface, tuple[Array, Array]]]:
     res = yield from surface
     ts_ls = yield from line
     return res, ts_ls
 
 
 def compute_surface(trainer: Any, settings: SurfaceSettings, resolution: int | None = None,
-                    max_points: int = MAX_POINTS) -> SurfaceComputation:
+                    max_points: int = MAX_POINTS, b: RunPath | None = None) -> SurfaceComputation:
     """:func:`compute_surface_steps` run to its end at once (tests, benchmarks)."""
-    return run_steps(compute_surface_steps(trainer, settings, resolution, max_points))
+    return run_steps(compute_surface_steps(trainer, settings, resolution, max_points, b))
 
 
 def parameter_labels(trainer: Any) -> tuple[tuple[int, ...], list[str]] | None:
@@ -209,14 +231,16 @@ def run_key(snap: Snapshot, flat: Array | None = None) -> tuple[Any, ...]:
     """What the landscape around ``snap``'s weights depends on: the network's shape, the
     weights themselves (a fingerprint that any single changed weight changes), the data
     and the penalties. A new run, a loaded project, undo, rewind, new data or another
-    architecture all change it; training one more iteration does too."""
+    architecture all change it; training one more iteration does too, and so does run B
+    of a comparison coming, going or moving (its path shares the plane)."""
     w = flat_weights(snap) if flat is None else flat
     ramp = 1.0 + np.arange(len(w), dtype=np.float64) / max(1, len(w))
     with np.errstate(all="ignore"):
         fingerprint = (float(np.sum(w)), float(np.dot(w, ramp))) if len(w) else (0.0, 0.0)
     config = snap.config
     penalties = (float(config.l1), float(config.l2)) if config is not None else (0.0, 0.0)
-    return (tuple(snap.layer_sizes), int(snap.iteration), fingerprint, repr(snap.data_recipe), penalties)
+    pair = run_key(snap.b) if snap.b is not None else None
+    return (tuple(snap.layer_sizes), int(snap.iteration), fingerprint, repr(snap.data_recipe), penalties, pair)
 
 
 def draft_size(last_seconds: float, last_resolution: int, last_points: int,
@@ -238,5 +262,5 @@ def draft_size(last_seconds: float, last_resolution: int, last_points: int,
 
 
 __all__ = ["DRAFT_POINTS", "DRAFT_RESOLUTION", "LINE_POINTS", "MAX_POINTS", "MODE_NAMES", "NOT_MOVED",
-           "SurfaceComputation", "SurfaceSettings", "compute_surface", "compute_surface_steps", "draft_size", "flat_weights",
-           "parameter_labels", "run_key"]
+           "SurfaceComputation", "SurfaceSettings", "compute_surface", "compute_surface_steps", "draft_size",
+           "flat_weights", "parameter_labels", "run_key"]

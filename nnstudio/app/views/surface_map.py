@@ -1,5 +1,6 @@
 """The loss landscape as a map: colours for the loss over the plane, contour lines, and
-the path training took across it.
+the path training took across it; with a comparison, run B's path too, in B's colour,
+with a legend.
 
 :class:`SurfaceMap` is the 2-D half of the loss-landscape view. It draws what it is
 given (a grid of values, a path, the current point) and keeps the path in view: when
@@ -12,6 +13,7 @@ lines and interpolation on the grid (the 3-D view uses them too).
 
 from __future__ import annotations
 
+import html
 import math
 
 import numpy as np
@@ -21,6 +23,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
 from .axes import ReadableAxis
+from .run_colors import RUN_B_STYLE, run_color
 
 Array = np.ndarray
 
@@ -29,6 +32,10 @@ N_LEVELS = 10
 COLORMAP = "viridis"
 #: share of the plotted range kept between the path and the edge when following it
 FOLLOW_MARGIN = 0.08
+#: pixels between the legend and the plot's edge
+LEGEND_GAP = 6
+#: a legend entry longer than this many characters is broken after a comma
+LEGEND_CHARS = 18
 
 
 def display_values(loss: Array, log: bool) -> Array:
@@ -95,6 +102,19 @@ def grid_interpolate(xs: Array, ys: Array, Z: Array, px: Array, py: Array) -> Ar
             + (1 - tx) * ty * Z[j0 + 1, i0] + tx * ty * Z[j0 + 1, i0 + 1])
 
 
+def wrap_label(text: str, width: int = LEGEND_CHARS) -> list[str]:
+    """A legend entry in lines of about ``width`` characters, broken after its commas."""
+    lines: list[str] = []
+    for part in text.split(", "):
+        if lines and len(lines[-1]) + 2 + len(part) <= width:
+            lines[-1] += ", " + part
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(part)
+    return lines
+
+
 def label_axis(axis: pg.AxisItem, text: str) -> None:
     """Name an axis without pyqtgraph's automatic "(x0.001)" rescaling of its numbers."""
     axis.setLabel(text, siPrefixEnableRanges=())
@@ -151,6 +171,22 @@ class SurfaceMap(pg.PlotWidget):
         for item in (self.path_line, self.path_marks, self.start_mark, self.current_mark):
             self.plot.addItem(item)
         self.current_mark.setZValue(10)
+        # run B: its colour, dashed, over a dark line that keeps it readable on bright colours
+        b_color = run_color("B")
+        self.b_path_shadow = pg.PlotDataItem(pen=pg.mkPen(QColor(20, 20, 20, 170), width=4.5))
+        self.b_path_line = pg.PlotDataItem(pen=pg.mkPen(b_color, width=2.5, style=RUN_B_STYLE))
+        self.b_start_mark = pg.ScatterPlotItem(size=11, symbol="s", brush=pg.mkBrush(b_color),
+                                               pen=pg.mkPen(QColor(30, 30, 30), width=1.5))
+        self.b_current_mark = pg.ScatterPlotItem(size=13, symbol="o", brush=pg.mkBrush(b_color),
+                                                 pen=pg.mkPen(white, width=2))
+        for item in (self.b_path_shadow, self.b_path_line, self.b_start_mark, self.b_current_mark):
+            self.plot.addItem(item)
+        self.b_current_mark.setZValue(9)
+        self.legend = pg.LegendItem(offset=(-LEGEND_GAP, LEGEND_GAP), brush=pg.mkBrush(QColor(25, 25, 25, 200)),
+                                    labelTextColor=QColor(235, 235, 235))
+        self.legend.setParentItem(self.plot.vb)
+        self.legend.setVisible(False)
+        self._legend_label = ""
         #: the square of the last surface, (x0, x1, y0, y1): the range starts from it
         self.grid_rect: tuple[float, float, float, float] | None = None
 
@@ -200,22 +236,83 @@ class SurfaceMap(pg.PlotWidget):
         cur = current if current is not None else path[-1]
         self.current_mark.setData([cur[0]], [cur[1]])
 
-    def reset_range(self, path: Array, current: Array | None) -> None:
-        """Show the whole surface and all of the path (a new surface)."""
+    def show_b_path(self, path: Array, current: Array | None, label: str) -> None:
+        """Run B's path and current point in B's colour, and the legend naming both runs
+        (``label``, e.g. ``"B: η = 0.3"``); an empty path hides them all."""
+        if len(path) == 0:
+            for item in (self.b_path_shadow, self.b_path_line, self.b_start_mark, self.b_current_mark):
+                item.setData([], [])
+            self._set_legend("")
+            return
+        self.b_path_shadow.setData(path[:, 0], path[:, 1])
+        self.b_path_line.setData(path[:, 0], path[:, 1])
+        self.b_start_mark.setData([path[0, 0]], [path[0, 1]])
+        cur = current if current is not None else path[-1]
+        self.b_current_mark.setData([cur[0]], [cur[1]])
+        self._set_legend(label)
+        self.place_legend()
+
+    def _set_legend(self, label: str) -> None:
+        if label == self._legend_label:
+            return
+        self._legend_label = label
+        self.legend.clear()
+        if label:
+            self.legend.addItem(self.path_line, "A")
+            self.legend.addItem(self.b_path_line, "<br>".join(html.escape(line) for line in wrap_label(label)))
+        self.legend.setVisible(bool(label))
+
+    def place_legend(self) -> None:
+        """Put the legend in the corner of the plot that the paths cross least."""
+        if not self.legend.isVisible():
+            return
+        pts = [np.column_stack(item.getData()) for item in (self.path_line, self.b_path_line)
+               if item.getData()[0] is not None and len(item.getData()[0])]
+        vb = self.plot.vb.boundingRect()
+        if not pts or vb.width() <= 0 or vb.height() <= 0:
+            return
+        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
+        allp = np.vstack(pts)
+        u = (allp[:, 0] - x0) / max(x1 - x0, 1e-300)
+        v = (allp[:, 1] - y0) / max(y1 - y0, 1e-300)
+        box = self.legend.boundingRect()
+        fw = min(1.0, (box.width() + 2 * LEGEND_GAP) / vb.width())
+        fh = min(1.0, (box.height() + 2 * LEGEND_GAP) / vb.height())
+        best, fewest = (1, 0), None
+        # corners as (x, y) in the scene's sense: 0 left / top, 1 right / bottom; top-right first
+        for cx, cy in ((1, 0), (0, 0), (1, 1), (0, 1)):
+            inside_u = u > 1 - fw if cx else u < fw
+            inside_v = v < fh if cy else v > 1 - fh
+            n = int(np.count_nonzero(inside_u & inside_v))
+            if fewest is None or n < fewest:
+                best, fewest = (cx, cy), n
+        cx, cy = best
+        self.legend.anchor((cx, cy), (cx, cy), offset=(-LEGEND_GAP if cx else LEGEND_GAP,
+                                                        -LEGEND_GAP if cy else LEGEND_GAP))
+
+    def legend_texts(self) -> list[str]:
+        """The legend's entries as shown (empty without a comparison)."""
+        if not self.legend.isVisible():
+            return []
+        return [label.text.replace("<br>", " ") for _sample, label in self.legend.items]
+
+    def reset_range(self, path: Array, current: Array | None, b_path: Array | None = None) -> None:
+        """Show the whole surface and all of the paths (a new surface)."""
         box = bounds(np.array([[self.grid_rect[0], self.grid_rect[2]], [self.grid_rect[1], self.grid_rect[3]]])
-                     if self.grid_rect else None, path, current)
+                     if self.grid_rect else None, path, current, b_path)
         if box is not None:
             self._set_box(box, margin=0.0 if self._inside(box, self.grid_rect) else FOLLOW_MARGIN)
 
-    def follow(self, path: Array, current: Array | None) -> bool:
-        """Grow the plotted range when the path or the current point leaves it; True if it grew."""
-        box = bounds(path[-1:] if len(path) else None, current)
+    def follow(self, path: Array, current: Array | None, b_path: Array | None = None) -> bool:
+        """Grow the plotted range when a path's end or the current point leaves it; True if it grew."""
+        box = bounds(path[-1:] if len(path) else None, current,
+                     b_path[-1:] if b_path is not None and len(b_path) else None)
         if box is None:
             return False
         (x0, x1), (y0, y1) = self.plot.vb.viewRange()
         if x0 <= box[0] and box[1] <= x1 and y0 <= box[2] and box[3] <= y1:
             return False
-        whole = bounds(np.array([[x0, y0], [x1, y1]]), path, current)
+        whole = bounds(np.array([[x0, y0], [x1, y1]]), path, current, b_path)
         assert whole is not None
         self._set_box(whole, margin=FOLLOW_MARGIN)
         return True
@@ -226,6 +323,7 @@ class SurfaceMap(pg.PlotWidget):
         self.plot.setRange(QRectF(x0 - margin * w, y0 - margin * h, w * (1 + 2 * margin), h * (1 + 2 * margin)),
                            padding=0.0)
         self.plot.disableAutoRange()
+        self.place_legend()
 
     @staticmethod
     def _inside(box: tuple[float, float, float, float], rect: tuple[float, float, float, float] | None) -> bool:
@@ -245,7 +343,8 @@ class SurfaceMap(pg.PlotWidget):
         for c in self.contours:
             c.setData([], [])
         self.show_path(np.zeros((0, 2)), None)
+        self.show_b_path(np.zeros((0, 2)), None, "")
 
 
 __all__ = ["COLORMAP", "N_LEVELS", "SurfaceMap", "bounds", "contour_levels", "contour_lines", "display_values",
-           "grid_interpolate", "label_axis"]
+           "grid_interpolate", "label_axis", "wrap_label"]

@@ -25,6 +25,12 @@ draft at most every :data:`AUTO_INTERVAL` seconds, and meanwhile puts each snaps
 weights on the plane of the last surface: the path, the current point and the
 header's iteration follow training at snapshot rate, and the plotted range grows to
 keep them in view.
+
+With a comparison (``snap.b`` set) the surface is still run A's, and run B's path is
+drawn on the same plane in B's colour: the view first reads B's path in B's process
+(``controller.call_b``), then asks A's engine for a plane shared by both paths
+(:mod:`nnstudio.core.landscape_pair`); the sentence under the controls says what the
+plane is. When B closes the view goes back to the single-run surface.
 """
 
 from __future__ import annotations
@@ -40,19 +46,21 @@ from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QLabel, QSizePolicy, QSplitter, QWidget
 
-from ...core.landscape import SurfaceResult, projection
+from ...core.landscape import SurfaceResult, projection, run_path
 from ...core.snapshot import Snapshot
 from .. import theme
 from . import surface_3d
-from .axes import ReadableAxis
 from .base import ViewBase
 from .surface_controls import SurfaceControls
 from .surface_3d import PATH_LIFT, Z_HEIGHT, Surface3D, best_azimuth
 from .surface_compute import (LINE_POINTS, MAX_POINTS, MODE_NAMES, SurfaceComputation, SurfaceSettings,
                               compute_surface, compute_surface_steps, draft_size, flat_weights, parameter_labels,
                               run_key)
+from .surface_line import InitialLinePlot
 from .surface_map import (N_LEVELS, SurfaceMap, contour_levels, contour_lines, display_values,
                           grid_interpolate, label_axis)
+from .surface_paths import LivePath
+from .surface_words import AT_ORIGIN, header_text, pair_words, plane_words
 
 try:  # shiboken tells whether the C++ side of a widget still exists
     from shiboken6 import isValid as _alive
@@ -87,40 +95,6 @@ def opengl_problem() -> str | None:
     return surface_3d.opengl_problem()
 
 
-#: where the weights now are on a plane through them (principal or random directions)
-AT_ORIGIN = "the plane's centre (0, 0)"
-
-
-def bias_rule(ignore_biases: bool) -> str:
-    """What random directions do to the biases, in words (Li et al.'s two choices)."""
-    if ignore_biases:
-        return "the biases stay fixed"
-    return "each bias by its own value (Li et al.'s rule)"
-
-
-def plane_words(comp: SurfaceComputation, labels: tuple[str, str]) -> tuple[str, str, str]:
-    """Axis names and a sentence saying what the plane is, in plain words."""
-    res = comp.result
-    assert res is not None
-    if comp.mode == "pca" and res.explained_variance is not None:
-        ev = res.explained_variance
-        return (f"direction 1: most movement ({100 * ev[0]:.0f} %)",
-                f"direction 2: next most ({100 * ev[1]:.0f} %)",
-                "The two directions in which training moved the weights most (the path's principal "
-                f"components) hold {100 * (ev[0] + ev[1]):.1f} % of its variance; the red dot, the weights now "
-                f"and the path's end, is {AT_ORIGIN}.")
-    if comp.mode == "random":
-        ignore = res.ignore_biases if res.ignore_biases is not None else comp.settings.ignore_biases
-        rule = (f"each neuron's incoming weights move by up to their own size, {bias_rule(ignore)}; the red dot, "
-                f"the weights now, is {AT_ORIGIN}.")
-        # before training the note has said that these are random directions already
-        text = (f"{comp.note} Seed {comp.settings.seed}: {rule}" if comp.note
-                else f"Two random directions (seed {comp.settings.seed}): {rule}")
-        return "random direction 1", "random direction 2", text
-    return (labels[0], labels[1], f"Two weights: {labels[0]} across and {labels[1]} up; all the other weights "
-                                  "stay as they are now.")
-
-
 class SurfaceView(ViewBase):
     """The loss over a plane through the current weights, in 2-D and 3-D, with the path."""
 
@@ -145,9 +119,10 @@ class SurfaceView(ViewBase):
         self.computation: SurfaceComputation | None = None
         self.result: SurfaceResult | None = None
         self.heatmap: Array | None = None  # what the colours show (loss or log10 loss)
-        self.path: Array = np.zeros((0, 2))  # the drawn path, in axis units
-        self.path_iterations: Array = np.zeros(0, dtype=np.int64)
-        self.current: Array | None = None
+        self.live = LivePath()  # run A's path, in axis units
+        self.live_b = LivePath()  # run B's, on the same plane, while a comparison runs
+        #: the legend of run B (``snap.b_label``) while its path is drawn
+        self.b_label = ""
         self.line_t: Array = np.zeros(0)
         self.line_loss: Array = np.zeros(0)
         self.message = ""
@@ -241,22 +216,29 @@ class SurfaceView(ViewBase):
             self.splitter.setSizes([500, 500])
         self.add_widget(self.splitter, 1)
 
-        # -- the line from the initial to the current weights --------------------------------------
-        fg = theme.foreground()
-        self.line_widget = pg.PlotWidget(axisItems={"left": ReadableAxis("left"), "bottom": ReadableAxis("bottom")})
-        self.line_widget.setFixedHeight(120)
-        self.line_widget.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        self.line_plot: pg.PlotItem = self.line_widget.getPlotItem()
-        self.line_plot.setMenuEnabled(False)
-        self.line_plot.hideButtons()
-        self.line_plot.showGrid(x=True, y=True, alpha=0.15)
-        label_axis(self.line_plot.getAxis("bottom"), "t   (0 = initial weights, 1 = current weights)")
-        label_axis(self.line_plot.getAxis("left"), "loss")
-        self.line_curve = self.line_plot.plot(pen=pg.mkPen(theme.POSITIVE, width=2))
-        self.line_ends = self.line_plot.plot(pen=None, symbol="o", symbolSize=9,
-                                             symbolBrush=[pg.mkBrush(fg), pg.mkBrush(230, 40, 40)],
-                                             symbolPen=None)
+        self.line_widget = InitialLinePlot()
+        self.line_plot: pg.PlotItem = self.line_widget.plot
+        self.line_curve = self.line_widget.curve
+        self.line_ends = self.line_widget.ends
         self.add_widget(self.line_widget)
+
+    # -- run A's path, by its old names ------------------------------------------------------
+    @property
+    def path(self) -> Array:
+        return self.live.path
+
+    @property
+    def path_iterations(self) -> Array:
+        return self.live.iterations
+
+    @property
+    def current(self) -> Array | None:
+        return self.live.current
+
+    @property
+    def b_path(self) -> Array:
+        """Run B's path as drawn (axis units), empty without a comparison."""
+        return self.live_b.path
 
     # -- what the map and the 3-D view hold, by their old names (tests, the benchmark) ----------
     @property
@@ -379,6 +361,8 @@ class SurfaceView(ViewBase):
         key = tuple(snap.layer_sizes)
         if key != self._layout_key and not self._labels_pending and self.controller is not None:
             self._request_labels()
+        if snap.b is None and (len(self.live_b) or self.b_label):
+            self._drop_b()  # B closed: back to the single-run look at once
         self._grow_path(snap, flat)
         self._maybe_auto()
 
@@ -472,6 +456,28 @@ class SurfaceView(ViewBase):
             self.status_label.setText("Computing the loss around the weights…")
         # the engine runs in another process: send a picklable partial, not a lambda
         fn = functools.partial(compute_surface_steps, settings=settings, resolution=resolution, max_points=points)
+        if self.snapshot is not None and self.snapshot.b is not None:
+            # B's path first, read in B's process; then A's surface on a plane shared with it
+            self.controller.call_b(run_path, functools.partial(self._on_b_path, fn),
+                                   functools.partial(self._on_b_failed, fn))
+        else:
+            self.controller.call(fn, self._on_computed, self._on_failed)
+
+    def _on_b_path(self, fn: functools.partial, path: Any) -> None:
+        if not _alive(self):
+            return
+        if self.controller is None:  # detached meanwhile: nothing to compute with
+            self._pending = False
+            return
+        self.controller.call(functools.partial(fn, b=path), self._on_computed, self._on_failed)
+
+    def _on_b_failed(self, fn: functools.partial, _exc: BaseException) -> None:
+        """B's process could not answer (B was just closed, say): A's surface alone."""
+        if not _alive(self):
+            return
+        if self.controller is None:
+            self._pending = False
+            return
         self.controller.call(fn, self._on_computed, self._on_failed)
 
     def _request_labels(self) -> None:
@@ -591,13 +597,11 @@ class SurfaceView(ViewBase):
     def _clear(self) -> None:
         self.result = None
         self.heatmap = None
-        self.path = np.zeros((0, 2))
-        self.path_iterations = np.zeros(0, dtype=np.int64)
-        self.current = None
+        self.live.clear()
+        self._drop_b()
         self._stage = 0
         self.map.clear_surface()
-        self.line_curve.setData([], [])
-        self.line_ends.setData([], [])
+        self.line_widget.clear_line()
         self.explained_label.setText("")
         if self.gl is not None:
             self.gl.clear()
@@ -607,10 +611,15 @@ class SurfaceView(ViewBase):
         assert res is not None
         self.result = res
         self.message = ""
-        self.path = np.array(res.path, dtype=np.float64) if res.path is not None else np.zeros((0, 2))
-        self.path_iterations = (np.asarray(res.path_iterations).astype(np.int64)
-                                if res.path_iterations is not None else np.zeros(0, dtype=np.int64))
-        self.current = np.array(res.current, dtype=np.float64) if res.current is not None else None
+        self.live.reset(res.path, res.path_iterations, res.current)
+        pair, snap = comp.pair, self.snapshot
+        # a comparison still open: its legend and words (with why B's path is missing, if it is)
+        comparing = pair is not None and snap is not None and snap.b is not None
+        self.b_label = (snap.b_label or "B") if comparing else ""
+        if comparing and pair.b_drawn:
+            self.live_b.reset(pair.b_path, pair.b_path_iterations, pair.b_path[-1])
+        else:
+            self.live_b.clear()
         self.line_t, self.line_loss = np.asarray(comp.line_t), np.asarray(comp.line_loss)
         self.shown_iteration = comp.iteration
         # a snapshot newer than the surface (training went on meanwhile): put it on the new plane
@@ -618,10 +627,22 @@ class SurfaceView(ViewBase):
             self._grow_path(self.snapshot, flat_weights(self.snapshot), draw=False)
         across, up, words = plane_words(comp, res.axis_labels)
         self.map.set_axis_labels(across, up)
-        self.explained_label.setText(words)
+        self.explained_label.setText(pair_words(comp) if self.b_label else words)
         self.status_label.setStyleSheet("")
         self._redraw_all()
-        self.map.reset_range(self.path, self.current)
+        self.map.reset_range(self.path, self.current, self.b_path)
+
+    def _drop_b(self) -> None:
+        """Run B is gone: its path, legend and words go; A's plane words come back."""
+        self.live_b.clear()
+        had = bool(self.b_label)
+        self.b_label = ""
+        self.map.show_b_path(np.zeros((0, 2)), None, "")
+        if self.gl is not None:
+            self.gl.show_b_path(np.zeros((0, 2)), np.zeros(0))
+        comp = self.computation
+        if had and comp is not None and comp.result is not None:
+            self.explained_label.setText(plane_words(comp, comp.result.axis_labels)[2])
 
     def _redraw_all(self, *_: Any) -> None:
         """Redraw everything from the stored result (a new result, or the log toggle): the
@@ -647,9 +668,7 @@ class SurfaceView(ViewBase):
             return
         self._stage = 0
         if len(self.line_t):
-            self.line_curve.setData(self.line_t, np.where(np.isfinite(self.line_loss), self.line_loss, np.nan))
-            ends = [k for k, t in enumerate(self.line_t) if t in (0.0, 1.0)]
-            self.line_ends.setData(self.line_t[ends], self.line_loss[ends])
+            self.line_widget.show_line(self.line_t, self.line_loss)
         self._draw_surface3d()
         self._draw_path()
 
@@ -668,21 +687,22 @@ class SurfaceView(ViewBase):
         self.gl.show_surface(np.asarray(res.alphas, float), np.asarray(res.betas, float), self.heatmap,
                              self._zrange, (*names, height), (mode, s.i, s.j, s.seed, s.ignore_biases))
 
-    def _path_heights(self) -> Array:
-        """Display heights of the path: the engine's ``path_loss`` where known, else the grid's."""
+    def _path_heights(self, live: LivePath, known_loss: Array | None) -> Array:
+        """Display heights of a path: the engine's losses under its first rows where known
+        (``path_loss``), else the grid's."""
         res = self.result
         assert res is not None and self.heatmap is not None
-        n = len(self.path)
-        known = 0 if res.path_loss is None else min(len(res.path_loss), n)
+        n = len(live)
+        known = 0 if known_loss is None else min(len(known_loss), live.computed, n)
         h = np.empty(n)
         if known:
             # same transform as the grid; the floor of the log scale comes from the grid
-            both = display_values(np.concatenate([np.ravel(res.loss), np.asarray(res.path_loss[:known])]),
+            both = display_values(np.concatenate([np.ravel(res.loss), np.asarray(known_loss[:known])]),
                                   self.log_check.isChecked())
             h[:known] = both[res.loss.size:]
         if known < n:
             h[known:] = grid_interpolate(res.alphas, res.betas, self.heatmap,
-                                         self.path[known:, 0], self.path[known:, 1])
+                                         live.path[known:, 0], live.path[known:, 1])
         return h
 
     def _draw_path(self) -> None:
@@ -693,63 +713,45 @@ class SurfaceView(ViewBase):
         if self.result is None:
             return
         self.map.show_path(self.path, self.current)
-        self.map.follow(self.path, self.current)
+        self.map.show_b_path(self.b_path, self.live_b.current, self.b_label)
+        self.map.follow(self.path, self.current, self.b_path)
         if self.gl is not None and self._stage == 0 and self.heatmap is not None:
-            self.gl.show_path(self.path, self._path_heights() if len(self.path) else np.zeros(0))
+            self.gl.show_path(self.path, self._path_heights(self.live, self.result.path_loss))
+            pair = self.computation.pair if self.computation is not None else None
+            self.gl.show_b_path(self.b_path, self._path_heights(self.live_b, pair.b_path_loss if pair else None))
 
     def _update_header(self) -> None:
-        comp, snap = self.computation, self.snapshot
+        comp = self.computation
         if comp is None or comp.result is None or self.message:
             return
-        res = comp.result
-        it = self.shown_iteration if self.shown_iteration >= 0 else comp.iteration
-        # the loss on the whole training set (as the counters say), else the surface's own
-        # at its centre (a draft's is averaged over fewer points: not said)
-        loss = None
-        if snap is not None and snap.evaluation and snap.evaluated_at == it:
-            loss = snap.evaluation.get("loss")
-        elif it == comp.iteration and not comp.draft:
-            loss = res.center_loss
-        here = f": loss {loss:.4g} at the weights now" if loss is not None else ""
-        kind = "draft" if comp.draft else "grid"
-        age = ("" if it == comp.iteration else f" from iteration {comp.iteration:,}")
-        text = (f"Iteration {it:,}{here} · surface{age}: {len(res.alphas)} × {len(res.betas)} {kind} on "
-                f"{res.n_points} training points, lowest {res.loss_min:.4g} ({1000 * comp.seconds:.0f} ms)")
+        text = header_text(comp, self.snapshot, self.shown_iteration)
         if text != self.status_label.text():
             self.status_label.setText(text)
 
     def _grow_path(self, snap: Snapshot, flat: Array, draw: bool = True) -> None:
-        """Put the snapshot's weights on the plane of the last surface, so the path grows
-        at snapshot rate between recomputations (and shrinks back after a rewind)."""
+        """Put the snapshot's weights (and run B's) on the plane of the last surface, so the
+        paths grow at snapshot rate between recomputations (and shrink back after a rewind)."""
         res = self.result
-        it = int(snap.iteration)
-        if res is None or len(self.path_iterations) == 0:
+        if res is None:
             return
-        last = int(self.path_iterations[-1])
-        if flat.shape != res.center.shape:
-            return  # another network: the plane means nothing for it until recomputed
-        comp = self.computation
-        if comp is not None and comp.mode == "params":
-            point = flat[[comp.settings.i, comp.settings.j]]
-        else:
-            point = projection(flat, res.center, res.d1, res.d2)
-        if not np.all(np.isfinite(point)):
-            return
-        if it < last:  # rewound or reset: drop what lies in the future
-            keep = self.path_iterations < it
-            self.path = self.path[keep]
-            self.path_iterations = self.path_iterations[keep]
-        if len(self.path_iterations) and int(self.path_iterations[-1]) == it:
-            self.path[-1] = point
-        else:
-            self.path = np.vstack([self.path, point[None, :]])
-            self.path_iterations = np.append(self.path_iterations, it)
-        self.current = np.asarray(point, dtype=np.float64)
-        self.shown_iteration = it
+        grown = self.live.grow(int(snap.iteration), self._on_plane(res, flat))
+        if grown:
+            self.shown_iteration = int(snap.iteration)
+        if snap.b is not None and len(self.live_b):
+            grown = self.live_b.grow(int(snap.b.iteration), self._on_plane(res, flat_weights(snap.b))) or grown
         # the data is current at once; the drawing catches up a few times a second, since a
         # repaint of the 3-D scene costs more than a snapshot interval on software OpenGL
-        if draw and not self._path_timer.isActive():
+        if grown and draw and not self._path_timer.isActive():
             self._path_timer.start()
+
+    def _on_plane(self, res: SurfaceResult, flat: Array) -> Array:
+        """Axis values of a weight vector on the last surface's plane (NaN for another network)."""
+        if flat.shape != res.center.shape:
+            return np.full(2, np.nan)  # the plane means nothing for it until recomputed
+        comp = self.computation
+        if comp is not None and comp.mode == "params":
+            return flat[[comp.settings.i, comp.settings.j]]
+        return projection(flat, res.center, res.d1, res.d2)
 
     def _hover(self, pos: QPointF) -> None:
         res = self.result
@@ -767,6 +769,6 @@ class SurfaceView(ViewBase):
                             f"loss {res.loss[j, i]:.4g}")
 
 
-__all__ = ["AUTO_INTERVAL", "LINE_POINTS", "MAX_POINTS", "PATH_LIFT", "SurfaceComputation",
+__all__ = ["AT_ORIGIN", "AUTO_INTERVAL", "LINE_POINTS", "MAX_POINTS", "PATH_LIFT", "SurfaceComputation",
            "SurfaceSettings", "SurfaceView", "Z_HEIGHT", "best_azimuth", "compute_surface", "contour_levels",
            "contour_lines", "display_values", "flat_weights", "grid_interpolate", "opengl_problem"]
