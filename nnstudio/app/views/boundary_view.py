@@ -561,10 +561,8 @@ class BoundaryView(ViewBase):
         label = snap.b_label if snap is not None and snap.b_label else "B"
         for plot, name, color, C in ((self.run_a, "A", run_color("A"), self.confusion),
                                      (self.run_b, label, run_color("B"), self.confusion_b)):
-            text = html.escape(name)
-            if C is not None and C.sum():
-                text += f" · {np.trace(C) / C.sum():.0%} right"
-            plot.set_title(text, color)
+            right = f" · {np.trace(C) / C.sum():.0%} right" if C is not None and C.sum() else ""
+            plot.set_title(name, color, right)
 
     # -- drawing -----------------------------------------------------------------------------
     def _redraw(self, snap: Snapshot) -> None:
@@ -663,7 +661,7 @@ class BoundaryView(ViewBase):
                 if n is not None and n[1] == title:
                     plot.show_scalar(grid, n[0], levels)
                 else:  # run B has no such neuron (its network is another shape)
-                    plot.show_nothing()
+                    plot.show_nothing(f"this network has no\n{title.split(' (')[0]}")
             return
         self._set_neuron_title("")
         if data.task == "multiclass":
@@ -710,15 +708,15 @@ class BoundaryView(ViewBase):
             values, title, _act = neuron
             if plot is self.run_a:
                 self._set_neuron_title(title)
-            if title != self.neuron_title:
-                plot.show_nothing()  # run B has no such neuron (its network is another shape)
+            if title != self.neuron_title:  # run B has no such neuron (its network is another shape)
+                plot.show_nothing(f"this network has no\n{self.neuron_title.split(' (')[0]}")
             else:
                 plot.show_curve(grid, values)
             return
         if plot is self.run_a:
             self._set_neuron_title("")
         if self.neuron_title:
-            plot.show_nothing()
+            plot.show_nothing(f"this network has no\n{self.neuron_title.split(' (')[0]}")
             return
         if grid.probs is not None and plot.class_curves:
             plot.show_class_curves(grid, grid.probs.reshape(len(grid.xs), -1), grid.output)

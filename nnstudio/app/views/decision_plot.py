@@ -51,13 +51,17 @@ class RunTitle(pg.LabelItem):
     POINT_SIZE = 10.0
     # class defaults: pyqtgraph's constructor already resizes the item
     full_text = ""
+    suffix = ""
     _shown = ""
 
     def __init__(self) -> None:
         super().__init__("", size=f"{self.POINT_SIZE:g}pt", bold=True, justify="center")
 
-    def set_title(self, text: str, color: QColor) -> None:
+    def set_title(self, text: str, color: QColor, suffix: str = "") -> None:
+        """Show ``text`` then ``suffix``; when they do not fit, ``text`` is shortened, not ``suffix``."""
         self.full_text = text
+        self.suffix = suffix
+        self.setToolTip(text + suffix)
         self.opts["color"] = color.name()
         self._shown = "\0"  # always set anew: the colour may have changed
         self._fit()
@@ -79,10 +83,12 @@ class RunTitle(pg.LabelItem):
         font = QFont(self.item.font())
         font.setPointSizeF(self.POINT_SIZE)
         font.setBold(True)
-        room = self.width() - 8
+        fm = QFontMetricsF(font)
+        room = self.width() - 8 - fm.horizontalAdvance(self.suffix)
         text = self.full_text
-        if room > 0:
-            text = QFontMetricsF(font).elidedText(text, Qt.TextElideMode.ElideRight, room)
+        if self.width() > 0:
+            text = fm.elidedText(text, Qt.TextElideMode.ElideRight, max(0.0, room))
+        text += self.suffix
         if text != self._shown:
             self._shown = text
             self.setText(html.escape(text))
@@ -121,6 +127,11 @@ class DecisionPlot:
         self.hover_text.setZValue(100)
         self.hover_text.setVisible(False)
         self.plot.addItem(self.hover_text, ignoreBounds=True)
+        #: why the plot shows nothing (see :meth:`show_nothing`)
+        self.note = pg.TextItem("", color=fg, fill=pg.mkBrush(theme.background()), anchor=(0.5, 0.5))
+        self.note.setZValue(90)
+        self.note.setVisible(False)
+        self.plot.addItem(self.note, ignoreBounds=True)
         #: what the heatmap (or curve) shows before colouring, over the grid shown
         self.image_values: Array | None = None
         #: multi-class: the RGB image shown
@@ -177,15 +188,16 @@ class DecisionPlot:
         self.layout.removeItem(self.title)
         self.layout.removeItem(self.plot)
 
-    def set_title(self, text: str | None, color: QColor | None = None) -> None:
-        """A line over the plot naming the run; None: no line (one run, the plot keeps the room)."""
+    def set_title(self, text: str | None, color: QColor | None = None, suffix: str = "") -> None:
+        """A line over the plot naming the run (then ``suffix``, which is never shortened);
+        None: no line (one run, the plot keeps the room)."""
         if text is None:
             self.title.setVisible(False)
             self.title.setMaximumHeight(0)
         else:
             self.title.setMaximumHeight(16777215)
             self.title.setVisible(True)
-            self.title.set_title(text, color or theme.foreground())
+            self.title.set_title(text, color or theme.foreground(), suffix)
 
     # -- the plane ---------------------------------------------------------------------------
     def set_lut(self, lut: Array | None) -> None:
@@ -193,6 +205,7 @@ class DecisionPlot:
 
     def show_scalar(self, grid: Grid, values: Array, levels: tuple[float, float]) -> None:
         """Colour the plane by ``values`` (over ``grid``) on the scale ``levels``."""
+        self.note.setVisible(False)
         self.grid = grid
         self.image_rgb = None
         self.image_values = values
@@ -204,6 +217,7 @@ class DecisionPlot:
 
     def show_rgb(self, grid: Grid, rgb: Array, values: Array, levels: tuple[float, float]) -> None:
         """Colour the plane with the image ``rgb`` (multi-class); ``values`` are the classes."""
+        self.note.setVisible(False)
         self.grid = grid
         self.image_values = values
         self.image_levels = levels
@@ -213,8 +227,14 @@ class DecisionPlot:
         self.image.setImage(rgb, levels=(0, 255), autoLevels=False)
         self._place_image(grid)
 
-    def show_nothing(self) -> None:
-        """No picture (the run has nothing to show for what is asked, e.g. no such neuron)."""
+    def show_nothing(self, note: str = "") -> None:
+        """No picture, ``note`` saying why (the run has nothing to show for what is
+        asked, e.g. no such neuron)."""
+        if note:
+            (x0, x1), (y0, y1) = self.vb.viewRange()
+            self.note.setPos((x0 + x1) / 2, (y0 + y1) / 2)
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
         self.grid = None
         self.image_values = self.image_rgb = None
         self.image.clear()
@@ -239,6 +259,7 @@ class DecisionPlot:
     def show_curve(self, grid: Grid, drawn: Array, values: Array | None = None) -> None:
         """One curve ``drawn`` over ``grid.xs`` (the fit, a binary probability or a
         neuron); ``values`` what the read-out says (default: ``drawn``)."""
+        self.note.setVisible(False)
         self.grid = grid
         self.image_values = drawn if values is None else values
         self.curve.setData(grid.xs, np.where(np.isfinite(drawn), drawn, np.nan), connect="finite")
@@ -247,6 +268,7 @@ class DecisionPlot:
 
     def show_class_curves(self, grid: Grid, probs: Array, values: Array) -> None:
         """Each class's probability ``probs`` (n, k) along ``grid.xs``; ``values`` the classes."""
+        self.note.setVisible(False)
         self.grid = grid
         self.image_values = values
         for k, c in enumerate(self.class_curves):
