@@ -49,13 +49,24 @@ from ...core.snapshot import Grid, Snapshot
 from .. import theme
 from .base import ViewBase
 from .confusion_matrix_widget import ConfusionMatrixWidget
-from .decision_plot import DecisionPlot, lighten
+from .decision_plot import DecisionPlot, class_mix, lighten, neuron_over_grid
 from .decision_points import target_levels
+from .decision_texts import caption_for, legend_html, read_out_lines
 from .run_colors import run_color
 from .sample_errors import SampleErrors, data_errors, fits, sample_errors
 from .snapshot_forward import forward_from_snapshot, neuron_levels, predict_from_snapshot
 
 Array = np.ndarray
+
+
+def _of_run_a(path: str, doc: str) -> property:
+    """A read-only attribute of run A's :class:`DecisionPlot` (``path`` may be dotted)."""
+    def get(view: "BoundaryView") -> object:
+        obj: object = view.run_a
+        for name in path.split("."):
+            obj = getattr(obj, name)
+        return obj
+    return property(get, doc=doc)
 
 
 class BoundaryView(ViewBase):
@@ -182,58 +193,19 @@ class BoundaryView(ViewBase):
         self.canvas.viewport().installEventFilter(self)
 
     # -- run A's plot, under the names the view has always had --------------------------------
-    @property
-    def plot(self) -> pg.PlotItem:
-        return self.run_a.plot
-
-    @property
-    def vb(self) -> pg.ViewBox:
-        return self.run_a.vb
-
-    @property
-    def image(self) -> pg.ImageItem:
-        return self.run_a.image
-
-    @property
-    def curve(self) -> pg.PlotDataItem:
-        return self.run_a.curve
-
-    @property
-    def class_curves(self) -> list[pg.PlotDataItem]:
-        return self.run_a.class_curves
-
-    @property
-    def points(self):  # type: ignore[no-untyped-def]
-        return self.run_a.points
-
-    @property
-    def train_scatter(self) -> pg.ScatterPlotItem:
-        return self.run_a.points.train
-
-    @property
-    def val_scatter(self) -> pg.ScatterPlotItem:
-        return self.run_a.points.val
-
-    @property
-    def hover_text(self) -> pg.TextItem:
-        return self.run_a.hover_text
-
-    @property
-    def image_values(self) -> Array | None:
-        return self.run_a.image_values
-
-    @property
-    def image_rgb(self) -> Array | None:
-        return self.run_a.image_rgb
-
-    @property
-    def image_levels(self) -> tuple[float, float]:
-        return self.run_a.image_levels
-
-    @property
-    def errors(self) -> tuple[SampleErrors, SampleErrors] | None:
-        """Each training and validation sample's prediction and loss at run A's weights."""
-        return self.run_a.errors
+    plot = _of_run_a("plot", "run A's PlotItem")
+    vb = _of_run_a("vb", "run A's ViewBox")
+    image = _of_run_a("image", "run A's heatmap (ImageItem)")
+    curve = _of_run_a("curve", "run A's fitted curve (1-D data)")
+    class_curves = _of_run_a("class_curves", "run A's curves of each class's probability (1-D data)")
+    points = _of_run_a("points", "run A's :class:`DecisionPoints`")
+    train_scatter = _of_run_a("points.train", "run A's training points")
+    val_scatter = _of_run_a("points.val", "run A's validation points")
+    hover_text = _of_run_a("hover_text", "run A's read-out")
+    image_values = _of_run_a("image_values", "what run A's heatmap (or curve) shows, before colouring")
+    image_rgb = _of_run_a("image_rgb", "multi-class: run A's RGB image")
+    image_levels = _of_run_a("image_levels", "run A's colour levels")
+    errors = _of_run_a("errors", "each training and validation sample's prediction and loss at run A's weights")
 
     def run_plots(self) -> list[DecisionPlot]:
         """The plots shown: run A's, and run B's while two runs are compared."""
@@ -263,8 +235,8 @@ class BoundaryView(ViewBase):
         self.confusions.setMaximumWidth(16777215 if self.mode == "none" else 220)
         self.val_box.setVisible(self.mode != "none")
         self.discrete_box.setVisible(self.mode != "none")
-        self.set_caption(self._caption_for(data))
-        self.setToolTip(self._caption_for(data))  # what a small view, without its caption, still says
+        self.set_caption(caption_for(data, self.mode, self.caption))
+        self.setToolTip(caption_for(data, self.mode, self.caption))  # what a small view, without its caption, still says
         for p in (self.run_a, self.run_b):
             if p is not None:
                 p.reset(data, self.mode)
@@ -424,26 +396,6 @@ class BoundaryView(ViewBase):
                 cols += list(g.probs.reshape(-1, g.probs.shape[-1]).T)
         return tuple(header), np.column_stack([np.asarray(c, dtype=np.float64) for c in cols]).tolist()
 
-    def _caption_for(self, data: PreparedData) -> str:
-        wrong = "each point it gets wrong" if data.task != "regression" else "the worst residuals"
-        follow = (f" A cross marks {wrong}; hover a point for its loss, click a training point to follow it "
-                  "in the step inspector.")
-        if self.mode == "curve":
-            if data.task == "regression":
-                return ("The line is the network's prediction ŷ for every x; training moves it through "
-                        "the points. Filled dots are training points, hollow ones validation points "
-                        "it never trains on." + follow)
-            return ("The curve is the probability the network gives each class along x. Filled dots "
-                    "are training points, hollow ones validation points it never trains on." + follow)
-        if self.mode == "none":
-            return ("Each row counts the points of one true class by the class the network picks: "
-                    "everything on the diagonal is right, everything off it a mistake.")
-        if data.task == "regression":
-            return ("The background shows the value the network predicts at every point of the plane; "
-                    "the dots are coloured by their true value on the same scale (filled: training, "
-                    "hollow: validation)." + follow)
-        return self.caption
-
     # -- legend ----------------------------------------------------------------------------------
     def _set_neuron_title(self, title: str) -> None:
         # said in the legend's line, not in a title row: the plot keeps its size when a
@@ -465,31 +417,8 @@ class BoundaryView(ViewBase):
             self.legend.setText(f"<b>{html.escape(self.neuron_title)}</b>")
             self.legend.setVisible(True)
             return
-        grey = "#888888"
-
-        def dot(color: QColor | str, name: str, hollow: bool = False) -> str:
-            c = color.name() if isinstance(color, QColor) else color
-            sym = "○" if hollow else "●"
-            return f'<span style="color:{c}; font-size:large;">{sym}</span>&nbsp;{html.escape(name)}'
-
-        task = self.points.task()
-        if task == "regression":
-            if self.mode == "curve":
-                parts = [dot(theme.TRAIN, "training"),
-                         f'<span style="color:{theme.foreground().name()}; font-weight:bold;">━━</span>'
-                         f"&nbsp;network ŷ(x)"]
-            else:
-                parts = [dot(grey, "points: colour = target value")]
-        else:
-            names = self.points.class_names()
-            k = max(2, len(names))
-            parts = [dot(theme.class_color(i, k), f"class {name}") for i, name in enumerate(names)]
         self._legend_marks = self.errors is not None and not self.points.painted()
-        if self._legend_marks:  # only once the crosses are drawn
-            mark = "wrong" if task != "regression" else "worst residuals"
-            parts.append(f'<span style="color:{theme.foreground().name()}; font-weight:bold;">✕</span>'
-                         f"&nbsp;{mark}")
-        self.legend.setText(" &nbsp; ".join(parts))
+        self.legend.setText(legend_html(self.points, self.mode, self._legend_marks))
         self.legend.setVisible(True)
 
     def _set_colorbar_visibility(self) -> None:
@@ -595,29 +524,11 @@ class BoundaryView(ViewBase):
             self._show_hover(*self._hover_pos, plot=self._hover_plot)
 
     def _neuron_values(self, snap: Snapshot, grid: Grid) -> tuple[Array, str, str] | None:
-        """(values over the grid, title, activation key) of the shown neuron, or None.
-        The title is short: it shares a line with the checkboxes above the plot."""
-        if self.neuron is None:
+        """(values over the grid, title, activation key) of the shown neuron in ``snap``'s
+        network, or None (see :func:`neuron_over_grid`)."""
+        if self.neuron is None or self.data is None:
             return None
-        layer, unit = self.neuron
-        n_hidden = len(grid.neurons)
-        if layer == -1:
-            feats = self.grid_inputs(grid)
-            if feats is None or not 0 <= unit < feats.shape[-1]:
-                return None
-            name = self.data.input_names[unit] if self.data is not None else f"input {unit + 1}"
-            return feats[..., unit], f"input {unit + 1}: {name}", "linear"
-        if 0 <= layer < n_hidden and 0 <= unit < grid.neurons[layer].shape[-1]:
-            act = snap.activations[layer] if layer < len(snap.activations) else "linear"
-            return (grid.neurons[layer][..., unit].astype(np.float64),
-                    f"hidden {layer + 1}, neuron {unit + 1} ({act})", act)
-        if layer == n_hidden and layer == len(snap.weights) - 1:
-            if grid.probs is not None and 0 <= unit < grid.probs.shape[-1]:
-                name = self.data.class_names[unit] if self.data is not None else str(unit)
-                return grid.probs[..., unit].astype(np.float64), f"output {unit + 1}: P(class {name})", "sigmoid"
-            if unit == 0 and grid.probs is None:
-                return None  # the single output unit is what is shown anyway
-        return None
+        return neuron_over_grid(snap, grid, self.neuron, self.data, lambda: self.grid_inputs(grid))
 
     def _set_lut(self, key: tuple, lut: Array | None, levels: tuple[float, float] | None, label: str) -> None:
         """Colour map of the heatmaps and the colour bar (changed only when it changes):
@@ -684,18 +595,9 @@ class BoundaryView(ViewBase):
 
     def _show_classes(self, plot: DecisionPlot, grid: Grid) -> None:
         assert grid.probs is not None
-        k = grid.probs.shape[-1]
-        colors = np.array([[c.red(), c.green(), c.blue()] for c in
-                           (theme.class_color(i, k) for i in range(k))], dtype=np.float64)
-        colors = colors * (1 - self.HEAT_LIGHTEN) + 255.0 * self.HEAT_LIGHTEN
-        probs = np.nan_to_num(grid.probs.astype(np.float64))
-        if self.discretize:
-            rgb = colors[grid.output.astype(np.intp)]
-        else:
-            # mix each class's colour by its probability; a confident region takes its class colour
-            rgb = probs @ colors
         self._lut_key = None  # the image drops its lookup table: a scalar map sets it again
-        plot.show_rgb(grid, np.clip(rgb, 0, 255).astype(np.uint8), grid.output, (0.0, float(k - 1)))
+        plot.show_rgb(grid, class_mix(grid, self.HEAT_LIGHTEN, self.discretize), grid.output,
+                      (0.0, float(grid.probs.shape[-1] - 1)))
 
     def _draw_curve(self, plot: DecisionPlot, snap: Snapshot) -> None:
         data = self.data
@@ -823,55 +725,15 @@ class BoundaryView(ViewBase):
         if snap is None or g is None or idx is None or data is None or plot.image_values is None:
             plot.hover_text.setVisible(False)
             return
-        names = data.raw.feature_names
-        where = f"{names[0]} = {x:.3g}, {names[1]} = {y:.3g}" if self.mode == "plane" else f"{names[0]} = {x:.3g}"
-        # on a point: the point's own numbers, not the nearest grid point's (they differ a little)
-        point = self._point_lines(plot, x, y)
-        lines = point or [where]
-        if self.neuron is not None and self.neuron_title:
-            lines.append(f"{self.neuron_title.split(':')[0]}: {plot.image_values[idx]:.4g}")
-        elif point:
-            lines = point
-        elif data.task == "binary":
-            p = float(g.output[idx])
-            name = data.class_names[1] if len(data.class_names) > 1 else "1"
-            lines.append(f"P(class {name}) = {p:.3f}")
-        elif data.task == "multiclass" and g.probs is not None:
-            probs = g.probs[idx]
-            best = int(np.argmax(probs))
-            lines.append(f"predicts {data.class_names[best]} (p = {float(probs[best]):.3f})")
-            lines.append("  ".join(f"{n}: {float(q):.2f}" for n, q in zip(data.class_names, probs)))
-        else:
-            lines.append(f"ŷ = {float(g.output[idx]):.4g}")
+        hit = None if self.paint_mode else plot.points.nearest(x, y, plot.vb.viewPixelSize())
+        lines = read_out_lines(data, self.mode, g, idx, x, y, hit, plot.errors,
+                               self.neuron_title, plot.image_values)
         if self.comparing:
             who = "A" if plot is self.run_a else (self.snapshot.b_label if self.snapshot is not None else "") or "B"
             lines.insert(0, who)
         text = "\n".join(lines)
         plot.show_read_out(text, x, y)
         self.sigStatus.emit(text.replace("\n", ";  "))
-
-    def _point_lines(self, plot: DecisionPlot, x: float, y: float) -> list[str]:
-        """The read-out of the training or validation point under the mouse at view
-        point (x, y) of ``plot``: which it is, its target, that run's prediction and its
-        loss; [] when the mouse is on no such point."""
-        if self.paint_mode or plot.errors is None or self.data is None:
-            return []
-        hit = plot.points.nearest(x, y, plot.vb.viewPixelSize())
-        if hit is None or hit.kind not in ("train", "validation"):
-            return []
-        errors = plot.errors[0] if hit.kind == "train" else plot.errors[1]
-        i = hit.index
-        if not 0 <= i < len(errors):
-            return []
-        names = self.data.class_names
-        what = "training point" if hit.kind == "train" else "validation point"
-        wrong = ""
-        if errors.wrong[i]:
-            wrong = "  ✕ misclassified" if errors.task != "regression" else "  ✕ among the worst"
-        return [f"{what} #{i}{wrong}",
-                f"target: {errors.target_text(i, names)}",
-                f"prediction: {errors.prediction_text(i, names)}",
-                f"loss: {errors.loss_text(i)}"]
 
     def point_at(self, x: float, y: float, run: str = "A"):  # type: ignore[no-untyped-def]
         """The drawn point a click at view point (x, y) of run ``run``'s plot is on (a

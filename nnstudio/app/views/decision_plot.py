@@ -11,6 +11,7 @@ that the two pictures are read alike.
 from __future__ import annotations
 
 import html
+from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,7 +19,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF
 
 from ...core.data import PreparedData
-from ...core.snapshot import Grid
+from ...core.snapshot import Grid, Snapshot
 from .. import theme
 from .decision_points import DecisionPoints
 from .sample_errors import SampleErrors
@@ -41,6 +42,49 @@ def lighten(rgb: Array, amount: float, towards: QColor) -> Array:
     out = np.array(rgb, dtype=np.float64)
     out[..., :3] = out[..., :3] * (1.0 - amount) + t * amount
     return np.clip(out.round(), 0, 255).astype(np.uint8)
+
+
+def class_mix(grid: Grid, lighten_by: float, discretize: bool) -> Array:
+    """Multi-class: the plane's colours (rows of y, columns of x, RGB, uint8). Each class's
+    colour (mixed ``lighten_by`` with white) weighted by its probability, so a confident
+    region takes its class colour; ``discretize``: the colour of the class picked."""
+    assert grid.probs is not None
+    k = grid.probs.shape[-1]
+    colors = np.array([[c.red(), c.green(), c.blue()] for c in
+                       (theme.class_color(i, k) for i in range(k))], dtype=np.float64)
+    colors = colors * (1 - lighten_by) + 255.0 * lighten_by
+    if discretize:
+        rgb = colors[grid.output.astype(np.intp)]
+    else:
+        rgb = np.nan_to_num(grid.probs.astype(np.float64)) @ colors
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def neuron_over_grid(snap: Snapshot, grid: Grid, neuron: tuple[int, int], data: PreparedData,
+                     inputs: Callable[[], Array | None]) -> tuple[Array, str, str] | None:
+    """(values over ``grid``, title, activation key) of neuron ``(layer, unit)`` of
+    ``snap``'s network, or None when it has no such neuron (or it is the single output
+    unit, which the plot shows anyway).
+
+    ``layer`` counts layers with weights from 0, as ``Snapshot.weights`` does; ``-1`` is
+    the input layer, whose values ``inputs()`` gives (the network's inputs over the
+    grid). The title is short: it shares a line with the checkboxes above the plot."""
+    layer, unit = neuron
+    n_hidden = len(grid.neurons)
+    if layer == -1:
+        feats = inputs()
+        if feats is None or not 0 <= unit < feats.shape[-1]:
+            return None
+        return feats[..., unit], f"input {unit + 1}: {data.input_names[unit]}", "linear"
+    if 0 <= layer < n_hidden and 0 <= unit < grid.neurons[layer].shape[-1]:
+        act = snap.activations[layer] if layer < len(snap.activations) else "linear"
+        return (grid.neurons[layer][..., unit].astype(np.float64),
+                f"hidden {layer + 1}, neuron {unit + 1} ({act})", act)
+    if layer == n_hidden and layer == len(snap.weights) - 1:
+        if grid.probs is not None and 0 <= unit < grid.probs.shape[-1]:
+            name = data.class_names[unit]
+            return grid.probs[..., unit].astype(np.float64), f"output {unit + 1}: P(class {name})", "sigmoid"
+    return None
 
 
 class RunTitle(pg.LabelItem):
@@ -315,4 +359,4 @@ class DecisionPlot:
         self.curve.setPen(pg.mkPen(fg, width=2.5))
 
 
-__all__ = ["DecisionPlot", "lighten", "nearest_index"]
+__all__ = ["DecisionPlot", "RunTitle", "class_mix", "lighten", "nearest_index", "neuron_over_grid"]
