@@ -104,8 +104,7 @@ class RunBLayer:
             self._set_other_activation("")
             self.hist.setData([], [])
             what = "no statistics yet" if probes is None else "its network has no such layer"
-            self.label.setText(f"{a_text} &nbsp; {b_line}&nbsp;{name}: {what}")
-            self.label.setVisible(True)
+            self._say(f"{a_text} &nbsp; {b_line}&nbsp;{name}: {what}")
             return
         self.counts = np.asarray(b_probe.z_counts, dtype=float)
         self.saturated = float(b_probe.saturated)
@@ -113,8 +112,13 @@ class RunBLayer:
         b_key = b_keys[b_index] if b_index is not None and b_index < len(b_keys) else a_key
         if (b_key if b_key != a_key else "") != self.other_activation:
             self._set_other_activation(b_key if b_key != a_key else "", z)
-        self.label.setText(f"{a_text} &nbsp; {b_line}&nbsp;{name}: {percent(self.saturated)} saturated")
-        self.label.setVisible(True)
+        self._say(f"{a_text} &nbsp; {b_line}&nbsp;{name}: {percent(self.saturated)} saturated")
+
+    def _say(self, text: str) -> None:
+        if text != self.label.text():  # a new text lays the view out again
+            self.label.setText(text)
+        if not self.label.isVisible():
+            self.label.setVisible(True)
 
     def top(self) -> float:
         """B's highest count (0 when nothing is drawn), for the histogram's y range."""

@@ -433,6 +433,8 @@ class BoundaryView(ViewBase):
         if on == self.comparing:
             return
         self.comparing = on
+        # two maps, two runs' errors: the view scheduler spreads the paints by this
+        self.paint_cost = type(self).paint_cost * (2 if on else 1)
         if on:
             if self.run_b is None:
                 self.run_b = DecisionPlot(self.plots_layout)

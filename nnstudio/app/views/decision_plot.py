@@ -103,6 +103,8 @@ class RunTitle(pg.LabelItem):
 
     def set_title(self, text: str, color: QColor, suffix: str = "") -> None:
         """Show ``text`` then ``suffix``; when they do not fit, ``text`` is shortened, not ``suffix``."""
+        if (text, suffix, color.name()) == (self.full_text, self.suffix, self.opts.get("color")):
+            return  # setting a label's text lays the whole canvas out again
         self.full_text = text
         self.suffix = suffix
         self.setToolTip(text + suffix)
@@ -236,11 +238,13 @@ class DecisionPlot:
         """A line over the plot naming the run (then ``suffix``, which is never shortened);
         None: no line (one run, the plot keeps the room)."""
         if text is None:
-            self.title.setVisible(False)
-            self.title.setMaximumHeight(0)
+            if self.title.isVisible():
+                self.title.setVisible(False)
+                self.title.setMaximumHeight(0)
         else:
-            self.title.setMaximumHeight(16777215)
-            self.title.setVisible(True)
+            if not self.title.isVisible():
+                self.title.setMaximumHeight(16777215)
+                self.title.setVisible(True)
             self.title.set_title(text, color or theme.foreground(), suffix)
 
     # -- the plane ---------------------------------------------------------------------------
