@@ -358,6 +358,13 @@ class DecisionPlot:
 
     def apply_theme(self) -> None:
         fg = theme.foreground()
+        # here too: run B's plot may be out of the scene the view recolours
+        for name in ("left", "bottom"):
+            ax = self.plot.getAxis(name)
+            ax.setPen(fg)
+            ax.setTextPen(fg)
+        self.note.setColor(fg)
+        self.note.fill = pg.mkBrush(theme.background())
         self.hover_text.setColor(fg)
         self.hover_text.fill = pg.mkBrush(theme.background())
         self.curve.setPen(pg.mkPen(fg, width=2.5))
