@@ -11,6 +11,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from comparison_snapshots import comparison_for, pair_snapshot
+from nnstudio.app import theme
 from nnstudio.app.document import DocState
 from nnstudio.app.views.boundary_view import BoundaryView
 from nnstudio.app.views.run_colors import run_color
@@ -214,3 +215,24 @@ def test_a_neuron_missing_from_b_network_is_said(view, qtbot):
     np.testing.assert_array_equal(view.run_b.image.image, snap.b.grid.neurons[0][..., 2])
     assert not view.run_b.note.isVisible()
     assert tuple(view.run_a.image.levels) == tuple(view.run_b.image.levels) == (-1.0, 1.0)  # tanh
+
+
+def test_classes_mix_each_run_own_probabilities(view, qtbot):
+    from nnstudio.app.views.decision_plot import class_mix
+
+    state = DocState(NetworkSpec(2, (LayerSpec(8, "tanh"),), "multiclass", 3),
+                     TrainConfig(optimizer="adam", learning_rate=0.01),
+                     DataSpec(source="generator", name="spiral_multi", n_samples=150, noise=0.1, seed=0,
+                              validation_fraction=0.2, n_classes=3))
+    cmp, prepared = comparison_for("activation=relu", 40, state=state)
+    _shown(view, cmp, prepared, qtbot)
+    for run, plot in ((cmp.a, view.run_a), (cmp.b, view.run_b)):
+        g = evaluate_grid(run, prepared.domain, prepared.transform, RES)
+        # hand-mixed: each class colour lightened 35 % towards white, weighted by its probability
+        colours = np.array([[c.red(), c.green(), c.blue()] for c in
+                            (theme.class_color(i, 3) for i in range(3))], dtype=np.float64)
+        want = np.clip(g.probs.astype(np.float64) @ (colours * 0.65 + 255 * 0.35), 0, 255).astype(np.uint8)
+        np.testing.assert_array_equal(plot.image.image, want)
+        np.testing.assert_array_equal(class_mix(g, view.HEAT_LIGHTEN, False), want)
+    assert not np.array_equal(view.run_a.image.image, view.run_b.image.image)
+    assert not view.colorbar.isVisible()  # classes: no scale to share
