@@ -6,6 +6,10 @@ pre-activations z from the engine's probe. Units in the shaded band, where f′ 
 below 5 % of its largest value, are *saturated*: backpropagation multiplies their
 gradient by that almost-zero slope, so they barely learn.
 
+Two runs compared (``Snapshot.b``): run B's histogram of the same layer is drawn over
+A's bars as a dashed outline in B's colour (:mod:`.activation_run_b`), with a legend
+line giving each run's saturated share; one run again when B is closed.
+
 Without a network (or with "Any activation" chosen) the view is a plain function
 explorer for the activations lesson: pick any activation, set α for leaky ReLU and
 ELU, and overlay a second one to compare.
@@ -34,6 +38,7 @@ from ...core.activations import ACTIVATIONS
 from ...core.probes import SATURATION_SHARE, Z_EDGES
 from ...core.snapshot import Snapshot
 from .. import theme
+from .activation_run_b import RunBLayer
 from .base import ViewBase
 
 Array = np.ndarray
@@ -246,7 +251,10 @@ class ActivationView(ViewBase):
         self.hist_plot.addItem(self.hist)
         self.hist_note = pg.TextItem("", color=theme.foreground(), anchor=(0.5, 0.5))
         self.hist_plot.addItem(self.hist_note, ignoreBounds=True)
+        #: run B's histogram (and activation) while two runs are compared
+        self.run_b = RunBLayer(self.plot, self.hist_plot, self.legend, HIST_COLOR.name())
         self.add_widget(self.glw, 1)
+        self.add_widget(self.run_b.label)
 
         self.formula_label = QLabel()
         self.formula_label.setWordWrap(True)
@@ -348,9 +356,14 @@ class ActivationView(ViewBase):
         rows: list[list[float | str]] = []
         for z, f, d in zip(self.z, self.f_values, self.df_values):
             rows.append(["curve", float(z), float(f), float(d), "", "", ""])
+        b = self.run_b.counts
+        if b is not None and len(b) == len(self.hist_counts):
+            header += ("count_B",)
+            rows = [r + [""] for r in rows]
         if self.current_layer() != EXPLORE:
-            for lo, hi, c in zip(self.hist_edges[:-1], self.hist_edges[1:], self.hist_counts):
-                rows.append(["histogram", "", "", "", float(lo), float(hi), float(c)])
+            for i, (lo, hi, c) in enumerate(zip(self.hist_edges[:-1], self.hist_edges[1:], self.hist_counts)):
+                rows.append(["histogram", "", "", "", float(lo), float(hi), float(c)]
+                            + ([float(b[i])] if len(header) > 7 and b is not None else []))
         return header, rows
 
     # ------------------------------------------------------------------ internals
@@ -492,6 +505,8 @@ class ActivationView(ViewBase):
         parts = [self.f_values, self.df_values]
         if self.compare is not None:
             parts += [self.cmp_f_curve.getData()[1], self.cmp_df_curve.getData()[1]]
+        if self.run_b.other_activation:
+            parts.append(self.run_b.f_curve.getData()[1])
         v = np.concatenate([np.asarray(p, dtype=float) for p in parts if p is not None])
         v = v[np.isfinite(v)]
         if not len(v):
@@ -577,12 +592,14 @@ class ActivationView(ViewBase):
         snap = self.snapshot
         probes = snap.probes if snap is not None else None
         if layer == EXPLORE:
+            self.run_b.clear()
             self.saturated_share = None
             self.hist_counts = np.zeros(len(self.hist_edges) - 1)
             self.saturation_label.setText(
                 "Explorer: no network. Where f′ is near 0 (shaded), a unit passes almost no gradient back.")
             return
         if probes is None or layer >= len(probes.layers):
+            self.run_b.clear()
             self.saturated_share = None
             self.hist_counts = np.zeros(len(self.hist_edges) - 1)
             self.hist.setOpts(height=self.hist_counts)
@@ -596,7 +613,19 @@ class ActivationView(ViewBase):
         self.hist.setOpts(x0=self.hist_edges[:-1], x1=self.hist_edges[1:], height=self.hist_counts,
                           brushes=self._bin_brushes)
         self.hist_note.setText("")
+        b = snap.b if snap is not None else None
+        if b is not None:
+            had = self.run_b.other_activation
+            self.run_b.show(b.probes, snap.b_label, lp, self._layer_keys[layer], b.activations, self.z)
+            if self.run_b.other_activation != had:
+                self._fit_y()  # B's f(z) came or went
+        else:
+            had = self.run_b.other_activation
+            self.run_b.clear()
+            if had:
+                self._fit_y()
         top = float(self.hist_counts.max()) if len(self.hist_counts) else 0.0
+        top = max(top, self.run_b.top())
         self.hist_plot.setYRange(0.0, max(1.0, top) * 1.05, padding=0)
         self.saturated_share = float(lp.saturated)
         pct = 100.0 * self.saturated_share
@@ -607,4 +636,6 @@ class ActivationView(ViewBase):
         if layer == len(probes.layers) - 1 and snap is not None and snap.task != "regression":
             text += (" At the output, cross-entropy's δ = ŷ − y: f′ cancels out, so the output "
                      "layer itself does not stall.")
+        if b is not None:
+            text = "A: " + text
         self.saturation_label.setText(text)

@@ -25,6 +25,12 @@ Where the errors are: a cross marks every point the network misclassifies (for
 regression the worst residuals, :mod:`.sample_errors`), computed from the snapshot's
 weights as the engine computes them; hovering a point says its target, the network's
 prediction and its loss.
+
+Two runs compared (``Snapshot.b``): run B's map (or fit) is drawn beside run A's
+(:mod:`.decision_plot`, one per run), each titled with its run and its accuracy, on the
+same colour scale and axes (panning or zooming one moves both), with the same points
+and each run's own crosses; a second confusion matrix counts B's answers. When B is
+closed the view is back to one plot.
 """
 
 from __future__ import annotations
@@ -34,37 +40,33 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.data import Dataset, PreparedData
 from ...core.snapshot import Grid, Snapshot
 from .. import theme
 from .base import ViewBase
 from .confusion_matrix_widget import ConfusionMatrixWidget
-from .decision_points import DecisionPoints, target_levels
+from .decision_plot import DecisionPlot, class_mix, lighten, neuron_over_grid
+from .decision_points import target_levels
+from .decision_texts import caption_for, legend_html, read_out_lines
+from .run_colors import run_color
 from .sample_errors import SampleErrors, data_errors, fits, sample_errors
 from .snapshot_forward import forward_from_snapshot, neuron_levels, predict_from_snapshot
 
 Array = np.ndarray
 
 
-def _nearest(points: Array, v: float) -> int:
-    """Index of the point of an evenly spaced ascending array nearest to ``v``."""
-    n = len(points)
-    step = (points[-1] - points[0]) / max(1, n - 1)
-    if n < 2 or step == 0:
-        return 0
-    return int(np.clip(np.rint((v - points[0]) / step), 0, n - 1))
-
-
-def lighten(rgb: Array, amount: float, towards: QColor) -> Array:
-    """Mix colours ``rgb`` (..., 3 or 4, uint8) with ``towards`` by ``amount`` (0 = unchanged)."""
-    t = np.array([towards.red(), towards.green(), towards.blue()], dtype=np.float64)
-    out = np.array(rgb, dtype=np.float64)
-    out[..., :3] = out[..., :3] * (1.0 - amount) + t * amount
-    return np.clip(out.round(), 0, 255).astype(np.uint8)
+def _of_run_a(path: str, doc: str) -> property:
+    """A read-only attribute of run A's :class:`DecisionPlot` (``path`` may be dotted)."""
+    def get(view: "BoundaryView") -> object:
+        obj: object = view.run_a
+        for name in path.split("."):
+            obj = getattr(obj, name)
+        return obj
+    return property(get, doc=doc)
 
 
 class BoundaryView(ViewBase):
@@ -83,6 +85,8 @@ class BoundaryView(ViewBase):
     #: below this width the confusion matrix gives its room to the plot (the accuracy
     #: stays on the toolbar's counters); with no plot it always shows
     CONFUSION_MIN_WIDTH = 460
+    #: the same for two runs' plots side by side (and two matrices, one over the other)
+    CONFUSION_MIN_WIDTH_PAIR = 820
 
     #: painting: a click on the plot at (x, y) asks for a point of class/value ``label``
     sigPointAdded = Signal(float, float, object)
@@ -102,20 +106,16 @@ class BoundaryView(ViewBase):
         self.neuron: tuple[int, int] | None = None
         self.paint_mode = False
         self.paint_label: object = 1
-        #: what the heatmap shows before colouring: network output, or a neuron's output
-        self.image_values: Array | None = None
-        #: multi-class: the RGB image shown
-        self.image_rgb: Array | None = None
-        self.image_levels: tuple[float, float] = (0.0, 1.0)
         self.confusion: Array | None = None
         self.confusion_on = ""  # "validation" or "training"
-        #: each training and validation sample's prediction and loss at the shown weights
-        self.errors: tuple[SampleErrors, SampleErrors] | None = None
+        #: run B's confusion matrix while two runs are compared, else None
+        self.confusion_b: Array | None = None
         self._legend_marks = False  # the legend explains the crosses
         self._lut_key: tuple | None = None
-        self._rect: tuple | None = None
-        self._pending_rect: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)
+        self._lut: Array | None = None
         self._hover_pos: tuple[float, float] | None = None
+        #: the plot the mouse's read-out is on
+        self._hover_plot: DecisionPlot | None = None
         #: what the plot shows instead of the network's output (a hovered neuron), or ""
         self.neuron_title = ""
         self._chosen_sample: int | None = None
@@ -142,37 +142,24 @@ class BoundaryView(ViewBase):
         row.addWidget(self.discrete_box)
         self.add_widget(bar)
 
-        # -- plot, colour bar and confusion matrix ------------------------------------------------
+        # -- plots (run A's, and run B's beside it), colour bar and confusion matrices -----------
         middle = QWidget()
         hbox = QHBoxLayout(middle)
         hbox.setContentsMargins(0, 0, 0, 0)
         hbox.setSpacing(2)
+        fg = theme.foreground()
         self.canvas = pg.GraphicsLayoutWidget()
         self.canvas.setBackground(theme.background())
         self.canvas.setMinimumSize(160, 140)
         self.canvas.ci.layout.setContentsMargins(2, 2, 2, 2)
-        self.plot: pg.PlotItem = self.canvas.addPlot(0, 0)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.vb = self.plot.getViewBox()
-        fg = theme.foreground()
-        for name in ("left", "bottom"):
-            ax = self.plot.getAxis(name)
-            ax.setPen(fg)
-            ax.setTextPen(fg)
-
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.plot.addItem(self.image)
-        self.curve = self.plot.plot(pen=pg.mkPen(fg, width=2.5))
-        self.class_curves: list[pg.PlotDataItem] = []
-        self.points = DecisionPoints(self.plot)
-        self.train_scatter = self.points.train
-        self.val_scatter = self.points.val
-        self.hover_text = pg.TextItem("", color=fg, fill=pg.mkBrush(theme.background()),
-                                      border=pg.mkPen(QColor(150, 150, 150)), anchor=(0, 0))
-        self.hover_text.setZValue(100)
-        self.hover_text.setVisible(False)
-        self.plot.addItem(self.hover_text, ignoreBounds=True)
+        #: the runs' plots sit in one cell, so that the colour bar keeps its column
+        self.plots_layout: pg.GraphicsLayout = self.canvas.ci.addLayout(0, 0)
+        self.plots_layout.layout.setContentsMargins(0, 0, 0, 0)
+        self.run_a = DecisionPlot(self.plots_layout)
+        self.run_a.place(0)
+        #: run B's plot, made when a comparison first arrives; in the layout only while comparing
+        self.run_b: DecisionPlot | None = None
+        self.comparing = False
 
         self.colorbar = pg.ColorBarItem(values=(0, 1), width=12, interactive=False, colorMapMenu=False)
         self.colorbar.axis.setPen(fg)
@@ -180,8 +167,18 @@ class BoundaryView(ViewBase):
         self.canvas.addItem(self.colorbar, 0, 1)
         hbox.addWidget(self.canvas, 3)
 
+        confusions = QWidget()
+        cbox = QVBoxLayout(confusions)
+        cbox.setContentsMargins(0, 0, 0, 0)
+        cbox.setSpacing(4)
         self.confusion_widget = ConfusionMatrixWidget()
-        hbox.addWidget(self.confusion_widget, 1)
+        cbox.addWidget(self.confusion_widget, 1)
+        #: run B's confusion matrix, under A's while two runs are compared
+        self.confusion_widget_b = ConfusionMatrixWidget()
+        self.confusion_widget_b.setVisible(False)
+        cbox.addWidget(self.confusion_widget_b, 1)
+        self.confusions = confusions
+        hbox.addWidget(confusions, 1)
         self.add_widget(middle, 1)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -189,11 +186,30 @@ class BoundaryView(ViewBase):
         self.add_widget(self.message)
         self.add_caption()
 
-        self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
-        self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
+        self.canvas.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.canvas.scene().sigMouseClicked.connect(self._mouse_clicked)
         # the read-out belongs to the mouse: it goes when the mouse leaves the plot
         self.canvas.installEventFilter(self)
         self.canvas.viewport().installEventFilter(self)
+
+    # -- run A's plot, under the names the view has always had --------------------------------
+    plot = _of_run_a("plot", "run A's PlotItem")
+    vb = _of_run_a("vb", "run A's ViewBox")
+    image = _of_run_a("image", "run A's heatmap (ImageItem)")
+    curve = _of_run_a("curve", "run A's fitted curve (1-D data)")
+    class_curves = _of_run_a("class_curves", "run A's curves of each class's probability (1-D data)")
+    points = _of_run_a("points", "run A's :class:`DecisionPoints`")
+    train_scatter = _of_run_a("points.train", "run A's training points")
+    val_scatter = _of_run_a("points.val", "run A's validation points")
+    hover_text = _of_run_a("hover_text", "run A's read-out")
+    image_values = _of_run_a("image_values", "what run A's heatmap (or curve) shows, before colouring")
+    image_rgb = _of_run_a("image_rgb", "multi-class: run A's RGB image")
+    image_levels = _of_run_a("image_levels", "run A's colour levels")
+    errors = _of_run_a("errors", "each training and validation sample's prediction and loss at run A's weights")
+
+    def run_plots(self) -> list[DecisionPlot]:
+        """The plots shown: run A's, and run B's while two runs are compared."""
+        return [self.run_a, self.run_b] if self.comparing and self.run_b is not None else [self.run_a]
 
     @property
     def show_validation(self) -> bool:
@@ -204,20 +220,9 @@ class BoundaryView(ViewBase):
         super().set_data(data)
         d = data.raw.X.shape[1]
         self.mode = "plane" if d == 2 else "curve" if d == 1 else "none"
-        self._rect = None
         self.neuron = None
-        self.image_values = self.image_rgb = None
-        self.image.clear()
-        # an emptied image keeps its old placement, and auto-range would still count it
-        self.image.setVisible(self.mode == "plane")
-        self.curve.setData([], [])
-        for c in self.class_curves:
-            self.plot.removeItem(c)
-        self.class_curves = []
         self.clear_hover()
         self._chosen_sample = None  # an index into the old training set
-        self.errors = None
-        names = data.raw.feature_names
         self.neuron_title = ""
         self.discrete_box.setEnabled(data.task != "regression")
         self.message.setVisible(self.mode == "none")
@@ -227,37 +232,30 @@ class BoundaryView(ViewBase):
                                  "output on. The confusion matrix shows how it classifies the points.")
         self._fit_to_size()
         # with no plane to draw, the confusion matrix gets the room
-        self.confusion_widget.setMaximumWidth(16777215 if self.mode == "none" else 220)
+        self.confusions.setMaximumWidth(16777215 if self.mode == "none" else 220)
         self.val_box.setVisible(self.mode != "none")
         self.discrete_box.setVisible(self.mode != "none")
-        self.set_caption(self._caption_for(data))
-        self.setToolTip(self._caption_for(data))  # what a small view, without its caption, still says
-        if self.mode == "plane":
-            self.vb.setAspectLocked(True)
-            self.plot.setLabel("bottom", names[0])
-            self.plot.setLabel("left", names[1])
-            (x0, x1), (y0, y1) = data.domain[:2]
-        elif self.mode == "curve":
-            self.vb.setAspectLocked(False)
-            self.plot.setLabel("bottom", names[0])
-            self.plot.setLabel("left", "target y" if data.task == "regression" else "probability")
-            (x0, x1), = data.domain
-            y0 = y1 = None  # type: ignore[assignment]
-        if data.task == "multiclass" and self.mode == "curve":
-            for k in range(data.n_classes):
-                c = self.plot.plot(pen=pg.mkPen(theme.class_color(k, data.n_classes), width=2.5))
-                self.class_curves.append(c)
-        self.points.set_data(data, self.mode)
+        self.set_caption(caption_for(data, self.mode, self.caption))
+        self.setToolTip(caption_for(data, self.mode, self.caption))  # what a small view, without its caption, still says
+        for p in (self.run_a, self.run_b):
+            if p is not None:
+                p.reset(data, self.mode)
+        if self.run_b is not None:
+            self.run_b.vb.setAspectLocked(False)
         self._set_legend()
         self._set_colorbar_visibility()
+        vb = self.run_a.vb
         if self.mode == "plane":
-            self.vb.enableAutoRange()
-            self.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+            (x0, x1), (y0, y1) = data.domain[:2]
+            vb.enableAutoRange()
+            vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
         elif self.mode == "curve":
             # x is the data's own range; y follows the points and the fitted curve
-            self.vb.disableAutoRange(axis=pg.ViewBox.XAxis)
-            self.vb.setXRange(x0, x1, padding=0.02)
-            self.vb.enableAutoRange(axis=pg.ViewBox.YAxis)
+            (x0, x1), = data.domain
+            vb.disableAutoRange(axis=pg.ViewBox.XAxis)
+            vb.setXRange(x0, x1, padding=0.02)
+            vb.enableAutoRange(axis=pg.ViewBox.YAxis)
+        self._follow_a()
         if self.snapshot is not None:
             self._redraw(self.snapshot)
 
@@ -269,7 +267,9 @@ class BoundaryView(ViewBase):
         """Points being painted that the document does not hold yet (too few to train
         on), drawn instead of the data; None when there is no draft. Connected to
         :attr:`DataPanel.sigDraftChanged`."""
-        self.points.set_draft(draft)
+        for p in (self.run_a, self.run_b):
+            if p is not None:
+                p.points.set_draft(draft)
         self._set_legend()
 
     def set_inspected_sample(self, index: int | None) -> None:
@@ -277,19 +277,26 @@ class BoundaryView(ViewBase):
         inspector follows; None: no ring. (While a snapshot has a phase, the ring is on
         the phase's sample.)"""
         self._chosen_sample = None if index is None else int(index)
-        self.points.set_inspected(self._chosen_sample)
+        for p in (self.run_a, self.run_b):
+            if p is not None:
+                p.points.set_inspected(self._chosen_sample)
 
     def clear_hover(self) -> None:
         """Take the mouse's read-out off the plot."""
         self._hover_pos = None
-        self.hover_text.setVisible(False)
+        self._hover_plot = None
+        for p in (self.run_a, self.run_b):
+            if p is not None:
+                p.hover_text.setVisible(False)
 
     def set_show_validation(self, on: bool) -> None:
         on = bool(on)
         if self.val_box.isChecked() != on:
             self.val_box.setChecked(on)
             return
-        self.points.set_show_validation(on)
+        for p in (self.run_a, self.run_b):
+            if p is not None:
+                p.points.set_show_validation(on)
 
     def set_discretize(self, on: bool) -> None:
         """Colour by the chosen class only (binary: threshold 0.5; multi-class: argmax)."""
@@ -323,7 +330,7 @@ class BoundaryView(ViewBase):
     def export_svg(self, path) -> bool:  # type: ignore[no-untyped-def]
         # pyqtgraph paints scatter points from a pixmap atlas, which comes out garbled in
         # SVG; in export mode it draws each point as a vector symbol instead
-        items = (self.points.train, self.points.val, self.points.ring, self.points.marks)
+        items = [it for p in self.run_plots() for it in p.scatter_items()]
         for it in items:
             it.setExportMode(True, {"antialias": True})
         try:
@@ -334,13 +341,14 @@ class BoundaryView(ViewBase):
 
     def apply_theme(self) -> None:
         fg = theme.foreground()
-        self.hover_text.setColor(fg)
-        self.hover_text.fill = pg.mkBrush(theme.background())
-        self.curve.setPen(pg.mkPen(fg, width=2.5))
+        for p in (self.run_a, self.run_b):
+            if p is not None:
+                p.apply_theme()
         self.colorbar.axis.setPen(fg)
         self.colorbar.axis.setTextPen(fg)
         self._lut_key = None  # the light end of the colour map follows the theme
         self._set_legend()
+        self._set_titles()
         super().apply_theme()
 
     def resizeEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
@@ -351,7 +359,11 @@ class BoundaryView(ViewBase):
         """In a narrow view the plot comes first: the confusion matrix gives way (as the
         caption does in a short one, see ``caption_room``)."""
         classes = self.data is not None and self.data.task != "regression"
-        self.confusion_widget.setVisible(classes and (self.mode == "none" or self.width() >= self.CONFUSION_MIN_WIDTH))
+        least = self.CONFUSION_MIN_WIDTH_PAIR if self.comparing else self.CONFUSION_MIN_WIDTH
+        show = classes and (self.mode == "none" or self.width() >= least)
+        self.confusion_widget.setVisible(show)
+        self.confusion_widget_b.setVisible(show and self.comparing)
+        self.confusions.setVisible(show)
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802
         if ev.type() == QEvent.Type.Leave and obj in (self.canvas, self.canvas.viewport()):
@@ -359,7 +371,8 @@ class BoundaryView(ViewBase):
         return super().eventFilter(obj, ev)
 
     def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
-        """The grid (x, y, output) the heatmap shows; the confusion matrix when there is no grid."""
+        """The grid (x, y, output) the heatmap shows, with run B's output beside while two
+        runs are compared; the confusion matrix when there is no grid."""
         snap = self.snapshot
         grid = snap.grid if snap is not None else None
         if grid is None:
@@ -368,40 +381,20 @@ class BoundaryView(ViewBase):
             names = self.data.class_names
             header = ("true class", *(f"predicted {n}" for n in names))
             return header, [[names[i], *map(int, r)] for i, r in enumerate(self.confusion)]
-        extra: list[str] = []
-        if grid.probs is not None and self.data is not None:
-            extra = [f"p_{n}" for n in self.data.class_names]
-        if grid.ys.size == 0:
-            header = ("x", "output", *extra)
-            probs = grid.probs.reshape(len(grid.xs), -1) if grid.probs is not None else None
-            rows = [[float(x), float(o), *(map(float, probs[i]) if probs is not None else ())]
-                    for i, (x, o) in enumerate(zip(grid.xs, grid.output))]
-            return header, rows
+        grids = [grid]
+        b_grid = snap.b.grid if snap is not None and snap.b is not None else None
+        if b_grid is not None and b_grid.output.shape == grid.output.shape:
+            grids.append(b_grid)
+        header: list[str] = ["x"] if grid.ys.size == 0 else ["x", "y"]
         gx, gy = np.meshgrid(grid.xs, grid.ys)
-        cols = [gx.ravel(), gy.ravel(), grid.output.ravel()]
-        if grid.probs is not None:
-            cols += list(grid.probs.reshape(-1, grid.probs.shape[-1]).T)
-        return ("x", "y", "output", *extra), np.column_stack(cols).tolist()
-
-    def _caption_for(self, data: PreparedData) -> str:
-        wrong = "each point it gets wrong" if data.task != "regression" else "the worst residuals"
-        follow = (f" A cross marks {wrong}; hover a point for its loss, click a training point to follow it "
-                  "in the step inspector.")
-        if self.mode == "curve":
-            if data.task == "regression":
-                return ("The line is the network's prediction ŷ for every x; training moves it through "
-                        "the points. Filled dots are training points, hollow ones validation points "
-                        "it never trains on." + follow)
-            return ("The curve is the probability the network gives each class along x. Filled dots "
-                    "are training points, hollow ones validation points it never trains on." + follow)
-        if self.mode == "none":
-            return ("Each row counts the points of one true class by the class the network picks: "
-                    "everything on the diagonal is right, everything off it a mistake.")
-        if data.task == "regression":
-            return ("The background shows the value the network predicts at every point of the plane; "
-                    "the dots are coloured by their true value on the same scale (filled: training, "
-                    "hollow: validation)." + follow)
-        return self.caption
+        cols = [grid.xs] if grid.ys.size == 0 else [gx.ravel(), gy.ravel()]
+        for g, suffix in zip(grids, ("", "_B")):
+            header.append(f"output{suffix}")
+            cols.append(g.output.ravel())
+            if g.probs is not None and self.data is not None:
+                header += [f"p_{n}{suffix}" for n in self.data.class_names]
+                cols += list(g.probs.reshape(-1, g.probs.shape[-1]).T)
+        return tuple(header), np.column_stack([np.asarray(c, dtype=np.float64) for c in cols]).tolist()
 
     # -- legend ----------------------------------------------------------------------------------
     def _set_neuron_title(self, title: str) -> None:
@@ -424,31 +417,8 @@ class BoundaryView(ViewBase):
             self.legend.setText(f"<b>{html.escape(self.neuron_title)}</b>")
             self.legend.setVisible(True)
             return
-        grey = "#888888"
-
-        def dot(color: QColor | str, name: str, hollow: bool = False) -> str:
-            c = color.name() if isinstance(color, QColor) else color
-            sym = "○" if hollow else "●"
-            return f'<span style="color:{c}; font-size:large;">{sym}</span>&nbsp;{html.escape(name)}'
-
-        task = self.points.task()
-        if task == "regression":
-            if self.mode == "curve":
-                parts = [dot(theme.TRAIN, "training"),
-                         f'<span style="color:{theme.foreground().name()}; font-weight:bold;">━━</span>'
-                         f"&nbsp;network ŷ(x)"]
-            else:
-                parts = [dot(grey, "points: colour = target value")]
-        else:
-            names = self.points.class_names()
-            k = max(2, len(names))
-            parts = [dot(theme.class_color(i, k), f"class {name}") for i, name in enumerate(names)]
         self._legend_marks = self.errors is not None and not self.points.painted()
-        if self._legend_marks:  # only once the crosses are drawn
-            mark = "wrong" if task != "regression" else "worst residuals"
-            parts.append(f'<span style="color:{theme.foreground().name()}; font-weight:bold;">✕</span>'
-                         f"&nbsp;{mark}")
-        self.legend.setText(" &nbsp; ".join(parts))
+        self.legend.setText(legend_html(self.points, self.mode, self._legend_marks))
         self.legend.setVisible(True)
 
     def _set_colorbar_visibility(self) -> None:
@@ -457,306 +427,340 @@ class BoundaryView(ViewBase):
         self.colorbar.setVisible(show)
         self.canvas.ci.layout.setColumnFixedWidth(1, 54 if show else 0)
 
+    # -- two runs ----------------------------------------------------------------------------
+    def _set_comparing(self, on: bool) -> None:
+        """Put run B's plot beside A's (``on``) or take it away; one plot again when B is closed."""
+        if on == self.comparing:
+            return
+        self.comparing = on
+        # two maps, two runs' errors: the view scheduler spreads the paints by this
+        self.paint_cost = type(self).paint_cost * (2 if on else 1)
+        if on:
+            if self.run_b is None:
+                self.run_b = DecisionPlot(self.plots_layout)
+                self.run_b.place(1)
+                # equal halves: the same pixel size gives both plots the same ticks
+                for col in (0, 1):
+                    self.plots_layout.layout.setColumnStretchFactor(col, 1)
+                self.run_b.vb.sigRangeChangedManually.connect(self._b_moved)
+                self.run_a.vb.sigRangeChanged.connect(self._follow_a)
+            else:
+                self.run_b.place(1)
+            b = self.run_b
+            if self.data is not None:
+                b.reset(self.data, self.mode)
+            # B shows exactly A's ranges (its box is A's size, give or take a pixel, so
+            # unlocking its aspect distorts nothing visible)
+            b.vb.setAspectLocked(False)
+            b.vb.disableAutoRange()
+            b.points.set_show_validation(self.show_validation)
+            b.points.set_draft(self.run_a.points.draft)
+            b.points.set_inspected(self.run_a.points.inspected)
+            if self._lut is not None:
+                b.set_lut(self._lut)
+            self._follow_a()
+        else:
+            assert self.run_b is not None
+            if self._hover_plot is self.run_b:
+                self.clear_hover()
+            self.run_b.take_out()
+            self.confusion_b = None
+        self._set_titles()
+        self._fit_to_size()
+
+    def _follow_a(self, *_: object) -> None:
+        """Run B's plot shows what run A's shows: the same part of the plane (or line)."""
+        b = self.run_b
+        if b is None or not self.comparing:
+            return
+        (x0, x1), (y0, y1) = self.run_a.vb.viewRange()
+        b.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0, disableAutoRange=True)
+
+    def _b_moved(self, *_: object) -> None:
+        """The learner panned or zoomed run B's plot: run A's follows (and B follows A back)."""
+        assert self.run_b is not None
+        (x0, x1), (y0, y1) = self.run_b.vb.viewRange()
+        self.run_a.vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.0)
+
+    def _set_titles(self) -> None:
+        """Each plot's run (and, for classes, how many points it gets right) over it; no
+        title for one run."""
+        if not self.comparing or self.run_b is None:
+            self.run_a.set_title(None)
+            return
+        snap = self.snapshot
+        label = snap.b_label if snap is not None and snap.b_label else "B"
+        for plot, name, color, C in ((self.run_a, "A", run_color("A"), self.confusion),
+                                     (self.run_b, label, run_color("B"), self.confusion_b)):
+            right = f" · {np.trace(C) / C.sum():.0%} right" if C is not None and C.sum() else ""
+            plot.set_title(name, color, right)
+
     # -- drawing -----------------------------------------------------------------------------
     def _redraw(self, snap: Snapshot) -> None:
         data = self.data
         if data is None or snap.task != data.task or (snap.layer_sizes and snap.layer_sizes[0] != data.n_inputs):
             return  # a snapshot of the network for other data: the next one will fit
+        b = snap.b if snap.b is not None and fits(snap.b, data) else None
+        self._set_comparing(snap.b is not None)
+        runs = [(self.run_a, snap)]
+        if self.comparing and self.run_b is not None and b is not None:
+            runs.append((self.run_b, b))
         # while an iteration is stepped phase by phase, the ring is on the sample it follows
-        self.points.set_inspected(snap.phase.sample if snap.phase is not None else self._chosen_sample)
-        self._update_confusion(snap, self._update_errors(snap))
-        grid = snap.grid
-        if grid is None or self.mode == "none":
+        ring = snap.phase.sample if snap.phase is not None else self._chosen_sample
+        for plot, _s in runs:
+            plot.points.set_inspected(ring)
+        self.confusion, self.confusion_on = self._confusion(snap, self._update_errors(self.run_a, snap),
+                                                            self.confusion, self.confusion_on)
+        if len(runs) > 1:
+            self.confusion_b, _ = self._confusion(b, self._update_errors(self.run_b, b), self.confusion_b, "")
+        self._show_confusions(snap)
+        self._set_titles()
+        if self.mode == "none":
             return
-        if self.mode == "plane" and grid.ys.size:
-            self._draw_plane(snap, grid)
-        elif self.mode == "curve" and grid.ys.size == 0:
-            self._draw_curve(snap, grid)
+        if self.mode == "plane":
+            self._draw_plane(runs)
+        else:
+            for plot, s in runs:
+                self._draw_curve(plot, s)
         if self._hover_pos is not None:
-            self._show_hover(*self._hover_pos)
+            self._show_hover(*self._hover_pos, plot=self._hover_plot)
 
     def _neuron_values(self, snap: Snapshot, grid: Grid) -> tuple[Array, str, str] | None:
-        """(values over the grid, title, activation key) of the shown neuron, or None.
-        The title is short: it shares a line with the checkboxes above the plot."""
-        if self.neuron is None:
+        """(values over the grid, title, activation key) of the shown neuron in ``snap``'s
+        network, or None (see :func:`neuron_over_grid`)."""
+        if self.neuron is None or self.data is None:
             return None
-        layer, unit = self.neuron
-        n_hidden = len(grid.neurons)
-        if layer == -1:
-            feats = self.grid_inputs(grid)
-            if feats is None or not 0 <= unit < feats.shape[-1]:
-                return None
-            name = self.data.input_names[unit] if self.data is not None else f"input {unit + 1}"
-            return feats[..., unit], f"input {unit + 1}: {name}", "linear"
-        if 0 <= layer < n_hidden and 0 <= unit < grid.neurons[layer].shape[-1]:
-            act = snap.activations[layer] if layer < len(snap.activations) else "linear"
-            return (grid.neurons[layer][..., unit].astype(np.float64),
-                    f"hidden {layer + 1}, neuron {unit + 1} ({act})", act)
-        if layer == n_hidden and layer == len(snap.weights) - 1:
-            if grid.probs is not None and 0 <= unit < grid.probs.shape[-1]:
-                name = self.data.class_names[unit] if self.data is not None else str(unit)
-                return grid.probs[..., unit].astype(np.float64), f"output {unit + 1}: P(class {name})", "sigmoid"
-            if unit == 0 and grid.probs is None:
-                return None  # the single output unit is what is shown anyway
-        return None
+        return neuron_over_grid(snap, grid, self.neuron, self.data, lambda: self.grid_inputs(grid))
 
     def _set_lut(self, key: tuple, lut: Array | None, levels: tuple[float, float] | None, label: str) -> None:
-        """Colour map of the heatmap and the colour bar (changed only when it changes)."""
+        """Colour map of the heatmaps and the colour bar (changed only when it changes):
+        one scale for both runs."""
         if key == self._lut_key:
             return
         self._lut_key = key
         if lut is not None:
-            self.image.setLookupTable(lut)
+            self._lut = lut
+            for p in (self.run_a, self.run_b):
+                if p is not None:
+                    p.set_lut(lut)
             cmap = pg.ColorMap(np.linspace(0.0, 1.0, len(lut)), lut)
             self.colorbar.setColorMap(cmap)
         if levels is not None:
             self.colorbar.setLevels(levels)
         self.colorbar.axis.setLabel(label)
 
-    def _draw_plane(self, snap: Snapshot, grid: Grid) -> None:
+    def _draw_plane(self, runs: list[tuple[DecisionPlot, Snapshot]]) -> None:
+        """Each run's map on the one colour scale the colour bar shows."""
         data = self.data
         assert data is not None
-        xs, ys = grid.xs, grid.ys
-        dx = (xs[-1] - xs[0]) / max(1, len(xs) - 1)
-        dy = (ys[-1] - ys[0]) / max(1, len(ys) - 1)
-        self._pending_rect = (float(xs[0] - dx / 2), float(ys[0] - dy / 2), float(dx * len(xs)), float(dy * len(ys)))
         light = lighten(theme.diverging_lut(256), self.HEAT_LIGHTEN, QColor("white"))
-        neuron = self._neuron_values(snap, grid)
+        shown = [(plot, s, s.grid) for plot, s in runs if s.grid is not None and s.grid.ys.size]
+        if not shown or shown[0][0] is not self.run_a:
+            return
         self._set_colorbar_visibility()
-        if neuron is not None:
-            values, title, act = neuron
-            levels = neuron_levels(act, values) if not title.startswith("output") else (0.0, 1.0)
+        neurons = [self._neuron_values(s, g) for _p, s, g in shown]
+        first = neurons[0]
+        if first is not None:
+            _values, title, act = first
+            if title.startswith("output"):
+                levels = (0.0, 1.0)
+            else:  # a scale wide enough for the neuron in both runs
+                both = [n[0].ravel() for n in neurons if n is not None and n[1] == title]
+                levels = neuron_levels(act, np.concatenate(both))
             label = "the neuron's output" if title.startswith("hidden") else title.split(": ")[-1]
             self._set_lut(("neuron", levels, label), light, levels, label)
             self._set_neuron_title(title)
-            self._show_scalar(values, levels)
+            for (plot, _s, grid), n in zip(shown, neurons):
+                if n is not None and n[1] == title:
+                    plot.show_scalar(grid, n[0], levels)
+                else:  # run B has no such neuron (its network is another shape)
+                    plot.show_nothing(f"this network has no\n{title.split(' (')[0]}")
             return
         self._set_neuron_title("")
-        if data.task == "multiclass" and grid.probs is not None:
-            self._show_classes(grid)
+        if data.task == "multiclass":
+            for plot, _s, grid in shown:
+                if grid.probs is not None:
+                    self._show_classes(plot, grid)
             return
         if data.task == "binary":
             levels = (0.0, 1.0)
-            values = grid.output
-            if self.discretize:
-                values = (grid.output > 0.5).astype(np.float64)
             name = data.class_names[1] if len(data.class_names) > 1 else "1"
             self._set_lut(("binary",), light, levels, f"P(class {name})")
         else:
             levels = target_levels(data.raw.y)
-            values = grid.output
             self._set_lut(("regression", levels), light, levels, "network output ŷ")
-        self._show_scalar(values, levels)
+        for plot, _s, grid in shown:
+            values = grid.output
+            if self.discretize and data.task == "binary":
+                values = (grid.output > 0.5).astype(np.float64)
+            plot.show_scalar(grid, values, levels)
 
-    def _place_image(self) -> None:
-        """Stretch the image over the grid's rectangle (pixel centres on the grid points).
-        After ``setImage``: the item scales by the image's size in pixels."""
-        key = (*self._pending_rect, self.image.width(), self.image.height())
-        if key != self._rect:
-            self._rect = key
-            self.image.setRect(QRectF(*self._pending_rect))
+    def _show_classes(self, plot: DecisionPlot, grid: Grid) -> None:
+        assert grid.probs is not None
+        self._lut_key = None  # the image drops its lookup table: a scalar map sets it again
+        plot.show_rgb(grid, class_mix(grid, self.HEAT_LIGHTEN, self.discretize), grid.output,
+                      (0.0, float(grid.probs.shape[-1] - 1)))
 
-    def _show_scalar(self, values: Array, levels: tuple[float, float]) -> None:
-        self.image_rgb = None
-        self.image_values = values
-        self.image_levels = levels
-        finite = np.where(np.isfinite(values), values, levels[0])
-        self.image.setImage(finite, levels=levels, autoLevels=False)
-        self._place_image()
-
-    def _show_classes(self, grid: Grid) -> None:
+    def _draw_curve(self, plot: DecisionPlot, snap: Snapshot) -> None:
         data = self.data
-        assert data is not None and grid.probs is not None
-        k = grid.probs.shape[-1]
-        colors = np.array([[c.red(), c.green(), c.blue()] for c in
-                           (theme.class_color(i, k) for i in range(k))], dtype=np.float64)
-        colors = colors * (1 - self.HEAT_LIGHTEN) + 255.0 * self.HEAT_LIGHTEN
-        probs = np.nan_to_num(grid.probs.astype(np.float64))
-        if self.discretize:
-            rgb = colors[grid.output.astype(np.intp)]
-        else:
-            # mix each class's colour by its probability; a confident region takes its class colour
-            rgb = probs @ colors
-        self.image_values = grid.output
-        self.image_levels = (0.0, float(k - 1))
-        self.image_rgb = np.clip(rgb, 0, 255).astype(np.uint8)
-        self._lut_key = None
-        self.image.setLookupTable(None)
-        self.image.setImage(self.image_rgb, levels=(0, 255), autoLevels=False)
-        self._place_image()
-
-    def _draw_curve(self, snap: Snapshot, grid: Grid) -> None:
-        data = self.data
+        grid = snap.grid
         assert data is not None
+        if grid is None or grid.ys.size:
+            return
         neuron = self._neuron_values(snap, grid)
         if neuron is not None:
             values, title, _act = neuron
-            self._set_neuron_title(title)
-            self.curve.setData(grid.xs, values)
-            self.image_values = values
-            for c in self.class_curves:
-                c.setData([], [])
+            if plot is self.run_a:
+                self._set_neuron_title(title)
+            if title != self.neuron_title:  # run B has no such neuron (its network is another shape)
+                plot.show_nothing(f"this network has no\n{self.neuron_title.split(' (')[0]}")
+            else:
+                plot.show_curve(grid, values)
             return
-        self._set_neuron_title("")
-        self.image_values = grid.output
-        if grid.probs is not None and self.class_curves:
-            probs = grid.probs.reshape(len(grid.xs), -1)
-            for k, c in enumerate(self.class_curves):
-                c.setData(grid.xs, probs[:, k])
-            self.curve.setData([], [])
+        if plot is self.run_a:
+            self._set_neuron_title("")
+        if self.neuron_title:
+            plot.show_nothing(f"this network has no\n{self.neuron_title.split(' (')[0]}")
+            return
+        if grid.probs is not None and plot.class_curves:
+            plot.show_class_curves(grid, grid.probs.reshape(len(grid.xs), -1), grid.output)
         else:
             out = grid.output
             if self.discretize and data.task == "binary":
                 out = (out > 0.5).astype(np.float64)
-            self.curve.setData(grid.xs, np.where(np.isfinite(out), out, np.nan), connect="finite")
+            plot.show_curve(grid, out, grid.output)
 
-    def _update_errors(self, snap: Snapshot) -> SampleErrors | None:
-        """Every sample's prediction and loss at the snapshot's weights, and the marks.
-        Returns the errors of the set the confusion matrix counts (the validation set
-        if there is one), or None when the snapshot is of a network for other data."""
+    def _update_errors(self, plot: DecisionPlot, snap: Snapshot) -> SampleErrors | None:
+        """Every sample's prediction and loss at the snapshot's weights, and the marks on
+        ``plot``. Returns the errors of the set the confusion matrix counts (the
+        validation set if there is one), or None when the snapshot is of a network for
+        other data."""
         data = self.data
         if data is None or not fits(snap, data):
             return None  # the snapshot is of a network for other data; a new one is on its way
         if self.mode == "none":
             # no points drawn: only the set the confusion matrix counts
-            self.errors = None
+            plot.set_errors(None)
             if len(data.X_val):
                 return sample_errors(snap, data.X_val, data.y_val, "validation")
             return sample_errors(snap, data.X_train, data.y_train, "training")
-        self.errors = data_errors(snap, data)
-        self.points.set_errors(self.errors)
-        if not self._legend_marks:
+        errors = data_errors(snap, data)
+        plot.set_errors(errors)
+        if plot is self.run_a and not self._legend_marks:
             self._set_legend()
-        return self.errors[1] if len(data.X_val) else self.errors[0]
+        return errors[1] if len(data.X_val) else errors[0]
 
-    def _update_confusion(self, snap: Snapshot, errors: SampleErrors | None) -> None:
+    def _confusion(self, snap: Snapshot, errors: SampleErrors | None, old: Array | None,
+                   old_on: str) -> tuple[Array | None, str]:
+        """(matrix, set it counts) of ``snap``'s answers; the old ones while ``errors``
+        are of a network for other data."""
         data = self.data
         if data is None or data.task == "regression" or not snap.weights:
-            self.confusion = None
-            return
+            return None, ""
         if errors is None:
-            return  # the snapshot is of a network for other data; a new one is on its way
-        which = errors.which
+            return old, old_on  # the snapshot is of a network for other data; a new one is on its way
         k = max(2, data.n_classes)
         C = np.zeros((k, k), dtype=np.int64)
         np.add.at(C, (errors.target.astype(np.intp), np.clip(errors.predicted, 0, k - 1)), 1)
-        self.confusion = C
-        self.confusion_on = which
-        acc = np.trace(C) / max(1, C.sum())
-        self.confusion_widget.set_matrix(C, data.class_names,
-                                         f"{which} set\n{int(np.trace(C))} of {int(C.sum())} right ({acc:.0%})")
+        return C, errors.which
+
+    def _show_confusions(self, snap: Snapshot) -> None:
+        data = self.data
+        if data is None:
+            return
+        pairs = [(self.confusion_widget, self.confusion, "A · " if self.comparing else "")]
+        if self.comparing:
+            pairs.append((self.confusion_widget_b, self.confusion_b, f"{snap.b_label or 'B'} · "))
+        for widget, C, who in pairs:
+            if C is None:
+                continue
+            acc = np.trace(C) / max(1, C.sum())
+            widget.set_matrix(C, data.class_names, f"{who}{self.confusion_on} set\n"
+                                                   f"{int(np.trace(C))} of {int(C.sum())} right ({acc:.0%})")
 
     # -- mouse -------------------------------------------------------------------------------------
+    def _plot_at(self, pos: QPointF) -> DecisionPlot | None:
+        """The run's plot whose data area holds scene point ``pos``, or None."""
+        return next((p for p in self.run_plots() if p.contains(pos)), None)
+
     def _mouse_moved(self, pos: QPointF) -> None:
-        if self.mode == "none" or not self.vb.sceneBoundingRect().contains(pos):
+        plot = self._plot_at(pos) if self.mode != "none" else None
+        if plot is None:
             self.clear_hover()
             return
-        p = self.vb.mapSceneToView(pos)
-        self._show_hover(p.x(), p.y())
+        p = plot.vb.mapSceneToView(pos)
+        self._show_hover(p.x(), p.y(), plot=plot)
 
-    def hover_at(self, x: float, y: float) -> str:
-        """The read-out for view point (x, y), as the mouse shows it."""
-        self._show_hover(x, y)
-        return self.hover_text.toPlainText()
+    def _plot_of(self, run: str) -> DecisionPlot:
+        if run == "B":
+            if self.run_b is None or not self.comparing:
+                raise ValueError("there is no run B to read: no comparison is shown")
+            return self.run_b
+        return self.run_a
 
-    def value_at(self, x: float, y: float | None = None) -> float | None:
-        """What the heatmap (or curve) shows at the grid point nearest to (x, y)."""
+    def hover_at(self, x: float, y: float, run: str = "A") -> str:
+        """The read-out for view point (x, y) of run ``run``'s plot ("A" or "B"), as the mouse shows it."""
+        plot = self._plot_of(run)
+        self._show_hover(x, y, plot=plot)
+        return plot.hover_text.toPlainText()
+
+    def value_at(self, x: float, y: float | None = None, run: str = "A") -> float | None:
+        """What run ``run``'s heatmap (or curve) shows at the grid point nearest to (x, y)."""
+        return self._plot_of(run).value_at(x, y)
+
+    def _run_snapshot(self, plot: DecisionPlot) -> Snapshot | None:
         snap = self.snapshot
-        if snap is None or snap.grid is None or self.image_values is None:
+        if snap is None:
             return None
-        g = snap.grid
-        if g.ys.size == 0 or y is None:
-            return float(self.image_values[_nearest(g.xs, x)])
-        return float(self.image_values[_nearest(g.ys, y), _nearest(g.xs, x)])
+        return snap.b if plot is self.run_b else snap
 
-    def _show_hover(self, x: float, y: float) -> None:
+    def _show_hover(self, x: float, y: float, plot: DecisionPlot | None = None) -> None:
+        plot = plot or self.run_a
+        for other in self.run_plots():
+            if other is not plot:
+                other.hover_text.setVisible(False)
         self._hover_pos = (x, y)
-        snap, data = self.snapshot, self.data
-        if snap is None or snap.grid is None or data is None or self.image_values is None:
-            self.hover_text.setVisible(False)
+        self._hover_plot = plot
+        snap, data = self._run_snapshot(plot), self.data
+        g = plot.grid
+        idx = plot.grid_index(x, y)
+        if snap is None or g is None or idx is None or data is None or plot.image_values is None:
+            plot.hover_text.setVisible(False)
             return
-        g = snap.grid
-        names = data.raw.feature_names
-        if self.mode == "plane":
-            where = f"{names[0]} = {x:.3g}, {names[1]} = {y:.3g}"
-            idx: tuple = (_nearest(g.ys, y), _nearest(g.xs, x))
-        else:
-            where = f"{names[0]} = {x:.3g}"
-            idx = (_nearest(g.xs, x),)
-        # on a point: the point's own numbers, not the nearest grid point's (they differ a little)
-        point = self._point_lines(x, y)
-        lines = point or [where]
-        if self.neuron is not None and self._neuron_values(snap, g) is not None:
-            lines.append(f"{self.neuron_title.split(':')[0]}: {self.image_values[idx]:.4g}")
-        elif point:
-            lines = point
-        elif data.task == "binary":
-            p = float(g.output[idx])
-            name = data.class_names[1] if len(data.class_names) > 1 else "1"
-            lines.append(f"P(class {name}) = {p:.3f}")
-        elif data.task == "multiclass" and g.probs is not None:
-            probs = g.probs[idx]
-            best = int(np.argmax(probs))
-            lines.append(f"predicts {data.class_names[best]} (p = {float(probs[best]):.3f})")
-            lines.append("  ".join(f"{n}: {float(q):.2f}" for n, q in zip(data.class_names, probs)))
-        else:
-            lines.append(f"ŷ = {float(g.output[idx]):.4g}")
+        hit = None if self.paint_mode else plot.points.nearest(x, y, plot.vb.viewPixelSize())
+        lines = read_out_lines(data, self.mode, g, idx, x, y, hit, plot.errors,
+                               self.neuron_title, plot.image_values)
+        if self.comparing:
+            who = "A" if plot is self.run_a else (self.snapshot.b_label if self.snapshot is not None else "") or "B"
+            lines.insert(0, who)
         text = "\n".join(lines)
-        self.hover_text.setText(text)
-        (x0, x1), (y0, y1) = self.vb.viewRange()
-        self.hover_text.setAnchor((1.0 if x > (x0 + x1) / 2 else 0.0, 1.0 if y < (y0 + y1) / 2 else 0.0))
-        self.hover_text.setPos(x, y)
-        self.hover_text.setVisible(True)
+        plot.show_read_out(text, x, y)
         self.sigStatus.emit(text.replace("\n", ";  "))
 
-    def _point_lines(self, x: float, y: float) -> list[str]:
-        """The read-out of the training or validation point under the mouse at view
-        point (x, y): which it is, its target, the network's prediction and its loss;
-        [] when the mouse is on no such point."""
-        if self.paint_mode or self.errors is None or self.data is None:
-            return []
-        hit = self.point_at(x, y)
-        if hit is None or hit.kind not in ("train", "validation"):
-            return []
-        errors = self.errors[0] if hit.kind == "train" else self.errors[1]
-        i = hit.index
-        if not 0 <= i < len(errors):
-            return []
-        names = self.data.class_names
-        what = "training point" if hit.kind == "train" else "validation point"
-        wrong = ""
-        if errors.wrong[i]:
-            wrong = "  ✕ misclassified" if errors.task != "regression" else "  ✕ among the worst"
-        return [f"{what} #{i}{wrong}",
-                f"target: {errors.target_text(i, names)}",
-                f"prediction: {errors.prediction_text(i, names)}",
-                f"loss: {errors.loss_text(i)}"]
-
-    def point_at(self, x: float, y: float):  # type: ignore[no-untyped-def]
-        """The drawn point a click at view point (x, y) is on (a :class:`PointHit`), or None."""
-        return self.points.nearest(x, y, self.vb.viewPixelSize())
+    def point_at(self, x: float, y: float, run: str = "A"):  # type: ignore[no-untyped-def]
+        """The drawn point a click at view point (x, y) of run ``run``'s plot is on (a
+        :class:`PointHit`), or None."""
+        plot = self._plot_of(run)
+        return plot.points.nearest(x, y, plot.vb.viewPixelSize())
 
     def _mouse_clicked(self, ev) -> None:  # type: ignore[no-untyped-def]
         if self.mode == "none":
             return
-        pos = ev.scenePos()
-        if not self.vb.sceneBoundingRect().contains(pos):
+        plot = self._plot_at(ev.scenePos())
+        if plot is None:
             return
-        p = self.vb.mapSceneToView(pos)
+        p = plot.vb.mapSceneToView(ev.scenePos())
+        hit = plot.points.nearest(p.x(), p.y(), plot.vb.viewPixelSize())
         if self.paint_mode:
             if ev.button() == Qt.MouseButton.LeftButton:
                 ev.accept()
                 self.sigPointAdded.emit(float(p.x()), float(p.y()), self.paint_label)
             elif ev.button() == Qt.MouseButton.RightButton:
                 ev.accept()
-                hit = self.point_at(p.x(), p.y())
                 if hit is not None:
                     self.sigPointRemoved.emit(hit.row)
             return
-        if ev.button() != Qt.MouseButton.LeftButton:
-            return
-        hit = self.point_at(p.x(), p.y())
-        if hit is None:
+        if ev.button() != Qt.MouseButton.LeftButton or hit is None:
             return
         ev.accept()
         if hit.kind == "train":
