@@ -7,8 +7,9 @@ sees both side by side from the same starting point (see :mod:`.lesson_presenter
 
 :func:`check_compare` reads the text when the lesson file is read, against the project as
 it is after the step's own settings (the run B is forked from): a change that cannot be
-read, does not fit that network, would make B larger than a lesson's network may be, or
-changes nothing is refused with a message naming the field. Qt-free, like :mod:`.lessons`.
+read, does not fit that network, would make B larger than a lesson's network may be,
+changes nothing, or changes a setting the lesson locks (classroom mode) is refused with a
+message naming the field. Qt-free, like :mod:`.lessons`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any
 
 from ..core.errors import NNStudioError
 from ..core.project_reader import MAX_PARAMETERS
+from ..core.restrictions import Restrictions, Setup, locked_change
 from ..core.run_changes import RunChanges
-from ..core.specs import NetworkSpec, TrainConfig
 from .lesson_calls import kind_of as _kind
 from .lesson_weights import FieldProblem
 
@@ -26,8 +27,10 @@ from .lesson_weights import FieldProblem
 MAX_COMPARE_CHARS = 200
 
 
-def check_compare(value: Any, network: NetworkSpec, config: TrainConfig, where: str) -> tuple[str, str]:
-    """A step's ``compare`` text checked against run A's ``network`` and ``config``.
+def check_compare(value: Any, a: Setup, where: str, classroom: Restrictions | None = None) -> tuple[str, str]:
+    """A step's ``compare`` text checked against run A's settings ``a`` (as the step
+    leaves them) and the lesson's ``classroom`` locks: B may become the main run, so a
+    setting the lesson locks may not differ in B either.
 
     Returns
     -------
@@ -51,16 +54,20 @@ def check_compare(value: Any, network: NetworkSpec, config: TrainConfig, where: 
                                   f"{MAX_COMPARE_CHARS}")
     try:
         changes = RunChanges.parse(text)
-        spec_b, config_b = changes.apply(network, config)
+        spec_b, config_b = changes.apply(a.network, a.config)
     except NNStudioError as exc:
         raise FieldProblem(where, f"run B cannot be made: {exc}") from None
-    if spec_b == network and config_b == config:
+    if spec_b == a.network and config_b == a.config:
         raise FieldProblem(where, "changes nothing: run A already has these settings at this step")
     n = spec_b.n_parameters
     if n > MAX_PARAMETERS:
         raise FieldProblem(where, f"run B's network would have {n:,} parameters; a lesson's network may have at "
                                   f"most {MAX_PARAMETERS:,}")
-    return text, changes.label(network, config)
+    locked = locked_change(classroom, a, Setup(spec_b, config_b, a.data))
+    if locked is not None:
+        raise FieldProblem(where, f"changes a setting the lesson locks ({locked}) in run B; unlock it in "
+                                  "'classroom' or leave it out of the comparison")
+    return text, changes.label(a.network, a.config)
 
 
 __all__ = ["MAX_COMPARE_CHARS", "check_compare"]

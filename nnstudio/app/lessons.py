@@ -535,7 +535,7 @@ def _parse(raw: Any, path: Path) -> Lesson:
         if raw_weights is not None:
             step = dataclasses.replace(step, weights=_weights(raw_weights, net2, f"{where}.weights"))
         if raw_compare is not None:  # B is forked from A as the step leaves it
-            text, label = check_compare(raw_compare, net2, cur[1], f"{where}.compare")
+            text, label = check_compare(raw_compare, Setup(*cur[:3]), f"{where}.compare", classroom)
             step = dataclasses.replace(step, compare=text, compare_label=label)
         steps.append(step)
 

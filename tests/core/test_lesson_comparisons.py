@@ -308,3 +308,19 @@ def test_the_readme_documents_compare_and_its_rule():
     assert "When a comparison ends" in text and "Next and Previous never touch it" in text
     for n in COMPARING:
         assert f"`{n:02d}_" in text
+
+
+def test_run_b_keeps_the_lessons_classroom_locks(tmp_path):
+    """B may be made the main run, so what the lesson locks may not differ in B."""
+    raw, path = _copy(tmp_path)
+    raw["classroom"] = {"format": 1, "hidden": [], "locked": ["learning_rate"]}
+    for step in raw["steps"]:  # the lesson's own steps change η, which is locked here
+        step.pop("apply", None)
+    raw["steps"][0]["compare"] = "lr=0.3"
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(LessonError, match=r"steps\[0\]\.compare: changes a setting the lesson locks "
+                                          r"\(learning_rate\) in run B; unlock it in 'classroom'"):
+        load_lesson(path)
+    raw["classroom"]["locked"] = ["optimizer"]
+    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
+    assert load_lesson(path).steps[0].compare == "lr=0.3"
