@@ -7,9 +7,10 @@ sees both side by side from the same starting point (see :mod:`.lesson_presenter
 
 :func:`check_compare` reads the text when the lesson file is read, against the project as
 it is after the step's own settings (the run B is forked from): a change that cannot be
-read, does not fit that network, would make B larger than a lesson's network may be,
-changes nothing, or changes a setting the lesson locks (classroom mode) is refused with a
-message naming the field. Qt-free, like :mod:`.lessons`.
+read, does not fit that network, would make B larger than a lesson's network may be, or
+changes a setting the lesson locks (classroom mode) is refused with a message naming the
+field. A comparison that changes nothing at its step (a copied lesson whose step was
+edited) is allowed: B then trains exactly as A, which misleads no one. Qt-free, like :mod:`.lessons`.
 """
 
 from __future__ import annotations
@@ -57,8 +58,6 @@ def check_compare(value: Any, a: Setup, where: str, classroom: Restrictions | No
         spec_b, config_b = changes.apply(a.network, a.config)
     except NNStudioError as exc:
         raise FieldProblem(where, f"run B cannot be made: {exc}") from None
-    if spec_b == a.network and config_b == a.config:
-        raise FieldProblem(where, "changes nothing: run A already has these settings at this step")
     n = spec_b.n_parameters
     if n > MAX_PARAMETERS:
         raise FieldProblem(where, f"run B's network would have {n:,} parameters; a lesson's network may have at "

@@ -31,6 +31,7 @@ from nnstudio.core.comparison import Comparison
 from nnstudio.core.data import prepare
 from nnstudio.core.network import Network
 from nnstudio.core.project_reader import MAX_PARAMETERS
+from nnstudio.core.run_changes import RunChanges
 from nnstudio.core.trainer import Trainer
 
 LESSON_DIR = Path(__file__).resolve().parents[2] / "resources" / "lessons"
@@ -85,6 +86,10 @@ def delta_ratio(tr):
 def test_the_lessons_of_the_issue_open_with_a_comparison(lessons):
     comparing = {n: i for n, lesson in lessons.items() for i, s in enumerate(lesson.steps) if s.compare}
     assert set(comparing) == set(COMPARING)
+    for n, i in comparing.items():  # each changes something, so B differs from A
+        network, config, _, _ = step_state(lessons[n], i)
+        step = lessons[n].steps[i]
+        assert RunChanges.parse(step.compare).apply(network, config) != (network, config), n
     for n, start in COMPARING.items():
         lesson = lessons[n]
         i = comparing[n]
@@ -258,7 +263,6 @@ def _copy(tmp_path, name="04_learning_rate.json"):
     ("lr=0.3 lr=0.4", "learning_rate is changed twice"),
     ("activation=relu,tanh", "has 2 values but the network has 0 hidden layer(s)"),
     ("loss=bce", "run B cannot be made"),
-    ("lr=0.001", "changes nothing: run A already has these settings at this step"),
     ("hidden=2000,2000", f"run B's network would have 4,008,001 parameters; a lesson's network may have at most "
                          f"{MAX_PARAMETERS:,}"),
     ("lr=0.1\x1b[31m", "run B cannot be made"),
@@ -276,25 +280,23 @@ def test_a_bad_comparison_is_refused_naming_the_step(tmp_path, value, words):
 
 
 def test_a_comparison_is_checked_against_the_step_it_belongs_to(tmp_path):
-    """B is forked from A as the step leaves it: "lr=0.1" changes nothing at the step that
-    sets η = 0.1, and is fine at the others."""
+    """B is forked from A as the step leaves it: its legend names the difference from that A."""
     raw, path = _copy(tmp_path)
     good = next(i for i, s in enumerate(raw["steps"]) if s["title"].startswith("Good"))
-    raw["steps"][good]["compare"] = "lr=0.1"
-    path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(LessonError, match=rf"steps\[{good}\]\.compare: changes nothing"):
-        load_lesson(path)
     raw["steps"][good]["compare"] = "optimizer=momentum momentum=0.9"
+    raw["steps"][good + 1]["compare"] = "lr=0.1"
     path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-    step = load_lesson(path).steps[good]
-    assert step.compare_label == "B: Momentum instead of Gradient descent (SGD), μ = 0.9"
+    steps = load_lesson(path).steps
+    assert steps[good].compare_label == "B: Momentum instead of Gradient descent (SGD), μ = 0.9"
+    assert steps[good + 1].compare_label == "B: η = 0.1"
     # a step that changes the network: B's changes are checked against the new network
     raw, path = _copy(tmp_path, "09_hidden_layers_and_features.json")
     first = raw["steps"][0]
     assert first["apply"]["network"]["hidden"] == []  # XOR without a hidden layer
-    first["compare"] = "activation=relu"
+    first["compare"] = "activation=relu,tanh"
     path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
-    with pytest.raises(LessonError, match=r"steps\[0\]\.compare: changes nothing"):
+    with pytest.raises(LessonError, match=r"steps\[0\]\.compare: run B cannot be made: activation has 2 values but "
+                                          r"the network has 0 hidden layer"):
         load_lesson(path)
     first["compare"] = "hidden=4 activation=tanh"
     path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
