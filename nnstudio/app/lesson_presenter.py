@@ -23,7 +23,7 @@ open, and Next and Previous never touch it.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -38,6 +38,20 @@ from .workspaces import HOME, Workspaces
 log = logging.getLogger(__name__)
 
 
+class ComparisonControl(Protocol):
+    """What the presenter asks of the window's comparison session."""
+
+    @property
+    def active(self) -> bool:
+        """Whether run B is open."""
+
+    def start(self, changes_text: str) -> None:
+        """Fork run B from the present run A with these changes (RunChanges text)."""
+
+    def close_b(self) -> None:
+        """End the comparison, keeping run A."""
+
+
 class LessonPresenter(QObject):
     """Carries out what the lessons panel asks."""
 
@@ -47,7 +61,7 @@ class LessonPresenter(QObject):
 
     def __init__(self, panel: LessonPanel, doc: Document, session: TrainingSession, workspaces: Workspaces,
                  view_for: Callable[[str], Any], maybe_save: Callable[[], bool],
-                 parent: QObject | None = None, comparison: Any = None) -> None:
+                 parent: QObject | None = None, comparison: ComparisonControl | None = None) -> None:
         super().__init__(parent)
         self.panel = panel
         self.doc = doc
@@ -55,8 +69,7 @@ class LessonPresenter(QObject):
         self.workspaces = workspaces
         self.view_for = view_for
         self.maybe_save = maybe_save
-        #: the window's comparison session (``start``, ``close_b``, ``active``), or None:
-        #: without one a comparison step sets up run A alone
+        #: the window's comparison session, or None: without one a comparison step sets up run A alone
         self.comparison = comparison
         #: views a step or the lesson marked, whose marks go when the step or lesson does
         self._step_marks: set[str] = set()

@@ -766,8 +766,8 @@ def trainer_for(network: NetworkSpec, config: TrainConfig, prepared: Any,
 
 
 __all__ = [
-    "CALL_ARGS", "FORMAT", "KNOWN_VIEWS", "MAX_COMPARE_CHARS", "MAX_MARK_LABEL", "MAX_RACE_STEPS", "RACER_KEYS", "VIEW_CALLS",
-    "WORKSPACES", "Lesson", "LessonError", "LessonStep", "ViewCall",
+    "CALL_ARGS", "FORMAT", "KNOWN_VIEWS", "MAX_COMPARE_CHARS", "MAX_MARK_LABEL", "MAX_RACE_STEPS", "RACER_KEYS",
+    "VIEW_CALLS", "WORKSPACES", "Lesson", "LessonError", "LessonStep", "ViewCall",
     "apply_step", "describe_changes", "formula_html", "lesson_folders", "lesson_state",
     "load_lesson", "load_lessons", "restart_weights", "step_state", "text_to_html", "trainer_for",
     "user_lessons_folder", "weights_to_neurons",

@@ -105,7 +105,8 @@ def test_the_lessons_of_the_issue_open_with_a_comparison(lessons):
 def test_a_comparison_steps_button_says_it_starts_run_b(lessons):
     step = lessons[4].steps[step_index(lessons[4], "Too small")]
     assert step.compare == "lr=0.1" and step.compare_label == "B: η = 0.1"
-    assert describe_changes(step) == "learning rate η = 0.001; training starts over; then run B beside it (B: η = 0.1)"
+    assert describe_changes(step) == ("learning rate η = 0.001; training starts over; "
+                                      "then run B beside it (B: η = 0.1)")
     assert step.has_action and step.changes_run
     only_views = lessons[6].steps[0]  # the race: views only, a comparison stays open
     assert only_views.compare is None and not only_views.changes_run and only_views.has_action
@@ -192,7 +193,8 @@ def test_lesson_7_sigmoid_beside_relu(lessons):
     assert cmp.stopped and b.epoch == 16
     assert a.stopped.startswith("target reached after epoch 250") and a.iteration == 4000
     assert a.epoch > 15 * b.epoch
-    for words in ("after epoch 16", "shows 0.69, down only from 0.79", "ln 2 ≈ 0.69", "at most 0.25", "after epoch 250 (4,000 iterations)",
+    for words in ("after epoch 16", "shows 0.69, down only from 0.79", "ln 2 ≈ 0.69", "at most 0.25",
+                  "after epoch 250 (4,000 iterations)",
                   "more than fifteen times later", "drawn afresh"):
         assert words in text, words
 
