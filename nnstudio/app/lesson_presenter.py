@@ -10,12 +10,20 @@ Where a step is shown: the step's ``workspace`` if it names one, else the lesson
 else the home workspace of the step's view (and a view that has no place in the
 chosen workspace is shown in its own). A step's marks (``mark`` calls) last until the
 learner moves to another step; a lesson's own marks until another lesson opens.
+
+Comparisons: a step with ``compare`` (e.g. ``"lr=0.1"``) forks run B from run A once the
+step's settings and restart are done, through :attr:`LessonPresenter.comparison` (the
+window's comparison session: ``start(changes_text)``, ``close_b()``, ``active``). The rule
+for a comparison that is open: opening a lesson ends it, and so does applying any step
+that changes run A (its settings, a restart, or a comparison of its own), because B's
+difference was made against the A that is gone; a step that only shows views leaves it
+open, and Next and Previous never touch it.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -30,6 +38,20 @@ from .workspaces import HOME, Workspaces
 log = logging.getLogger(__name__)
 
 
+class ComparisonControl(Protocol):
+    """What the presenter asks of the window's comparison session."""
+
+    @property
+    def active(self) -> bool:
+        """Whether run B is open."""
+
+    def start(self, changes_text: str) -> None:
+        """Fork run B from the present run A with these changes (RunChanges text)."""
+
+    def close_b(self) -> None:
+        """End the comparison, keeping run A."""
+
+
 class LessonPresenter(QObject):
     """Carries out what the lessons panel asks."""
 
@@ -39,7 +61,7 @@ class LessonPresenter(QObject):
 
     def __init__(self, panel: LessonPanel, doc: Document, session: TrainingSession, workspaces: Workspaces,
                  view_for: Callable[[str], Any], maybe_save: Callable[[], bool],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, comparison: ComparisonControl | None = None) -> None:
         super().__init__(parent)
         self.panel = panel
         self.doc = doc
@@ -47,6 +69,8 @@ class LessonPresenter(QObject):
         self.workspaces = workspaces
         self.view_for = view_for
         self.maybe_save = maybe_save
+        #: the window's comparison session, or None: without one a comparison step sets up run A alone
+        self.comparison = comparison
         #: views a step or the lesson marked, whose marks go when the step or lesson does
         self._step_marks: set[str] = set()
         self._lesson_marks: set[str] = set()
@@ -60,6 +84,7 @@ class LessonPresenter(QObject):
         if not self.maybe_save():
             return False
         network, config, data, weights = lesson_state(lesson)
+        self._end_comparison()
         try:
             self.session.controller.pause()
             self.session.forget_all()
@@ -83,6 +108,8 @@ class LessonPresenter(QObject):
         step = lesson.steps[index]
         try:
             network, config, data = apply_step(step, self.doc.network, self.doc.config, self.doc.data_spec)
+            if step.changes_run:
+                self._end_comparison()
             if step.restarts:
                 def restart() -> None:
                     self.session.controller.pause()
@@ -95,7 +122,23 @@ class LessonPresenter(QObject):
         except NNStudioError as exc:
             self.sigMessage.emit("error", f"This lesson step could not be applied: {bounded(str(exc))}")
             return
+        if step.compare is not None:
+            self._start_comparison(step.compare)
         self.show_step(lesson, index)
+
+    def _end_comparison(self) -> None:
+        if self.comparison is not None and self.comparison.active:
+            self.comparison.close_b()
+
+    def _start_comparison(self, changes: str) -> None:
+        """Run B beside the run the step set up (the step's text describes both)."""
+        if self.comparison is None:
+            log.warning("a lesson step compares two runs, but this window has no comparison session")
+            return
+        try:
+            self.comparison.start(changes)
+        except NNStudioError as exc:
+            self.sigMessage.emit("error", f"Run B of this lesson step could not be started: {bounded(str(exc))}")
 
     def show_step(self, lesson: Lesson, index: int) -> None:
         """Bring a step's view forward in its workspace, with its marks (those of the

@@ -53,7 +53,8 @@ def _value_text(key: str, value: Any) -> str:
 
 
 def describe_changes(step: "LessonStep") -> str:
-    """What the step's button does, in a line: "learning rate η = 3; training starts over"."""
+    """What the step's button does, in a line: "learning rate η = 3; training starts over"
+    (and, for a comparison, "then run B beside it (B: η = 0.1)")."""
     parts = []
     for group in ("data", "network", "layers", "train"):
         for key, value in (step.apply.get(group) or {}).items():
@@ -67,6 +68,9 @@ def describe_changes(step: "LessonStep") -> str:
         parts.append("training starts over from the weights the lesson gives")
     elif step.restart:
         parts.append("training starts over")
+    if step.compare is not None:
+        # the label names B against A ("B: η = 0.1"); a step made by hand may lack it
+        parts.append(f"then run B beside it ({step.compare_label or 'B: ' + step.compare})")
     return "; ".join(parts)
 
 

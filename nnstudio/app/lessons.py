@@ -17,7 +17,9 @@ lesson headless:
 * :func:`trainer_for` — a :class:`Trainer` starting from given weights;
 * the views, workspaces and view set-ups a lesson may name, and the checks of their
   arguments, are in :mod:`.lesson_calls`; the texts as HTML (:func:`text_to_html`,
-  :func:`describe_changes`) in :mod:`.lesson_text` (both re-exported here).
+  :func:`describe_changes`) in :mod:`.lesson_text` (both re-exported here);
+* a step's ``compare`` (what run B changes, forked beside the step's run) is checked by
+  :mod:`.lesson_compare` against the project as the step leaves it.
 
 A lesson (and any step) may choose its workspace, ``"explore"`` or ``"inspect"``
 (:data:`WORKSPACES`); the window's lesson presenter shows it there.
@@ -40,6 +42,7 @@ never a hang, a memory blow-up or another exception. Limits, and why:
 * the JSON nests at most 32 levels deep and its numbers have at most 30 digits (see
   :mod:`nnstudio.core.safejson`); lone surrogates become U+FFFD;
 * at most :data:`MAX_STEPS` steps (100; the longest lesson has 7);
+* a step's ``compare`` text has at most :data:`MAX_COMPARE_CHARS` characters (200);
 * a view set-up (``view_setup``) may only call what :data:`VIEW_CALLS` lists, with
   arguments of the kinds and ranges :data:`CALL_ARGS` gives (a mark's label is at most
   :data:`MAX_MARK_LABEL` characters, a race at most :data:`MAX_RACE_STEPS` steps);
@@ -86,6 +89,7 @@ from .lesson_calls import (
     call_problem,
 )
 from .lesson_calls import quoted as _shown
+from .lesson_compare import MAX_COMPARE_CHARS, check_compare
 from .lesson_text import describe_changes, formula_html, text_to_html
 from .lesson_weights import FieldProblem as _Bad
 from .lesson_weights import mapping as _mapping
@@ -112,7 +116,7 @@ _LESSON_KEYS = ("format", "number", "title", "summary", "notes", "intro", "formu
                 "views", "front", "workspace", "view_setup", "steps", "classroom")
 _PROJECT_KEYS = ("network", "train", "data", "weights")
 _STEP_KEYS = ("title", "text", "look", "formula", "view", "workspace", "apply", "weights", "restart",
-              "view_setup")
+              "view_setup", "compare")
 _APPLY_KEYS = ("network", "layers", "train", "data")
 _CALL_KEYS = ("view", "call", "args")
 
@@ -157,6 +161,11 @@ class LessonStep:
         Start training over when the step is applied (from ``weights``, else the
         lesson's weights when they fit, else new weights from the seed).
     view_setup : tuple of ViewCall
+    compare : str or None
+        What run B changes (:class:`~nnstudio.core.run_changes.RunChanges` text, e.g.
+        ``"lr=0.1"``): applying the step forks B from A, after A's settings and restart.
+    compare_label : str
+        B's legend against the step's A (``"B: η = 0.1"``), or "".
     """
 
     title: str
@@ -169,6 +178,8 @@ class LessonStep:
     weights: np.ndarray | None = None
     restart: bool = False
     view_setup: tuple[ViewCall, ...] = ()
+    compare: str | None = None
+    compare_label: str = ""
 
     @property
     def restarts(self) -> bool:
@@ -177,7 +188,14 @@ class LessonStep:
     @property
     def has_action(self) -> bool:
         """Whether the step's button changes anything (settings, weights, views)."""
-        return bool(self.apply) or self.restarts or bool(self.view_setup) or self.view is not None
+        return (bool(self.apply) or self.restarts or bool(self.view_setup) or self.view is not None
+                or self.compare is not None)
+
+    @property
+    def changes_run(self) -> bool:
+        """Whether applying the step changes run A (its settings or weights) or starts a
+        comparison: such a step ends a comparison that is open (see :mod:`.lesson_presenter`)."""
+        return bool(self.apply) or self.restarts or self.compare is not None
 
 
 @dataclass(frozen=True, eq=False)
@@ -424,7 +442,7 @@ def _apply(step_apply: Mapping[str, Any], network: NetworkSpec, config: TrainCon
 
 
 # ----------------------------------------------------------------------------- parsing
-def _parse_step(raw: Any, where: str, folder: Path) -> tuple[LessonStep, Any]:
+def _parse_step(raw: Any, where: str, folder: Path) -> tuple[LessonStep, Any, Any]:
     raw = _mapping(raw, where, _STEP_KEYS)
     title = _text(raw.get("title"), f"{where}.title", required=True)
     ap = dict(_mapping(raw.get("apply", {}), f"{where}.apply", _APPLY_KEYS))
@@ -447,7 +465,7 @@ def _parse_step(raw: Any, where: str, folder: Path) -> tuple[LessonStep, Any]:
         restart=restart,
         view_setup=_view_calls(raw.get("view_setup"), f"{where}.view_setup"),
     )
-    return step, raw.get("weights")
+    return step, raw.get("weights"), raw.get("compare")
 
 
 def _parse(raw: Any, path: Path) -> Lesson:
@@ -506,7 +524,7 @@ def _parse(raw: Any, path: Path) -> Lesson:
     cur = (network, config, data, prepared)
     for k, s in enumerate(steps_raw):
         where = f"steps[{k}]"
-        step, raw_weights = _parse_step(s, where, folder)
+        step, raw_weights, raw_compare = _parse_step(s, where, folder)
         before = cur
         cur = _apply(step.apply, *cur[:3], folder, f"{where}.apply", cur[3], cache)
         locked = locked_change(classroom, Setup(*before[:3]), Setup(*cur[:3]))
@@ -516,6 +534,9 @@ def _parse(raw: Any, path: Path) -> Lesson:
         net2 = cur[0]
         if raw_weights is not None:
             step = dataclasses.replace(step, weights=_weights(raw_weights, net2, f"{where}.weights"))
+        if raw_compare is not None:  # B is forked from A as the step leaves it
+            text, label = check_compare(raw_compare, Setup(*cur[:3]), f"{where}.compare", classroom)
+            step = dataclasses.replace(step, compare=text, compare_label=label)
         steps.append(step)
 
     return Lesson(
@@ -745,8 +766,8 @@ def trainer_for(network: NetworkSpec, config: TrainConfig, prepared: Any,
 
 
 __all__ = [
-    "CALL_ARGS", "FORMAT", "KNOWN_VIEWS", "MAX_MARK_LABEL", "MAX_RACE_STEPS", "RACER_KEYS", "VIEW_CALLS",
-    "WORKSPACES", "Lesson", "LessonError", "LessonStep", "ViewCall",
+    "CALL_ARGS", "FORMAT", "KNOWN_VIEWS", "MAX_COMPARE_CHARS", "MAX_MARK_LABEL", "MAX_RACE_STEPS", "RACER_KEYS",
+    "VIEW_CALLS", "WORKSPACES", "Lesson", "LessonError", "LessonStep", "ViewCall",
     "apply_step", "describe_changes", "formula_html", "lesson_folders", "lesson_state",
     "load_lesson", "load_lessons", "restart_weights", "step_state", "text_to_html", "trainer_for",
     "user_lessons_folder", "weights_to_neurons",
