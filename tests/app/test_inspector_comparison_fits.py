@@ -1,5 +1,6 @@
 """With two runs, the Inspect workspace still fits learners' screens: the step inspector
-with B's blocks, and the gradient view with paired bars, inside the window, no text cut."""
+with B's blocks, the gradient view with paired bars and the network view saying "run A",
+inside the window, no text cut."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def test_inspect_workspace_fits_with_two_runs(qtbot, loss_phase_pair, size):
         w.workspaces.reset()
         w.view_docks["GradientView"].raise_()
         settle(300)
-        for view in (w.inspector_view, w.gradient_view):
+        for view in (w.inspector_view, w.gradient_view, w.network_view):
             view.show_snapshot(loss_phase_pair)
         settle(300)
         assert (w.width(), w.height()) == size
@@ -45,5 +46,6 @@ def test_inspect_workspace_fits_with_two_runs(qtbot, loss_phase_pair, size):
         grad = w.gradient_view
         assert grad.isVisible() and grad.runs_label.isVisible() and grad.ratio_label_b.isVisible()
         assert grad.bar_plot.vb.height() >= 40
+        assert w.network_view.run_label.isVisible()  # "run A" in the network's header
     finally:
         discard_and_close(w)
