@@ -157,3 +157,18 @@ def test_closing_b_returns_to_one_run(view):
         assert line in text
     assert view.table()[0][0] == "phase"
     assert "the same sample in A and B" not in view.header.text()
+
+
+def test_b_of_another_architecture_is_written_with_its_own_layers(view):
+    cmp, prepared = comparison_for("hidden=4", iterations=10)
+    for _ in range(2):
+        ph_a, ph_b = cmp.step_phase(SAMPLE)
+    view.show_snapshot(pair_snapshot(cmp, prepared, phases=(ph_a, ph_b)))
+    assert len(ph_b.z) == 2 and len(ph_a.z) == 3
+    text = view.text().replace("\xa0", " ")
+    forward = text.split("\n2 · Loss")[0]
+    a_part, b_part = forward.split(f"\n{cmp.label}\n")
+    assert "Hidden layer 1 (4 units, Tanh)" in b_part and "Hidden layer 2" not in b_part
+    assert "Hidden layer 2 (8 units, Tanh)" in a_part
+    for line in loss_lines(ph_b):
+        assert line in blocks(text, cmp.label)[1]

@@ -51,7 +51,7 @@ QUANTITIES = (
     ("back-propagated δ (RMS)", "d", "delta_rms", "RMS of δ"),
 )
 #: the layers' colours while two runs are compared: the layer colours without run A's
-#: blue and run B's orange
+#: blue and the palette's orange (#ff7f0e), which reads as run B's
 COMPARE_LAYER_COLORS = [c for c in theme.LAYER_COLORS
                         if c.name() not in (RUN_A_COLOR.name(), "#ff7f0e", RUN_B_COLOR.name())]
 RUN_TIP = "Two runs: each layer has A's bar (left) and B's bar (right); B's curves are dashed."
