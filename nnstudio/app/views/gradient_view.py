@@ -130,8 +130,10 @@ class GradientView(ViewBase):
     #: below this height the three plots stand in one row, and the caption goes to the tooltip
     TALL = 470
     CAPTION_HEIGHT = 420
+    TWO_ROWS = 300  # from this height up, two rows when the view is not too wide
+    TWO_ROWS_COMPARED = 360  # the same with two runs
     LABEL_PX = 20  # room above the tallest bar for its value
-    LEGEND_PX = 200  # at most this wide, run B's name in the legend
+    LEGEND_PX = 150  # at most this wide, run B's name in the legend
     SHORT_NAME = 24  # a run B's label up to this long names B's verdict, else "B"
 
     def __init__(self, parent: QWidget | None = None, history: int = HISTORY_PROBES) -> None:
@@ -167,6 +169,8 @@ class GradientView(ViewBase):
         self.verdict_b: Verdict | None = None
         self.b_label = ""
         self._verdict_label = ""  # the b_label the verdicts were written with
+        self._arranged_for = (0, 0)  # (n_layers, n_layers_b) when the plots were last arranged
+        self._legend_limit = self.MAX_LEGEND  # layers the time plot's legend names (as fit)
         self._curves_b: list[pg.PlotDataItem] = []
         self._bar_labels_b: list[pg.TextItem] = []
         self._brushes_b: list[QBrush] = []
@@ -242,6 +246,7 @@ class GradientView(ViewBase):
         self.hist_empty = pg.TextItem("no probes yet", color=theme.foreground(), anchor=(0.5, 0.5))
         self.hist_plot.addItem(self.hist_empty, ignoreBounds=True)
         self.hist_plot.vb.sigResized.connect(self._fit_titles)
+        self.time_plot.vb.sigResized.connect(self._fit_titles)
         for p in (self.time_plot, self.bar_plot, self.hist_plot):
             p.getAxis("left").setWidth(64)
             # rich text is slow to paint and these redraw many times a second: keep titles and
@@ -313,6 +318,9 @@ class GradientView(ViewBase):
         if (n, n_b) != (self.n_layers, self.n_layers_b):
             self._setup_layers(n, n_b)
         self._show_runs(snap.b_label if snap.b is not None else "")
+        if (n, n_b) != self._arranged_for:
+            self._arranged_for = (n, n_b)
+            self._rearrange()  # one run or two
         probes = snap.probes
         if probes is not None and probes is not self._last_probes:
             if self.hist_buffer:
@@ -364,10 +372,12 @@ class GradientView(ViewBase):
     def _rearrange(self) -> None:
         # side by side where the dock is too short for two rows, or wide enough that each
         # plot still gets a square-ish cell; verdicts longer than the two lines kept for
-        # them (two runs) take their height from the plots
+        # them (two runs) take their height from the plots. Two bars per layer read by
+        # their heights: two rows need more room then
         w = self.width()
         h = self.height() - self._verdict_extra(w - 8)
-        self._arrange(tall=h >= self.TALL or (h >= 300 and w < 2.4 * h))
+        short = self.TWO_ROWS_COMPARED if self.n_layers_b else self.TWO_ROWS
+        self._arrange(tall=h >= self.TALL or (h >= short and w < 2.4 * h))
 
     def _verdict_extra(self, width: int) -> int:
         """The height the verdicts need beyond the two lines kept for one (pixels)."""
@@ -420,13 +430,23 @@ class GradientView(ViewBase):
             self._fit_titles()
 
     def _fit_titles(self) -> None:
-        """The bar and histogram titles, cut to their plot's width with "…"."""
+        """The bar and histogram titles, cut to their plot's width with "…"; the legend of
+        the time plot names as many layers as fit."""
         metrics = QFontMetrics(self._title_font)
         for plot, text in self._titles.items():
-            width = int(plot.width()) - 6 if plot.width() > 0 else 10_000
+            # a title is centred over the plot's box (not over the axis beside it)
+            width = int(plot.vb.width()) - 4 if plot.vb.width() > 0 else 10_000
             shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(width, 10))
             if shown != plot.titleLabel.text:
                 plot.setTitle(shown, size="9pt")
+        room = self.time_plot.vb.width()
+        if room > 0:
+            entry = metrics.horizontalAdvance("■8 ")
+            fit = int((room - metrics.horizontalAdvance("layer  ")) // max(entry, 1))
+            limit = max(4, min(self.MAX_LEGEND, fit - 3))  # "…" and "- - B" take entries' places
+            if limit != self._legend_limit:
+                self._legend_limit = limit
+                self._set_legend()
 
     # ------------------------------------------------------------------ internals
     def _setup_layers(self, n: int, n_b: int = 0) -> None:
@@ -446,7 +466,8 @@ class GradientView(ViewBase):
         self._curves = [self._make_curve(self._layer_color(int(x)), dashed=False) for x in xa]
         self._curves_b = [self._make_curve(self._layer_color(int(x)), dashed=True) for x in xb]
         self._set_legend()
-        self._bar_labels = [self._make_bar_label(theme.foreground()) for _ in range(n)]
+        # two runs: each value in its run's colour, as both stand over the pair of bars
+        self._bar_labels = [self._make_bar_label(RUN_A_COLOR if n_b else theme.foreground()) for _ in range(n)]
         self._bar_labels_b = [self._make_bar_label(RUN_B_COLOR) for _ in range(n_b)]
         # one run: each bar in its layer's colour, as the curves; two: A's bars in A's
         # colour and B's in B's (a layer colour would read as a run)
@@ -492,6 +513,7 @@ class GradientView(ViewBase):
 
     def _make_bar_label(self, color) -> pg.TextItem:  # type: ignore[no-untyped-def]
         t = pg.TextItem("", color=color, anchor=(0.5, 1.0))
+        t.setZValue(5)  # over the other run's bar beside it
         self.bar_plot.addItem(t, ignoreBounds=True)
         return t
 
@@ -501,7 +523,8 @@ class GradientView(ViewBase):
         """The time plot's title doubles as its legend: a coloured square per layer, in the
         colours of the bars below (compact, and it never covers a curve)."""
         n = self.n_slots
-        shown = list(range(n)) if n <= self.MAX_LEGEND else [*range(self.MAX_LEGEND - 2), -1, n - 2, n - 1]
+        most = self._legend_limit
+        shown = list(range(n)) if n <= most else [*range(most - 2), -1, n - 2, n - 1]
         parts = []
         for i in shown:
             if i < 0:
@@ -511,7 +534,7 @@ class GradientView(ViewBase):
             parts.append(f'<span style="color:{self._layer_color(i).name()}">■</span>{name}')
         self.legend_html = "layer&nbsp; " + " ".join(parts)
         if self.b_label:
-            self.legend_html += " &nbsp;· B dashed"
+            self.legend_html += "&nbsp; - - B"  # B's curves are dashed
         self.time_plot.setTitle(self.legend_html, size="9pt")
 
     def _show_runs(self, b_label: str) -> None:
@@ -529,10 +552,10 @@ class GradientView(ViewBase):
             self.runs_label.setToolTip(f"{RUN_TIP}\n{b_label}")
         self.runs_label.setVisible(bool(b_label))
         self.ratio_label_b.setVisible(bool(b_label))
+        self._set_legend()
         # the two verdicts share the two lines kept for one
         line = self.ratio_label.fontMetrics().lineSpacing()
         self.ratio_label.setMinimumHeight((1 if b_label else 2) * line + 2)
-        self._set_legend()
 
     def _on_quantity_changed(self, index: int) -> None:
         self._apply_quantity_labels()
@@ -601,11 +624,12 @@ class GradientView(ViewBase):
                 curve.setData([], [])
         return logs
 
-    def _bar_top(self, base: float, hi: float) -> float:
-        """The top of the bar plot: room for the tallest bar's value above it, in pixels."""
+    def _bar_top(self, base: float, hi: float, labels: int = 1) -> float:
+        """The top of the bar plot: room for the tallest bar's value above it (``labels``
+        values stacked: two runs), in pixels."""
         top = max(hi, base + 1.0)
         h = float(self.bar_plot.vb.height()) or 200.0
-        room = min(0.45, (self.LABEL_PX + 4) / max(h, 1.0))  # share of the height the label needs
+        room = min(0.45, (labels * self.LABEL_PX + 4) / max(h, 1.0))  # share of the height the labels need
         return top + (top - base) * room / (1.0 - room)
 
     @staticmethod
@@ -642,7 +666,7 @@ class GradientView(ViewBase):
                           width=width, brushes=self._brushes)
         self.bars_b.setOpts(x=xb, height=np.where(np.isfinite(logs_b), logs_b - base, 0.0),
                             y0=np.full(n_b, base), width=width, brushes=self._brushes_b)
-        top = self._bar_top(base, hi)
+        top = self._bar_top(base, hi, 2 if n_b else 1)
         self.bar_plot.setYRange(base, top, padding=0)
         self.bar_grid.set_span(-0.6, slots - 0.4, base, top)
         self._place_bar_labels(base, top, ((self._bar_labels, xa, self.bar_values, logs),
@@ -653,14 +677,22 @@ class GradientView(ViewBase):
                           runs: Sequence[tuple[list[pg.TextItem], Array, Array, Array]]) -> None:
         """Write each bar's value over it when there is room, else those of the first and
         last layers; of two labels that would overlap, the earlier keeps its place (A's
-        before B's, the first and last layers before the others)."""
-        n_bars = sum(len(x) for _, x, _, _ in runs)
+        before B's, the first and last layers before the others). With two runs both
+        values of a layer stand over the taller bar of its pair, B's above A's, so that
+        neither covers the other run's bar."""
         width = self.bar_plot.vb.width() or 300.0
         height = self.bar_plot.vb.height() or 200.0
-        roomy = width / max(1, n_bars) >= (52 if len(runs[1][1]) == 0 else 46)
+        roomy = width / max(1, self.n_slots) >= 52
         x0, x1 = self._bar_x
         unit = (x1 - x0) / max(width, 1.0)  # x units per pixel
         yunit = (top - base) / max(height, 1.0)
+        pair_top: dict[int, float] = {}
+        if len(runs[1][1]):
+            for _, xs, _, logs in runs:
+                for x, lg in zip(xs, logs):
+                    if math.isfinite(lg):
+                        slot = round(float(x))
+                        pair_top[slot] = max(pair_top.get(slot, lg), float(lg))
         order = []
         for k, (labels, _, _, _) in enumerate(runs):
             n = len(labels)
@@ -679,7 +711,9 @@ class GradientView(ViewBase):
             box = t.textItem.boundingRect()
             half = 0.5 * box.width() * unit
             x = min(max(float(xs[i]), x0 + half), x1 - half) if 2 * half < x1 - x0 else float(xs[i])
-            y = lg if math.isfinite(lg) else base
+            y = pair_top.get(round(float(xs[i])), lg) if math.isfinite(lg) else base
+            if k == 1:
+                y += box.height() * yunit  # stacked on A's
             t.setPos(x, y)
             rect = (x - half, x + half, y, y + box.height() * yunit)
             if any(r[0] < rect[1] and rect[0] < r[1] and r[2] < rect[3] and rect[2] < r[3] for r in placed):
