@@ -8,7 +8,7 @@ from nnstudio.app.document import DocState, default_state
 from nnstudio.core.comparison import Comparison
 from nnstudio.core.data import prepare
 from nnstudio.core.snapshot import Snapshot, evaluate_grid, make_snapshot
-from nnstudio.core.trainer import Trainer
+from nnstudio.core.trainer import PhaseRecord, Trainer
 
 
 def comparison_for(changes: str = "lr=0.3", iterations: int = 50, state: DocState | None = None,
@@ -26,15 +26,18 @@ def comparison_for(changes: str = "lr=0.3", iterations: int = 50, state: DocStat
     return cmp, prepared
 
 
-def pair_snapshot(cmp: Comparison, prepared: Any, resolution: int = 32, inspect: int | None = None) -> Snapshot:
-    """A's snapshot carrying B's, as the window receives it (probes and grids included)."""
+def pair_snapshot(cmp: Comparison, prepared: Any, resolution: int = 32, inspect: int | None = None,
+                  phases: tuple[PhaseRecord | None, PhaseRecord | None] | None = None) -> Snapshot:
+    """A's snapshot carrying B's, as the window receives it (probes and grids included);
+    ``phases``: A's and B's phase records (from :meth:`Comparison.step_phase`), if any."""
     snaps = []
-    for run in cmp.runs:
+    for k, run in enumerate(cmp.runs):
         grid = None
         if prepared.raw.X.shape[1] in (1, 2):
             grid = evaluate_grid(run, prepared.domain, prepared.transform, resolution)
         ev = (run.iteration, run.evaluate())
-        snaps.append(make_snapshot(run, grid, run.probe(), None, 0.0, ev))
+        phase = phases[k] if phases is not None else None
+        snaps.append(make_snapshot(run, grid, run.probe(), phase, 0.0, ev))
     a, b = snaps
     a.b, a.b_label, a.b_note = b, cmp.label, cmp.note
     return a

@@ -318,3 +318,18 @@ def test_any_size_draws_without_warnings(qtbot, view, circle, size):
     # the verdict stays readable in a short dock: the caption gives way first
     assert view.ratio_label.isVisible()
     assert view.caption_label.isVisible() == (size[1] >= view.CAPTION_HEIGHT)
+
+
+def test_two_rows_after_one_row_fill_the_view(qtbot, view, circle):
+    """Going from the short row of three plots to two rows (a dock made taller) lays the
+    plots out in the view again (it once left them 16 million pixels wide)."""
+    trainer = deep(circle, "tanh", "glorot_uniform")
+    view.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    for size, tall in (((420, 260), False), ((560, 480), True), ((420, 260), False), ((820, 620), True)):
+        view.resize(*size)
+        qtbot.wait(30)
+        assert view._tall is tall
+        inside = view.glw.ci.geometry()
+        assert inside.width() <= view.glw.width() and inside.height() <= view.glw.height()
+        for plot in (view.time_plot, view.bar_plot, view.hist_plot):
+            assert plot.vb.height() > 60 and plot.geometry().right() <= view.glw.width(), (size, plot)

@@ -11,20 +11,25 @@ Three pictures of the same question, "how much gradient reaches each layer?":
 
 Bars shrinking towards the input mean vanishing gradients (the first layers barely
 learn); bars growing towards the input, gradients growing over time, or a run that
-diverged mean exploding ones. :func:`verdict` puts this in a sentence under the plots.
+diverged mean exploding ones. :func:`~.gradient_verdict.verdict` puts this in a
+sentence under the plots.
+
+When two runs are compared (``snap.b``), each layer has two bars side by side, A's in
+A's colour and B's in B's (:mod:`.run_colors`), B's curves are dashed, and there is one
+verdict per run, each naming its run. The activation histogram stays run A's.
 """
 
 from __future__ import annotations
 
+import html
 import math
 from collections import deque
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QFont, QFontMetrics, QResizeEvent
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from ...core.probes import ProbeResult
@@ -32,23 +37,26 @@ from ...core.snapshot import Snapshot
 from .. import theme
 from .axes import LogAxis, ReadableAxis, power_of_ten
 from .base import ViewBase
+from .gradient_verdict import Verdict, fmt_ratio, fmt_value, growth, ratio_sentence, verdict
+from .run_colors import RUN_A_COLOR, RUN_B_COLOR, RUN_B_STYLE
 
 Array = np.ndarray
+
+__all__ = ["GradientView", "Verdict", "fmt_ratio", "fmt_value", "growth", "power_of_ten", "ratio_sentence",
+           "verdict"]
 
 #: (label, layer-log column prefix, probe attribute of the bars, bar axis label)
 QUANTITIES = (
     ("weight gradient ∂L/∂W (RMS)", "g", "grad_w_mean_abs", "mean |∂L/∂W|"),
     ("back-propagated δ (RMS)", "d", "delta_rms", "RMS of δ"),
 )
+#: the layers' colours while two runs are compared: the layer colours without run A's
+#: blue and the palette's orange (#ff7f0e), which reads as run B's
+COMPARE_LAYER_COLORS = [c for c in theme.LAYER_COLORS
+                        if c.name() not in (RUN_A_COLOR.name(), "#ff7f0e", RUN_B_COLOR.name())]
+RUN_TIP = "Two runs: each layer has A's bar (left) and B's bar (right); B's curves are dashed."
 HISTORY_PROBES = 200  # probes kept for the activation-histogram image
 GRID_COLOR = (128, 128, 128, 70)
-#: a layer's gradient this large (mean |∂L/∂W| or RMS of δ) is exploding whatever the
-#: other layers do; from 10 up it is exploding when it grew ×100 during the run
-HUGE = 1e6
-LARGE = 10.0
-GROWTH = 100.0
-#: first/last layer ratio beyond which gradients vanish (or explode) across the layers
-SPREAD = 100.0
 
 
 class DecadeGrid(pg.PlotCurveItem):
@@ -79,142 +87,16 @@ def log10_or_nan(values: Array) -> Array:
     return out
 
 
-def fmt_value(v: float) -> str:
-    """A gradient magnitude in 2 significant digits: 0.084, 2.9×10⁻⁹, ∞."""
-    if math.isnan(v):
-        return "—"
-    if math.isinf(v):
-        return "∞"
-    if v == 0:
-        return "0"
-    if 1e-3 <= abs(v) < 1e4:
-        return f"{v:.2g}" if abs(v) < 100 else f"{v:.0f}"
-    mant, exp = f"{v:.1e}".split("e")
-    mant = mant.rstrip("0").rstrip(".")
-    return power_of_ten(int(exp)) if mant == "1" else f"{mant}×{power_of_ten(int(exp))}"
+def layer_names(n: int) -> list[str]:
+    """'hidden 1', …, 'output' for a network of ``n`` layers (0: none)."""
+    return [f"hidden {i + 1}" for i in range(n - 1)] + ["output"] if n else []
 
 
-def fmt_ratio(r: float) -> str:
-    """A ratio rounded to 2 significant digits, with thousands separators: 12,000; 4.6."""
-    if r >= 1e9:
-        return fmt_value(r)
-    r2 = float(f"{r:.2g}")
-    return f"{int(r2):,}" if r2 >= 100 else f"{r2:g}"
-
-
-def ratio_sentence(first: float, last: float, what: str) -> str:
-    """'first layer's δ is 1/12,000 of the last layer's', with what it means."""
-    if not (math.isfinite(first) and math.isfinite(last)) or last <= 0 or first < 0:
-        return f"The {what} of the first and last layers cannot be compared yet."
-    if first == 0:
-        return (f"The first layer's {what} is exactly 0: no gradient reaches it "
-                "(dead units, or all inputs of the layer zero), so it cannot learn.")
-    r = last / first
-    if r >= 1.5:
-        text = f"The first layer's {what} is 1/{fmt_ratio(r)} of the last layer's"
-        if r >= SPREAD:
-            text += (": vanishing gradients — the layers near the input receive almost no "
-                     "learning signal, so they barely change.")
-        else:
-            text += "."
-        return text
-    if r <= 1 / 1.5:
-        text = f"The first layer's {what} is {fmt_ratio(1 / r)}× the last layer's"
-        if r <= 1 / SPREAD:
-            text += ": exploding gradients — the early layers take huge steps."
-        else:
-            text += "."
-        return text
-    return (f"The first layer's {what} is about the same as the last layer's (×{fmt_ratio(1 / r)}): "
-            "the learning signal reaches every layer.")
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What the bars say: ``kind`` is "exploding", "vanishing", "uneven", "even",
-    "dead" or "unknown"; ``text`` says it in a sentence or two."""
-
-    kind: str
-    text: str
-
-
-def growth(series: Array) -> tuple[float, int]:
-    """How much the largest layer's value grew during the run: its newest value over
-    the smallest typical value before it (the median of the first quarter, or of the
-    earliest rows), and the column where that early stretch starts."""
-    s = np.asarray(series, dtype=float)
-    if s.ndim != 2 or s.shape[1] < 2:
-        return 1.0, 0
-    with np.errstate(all="ignore"):
-        top = np.nanmax(np.where(np.isfinite(s), s, np.nan), axis=0)
-    ok = np.isfinite(top) & (top > 0)
-    if ok.sum() < 2:
-        return 1.0, 0
-    idx = np.flatnonzero(ok)
-    early = idx[: max(1, len(idx) // 4)]
-    base = float(np.median(top[early]))
-    return (float(top[idx[-1]]) / base if base > 0 else 1.0), int(early[0])
-
-
-def verdict(values: Array, what: str, series: Array | None = None, times: Array | None = None,
-            diverged_at: int | None = None, names: Sequence[str] | None = None) -> Verdict:
-    """Say what the per-layer ``values`` (first hidden layer first) mean.
-
-    Exploding gradients are told first, whatever the ratio of the layers: a run that
-    diverged (``diverged_at``), a value that is not finite or beyond :data:`HUGE`, or a
-    large value (beyond :data:`LARGE`) that grew ×:data:`GROWTH` over ``series`` (rows
-    = layers, columns = ``times``). Then the first/last ratio (vanishing when the first
-    layer's is 1/:data:`SPREAD` of the last's), and a layer in between far below the
-    others.
-    """
-    v = np.asarray(values, dtype=float)
-    n = len(v)
-    names = list(names) if names is not None else [f"layer {i + 1}" for i in range(n)]
-    finite = v[np.isfinite(v)]
-    seen = [finite]
-    g, g_at = 1.0, 0
-    if series is not None and np.size(series):
-        s = np.asarray(series, dtype=float)
-        seen.append(s[np.isfinite(s)])
-        g, g_at = growth(s)
-    both = np.concatenate([np.ravel(a) for a in seen])
-    peak = float(both.max()) if len(both) else math.nan
-    nonfinite = bool(np.isinf(v).any())
-    size = f"about {fmt_value(peak)}" if math.isfinite(peak) else "infinite"
-    if diverged_at is not None:
-        return Verdict("exploding", f"Exploding gradients: training diverged at iteration {diverged_at:,}. "
-                                    f"The gradients grew to {size}, so every step overshot further than the "
-                                    "last. Lower the learning rate and reset the weights.")
-    if math.isfinite(peak) and peak >= LARGE and g >= GROWTH:
-        since = f" since iteration {int(times[g_at]):,}" if times is not None and len(times) > g_at else ""
-        return Verdict("exploding", f"Exploding gradients: the {what} grew ×{fmt_ratio(g)}{since} "
-                                    f"to {size}. Lower the learning rate before training diverges.")
-    if nonfinite or (math.isfinite(peak) and peak >= HUGE):
-        return Verdict("exploding", f"Exploding gradients: the {what} is {size}. Steps this large "
-                                    "throw the weights far away; lower the learning rate.")
-    if n == 0 or not len(finite):
-        return Verdict("unknown", "No layer statistics yet.")
-    text = ratio_sentence(float(v[0]), float(v[-1]), what)
-    if "vanishing" in text:
-        return Verdict("vanishing", "Vanishing gradients: " + text[0].lower() + text[1:].replace(
-            ": vanishing gradients — the", ": the"))
-    if "exploding" in text:
-        return Verdict("exploding", "Exploding gradients: " + text[0].lower() + text[1:].replace(
-            ": exploding gradients — the", ": the"))
-    if "exactly 0" in text:
-        return Verdict("dead", text)
-    if "cannot be compared" in text:
-        return Verdict("unknown", text)
-    # a layer in between can starve even when both ends look alike
-    pos = np.where(np.isfinite(v) & (v > 0), v, np.nan)
-    if n > 2 and np.isfinite(pos).sum() >= 2:
-        lo = int(np.nanargmin(pos))
-        spread = float(np.nanmax(pos)) / float(pos[lo])
-        if spread >= SPREAD and 0 < lo < n - 1:
-            return Verdict("uneven", text.rstrip(".").split(":")[0] + f", but {names[lo]}'s is "
-                                     f"1/{fmt_ratio(spread)} of the largest: the learning signal nearly "
-                                     "vanishes there.")
-    return Verdict("even", text)
+def layer_slots(n: int, slots: int) -> Array:
+    """Where a run's ``n`` layers stand on an axis of ``slots`` places: the hidden layers
+    from the left, the output at the right end, so that two runs of different depths
+    pair their first layers and their outputs."""
+    return np.append(np.arange(n - 1, dtype=float), float(slots - 1)) if n else np.empty(0)
 
 
 def _no_min_width(label: pg.LabelItem) -> None:
@@ -248,7 +130,11 @@ class GradientView(ViewBase):
     #: below this height the three plots stand in one row, and the caption goes to the tooltip
     TALL = 470
     CAPTION_HEIGHT = 420
+    TWO_ROWS = 300  # from this height up, two rows when the view is not too wide
+    TWO_ROWS_COMPARED = 360  # the same with two runs
     LABEL_PX = 20  # room above the tallest bar for its value
+    LEGEND_PX = 150  # at most this wide, run B's name in the legend
+    SHORT_NAME = 24  # a run B's label up to this long names B's verdict, else "B"
 
     def __init__(self, parent: QWidget | None = None, history: int = HISTORY_PROBES) -> None:
         super().__init__(parent)
@@ -273,11 +159,31 @@ class GradientView(ViewBase):
         self._title_font = QFont(self.font())
         self._title_font.setPointSize(9)
         self._tall: bool | None = None
+        #: run B's numbers when two runs are compared (``snap.b``); empty when one run trains
+        self.n_layers_b = 0
+        self.layer_names_b: list[str] = []
+        self.n_slots = 0  # places on the bar plot's x axis: the deeper run's layers
+        self.times_b = np.empty(0)
+        self.series_b = np.empty((0, 0))
+        self.bar_values_b = np.empty(0)
+        self.verdict_b: Verdict | None = None
+        self.b_label = ""
+        self._verdict_label = ""  # the b_label the verdicts were written with
+        self._arranged_for = (0, 0)  # (n_layers, n_layers_b) when the plots were last arranged
+        self._legend_limit = self.MAX_LEGEND  # layers the time plot's legend names (as fit)
+        self._curves_b: list[pg.PlotDataItem] = []
+        self._bar_labels_b: list[pg.TextItem] = []
+        self._brushes_b: list[QBrush] = []
 
         # -- controls ---------------------------------------------------------------------
         bar = QWidget()
         row = QHBoxLayout(bar)
         row.setContentsMargins(0, 0, 0, 0)
+        #: which colour is which run, shown only while two runs are compared
+        self.runs_label = QLabel()
+        self.runs_label.setTextFormat(Qt.TextFormat.RichText)
+        self.runs_label.hide()
+        row.addWidget(self.runs_label)
         row.addWidget(QLabel("Show"))
         self.quantity_combo = QComboBox()
         for label, *_ in QUANTITIES:
@@ -323,6 +229,9 @@ class GradientView(ViewBase):
         self.bar_plot.hideButtons()
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7, y0=0)
         self.bar_plot.addItem(self.bars)
+        self.bars_b = pg.BarGraphItem(x=[], height=[], width=0.36, y0=0)
+        self.bars_b.hide()
+        self.bar_plot.addItem(self.bars_b)
         self.bar_plot.vb.sigResized.connect(self._on_bars_resized)
 
         self.hist_plot = pg.PlotItem()
@@ -337,6 +246,7 @@ class GradientView(ViewBase):
         self.hist_empty = pg.TextItem("no probes yet", color=theme.foreground(), anchor=(0.5, 0.5))
         self.hist_plot.addItem(self.hist_empty, ignoreBounds=True)
         self.hist_plot.vb.sigResized.connect(self._fit_titles)
+        self.time_plot.vb.sigResized.connect(self._fit_titles)
         for p in (self.time_plot, self.bar_plot, self.hist_plot):
             p.getAxis("left").setWidth(64)
             # rich text is slow to paint and these redraw many times a second: keep titles and
@@ -360,7 +270,15 @@ class GradientView(ViewBase):
         # two lines kept for it, so that a verdict of another length does not resize the plots
         # (a re-layout per snapshot doubles the cost of a redraw)
         self.ratio_label.setMinimumHeight(2 * self.ratio_label.fontMetrics().lineSpacing() + 2)
+        self.ratio_label.setTextFormat(Qt.TextFormat.PlainText)
         self.add_widget(self.ratio_label)
+        self.ratio_label_b = QLabel()  # run B's verdict, while two runs are compared
+        self.ratio_label_b.setWordWrap(True)
+        self.ratio_label_b.setObjectName("verdict")
+        self.ratio_label_b.setTextFormat(Qt.TextFormat.PlainText)
+        self.ratio_label_b.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.ratio_label_b.hide()
+        self.add_widget(self.ratio_label_b)
         self.add_caption()
         self.caption_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
@@ -388,11 +306,21 @@ class GradientView(ViewBase):
         self.hist_buffer.clear()
         self._draw_hist()
 
+    @property
+    def comparing(self) -> bool:
+        """Whether the view shows two runs (the last snapshot carried run B's)."""
+        return self.snapshot is not None and self.snapshot.b is not None
+
     def show_snapshot(self, snap: Snapshot) -> None:
         super().show_snapshot(snap)
         n = snap.n_layers
-        if n != self.n_layers:
-            self._setup_layers(n)
+        n_b = snap.b.n_layers if snap.b is not None else 0
+        if (n, n_b) != (self.n_layers, self.n_layers_b):
+            self._setup_layers(n, n_b)
+        self._show_runs(snap.b_label if snap.b is not None else "")
+        if (n, n_b) != self._arranged_for:
+            self._arranged_for = (n, n_b)
+            self._rearrange()  # one run or two
         probes = snap.probes
         if probes is not None and probes is not self._last_probes:
             if self.hist_buffer:
@@ -410,29 +338,52 @@ class GradientView(ViewBase):
 
     def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
         header = ("kind", "layer", "iteration", "quantity", "value")
+        snap = self.snapshot
+        if snap is None:
+            return header, []
+        rows = self._table_rows(snap, self.layer_names, self.times, self.series)
+        if snap.b is None:
+            return header, rows
+        # two runs: one more column saying whose numbers a row holds
+        rows_b = self._table_rows(snap.b, self.layer_names_b, self.times_b, self.series_b)
+        return ("run", *header), [["A", *r] for r in rows] + [["B", *r] for r in rows_b]
+
+    def _table_rows(self, snap: Snapshot, names: Sequence[str], times: Array,
+                    series: Array) -> list[list[float | str]]:
         rows: list[list[float | str]] = []
         _, prefix, _, _ = QUANTITIES[self.quantity]
         qname = "grad_W_rms" if prefix == "g" else "delta_rms"
-        for li, name in enumerate(self.layer_names):
-            for t, v in zip(self.times, self.series[li] if len(self.series) else []):
+        for li, name in enumerate(names):
+            for t, v in zip(times, series[li] if len(series) else []):
                 rows.append(["over time", name, float(t), qname, float(v)])
-        probes = self.snapshot.probes if self.snapshot is not None else None
-        if probes is not None:
-            it = float(self.snapshot.iteration)  # type: ignore[union-attr]
-            for lp in probes.layers:
+        if snap.probes is not None:
+            it = float(snap.iteration)
+            for lp in snap.probes.layers:
                 for attr in ("grad_w_mean_abs", "grad_w_rms", "grad_b_mean_abs", "delta_rms", "saturated"):
                     rows.append(["now", lp.name, it, attr, float(getattr(lp, attr))])
-        return header, rows
+        return rows
 
     # ------------------------------------------------------------------ layout
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        h = event.size().height()
-        self.caption_label.setVisible(h >= self.CAPTION_HEIGHT)
+        self.caption_label.setVisible(event.size().height() >= self.CAPTION_HEIGHT)
+        self._rearrange()
+
+    def _rearrange(self) -> None:
         # side by side where the dock is too short for two rows, or wide enough that each
-        # plot still gets a square-ish cell
-        w = event.size().width()
-        self._arrange(tall=h >= self.TALL or (h >= 300 and w < 2.4 * h))
+        # plot still gets a square-ish cell; verdicts longer than the two lines kept for
+        # them (two runs) take their height from the plots. Two bars per layer read by
+        # their heights: two rows need more room then
+        w = self.width()
+        h = self.height() - self._verdict_extra(w - 8)
+        short = self.TWO_ROWS_COMPARED if self.n_layers_b else self.TWO_ROWS
+        self._arrange(tall=h >= self.TALL or (h >= short and w < 2.4 * h))
+
+    def _verdict_extra(self, width: int) -> int:
+        """The height the verdicts need beyond the two lines kept for one (pixels)."""
+        need = sum(max(label.minimumHeight(), label.heightForWidth(width))
+                   for label in (self.ratio_label, self.ratio_label_b) if not label.isHidden() and label.text())
+        return max(0, need - (2 * self.ratio_label.fontMetrics().lineSpacing() + 2))
 
     def _arrange(self, tall: bool) -> None:
         """Tall: the time curves across the top, bars and histogram beneath. Short and
@@ -464,6 +415,9 @@ class GradientView(ViewBase):
             lay.setColumnStretchFactor(0, 4)
             lay.setColumnStretchFactor(1, 3)
             lay.setColumnStretchFactor(2, 3)
+        # re-adding the plots activates the layout at its own preferred size (16,777,215 px
+        # wide after a row of three): give it back the view's rectangle
+        ci.setGeometry(self.glw.range)
 
     def _on_bars_resized(self) -> None:
         self._fit_titles()
@@ -476,70 +430,132 @@ class GradientView(ViewBase):
             self._fit_titles()
 
     def _fit_titles(self) -> None:
-        """The bar and histogram titles, cut to their plot's width with "…"."""
+        """The bar and histogram titles, cut to their plot's width with "…"; the legend of
+        the time plot names as many layers as fit."""
         metrics = QFontMetrics(self._title_font)
         for plot, text in self._titles.items():
-            width = int(plot.width()) - 6 if plot.width() > 0 else 10_000
+            # a title is centred over the plot's box (not over the axis beside it)
+            width = int(plot.vb.width()) - 4 if plot.vb.width() > 0 else 10_000
             shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(width, 10))
             if shown != plot.titleLabel.text:
                 plot.setTitle(shown, size="9pt")
+        room = self.time_plot.vb.width()
+        if room > 0:
+            entry = metrics.horizontalAdvance("■8 ")
+            fit = int((room - metrics.horizontalAdvance("layer  ")) // max(entry, 1))
+            limit = max(4, min(self.MAX_LEGEND, fit - 3))  # "…" and "- - B" take entries' places
+            if limit != self._legend_limit:
+                self._legend_limit = limit
+                self._set_legend()
 
     # ------------------------------------------------------------------ internals
-    def _setup_layers(self, n: int) -> None:
-        """Make the per-layer items (curves, labels) for a network of ``n`` layers."""
-        for c in self._curves:
+    def _setup_layers(self, n: int, n_b: int = 0) -> None:
+        """Make the per-layer items (curves, bar labels) for run A's ``n`` layers and run
+        B's ``n_b`` (0 while one run trains)."""
+        for c in self._curves + self._curves_b:
             self.time_plot.removeItem(c)
-        for t in self._bar_labels:
+        for t in self._bar_labels + self._bar_labels_b:
             self.bar_plot.removeItem(t)
-        self.n_layers = n
-        self.layer_names = [f"hidden {i + 1}" for i in range(n - 1)] + ["output"]
-        self._curves = []
-        for i, name in enumerate(self.layer_names):
-            # jagged curves of up to MAX_POINTS points: without antialiasing, and at most a
-            # few points per pixel (each bin's min and max), they paint several times faster
-            curve = pg.PlotDataItem(pen=pg.mkPen(theme.layer_color(i), width=1), connect="finite", antialias=False)
-            curve.opts["autoDownsampleFactor"] = 0.75
-            curve.setDownsampling(auto=True, method="peak")
-            self.time_plot.addItem(curve)
-            self._curves.append(curve)
+        new_a = n != self.n_layers
+        self.n_layers, self.n_layers_b = n, n_b
+        self.n_slots = slots = max(n, n_b)
+        self.layer_names = layer_names(n)
+        self.layer_names_b = layer_names(n_b)
+        xa, xb = layer_slots(n, slots), layer_slots(n_b, slots)
+        # a layer's curve has its place's colour in both runs; B's are dashed
+        self._curves = [self._make_curve(self._layer_color(int(x)), dashed=False) for x in xa]
+        self._curves_b = [self._make_curve(self._layer_color(int(x)), dashed=True) for x in xb]
         self._set_legend()
-        self._bar_labels = []
-        for i in range(n):
-            t = pg.TextItem("", color=theme.foreground(), anchor=(0.5, 1.0))
-            self.bar_plot.addItem(t, ignoreBounds=True)
-            self._bar_labels.append(t)
-        self._brushes = [pg.mkBrush(theme.layer_color(i)) for i in range(n)]
-        step = max(1, math.ceil(n / 12))
-        ticks = [(i, "out" if i == n - 1 else str(i + 1)) for i in range(0, n, step)]
-        if ticks[-1][0] != n - 1:
-            ticks.append((n - 1, "out"))
-        self.bar_plot.getAxis("bottom").setTicks([ticks, []])
-        self.bar_plot.setXRange(-0.6, n - 0.4, padding=0)
-        self._bar_x = (-0.6, n - 0.4)
-        self.hist_layer_combo.blockSignals(True)
-        keep = self.hist_layer_combo.currentIndex()
-        self.hist_layer_combo.clear()
-        self.hist_layer_combo.addItems(self.layer_names)
-        self.hist_layer_combo.setCurrentIndex(keep if 0 <= keep < n else 0)
-        self.hist_layer_combo.blockSignals(False)
-        self.hist_buffer.clear()
+        # two runs: each value in its run's colour, as both stand over the pair of bars
+        self._bar_labels = [self._make_bar_label(RUN_A_COLOR if n_b else theme.foreground()) for _ in range(n)]
+        self._bar_labels_b = [self._make_bar_label(RUN_B_COLOR) for _ in range(n_b)]
+        # one run: each bar in its layer's colour, as the curves; two: A's bars in A's
+        # colour and B's in B's (a layer colour would read as a run)
+        self._brushes = ([pg.mkBrush(RUN_A_COLOR)] * n if n_b else
+                         [pg.mkBrush(theme.layer_color(int(x))) for x in xa])
+        self._brushes_b = [pg.mkBrush(RUN_B_COLOR)] * n_b
+        if slots:
+            step = max(1, math.ceil(slots / 12))
+            ticks = [(i, "out" if i == slots - 1 else str(i + 1)) for i in range(0, slots, step)]
+            if ticks[-1][0] != slots - 1:
+                ticks.append((slots - 1, "out"))
+            self.bar_plot.getAxis("bottom").setTicks([ticks, []])
+        self.bar_plot.setXRange(-0.6, slots - 0.4, padding=0)
+        self._bar_x = (-0.6, slots - 0.4)
+        self.bars_b.setVisible(n_b > 0)
+        if new_a:
+            self.hist_layer_combo.blockSignals(True)
+            keep = self.hist_layer_combo.currentIndex()
+            self.hist_layer_combo.clear()
+            self.hist_layer_combo.addItems(self.layer_names)
+            self.hist_layer_combo.setCurrentIndex(keep if 0 <= keep < n else 0)
+            self.hist_layer_combo.blockSignals(False)
+            self.hist_buffer.clear()
+
+    def _layer_color(self, slot: int) -> QColor:
+        """A layer's colour; while two runs are compared, not the runs' blue or orange
+        (the first two layer colours), so that no curve reads as a run."""
+        if self.n_layers_b:
+            return COMPARE_LAYER_COLORS[slot % len(COMPARE_LAYER_COLORS)]
+        return theme.layer_color(slot)
+
+    def _make_curve(self, color: QColor, dashed: bool) -> pg.PlotDataItem:
+        # jagged curves of up to MAX_POINTS points: without antialiasing, and at most a
+        # few points per pixel (each bin's min and max), they paint several times faster
+        pen = pg.mkPen(color, width=1)
+        if dashed:
+            pen.setStyle(RUN_B_STYLE)
+        curve = pg.PlotDataItem(pen=pen, connect="finite", antialias=False)
+        curve.opts["autoDownsampleFactor"] = 0.75
+        curve.setDownsampling(auto=True, method="peak")
+        self.time_plot.addItem(curve)
+        return curve
+
+    def _make_bar_label(self, color) -> pg.TextItem:  # type: ignore[no-untyped-def]
+        t = pg.TextItem("", color=color, anchor=(0.5, 1.0))
+        t.setZValue(5)  # over the other run's bar beside it
+        self.bar_plot.addItem(t, ignoreBounds=True)
+        return t
 
     MAX_LEGEND = 12  # layers named in the legend line
 
     def _set_legend(self) -> None:
         """The time plot's title doubles as its legend: a coloured square per layer, in the
         colours of the bars below (compact, and it never covers a curve)."""
-        n = self.n_layers
-        shown = list(range(n)) if n <= self.MAX_LEGEND else [*range(self.MAX_LEGEND - 2), -1, n - 2, n - 1]
+        n = self.n_slots
+        most = self._legend_limit
+        shown = list(range(n)) if n <= most else [*range(most - 2), -1, n - 2, n - 1]
         parts = []
         for i in shown:
             if i < 0:
                 parts.append("…")
                 continue
             name = "out" if i == n - 1 else str(i + 1)
-            parts.append(f'<span style="color:{theme.layer_color(i).name()}">■</span>{name}')
+            parts.append(f'<span style="color:{self._layer_color(i).name()}">■</span>{name}')
         self.legend_html = "layer&nbsp; " + " ".join(parts)
+        if self.b_label:
+            self.legend_html += "&nbsp; - - B"  # B's curves are dashed
         self.time_plot.setTitle(self.legend_html, size="9pt")
+
+    def _show_runs(self, b_label: str) -> None:
+        """The line naming the two runs' colours (hidden while one run trains)."""
+        if b_label == self.b_label and self.runs_label.isVisible() == bool(b_label):
+            return
+        self.b_label = b_label
+        if b_label:
+            # a long label (several changes) is cut, whole in the tooltip
+            shown = self.runs_label.fontMetrics().elidedText(b_label, Qt.TextElideMode.ElideRight,
+                                                             self.LEGEND_PX)
+            self.runs_label.setText(
+                f'<span style="color:{RUN_A_COLOR.name()}">■</span>&nbsp;A &nbsp;'
+                f'<span style="color:{RUN_B_COLOR.name()}">■</span>&nbsp;{html.escape(shown)}&nbsp;&nbsp;')
+            self.runs_label.setToolTip(f"{RUN_TIP}\n{b_label}")
+        self.runs_label.setVisible(bool(b_label))
+        self.ratio_label_b.setVisible(bool(b_label))
+        self._set_legend()
+        # the two verdicts share the two lines kept for one
+        line = self.ratio_label.fontMetrics().lineSpacing()
+        self.ratio_label.setMinimumHeight((1 if b_label else 2) * line + 2)
 
     def _on_quantity_changed(self, index: int) -> None:
         self._apply_quantity_labels()
@@ -554,35 +570,35 @@ class GradientView(ViewBase):
         self.bar_plot.setLabel("left", bar_label)
         self._set_title(self.bar_plot, f"now: {bar_label} per layer")
 
+    def _series_of(self, snap: Snapshot, n: int) -> tuple[Array, Array]:
+        """A run's iterations and per-layer values (rows = layers) of the chosen quantity
+        from its layer log."""
+        log = snap.layer_log
+        _, prefix, _, _ = QUANTITIES[self.quantity]
+        if log.ndim != 2 or len(log) == 0 or log.shape[1] != 1 + 2 * n:
+            return np.empty(0), np.empty((n, 0))
+        start = 1 if prefix == "g" else 1 + n
+        return log[:, 0].copy(), log[:, start:start + n].T.copy()
+
     def _draw_time(self) -> None:
         snap = self.snapshot
         assert snap is not None
-        log = snap.layer_log
-        n = self.n_layers
-        _, prefix, _, _ = QUANTITIES[self.quantity]
-        if log.ndim != 2 or len(log) == 0 or log.shape[1] != 1 + 2 * n:
-            self.times = np.empty(0)
-            self.series = np.empty((n, 0))
+        self.times, self.series = self._series_of(snap, self.n_layers)
+        if snap.b is not None and self.n_layers_b:
+            self.times_b, self.series_b = self._series_of(snap.b, self.n_layers_b)
         else:
-            self.times = log[:, 0].copy()
-            start = 1 if prefix == "g" else 1 + n
-            self.series = log[:, start:start + n].T.copy()
-        logs = log10_or_nan(self.series) if self.series.size else np.empty((n, 0))
-        # the log holds up to 8192 rows (already one every `stride` iterations): draw at
-        # most MAX_POINTS of them, evenly spaced, always with the newest
-        rows = np.arange(len(self.times))
-        if len(rows) > self.MAX_POINTS:
-            step = math.ceil(len(rows) / self.MAX_POINTS)
-            rows = np.unique(np.append(rows[::-1][::step], rows[-1]))
-        for i, curve in enumerate(self._curves):
-            if len(self.times):
-                curve.setData(self.times[rows], logs[i][rows])
-            else:
-                curve.setData([], [])
-        finite = logs[np.isfinite(logs)]
-        if len(finite):
-            lo, hi = float(finite.min()), float(finite.max())
-            x0, x1 = float(self.times[0]), float(self.times[-1])
+            self.times_b, self.series_b = np.empty(0), np.empty((0, 0))
+        finite = []
+        for curves, times, series in ((self._curves, self.times, self.series),
+                                      (self._curves_b, self.times_b, self.series_b)):
+            logs = self._draw_curves(curves, times, series)
+            finite.append(logs[np.isfinite(logs)])
+        values = np.concatenate(finite)
+        starts = [t[0] for t in (self.times, self.times_b) if len(t)]
+        ends = [t[-1] for t in (self.times, self.times_b) if len(t)]
+        if len(values):
+            lo, hi = float(values.min()), float(values.max())
+            x0, x1 = float(min(starts)), float(max(ends))
             self.time_grid.set_span(x0, x1, lo - 0.5, hi + 0.5)
             pad_x = 0.02 * (x1 - x0) if x1 > x0 else 1.0
             pad_y = max(0.05 * (hi - lo), 0.15)
@@ -592,67 +608,155 @@ class GradientView(ViewBase):
             self.time_grid.set_span(0.0, 0.0, 0.0, -1.0)
             self.time_plot.setRange(xRange=(0, 10), yRange=(-3, 0), padding=0)
 
-    def _bar_top(self, base: float, hi: float) -> float:
-        """The top of the bar plot: room for the tallest bar's value above it, in pixels."""
+    def _draw_curves(self, curves: list[pg.PlotDataItem], times: Array, series: Array) -> Array:
+        """One run's curves; returns the log10 of its values."""
+        logs = log10_or_nan(series) if series.size else np.empty((len(curves), 0))
+        # the log holds up to 8192 rows (already one every `stride` iterations): draw at
+        # most MAX_POINTS of them, evenly spaced, always with the newest
+        rows = np.arange(len(times))
+        if len(rows) > self.MAX_POINTS:
+            step = math.ceil(len(rows) / self.MAX_POINTS)
+            rows = np.unique(np.append(rows[::-1][::step], rows[-1]))
+        for i, curve in enumerate(curves):
+            if len(times):
+                curve.setData(times[rows], logs[i][rows])
+            else:
+                curve.setData([], [])
+        return logs
+
+    def _bar_top(self, base: float, hi: float, labels: int = 1) -> float:
+        """The top of the bar plot: room for the tallest bar's value above it (``labels``
+        values stacked: two runs), in pixels."""
         top = max(hi, base + 1.0)
         h = float(self.bar_plot.vb.height()) or 200.0
-        room = min(0.45, (self.LABEL_PX + 4) / max(h, 1.0))  # share of the height the label needs
+        room = min(0.45, (labels * self.LABEL_PX + 4) / max(h, 1.0))  # share of the height the labels need
         return top + (top - base) * room / (1.0 - room)
+
+    @staticmethod
+    def _bar_values_of(snap: Snapshot | None, n: int, attr: str) -> Array:
+        probes = snap.probes if snap is not None else None
+        if probes is None or len(probes.layers) != n:
+            return np.full(n, np.nan)
+        return probes.column(attr)
 
     def _draw_bars(self) -> None:
         snap = self.snapshot
         assert snap is not None
-        probes = snap.probes
-        n = self.n_layers
+        n, n_b, slots = self.n_layers, self.n_layers_b, self.n_slots
         _, _, attr, _ = QUANTITIES[self.quantity]
-        what = "mean |∂L/∂W|" if attr == "grad_w_mean_abs" else "δ (RMS)"
-        diverged = (snap.stop_info or {}).get("kind") == "divergence"
-        diverged_at = int((snap.stop_info or {}).get("iteration", snap.iteration)) if diverged else None
-        if probes is None or len(probes.layers) != n:
-            self.bar_values = np.full(n, np.nan)
-            self.bars.setOpts(x=np.arange(n), height=np.zeros(n), y0=0, brushes=self._brushes)
-            for t in self._bar_labels:
+        self.bar_values = self._bar_values_of(snap, n, attr)
+        self.bar_values_b = self._bar_values_of(snap.b, n_b, attr)
+        logs, logs_b = log10_or_nan(self.bar_values), log10_or_nan(self.bar_values_b)
+        # two runs: A's bar left of the layer's place, B's right of it
+        half = 0.19 if n_b else 0.0
+        width = 0.36 if n_b else 0.7
+        xa, xb = layer_slots(n, slots) - half, layer_slots(n_b, slots) + half
+        finite = np.concatenate([logs[np.isfinite(logs)], logs_b[np.isfinite(logs_b)]])
+        if not len(finite):
+            self.bars.setOpts(x=xa, height=np.zeros(n), y0=0, width=width, brushes=self._brushes)
+            self.bars_b.setOpts(x=xb, height=np.zeros(n_b), y0=0, width=width, brushes=self._brushes_b)
+            for t in self._bar_labels + self._bar_labels_b:
                 t.setText("")
-            self._set_verdict(verdict(np.empty(0), what, self.series if self.series.size else None, self.times,
-                                      diverged_at, self.layer_names))
+            self._set_verdicts()
             return
-        self.bar_values = probes.column(attr)
-        logs = log10_or_nan(self.bar_values)
-        finite = logs[np.isfinite(logs)]
         # bars grow up from a baseline below the smallest value, so 1e-8 and 1e-1 both show
-        base = float(math.floor(float(finite.min()) - 0.3)) if len(finite) else -1.0
-        hi = float(finite.max()) if len(finite) else 0.0
-        heights = np.where(np.isfinite(logs), logs - base, 0.0)
-        self.bars.setOpts(x=np.arange(n), height=heights, y0=np.full(n, base), width=0.7,
-                          brushes=self._brushes)
-        top = self._bar_top(base, hi)
+        base = float(math.floor(float(finite.min()) - 0.3))
+        hi = float(finite.max())
+        self.bars.setOpts(x=xa, height=np.where(np.isfinite(logs), logs - base, 0.0), y0=np.full(n, base),
+                          width=width, brushes=self._brushes)
+        self.bars_b.setOpts(x=xb, height=np.where(np.isfinite(logs_b), logs_b - base, 0.0),
+                            y0=np.full(n_b, base), width=width, brushes=self._brushes_b)
+        top = self._bar_top(base, hi, 2 if n_b else 1)
         self.bar_plot.setYRange(base, top, padding=0)
-        self.bar_grid.set_span(-0.6, n - 0.4, base, top)
-        # write every value when there is room, else those of the first and last layer
+        self.bar_grid.set_span(-0.6, slots - 0.4, base, top)
+        self._place_bar_labels(base, top, ((self._bar_labels, xa, self.bar_values, logs),
+                                           (self._bar_labels_b, xb, self.bar_values_b, logs_b)))
+        self._set_verdicts()
+
+    def _place_bar_labels(self, base: float, top: float,
+                          runs: Sequence[tuple[list[pg.TextItem], Array, Array, Array]]) -> None:
+        """Write each bar's value over it when there is room, else those of the first and
+        last layers; of two labels that would overlap, the earlier keeps its place (A's
+        before B's, the first and last layers before the others). With two runs both
+        values of a layer stand over the taller bar of its pair, B's above A's, so that
+        neither covers the other run's bar."""
         width = self.bar_plot.vb.width() or 300.0
-        roomy = width / max(1, n) >= 52
+        height = self.bar_plot.vb.height() or 200.0
+        roomy = width / max(1, self.n_slots) >= 52
         x0, x1 = self._bar_x
         unit = (x1 - x0) / max(width, 1.0)  # x units per pixel
-        for i, (t, v, lg) in enumerate(zip(self._bar_labels, self.bar_values, logs)):
-            show = roomy or i in (0, n - 1)
-            text = fmt_value(float(v)) if show else ""
+        yunit = (top - base) / max(height, 1.0)
+        pair_top: dict[int, float] = {}
+        if len(runs[1][1]):
+            for _, xs, _, logs in runs:
+                for x, lg in zip(xs, logs):
+                    if math.isfinite(lg):
+                        slot = round(float(x))
+                        pair_top[slot] = max(pair_top.get(slot, lg), float(lg))
+        order = []
+        for k, (labels, _, _, _) in enumerate(runs):
+            n = len(labels)
+            ends = [i for i in dict.fromkeys((0, n - 1)) if 0 <= i < n]
+            order += [(0 if i in ends else 1, k, i) for i in range(n)]
+        placed: list[tuple[float, float, float, float]] = []
+        for rank, k, i in sorted(order):
+            labels, xs, values, logs = runs[k]
+            t, v, lg = labels[i], float(values[i]), float(logs[i])
+            text = fmt_value(v) if roomy or rank == 0 else ""
             if text != t.textItem.toPlainText():
                 t.setText(text)
+            if not text:
+                continue
             # centred over its bar, but never past the plot's edges
-            half = 0.5 * t.textItem.boundingRect().width() * unit
-            x = min(max(float(i), x0 + half), x1 - half) if 2 * half < x1 - x0 else float(i)
-            t.setPos(x, float(lg) if math.isfinite(lg) else base)
-        # the time series of the same quantity tells growth; the bars are the probe's
-        self._set_verdict(verdict(self.bar_values, what, self.series if self.series.size else None,
-                                  self.times, diverged_at, self.layer_names))
+            box = t.textItem.boundingRect()
+            half = 0.5 * box.width() * unit
+            x = min(max(float(xs[i]), x0 + half), x1 - half) if 2 * half < x1 - x0 else float(xs[i])
+            y = pair_top.get(round(float(xs[i])), lg) if math.isfinite(lg) else base
+            if k == 1:
+                y += box.height() * yunit  # stacked on A's
+            t.setPos(x, y)
+            rect = (x - half, x + half, y, y + box.height() * yunit)
+            if any(r[0] < rect[1] and rect[0] < r[1] and r[2] < rect[3] and rect[2] < r[3] for r in placed):
+                t.setText("")
+                continue
+            placed.append(rect)
 
-    def _set_verdict(self, v: Verdict) -> None:
-        if v == self.verdict:
+    def _set_verdicts(self) -> None:
+        """Each run's verdict; while two runs are compared, each names its run."""
+        snap = self.snapshot
+        assert snap is not None
+        _, _, attr, _ = QUANTITIES[self.quantity]
+        what = "mean |∂L/∂W|" if attr == "grad_w_mean_abs" else "δ (RMS)"
+        va = self._verdict_of(snap, self.bar_values, self.series, self.times, self.layer_names, what)
+        vb = None
+        if snap.b is not None:
+            vb = self._verdict_of(snap.b, self.bar_values_b, self.series_b, self.times_b, self.layer_names_b, what)
+        self._set_verdict(va, vb)
+
+    @staticmethod
+    def _verdict_of(snap: Snapshot, values: Array, series: Array, times: Array, names: list[str],
+                    what: str) -> Verdict:
+        info = snap.stop_info or {}
+        diverged_at = int(info.get("iteration", snap.iteration)) if info.get("kind") == "divergence" else None
+        # the time series of the same quantity tells growth; the bars are the probe's
+        shown = values if np.isfinite(values).any() else np.empty(0)
+        return verdict(shown, what, series if series.size else None, times, diverged_at, names)
+
+    def _set_verdict(self, v: Verdict, v_b: Verdict | None = None) -> None:
+        if (v, v_b, self.b_label) == (self.verdict, self.verdict_b, self._verdict_label):
             return
-        self.verdict = v
-        self.ratio_label.setText(v.text)
-        alarm = v.kind in ("exploding", "vanishing", "dead")
-        self.ratio_label.setStyleSheet("QLabel#verdict { color: #c81e1e; font-weight: bold; }" if alarm else "")
+        self.verdict, self.verdict_b, self._verdict_label = v, v_b, self.b_label
+        alarm_style = "QLabel#verdict { color: #c81e1e; font-weight: bold; }"
+        name_b = self.b_label if len(self.b_label) <= self.SHORT_NAME else "B"
+        for label, verdict_, name in ((self.ratio_label, v, "A"), (self.ratio_label_b, v_b, name_b)):
+            if verdict_ is None:
+                label.setText("")
+                continue
+            label.setText(f"{name} — {verdict_.text}" if v_b is not None else verdict_.text)
+            alarm = verdict_.kind in ("exploding", "vanishing", "dead")
+            label.setStyleSheet(alarm_style if alarm else "")
+        if v_b is not None:
+            self._rearrange()
 
     def _draw_hist(self) -> None:
         layer = self.hist_layer()
@@ -686,5 +790,6 @@ class GradientView(ViewBase):
         # several probes can share an iteration (stepping phase by phase): label it once
         ticks = [t for k, t in enumerate(ticks) if k == 0 or t[1] != ticks[k - 1][1]]
         self.hist_plot.getAxis("bottom").setTicks([ticks, []])
-        self._set_title(self.hist_plot,
-                        f"{self.layer_names[layer] if layer < len(self.layer_names) else ''} outputs (bright = many)")
+        run = "A: " if self.comparing else ""  # the histogram is run A's only
+        self._set_title(self.hist_plot, f"{run}{self.layer_names[layer] if layer < len(self.layer_names) else ''} "
+                                        "outputs (bright = many)")

@@ -14,6 +14,10 @@ visible above the current one, which is highlighted. Stepping a whole iteration 
 the engine hands over the finished iteration's update record, which holds the numbers
 of all four phases: the view then writes out the whole iteration, top to bottom.
 
+When two runs are compared (``snap.b`` with a phase record), the engine steps both with
+the same inspected sample: under each phase, run B's numbers follow run A's in a block
+marked with B's colour and name, so the learner reads the same sample through both runs.
+
 Small layers are written out in full; for large ones the first few units and terms are
 shown, followed by "… N more". An update writes the weights with as many digits as it
 takes to see them change (2.00622 → 2.00641, not 2.006 → 2.006), and the change itself.
@@ -38,6 +42,7 @@ from ...core.optimizers import OPTIMIZER_INFO
 from ...core.snapshot import Snapshot
 from ...core.trainer import PHASES, PhaseRecord
 from .base import ViewBase
+from .run_colors import RUN_A_COLOR, RUN_B_COLOR
 
 Array = np.ndarray
 
@@ -186,6 +191,8 @@ class InspectorView(ViewBase):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.phase: PhaseRecord | None = None
+        #: run B's record of the same phase, while two runs are compared
+        self.phase_b: PhaseRecord | None = None
         #: "phase" (Shift+→: one phase at a time) or "iteration" (→: the whole iteration)
         self.mode = ""
         self._shown: tuple[int, int] | None = None
@@ -229,7 +236,8 @@ class InspectorView(ViewBase):
             if self.phase is not None or self._shown is None:
                 self._show_hint()
             return
-        key = (id(ph), len(snap.weights))
+        ph_b = snap.b.phase if snap.b is not None else None
+        key = (id(ph), len(snap.weights), id(ph_b), snap.b_label if snap.b is not None else None)
         if ph is self.phase and self._shown == key:
             return  # the same phase again (a snapshot for another reason)
         # an update that does not follow this iteration's backward phase came from →:
@@ -237,6 +245,7 @@ class InspectorView(ViewBase):
         stepped = ph.phase != "update" or self._last_phase == (ph.iteration, "backward")
         self.mode = "phase" if stepped else "iteration"
         self.phase = ph
+        self.phase_b = ph_b
         self._shown = key
         self._last_phase = (ph.iteration, ph.phase)
         self._render(ph, snap)
@@ -251,9 +260,18 @@ class InspectorView(ViewBase):
         ph = self.phase
         if ph is None or self.snapshot is None:
             return header, []
+        rows = self._table_rows(ph)
+        if self.snapshot.b is None:
+            return header, rows
+        # two runs: one more column saying whose numbers a row holds
+        rows_b = self._table_rows(self.phase_b) if self._b_has(0) else []
+        return ("run", *header), [["A", *r] for r in rows] + [["B", *r] for r in rows_b]
+
+    @classmethod
+    def _table_rows(cls, ph: PhaseRecord) -> list[list[float | str]]:
         rows: list[list[float | str]] = []
         done = PHASES.index(ph.phase)
-        names = self._layer_names(len(ph.z))
+        names = cls._layer_names(len(ph.z))
         for i, v in enumerate(ph.x):
             rows.append(["forward", "x", "input", str(i + 1), float(v)])
         for li, name in enumerate(names):
@@ -288,7 +306,7 @@ class InspectorView(ViewBase):
                 for j in range(len(ph.b_before[li])):
                     rows.append(["update", "b_before", name, str(j + 1), float(ph.b_before[li][j])])
                     rows.append(["update", "b_after", name, str(j + 1), float(ph.b_after[li][j])])
-        return header, rows
+        return rows
 
     # ------------------------------------------------------------------ rendering
     def _colors(self) -> tuple[str, str, str]:
@@ -319,6 +337,7 @@ class InspectorView(ViewBase):
 
     def _show_hint(self) -> None:
         self.phase = None
+        self.phase_b = None
         self.mode = ""
         self._shown = (0, 0)
         self._last_phase = None
@@ -355,13 +374,17 @@ class InspectorView(ViewBase):
             + (f"inspected sample #{ph.sample} of a batch of {batch} " if getattr(ph, "in_batch", True) else
                f"sample #{ph.sample}, which you chose: not in this batch of {batch}, so its numbers are its own "
                "and the update is the batch's ")
-            + f"· inputs x = ({', '.join(fmt(v) for v in ph.x)})")
+            + f"· inputs x = ({', '.join(fmt(v) for v in ph.x)})"
+            + (" · the same sample in A and B" if self._same_sample(ph) else ""))
         builders = (self._forward, self._loss, self._backward, self._update)
         parts = []
         if whole:
             parts.append(f'<p class="note">{html.escape(WHOLE_HINT)}</p>')
         for i in range(k + 1):
             body = builders[i](ph, snap, W, b)
+            if snap.b is not None:
+                body = (f'<p><b style="color:{RUN_A_COLOR.name()}">A</b></p>{body}'
+                        + self._b_block(i, ph, snap.b, snap.b_label))
             title = f"{i + 1} · {PHASES[i].capitalize()}"
             if i == k and not whole:
                 parts.append(f'<a name="{PHASES[i]}"></a><table width="100%" cellpadding="6" cellspacing="0" '
@@ -374,6 +397,41 @@ class InspectorView(ViewBase):
             self.browser.verticalScrollBar().setValue(0)
         else:
             self.browser.scrollToAnchor(ph.phase)
+
+    def _same_sample(self, ph: PhaseRecord) -> bool:
+        """Whether run B's record (if any) is of the same sample as A's, in a batch alike."""
+        ph_b = self.phase_b
+        return (self.snapshot is not None and self.snapshot.b is not None and ph_b is not None
+                and ph_b.sample == ph.sample and ph_b.in_batch == ph.in_batch and len(ph_b.batch) == len(ph.batch))
+
+    def _b_has(self, phase: int) -> bool:
+        """Whether run B's record holds the numbers of phase ``phase`` (0 = forward) of the
+        iteration shown (B may have stopped, or not have stepped yet)."""
+        ph, ph_b = self.phase, self.phase_b
+        return (ph is not None and ph_b is not None and ph_b.iteration == ph.iteration
+                and PHASES.index(ph_b.phase) >= phase)
+
+    def _b_block(self, i: int, ph: PhaseRecord, snap_b: Snapshot, label: str) -> str:
+        """Run B's numbers of phase ``i``, under A's: a block with a stripe of B's colour."""
+        ph_b = self.phase_b
+        name = html.escape(label or "B")
+        if ph_b is not None and self._b_has(i):
+            W = ph_b.W_before if ph_b.W_before else snap_b.weights
+            b = ph_b.b_before if ph_b.b_before else snap_b.biases
+            builders = (self._forward, self._loss, self._backward, self._update)
+            body = builders[i](ph_b, snap_b, W, b)
+            if not self._same_sample(ph):
+                where = (f"its batch of {len(ph_b.batch)}" if ph_b.in_batch else
+                         f"not in its batch of {len(ph_b.batch)}")
+                body = (f'<p class="note">B inspects sample #{ph_b.sample}, {where} · inputs x = '
+                        f"({', '.join(fmt(v) for v in ph_b.x)})</p>" + body)
+        else:
+            why = f"it has stopped: {snap_b.stopped}" if snap_b.stopped else "it has not reached this phase"
+            body = f'<p class="note">No numbers of B for this phase ({html.escape(why)}).</p>'
+        color = RUN_B_COLOR.name()
+        return ('<table width="100%" cellspacing="0" cellpadding="0" style="margin-top: 6px"><tr>'
+                f'<td width="4" bgcolor="{color}"></td><td width="6"></td>'
+                f'<td><p><b style="color:{color}">{name}</b></p>{body}</td></tr></table>')
 
     def _hats(self, text_html: str) -> str:
         """Hatted letters (m̂) as images of them (see :func:`hat_image`), in the text's

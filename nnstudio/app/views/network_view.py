@@ -51,6 +51,7 @@ from .network_layout import NetworkLayout, column_spacing, plan
 from .network_phase import PhaseOverlay, edge_values
 from .network_texts import NetworkTexts
 from .network_thumbnails import Levels, ThumbnailRenderer, input_values, lut_argb32, neuron_values
+from .run_colors import RUN_A_COLOR
 
 Array = np.ndarray
 
@@ -157,6 +158,12 @@ class NetworkView(ViewBase):
         self.header.sigAdd.connect(self.sigAddLayer)
         self.header.sigRemove.connect(self._remove_last_layer)
         self.add_widget(self.header)
+        # while two runs are compared, the network drawn is run A's: said at the header's end
+        self.run_label = QLabel("run A")
+        self.run_label.setObjectName("runLabel")
+        self.run_label.setStyleSheet(f"QLabel#runLabel {{ color: {RUN_A_COLOR.name()}; font-weight: bold; }}")
+        self.run_label.hide()
+        self.header.layout().addWidget(self.run_label)
         self.phase_label = QLabel("")
         self.phase_label.setWordWrap(True)
         self.phase_label.setVisible(False)
@@ -254,10 +261,19 @@ class NetworkView(ViewBase):
 
     def show_snapshot(self, snap: Snapshot) -> None:
         super().show_snapshot(snap)
+        self._show_run(snap.b_label if snap.b is not None else "")
         self._ensure_items(snap)
         self._update_edges(snap)
         self._update_neurons(snap)
         self.phase.update(snap, self.texts, self.output_labels, self.visible_counts())
+
+    def _show_run(self, b_label: str) -> None:
+        """Say that the drawing is run A's while a run B is compared (hidden otherwise)."""
+        if b_label:
+            self.run_label.setToolTip(f"The network of run A. Run B ({b_label}) is drawn beside A in the "
+                                      "loss, boundary, gradient and inspector views.")
+        if self.run_label.isHidden() == bool(b_label):
+            self.run_label.setVisible(bool(b_label))
 
     def edge(self, layer: int, i: int, j: int) -> EdgeItem | None:
         """The item drawing ``W[layer][i, j]``, or None if that connection is not drawn."""
