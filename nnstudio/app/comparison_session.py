@@ -109,8 +109,8 @@ class ComparisonSession(QObject):
             self._starting = False
             self.active, self.label, self.note = True, str(label), str(note or "")
             self._lock(True)
-            self.sigMessage.emit("info", f"Comparing run A with {printable(self.label, 80)}. "
-                                         f"{printable(self.note, 200)} Settings are locked while B is open.")
+            self.sigMessage.emit("info", f"Run B started. {printable(self.note, 160)} Settings are locked while "
+                                         "B is open.")
             self.sigChanged.emit(True)
         elif self.active:
             self.active, self.label, self.note = False, "", ""
@@ -136,6 +136,8 @@ class ComparisonSession(QObject):
             if answer != QMessageBox.StandardButton.Close:
                 return False
         self.controller.close_b(lambda _v: None, lambda exc: self.sigMessage.emit("error", str(exc)))
+        # the engine takes the commands in order: what the window sends next reaches run A alone
+        self._on_engine(None, None)
         return True
 
     def promote_b(self) -> bool:
@@ -157,6 +159,7 @@ class ComparisonSession(QObject):
             return False
         finally:
             self._promoting = False
+        self._on_engine(None, None)
         self.sigMessage.emit("info", "Run B is now the main run, with its settings in the panels. "
                                      "Undo (Ctrl+Z) brings back run A as it was.")
         return True

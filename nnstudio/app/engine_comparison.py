@@ -70,14 +70,16 @@ class EngineComparison:
     def stopped(self) -> bool:
         return self.comparison.stopped
 
-    def new_stops(self) -> list[str]:
-        """Messages for runs that stopped since the last call ("A: …" / "B: …")."""
+    def new_stops(self) -> list[tuple[str, str]]:
+        """(level, message) for runs that stopped since the last call ("Run A: …" /
+        "B: …: …"): a warning for a divergence, information otherwise."""
         out = []
         for name, run in (("A", self.a), ("B", self.remote)):
             if run.stopped and name not in self.reported:
                 self.reported.add(name)
                 who = "Run A" if name == "A" else self.label
-                out.append(f"{who}: {run.stopped}")
+                kind = (run.stop_info or {}).get("kind")
+                out.append(("warning" if kind == "divergence" else "info", f"{who}: {run.stopped}"))
             elif not run.stopped:
                 self.reported.discard(name)
         return out

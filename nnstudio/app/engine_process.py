@@ -402,8 +402,8 @@ class EngineLoop:
 
     def _report_stops(self) -> None:
         if self.comparison is not None:
-            for text in self.comparison.new_stops():
-                self.emit("message", "warning", text)
+            for level, text in self.comparison.new_stops():
+                self.emit("message", level, text)
 
     def _job_step(self) -> None:
         """One step of the oldest long call; its answer when it is done."""
@@ -487,8 +487,8 @@ class EngineLoop:
         self._dirty = True
         if cmp is not None:
             stops = cmp.new_stops()
-            for text in stops:
-                self.emit("message", "warning", text)
+            for level, text in stops:
+                self.emit("message", level, text)
             if cmp.stopped:
                 self._set_playing(False)
             if stops:

@@ -48,8 +48,8 @@ class ComparisonControl(Protocol):
     def start(self, changes_text: str) -> None:
         """Fork run B from the present run A with these changes (RunChanges text)."""
 
-    def close_b(self) -> None:
-        """End the comparison, keeping run A."""
+    def close_b(self) -> bool:
+        """End the comparison, keeping run A (the learner may be asked); False if B stays."""
 
 
 class LessonPresenter(QObject):
@@ -84,7 +84,8 @@ class LessonPresenter(QObject):
         if not self.maybe_save():
             return False
         network, config, data, weights = lesson_state(lesson)
-        self._end_comparison()
+        if not self._end_comparison():
+            return False
         try:
             self.session.controller.pause()
             self.session.forget_all()
@@ -108,8 +109,8 @@ class LessonPresenter(QObject):
         step = lesson.steps[index]
         try:
             network, config, data = apply_step(step, self.doc.network, self.doc.config, self.doc.data_spec)
-            if step.changes_run:
-                self._end_comparison()
+            if step.changes_run and not self._end_comparison():
+                return
             if step.restarts:
                 def restart() -> None:
                     self.session.controller.pause()
@@ -126,9 +127,12 @@ class LessonPresenter(QObject):
             self._start_comparison(step.compare)
         self.show_step(lesson, index)
 
-    def _end_comparison(self) -> None:
+    def _end_comparison(self) -> bool:
+        """Close run B if it is open (the learner is asked when B has trained); False if
+        the learner keeps it."""
         if self.comparison is not None and self.comparison.active:
-            self.comparison.close_b()
+            return bool(self.comparison.close_b())
+        return True
 
     def _start_comparison(self, changes: str) -> None:
         """Run B beside the run the step set up (the step's text describes both)."""

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -61,6 +60,7 @@ from .panels.network_panel import NetworkPanel
 from .panels.training_panel import TrainingPanel
 from .paths import app_settings, resource_path
 from .project_files import ProjectFiles
+from .compare_dialog import CompareDialog
 from .comparison_session import ComparisonSession
 from .session import TrainingSession
 from .shortcuts_dialog import ShortcutsDialog
@@ -135,6 +135,7 @@ class MainWindow(QMainWindow):
                                        self.files.maybe_save, self)
         self.teacher = TeacherTools(self)
         self.comparison = ComparisonSession(self.doc, self.session, self, self._panels_locked_by_comparison)
+        self.lessons.comparison = self.comparison
         self._build_actions()
         self.comparison.bind_undo_actions(self.act_undo, self.act_redo)
         self._build_menus()
@@ -468,8 +469,9 @@ class MainWindow(QMainWindow):
             self.comparison_badge = QLabel()
             self.comparison_badge.setObjectName("comparison_badge")
         label = self.comparison.label if active else ""
-        self.comparison_badge.setText(f"A vs {printable(label, 48)}" if active else "")
-        self.comparison_badge.setToolTip(printable(self.comparison.note, 300) if active else "")
+        self.comparison_badge.setText(f"A vs {printable(label, 32)}" if active else "")
+        self.comparison_badge.setToolTip(f"A vs {printable(label, 200)}\n{printable(self.comparison.note, 300)}"
+                                         if active else "")
         self.comparison_badge.setVisible(active)
         if hasattr(self, "scheduler"):
             self.scheduler.refresh(everything=True)
@@ -478,9 +480,20 @@ class MainWindow(QMainWindow):
         """Training › Compare…: choose what run B changes, then fork it."""
         if self.comparison.active:
             return
-        text, ok = QInputDialog.getText(self, "Compare", "What run B changes (for example lr=0.3 or "
-                                        "activation=relu init=he_uniform):")
-        if not ok or not text.strip():
+        prepared = self.doc.prepared
+        dialog = CompareDialog(self.doc.network, self.doc.config, self,
+                               iteration=self.controller.snapshot.iteration if self.controller.snapshot else 0,
+                               data_sizes=(len(prepared.X_train), len(prepared.X_val)))
+        screen = self.screen()
+        if screen is not None:
+            dialog.fit_height(screen.availableGeometry().height() - 40)
+        self.compare_dialog_open = dialog
+        try:
+            accepted = dialog.exec() == CompareDialog.DialogCode.Accepted
+        finally:
+            self.compare_dialog_open = None
+        text = dialog.changes_text()
+        if not accepted or not text:
             return
         try:
             self.comparison.start(text)

@@ -35,9 +35,10 @@ class RecordingComparison:
             raise SpecError(self.refuse)
         self.active = True
 
-    def close_b(self) -> None:
+    def close_b(self) -> bool:
         self.calls.append(("close_b",))
         self.active = False
+        return True
 
 
 @pytest.fixture
@@ -125,3 +126,30 @@ def test_without_a_comparison_session_the_step_sets_up_a_alone(qtbot, window):
     apply(qtbot, window)
     assert window.doc.config.l2 == 0.0 and window.doc.config.early_stopping == "off"
     wait_snapshot(qtbot, window, lambda s: s.iteration == 0)
+
+
+def test_lesson_4_runs_both_in_the_real_window(qtbot, window, monkeypatch):
+    """The window's own comparison session: Apply forks B = η 0.1 beside A = η 0.001; both
+    step in lockstep; the next step that changes A asks before closing a trained B."""
+    from PySide6.QtWidgets import QMessageBox
+
+    window.activateWindow()
+    open_lesson(qtbot, window, 4)
+    with qtbot.waitSignal(window.comparison.sigChanged, timeout=20000):
+        apply(qtbot, window)
+    assert window.comparison.active and window.comparison.label == "B: η = 0.1"
+    for _ in range(5):
+        window.act_step.trigger()
+    snap = wait_snapshot(qtbot, window, lambda s: s.b is not None and s.b.iteration == 5 and s.iteration == 5)
+    assert snap.lr == pytest.approx(0.001) and snap.b.lr == pytest.approx(0.1)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
+    window.lesson_panel.step_index = 1
+    window.lessons.apply_step(window.lesson_panel.opened, 1)
+    assert asked and window.comparison.active  # kept: the learner cancelled, the step was not applied
+    assert window.doc.config.learning_rate == pytest.approx(0.001)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Close)
+    window.lessons.apply_step(window.lesson_panel.opened, 1)
+    assert not window.comparison.active
+    wait_snapshot(qtbot, window, lambda s: s.b is None)
