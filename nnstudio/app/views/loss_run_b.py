@@ -88,7 +88,7 @@ def run_pens(run: str | None) -> CurvePens:
         return CurvePens(faint, train, val, 2.5, 2.5, Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine)
     colour = run_color(run)
     faint = QColor(colour)
-    faint.setAlpha(70)
+    faint.setAlpha(55)  # two noisy batch curves must not hide the epoch curves
     style = RUN_B_STYLE if run == "B" else Qt.PenStyle.SolidLine
     return CurvePens(faint, colour, colour.darker(150), 2.5, 1.5, style, Qt.PenStyle.DotLine)
 

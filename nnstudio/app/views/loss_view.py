@@ -57,6 +57,8 @@ class LossView(ViewBase):
     """Training and validation loss, and accuracy or R², over iterations or epochs."""
 
     paint_cost = 0.005  # seconds per update (see ViewBase.paint_cost)
+    #: with two runs: 6.3 ms measured against 2.5 ms for one (5,000-row histories, 642×260)
+    pair_paint_cost = 0.008
 
     title = "Loss"
     #: curves over thousands of iterations need not be redrawn 30 times a second
@@ -348,6 +350,7 @@ class LossView(ViewBase):
         # a colour is a run, and a grey sample says what thin lines are.
         self.legend.clear()
         if self._pair:
+            self._key_val.setPen(pg.mkPen(QColor(theme.foreground()), width=1.5))  # light or dark
             self.legend.addItem(self.curve_train, "A")
             self.legend.addItem(self.run_b.curve_train, self._b_label)
             if has_val:
@@ -369,6 +372,7 @@ class LossView(ViewBase):
         self._has_val = None  # rebuild the legend
         if not switched:
             return
+        self.paint_cost = self.pair_paint_cost if pair else type(self).paint_cost
         pens = run_pens("A" if pair else None)
         for curve, name in ((self.curve_iter, "batch"), (self.curve_train, "train"), (self.curve_val, "val"),
                             (self.curve_metric, "metric"), (self.curve_val_metric, "val_metric")):
