@@ -8,6 +8,7 @@ import math
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from nnstudio.core.comparison import Comparison
 from nnstudio.core.export.comparison_csv import epochs_table, loss_curves_table, summary_table, table_csv, \
@@ -68,3 +69,22 @@ def test_text_that_a_spreadsheet_would_run_is_quoted(tmp_path):
     assert "'=HYPERLINK(\"http://x\")" in cells and "'@SUM(A1)" in cells
     assert not any(c[:1] in "=@+" for c in cells if c)
     assert math.isfinite(float(rows[2][1]))
+
+
+def test_the_tables_of_plain_logs_are_those_of_the_comparison(tmp_path):
+    from nnstudio.core.export.comparison_csv import epochs_of, loss_curves_of, write_curves_csv
+
+    cmp = _cmp("batch_mode=minibatch batch_size=5")
+    cmp.run(iterations=9)
+    logs = [r.history.iterations.array() for r in cmp.runs] + [r.history.epochs.array() for r in cmp.runs]
+    assert loss_curves_of(logs[0], logs[1]) == loss_curves_table(cmp)
+    assert epochs_of(logs[2], logs[3]) == epochs_table(cmp)
+    files = write_curves_csv(*logs, tmp_path / "gui.csv")
+    cli = write_comparison_csv(cmp, tmp_path / "cli.csv")
+    assert [f.name for f in files] == ["gui_loss.csv", "gui_epochs.csv"]
+    assert [f.read_bytes() for f in files] == [f.read_bytes() for f in cli[:2]]
+    # a run that has not logged anything yet: its cells are empty, whatever the empty log's shape
+    header, rows = loss_curves_of(logs[0], np.empty(0))
+    assert len(rows) == 9 and all(r[2] is None and r[4] is None for r in rows)
+    with pytest.raises(ValueError, match="3 columns"):
+        loss_curves_of(logs[0], np.zeros((3, 2)))

@@ -9,6 +9,10 @@ One plot, items made once and updated with ``setData``:
 * markers where early stopping found its best epoch and where training diverged;
 * a hover line that reads off the exact numbers of the nearest epoch.
 
+While two runs are compared (``Snapshot.b``), run B's curves are drawn over A's
+(:mod:`.loss_run_b`): curves are coloured by run, the legend names what B changes, the
+read-out gives both runs' numbers and the CSV has both runs' rows.
+
 The x axis counts iterations (parameter updates) or epochs (passes over the training
 set); epoch points sit at the iteration that ended them, batch losses at
 ``iteration / iterations_per_epoch`` when counting epochs.
@@ -17,61 +21,44 @@ set); epoch points sit at the iteration that ended them, batch losses at
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt
-from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
+from PySide6.QtGui import QAction, QColor
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QMenu, QMessageBox, \
+    QSizePolicy, QWidget
 
+from ...core.export.comparison_csv import write_curves_csv
+from ...core.safetext import printable
 from ...core.snapshot import Snapshot
 from .. import theme
 from .axes import ReadableAxis, min_span
 from .base import ViewBase
+from .loss_readout import pair_readout, single_readout
+from .loss_run_b import E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, epoch_x, \
+    iteration_x, label_marker, marker, run_pens
 
 Array = np.ndarray
 
-#: losses beyond this are not drawn (a diverged run would squash the rest of the curve
-#: flat and overflow the axis); the divergence marker says what happened instead
-DRAW_LIMIT = 1e15
 #: epochs up to which the epoch curves show a dot per epoch
 DOTS_UP_TO = 60
 #: what the axes show before there is anything to draw (a new run): iterations, loss
 EMPTY_X = (0.0, 10.0)
 EMPTY_Y = (0.0, 1.0)
 EMPTY_LOG_Y = (-2.0, 0.0)  # 0.01 … 1
-
-# columns of History.epochs
-E_EPOCH, E_ITER, E_LOSS, E_VLOSS, E_MET, E_VMET, E_LR = range(7)
-
-
-def _drawable(y: Array) -> Array:
-    """``y`` as float with non-finite and absurdly large values replaced by NaN."""
-    y = np.asarray(y, dtype=np.float64)
-    bad = ~np.isfinite(y) | (np.abs(y) > DRAW_LIMIT)
-    if bad.any():
-        y = y.copy()
-        y[bad] = np.nan
-    return y
-
-
-def _marker(color: QColor, width: float, style: Qt.PenStyle, position: float, right: bool) -> pg.InfiniteLine:
-    """A vertical line with a label at ``position`` (0 = bottom, 1 = top), left or right of it."""
-    anchor = (1, 0.5) if right else (0, 0.5)
-    return pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(color, width=width, style=style), label="",
-                           labelOpts={"position": position, "color": color, "fill": (255, 255, 255, 210),
-                                      "anchors": [anchor, anchor]})
-
-
-def _fmt(v: float) -> str:
-    return "–" if not math.isfinite(v) else f"{v:.4g}"
+#: the longest run-B legend shown (the changes may name a whole architecture)
+LABEL_LIMIT = 40
 
 
 class LossView(ViewBase):
     """Training and validation loss, and accuracy or R², over iterations or epochs."""
 
     paint_cost = 0.005  # seconds per update (see ViewBase.paint_cost)
+    #: with two runs: 6.3 ms measured against 2.5 ms for one (5,000-row histories, 642×260)
+    pair_paint_cost = 0.008
 
     title = "Loss"
     #: curves over thousands of iterations need not be redrawn 30 times a second
@@ -79,6 +66,10 @@ class LossView(ViewBase):
     caption = ("The loss measures how wrong the network is; training pushes it down (dashed: "
                "accuracy or R², right axis). When the validation loss (orange) turns up while the "
                "training loss (blue) keeps falling, the network is memorising its points: overfitting.")
+    #: the caption while two runs are compared
+    pair_caption = ("Two runs from the same start: A (blue, solid) and B (orange, dashed), which differs "
+                    "as the legend says. Thick: training loss; thin, darker: validation loss; faint: "
+                    "each batch's loss; dotted: accuracy or R² (right axis).")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,8 +81,11 @@ class LossView(ViewBase):
         self._iter_dots = False
         self._hover_x: float | None = None  # view x of the mouse while hovering
         self._hover_px = 0.0  # x of the point it snapped to
+        self._hover_plain = ""  # the read-out as plain text
         self._empty: bool | None = None  # nothing to draw: the axes show a fixed frame
         self._following = True  # the range follows the data (until the learner zooms)
+        self._pair = False  # drawing two runs (Snapshot.b)
+        self._b_label = ""  # B's legend, safe to show
 
         # -- controls -----------------------------------------------------------------------
         bar = QWidget()
@@ -155,21 +149,15 @@ class LossView(ViewBase):
         self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.vb.sigRangeChanged.connect(self._place_hover_text)
 
-        train, val = theme.TRAIN, theme.VALIDATION
-        faint = QColor(train)
-        faint.setAlpha(80)
+        pens = run_pens(None)
         # the curves are drawn without antialiasing: at hundreds of points per curve it
         # halves the paint time (7 → 3 ms at the default size), and 30 redraws a second
         # while training are what matter here
-        self.curve_iter = self.plot.plot(pen=pg.mkPen(faint, width=1), connect="finite", antialias=False)
-        self.curve_train = self.plot.plot(pen=pg.mkPen(train, width=2.5), connect="finite", antialias=False)
-        self.curve_val = self.plot.plot(pen=pg.mkPen(val, width=2.5), connect="finite", antialias=False)
-        self.curve_metric = pg.PlotDataItem(antialias=False,
-                                            pen=pg.mkPen(train, width=1.5, style=Qt.PenStyle.DashLine),
-                                            connect="finite")
-        self.curve_val_metric = pg.PlotDataItem(antialias=False,
-                                                pen=pg.mkPen(val, width=1.5, style=Qt.PenStyle.DashLine),
-                                                connect="finite")
+        self.curve_iter = self.plot.plot(pen=pens.pen("batch"), connect="finite", antialias=False)
+        self.curve_train = self.plot.plot(pen=pens.pen("train"), connect="finite", antialias=False)
+        self.curve_val = self.plot.plot(pen=pens.pen("val"), connect="finite", antialias=False)
+        self.curve_metric = pg.PlotDataItem(antialias=False, pen=pens.pen("metric"), connect="finite")
+        self.curve_val_metric = pg.PlotDataItem(antialias=False, pen=pens.pen("val_metric"), connect="finite")
         # long runs: draw at most a few points per pixel, keeping each bin's min and max so
         # that the noise band of the batch losses stays visible (short runs are drawn as is)
         for c in (self.curve_iter, self.curve_train, self.curve_val, self.curve_metric, self.curve_val_metric):
@@ -182,17 +170,22 @@ class LossView(ViewBase):
 
         # markers: best epoch (early stopping) and divergence
         green, grey, red = QColor(0, 150, 80), QColor(110, 110, 110), QColor(200, 30, 30)
-        self.best_line = _marker(green, 1.5, Qt.PenStyle.DashLine, 0.93, right=False)
+        self.best_line = marker(green, 1.5, Qt.PenStyle.DashLine, 0.93, right=False)
         self.best_point = self.plot.plot(pen=None, symbol="star", symbolSize=16,
                                          symbolBrush=green, symbolPen=pg.mkPen("w"))
-        self.stop_line = _marker(grey, 1.0, Qt.PenStyle.DotLine, 0.80, right=True)
-        self.div_line = _marker(red, 2.0, Qt.PenStyle.SolidLine, 0.5, right=True)
+        self.stop_line = marker(grey, 1.0, Qt.PenStyle.DotLine, 0.80, right=True)
+        self.div_line = marker(red, 2.0, Qt.PenStyle.SolidLine, 0.5, right=True)
         # a point for the autorange to include (an InfiniteLine does not widen the x range)
         self.div_point = self.plot.plot(pen=None, symbol="x", symbolSize=14,
                                         symbolBrush=red, symbolPen=pg.mkPen(red, width=2))
         for item in (self.best_line, self.stop_line, self.div_line):
             item.setVisible(False)
             self.plot.addItem(item, ignoreBounds=True)
+        #: run B of a comparison, drawn over A's curves while Snapshot.b is not None
+        self.run_b = RunBCurves(self.plot, self.metric_vb)
+        # the legend's sample of a thin line while runs are told apart by colour (the
+        # caption says the rest: a legend of more than one row would cost the plot its room)
+        self._key_val = pg.PlotDataItem(pen=pg.mkPen(QColor(theme.foreground()), width=1.5))
 
         # hover read-out
         self.hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(theme.foreground(), width=1))
@@ -202,7 +195,10 @@ class LossView(ViewBase):
                                       border=pg.mkPen(QColor(150, 150, 150)), anchor=(0, 0))
         self.hover_text.setZValue(100)
         self.hover_text.setVisible(False)
-        self.plot.addItem(self.hover_text, ignoreBounds=True)
+        # in the scene, not the plot: a plot a hundred pixels high would clip the read-out,
+        # which may cover the legend and the axes instead
+        self.plot.scene().addItem(self.hover_text)
+        self.vb.sigResized.connect(self._place_hover_text)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.canvas.installEventFilter(self)
 
@@ -257,53 +253,143 @@ class LossView(ViewBase):
         self._redraw(snap)
 
     def table(self) -> tuple[Sequence[str], Sequence[Sequence[float | str]]]:
-        """Epoch rows, then the (decimated) per-batch rows, in one table."""
+        """Epoch rows, then the (decimated) per-batch rows, in one table; while two runs are
+        compared, a first column ``run`` ("A" or "B") and A's rows followed by B's."""
         m = "r2" if self._task == "regression" else "accuracy"
-        header = ("row", "epoch", "iteration", "loss", "val_loss", m, f"val_{m}", "lr")
+        header: tuple[str, ...] = ("row", "epoch", "iteration", "loss", "val_loss", m, f"val_{m}", "lr")
         snap = self.snapshot
         if snap is None:
             return header, []
+        if snap.b is None:
+            return header, self._rows(snap)
+        return ("run",) + header, ([["A"] + r for r in self._rows(snap)] + [["B"] + r for r in self._rows(snap.b)])
+
+    @staticmethod
+    def _rows(snap: Snapshot) -> list[list[float | str]]:
         rows: list[list[float | str]] = []
         for r in snap.epoch_log:
             rows.append(["epoch", int(r[E_EPOCH]), int(r[E_ITER]), float(r[E_LOSS]), float(r[E_VLOSS]),
                          float(r[E_MET]), float(r[E_VMET]), float(r[E_LR])])
         for r in snap.iter_log:
             rows.append(["batch", "", int(r[0]), float(r[1]), "", "", "", float(r[2])])
-        return header, rows
+        return rows
+
+    def export_comparison_csv(self, path: str | Path) -> list[Path]:
+        """While two runs are compared: their loss curves and epochs as the CLI's
+        ``train --csv`` writes them (``<stem>_loss.csv``, ``<stem>_epochs.csv``, a column
+        per run and quantity); returns the files written (none with one run).
+
+        Raises
+        ------
+        OSError
+            If a file cannot be written.
+        """
+        snap = self.snapshot
+        if snap is None or snap.b is None:
+            return []
+        return write_curves_csv(snap.iter_log, snap.b.iter_log, snap.epoch_log, snap.b.epoch_log, path)
+
+    def context_menu(self) -> QMenu:
+        """The right-click menu: the base exports, and the comparison's own CSV while two
+        runs are compared."""
+        menu = QMenu(self)
+        items = [("Export image (PNG)…", "png", self.export_png), ("Export image (SVG)…", "svg", self.export_svg),
+                 ("Export data (CSV)…", "csv", self.export_csv)]
+        for label, ext, fn in items:
+            act = QAction(label, menu)
+            act.triggered.connect(lambda _=False, e=ext, f=fn: self._export_dialog(e, f))
+            menu.addAction(act)
+        if self.snapshot is not None and self.snapshot.b is not None:
+            act = QAction("Export comparison curves (CSV, a column per run)…", menu)
+            act.triggered.connect(self._export_comparison_dialog)
+            menu.addAction(act)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu()
+        menu.exec(self.mapToGlobal(pos))
+        menu.deleteLater()
+
+    def _export_comparison_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export the comparison's loss curves", "comparison.csv",
+                                              "CSV files (*.csv)")
+        if not path:
+            return
+        try:
+            files = self.export_comparison_csv(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {exc.strerror or exc}")
+            return
+        if files:
+            self.sigStatus.emit("Saved " + ", ".join(str(f) for f in files))
 
     # -- drawing ------------------------------------------------------------------------------
     def _x_of_iterations(self, it: Array, snap: Snapshot) -> Array:
-        it = np.asarray(it, dtype=np.float64)
-        if self.x_axis == "iteration":
-            return it
-        return it / max(1, snap.iterations_per_epoch)
+        return iteration_x(it, snap, self.x_axis)
 
     def _epoch_x(self, snap: Snapshot) -> Array:
-        e = snap.epoch_log
-        return e[:, E_ITER].astype(np.float64) if self.x_axis == "iteration" else e[:, E_EPOCH].astype(np.float64)
+        return epoch_x(snap, self.x_axis)
 
     def _set_task(self, task: str) -> None:
         if task == self._task:
             return
         self._task = task
-        name = self.metric_name
-        self.plot.setLabel("right", f"{name} (dashed)")
+        self._label_metric_axis()
         if task == "regression":
             self.metric_vb.enableAutoRange(y=False)
         else:
             self.metric_vb.setYRange(0.0, 1.0, padding=0.02)
         self._has_val = None  # rebuild the legend
 
+    def _label_metric_axis(self) -> None:
+        self.plot.setLabel("right", f"{self.metric_name} ({'dotted' if self._pair else 'dashed'})")
+
     def _rebuild_legend(self, has_val: bool) -> None:
         # three entries, one row even in a narrow dock: a colour is a set of points, solid
-        # lines are the loss, dashed ones the accuracy (the right axis says so)
+        # lines are the loss, dashed ones the accuracy (the right axis says so). Two runs:
+        # a colour is a run, and a grey sample says what thin lines are.
         self.legend.clear()
-        self.legend.addItem(self.curve_iter, "batch loss")
-        self.legend.addItem(self.curve_train, "training")
-        if has_val:
-            self.legend.addItem(self.curve_val, "validation")
+        if self._pair:
+            self._key_val.setPen(pg.mkPen(QColor(theme.foreground()), width=1.5))  # light or dark
+            self.legend.addItem(self.curve_train, "A")
+            self.legend.addItem(self.run_b.curve_train, self._b_label)
+            if has_val:
+                self.legend.addItem(self._key_val, "validation (thin)")
+        else:
+            self.legend.addItem(self.curve_iter, "batch loss")
+            self.legend.addItem(self.curve_train, "training")
+            if has_val:
+                self.legend.addItem(self.curve_val, "validation")
         self._has_val = has_val
         self._fit_legend()
+
+    def _set_pair(self, pair: bool, label: str) -> None:
+        """Switch between one run's look and two runs' (run colours, B's curves, legend, caption)."""
+        if pair == self._pair and label == self._b_label:
+            return
+        switched = pair != self._pair
+        self._pair, self._b_label = pair, label
+        self._has_val = None  # rebuild the legend
+        if not switched:
+            return
+        self.paint_cost = self.pair_paint_cost if pair else type(self).paint_cost
+        pens = run_pens("A" if pair else None)
+        for curve, name in ((self.curve_iter, "batch"), (self.curve_train, "train"), (self.curve_val, "val"),
+                            (self.curve_metric, "metric"), (self.curve_val_metric, "val_metric")):
+            curve.setPen(pens.pen(name))
+        # dots take the run's colours on the next draw
+        self._dots = None
+        self._iter_dots = None
+        if not pair:
+            self.run_b.clear()
+        self._label_metric_axis()
+        text = self.pair_caption if pair else self.caption
+        self.set_caption(text)
+        self.setToolTip(text)
+        self.caption_label.setVisible(self.height() >= self.CAPTION_HEIGHT)
+        # a new picture: the range is found afresh, as for a new view
+        self.hide_hover()
+        self._show_empty_frame()
 
     def _fit_legend(self) -> None:
         """As many legend columns as fit the width (a legend wider than the view would push
@@ -312,7 +398,9 @@ class LossView(ViewBase):
         if not n:
             return
         # a column is as wide as the widest entry: its line sample, its label and the spacing
-        entry = max(label.boundingRect().width() for _, label in self.legend.items) + 20 + 18 + 8
+        # (the text's own width: a label's bounding rectangle is what the legend's layout
+        # gave it, wider when there were fewer columns)
+        entry = max(label.item.boundingRect().width() for _, label in self.legend.items) + 20 + 18 + 8
         cols = max(1, min(n, int((self.canvas.width() - 20) // entry)))
         if n and cols != self.legend.columnCount:
             self.legend.setColumnCount(cols)
@@ -377,20 +465,24 @@ class LossView(ViewBase):
 
     def _redraw(self, snap: Snapshot) -> None:
         self._set_task(snap.task)
+        b = snap.b
+        self._set_pair(b is not None, printable(snap.b_label or "B", LABEL_LIMIT) if b is not None else "")
         il, el = snap.iter_log, snap.epoch_log
-        has_val = bool(len(el)) and bool(np.isfinite(el[:, E_VLOSS]).any())
+        has_val = any(len(s.epoch_log) and bool(np.isfinite(s.epoch_log[:, E_VLOSS]).any())
+                      for s in ((snap, b) if b is not None else (snap,)))
         if has_val != self._has_val:
             self._rebuild_legend(has_val)
+        pens = run_pens("A" if self._pair else None)
 
         iter_dots = 0 < len(il) <= 20
         if iter_dots != self._iter_dots:
             self._iter_dots = iter_dots
             self.curve_iter.setSymbol("o" if iter_dots else None)
             self.curve_iter.setSymbolSize(4)
-            self.curve_iter.setSymbolBrush(theme.TRAIN)
+            self.curve_iter.setSymbolBrush(pens.dot("batch"))
             self.curve_iter.setSymbolPen(None)
         if len(il):
-            self.curve_iter.setData(self._x_of_iterations(il[:, 0], snap), _drawable(il[:, 1]))
+            self.curve_iter.setData(self._x_of_iterations(il[:, 0], snap), drawable(il[:, 1]))
         else:
             self.curve_iter.setData([], [])
         if len(el):
@@ -398,36 +490,45 @@ class LossView(ViewBase):
             dots = len(el) <= DOTS_UP_TO
             if dots != self._dots:
                 self._dots = dots
-                for c, colour in ((self.curve_train, theme.TRAIN), (self.curve_val, theme.VALIDATION)):
+                for c, name in ((self.curve_train, "train"), (self.curve_val, "val")):
                     c.setSymbol("o" if dots else None)
                     c.setSymbolSize(5)
-                    c.setSymbolBrush(colour)
+                    c.setSymbolBrush(pens.dot(name))
                     c.setSymbolPen(None)
-            self.curve_train.setData(ex, _drawable(el[:, E_LOSS]))
-            self.curve_metric.setData(ex, _drawable(el[:, E_MET]))
+            self.curve_train.setData(ex, drawable(el[:, E_LOSS]))
+            self.curve_metric.setData(ex, drawable(el[:, E_MET]))
             if has_val:
-                self.curve_val.setData(ex, _drawable(el[:, E_VLOSS]))
-                self.curve_val_metric.setData(ex, _drawable(el[:, E_VMET]))
+                self.curve_val.setData(ex, drawable(el[:, E_VLOSS]))
             else:
                 self.curve_val.setData([], [])
+            # two runs: the validation metrics would make ten curves; the read-out has them
+            if has_val and not self._pair:
+                self.curve_val_metric.setData(ex, drawable(el[:, E_VMET]))
+            else:
                 self.curve_val_metric.setData([], [])
-            if snap.task == "regression":
-                m = _drawable(np.concatenate([el[:, E_MET], el[:, E_VMET]]))
-                lo = np.nanmin(m) if np.isfinite(m).any() else 0.0
-                self.metric_vb.setYRange(max(-1.0, min(0.0, float(lo))), 1.0, padding=0.02)
         else:
             for c in (self.curve_train, self.curve_val, self.curve_metric, self.curve_val_metric):
                 c.setData([], [])
+        if snap.task == "regression":
+            logs = [s.epoch_log for s in ((snap, b) if b is not None else (snap,)) if len(s.epoch_log)]
+            if logs:
+                m = drawable(np.concatenate([e[:, c] for e in logs for c in (E_MET, E_VMET)]))
+                lo = np.nanmin(m) if np.isfinite(m).any() else 0.0
+                self.metric_vb.setYRange(max(-1.0, min(0.0, float(lo))), 1.0, padding=0.02)
         self._draw_markers(snap)
         self._draw_stop_text(snap)
         xs = [self._x_of_iterations(il[:, 0], snap)] if len(il) else []
-        ys = [_drawable(il[:, 1])] if len(il) else []
+        ys = [drawable(il[:, 1])] if len(il) else []
         if len(el):
             ex = self._epoch_x(snap)
             xs += [ex, ex]
-            ys += [_drawable(el[:, E_LOSS]), _drawable(el[:, E_VLOSS])]
+            ys += [drawable(el[:, E_LOSS]), drawable(el[:, E_VLOSS])]
         if self.div_line.isVisible():  # the divergence marker lies past the last loss
             xs.append(np.array([self.div_line.value()]))
+        if b is not None:
+            bx, by = self.run_b.draw(b, self.x_axis, has_val, DOTS_UP_TO)
+            xs += bx
+            ys += by
         losses = np.concatenate(ys) if ys else np.empty(0)
         if np.isfinite(losses).any():
             self._follow_data(np.concatenate(xs), losses)
@@ -446,17 +547,18 @@ class LossView(ViewBase):
     def _draw_markers(self, snap: Snapshot) -> None:
         info = snap.stop_info or {}
         kind = info.get("kind")
+        run = "A " if self._pair else ""  # two runs: each marker says whose it is
         # the best epoch: after early stopping, or "best so far" while patience watches
         best = int(info.get("best_epoch", snap.best_epoch) if kind == "early_stopping" else snap.best_epoch)
         row = self._epoch_row(snap, best) if best > 0 else None
         if row is not None:
             x = float(row[E_ITER]) if self.x_axis == "iteration" else float(best)
             monitored = row[E_VLOSS] if math.isfinite(row[E_VLOSS]) else row[E_LOSS]
-            self.best_line.setPos(x)
-            self.best_line.label.setFormat(f"best: epoch {best}" if kind == "early_stopping"
-                                           else f"best so far: epoch {best}")
             self.best_line.setVisible(True)
-            self.best_point.setData([x], _drawable([monitored]))
+            self.best_line.setPos(x)
+            label_marker(self.best_line, f"{run}best: epoch {best}" if kind == "early_stopping"
+                                           else f"{run}best so far: epoch {best}")
+            self.best_point.setData([x], drawable([monitored]))
         else:
             self.best_line.setVisible(False)
             self.best_point.setData([], [])
@@ -464,42 +566,52 @@ class LossView(ViewBase):
             sx = float(self._x_of_iterations(np.array([info["iteration"]]), snap)[0])
             if self.x_axis == "epoch":
                 sx = float(info.get("epoch", sx))
-            self.stop_line.setPos(sx)
-            self.stop_line.label.setFormat("stopped")
             self.stop_line.setVisible(True)
+            self.stop_line.setPos(sx)
+            label_marker(self.stop_line, f"{run}stopped")
         else:
             self.stop_line.setVisible(False)
         if kind == "divergence":
             dx = float(self._x_of_iterations(np.array([info.get("iteration", snap.iteration)]), snap)[0])
-            self.div_line.setPos(dx)
-            self.div_line.label.setFormat(f"diverged (iteration {int(info.get('iteration', snap.iteration))})")
             self.div_line.setVisible(True)
-            finite = _drawable(snap.iter_log[:, 1]) if len(snap.iter_log) else np.empty(0)
+            self.div_line.setPos(dx)
+            label_marker(self.div_line, f"{run}diverged (iteration {int(info.get('iteration', snap.iteration))})")
+            finite = drawable(snap.iter_log[:, 1]) if len(snap.iter_log) else np.empty(0)
             finite = finite[np.isfinite(finite)]
             self.div_point.setData([dx], [finite[-1] if len(finite) else 1.0])
         else:
             self.div_line.setVisible(False)
             self.div_point.setData([], [])
 
-    def _draw_stop_text(self, snap: Snapshot) -> None:
+    @staticmethod
+    def _stop_reason(snap: Snapshot) -> str:
         info = snap.stop_info
-        text = ""
         if info and info.get("reason"):
-            text = str(info["reason"])
-        elif snap.stopped:
-            text = str(snap.stopped)
+            return str(info["reason"])
+        return str(snap.stopped) if snap.stopped else ""
+
+    def _draw_stop_text(self, snap: Snapshot) -> None:
+        text = self._stop_reason(snap)
+        runs = (snap,) if snap.b is None else (snap, snap.b)
+        if snap.b is not None:
+            text = "\n".join(f"{name}: {reason}" for name, reason in
+                             (("A", text), (self._b_label, self._stop_reason(snap.b))) if reason)
         if text != self.stop_label.text():
             self.stop_label.setText(text)
-            colour = "#c81e1e" if info and info.get("kind") == "divergence" else "#00964f"
+            diverged = any(s.stop_info and s.stop_info.get("kind") == "divergence" for s in runs)
+            colour = "#c81e1e" if diverged else "#00964f"
             self.stop_label.setStyleSheet(f"QLabel {{ color: {colour}; }}")
             self.stop_label.setVisible(bool(text))
 
     @property
     def marker_positions(self) -> dict[str, float | None]:
-        """x of each visible marker (``best``, ``stop``, ``divergence``), for tests and readers."""
-        return {name: (float(line.value()) if line.isVisible() else None)
-                for name, line in (("best", self.best_line), ("stop", self.stop_line),
-                                   ("divergence", self.div_line))}
+        """x of each visible marker (``best``, ``stop``, ``divergence``, and run B's
+        ``b_stop``, ``b_divergence``), for tests and readers."""
+        out = {name: (float(line.value()) if line.isVisible() else None)
+               for name, line in (("best", self.best_line), ("stop", self.stop_line),
+                                  ("divergence", self.div_line))}
+        out.update({f"b_{name}": x for name, x in self.run_b.marker_positions().items()})
+        return out
 
     # -- hover --------------------------------------------------------------------------------
     def _sync_metric_vb(self) -> None:
@@ -525,53 +637,52 @@ class LossView(ViewBase):
     def hover_at(self, x: float) -> str:
         """Show the read-out of the epoch nearest to view x (what the mouse does); returns its text."""
         self._show_hover(x)
-        return self.hover_text.toPlainText()
+        return self._hover_plain if self.hover_text.isVisible() else ""
 
     def _show_hover(self, x: float) -> None:
         self._hover_x = x
         snap = self.snapshot
-        if snap is None or (not len(snap.epoch_log) and not len(snap.iter_log)):
+        found = None
+        if snap is not None and snap.b is not None:
+            found = pair_readout(snap, snap.b, self._b_label, x, self.x_axis, self.metric_name)
+            if found is not None:
+                px, text, rich = found
+                self.hover_text.setHtml(rich)
+        elif snap is not None and (len(snap.epoch_log) or len(snap.iter_log)):
+            px, text = single_readout(snap, x, self.x_axis, self.metric_name)
+            self.hover_text.setText(text)
+            found = px, text
+        if found is None:
             self.hover_line.setVisible(False)
             self.hover_text.setVisible(False)
             return
-        lines = []
-        name = self.metric_name
-        el, il = snap.epoch_log, snap.iter_log
-        if len(el):
-            ex = self._epoch_x(snap)
-            k = int(np.argmin(np.abs(ex - x)))
-            r = el[k]
-            px = float(ex[k])
-            lines.append(f"epoch {int(r[E_EPOCH])}  ·  iteration {int(r[E_ITER])}")
-            lines.append(f"training loss    {_fmt(r[E_LOSS])}")
-            if math.isfinite(r[E_VLOSS]):
-                lines.append(f"validation loss  {_fmt(r[E_VLOSS])}")
-            lines.append(f"training {name}  {_fmt(r[E_MET])}")
-            if math.isfinite(r[E_VMET]):
-                lines.append(f"validation {name}  {_fmt(r[E_VMET])}")
-            lines.append(f"learning rate  {_fmt(r[E_LR])}")
-        else:
-            ix = self._x_of_iterations(il[:, 0], snap)
-            k = int(np.argmin(np.abs(ix - x)))
-            px = float(ix[k])
-            lines.append(f"iteration {int(il[k, 0])}")
-            lines.append(f"batch loss  {_fmt(il[k, 1])}")
-            lines.append(f"learning rate  {_fmt(il[k, 2])}")
-        text = "\n".join(lines)
+        self._hover_plain = text
         self.hover_line.setPos(px)
         self.hover_line.setVisible(True)
-        self.hover_text.setText(text)
         self._hover_px = px
         self._place_hover_text()
         self.hover_text.setVisible(True)
         self.sigStatus.emit(text.replace("\n", ";  "))
 
     def _place_hover_text(self) -> None:
-        """Keep the read-out at the top of the plot, beside the hover line, whatever the range."""
+        """Keep the read-out beside the hover line, level with the top of the plot, and
+        wholly inside the canvas (moved up, or to the line's other side, when it would not fit)."""
         if self._hover_x is None:
             return
-        (x0, x1), (_y0, y1) = self.vb.viewRange()
-        px = self._hover_px
-        right_half = px > x0 + 0.6 * (x1 - x0)
-        self.hover_text.setAnchor((1.0, 0.0) if right_half else (0.0, 0.0))
-        self.hover_text.setPos(px, y1)
+        canvas = self.canvas.mapToScene(self.canvas.viewport().rect()).boundingRect()
+        plot = self.vb.sceneBoundingRect()
+        line_x = self.vb.mapViewToScene(QPointF(self._hover_px, 0.0)).x()
+        box = self.hover_text.boundingRect()
+        w, h = box.width(), box.height()
+        gap = 6.0
+        right, left = line_x + gap, line_x - gap - w
+        # the side of the plot's middle (the curves end there while training runs), unless
+        # only the other side has room
+        prefer_right = line_x < plot.left() + 0.6 * plot.width()
+        if prefer_right:
+            x = right if right + w <= canvas.right() or left < canvas.left() else left
+        else:
+            x = left if left >= canvas.left() or right + w > canvas.right() else right
+        x = max(canvas.left(), min(x, canvas.right() - w))
+        y = max(canvas.top(), min(plot.top(), canvas.bottom() - h))
+        self.hover_text.setPos(x, y)

@@ -64,7 +64,13 @@ def _join(rows_a: np.ndarray, rows_b: np.ndarray, columns: Sequence[int]) -> lis
 def loss_curves_table(comparison: Comparison) -> Table:
     """``iteration, loss_A, loss_B, lr_A, lr_B`` (see the module notes)."""
     a, b = comparison.runs
-    rows = _join(a.history.iterations.array(), b.history.iterations.array(), (1, 2))
+    return loss_curves_of(a.history.iterations.array(), b.history.iterations.array())
+
+
+def loss_curves_of(iter_a: np.ndarray, iter_b: np.ndarray) -> Table:
+    """The loss-curves table of two iteration logs (``History.iterations`` rows:
+    iteration, loss, lr; e.g. ``Snapshot.iter_log`` of run A and of run B)."""
+    rows = _join(_rows(iter_a, 3), _rows(iter_b, 3), (1, 2))
     # columns grouped by quantity: loss A, loss B, lr A, lr B
     rows = [[r[0], r[1], r[3], r[2], r[4]] for r in rows]
     return ["iteration", "loss_A", "loss_B", "lr_A", "lr_B"], rows
@@ -73,15 +79,37 @@ def loss_curves_table(comparison: Comparison) -> Table:
 def epochs_table(comparison: Comparison) -> Table:
     """``epoch`` and per run ``iteration, loss, metric, val_loss, val_metric``."""
     a, b = comparison.runs
+    return epochs_of(a.history.epochs.array(), b.history.epochs.array())
+
+
+def epochs_of(epochs_a: np.ndarray, epochs_b: np.ndarray) -> Table:
+    """The epochs table of two epoch logs (``History.epochs`` rows: epoch, iteration,
+    loss, val_loss, metric, val_metric, lr; e.g. ``Snapshot.epoch_log`` of A and of B)."""
     cols = (1, 2, 4, 3, 5)  # iteration, loss, metric, val_loss, val_metric (History.EPOCH_COLUMNS)
     names = ("iteration", "loss", "metric", "val_loss", "val_metric")
     header = ["epoch"] + [f"{n}_A" for n in names] + [f"{n}_B" for n in names]
-    rows = _join(a.history.epochs.array(), b.history.epochs.array(), cols)
+    rows = _join(_rows(epochs_a, 7), _rows(epochs_b, 7), cols)
     for r in rows:
         for k in (1, 1 + len(names)):
             if r[k] is not None:
                 r[k] = int(r[k])
     return header, rows
+
+
+def _rows(log: np.ndarray, width: int) -> np.ndarray:
+    """``log`` as a float array of ``width`` columns; an empty log (of any shape) as none.
+
+    Raises
+    ------
+    ValueError
+        If a non-empty log has fewer columns than ``width``.
+    """
+    arr = np.asarray(log, dtype=np.float64)
+    if arr.size == 0:
+        return np.empty((0, width))
+    if arr.ndim != 2 or arr.shape[1] < width:
+        raise ValueError(f"a log needs {width} columns, not shape {arr.shape}")
+    return arr
 
 
 def summary_table(comparison: Comparison) -> Table:
@@ -118,17 +146,37 @@ def write_comparison_csv(comparison: Comparison, path: str | Path) -> list[Path]
     OSError
         If a file cannot be written.
     """
-    p = Path(path)
-    stem = p.name[:-4] if p.name.lower().endswith(".csv") else p.name
     tables = {"loss": loss_curves_table(comparison), "epochs": epochs_table(comparison),
               "summary": summary_table(comparison)}
+    return _write_tables(tables, path)
+
+
+def write_curves_csv(iter_a: np.ndarray, iter_b: np.ndarray, epochs_a: np.ndarray, epochs_b: np.ndarray,
+                     path: str | Path) -> list[Path]:
+    """Write ``<stem>_loss.csv`` and ``<stem>_epochs.csv`` beside ``path`` from the two runs'
+    logs (the window has a comparison's logs, not the comparison); returns the files written.
+    The files are those :func:`write_comparison_csv` writes for the same logs.
+
+    Raises
+    ------
+    OSError
+        If a file cannot be written.
+    """
+    tables = {"loss": loss_curves_of(iter_a, iter_b), "epochs": epochs_of(epochs_a, epochs_b)}
+    return _write_tables(tables, path)
+
+
+def _write_tables(tables: dict[str, Table], path: str | Path) -> list[Path]:
+    p = Path(path)
+    stem = p.name[:-4] if p.name.lower().endswith(".csv") else p.name
     out = []
     for part in PARTS:
-        target = p.with_name(f"{stem}_{part}.csv")
-        target.write_text(table_csv(tables[part]), encoding="utf-8", newline="")
-        out.append(target)
+        if part in tables:
+            target = p.with_name(f"{stem}_{part}.csv")
+            target.write_text(table_csv(tables[part]), encoding="utf-8", newline="")
+            out.append(target)
     return out
 
 
-
-__all__ = ["PARTS", "epochs_table", "loss_curves_table", "summary_table", "table_csv", "write_comparison_csv"]
+__all__ = ["PARTS", "epochs_of", "epochs_table", "loss_curves_of", "loss_curves_table", "summary_table", "table_csv",
+           "write_comparison_csv", "write_curves_csv"]
