@@ -103,8 +103,9 @@ def test_a_lost_run_b_ends_the_comparison_with_a_message():
     loop.execute("compare", 7, ours, "lr=0.3", None, "", "", 0)
     assert ("comparison", "B: η = 0.3", loop.comparison.note) in events
     assert [e for e in events if e[0] == "result"][-1][2] == "ok"
-    loop.comparison.remote._ask("quit")  # B's server ends: the next request finds it gone
+    loop.comparison.remote._ask("quit")  # B's server ends and its process goes: the next request finds it gone
     thread.join(5)
+    theirs.close()
     loop.speed = MAX_SPEED
     loop.execute("play")
     try:
