@@ -28,7 +28,7 @@ from .views.run_colors import run_color
 #: the value font with one run and with two (points)
 SIZE_ONE, SIZE_TWO = 13, 10
 #: the longest run-B name shown in the row (the whole of it is the tooltip)
-NAME_LIMIT = 28
+NAME_LIMIT = 22
 
 
 def _fmt(x: float | None, digits: int = 4) -> str:

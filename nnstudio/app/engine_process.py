@@ -575,11 +575,6 @@ def settings_of_run(trainer: Trainer) -> tuple[Any, Any]:
     return trainer.config, trainer.data_recipe
 
 
-def saveable_with_token(trainer: Trainer) -> tuple[Project, Any]:
-    """:func:`saveable_state` and the token of the data it belongs to (a ``call``)."""
-    return saveable_state(trainer), trainer.data_recipe
-
-
 def run_nbytes(trainer: Trainer) -> int:
     """About how much memory a copy of ``trainer`` holds (its data is shared)."""
     n = 4 * trainer.network.params.nbytes

@@ -337,6 +337,7 @@ class MainWindow(QMainWindow):
 
     def _build_toolbars(self) -> None:
         tb = QToolBar("Training", self)
+        self.training_toolbar = tb
         tb.setObjectName("toolbar_training")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -677,6 +678,19 @@ class MainWindow(QMainWindow):
         self.controller.shutdown()
         self.files.stop()
         event.accept()
+
+    #: below this window width the training toolbar shows icons only (their tooltips and the
+    #: Training menu name them), so that the workspace switch never goes into the overflow
+    ICONS_ONLY_BELOW = 1200
+
+    def resizeEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        tb = getattr(self, "training_toolbar", None)
+        if tb is not None:
+            style = (Qt.ToolButtonStyle.ToolButtonIconOnly if event.size().width() < self.ICONS_ONLY_BELOW
+                     else Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            if tb.toolButtonStyle() != style:
+                tb.setToolButtonStyle(style)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

@@ -188,3 +188,43 @@ def test_bad_changes_are_refused_before_anything_starts(qtbot, window):
             window.comparison.start(bad)
         assert len(str(info.value)) <= 300 and "\x00" not in str(info.value)
     assert not window.comparison.active
+
+
+def test_compare_from_the_menu_with_eta_changed_then_ten_steps(qtbot, window):
+    """Training › Compare…: the learner types η = 0.3 into the dialog and presses Enter;
+    ten presses of → later the loss view draws both runs' losses, equal to headless runs."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QLineEdit
+
+    w = window
+    typed = []
+
+    def fill_dialog() -> None:
+        dialog = w.compare_dialog_open
+        if dialog is None:
+            QTimer.singleShot(50, fill_dialog)
+            return
+        edit = dialog.findChild(QLineEdit, "b:learning_rate")
+        qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+        qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(edit, "0.3")
+        typed.append(dialog.legend.text())
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+    training_menu = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Training")
+    assert w.act_compare in training_menu.actions()
+    QTimer.singleShot(0, fill_dialog)
+    with qtbot.waitSignal(w.comparison.sigChanged, timeout=20000):
+        w.act_compare.trigger()
+    assert typed and "B: η = 0.3" in typed[0]
+    press_step(qtbot, w, 10)
+    wait_snapshot(qtbot, w, lambda s: s.iteration == 10 and s.b is not None and s.b.iteration == 10)
+    w.workspaces.switch("explore")
+    w.scheduler.refresh(everything=True)
+    ref = headless("lr=0.3", 10)
+    lv = w.loss_view
+    a_drawn = lv.curve_iter.getData()[1]
+    b_drawn = lv.run_b.curve_iter.getData()[1]
+    assert a_drawn[-1] == ref.a.history.iterations.array()[-1, 1]
+    assert b_drawn[-1] == ref.b.history.iterations.array()[-1, 1]
+    assert a_drawn[-1] != b_drawn[-1]

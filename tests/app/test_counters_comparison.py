@@ -44,7 +44,7 @@ def test_both_runs_numbers_are_the_engines(qtbot, pair):
     assert all(v.isVisible() for v in c.values_b.values())
     names = [n.text() for n in c.run_names]
     assert "A</" not in names[0] and names[0].endswith(" A")
-    assert names[1].endswith(" B: η = 0.3, batch size = 16")
+    assert names[1].endswith(" B: η = 0.3, batch siz…")
     assert c.run_box.isVisible()
 
 

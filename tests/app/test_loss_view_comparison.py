@@ -104,7 +104,7 @@ def test_epoch_curves_of_both_runs_in_iterations_and_in_each_runs_epochs(view, e
 def test_colours_styles_and_legend_name_the_runs(view, epochs):
     cmp, prepared = epochs
     view.show_snapshot(pair_snapshot(cmp, prepared))
-    assert _legend(view) == ["A", "B: η = 0.05, batch size = 4", "validation (thin)"]
+    assert _legend(view) == ["A", "B: η = 0.05, batch si…", "validation (thin)"]
     assert cmp.label == "B: η = 0.05, batch size = 4"
     a_pen, b_pen = view.curve_train.opts["pen"], view.run_b.curve_train.opts["pen"]
     assert a_pen.color() == RUN_A_COLOR and a_pen.style() == Qt.PenStyle.SolidLine

@@ -344,6 +344,9 @@ class LossView(ViewBase):
     def _label_metric_axis(self) -> None:
         self.plot.setLabel("right", f"{self.metric_name} ({'dotted' if self._pair else 'dashed'})")
 
+    #: B's legend entry is cut to this many characters
+    LEGEND_B_CHARS = 22
+
     def _rebuild_legend(self, has_val: bool) -> None:
         # three entries, one row even in a narrow dock: a colour is a set of points, solid
         # lines are the loss, dashed ones the accuracy (the right axis says so). Two runs:
@@ -352,7 +355,12 @@ class LossView(ViewBase):
         if self._pair:
             self._key_val.setPen(pg.mkPen(QColor(theme.foreground()), width=1.5))  # light or dark
             self.legend.addItem(self.curve_train, "A")
-            self.legend.addItem(self.run_b.curve_train, self._b_label)
+            # short enough for one row in Explore's narrow dock (the counters and the hover
+            # read-out name B's change in full)
+            label = self._b_label
+            if len(label) > self.LEGEND_B_CHARS:
+                label = label[:self.LEGEND_B_CHARS - 1].rstrip(" ,") + "…"
+            self.legend.addItem(self.run_b.curve_train, label)
             if has_val:
                 self.legend.addItem(self._key_val, "validation (thin)")
         else:
@@ -397,12 +405,17 @@ class LossView(ViewBase):
         n = len(self.legend.items)
         if not n:
             return
-        # a column is as wide as the widest entry: its line sample, its label and the spacing
+        # a column is as wide as its widest entry: its line sample, its label and the spacing
         # (the text's own width: a label's bounding rectangle is what the legend's layout
-        # gave it, wider when there were fewer columns)
-        entry = max(label.item.boundingRect().width() for _, label in self.legend.items) + 20 + 18 + 8
-        cols = max(1, min(n, int((self.canvas.width() - 20) // entry)))
-        if n and cols != self.legend.columnCount:
+        # gave it, wider when there were fewer columns); entries go row by row
+        widths = [label.item.boundingRect().width() + 20 + 18 + 8 for _, label in self.legend.items]
+        room = self.canvas.width() - 20
+        cols = 1
+        for c in range(n, 0, -1):
+            if sum(max(widths[k::c]) for k in range(c)) <= room:
+                cols = c
+                break
+        if cols != self.legend.columnCount:
             self.legend.setColumnCount(cols)
 
     #: below this height the caption goes to the tooltip, leaving the plot the room

@@ -259,7 +259,9 @@ class SurfaceMap(pg.PlotWidget):
         self.legend.clear()
         if label:
             self.legend.addItem(self.path_line, "A")
-            self.legend.addItem(self.b_path_line, "<br>".join(html.escape(line) for line in wrap_label(label)))
+            # one short line: the map is small, and the caption above it names B's change in full
+            short = label if len(label) <= LEGEND_CHARS else label[:LEGEND_CHARS - 1].rstrip(" ,") + "…"
+            self.legend.addItem(self.b_path_line, html.escape(short))
         self.legend.setVisible(bool(label))
 
     def place_legend(self) -> None:
