@@ -298,6 +298,12 @@ class TrainingController(QObject):
         comparison is open."""
         self._request("call_b", callback, errback, fn)
 
+    def export_comparison_csv(self, path: str, callback: Callable[[Any], None],
+                              errback: Callable[[BaseException], None] | None = None) -> None:
+        """Write the comparison's loss, epoch and summary CSV files beside ``path`` (as the
+        CLI's ``train --compare … --csv`` does); ``callback(list of paths written)``."""
+        self._request("export_csv", callback, errback, str(path))
+
     @Slot(object, object)
     def _on_comparison(self, label: Any, note: Any) -> None:
         self.comparison_label = label

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.comparison import Comparison, advance_to
 from ..core.data import DataSpec
+from ..core.export.comparison_csv import write_comparison_csv
 from ..core.project import project_from_trainer
 from ..core.project_format import Project, SavedComparison
 from ..core.run_changes import RunChanges
@@ -146,6 +147,19 @@ class EngineComparison:
         """``project`` (run A's saveable state) with run B in it."""
         project.comparison = self.saved()
         return project
+
+    def local(self) -> Comparison:
+        """The comparison with a copy of run B fetched here (for what needs both trainers
+        in one process: the CSV export and its summary)."""
+        cmp = self.comparison
+        local = Comparison(self.a, self.remote.fetch(), cmp.changes, cmp.label, cmp.note, cmp.fork_iteration)
+        local.totals = cmp.totals
+        return local
+
+    def write_csv(self, path: str) -> list[str]:
+        """``<stem>_loss.csv``, ``<stem>_epochs.csv`` and ``<stem>_summary.csv`` beside
+        ``path``, as ``nnstudio train --compare … --csv`` writes them; the paths written."""
+        return [str(p) for p in write_comparison_csv(self.local(), path)]
 
     def close(self) -> None:
         """End the comparison keeping A (B's process ends)."""

@@ -233,7 +233,7 @@ class EngineLoop:
                 else:
                     self.emit("result", request_id, "ok", value)
             return
-        if name in ("compare", "close_b", "promote_b", "call_b", "state_now"):
+        if name in ("compare", "close_b", "promote_b", "call_b", "state_now", "export_csv"):
             self._comparison_command(name, *args)
             return
         if name == "speed":
@@ -379,6 +379,8 @@ class EngineLoop:
             raise NNStudioError("there is no run B: start a comparison first")
         if name == "call_b":
             return cmp.remote.call(args[0])
+        if name == "export_csv":
+            return cmp.write_csv(str(args[0]))
         self._set_playing(False)
         if name == "close_b":
             self._end_comparison()

@@ -260,6 +260,8 @@ class MainWindow(QMainWindow):
         self.act_close_b = a("C&lose run B", lambda: self.comparison.close_b(), tip="End the comparison, keeping run A")
         self.act_promote_b = a("&Make run B the main run", lambda: self.comparison.promote_b(),
                                tip="End the comparison, keeping run B and its settings (undo brings back A)")
+        self.act_export_comparison = a("&Comparison as CSV…", self.export_comparison,
+                                       tip="Both runs' loss curves, epochs and a summary, as CSV files")
         self._on_comparison(False)
         self.act_reset = a("&Reset weights", self.reset_weights, Qt.Key.Key_R, "mdi6.restart",
                            "New random weights from the seed; the history starts over (undoable)")
@@ -301,6 +303,7 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_save, self.act_save_as, self.act_save_lesson])
         export = m.addMenu("&Export trained network as")
         export.addActions([self.act_export_keras, self.act_export_torch])
+        m.addAction(self.act_export_comparison)
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")
@@ -466,6 +469,7 @@ class MainWindow(QMainWindow):
         self.act_compare.setEnabled(not active)
         self.act_close_b.setEnabled(active)
         self.act_promote_b.setEnabled(active)
+        self.act_export_comparison.setEnabled(active)
         if not hasattr(self, "comparison_badge"):
             self.comparison_badge = QLabel()
             self.comparison_badge.setObjectName("comparison_badge")
@@ -500,6 +504,19 @@ class MainWindow(QMainWindow):
             self.comparison.start(text)
         except NNStudioError as exc:
             self.show_message("error", bounded(f"Could not start run B: {exc}"))
+
+    def export_comparison(self, path: str | None = None) -> None:
+        """File › Comparison as CSV…: ``<stem>_loss.csv``, ``_epochs.csv`` and ``_summary.csv``."""
+        if not self.comparison.active:
+            return
+        if path is None:
+            start = str(Path(self.files._last_folder()) / "comparison.csv")
+            path, _ = QFileDialog.getSaveFileName(self, "Export the comparison as CSV", start, "CSV files (*.csv)")
+            if not path:
+                return
+        self.controller.export_comparison_csv(
+            path, lambda files: self.statusBar().showMessage("Saved " + ", ".join(files), 8000),
+            lambda exc: self.show_message("error", bounded(f"Could not export the comparison: {exc}")))
 
     def reset_weights(self) -> None:
         if not self.session.reset_weights():

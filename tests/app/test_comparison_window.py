@@ -228,3 +228,30 @@ def test_compare_from_the_menu_with_eta_changed_then_ten_steps(qtbot, window):
     assert a_drawn[-1] == ref.a.history.iterations.array()[-1, 1]
     assert b_drawn[-1] == ref.b.history.iterations.array()[-1, 1]
     assert a_drawn[-1] != b_drawn[-1]
+
+
+def test_comparison_csv_from_the_window_equals_the_cli_files(qtbot, window, tmp_path):
+    from nnstudio.core.export.comparison_csv import write_comparison_csv
+
+    w = window
+    assert not w.act_export_comparison.isEnabled()
+    start(qtbot, w, "lr=0.3")
+    assert w.act_export_comparison.isEnabled()
+    press_step(qtbot, w, 12)
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 12)
+    with qtbot.waitSignal(w.statusBar().messageChanged, timeout=20000,
+                          check_params_cb=lambda text: text.startswith("Saved")):
+        w.export_comparison(str(tmp_path / "app.csv"))
+    ref = headless("lr=0.3", 12)
+    write_comparison_csv(ref, tmp_path / "cli.csv")
+    for part in ("loss", "epochs"):
+        assert (tmp_path / f"app_{part}.csv").read_bytes() == (tmp_path / f"cli_{part}.csv").read_bytes()
+    app_rows = (tmp_path / "app_summary.csv").read_text().splitlines()
+    cli_rows = (tmp_path / "cli_summary.csv").read_text().splitlines()
+    assert len(app_rows) == len(cli_rows)
+    for got, want in zip(app_rows, cli_rows):
+        if not got.startswith("seconds trained"):
+            assert got == want
+    # a folder that cannot be written: a message, nothing else
+    w.export_comparison(str(tmp_path / "missing" / "x.csv"))
+    qtbot.waitUntil(lambda: "Could not export the comparison" in w.banner.label.text(), timeout=20000)
