@@ -113,6 +113,24 @@ def label_marker(line: pg.InfiniteLine, text: str) -> None:
     line.label.setText(text)
 
 
+def mark_divergence(line: pg.InfiniteLine, point: pg.PlotDataItem, snap: Snapshot, info: dict | None,
+                    x_axis: str, who: str) -> None:
+    """Mark where a run diverged (``info`` is its stop info; None hides the mark): a line
+    labelled "<who>diverged (iteration n)" and a cross on its last finite loss."""
+    if info is None:
+        line.setVisible(False)
+        point.setData([], [])
+        return
+    at = int(info.get("iteration", snap.iteration))
+    dx = float(iteration_x(np.array([at]), snap, x_axis)[0])
+    line.setVisible(True)
+    line.setPos(dx)
+    label_marker(line, f"{who}diverged (iteration {at})")
+    finite = drawable(snap.iter_log[:, 1]) if len(snap.iter_log) else np.empty(0)
+    finite = finite[np.isfinite(finite)]
+    point.setData([dx], [finite[-1] if len(finite) else 1.0])
+
+
 class RunBCurves:
     """Run B's batch, training and validation losses and its training metric, and where it
     stopped; made once, hidden (empty) while one run trains."""
@@ -206,18 +224,7 @@ class RunBCurves:
             label_marker(self.stop_line, "B stopped")
         else:
             self.stop_line.setVisible(False)
-        if kind == "divergence":
-            at = int(info.get("iteration", b.iteration))
-            dx = float(iteration_x(np.array([at]), b, x_axis)[0])
-            self.div_line.setVisible(True)
-            self.div_line.setPos(dx)
-            label_marker(self.div_line, f"B diverged (iteration {at})")
-            finite = drawable(b.iter_log[:, 1]) if len(b.iter_log) else np.empty(0)
-            finite = finite[np.isfinite(finite)]
-            self.div_point.setData([dx], [finite[-1] if len(finite) else 1.0])
-        else:
-            self.div_line.setVisible(False)
-            self.div_point.setData([], [])
+        mark_divergence(self.div_line, self.div_point, b, info if kind == "divergence" else None, x_axis, "B ")
 
     def marker_positions(self) -> dict[str, float | None]:
         """x of B's visible markers (``stop``, ``divergence``)."""

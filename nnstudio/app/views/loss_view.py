@@ -39,7 +39,7 @@ from .axes import ReadableAxis, min_span
 from .base import ViewBase
 from .loss_readout import pair_readout, single_readout
 from .loss_run_b import E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, epoch_x, \
-    iteration_x, label_marker, marker, run_pens
+    iteration_x, label_marker, mark_divergence, marker, run_pens
 
 Array = np.ndarray
 
@@ -584,17 +584,7 @@ class LossView(ViewBase):
             label_marker(self.stop_line, f"{run}stopped")
         else:
             self.stop_line.setVisible(False)
-        if kind == "divergence":
-            dx = float(self._x_of_iterations(np.array([info.get("iteration", snap.iteration)]), snap)[0])
-            self.div_line.setVisible(True)
-            self.div_line.setPos(dx)
-            label_marker(self.div_line, f"{run}diverged (iteration {int(info.get('iteration', snap.iteration))})")
-            finite = drawable(snap.iter_log[:, 1]) if len(snap.iter_log) else np.empty(0)
-            finite = finite[np.isfinite(finite)]
-            self.div_point.setData([dx], [finite[-1] if len(finite) else 1.0])
-        else:
-            self.div_line.setVisible(False)
-            self.div_point.setData([], [])
+        mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None, self.x_axis, run)
 
     @staticmethod
     def _stop_reason(snap: Snapshot) -> str:
