@@ -5,8 +5,16 @@ holds while the learner compares two runs. It wraps a
 :class:`~nnstudio.core.comparison.Comparison` whose run B is a
 :class:`~nnstudio.app.remote_run.RemoteRun`, so that stepping, phase-stepping, epochs
 and rewinding keep both runs in lockstep with the core's own rules, while playing trains
-both *at once*: B's process trains its slice while this process trains A's, and the
-slice ends when both have reached the same iteration count.
+both *at once*: B's process trains its slice while this process trains A's.
+
+At full speed the two processes do not wait for each other after every slice (on two
+cores shared with the window, waiting costs each run a third of its speed or more): B is
+given its next slice as soon as it has finished one, and A only waits when B has fallen
+more than :data:`MAX_LAG_SLICES` slices behind. So while playing, the snapshots may show
+B a slice or two (a few milliseconds of training) behind A; :meth:`sync` brings the one
+behind to the other's iteration count, and the engine calls it whenever training pauses
+and before anything else is done to the runs: paused, they stand at the same iteration.
+A run trains the same iterations whatever the slices, so none of this changes a number.
 """
 
 from __future__ import annotations
@@ -23,6 +31,9 @@ from ..core.project_format import Project, SavedComparison
 from ..core.run_changes import RunChanges
 from ..core.trainer import PhaseRecord, Trainer
 from .remote_run import RemoteRun
+
+#: while playing, A waits for B when B is more than this many slices behind
+MAX_LAG_SLICES = 3
 
 
 class EngineComparison:
@@ -86,8 +97,39 @@ class EngineComparison:
         return out
 
     # -- moving both --------------------------------------------------------------------------
+    def play_slice(self, iterations: int) -> None:
+        """Playing at full speed: A ``iterations`` further while B trains towards A (see the
+        module notes); a stopped A leaves B to go on alone."""
+        a, remote = self.a, self.remote
+        remote.collect()
+        if a.stopped:
+            self.run_slice(iterations)
+            return
+        self.phase_b = None
+        target = a.iteration + iterations
+        if not remote.stopped and not remote.pending:
+            remote.begin_run_to(target)
+        t0 = time.perf_counter()
+        advance_to(a, target)
+        self.comparison.totals.seconds_a += time.perf_counter() - t0
+        if remote.pending and a.iteration - remote.iteration > MAX_LAG_SLICES * iterations:
+            remote.finish()
+
+    def sync(self) -> None:
+        """Wait for B, then bring the run behind to the other's iteration count."""
+        remote = self.remote
+        remote.finish()
+        target = self.comparison.iteration
+        if remote.iteration < target and not remote.stopped:
+            remote.begin_run_to(target)
+            remote.finish()
+        if self.a.iteration < target and not self.a.stopped:
+            advance_to(self.a, target)
+
     def run_slice(self, iterations: int) -> None:
-        """Both runs ``iterations`` further, at the same time (B in its process)."""
+        """Both runs ``iterations`` further, at the same time (B in its process), ending at
+        the same iteration count."""
+        self.sync()
         target = self.comparison.iteration + iterations
         self.phase_b = None
         b_moves = not self.remote.stopped
@@ -107,6 +149,7 @@ class EngineComparison:
     def step(self, kind: str, inspect: int | None) -> PhaseRecord | None:
         """``"step"`` (a whole iteration, phase by phase), ``"phase"`` or ``"epoch"`` of both;
         returns A's phase record (B's is kept in :attr:`phase_b`)."""
+        self.sync()
         cmp = self.comparison
         if kind == "epoch":
             cmp.run_epoch()
@@ -128,16 +171,19 @@ class EngineComparison:
         return pa
 
     def rewind(self, iteration: int) -> None:
+        self.sync()
         self.comparison.rewind(iteration)
         self.phase_b = None
 
     def set_data(self, data: Any, recipe: Any) -> None:
+        self.sync()
         self.comparison.set_data(data, recipe)
         self.phase_b = None
 
     # -- saving and ending ----------------------------------------------------------------------
     def saved(self) -> SavedComparison:
         """Run B as a project keeps it (fetched from its process)."""
+        self.sync()
         b = self.remote.fetch()
         run = project_from_trainer(b, DataSpec())
         cmp = self.comparison
@@ -151,6 +197,7 @@ class EngineComparison:
     def local(self) -> Comparison:
         """The comparison with a copy of run B fetched here (for what needs both trainers
         in one process: the CSV export and its summary)."""
+        self.sync()
         cmp = self.comparison
         local = Comparison(self.a, self.remote.fetch(), cmp.changes, cmp.label, cmp.note, cmp.fork_iteration)
         local.totals = cmp.totals
@@ -167,6 +214,7 @@ class EngineComparison:
 
     def promote(self) -> Trainer:
         """End the comparison keeping B; B's trainer (now local), A is dropped."""
+        self.sync()
         b = self.remote.fetch()
         self.remote.close()
         return b

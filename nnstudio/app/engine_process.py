@@ -169,6 +169,11 @@ class EngineLoop:
             self.emit("message", "error", f"internal error: {type(exc).__name__}: {exc}")
 
     def _set_playing(self, playing: bool) -> None:
+        if not playing and self.comparison is not None:
+            try:
+                self.comparison.sync()  # paused, both runs stand at the same iteration
+            except Exception as exc:  # noqa: BLE001 - a lost run B ends the comparison, A goes on
+                self._report(exc)
         if playing != self.playing:
             self.playing = playing
             self._next_due = time.monotonic()
@@ -370,6 +375,8 @@ class EngineLoop:
         if name == "state_now":
             if trainer is None:
                 raise NNStudioError("there is no run yet")
+            if self.comparison is not None:
+                self.comparison.sync()
             project = saveable_state(trainer)
             if self.comparison is not None:
                 project = self.comparison.with_b(project)
@@ -447,6 +454,8 @@ class EngineLoop:
         if now < self._next_state:
             return
         t0 = time.perf_counter()
+        if self.comparison is not None:
+            self.comparison.sync()
         project = saveable_state(trainer)
         if self.comparison is not None:
             project = self.comparison.with_b(project)
@@ -467,7 +476,7 @@ class EngineLoop:
         if self.speed == MAX_SPEED:
             t0 = time.perf_counter()
             if cmp is not None:
-                cmp.run_slice(self._slice_iters)
+                cmp.play_slice(self._slice_iters)
             else:
                 trainer.run(iterations=self._slice_iters)
             dt = time.perf_counter() - t0

@@ -7,8 +7,9 @@ in another process exactly as it would drive two local trainers. The counters co
 the status every answer carries, so reading them costs nothing.
 
 Training in parallel is split in two: :meth:`begin_run_to` sends the request and returns
-at once, the engine trains run A meanwhile, and :meth:`finish` waits for B's answer.
-:meth:`begin_snapshot` / :meth:`finish` do the same for snapshots.
+at once, the engine trains run A meanwhile, and :meth:`finish` waits for B's answers
+(:meth:`collect` takes those already there without waiting). Requests are answered in
+the order they were sent; :meth:`begin_snapshot` queues a snapshot after them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class RemoteRun:
     def __init__(self, conn: Connection, trainer: Trainer) -> None:
         self.conn = conn
         self.status: dict[str, Any] = {}
-        self._pending = False
+        self._pending = 0  # requests sent and not yet answered
         self.closed = False
         self._ask("load", trainer)
 
@@ -45,22 +46,23 @@ class RemoteRun:
     def _send(self, name: str, *args: Any) -> None:
         if self.closed:
             raise RunLostError("run B has been closed")
-        if self._pending:
-            self.finish()
         try:
             self.conn.send((name, *args))
         except (BrokenPipeError, OSError) as exc:
             self.closed = True
             raise RunLostError("run B's process has stopped") from exc
-        self._pending = True
+        self._pending += 1
 
-    def finish(self) -> Any:
-        """The answer to the request sent last (raises its error)."""
-        if not self._pending:
-            return None
-        self._pending = False
+    @property
+    def pending(self) -> int:
+        """Requests sent and not yet answered."""
+        return self._pending
+
+    def _receive(self, timeout: float) -> Any:
+        self._pending -= 1
         try:
-            if not self.conn.poll(ANSWER_TIMEOUT):
+            if not self.conn.poll(timeout):
+                self.closed = True
                 raise RunLostError("run B's process did not answer")
             status, value, run_status = self.conn.recv()
         except (EOFError, OSError) as exc:
@@ -71,6 +73,18 @@ class RemoteRun:
         if status == "error":
             raise value
         return value
+
+    def finish(self) -> Any:
+        """Wait for every request sent; the answer to the last one (raises the first error)."""
+        value = None
+        while self._pending:
+            value = self._receive(ANSWER_TIMEOUT)
+        return value
+
+    def collect(self) -> None:
+        """Take the answers that have come, without waiting (raises the first error)."""
+        while self._pending and self.conn.poll(0):
+            self._receive(0)
 
     def _ask(self, name: str, *args: Any) -> Any:
         self._send(name, *args)

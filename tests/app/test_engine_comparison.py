@@ -115,3 +115,17 @@ def test_a_lost_run_b_ends_the_comparison_with_a_message():
     assert loop.comparison is None
     assert ("comparison", None, None) in events
     assert any(e[0] == "message" and "Run B stopped unexpectedly" in e[2] for e in events)
+
+
+def test_playing_lets_b_trail_and_a_pause_brings_both_to_the_same_iteration():
+    conn, _ = served()
+    ec = EngineComparison(trainer(), conn, "lr=0.3 optimizer=sgd")
+    for _ in range(30):
+        ec.play_slice(17)
+        assert 0 <= ec.a.iteration - ec.remote.iteration <= 4 * 17  # B trails by a few slices at most
+    ec.sync()
+    assert ec.a.iteration == ec.remote.iteration == 30 * 17
+    ref = reference("lr=0.3 optimizer=sgd", 30 * 17)
+    np.testing.assert_array_equal(ec.remote.fetch().network.get_flat(), ref.b.network.get_flat())
+    np.testing.assert_array_equal(ec.a.network.get_flat(), ref.a.network.get_flat())
+    ec.close()
