@@ -7,13 +7,14 @@ holds while the learner compares two runs. It wraps a
 and rewinding keep both runs in lockstep with the core's own rules, while playing trains
 both *at once*: B's process trains its slice while this process trains A's.
 
-At full speed the two processes do not wait for each other after every slice (on two
-cores shared with the window, waiting costs each run a third of its speed or more): B is
-given its next slice as soon as it has finished one, and A only waits when B has fallen
-more than :data:`MAX_LAG_SLICES` slices behind. So while playing, the snapshots may show
-B a slice or two (a few milliseconds of training) behind A; :meth:`sync` brings the one
-behind to the other's iteration count, and the engine calls it whenever training pauses
-and before anything else is done to the runs: paused, they stand at the same iteration.
+At full speed the two processes do not wait for each other after every slice (measured on
+two cores shared with the window, waiting gave each run 0.22–0.49× one run's speed): B
+always has its next slice queued, up to one slice past A's, and A waits only when B has
+fallen more than :data:`MAX_LAG_SLICES` slices behind; B's snapshot is asked for one frame
+ahead, so A rarely waits for it either. So while playing, the two runs may stand a slice or
+two (a few milliseconds of training) apart; :meth:`sync` brings the one behind to the
+other's iteration count, and the engine calls it whenever training pauses and before
+anything else is done to the runs: paused, they stand at the same iteration.
 A run trains the same iterations whatever the slices, so none of this changes a number.
 """
 
@@ -62,6 +63,8 @@ class EngineComparison:
         self.remote = RemoteRun(conn, b)
         self.comparison = Comparison(a, self.remote, changes, label or None, note, fork_iteration)  # type: ignore[arg-type]
         self.phase_b: PhaseRecord | None = None
+        self._b_sent = 0  # the furthest iteration B has been asked to train to
+        self._b_shown = False  # a snapshot of B has gone to the window
         #: which runs' stops were reported already (a run that stops alone is told once)
         self.reported: set[str] = set()
 
@@ -107,22 +110,48 @@ class EngineComparison:
             return
         self.phase_b = None
         target = a.iteration + iterations
-        if not remote.stopped and not remote.pending:
-            remote.begin_run_to(target)
+        # B always has its next slices queued (up to two past A's), so it never idles
+        goal = target + 2 * iterations
+        sent = max(self._b_sent, remote.iteration)
+        while not remote.stopped and remote.pending_of("run_to") < 3 and sent < goal:
+            sent = min(sent + iterations, goal)
+            remote.begin_run_to(sent)
+        self._b_sent = sent
         t0 = time.perf_counter()
         advance_to(a, target)
         self.comparison.totals.seconds_a += time.perf_counter() - t0
-        if remote.pending and a.iteration - remote.iteration > MAX_LAG_SLICES * iterations:
+        if remote.pending_of("run_to") and a.iteration - remote.iteration > MAX_LAG_SLICES * iterations:
             remote.finish()
+
+    def snapshot_b(self, resolution: int, probe: bool, evaluate: bool, ips: float, playing: bool) -> Any:
+        """Run B's snapshot. Playing: the newest B has made since it was last asked (None
+        when it has not finished one: the window shows the one it has), and the next one is
+        asked for; A never waits for it. Paused: both runs at the same iteration, and B's
+        snapshot of that moment."""
+        remote = self.remote
+        if not playing:
+            self.sync()
+            self._b_shown = True
+            return remote.snapshot(resolution, probe, evaluate, self.phase_b, ips)
+        remote.collect()
+        snap = remote.take_snapshot()
+        if not remote.pending_of("snapshot"):
+            remote.begin_snapshot(resolution, probe, evaluate, None, ips)
+        if snap is None and not self._b_shown:
+            snap = remote.wait_snapshot()  # the window has none of B's yet
+        self._b_shown = True
+        return snap
 
     def sync(self) -> None:
         """Wait for B, then bring the run behind to the other's iteration count."""
         remote = self.remote
         remote.finish()
+        self._b_sent = remote.iteration
         target = self.comparison.iteration
         if remote.iteration < target and not remote.stopped:
             remote.begin_run_to(target)
             remote.finish()
+            self._b_sent = remote.iteration
         if self.a.iteration < target and not self.a.stopped:
             advance_to(self.a, target)
 

@@ -535,8 +535,8 @@ class EngineLoop:
         cmp = self.comparison
         stale = self._evaluation is None or self._evaluation[0] != trainer.iteration
         evaluate = stale and (not self.playing or now >= self._next_eval)
-        if cmp is not None:  # B makes its snapshot while A makes its own
-            cmp.remote.begin_snapshot(self.grid_resolution, probe, evaluate, cmp.phase_b, self._ips)
+        snap_b = None if cmp is None else cmp.snapshot_b(self.grid_resolution, probe, evaluate, self._ips,
+                                                          self.playing)
         if probe:
             self._probes = trainer.probe()
             self._last_probe = now
@@ -556,10 +556,13 @@ class EngineLoop:
                              self.log_feed)
         snap.playing = self.playing
         if cmp is not None:
-            snap.b = cmp.remote.finish()
-            snap.b.playing = self.playing
-            snap.b.iterations_per_second = snap.iterations_per_second
             snap.b_label, snap.b_note = cmp.label, cmp.note
+            if snap_b is None:
+                snap.b_unchanged = True
+            else:
+                snap.b = snap_b
+                snap.b.playing = self.playing
+                snap.b.iterations_per_second = snap.iterations_per_second
             # the rewind slider spans what both runs can reach (not before B was made)
             snap.earliest_iteration = cmp.comparison.earliest_iteration
             snap.furthest_iteration = cmp.comparison.furthest_iteration

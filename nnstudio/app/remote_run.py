@@ -15,6 +15,7 @@ the order they were sent; :meth:`begin_snapshot` queues a snapshot after them.
 from __future__ import annotations
 
 import contextlib
+from collections import deque
 
 from multiprocessing.connection import Connection
 from typing import Any, Callable
@@ -38,7 +39,11 @@ class RemoteRun:
     def __init__(self, conn: Connection, trainer: Trainer) -> None:
         self.conn = conn
         self.status: dict[str, Any] = {}
-        self._pending = 0  # requests sent and not yet answered
+        self._kinds: deque[str] = deque()  # the requests sent and not yet answered, oldest first
+        #: a snapshot B has answered with that nobody has taken yet (:meth:`take_snapshot`)
+        self.unclaimed: Snapshot | None = None
+        #: a snapshot was dropped unseen: the next one must carry B's whole logs
+        self.logs_lost = False
         self.closed = False
         self._ask("load", trainer)
 
@@ -51,15 +56,19 @@ class RemoteRun:
         except (BrokenPipeError, OSError) as exc:
             self.closed = True
             raise RunLostError("run B's process has stopped") from exc
-        self._pending += 1
+        self._kinds.append(name)
 
     @property
     def pending(self) -> int:
         """Requests sent and not yet answered."""
-        return self._pending
+        return len(self._kinds)
+
+    def pending_of(self, kind: str) -> int:
+        """How many requests of ``kind`` ("run_to", "snapshot" …) are not answered yet."""
+        return sum(1 for k in self._kinds if k == kind)
 
     def _receive(self, timeout: float) -> Any:
-        self._pending -= 1
+        kind = self._kinds.popleft()
         try:
             if not self.conn.poll(timeout):
                 self.closed = True
@@ -72,19 +81,40 @@ class RemoteRun:
             self.status = run_status
         if status == "error":
             raise value
+        if kind == "snapshot":
+            if self.unclaimed is not None:
+                self.logs_lost = True  # its log pieces never reach the window
+            self.unclaimed = value
         return value
 
     def finish(self) -> Any:
         """Wait for every request sent; the answer to the last one (raises the first error)."""
         value = None
-        while self._pending:
+        while self._kinds:
             value = self._receive(ANSWER_TIMEOUT)
         return value
 
     def collect(self) -> None:
         """Take the answers that have come, without waiting (raises the first error)."""
-        while self._pending and self.conn.poll(0):
+        while self._kinds and self.conn.poll(0):
             self._receive(0)
+
+    def wait_snapshot(self) -> Snapshot | None:
+        """Wait for the snapshot asked for last (answers before it are taken on the way)
+        and take it; None if none was asked for."""
+        while self.unclaimed is None and "snapshot" in self._kinds:
+            self._receive(ANSWER_TIMEOUT)
+        return self.take_snapshot()
+
+    def take_snapshot(self) -> Snapshot | None:
+        """The snapshot B answered with, once (None if there is none)."""
+        snap, self.unclaimed = self.unclaimed, None
+        return snap
+
+    def drop_snapshot(self) -> None:
+        """Forget an unclaimed snapshot: the next one sends B's whole logs."""
+        if self.take_snapshot() is not None:
+            self.logs_lost = True
 
     def _ask(self, name: str, *args: Any) -> Any:
         self._send(name, *args)
@@ -164,12 +194,18 @@ class RemoteRun:
         self._send("run_to", int(target))
 
     def begin_snapshot(self, resolution: int, probe: bool, evaluate: bool, phase: Any, ips: float) -> None:
-        """Start making B's snapshot; :meth:`finish` returns it."""
-        self._send("snapshot", int(resolution), bool(probe), bool(evaluate), phase, float(ips))
+        """Ask for B's snapshot (queued after what B is doing); :meth:`wait_snapshot` takes it.
+        After a snapshot was dropped unseen, this one carries B's whole logs."""
+        whole, self.logs_lost = self.logs_lost, False
+        self._send("snapshot", int(resolution), bool(probe), bool(evaluate), phase, float(ips), whole)
 
     def snapshot(self, resolution: int, probe: bool, evaluate: bool, phase: Any, ips: float) -> Snapshot:
+        """B's snapshot now, after everything asked before it."""
+        self.drop_snapshot()
         self.begin_snapshot(resolution, probe, evaluate, phase, ips)
-        return self.finish()
+        snap = self.wait_snapshot()
+        assert snap is not None
+        return snap
 
     # -- the whole run -------------------------------------------------------------------------
     def call(self, fn: Callable[[Trainer], Any]) -> Any:

@@ -20,8 +20,9 @@ asking again. Requests:
     ``trainer.<name>(*args)`` for the trainer methods in :data:`METHODS`;
 ``call (fn,)``
     ``fn(trainer)``: a module-level function of this program (surface paths, saving);
-``snapshot (resolution, probe, evaluate, phase, ips)``
-    a :class:`~nnstudio.core.snapshot.Snapshot` of the run, its logs as pieces;
+``snapshot (resolution, probe, evaluate, phase, ips, whole_logs)``
+    a :class:`~nnstudio.core.snapshot.Snapshot` of the run, its logs as pieces (the
+    whole logs after one was dropped);
 ``get ()``
     the trainer itself (to save it, or to make it the main run);
 ``quit ()``
@@ -122,9 +123,12 @@ class RunServer:
             return trainer
         raise NNStudioError(f"unknown request to run B: {name!r}")
 
-    def snapshot(self, resolution: int, probe: bool, evaluate: bool, phase: Any, ips: float) -> Snapshot:
+    def snapshot(self, resolution: int, probe: bool, evaluate: bool, phase: Any, ips: float,
+                 whole_logs: bool = False) -> Snapshot:
         trainer = self.trainer
         assert trainer is not None
+        if whole_logs:  # the engine dropped a snapshot: the window's copy of the logs is behind
+            self.feed.forget()
         data = trainer.data
         grid = None
         domain = getattr(data, "domain", None)

@@ -11,6 +11,7 @@ thread's event loop, which is blocked in ``QThread.wait()`` during shutdown.
 from __future__ import annotations
 
 from multiprocessing.connection import Connection
+from typing import Any
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -36,6 +37,7 @@ class EngineLink(QObject):
         self.clean_exit = False
         self.logs = LogMirror()  # the history logs, rebuilt from the pieces the engine sends
         self.logs_b = LogMirror()  # run B's, while comparing
+        self.last_b: Any = None  # run B's newest snapshot (the engine may send it once for several of A's)
 
     @Slot()
     def loop(self) -> None:
@@ -48,8 +50,12 @@ class EngineLink(QObject):
                 kind = event[0]
                 if kind == "snapshot":
                     event[1].fill_logs(self.logs)  # here, off the GUI thread
-                    if event[1].b is not None:
-                        event[1].b.fill_logs(self.logs_b)
+                    snap = event[1]
+                    if snap.b is not None:
+                        snap.b.fill_logs(self.logs_b)
+                        self.last_b = snap.b
+                    elif snap.b_unchanged:
+                        snap.b = self.last_b
                     self.sigSnapshot.emit(event[1])
                 elif kind == "message":
                     self.sigMessage.emit(event[1], event[2])

@@ -100,6 +100,9 @@ class Snapshot:
     #: B's legend, naming what it changes ("B: η = 0.3"), and how B was made
     b_label: str = ""
     b_note: str = ""
+    #: sent by the engine while playing when run B had no newer snapshot ready: the window's
+    #: reader puts the B snapshot it received last in ``b``
+    b_unchanged: bool = False
 
     def fill_logs(self, mirror: LogMirror) -> None:
         """Rebuild the history arrays from ``log_pieces`` (on the receiving side)."""

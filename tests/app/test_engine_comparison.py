@@ -117,15 +117,17 @@ def test_a_lost_run_b_ends_the_comparison_with_a_message():
     assert any(e[0] == "message" and "Run B stopped unexpectedly" in e[2] for e in events)
 
 
-def test_playing_lets_b_trail_and_a_pause_brings_both_to_the_same_iteration():
+def test_playing_lets_the_runs_drift_a_few_slices_and_a_pause_brings_both_to_the_same_iteration():
     conn, _ = served()
     ec = EngineComparison(trainer(), conn, "lr=0.3 optimizer=sgd")
     for _ in range(30):
         ec.play_slice(17)
-        assert 0 <= ec.a.iteration - ec.remote.iteration <= 4 * 17  # B trails by a few slices at most
+        ec.remote.collect()
+        assert -2 * 17 <= ec.a.iteration - ec.remote.iteration <= 4 * 17  # a few slices apart at most
     ec.sync()
-    assert ec.a.iteration == ec.remote.iteration == 30 * 17
-    ref = reference("lr=0.3 optimizer=sgd", 30 * 17)
+    n = ec.a.iteration
+    assert n == ec.remote.iteration and 30 * 17 <= n <= 32 * 17
+    ref = reference("lr=0.3 optimizer=sgd", n)
     np.testing.assert_array_equal(ec.remote.fetch().network.get_flat(), ref.b.network.get_flat())
     np.testing.assert_array_equal(ec.a.network.get_flat(), ref.a.network.get_flat())
     ec.close()
