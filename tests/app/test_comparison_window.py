@@ -255,3 +255,26 @@ def test_comparison_csv_from_the_window_equals_the_cli_files(qtbot, window, tmp_
     # a folder that cannot be written: a message, nothing else
     w.export_comparison(str(tmp_path / "missing" / "x.csv"))
     qtbot.waitUntil(lambda: "Could not export the comparison" in w.banner.label.text(), timeout=20000)
+
+
+def test_the_surface_view_draws_both_paths_from_the_engine(qtbot, window):
+    """The real engine: the loss-surface view asks B's process for B's path and draws both
+    runs' paths on one plane, B's ending where B's weights project."""
+    w = window
+    start(qtbot, w, "lr=0.05")
+    for _ in range(3):
+        w.act_epoch.trigger()
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.epoch == 3 and s.epoch == 3)
+    w.workspaces.switch("inspect")
+    w.workspaces.show_view("SurfaceView")
+    view = w.surface_view
+    view.recompute()
+
+    def both_drawn() -> None:
+        x, _y = view.map.b_path_line.getData()
+        assert x is not None and len(x) > 3 and view.map.legend_texts() == ["A", "B: η = 0.05"]
+        assert "one plane for both runs" in view.explained_label.text()
+
+    qtbot.waitUntil(both_drawn, timeout=60000)
+    ax, _ = view.map.path_line.getData()
+    assert ax is not None and len(ax) > 3
