@@ -119,3 +119,29 @@ def test_b_lost_before_a_save_is_said_and_the_file_keeps_run_a(qtbot, window, tm
     assert not w.comparison.active
     back = load_project(out)
     assert back.comparison is None and back.trainer_state.iteration == 3
+
+
+# ------------------------------------------------------------------ lessons and files with B open
+def lesson_action(w, number: int):
+    return next(a for a in w.lessons_menu.actions() if a.text().startswith(f"{number}. "))
+
+
+def test_opening_a_lesson_while_b_is_open_asks_one_question(qtbot, window, monkeypatch):
+    w = window
+    start(qtbot, w, "lr=0.3")
+    w.controller.step()
+    w.controller.step()
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 2)
+    asked: list[str] = []
+    answer = [QMessageBox.StandardButton.Cancel]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[1]) or answer[0])
+    lesson_action(w, 3).trigger()  # cancelled: nothing changes
+    assert asked == ["Unsaved changes"] and w.comparison.active and w.lesson_panel.opened is None
+    asked.clear()
+    answer[0] = QMessageBox.StandardButton.Discard
+    lesson_action(w, 3).trigger()
+    assert asked == ["Unsaved changes"]  # not a second question about closing B
+    assert w.lesson_panel.opened is not None and w.lesson_panel.opened.number == 3
+    qtbot.waitUntil(lambda: not w.comparison.active, timeout=10000)
+    snap = wait_snapshot(qtbot, w, lambda s: s.b is None and s.iteration == 0)
+    assert snap.b_label == "" and w.training_panel.isEnabled()
