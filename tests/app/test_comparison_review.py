@@ -145,3 +145,37 @@ def test_opening_a_lesson_while_b_is_open_asks_one_question(qtbot, window, monke
     qtbot.waitUntil(lambda: not w.comparison.active, timeout=10000)
     snap = wait_snapshot(qtbot, w, lambda s: s.b is None and s.iteration == 0)
     assert snap.b_label == "" and w.training_panel.isEnabled()
+
+
+# ------------------------------------------------------------------ edits refused while B is open, with their reason
+def test_the_network_views_layer_buttons_say_why_they_do_nothing(qtbot, window):
+    w = window
+    w.workspaces.switch("explore")
+    start(qtbot, w, "lr=0.3")
+    before = w.doc.state
+    header = w.network_view.header
+    for button in (header.plus, header.minus):
+        w.statusBar().clearMessage()
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert w.statusBar().currentMessage() == LOCKED
+    assert w.doc.state == before and w.comparison.active
+    w.comparison.close_b(ask=False)
+    qtbot.waitUntil(lambda: not w.comparison.active, timeout=10000)
+    qtbot.mouseClick(header.plus, Qt.MouseButton.LeftButton)  # and they work again
+    assert len(w.doc.network.hidden) == len(before.network.hidden) + 1
+
+
+def test_a_csv_dropped_while_b_is_open_is_refused_before_any_dialog(qtbot, window, tmp_path, monkeypatch):
+    w = window
+    start(qtbot, w, "lr=0.3")
+    csv = tmp_path / "points.csv"
+    csv.write_text("a,b,y\n" + "\n".join(f"{i % 5},{i % 7},{i % 2}" for i in range(40)) + "\n")
+    dialogs: list[str] = []
+    monkeypatch.setattr(QDialog, "exec", lambda self: dialogs.append(type(self).__name__) or 0)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(csv))])
+    drop = QDropEvent(QPointF(20, 20), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton,
+                      Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(drop)
+    qtbot.wait(100)
+    assert dialogs == [] and w.statusBar().currentMessage() == LOCKED
