@@ -179,3 +179,92 @@ def test_a_csv_dropped_while_b_is_open_is_refused_before_any_dialog(qtbot, windo
     w.dropEvent(drop)
     qtbot.wait(100)
     assert dialogs == [] and w.statusBar().currentMessage() == LOCKED
+
+
+def test_closing_b_that_the_saved_file_holds_leaves_unsaved_changes(qtbot, window, tmp_path, monkeypatch):
+    w = window
+    start(qtbot, w, "lr=0.3")
+    w.comparison.close_b()  # B never trained and no file holds it: nothing to save
+    qtbot.waitUntil(lambda: not w.comparison.active, timeout=10000)
+    assert not w.doc.modified
+    start(qtbot, w, "lr=0.3")
+    w.controller.step()
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 1)
+    out = tmp_path / "both.nnproj"
+    assert w.files.save_to(str(out))
+    assert not w.doc.modified
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Close)
+    assert w.comparison.close_b()
+    assert w.doc.modified  # quitting now asks; the file still holds B
+    assert load_project(out).comparison is not None
+    # a reopened project with B: closing B changes the file's project too
+    with qtbot.waitSignal(w.comparison.sigChanged, timeout=30000):
+        assert w.files.open(str(out))
+    assert not w.doc.modified
+    w.comparison.close_b(ask=False)
+    assert w.doc.modified
+
+
+# ------------------------------------------------------------------ the Compare dialog, as a learner uses it
+def type_into_compare_dialog(qtbot, w, text: str, seen: list) -> None:
+    """Ctrl+B, then type ``text`` into the dialog's Changes line and press Enter."""
+    def fill() -> None:
+        dialog = getattr(w, "compare_dialog_open", None)
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(20, fill)
+            return
+        dialog.text.setFocus()
+        qtbot.keyClicks(dialog.text, text)
+        seen.append((dialog.legend.text(), dialog.error.text(), dialog.ok_button.isEnabled()))
+        qtbot.keyClick(dialog.text, Qt.Key.Key_Return)
+        if dialog.isVisible():
+            dialog.reject()
+
+    QTimer.singleShot(0, fill)
+    w.focus_views()
+    qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_B, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_compare_from_the_menu_then_step_both_as_headless_runs(qtbot, window):
+    w = window
+    seen: list = []
+    with qtbot.waitSignal(w.comparison.sigChanged, timeout=30000):
+        type_into_compare_dialog(qtbot, w, "lr=0.3 batch_mode=sgd", seen)
+    assert seen and seen[0][2] and "η = 0.3" in seen[0][0]
+    w.focus_views()
+    for _ in range(6):
+        qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_Right)
+    for _ in range(2):
+        qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+    # six whole iterations, and the forward and loss phases of the seventh
+    snap = wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 6 and s.iteration == 6
+                         and s.phase is not None and s.phase.phase == "loss")
+    st = default_state()
+    ref = Comparison.fork(Trainer(st.network, st.config, prepare(st.data)), "lr=0.3 batch_mode=sgd")
+    ref.run(iterations=6)
+    ref.step_phase(None)
+    ref.step_phase(None)
+    np.testing.assert_array_equal(snap.iter_log[:, 1], ref.a.history.iterations.array()[:, 1])
+    np.testing.assert_array_equal(snap.b.iter_log[:, 1], ref.b.history.iterations.array()[:, 1])
+    # the counters show both runs' loss on the whole training set at these weights
+    w.counters.show_snapshot(snap)
+    for values, run in ((w.counters.values, ref.a), (w.counters.values_b, ref.b)):
+        assert float(values["loss"].text()) == pytest.approx(run.evaluate()["loss"], rel=1e-3)
+    assert snap.b.phase is not None and snap.b.phase.phase == "loss"
+    # B (stochastic) takes one sample per batch: the inspector shows B's own, from B's batch
+    assert list(snap.b.phase.batch) == [snap.b.phase.sample] and len(snap.phase.batch) == 10
+
+
+def test_compare_cannot_change_what_classroom_mode_locks(qtbot, window):
+    from nnstudio.core.restrictions import Restrictions, locked_message
+    w = window
+    w.teacher.classroom.set_restrictions(Restrictions(locked=frozenset({"learning_rate"})))
+    seen: list = []
+    type_into_compare_dialog(qtbot, w, "lr=0.5", seen)
+    qtbot.waitUntil(lambda: locked_message("learning_rate") in banner_text(w), timeout=10000)
+    assert not w.comparison.active and w.doc.config.learning_rate == default_state().config.learning_rate
+    start(qtbot, w, "optimizer=sgd")  # what is not locked may change
+    w.comparison.close_b(ask=False)
+    qtbot.waitUntil(lambda: not w.comparison.active, timeout=10000)
+    w.teacher.classroom.lift()
+    start(qtbot, w, "lr=0.5")
