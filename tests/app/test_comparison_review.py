@@ -268,3 +268,26 @@ def test_compare_cannot_change_what_classroom_mode_locks(qtbot, window):
     qtbot.waitUntil(lambda: not w.comparison.active, timeout=10000)
     w.teacher.classroom.lift()
     start(qtbot, w, "lr=0.5")
+
+
+# ------------------------------------------------------------------ the screen with B open
+@pytest.mark.parametrize("size", [(1280, 800), (1366, 768)])
+def test_no_tab_bar_of_the_other_workspace_stays_over_the_views(tmp_path, size):
+    """Explore's "Decision boundary | Hidden representation" and "Loss | Hardest samples"
+    bars stayed over Inspect's network and gradient views with one-input data."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = dict(os.environ, NNSTUDIO_CONFIG_DIR=str(tmp_path / "config"))
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    probe = Path(__file__).with_name("comparison_review_probe.py")
+    out = subprocess.run([sys.executable, str(probe), *map(str, size)], env=env, capture_output=True, text=True,
+                         timeout=180, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen[-1] == {"comparing": True}
+    bars = seen[:-1]
+    assert {b["workspace"] for b in bars} == {"explore", "inspect"}
+    assert [b for b in bars if sorted(b["tabs"]) != sorted(b["group"])] == []
+    assert any(b["workspace"] == "inspect" and "Gradients" in b["tabs"] for b in bars)
