@@ -291,3 +291,25 @@ def test_no_tab_bar_of_the_other_workspace_stays_over_the_views(tmp_path, size):
     assert {b["workspace"] for b in bars} == {"explore", "inspect"}
     assert [b for b in bars if sorted(b["tabs"]) != sorted(b["group"])] == []
     assert any(b["workspace"] == "inspect" and "Gradients" in b["tabs"] for b in bars)
+
+
+def test_the_message_strip_is_as_tall_as_its_text(qtbot, window):
+    """A one-line message (B diverged) made the strip four lines tall, squeezing the loss
+    view under it; a long one must still show whole at the window's width."""
+    w = window
+    start(qtbot, w, "lr=1e6")
+    for _ in range(3):
+        w.controller.step()
+    qtbot.waitUntil(lambda: "loss exploded" in banner_text(w), timeout=15000)
+    qtbot.wait(200)
+    label = w.banner.label
+    line = label.fontMetrics().lineSpacing()
+    assert label.fontMetrics().horizontalAdvance(label.text()) < label.width()  # one line at 1366 px
+    assert w.banner_bar.height() <= 2 * line + 24
+    long = "Run B stopped unexpectedly. " * 20
+    w.show_message("error", long)
+    w.resize(1024, 768)
+    qtbot.wait(300)
+    needed = label.heightForWidth(label.width())
+    assert label.height() >= needed - 2 > 3 * line and w.banner_bar.height() >= label.height()
+    w.hide_banner()
