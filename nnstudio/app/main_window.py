@@ -18,6 +18,7 @@ makes the menus and toolbars, and connects them.
 from __future__ import annotations
 
 import contextlib
+import operator
 import sys
 import time
 from pathlib import Path
@@ -483,8 +484,14 @@ class MainWindow(QMainWindow):
         if self.comparison.active:
             return
         prepared = self.doc.prepared
-        dialog = CompareDialog(self.doc.network, self.doc.config, self,
-                               iteration=self.controller.snapshot.iteration if self.controller.snapshot else 0,
+        # B forks from where the learner asked for it, the iteration the dialog states (A
+        # trained on while the dialog was open, 500 iterations a second)
+        self.controller.pause()
+        try:
+            iteration = int(self.controller.call_and_wait(operator.attrgetter("iteration"), 2000))
+        except (NNStudioError, AttributeError):
+            iteration = self.controller.snapshot.iteration if self.controller.snapshot else 0
+        dialog = CompareDialog(self.doc.network, self.doc.config, self, iteration=iteration,
                                data_sizes=(len(prepared.X_train), len(prepared.X_val)))
         screen = self.screen()
         if screen is not None:

@@ -313,3 +313,31 @@ def test_the_message_strip_is_as_tall_as_its_text(qtbot, window):
     needed = label.heightForWidth(label.width())
     assert label.height() >= needed - 2 > 3 * line and w.banner_bar.height() >= label.height()
     w.hide_banner()
+
+
+def test_compare_opened_while_playing_forks_at_the_iteration_it_states(qtbot, window):
+    w = window
+    w.speed.set_speed(500)
+    w.controller.play()
+    wait_snapshot(qtbot, w, lambda s: s.playing and s.iteration > 20)
+    seen: list = []
+
+    def look() -> None:
+        dialog = getattr(w, "compare_dialog_open", None)
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(20, look)
+            return
+        qtbot.wait(600)  # the learner reads the dialog; A must not train meanwhile
+        seen.append((dialog.iteration, w.controller.snapshot.iteration, w.controller.playing))
+        qtbot.keyClicks(dialog.text, "hidden=4")
+        seen.append(dialog.note.text())
+        qtbot.keyClick(dialog.text, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, look)
+    with qtbot.waitSignal(w.comparison.sigChanged, timeout=30000):
+        w.act_compare.trigger()
+    (stated, shown, playing), note = seen
+    assert not playing and shown == stated > 20
+    assert f"to iteration {stated}" in note.replace(",", "")
+    snap = wait_snapshot(qtbot, w, lambda s: s.b is not None)
+    assert snap.iteration == snap.b.iteration == stated and f"to iteration {stated}." in w.comparison.note
