@@ -6,7 +6,8 @@ hides that toolbar (``sigDismissed`` asks it to hide).
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRect, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
 #: background and text colours per level; both chosen to stay readable in light and dark
@@ -42,3 +43,22 @@ class Banner(QFrame):
         self.setStyleSheet(f"QFrame#banner {{ background: {bg}; border-radius: 4px; }}"
                            f" QFrame#banner QLabel, QFrame#banner QToolButton {{ color: {fg}; }}")
         self.label.setText(text)
+        self._fit_text()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_text()
+
+    def _fit_text(self) -> None:
+        # a toolbar asks its widgets' size hints, and a wrapping label's hint is for a
+        # narrow guess (a one-line message made the strip four lines tall and took that
+        # height from the views): its height follows the width it has. (Not
+        # heightForWidth: it never returns less than the height fixed before.)
+        width = self.label.width() - self.label.contentsMargins().left() - self.label.contentsMargins().right()
+        if width <= 20:
+            return
+        flags = int(Qt.TextFlag.TextWordWrap)
+        text = self.label.fontMetrics().boundingRect(QRect(0, 0, width, 1 << 20), flags, self.label.text())
+        height = text.height() + self.label.contentsMargins().top() + self.label.contentsMargins().bottom() + 2
+        if height != self.label.maximumHeight():
+            self.label.setFixedHeight(height)

@@ -60,10 +60,13 @@ class ComparisonSession(QObject):
         self.note = ""
         self._starting = False
         self._promoting = False
+        #: B was started here and no project file holds it yet (closing it changes no file)
+        self._b_unsaved = False
         self._disabled: list[QWidget] = []
         self.undo_actions: list[Any] = []
         self.controller.sigComparison.connect(self._on_engine)
         doc.locks.append(self.guard)
+        doc.sigModifiedChanged.connect(self._on_modified)
 
     def bind_undo_actions(self, undo: Any, redo: Any) -> None:
         """Undo and Redo wait while B is open (each would change run A alone). Call after
@@ -78,6 +81,11 @@ class ComparisonSession(QObject):
         (raises the SpecError or MemoryLimitError a learner reads)."""
         parsed = RunChanges.parse(changes) if isinstance(changes, str) else changes
         spec_b, config_b = parsed.apply(self.doc.network, self.doc.config)
+        if self.doc.guard is not None:
+            # B may become the main run: what classroom mode locks, B may not change either
+            # (a lesson's comparison is checked so when the lesson is read)
+            state = self.doc.state
+            self.doc.guard(state, dataclasses.replace(state, network=spec_b, config=config_b))
         prepared = self.doc.prepared
         check_memory(spec_b, config_b, len(prepared.X_train), len(prepared.X_val))
         return parsed
@@ -90,11 +98,13 @@ class ComparisonSession(QObject):
         if self.active:
             raise NNStudioError("run B is already open: close it first")
         self._starting = True
+        self._b_unsaved = True
         self.controller.compare(parsed, lambda _value: None, self._on_failed)
 
     def resume(self, b: Trainer, changes: RunChanges, label: str, note: str, fork_iteration: int) -> None:
         """Run B of a reopened project, as it was saved."""
         self._starting = True
+        self._b_unsaved = False
         self.controller.compare(changes, lambda _value: None, self._on_failed, b, label, note, fork_iteration)
 
     def _on_failed(self, exc: BaseException) -> None:
@@ -135,6 +145,10 @@ class ComparisonSession(QObject):
                 QMessageBox.StandardButton.Cancel)
             if answer != QMessageBox.StandardButton.Close:
                 return False
+        if not self._b_unsaved:
+            # the project file holds B: without it the project has unsaved changes (else
+            # quitting would not ask, and reopening the file would bring B back)
+            self.doc.mark_trained()
         self.controller.close_b(lambda _v: None, lambda exc: self.sigMessage.emit("error", str(exc)))
         # the engine takes the commands in order: what the window sends next reaches run A alone
         self._on_engine(None, None)
@@ -163,6 +177,10 @@ class ComparisonSession(QObject):
         self.sigMessage.emit("info", "Run B is now the main run, with its settings in the panels. "
                                      "Undo (Ctrl+Z) brings back run A as it was.")
         return True
+
+    def _on_modified(self, modified: bool) -> None:
+        if not modified and self.active:  # saved with B in the file
+            self._b_unsaved = False
 
     # -- the lock ----------------------------------------------------------------------------------------
     def guard(self, before: DocState, after: DocState) -> None:

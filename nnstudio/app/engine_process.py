@@ -124,8 +124,8 @@ class EngineLoop:
                 self._maybe_emit()
                 self._maybe_send_state()
             except Exception as exc:  # noqa: BLE001 - nothing may kill the engine
-                self._report(exc)
-                self._set_playing(False)
+                if not self._report(exc):
+                    self._set_playing(False)
         self._end_comparison()
         self.emit("finished")
 
@@ -156,17 +156,24 @@ class EngineLoop:
             return max(0.0, self._next_emit - time.monotonic())
         return 0.05
 
-    def _report(self, exc: BaseException) -> None:
+    def _report(self, exc: BaseException) -> bool:
+        """Tell the learner about ``exc``; True when training may go on (run B was lost:
+        run A goes on alone, playing if it was)."""
         if isinstance(exc, RunLostError) and self.comparison is not None:
-            self._end_comparison()
-            self.emit("message", "error", f"Run B stopped unexpectedly ({exc}); run A goes on alone.")
-            self._changed()
-            return
+            self._lost_b(exc)
+            return True
         if isinstance(exc, NNStudioError):
             self.emit("message", "error", str(exc))
         else:
             traceback.print_exc()
             self.emit("message", "error", f"internal error: {type(exc).__name__}: {exc}")
+        return False
+
+    def _lost_b(self, exc: RunLostError) -> None:
+        """Run B's process went away: end the comparison and say so, whatever was asked."""
+        self._end_comparison()
+        self.emit("message", "error", f"Run B stopped unexpectedly ({exc}); run A goes on alone.")
+        self._changed()
 
     def _set_playing(self, playing: bool) -> None:
         if not playing and self.comparison is not None:
@@ -346,9 +353,8 @@ class EngineLoop:
         try:
             value = self._comparison_value(name, *args)
         except Exception as exc:  # noqa: BLE001 - the caller decides what an error means
-            if isinstance(exc, RunLostError):
-                self._end_comparison()
-                self._changed()
+            if isinstance(exc, RunLostError) and self.comparison is not None:
+                self._lost_b(exc)
             self.emit("result", request_id, "error", exc)
         else:
             self.emit("result", request_id, "ok", value)

@@ -48,8 +48,8 @@ class ComparisonControl(Protocol):
     def start(self, changes_text: str) -> None:
         """Fork run B from the present run A with these changes (RunChanges text)."""
 
-    def close_b(self) -> bool:
-        """End the comparison, keeping run A (the learner may be asked); False if B stays."""
+    def close_b(self, ask: bool = True) -> bool:
+        """End the comparison, keeping run A (the learner may be asked, if ``ask``); False if B stays."""
 
 
 class LessonPresenter(QObject):
@@ -84,7 +84,8 @@ class LessonPresenter(QObject):
         if not self.maybe_save():
             return False
         network, config, data, weights = lesson_state(lesson)
-        if not self._end_comparison():
+        # the question about unsaved work covered run B (a project saves both runs)
+        if not self._end_comparison(ask=False):
             return False
         try:
             self.session.controller.pause()
@@ -127,11 +128,11 @@ class LessonPresenter(QObject):
             self._start_comparison(step.compare)
         self.show_step(lesson, index)
 
-    def _end_comparison(self) -> bool:
-        """Close run B if it is open (the learner is asked when B has trained); False if
-        the learner keeps it."""
+    def _end_comparison(self, ask: bool = True) -> bool:
+        """Close run B if it is open (the learner is asked when B has trained and ``ask``);
+        False if the learner keeps it."""
         if self.comparison is not None and self.comparison.active:
-            return bool(self.comparison.close_b())
+            return bool(self.comparison.close_b(ask=ask))
         return True
 
     def _start_comparison(self, changes: str) -> None:

@@ -18,6 +18,7 @@ makes the menus and toolbars, and connects them.
 from __future__ import annotations
 
 import contextlib
+import operator
 import sys
 import time
 from pathlib import Path
@@ -61,7 +62,7 @@ from .panels.training_panel import TrainingPanel
 from .paths import app_settings, resource_path
 from .project_files import ProjectFiles
 from .compare_dialog import CompareDialog
-from .comparison_session import ComparisonSession
+from .comparison_session import LOCKED, ComparisonSession
 from .session import TrainingSession
 from .shortcuts_dialog import ShortcutsDialog
 from .speed_slider import SpeedSlider
@@ -424,8 +425,10 @@ class MainWindow(QMainWindow):
         nv.set_design(d.network, d.data_spec)
         nv.sigSetUnits.connect(lambda layer, units: self._try_edit(
             d.edit_layer, layer, f"Layer {layer + 1}: {units} neurons", f"layer{layer}.units", units=units))
-        nv.sigAddLayer.connect(lambda: self.network_panel.add_layer(len(d.network.hidden)))
-        nv.sigRemoveLayer.connect(self.network_panel.remove_layer)
+        nv.sigAddLayer.connect(lambda: self._unless_comparing(
+            lambda: self.network_panel.add_layer(len(d.network.hidden))))
+        nv.sigRemoveLayer.connect(lambda index: self._unless_comparing(
+            lambda: self.network_panel.remove_layer(index)))
         nv.sigSetFeatures.connect(lambda features: self._try_edit(d.edit_data, "Input features", features=features))
         # the step inspector follows the sample the learner clicks
         bv.sigSampleClicked.connect(self.inspect_sample)
@@ -486,8 +489,14 @@ class MainWindow(QMainWindow):
         if self.comparison.active:
             return
         prepared = self.doc.prepared
-        dialog = CompareDialog(self.doc.network, self.doc.config, self,
-                               iteration=self.controller.snapshot.iteration if self.controller.snapshot else 0,
+        # B forks from where the learner asked for it, the iteration the dialog states (A
+        # trained on while the dialog was open, 500 iterations a second)
+        self.controller.pause()
+        try:
+            iteration = int(self.controller.call_and_wait(operator.attrgetter("iteration"), 2000))
+        except (NNStudioError, AttributeError):
+            iteration = self.controller.snapshot.iteration if self.controller.snapshot else 0
+        dialog = CompareDialog(self.doc.network, self.doc.config, self, iteration=iteration,
                                data_sizes=(len(prepared.X_train), len(prepared.X_val)))
         screen = self.screen()
         if screen is not None:
@@ -556,6 +565,14 @@ class MainWindow(QMainWindow):
             edit(*args, **kwargs)
         except NNStudioError as exc:
             self.statusBar().showMessage(bounded(str(exc)), 8000)
+
+    def _unless_comparing(self, edit: Callable[[], None]) -> None:
+        """An edit asked for by a view, refused while run B is open: the panel that would
+        say why is disabled and often behind another tab."""
+        if self.comparison.active:
+            self.statusBar().showMessage(LOCKED, 8000)
+        else:
+            edit()
 
     def inspect_sample(self, index: int) -> None:
         """Follow training sample ``index`` in the step inspector (and ring it)."""
@@ -641,6 +658,8 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self.files.open(path, ask=True))
         elif self.teacher.classroom.effective.locks("dataset"):
             self.statusBar().showMessage(locked_message("dataset"), 8000)  # before the import dialog, not after
+        elif self.comparison.active:
+            self.statusBar().showMessage(LOCKED, 8000)
         else:
             QTimer.singleShot(0, lambda: self.data_panel.open_csv(path))
 

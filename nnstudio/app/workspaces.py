@@ -114,8 +114,19 @@ class Workspaces(QObject):
             return (dock is not None and dock.geometry().left() == bar.geometry().left()
                     and dock.geometry().width() == bar.geometry().width())
 
+        def its_group(bar: QTabBar) -> set[str] | None:
+            """The titles of the shown docks tabbed with the bar's current one."""
+            dock = by_title.get(bar.tabText(bar.currentIndex()))
+            if dock is None:
+                return None
+            return {d.windowTitle() for d in (dock, *self.window.tabifiedDockWidgets(dock)) if not d.isHidden()}
+
         for bar in bars:
             names_hidden = any(by_title.get(t) is None or by_title[t].isHidden() for t in titles(bar))
+            # Explore's "Decision boundary | Hidden representation" bar stayed over Inspect's
+            # network view, whose docks are tabbed otherwise there
+            group = its_group(bar)
+            names_hidden = names_hidden or (group is not None and group != set(titles(bar)))
             # a bar beside its dock is a leftover only when a twin of it sits on the dock
             displaced = not on_its_dock(bar) and any(
                 other is not bar and titles(other) == titles(bar) and on_its_dock(other) for other in bars)

@@ -70,6 +70,13 @@ def comparison_from_project(project: Project, a: Trainer, **trainer_kwargs: Any)
     except (ProjectError, SpecError) as exc:
         raise ProjectError(f"run B of the comparison cannot be restored: {exc}") from None
     b.data_recipe = a.data_recipe
+    behind = a if a.iteration < b.iteration else b
+    if a.iteration != b.iteration and not behind.stopped:
+        # lockstep brings the run behind to the other's count in one go: a file whose run
+        # A stands at 20 and B at 10⁹ would have A train 10⁹ iterations at the first Play
+        raise ProjectError(f"run B of the comparison is at iteration {b.iteration:,} and run A at "
+                           f"{a.iteration:,}; the two runs stand at the same iteration unless the one "
+                           "behind has stopped: the file is damaged")
     return Comparison(a, b, saved.changes, saved.label or None, saved.note, saved.fork_iteration)
 
 

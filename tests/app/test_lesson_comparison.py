@@ -35,7 +35,7 @@ class RecordingComparison:
             raise SpecError(self.refuse)
         self.active = True
 
-    def close_b(self) -> bool:
+    def close_b(self, ask: bool = True) -> bool:
         self.calls.append(("close_b",))
         self.active = False
         return True
