@@ -481,8 +481,17 @@ class MainWindow(QMainWindow):
         self.comparison_badge.setToolTip(f"A vs {printable(label, 200)}\n{printable(self.comparison.note, 300)}"
                                          if active else "")
         self.comparison_badge.setVisible(active)
+        # views that draw one run say which (the others draw both)
+        for name in self.RUN_A_ONLY_VIEWS:
+            dock = self.view_docks.get(name)
+            if dock is not None:
+                title = getattr(dock.widget(), "title", dock.windowTitle())
+                dock.setWindowTitle(f"{title} · run A" if active else title)
         if hasattr(self, "scheduler"):
             self.scheduler.refresh(everything=True)
+
+    #: views that draw run A only while two runs are compared
+    RUN_A_ONLY_VIEWS = ("HardestSamplesView", "RepresentationView", "DigitGalleryView", "DrawingPadView")
 
     def compare_dialog(self) -> None:
         """Training › Compare…: choose what run B changes, then fork it."""

@@ -278,3 +278,16 @@ def test_the_surface_view_draws_both_paths_from_the_engine(qtbot, window):
     qtbot.waitUntil(both_drawn, timeout=60000)
     ax, _ = view.map.path_line.getData()
     assert ax is not None and len(ax) > 3
+
+
+def test_views_that_draw_run_a_only_say_so_in_their_tab(qtbot, window):
+    w = window
+    names = ("HardestSamplesView", "RepresentationView")
+    titles = {n: w.view_docks[n].windowTitle() for n in names}
+    start(qtbot, w, "lr=0.3")
+    for n in names:
+        assert w.view_docks[n].windowTitle() == titles[n] + " · run A"
+    assert not w.view_docks["BoundaryView"].windowTitle().endswith("run A")  # it draws both
+    w.comparison.close_b(ask=False)
+    for n in names:
+        assert w.view_docks[n].windowTitle() == titles[n]
