@@ -291,3 +291,23 @@ def test_views_that_draw_run_a_only_say_so_in_their_tab(qtbot, window):
     w.comparison.close_b(ask=False)
     for n in names:
         assert w.view_docks[n].windowTitle() == titles[n]
+
+
+def test_a_killed_engine_restarts_with_both_runs(qtbot, window):
+    import os
+    import signal
+
+    w = window
+    start(qtbot, w, "lr=0.3")
+    press_step(qtbot, w, 5)
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 5)
+    qtbot.waitUntil(lambda: w.controller.saved_state is not None and w.controller.saved_state[0].comparison
+                    is not None and w.controller.saved_state[0].trainer_state.iteration == 5, timeout=10000)
+    os.kill(w.controller.process.pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: "restarted" in w.banner.label.text(), timeout=30000)
+    assert "Run B was restarted at iteration 5" in w.banner.label.text()
+    qtbot.waitUntil(lambda: w.comparison.active, timeout=20000)
+    press_step(qtbot, w, 2)
+    snap = wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 7 and s.iteration == 7)
+    ref = headless("lr=0.3", 7)
+    np.testing.assert_array_equal(snap.b.iter_log[:, 1], ref.b.history.iterations.array()[:, 1])
