@@ -119,8 +119,10 @@ class ComparisonSession(QObject):
             self._starting = False
             self.active, self.label, self.note = True, str(label), str(note or "")
             self._lock(True)
-            self.sigMessage.emit("info", f"Run B started. {printable(self.note, 160)} Settings are locked while "
-                                         "B is open.")
+            # short: the status bar shares its line with the comparison's badge, whose
+            # tooltip gives how B was made
+            self.sigMessage.emit("info", "Run B started. Settings are locked while it is open "
+                                         "(Training › Close run B).")
             self.sigChanged.emit(True)
         elif self.active:
             self.active, self.label, self.note = False, "", ""
