@@ -124,8 +124,16 @@ class Loss:
             return {"a": np.empty((n, k), dtype), "b": np.empty((n, k), dtype),
                     "0": np.dtype(dtype).type(0), "n": np.dtype(dtype).type(n)}
         if self.key == "cce":
-            return {"s": np.empty((n, k), dtype), "e": np.empty((n, k), dtype),
-                    "m": np.empty((n, 1), dtype), "se": np.empty((n, 1), dtype), "rows": np.arange(n)}
+            w = {"s": np.empty((n, k), dtype), "e": np.empty((n, k), dtype),
+                 "m": np.empty((n, 1), dtype), "se": np.empty((n, 1), dtype),
+                 # the flat positions of row i's class y[i] are row_starts[i] + y[i]
+                 "row_starts": np.arange(n) * k, "flat": np.empty(n, np.intp)}
+            if n >= 32 and k <= 32:
+                # a row maximum over few columns is 3–20× faster from a transposed copy
+                # (NumPy reduces along rows, not within them, with vector instructions);
+                # a maximum is exact, so the values are the same
+                w["zT"] = np.empty((k, n), dtype)
+            return w
         return {}
 
     def value_and_grad_into(self, z: Array, y: Array, g: Array, w: dict[str, Array]) -> float:
@@ -148,17 +156,27 @@ class Loss:
             return loss
         if key == "cce":
             s, e, m, se = w["s"], w["e"], w["m"], w["se"]
-            np.maximum.reduce(z, axis=-1, keepdims=True, out=m)
+            zT = w.get("zT")
+            if zT is not None:
+                np.copyto(zT, z.T)
+                np.maximum.reduce(zT, axis=0, out=m.reshape(-1))
+            else:
+                np.maximum.reduce(z, axis=-1, keepdims=True, out=m)
             np.subtract(z, m, s)
             np.exp(s, e)
             _add_reduce(e, axis=-1, keepdims=True, out=se)
             np.log(se, se)
             np.subtract(s, se, s)  # ln softmax(z)
-            idx = y.astype(np.intp, copy=False)
-            rows = w["rows"]
-            loss = float(-s[rows, idx].mean())
+            flat = w["flat"]
+            np.add(w["row_starts"], y, flat, casting="unsafe")  # s[i, y[i]] is s.flat[flat[i]]
+            picked = _add_reduce(s.reshape(-1)[flat], None)
+            # as ndarray.mean: the sum divided by the count in float64, then in the dtype
+            loss = -float(picked.dtype.type(float(picked) / n))
             np.exp(s, g)
-            g[rows, idx] -= 1.0
+            if g.flags.c_contiguous:
+                g.reshape(-1)[flat] -= 1.0
+            else:
+                g[np.arange(n), y.astype(np.intp, copy=False)] -= 1.0
             np.divide(g, n, g)
             return loss
         if self.key == "mse":

@@ -58,6 +58,8 @@ PHASES = ("forward", "loss", "backward", "update")
 
 # np.dot without the __array_function__ dispatch, which costs as much as a small product
 _dot = getattr(np.dot, "_implementation", np.dot)
+_multiply = np.multiply
+_subtract = np.subtract
 
 
 class Trainer(Timeline, PhaseStepping):
@@ -453,6 +455,20 @@ class Trainer(Timeline, PhaseStepping):
         bound = math.sqrt(pp) + abs(self.optimizer.lr) * math.sqrt(gg)
         return bound * bound < self._pp_limit
 
+    def _grad_square_sums(self, g: Array) -> tuple[float, list[float] | None]:
+        """Σg², the number the divergence test reads, and on a large network the
+        per-segment sums it is made of (W segments, then b segments).
+
+        On a large network Σg² is the sum of the segments' own dots, so an iteration
+        whose layer log is due reads its gradient norms from them instead of a second
+        pass over g; a small network takes one dot. Either way the sum is the same at
+        every iteration of a run, logged or not (a replay stops where the run stopped).
+        """
+        if g.size >= self.DOT_NORMS_FROM:
+            sums = [float(_dot(g[a:b], g[a:b])) for a, b in self._seg_bounds]
+            return sum(sums), sums
+        return float(_dot(g, g)), None
+
     @staticmethod
     def _delta_rms(deltas: list[Array], batch: int) -> Array:
         out = np.empty(len(deltas))
@@ -477,7 +493,7 @@ class Trainer(Timeline, PhaseStepping):
             delta_rms = self._delta_rms(deltas, len(idx))
         # the same test whether or not the layer log is due: a replay, which may log at
         # other iterations, stops where the original run stopped
-        gg = float(_dot(g, g))
+        gg = self._grad_square_sums(g)[0]
         reason = None
         if not (total < self._explode_at and gg < math.inf):  # also catches NaN
             reason = self._divergence(total, gg, iteration)
@@ -566,6 +582,14 @@ class Trainer(Timeline, PhaseStepping):
         sqrt = math.sqrt
         counting = self._binary or self._multiclass
         w_sqrt_sizes = self._w_sqrt_sizes
+        w_sqrt_list = w_sqrt_sizes.tolist()
+        n_layers = len(w_sqrt_list)
+        # a large network's Σg² is a sum over its segments (see _grad_square_sums)
+        segments = [g[a:b] for a, b in self._seg_bounds] if g.size >= self.DOT_NORMS_FROM else None
+        # there the log's numbers are taken before the step, which may then scale g in place
+        in_place = sgd and segments is not None
+        opt_state = opt.state
+        dtype_type = p.dtype.type
         done = 0
         while done < count and not self.stopped:
             it = self.iteration + 1
@@ -580,10 +604,16 @@ class Trainer(Timeline, PhaseStepping):
             pp_limit = self._pp_limit
             tstep = net.step_for(b)
             z, deltas = tstep.z[-1], tstep.delta
+            flat_deltas = [d.reshape(-1) for d in deltas]
             zs = self._epoch_outputs(z.shape[1], z.dtype) if counting else None
             pos = first = self.pos
             loss_sum = self._epoch_loss_sum
             ssr = self._epoch_ssr
+            # an upper bound of ‖p‖ for SGD's overflow test, carried from step to step
+            # (‖p − η·g‖ ≤ ‖p‖ + η‖g‖) instead of a dot of p at every step; measured
+            # again every 256 steps, so that rounding never adds up to more than the
+            # margin the limit leaves
+            p_norm = -1.0
             while it < event and pos + b < n_train:
                 chunk = self._chunk
                 if chunk is not None and chunk[0] <= pos and pos + b <= chunk[1]:
@@ -592,7 +622,11 @@ class Trainer(Timeline, PhaseStepping):
                 else:
                     Xb, yb = self._batch(pos)[1:]
                 loss = tstep(Xb, yb, drop_rng)
-                gg = float(_dot(g, g))
+                if segments is not None:
+                    sums = [float(_dot(v, v)) for v in segments]
+                    gg = sum(sums)
+                else:
+                    gg = float(_dot(g, g))
                 if not (loss < explode_at and gg < inf):  # the general path judges it
                     self._flush_plain(first, pos, zs, loss_sum, ssr)
                     self._update_and_finish(self._perm[pos:pos + b], yb, z, loss, 0.0, deltas, False)
@@ -600,24 +634,43 @@ class Trainer(Timeline, PhaseStepping):
                     break
                 safe = False
                 if sgd:  # as _sgd_stays_finite: the step cannot overflow Σp², no copy needed
-                    bound = sqrt(float(_dot(p, p))) + step_size * sqrt(gg)
+                    if p_norm < 0.0 or not it & 255:
+                        p_norm = sqrt(float(_dot(p, p)))
+                    bound = p_norm + step_size * sqrt(gg)
                     safe = bound * bound < pp_limit
                 if safe:
-                    opt.step(p, g)
+                    if in_place:
+                        # SGD.step's p − η·g with η·g written over g (read no more until
+                        # the next step's backward): one array fewer to stream through
+                        opt_state["step"] += 1
+                        _multiply(g, dtype_type(opt.lr), g)
+                        _subtract(p, g, p)
+                    else:
+                        opt.step(p, g)
+                    p_norm = bound
                 else:
                     np.copyto(prev, p)
                     opt.step(p, g)
-                    if not float(_dot(p, p)) < inf:
+                    pp = float(_dot(p, p))
+                    if not pp < inf:
                         np.copyto(p, prev)  # keep the last finite weights
                         self._flush_plain(first, pos, zs, loss_sum, ssr)
                         self._diverged(self._diverged_message("the weights became infinite", it),
                                        it, self._perm[pos:pos + b], loss, 0.0, deltas)
                         break
+                    p_norm = sqrt(pp)
                 self.iteration = it
                 log_loss((it, loss, opt.lr))
                 if it % layer_log.stride == 0:
-                    grad_norms = self._segment_norms(g)[0]
-                    layer_log.append((it, *(grad_norms / w_sqrt_sizes), *self._delta_rms(deltas, b)))
+                    if segments is not None:  # the norms from the sums above
+                        row = [it]
+                        for i in range(n_layers):
+                            row.append(sqrt(sums[i]) / w_sqrt_list[i])
+                    else:
+                        row = [it, *(self._segment_norms(g)[0] / w_sqrt_sizes)]
+                    for d in flat_deltas:  # as _delta_rms
+                        row.append(sqrt(float(_dot(d, d)) / d.size) * b)
+                    layer_log.append(row)
                 loss_sum += loss
                 if zs is not None:
                     zs[pos:pos + b] = z

@@ -159,9 +159,10 @@ def test_a_train_step_equals_forward_loss_backward_bit_for_bit(case):
 @pytest.mark.parametrize("key", ["bce", "cce", "mse", "mae", "huber"])
 def test_the_loss_into_buffers_equals_the_allocating_loss_bit_for_bit(key, dtype):
     rng = np.random.default_rng(0)
-    k = 4 if key == "cce" else 1
     loss = get_loss(key, 0.7)
-    for n in (1, 5, 33):
+    # cce: a row maximum from a transposed copy from 32 rows and up to 32 classes
+    for n, k in ((1, 4), (5, 4), (33, 4), (128, 10), (128, 2), (257, 33)):
+        k = k if key == "cce" else 1
         z = (rng.normal(size=(n, k)) * 30).astype(dtype)
         if key == "cce":
             y = rng.integers(0, k, n)
