@@ -86,7 +86,11 @@ class TrainStep:
                 below = (L.W.T, np.empty((n, B.n_out), dtype), B, self.z[i - 1], self.delta[i - 1],
                          B._kernel, B.dropout, np.empty((n, B.n_out), bool) if B._kernel == "relu" else None,
                          zeros_like_z(B) if B._kernel == "relu" else None)
-            self._backward.append((L, L.gW, L.gb, self.delta[i], below))
+            # the transposed input, when it is always the same buffer (a hidden layer's
+            # f(z) without dropout): a view made once instead of at every call
+            fixed_in = self._forward[i - 1][4] if i and B._kernel and B.dropout is None else None
+            self._backward.append((L, L.gW, L.gb, self.delta[i], below,
+                                   fixed_in.T if fixed_in is not None else None))
         self._out = (layers[-1], layers[-1].W, layers[-1].b, self.z[-1], self.delta[-1])
         # 1 as a scalar of the array's own dtype: the value the Python literal becomes,
         # without converting a Python number at every call
@@ -123,9 +127,9 @@ class TrainStep:
         _add(z, b, z)
         L.z = L.a = L.out = z
         loss = self.loss.value_and_grad_into(z, y, d, self._loss_work)
-        for L, gW, gb, d, below in self._backward:
+        for L, gW, gb, d, below, inT in self._backward:
             L.delta = d
-            _dot(L.a_prev.T, d, gW)
+            _dot(L.a_prev.T if inT is None else inT, d, gW)
             _add_reduce(d, 0, None, gb)
             if below is None:
                 break

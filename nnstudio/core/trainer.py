@@ -586,8 +586,6 @@ class Trainer(Timeline, PhaseStepping):
         n_layers = len(w_sqrt_list)
         # a large network's Σg² is a sum over its segments (see _grad_square_sums)
         segments = [g[a:b] for a, b in self._seg_bounds] if g.size >= self.DOT_NORMS_FROM else None
-        # there the log's numbers are taken before the step, which may then scale g in place
-        in_place = sgd and segments is not None
         opt_state = opt.state
         dtype_type = p.dtype.type
         done = 0
@@ -601,6 +599,7 @@ class Trainer(Timeline, PhaseStepping):
             drop_rng = self._drop_rng
             explode_at = self._explode_at
             step_size = abs(opt.lr)  # the rate changes only where an epoch ends
+            lr = dtype_type(opt.lr)  # as SGD.step passes it
             pp_limit = self._pp_limit
             tstep = net.step_for(b)
             z, deltas = tstep.z[-1], tstep.delta
@@ -632,6 +631,17 @@ class Trainer(Timeline, PhaseStepping):
                     self._update_and_finish(self._perm[pos:pos + b], yb, z, loss, 0.0, deltas, False)
                     done += 1
                     break
+                # the layer log's row, when due, before the step (which may scale g in place)
+                row = None
+                if it % layer_log.stride == 0:
+                    if segments is not None:  # the norms from the sums above
+                        row = [it]
+                        for i in range(n_layers):
+                            row.append(sqrt(sums[i]) / w_sqrt_list[i])
+                    else:
+                        row = [it, *(self._segment_norms(g)[0] / w_sqrt_sizes)]
+                    for d in flat_deltas:  # as _delta_rms
+                        row.append(sqrt(float(_dot(d, d)) / d.size) * b)
                 safe = False
                 if sgd:  # as _sgd_stays_finite: the step cannot overflow Σp², no copy needed
                     if p_norm < 0.0 or not it & 255:
@@ -639,14 +649,11 @@ class Trainer(Timeline, PhaseStepping):
                     bound = p_norm + step_size * sqrt(gg)
                     safe = bound * bound < pp_limit
                 if safe:
-                    if in_place:
-                        # SGD.step's p − η·g with η·g written over g (read no more until
-                        # the next step's backward): one array fewer to stream through
-                        opt_state["step"] += 1
-                        _multiply(g, dtype_type(opt.lr), g)
-                        _subtract(p, g, p)
-                    else:
-                        opt.step(p, g)
+                    # SGD.step's p − η·g with η·g written over g, which nothing reads
+                    # before the next step's backward: one array fewer to stream through
+                    opt_state["step"] += 1
+                    _multiply(g, lr, g)
+                    _subtract(p, g, p)
                     p_norm = bound
                 else:
                     np.copyto(prev, p)
@@ -661,15 +668,7 @@ class Trainer(Timeline, PhaseStepping):
                     p_norm = sqrt(pp)
                 self.iteration = it
                 log_loss((it, loss, opt.lr))
-                if it % layer_log.stride == 0:
-                    if segments is not None:  # the norms from the sums above
-                        row = [it]
-                        for i in range(n_layers):
-                            row.append(sqrt(sums[i]) / w_sqrt_list[i])
-                    else:
-                        row = [it, *(self._segment_norms(g)[0] / w_sqrt_sizes)]
-                    for d in flat_deltas:  # as _delta_rms
-                        row.append(sqrt(float(_dot(d, d)) / d.size) * b)
+                if row is not None:
                     layer_log.append(row)
                 loss_sum += loss
                 if zs is not None:
