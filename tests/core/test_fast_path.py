@@ -270,3 +270,70 @@ def test_chunked_batches_hold_the_rows_of_the_epoch_order():
     # a new order (a new epoch, a rewind) is gathered anew
     tr.perm = tr.perm[::-1].copy()
     np.testing.assert_array_equal(tr._batch(0)[1], tr.X[tr.perm[:tr._b]])
+
+
+def large_case(dtype: str, lr: float = 0.01, optimizer: str = "sgd", task: str = "multiclass"):
+    """A network of ≥ 65,536 parameters (its Σg² is a sum over segments, and the plain
+    path's SGD scales g in place), on data whose epochs end every few batches."""
+    k = 4 if task == "multiclass" else 1
+    spec = NetworkSpec(300, (LayerSpec(200, "relu", "he_uniform"), LayerSpec(30, "tanh")), task, n_outputs=k)
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(100, 300))
+    y = rng.integers(0, k, 100) if task == "multiclass" else X[:, 0] - X[:, 1]
+    data = SimpleNamespace(X_train=X, y_train=y, X_val=X[:0], y_val=y[:0], task=task,
+                           n_classes=k if task == "multiclass" else 0)
+    cfg = TrainConfig(optimizer=optimizer, learning_rate=lr, batch_size=32, dtype=dtype, seed=4)
+    return spec, cfg, data
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_large_network_runs_fast_exactly_as_phase_by_phase(dtype):
+    spec, cfg, data = large_case(dtype)
+    fast, slow = Trainer(spec, cfg, data), Trainer(spec, cfg, data)
+    assert fast.network.n_params >= Trainer.DOT_NORMS_FROM
+    fast.run(iterations=90)
+    by_phases(slow, 90)
+    assert_same_run(fast, slow)
+    # the plain steps scale g in place; what a run leaves in the gradients is its last
+    # iteration's ∂L/∂θ, as the phase-by-phase path leaves it
+    assert fast.network.grads.tobytes() == slow.network.grads.tobytes()
+    np.testing.assert_array_equal(fast.history.layers.array(), slow.history.layers.array(), strict=True)
+
+
+@pytest.mark.parametrize("lr", [30.0, 1e20, 1e36, 1e300])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_large_network_diverging_stops_where_the_general_path_stops(lr, dtype):
+    spec, cfg, data = large_case(dtype, lr=lr, task="regression")
+    fast, slow = Trainer(spec, cfg, data), Trainer(spec, cfg, data)
+    fast.run(iterations=120)
+    for _ in range(120):
+        if slow.stopped:
+            break
+        slow.step()
+    assert fast.stopped and fast.stopped == slow.stopped
+    assert fast.stop_info == slow.stop_info
+    assert np.all(np.isfinite(fast.network.params))
+    assert_same_run(fast, slow)
+
+
+@pytest.mark.parametrize("margin, checked_steps", [(1.0001, 5), (1e6, 1)])
+def test_the_plain_path_checks_the_step_once_the_carried_bound_nears_the_limit(margin, checked_steps):
+    # instead of a dot of p at every step, the plain path carries a bound of ‖p‖
+    # (‖p − η·g‖ ≤ ‖p‖ + η‖g‖); a step whose bound passes the overflow limit must go
+    # through the optimizer's own step with a copy of the weights and a check after it
+    # (a safe step is inlined). The last of the five is the general path's, always.
+    spec, cfg, data = large_case("float32")
+    rng = np.random.default_rng(1)
+    data.X_train = rng.normal(size=(1000, 300))
+    data.y_train = rng.integers(0, 4, 1000)
+    tr = Trainer(spec, cfg, data)
+    tr.run(iterations=2)
+    p = tr.network.params.astype(np.float64)
+    tr._pp_limit = float(p @ p) * margin ** 2
+    calls = []
+    step = tr.optimizer.step
+    tr.optimizer.step = lambda p, g: (calls.append(1), step(p, g))
+    with np.errstate(all="ignore"):
+        tr._run_plain(5)
+    assert tr.iteration == 7 and not tr.stopped
+    assert len(calls) == checked_steps
