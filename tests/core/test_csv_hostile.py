@@ -23,7 +23,9 @@ from nnstudio.core.data.csvsource import MAX_LINES
 from nnstudio.core.errors import DataError
 from nnstudio.core.safetext import MESSAGE_LIMIT
 
-TIME_LIMIT_S = 2.0
+# a refusal takes a fraction of a second on a quiet machine; the limit catches a hang or a
+# quadratic blow-up, with room for a machine whose two cores are shared (2.6 s was seen)
+TIME_LIMIT_S = 5.0
 MEMORY_LIMIT = 256_000_000
 
 
