@@ -238,4 +238,5 @@ def info_line(project: Project) -> str | None:
     return f"compare:  {printable(c.label, LABEL_CHARS)}{at} ({printable(c.note, 200)})"
 
 
-__all__ = ["LABEL_CHARS", "add_comparison", "info_line", "open_project", "parse_compare", "summary_lines", "train_comparison"]
+__all__ = ["LABEL_CHARS", "add_comparison", "info_line", "open_project", "parse_compare", "summary_lines",
+           "train_comparison"]
