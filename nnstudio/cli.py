@@ -37,7 +37,6 @@ from .core.errors import NNStudioError, SpecError
 from .core.export import FRAMEWORKS, export_project, project_code
 from .core.memory import check_memory, format_bytes
 from .core.project import (
-    load_project,
     new_project,
     prepare_project_data,
     project_from_trainer,
@@ -45,7 +44,7 @@ from .core.project import (
     trainer_from_project,
 )
 from .core.safetext import MESSAGE_LIMIT, bounded, printable
-from .cli_compare import add_comparison, info_line, parse_compare, train_comparison
+from .cli_compare import add_comparison, info_line, open_project, parse_compare, train_comparison
 from .core.specs import (
     BATCH_MODES,
     DTYPES,
@@ -400,7 +399,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.iterations is not None and args.iterations < 1:
         raise SpecError(f"--iterations must be at least 1, not {args.iterations}")
     changes = parse_compare(args.compare)
-    project = load_project(args.project)
+    project = open_project(args.project)
     trainer = trainer_from_project(project)  # refuses a network too big to train, with its estimate
     if changes is not None or project.comparison is not None:
         return train_comparison(args, project, trainer, changes)
@@ -526,7 +525,7 @@ def _summary(trainer: Any, it0: int, ep0: int, elapsed: float, why: str, out: Te
 def cmd_export(args: argparse.Namespace) -> int:
     if args.epochs < 1:
         raise SpecError(f"--epochs must be at least 1, not {args.epochs}")
-    project = load_project(args.project)
+    project = open_project(args.project)
     try:
         prepared = prepare_project_data(project)
     except NNStudioError as exc:
@@ -563,7 +562,7 @@ def _names(names: Sequence[str], most: int = 12) -> str:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
-    project = load_project(args.project)
+    project = open_project(args.project)
     p = Path(args.project)
     net, cfg, data = project.network, project.train, project.data
     saved = f" on {_shown(project.saved_at, 40)}" if project.saved_at else ""

@@ -5,6 +5,11 @@ project with a comparison (or ``--compare`` to make one), a two-column summary, 
 semicolons, and may be given more than once: ``--compare lr=0.3``,
 ``--compare "optimizer=adam lr=0.01"``, ``--compare activation=relu --compare init=he_uniform``
 (see :mod:`nnstudio.core.run_changes` for the settings).
+
+Every command opens a project through :func:`open_project`, which refuses a comparison
+whose runs cannot stand where the file says with the message the window shows (a file
+claiming run B at 10¹² iterations beside A at 20 would otherwise be described as such,
+or summarised as if it were true).
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ from .core.comparison import Comparison
 from .core.data import PreparedData
 from .core.errors import SpecError
 from .core.export.comparison_csv import write_comparison_csv
-from .core.project import Project, save_project, trainer_from_project
-from .core.project_comparison import comparison_from_project, project_from_comparison
+from .core.project import Project, load_project, save_project, trainer_from_project
+from .core.project_comparison import check_saved_comparison, comparison_from_project, project_from_comparison
 from .core.run_changes import RunChanges
 from .core.safetext import printable
 from .core.trainer import Trainer
@@ -31,6 +36,22 @@ from .core.trainer import Trainer
 EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 130
 #: iterations trained between progress updates (and Ctrl-C checks) when training by iterations
 CHUNK = 50
+#: the longest legend of run B shown (the legends nnstudio makes are at most this long)
+LABEL_CHARS = 120
+
+
+def open_project(path: str) -> Project:
+    """:func:`~nnstudio.core.project.load_project` and the checks the window makes of a
+    comparison before it opens one (:func:`~nnstudio.core.project_comparison.check_saved_comparison`).
+
+    Raises
+    ------
+    ProjectError
+        The same one-line message the window shows.
+    """
+    project = load_project(path)
+    check_saved_comparison(project)
+    return project
 
 
 def parse_compare(values: Sequence[str] | None) -> RunChanges | None:
@@ -77,7 +98,7 @@ def summary_lines(cmp: Comparison, why: Sequence[str]) -> list[str]:
     task = cmp.a.spec.task
     metric = "R²" if task == "regression" else "accuracy"
     rows = [
-        ("", "A", cmp.label),
+        ("", "A", printable(cmp.label, LABEL_CHARS)),
         ("iterations", f"{s['A']['iterations']:,}", f"{s['B']['iterations']:,}"),
         ("epochs", f"{s['A']['epochs']:,}", f"{s['B']['epochs']:,}"),
         ("time", f"{s['A']['seconds']:.2f} s", f"{s['B']['seconds']:.2f} s"),
@@ -145,7 +166,7 @@ def train_comparison(args: argparse.Namespace, project: Project, a: Trainer, cha
         epochs = 100
     total = epochs if epochs is not None else int(iterations)  # type: ignore[arg-type]
     if not quiet:
-        print(f"comparing A with {cmp.label}", file=err)
+        print(f"comparing A with {printable(cmp.label, LABEL_CHARS)}", file=err)
     sigint: list[int] = []
     old_handler = None
     if threading.current_thread() is threading.main_thread():
@@ -214,7 +235,8 @@ def info_line(project: Project) -> str | None:
         return None
     st = c.run.trainer_state
     at = f"; B at iteration {st.iteration:,}" if st is not None else ""
-    return f"compare:  {printable(c.label, 120)}{at} ({printable(c.note, 200)})"
+    return f"compare:  {printable(c.label, LABEL_CHARS)}{at} ({printable(c.note, 200)})"
 
 
-__all__ = ["add_comparison", "info_line", "parse_compare", "summary_lines", "train_comparison"]
+__all__ = ["LABEL_CHARS", "add_comparison", "info_line", "open_project", "parse_compare", "summary_lines",
+           "train_comparison"]

@@ -41,7 +41,7 @@ LOCKED = ("Run B is open: settings are locked so that the two runs differ only i
 
 
 class ComparisonSession(QObject):
-    """Run B of the window: ``active``, ``label``, ``note``; ``start``, ``close_b``, ``promote_b``."""
+    """Run B of the window: ``active``, ``label``, ``note``, ``changes``; ``start``, ``close_b``, ``promote_b``."""
 
     sigChanged = Signal(bool)  # a comparison started (True) or ended (False)
     sigMessage = Signal(str, str)  # level, text
@@ -58,6 +58,11 @@ class ComparisonSession(QObject):
         self.active = False
         self.label = ""
         self.note = ""
+        #: what B changes while B is open (None otherwise): Save as lesson writes it
+        self.changes: RunChanges | None = None
+        #: the changes of the comparison last asked of the engine (the engine's answer,
+        #: also after it restarts B itself, is about these)
+        self._asked: RunChanges | None = None
         self._starting = False
         self._promoting = False
         #: B was started here and no project file holds it yet (closing it changes no file)
@@ -99,12 +104,14 @@ class ComparisonSession(QObject):
             raise NNStudioError("run B is already open: close it first")
         self._starting = True
         self._b_unsaved = True
+        self._asked = parsed
         self.controller.compare(parsed, lambda _value: None, self._on_failed)
 
     def resume(self, b: Trainer, changes: RunChanges, label: str, note: str, fork_iteration: int) -> None:
         """Run B of a reopened project, as it was saved."""
         self._starting = True
         self._b_unsaved = False
+        self._asked = changes
         self.controller.compare(changes, lambda _value: None, self._on_failed, b, label, note, fork_iteration)
 
     def _on_failed(self, exc: BaseException) -> None:
@@ -118,6 +125,7 @@ class ComparisonSession(QObject):
         if label is not None:
             self._starting = False
             self.active, self.label, self.note = True, str(label), str(note or "")
+            self.changes = self._asked
             self._lock(True)
             # short: the status bar shares its line with the comparison's badge, whose
             # tooltip gives how B was made
@@ -126,6 +134,7 @@ class ComparisonSession(QObject):
             self.sigChanged.emit(True)
         elif self.active:
             self.active, self.label, self.note = False, "", ""
+            self.changes = None
             self._lock(False)
             self.sigChanged.emit(False)
 

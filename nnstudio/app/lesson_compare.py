@@ -20,12 +20,14 @@ from typing import Any
 from ..core.errors import NNStudioError
 from ..core.project_reader import MAX_PARAMETERS
 from ..core.restrictions import Restrictions, Setup, locked_change
-from ..core.run_changes import RunChanges
+from ..core.run_changes import MAX_TEXT, RunChanges
 from .lesson_calls import kind_of as _kind
 from .lesson_weights import FieldProblem
 
-#: the longest ``compare`` text of a step (a comparison names one or a few differences)
-MAX_COMPARE_CHARS = 200
+#: the longest ``compare`` text of a step: what Training › Compare… and the CLI read, so that
+#: any comparison open in the window can be saved as a lesson (each per-layer value and
+#: exact number written out can take 200 characters past a handful of changes)
+MAX_COMPARE_CHARS = MAX_TEXT
 
 
 def check_compare(value: Any, a: Setup, where: str, classroom: Restrictions | None = None) -> tuple[str, str]:

@@ -1,7 +1,7 @@
 """File › Save as lesson…: a title, an introduction and steps, written in the app.
 
-The dialog only collects the text and two choices (start from the current weights;
-keep the classroom restrictions); :mod:`.lesson_writer` makes the file and the window
+The dialog only collects the text and three choices (start from the current weights;
+keep the classroom restrictions; keep run B of an open comparison as step 1's comparison); :mod:`.lesson_writer` makes the file and the window
 adds it to the Lessons menu. Steps are a list on the left and the chosen step's title
 and text on the right, so a lesson of many steps stays one screen.
 """
@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .lesson_writer import MAX_TITLE, StepText
+from ..core.safetext import printable
+from .lesson_writer import COMPARE_CHOICE, MAX_TITLE, StepText
 from .panels.widgets import ErrorLabel
 
 MARKUP_HINT = ("Text may use the lessons' markup: **bold**, *italic*, `code`, and a blank line between "
@@ -33,7 +34,8 @@ MARKUP_HINT = ("Text may use the lessons' markup: **bold**, *italic*, `code`, an
 
 
 class SaveLessonDialog(QDialog):
-    """Collects a lesson's text. ``folder`` is shown as where the lesson goes.
+    """Collects a lesson's text. ``folder`` is shown as where the lesson goes;
+    ``comparison_label`` is run B's legend when a comparison is open ("" when none).
 
     "Save lesson" emits :attr:`sigSave`; whoever writes the file calls ``accept()`` when it
     is written, or :meth:`show_error` (the dialog stays open, nothing typed is lost).
@@ -41,7 +43,8 @@ class SaveLessonDialog(QDialog):
 
     sigSave = Signal()
 
-    def __init__(self, folder: str, has_restrictions: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, folder: str, has_restrictions: bool, parent: QWidget | None = None,
+                 comparison_label: str = "") -> None:
         super().__init__(parent)
         self.setWindowTitle("Save as lesson")
         self.steps: list[StepText] = [StepText("Step 1")]
@@ -108,6 +111,22 @@ class SaveLessonDialog(QDialog):
         self.classroom_box.setChecked(has_restrictions)
         self.classroom_box.setEnabled(has_restrictions)
         outer.addWidget(self.classroom_box)
+        # the legend goes on a line of its own that wraps: a checkbox's text would not, and
+        # a legend of 120 characters would widen the dialog beyond a small screen
+        self.compare_box = QCheckBox(f"{COMPARE_CHOICE} beside run A: its button starts both from the lesson's start"
+                                     if comparison_label else
+                                     f"{COMPARE_CHOICE} beside run A (no comparison is open; Training › Compare… "
+                                     "makes one)")
+        self.compare_box.setObjectName("lesson_compare_box")
+        self.compare_box.setChecked(bool(comparison_label))
+        self.compare_box.setEnabled(bool(comparison_label))
+        outer.addWidget(self.compare_box)
+        self.compare_note = QLabel(f"Run {printable(comparison_label, 120)}")
+        self.compare_note.setWordWrap(True)
+        self.compare_note.setContentsMargins(self.compare_box.iconSize().width() + 10, 0, 0, 0)
+        self.compare_note.setVisible(bool(comparison_label))
+        self.compare_box.toggled.connect(self.compare_note.setEnabled)
+        outer.addWidget(self.compare_note)
         self.error = ErrorLabel()
         outer.addWidget(self.error)
 

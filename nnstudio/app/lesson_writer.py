@@ -2,10 +2,16 @@
 
 :func:`lesson_dict` turns the open project (its network, training settings, data recipe
 and, if wanted, its current weights), the workspace and views on screen, the classroom
-restrictions and a text — a title, an introduction and steps, each a title and a text —
-into the lesson format of :mod:`.lessons`; :func:`write_lesson` writes it to a file and
-reads it back with :func:`~.lessons.load_lesson`, so a file that the Lessons menu could
-not open is never left behind. Qt-free, like :mod:`.lessons`.
+restrictions, run B of a comparison that is open, and a text — a title, an introduction
+and steps, each a title and a text — into the lesson format of :mod:`.lessons`;
+:func:`write_lesson` writes it to a file and reads it back with
+:func:`~.lessons.load_lesson`, so a file that the Lessons menu could not open is never
+left behind. Qt-free, like :mod:`.lessons`.
+
+A comparison becomes the first step's ``compare`` (B's changes as Training › Compare…
+reads them) with ``restart``: its button starts run A over from the lesson's start and
+forks B beside it, so the learner gets both runs from one starting point, whenever the
+step is applied.
 """
 
 from __future__ import annotations
@@ -22,9 +28,14 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..core.data import DataSpec
-from ..core.restrictions import Restrictions
+from ..core.errors import NNStudioError
+from ..core.restrictions import Restrictions, Setup
+from ..core.run_changes import RunChanges
 from ..core.safetext import printable
 from ..core.specs import NetworkSpec, TrainConfig
+from .compare_text import changes_text
+from .lesson_compare import check_compare
+from .lesson_weights import FieldProblem
 from .lessons import FORMAT, KNOWN_VIEWS, MAX_LESSON_BYTES, MAX_STEPS, WORKSPACES, Lesson, LessonError, \
     load_lesson, weights_to_neurons
 from .paths import resource_path
@@ -34,6 +45,8 @@ MAX_CSV_COPY_BYTES = 64 << 20
 
 #: the number a written lesson gets at least, so it follows the bundled ones in the list
 FIRST_USER_NUMBER = 100
+#: the dialog's choice to keep run B (named in the writer's messages)
+COMPARE_CHOICE = "Step 1 starts run B"
 #: the longest title and text the dialog takes (characters)
 MAX_TITLE = 120
 MAX_TEXT = 20_000
@@ -50,7 +63,7 @@ class StepText:
 def lesson_dict(title: str, intro: str, steps: Sequence[StepText], network: NetworkSpec, config: TrainConfig,
                 data: DataSpec, number: int, weights: np.ndarray | None = None, workspace: str | None = None,
                 views: Sequence[str] = (), front: str | None = None,
-                classroom: Restrictions | None = None) -> dict[str, Any]:
+                classroom: Restrictions | None = None, compare: RunChanges | None = None) -> dict[str, Any]:
     """The lesson file's JSON (see ``resources/lessons/README.md``).
 
     Parameters
@@ -59,12 +72,17 @@ def lesson_dict(title: str, intro: str, steps: Sequence[StepText], network: Netw
         The flat weights to start from (as :class:`~nnstudio.core.network.Network` keeps
         them); None: the lesson draws weights from the seed.
     views, front : view names (:data:`~.lessons.KNOWN_VIEWS`); others are left out.
+    compare : RunChanges, optional
+        What run B of an open comparison changes: the first step's ``compare`` (with a
+        restart), so that applying it brings back run A beside B. None: no comparison.
 
     Raises
     ------
     LessonError
         A title or introduction missing, no step, a step without a title, too many
-        steps, or data a lesson cannot hold (painted points).
+        steps, data a lesson cannot hold (painted points), or a run B the lesson could
+        not start (a setting the kept classroom restrictions lock, or changes that no
+        longer fit the network).
     """
     title = title.strip()
     if not title:
@@ -94,6 +112,14 @@ def lesson_dict(title: str, intro: str, steps: Sequence[StepText], network: Netw
             raise LessonError(f"the weights ({len(weights)} numbers) do not fit the network "
                               f"({network.n_parameters} parameters)")
         project["weights"] = weights_to_neurons(np.asarray(weights, dtype=np.float64), network)
+    if classroom is not None:
+        # the lesson's text is in the Lessons panel: a lesson that hid it could not be followed
+        classroom = Restrictions(classroom.hidden - {"panel.lessons"}, classroom.locked)
+    first: dict[str, Any] = {}
+    if compare is not None:
+        first = {"compare": _compare_text(compare, Setup(network, config, data),
+                                          classroom if classroom is not None and classroom.active else None),
+                 "restart": True}
     shown = [v for v in dict.fromkeys(views) if v in KNOWN_VIEWS]
     doc: dict[str, Any] = {
         "format": FORMAT,
@@ -103,18 +129,33 @@ def lesson_dict(title: str, intro: str, steps: Sequence[StepText], network: Netw
         "intro": intro.strip(),
         "project": project,
         "views": shown,
-        "steps": [{"title": s.title.strip(), "text": s.text.strip()} for s in steps],
+        "steps": [{"title": s.title.strip(), "text": s.text.strip(), **(first if k == 0 else {})}
+                  for k, s in enumerate(steps)],
     }
     if front in KNOWN_VIEWS:
         doc["front"] = front
     if workspace is not None:
         doc["workspace"] = workspace
-    if classroom is not None:
-        # the lesson's text is in the Lessons panel: a lesson that hid it could not be followed
-        classroom = Restrictions(classroom.hidden - {"panel.lessons"}, classroom.locked)
     if classroom is not None and classroom.active:
         doc["classroom"] = classroom.to_dict()
     return doc
+
+
+def _compare_text(changes: RunChanges, a: Setup, classroom: Restrictions | None) -> str:
+    """``changes`` as a step's ``compare``, checked as the lesson's reader will check it
+    (so a refusal names what to do here, not a field of a file not yet written)."""
+    leave_out = f"untick “{COMPARE_CHOICE}”, or close run B"
+    try:
+        checked, _label = check_compare(changes_text(changes), a, "compare", classroom)
+        # the text names B's settings exactly (a one-value list may come back as one value)
+        same = RunChanges.parse(checked).apply(a.network, a.config) == changes.apply(a.network, a.config)
+    except FieldProblem as exc:
+        raise LessonError(f"run B cannot be part of the lesson: {printable(exc.message, 240)}; {leave_out}") from None
+    except NNStudioError as exc:
+        raise LessonError(f"run B cannot be part of the lesson: {printable(exc, 240)}; {leave_out}") from None
+    if not same:
+        raise LessonError(f"run B's changes cannot be written as a lesson's comparison; {leave_out}")
+    return checked
 
 
 def _first_line(text: str, limit: int = 100) -> str:
@@ -220,4 +261,5 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-__all__ = ["FIRST_USER_NUMBER", "StepText", "file_name_for", "lesson_dict", "next_number", "write_lesson"]
+__all__ = ["COMPARE_CHOICE", "FIRST_USER_NUMBER", "StepText", "file_name_for", "lesson_dict", "next_number",
+           "write_lesson"]

@@ -42,7 +42,7 @@ never a hang, a memory blow-up or another exception. Limits, and why:
 * the JSON nests at most 32 levels deep and its numbers have at most 30 digits (see
   :mod:`nnstudio.core.safejson`); lone surrogates become U+FFFD;
 * at most :data:`MAX_STEPS` steps (100; the longest lesson has 7);
-* a step's ``compare`` text has at most :data:`MAX_COMPARE_CHARS` characters (200);
+* a step's ``compare`` text has at most :data:`MAX_COMPARE_CHARS` characters (2000, as much as Training › Compare… reads);
 * a view set-up (``view_setup``) may only call what :data:`VIEW_CALLS` lists, with
   arguments of the kinds and ranges :data:`CALL_ARGS` gives (a mark's label is at most
   :data:`MAX_MARK_LABEL` characters, a race at most :data:`MAX_RACE_STEPS` steps);

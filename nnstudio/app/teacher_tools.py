@@ -24,7 +24,7 @@ from .classroom import ClassroomMode
 from .classroom_dialog import ClassroomDialog
 from .config_sharing import ConfigSharing
 from .lesson_dialog import SaveLessonDialog
-from .lesson_writer import file_name_for, lesson_dict, next_number, write_lesson
+from .lesson_writer import COMPARE_CHOICE, file_name_for, lesson_dict, next_number, write_lesson
 from .lessons import KNOWN_VIEWS, Lesson, LessonError, load_lesson, user_lessons_folder
 from .project_files import documents_folder
 
@@ -101,7 +101,9 @@ class TeacherTools(QObject):
     def save_as_lesson(self) -> SaveLessonDialog:
         """File › Save as lesson…: the dialog (window-modal); the file is written on Save."""
         folder = user_lessons_folder()
-        dialog = SaveLessonDialog(str(folder), self.classroom.restrictions.active, self.window)
+        comparison = self.window.comparison
+        dialog = SaveLessonDialog(str(folder), self.classroom.restrictions.active, self.window,
+                                  comparison.label if comparison.changes is not None else "")
         dialog.sigSave.connect(lambda: self._write_lesson(dialog))
         self.lesson_dialog = dialog
         dialog.open()
@@ -126,12 +128,17 @@ class TeacherTools(QObject):
         w = self.window
         panel = w.lesson_panel
         views, front = self._workspace_views()
+        compare = w.comparison.changes if dialog.compare_box.isChecked() else None
+        if dialog.compare_box.isChecked() and compare is None:  # the engine ended B meanwhile
+            dialog.show_error(f"Run B is no longer open; untick “{COMPARE_CHOICE}” to save the lesson without it.")
+            return None
         try:
             doc = lesson_dict(dialog.title, dialog.intro, dialog.steps, w.doc.network, w.doc.config, w.doc.data_spec,
                               number=next_number(panel.lessons),
                               weights=self._current_weights() if dialog.weights_box.isChecked() else None,
                               workspace=w.workspaces.current or None, views=views, front=front,
-                              classroom=self.classroom.restrictions if dialog.classroom_box.isChecked() else None)
+                              classroom=self.classroom.restrictions if dialog.classroom_box.isChecked() else None,
+                              compare=compare)
             lesson = write_lesson(file_name_for(dialog.title, user_lessons_folder()), doc)
         except NNStudioError as exc:
             dialog.show_error(bounded(str(exc)))

@@ -49,6 +49,8 @@ KEYS = TRAIN_KEYS + LAYER_KEYS + NETWORK_KEYS
 FRESH_WEIGHT_KEYS = ("hidden", "init", "bias_init", "output_init", "output_bias_init", "seed")
 #: at most this many changes (a comparison names one or a few differences)
 MAX_CHANGES = 32
+#: the longest text :meth:`RunChanges.parse` reads (the CLI's ``--compare``, a lesson step's ``compare``)
+MAX_TEXT = 2000
 
 _TYPES = {f.name: str(f.type) for f in dataclasses.fields(TrainConfig)}
 _LAYER_TYPES = {"activation": "str", "init": "str", "dropout": "float", "alpha": "float | None",
@@ -144,7 +146,7 @@ class RunChanges:
         SpecError
             Naming the pair that cannot be read.
         """
-        if not isinstance(text, str) or len(text) > 2000:
+        if not isinstance(text, str) or len(text) > MAX_TEXT:
             raise SpecError("the changes to compare must be a short text like lr=0.3")
         items = []
         for pair in (p for p in re.split(r"[\s;]+", text.strip()) if p):
@@ -262,4 +264,4 @@ class RunChanges:
         return f"{_SYMBOLS.get(key, key)} = {one(value)}"
 
 
-__all__ = ["ALIASES", "FRESH_WEIGHT_KEYS", "KEYS", "MAX_CHANGES", "RunChanges"]
+__all__ = ["ALIASES", "FRESH_WEIGHT_KEYS", "KEYS", "MAX_CHANGES", "MAX_TEXT", "RunChanges"]

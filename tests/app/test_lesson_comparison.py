@@ -153,3 +153,94 @@ def test_lesson_4_runs_both_in_the_real_window(qtbot, window, monkeypatch):
     window.lessons.apply_step(window.lesson_panel.opened, 1)
     assert not window.comparison.active
     wait_snapshot(qtbot, window, lambda s: s.b is None)
+
+
+def _save_lesson(qtbot, w: MainWindow, title: str):
+    """File › Save as lesson…, typed into as a teacher would; returns the dialog once it has saved."""
+    w.act_save_lesson.trigger()
+    dialog = w.teacher.lesson_dialog
+    qtbot.waitExposed(dialog)
+    qtbot.keyClicks(dialog.title_edit, title)
+    dialog.intro_edit.setFocus()
+    qtbot.keyClicks(dialog.intro_edit, "Two runs from one start.")
+    return dialog
+
+
+def test_save_as_lesson_keeps_run_b_and_the_lesson_brings_back_both_runs(qtbot, window):
+    """A teacher compares momentum at η 0.3 with the present run (Adam), saves the lesson; a learner
+    opens it in another window and applies step 1: run B is there again, with the same
+    changes and legend, and both runs step exactly as headless runs from the lesson's start."""
+    import json
+
+    import numpy as np
+    from PySide6.QtWidgets import QCheckBox
+
+    from nnstudio.app.compare_text import changes_text
+    from nnstudio.app.lessons import lesson_state, load_lesson, trainer_for, user_lessons_folder
+    from nnstudio.core.comparison import Comparison
+    from nnstudio.core.data import prepare
+
+    w = window
+    # no comparison open: the choice is there, greyed, and the lesson compares nothing
+    dialog = _save_lesson(qtbot, w, "One run")
+    box = dialog.findChild(QCheckBox, "lesson_compare_box")
+    assert not box.isEnabled() and not box.isChecked() and "no comparison is open" in box.text()
+    assert not dialog.compare_note.isVisible()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    one = json.loads((user_lessons_folder() / "one_run.json").read_text(encoding="utf-8"))
+    assert all("compare" not in s for s in one["steps"])
+
+    for _ in range(3):
+        w.act_step.trigger()
+    wait_snapshot(qtbot, w, lambda s: s.iteration == 3)
+    with qtbot.waitSignal(w.comparison.sigChanged, timeout=20000):
+        w.comparison.start("lr=0.3 optimizer=momentum")
+    label = w.comparison.label
+    assert label == "B: η = 0.3, Momentum instead of Adam"
+    for _ in range(2):
+        w.act_step.trigger()
+    snap = wait_snapshot(qtbot, w, lambda s: s.iteration == 5 and s.b is not None and s.b.iteration == 5)
+    a_weights = np.concatenate([m.ravel() for m in snap.weights] + [b.ravel() for b in snap.biases])
+
+    dialog = _save_lesson(qtbot, w, "Momentum beside Adam")
+    box = dialog.findChild(QCheckBox, "lesson_compare_box")
+    assert box.isEnabled() and box.isChecked() and dialog.compare_note.isVisible()
+    assert dialog.compare_note.text() == f"Run {label}"
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    path = user_lessons_folder() / "momentum_beside_adam.json"
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    assert raw["steps"][0]["compare"] == "lr=0.3 optimizer=momentum" and raw["steps"][0]["restart"] is True
+    w.comparison.close_b(ask=False)  # one engine less on two cores
+    assert w.comparison.changes is None  # a lesson saved now compares nothing
+
+    fresh = MainWindow()
+    try:
+        fresh.resize(1366, 768)
+        fresh.show()
+        qtbot.waitExposed(fresh)
+        assert fresh.teacher.open_lesson_file(str(path))
+        assert not fresh.comparison.active and fresh.lesson_panel.step_index == 0
+        with qtbot.waitSignal(fresh.comparison.sigChanged, timeout=20000):
+            apply(qtbot, fresh)
+        assert fresh.comparison.active and fresh.comparison.label == label
+        assert changes_text(fresh.comparison.changes) == "lr=0.3 optimizer=momentum"
+        for _ in range(4):
+            fresh.act_step.trigger()
+        got = wait_snapshot(qtbot, fresh, lambda s: s.iteration == 4 and s.b is not None and s.b.iteration == 4)
+        assert got.b_label == label
+
+        # headless: the lesson's A from the weights A had when the lesson was saved, B forked from it
+        network, config, data, weights = lesson_state(load_lesson(path))
+        np.testing.assert_array_equal(weights, a_weights)
+        ref = Comparison.fork(trainer_for(network, config, prepare(data), weights), "lr=0.3 optimizer=momentum")
+        ref.run(iterations=4)
+        for run_snap, run in ((got, ref.a), (got.b, ref.b)):
+            for shown, layer in zip(run_snap.weights, run.network.layers):
+                np.testing.assert_array_equal(shown, layer.W)
+            for shown, layer in zip(run_snap.biases, run.network.layers):
+                np.testing.assert_array_equal(shown, layer.b)
+        assert got.b.config.optimizer == "momentum" and got.b.config.learning_rate == 0.3
+    finally:
+        discard_and_close(fresh)

@@ -11,6 +11,7 @@ from nnstudio.app.lesson_writer import StepText, file_name_for, lesson_dict, nex
 from nnstudio.app.lessons import LessonError, lesson_state, load_lesson, load_lessons, user_lessons_folder
 from nnstudio.core.data import DataSpec
 from nnstudio.core.restrictions import Restrictions
+from nnstudio.core.run_changes import RunChanges
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
 
 NETWORK = NetworkSpec(n_inputs=2, hidden=(LayerSpec(3, "relu"),), task="binary")
@@ -169,3 +170,63 @@ def test_a_csv_too_large_to_carry_is_refused_and_nothing_is_left(tmp_path, monke
                                                                   target_column="label")))
     assert not (tmp_path / "l" / "x.json").exists()
     assert not list((tmp_path / "l" / "data").glob("*"))
+
+
+# ----------------------------------------------------------------------------- run B of a comparison
+DEEP = NetworkSpec(n_inputs=2, hidden=tuple(LayerSpec(5, "tanh") for _ in range(6)), task="binary")
+#: a comparison Training › Compare… makes (exact numbers, one value per layer): 250+ characters
+LONG = RunChanges.parse("optimizer=adam lr=0.30000000000000004 beta1=0.85 beta2=0.995 eps=1e-07 l2=0.0001 "
+                        "batch_mode=minibatch batch_size=32 activation=relu,relu,elu,elu,gelu,gelu "
+                        "init=he_uniform,he_uniform,he_normal,he_normal,glorot_uniform,glorot_uniform "
+                        "dropout=0,0.1,0.1,0.2,0.2,0")
+
+
+def test_a_comparison_is_the_first_step_with_a_restart_and_reads_back_as_the_window_made_it(tmp_path):
+    changes = RunChanges.parse("lr=0.3 optimizer=adam")
+    lesson = write_lesson(tmp_path / "two.json", _doc(compare=changes))
+    written = json.loads((tmp_path / "two.json").read_text(encoding="utf-8"))
+    assert written["steps"][0]["compare"] == "lr=0.3 optimizer=adam" and written["steps"][0]["restart"] is True
+    assert "compare" not in written["steps"][1] and "restart" not in written["steps"][1]
+    first = lesson.steps[0]
+    assert RunChanges.parse(first.compare) == changes and first.restarts
+    # the legend the window gives B when the step forks it from the lesson's A
+    assert first.compare_label == changes.label(NETWORK, CONFIG) == "B: η = 0.3, Adam instead of Momentum"
+    assert not lesson.steps[1].changes_run
+
+
+def test_without_a_comparison_no_step_compares():
+    for doc in (_doc(), _doc(weights=np.zeros(NETWORK.n_parameters), classroom=Restrictions())):
+        assert all("compare" not in s and "restart" not in s for s in doc["steps"])
+
+
+@pytest.mark.parametrize("changes", [
+    LONG,
+    RunChanges.parse("hidden=16,16,16 init=he_uniform seed=9"),
+    RunChanges.parse("loss=cce"),
+    RunChanges.parse("l1=1e-05 schedule=exponential decay_rate=0.97 early_stopping=patience patience=5"),
+    RunChanges.parse("batch_mode=sgd momentum=0.5 dtype=float32"),
+    RunChanges((("activation", ("relu",) * 6),)),  # a project's list: one value per layer
+    RunChanges((("dropout", (0.5,)), ("init", ("he_normal",)), ("hidden", (7,)))),  # lists of one: one layer
+    RunChanges((("learning_rate", 0.1 + 0.2),)),  # every bit of the number
+])
+def test_every_comparison_the_window_can_open_is_written_and_applies_the_same_run_b(tmp_path, changes):
+    doc = _doc(network=DEEP, compare=changes)
+    lesson = write_lesson(tmp_path / "b.json", doc)
+    text = lesson.steps[0].compare
+    assert RunChanges.parse(text).apply(DEEP, CONFIG) == changes.apply(DEEP, CONFIG)
+    assert lesson.steps[0].compare_label == changes.label(DEEP, CONFIG)
+    if changes is LONG:
+        assert len(text) > 250  # beyond the old 200-character cap of a step's comparison
+
+
+def test_run_b_that_changes_a_locked_setting_is_refused_before_anything_is_written(tmp_path):
+    locked = Restrictions(locked=frozenset({"optimizer"}))
+    with pytest.raises(LessonError, match=r"^run B cannot be part of the lesson: changes a setting the lesson locks "
+                                          r"\(optimizer\) .*; untick “Step 1 starts run B”, or close run B$"):
+        _doc(compare=RunChanges.parse("optimizer=adam"), classroom=locked)
+    # restrictions left out of the lesson lock nothing in it
+    assert _doc(compare=RunChanges.parse("optimizer=adam"), classroom=None)["steps"][0]["compare"] == "optimizer=adam"
+    # B too large for a lesson's network
+    with pytest.raises(LessonError, match="run B cannot be part of the lesson: run B's network would have"):
+        _doc(compare=RunChanges.parse("hidden=2000,2000"))
+    assert not list(tmp_path.iterdir())
