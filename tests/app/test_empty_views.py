@@ -103,7 +103,7 @@ def test_hardest_samples_of_an_empty_validation_set_say_why(qtbot):
     assert view.model.rowCount() == view.ROWS
     view.set_set("validation")  # a lesson may ask for it
     text = shown_texts(view)
-    assert "There are no validation samples" in text and "validation share" in text
+    assert "There are no validation samples" in text and "Validation is 0 % in the Data panel" in text
     assert view.model.rowCount() == 0 and not view.list_table.isVisible()
     view.set_set("training")
     assert view.list_table.isVisible() and view.model.rowCount() == view.ROWS

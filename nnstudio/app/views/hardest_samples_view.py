@@ -222,7 +222,7 @@ class HardestSamplesView(ViewBase):
             return
         if len(errors) == 0:
             self._say(f"There are no {self.which} samples."
-                      + (" The data keeps none aside: its validation share (Data panel) is 0 %."
+                      + (" The data keeps none aside: Validation is 0 % in the Data panel."
                          if self.which == VALIDATION else ""))
             return
         self.placeholder.show_content()
