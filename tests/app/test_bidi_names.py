@@ -10,7 +10,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QLabel
 
 from nnstudio.app.main_window import MainWindow
 from window_helpers import discard_and_close, wait_snapshot
@@ -96,3 +98,21 @@ def test_a_csv_file_name_is_isolated_and_plain_in_the_data_panel(qtbot, window, 
     line = window.data_panel.source_line
     assert line.text() == f"From the CSV file {FSI}<b>{RLO}atad.csv{PDF}{PDI}."
     assert line.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_the_save_lesson_dialog_lists_typed_step_titles_isolated(qtbot, tmp_path):
+    from nnstudio.app.lesson_dialog import SaveLessonDialog
+
+    folder = str(tmp_path / f"{RLO}snossel")
+    dialog = SaveLessonDialog(folder, has_restrictions=False)
+    qtbot.addWidget(dialog)
+    where = next(label for label in dialog.findChildren(QLabel) if "lessons folder" in label.text())
+    assert f"({FSI}{folder}{PDF}{PDI})" in where.text() and where.textFormat() == Qt.TextFormat.PlainText
+    dialog.show()
+    dialog.step_title.setFocus()
+    dialog.step_title.selectAll()
+    # typed (or pasted): an override has no key of its own, so it comes as a key event's text
+    QApplication.sendEvent(dialog.step_title, QKeyEvent(QEvent.Type.KeyPress, 0, Qt.KeyboardModifier.NoModifier, RLO))
+    qtbot.keyClicks(dialog.step_title, "Watch")
+    assert dialog.step_list.item(0).text() == f"1. {FSI}{RLO}Watch{PDF}{PDI}"
+    assert dialog.steps[0].title == f"{RLO}Watch"  # what is saved is what was typed
