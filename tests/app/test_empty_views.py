@@ -145,7 +145,7 @@ def test_the_loss_view_says_there_is_no_loss_yet_until_the_first_iteration(qtbot
     assert text.isVisible()
 
 
-def test_in_the_window_new_data_of_another_task_says_so_until_its_network_arrives(qtbot):
+def test_in_the_window_new_data_of_another_task_or_a_new_project_says_so_until_its_network_arrives(qtbot):
     w = MainWindow()
     try:
         w.resize(1366, 768)
@@ -164,5 +164,14 @@ def test_in_the_window_new_data_of_another_task_says_so_until_its_network_arrive
         qtbot.waitUntil(lambda: rep.shown is not None and hard.model.rowCount() > 0)
         assert "waiting" not in (shown_texts(rep) + shown_texts(hard)).lower()
         assert rep.canvas.isVisible() and hard.list_table.isVisible()
+        # File › New: the spiral again, and the same words until its network arrives
+        w.doc.undo_stack.setClean()
+        w.doc._trained = False
+        w.act_new.trigger()
+        assert w.doc.data_spec.name == "spiral"
+        assert NEW_DATA in shown_texts(rep) and NEW_DATA in shown_texts(hard)
+        wait_snapshot(qtbot, w, lambda s: s.task == "binary")
+        qtbot.waitUntil(lambda: rep.shown is not None and hard.model.rowCount() > 0)
+        assert "waiting" not in (shown_texts(rep) + shown_texts(hard)).lower()
     finally:
         discard_and_close(w)
