@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.safetext import printable
+from ..core.safetext import isolate, printable
 from .lesson_writer import COMPARE_CHOICE, MAX_TITLE, StepText
 from .panels.widgets import ErrorLabel
 
@@ -51,7 +51,9 @@ class SaveLessonDialog(QDialog):
         self._current = -1
         outer = QVBoxLayout(self)
         where = QLabel(f"The lesson keeps the current network, data, training settings and workspace, "
-                       f"and is saved in your lessons folder ({folder}); it then appears in the Lessons menu.")
+                       f"and is saved in your lessons folder ({isolate(folder)}); it then appears in the Lessons "
+                       "menu.")
+        where.setTextFormat(Qt.TextFormat.PlainText)  # a folder's name is never markup
         where.setWordWrap(True)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(where)
@@ -145,7 +147,7 @@ class SaveLessonDialog(QDialog):
         self.step_list.blockSignals(True)
         self.step_list.clear()
         for k, step in enumerate(self.steps):
-            self.step_list.addItem(QListWidgetItem(f"{k + 1}. {step.title}"))
+            self.step_list.addItem(QListWidgetItem(f"{k + 1}. {isolate(step.title)}"))
         self.step_list.blockSignals(False)
         self.step_list.setCurrentRow(select)
         self._show_step(select)
@@ -166,7 +168,7 @@ class SaveLessonDialog(QDialog):
         self.steps[k] = StepText(self.step_title.text(), self.step_text.toPlainText())
         item = self.step_list.item(k)
         if item is not None:
-            item.setText(f"{k + 1}. {self.steps[k].title}")
+            item.setText(f"{k + 1}. {isolate(self.steps[k].title)}")
 
     def add_step(self) -> None:
         self.steps.append(StepText(f"Step {len(self.steps) + 1}"))

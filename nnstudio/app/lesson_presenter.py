@@ -28,7 +28,7 @@ from typing import Any, Callable, Protocol
 from PySide6.QtCore import QObject, Signal
 
 from ..core.errors import NNStudioError
-from ..core.safetext import bounded
+from ..core.safetext import bounded, isolate
 from .document import DocState, Document
 from .lessons import Lesson, apply_step, lesson_state, restart_weights, trainer_for
 from .panels.lesson_panel import LessonPanel
@@ -118,9 +118,10 @@ class LessonPresenter(QObject):
                     weights = restart_weights(lesson, index, self.doc.network)
                     self.session.start(trainer_for(self.doc.network, self.doc.config, self.doc.prepared, weights))
 
-                self.doc.edit_run(f"Lesson step: {step.title}", restart, network=network, config=config, data=data)
+                self.doc.edit_run(f"Lesson step: {isolate(step.title)}", restart, network=network, config=config,
+                                  data=data)
             else:
-                self.doc.edit(f"Lesson step: {step.title}", network=network, config=config, data=data)
+                self.doc.edit(f"Lesson step: {isolate(step.title)}", network=network, config=config, data=data)
         except NNStudioError as exc:
             self.sigMessage.emit("error", f"This lesson step could not be applied: {bounded(str(exc))}")
             return

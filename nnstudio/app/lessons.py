@@ -74,7 +74,7 @@ from ..core.errors import NNStudioError
 from ..core.network import Network
 from ..core.project_reader import MAX_PARAMETERS, size_text
 from ..core.restrictions import RestrictionError, Restrictions, Setup, locked_change
-from ..core.safetext import MESSAGE_LIMIT, printable
+from ..core.safetext import MESSAGE_LIMIT, isolate, printable
 from ..core.specs import LOSSES_BY_TASK, LayerSpec, NetworkSpec, TrainConfig
 from ..core.trainer import Trainer
 from .lesson_calls import (
@@ -228,8 +228,10 @@ class Lesson:
 
     @property
     def label(self) -> str:
-        """"4. Learning rate" — how lists and menus name the lesson."""
-        return f"{self.number}. {self.title}"
+        """"4. Learning rate" — how lists, menus and the status bar name the lesson. The
+        title is isolated (:func:`~nnstudio.core.safetext.isolate`): a right-to-left title
+        reads right, and an override character in it reorders nothing around it."""
+        return f"{self.number}. {isolate(self.title)}"
 
 
 # ----------------------------------------------------------------------------- small checks

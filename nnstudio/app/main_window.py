@@ -45,7 +45,7 @@ from .. import __version__
 from ..core.errors import NNStudioError
 from ..core.export import export_project
 from ..core.restrictions import locked_message
-from ..core.safetext import bounded, printable
+from ..core.safetext import bounded, isolate, printable
 from ..core.snapshot import Snapshot
 from . import crash_guard, theme
 from .about_dialog import AboutDialog
@@ -642,7 +642,8 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Wrote " + ", ".join(str(p) for p in written), 6000)
 
     def _update_title(self) -> None:
-        self.setWindowTitle(f"{self.doc.display_name}[*] — nnstudio")
+        # a file name may be right-to-left, or hold an override that would turn "— nnstudio" round
+        self.setWindowTitle(f"{isolate(self.doc.display_name)}[*] — nnstudio")
         self.setWindowModified(self.doc.modified)
 
     def _open_recovered_window(self, path: str) -> None:

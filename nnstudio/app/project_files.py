@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 from ..core.errors import NNStudioError
 from ..core.project import Project, load_project, prepare_project_data, save_project, trainer_from_project
 from ..core.project_comparison import comparison_from_project
-from ..core.safetext import bounded, printable
+from ..core.safetext import bounded, isolate, printable
 from .autosave import Autosave, Orphan
 from .document import DocState, Document, default_state
 from .session import TrainingSession
@@ -94,7 +94,7 @@ class ProjectFiles(QObject):
         self.doc.mark_saved(path)
         self.add_recent(path)
         self.settings.setValue("paths/projects", str(Path(path).parent))
-        self.sigStatus.emit(f"Saved {path}")
+        self.sigStatus.emit(f"Saved {isolate(str(path))}")
         self.sigSaved.emit(path)
         return True
 
@@ -153,7 +153,7 @@ class ProjectFiles(QObject):
             self.add_recent(path)
             self.settings.setValue("paths/projects", str(Path(path).parent))
         self.on_replaced()
-        self.sigStatus.emit(f"Opened {path}")
+        self.sigStatus.emit(f"Opened {isolate(str(path))}")
         if comparison is not None:
             self.sigComparisonOpened.emit(comparison)
         return True

@@ -94,7 +94,9 @@ class TeacherTools(QObject):
         menu.clear()
         presenter = self.window.lessons
         for lesson in self.window.lesson_panel.lessons:
-            menu.addAction(lesson.label).triggered.connect(lambda _=False, le=lesson: presenter.open_lesson(le))
+            # "&" in a title is text, not the mark of a menu shortcut
+            act = menu.addAction(lesson.label.replace("&", "&&"))
+            act.triggered.connect(lambda _=False, le=lesson: presenter.open_lesson(le))
         menu.addSeparator()
         menu.addActions(extra)
 

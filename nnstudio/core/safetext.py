@@ -5,9 +5,20 @@ bytes meant to confuse a terminal (ESC sequences), a dialog (bidi overrides) or 
 save routine (lone surrogates), and may be enormous. Every message that quotes such
 text goes through :func:`printable` (one value) or :func:`bounded` (a whole message),
 so that the GUI and the CLI always show a short line a person can read.
+
+Names shown as they are (a lesson's title in the status bar, a project's file name in
+the window title) keep their right-to-left letters, which Arabic and Hebrew titles
+need, but go through :func:`isolate`: Unicode's bidirectional algorithm (UAX #9) then
+lays them out on their own, so that neither their letters nor an override character
+(U+202E makes "Lesson ‮evil: 3 steps" read backwards after it) reorders the interface
+text around them. :func:`isolate_html` does the same for rich-text labels, escaped.
 """
 
 from __future__ import annotations
+
+import html
+import re
+import unicodedata
 
 #: the longest message an error may carry (characters)
 MESSAGE_LIMIT = 300
@@ -59,4 +70,77 @@ def bounded(message: str, limit: int = MESSAGE_LIMIT) -> str:
     return text
 
 
-__all__ = ["MESSAGE_LIMIT", "bounded", "escape_controls", "printable"]
+# -- bidirectional text ------------------------------------------------------------------------
+#: the explicit directional formatting characters of UAX #9: embeddings and overrides
+#: (closed by PDF) and isolates (closed by PDI)
+LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+_EMBEDDINGS = frozenset(LRE + RLE + LRO + RLO)
+_ISOLATES = frozenset(LRI + RLI + FSI)
+_CONTROLS = _EMBEDDINGS | _ISOLATES | {PDF, PDI}
+#: paragraph separators (bidi class B): every embedding and isolate ends at one
+_PARAGRAPH_ENDS = frozenset("\n\r\x1c\x1d\x1e\x85\u2029")
+_PARAGRAPH = re.compile("([\n\r\x1c\x1d\x1e\x85\u2029])")
+#: the bidirectional classes that can reorder text around them: right-to-left letters
+#: (and the RLM mark), Arabic digits, and the explicit controls
+_REORDERING = frozenset({"R", "AL", "AN", "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+
+
+def _closers(stack: list[str]) -> str:
+    return "".join(PDI if opener in _ISOLATES else PDF for opener in reversed(stack))
+
+
+def balance_bidi(text: str) -> str:
+    """``text`` with its explicit embeddings, overrides and isolates balanced, so that
+    none reaches past its end: a PDF or PDI that closes nothing is dropped, and whatever
+    is still open at the end of a line (a paragraph) is closed there.
+
+    As UAX #9 (rules X6a, X7): a PDF closes only an embedding or override opened after
+    the innermost isolate still open; a PDI closes the innermost isolate and everything
+    opened inside it (written out here as PDFs before it)."""
+    if text.isascii() or _CONTROLS.isdisjoint(text):
+        return text
+    out: list[str] = []
+    stack: list[str] = []  # the openers still open, innermost last
+    for ch in text:
+        if ch in _EMBEDDINGS or ch in _ISOLATES:
+            stack.append(ch)
+        elif ch == PDF:
+            if not stack or stack[-1] not in _EMBEDDINGS:
+                continue  # closes nothing: an override could otherwise end an outer one
+            stack.pop()
+        elif ch == PDI:
+            if _ISOLATES.isdisjoint(stack):
+                continue  # closes nothing: it would end the isolate this text is put in
+            while stack[-1] not in _ISOLATES:
+                out.append(PDF)
+                stack.pop()
+            stack.pop()
+        elif ch in _PARAGRAPH_ENDS:
+            out.append(_closers(stack))
+            stack.clear()
+        out.append(ch)
+    out.append(_closers(stack))
+    return "".join(out)
+
+
+def isolate(text: str) -> str:
+    """``text`` ready to be embedded in a line of interface text: its controls balanced
+    (:func:`balance_bidi`) and each of its lines wrapped in FIRST STRONG ISOLATE …
+    POP DIRECTIONAL ISOLATE (U+2068 … U+2069), which lays it out in its own direction
+    without reordering anything around it. Text that cannot reorder anything (no
+    right-to-left letters, Arabic digits or explicit controls) is returned as it is."""
+    if text.isascii() or _REORDERING.isdisjoint(map(unicodedata.bidirectional, text)):
+        return text
+    parts = _PARAGRAPH.split(balance_bidi(text))
+    # the odd parts are the separators; an empty line stays empty
+    return "".join(part if i % 2 or not part else FSI + part + PDI for i, part in enumerate(parts))
+
+
+def isolate_html(text: str) -> str:
+    """:func:`isolate`, then HTML-escaped: for a label that shows rich text."""
+    return html.escape(isolate(text), quote=True)
+
+
+__all__ = ["FSI", "MESSAGE_LIMIT", "PDF", "PDI", "RLO", "balance_bidi", "bounded", "escape_controls", "isolate",
+           "isolate_html", "printable"]

@@ -124,7 +124,7 @@ def test_no_hidden_layer_says_so(view):
     view.set_data(data)
     view.show_snapshot(snap)
     assert view.shown is None and not view.canvas.isVisible()
-    assert view.message.isVisible() and "no hidden layer" in view.message.text()
+    assert view.placeholder.note.isVisible() and "no hidden layer" in view.placeholder.saying
     assert not view.layer_combo.isEnabled()
 
 

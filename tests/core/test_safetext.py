@@ -5,7 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nnstudio.core.safetext import MESSAGE_LIMIT, bounded, escape_controls, printable
+from nnstudio.core.safetext import MESSAGE_LIMIT, balance_bidi, bounded, escape_controls, isolate, isolate_html, \
+    printable
+
+LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
+LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
+CONTROLS = LRE + RLE + PDF + LRO + RLO + LRI + RLI + FSI + PDI
+ARABIC = "\u0645\u0639\u062f\u0644"  # معدل
+HEBREW = "\u05e9\u05d9\u05e2\u05d5\u05e8"  # שיעור
 
 
 def test_escape_sequences_and_bidi_overrides_are_written_out():
@@ -39,3 +46,88 @@ def test_results_are_printable_and_encodable(text):
         assert all(ch == "\n" or ch.isprintable() or ch == " " for ch in out)
     assert len(printable(text)) <= 60
     assert len(bounded(text)) <= MESSAGE_LIMIT
+
+
+# -- bidirectional text -----------------------------------------------------------------------
+def test_isolate_leaves_text_that_cannot_reorder_anything_as_it_is():
+    for text in ("Learning rate", "Größe & co", "x₁·x₂ = 3", "数据", "🙂", "", "a\nb"):
+        assert isolate(text) == text
+
+
+def test_isolate_wraps_right_to_left_titles_keeping_their_letters():
+    assert isolate(ARABIC) == FSI + ARABIC + PDI
+    assert isolate(f"4 {HEBREW} 12") == FSI + f"4 {HEBREW} 12" + PDI
+    assert isolate("\u0663") == FSI + "\u0663" + PDI  # an Arabic-Indic digit
+    assert isolate("a\u200fb") == FSI + "a\u200fb" + PDI  # RIGHT-TO-LEFT MARK
+
+
+def test_an_override_is_closed_inside_the_isolate():
+    assert isolate(RLO + "evil") == FSI + RLO + "evil" + PDF + PDI
+    assert isolate("a" + LRE + "b" + RLO + "c") == FSI + "a" + LRE + "b" + RLO + "c" + PDF + PDF + PDI
+    assert isolate("x" + RLI + "y") == FSI + "x" + RLI + "y" + PDI + PDI
+
+
+def test_closers_that_close_nothing_are_dropped():
+    # a stray PDI would end the wrapping isolate early and let the override reach the text after it
+    assert isolate("a" + PDI + RLO + "b") == FSI + "a" + RLO + "b" + PDF + PDI
+    assert isolate(PDF + PDF + ARABIC + PDI) == FSI + ARABIC + PDI
+    assert balance_bidi("ok" + PDF + PDI) == "ok"
+
+
+def test_balanced_controls_are_kept():
+    text = f"{HEBREW} {LRI}C++{PDI} {RLE}x{PDF}"
+    assert balance_bidi(text) == text
+    assert isolate(text) == FSI + text + PDI
+
+
+def test_closers_follow_the_nesting_rules_of_uax9():
+    # a PDF cannot close an embedding from outside the innermost open isolate (X7) …
+    assert balance_bidi(RLE + "A" + LRI + "B" + PDF + "C" + PDI + "D" + PDF) == RLE + "A" + LRI + "BC" + PDI + "D" + PDF
+    # … and a PDI closes its isolate and every embedding opened inside it (X6a), said out loud
+    assert balance_bidi(RLI + "a" + RLO + "b" + PDI + "c") == RLI + "a" + RLO + "b" + PDF + PDI + "c"
+
+
+def test_each_line_is_closed_and_isolated_on_its_own():
+    # every embedding and isolate ends at a paragraph separator anyway
+    assert isolate(RLO + "a\nb") == FSI + RLO + "a" + PDF + PDI + "\n" + FSI + "b" + PDI
+    assert isolate(ARABIC + "\n\nx") == FSI + ARABIC + PDI + "\n\n" + FSI + "x" + PDI
+
+
+def test_isolate_html_escapes_markup():
+    assert isolate_html("<b>bold</b> & 'x'") == "&lt;b&gt;bold&lt;/b&gt; &amp; &#x27;x&#x27;"
+    assert isolate_html(f"<i>{ARABIC}</i>") == FSI + f"&lt;i&gt;{ARABIC}&lt;/i&gt;" + PDI
+
+
+def _levels_close(text: str) -> bool:
+    """UAX #9's stack of explicit embeddings and isolates, followed through ``text``:
+    True when no closer in it closes anything but what it opened, and nothing stays open
+    at a paragraph's end (so the text around it is laid out as if it were not there)."""
+    stack: list[str] = []
+    for ch in text:
+        if ch in LRE + RLE + LRO + RLO + LRI + RLI + FSI:
+            stack.append(ch)
+        elif ch == PDF:
+            if not stack or stack[-1] not in LRE + RLE + LRO + RLO:
+                return False
+            stack.pop()
+        elif ch == PDI:
+            if not stack or stack[-1] not in LRI + RLI + FSI:
+                return False
+            stack.pop()
+        elif ch in "\n\r\x1c\x1d\x1e\x85\u2029" and stack:
+            return False
+    return not stack
+
+
+bidi_text = st.text(alphabet=st.sampled_from(list(CONTROLS) + list("ab 1\n") + [ARABIC[0], HEBREW[0]]))
+
+
+@given(bidi_text)
+def test_isolated_text_never_reaches_past_its_end(text):
+    out = isolate(text)
+    assert _levels_close(out)
+    assert _levels_close(balance_bidi(text))
+    # only controls are added or taken away: every letter, digit and space stays in place
+    assert out.translate({ord(c): None for c in CONTROLS}) == text.translate({ord(c): None for c in CONTROLS})
+    if any(c in text for c in CONTROLS + ARABIC[0] + HEBREW[0]):
+        assert all(line == "" or (line[0] == FSI and line[-1] == PDI) for line in out.split("\n"))

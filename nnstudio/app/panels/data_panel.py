@@ -49,6 +49,7 @@ from ...core.data import BUNDLED, GENERATORS, Dataset, generate, load_bundled
 from ...core.data.features import IDENTITY_FEATURES
 from ...core.data.generators import BINARY_CLASS_NAMES
 from ...core.errors import NNStudioError
+from ...core.safetext import isolate
 from .. import theme
 from ..csv_folder import csv_start_folder, remember_csv_folder
 from ..document import Document
@@ -302,6 +303,7 @@ class DataPanel(QWidget):
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
         self.source_line = caption()
+        self.source_line.setTextFormat(Qt.TextFormat.PlainText)  # it may quote a file's name
         lay.addWidget(self.source_line)
 
         palette = self.palette()
@@ -557,7 +559,7 @@ class DataPanel(QWidget):
         if spec.source == "bundled":
             return _split_attribution(BUNDLED[spec.name])[0]
         if spec.source == "csv":
-            return f"From the CSV file {Path(spec.csv_path).name}."
+            return f"From the CSV file {isolate(Path(spec.csv_path).name)}."
         return "Your own points."
 
     def _base_key(self) -> tuple:
@@ -863,6 +865,6 @@ class DataPanel(QWidget):
         self.csv_dialog = None
         window = self.window()
         if dialog.skipped_rows and isinstance(window, QMainWindow):
-            window.statusBar().showMessage(f"Imported {Path(path).name}, without its {dialog.skipped_rows:,} "
-                                           "rows with problems", 8000)
+            window.statusBar().showMessage(f"Imported {isolate(Path(path).name)}, without its "
+                                           f"{dialog.skipped_rows:,} rows with problems", 8000)
         dialog.deleteLater()

@@ -49,6 +49,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.safetext import isolate, isolate_html
 from ..lesson_text import describe_changes, formula_html, text_to_html
 from ..lessons import Lesson, load_lessons
 from .widgets import ErrorLabel, caption
@@ -101,7 +102,7 @@ def intro_html(lesson: Lesson, current: int | None = None) -> str:
     parts.append(_formula_block(lesson.formula))
     parts.append("<h3>Steps</h3><ol>")
     for i, step in enumerate(lesson.steps):
-        title = html.escape(step.title)
+        title = isolate_html(step.title)
         link = f"<a href='step:{i}'>{title}</a>"
         parts.append(f"<li>{'<b>' + link + '</b>' if i == current else link}</li>")
     parts.append("</ol>")
@@ -163,6 +164,7 @@ class LessonPanel(QWidget):
         head.addWidget(self.list_toggle, 0, Qt.AlignmentFlag.AlignTop)
         self.lesson_title = QLabel()
         self.lesson_title.setObjectName("lesson_title")
+        self.lesson_title.setTextFormat(Qt.TextFormat.PlainText)  # a title is never markup
         self.lesson_title.setWordWrap(True)
         f = self.lesson_title.font()
         f.setBold(True)
@@ -222,6 +224,7 @@ class LessonPanel(QWidget):
         bl.setSpacing(3)
         self.step_title = QLabel()
         self.step_title.setObjectName("lesson_step_title")
+        self.step_title.setTextFormat(Qt.TextFormat.PlainText)
         self.step_title.setWordWrap(True)
         f = self.step_title.font()
         f.setBold(True)
@@ -379,7 +382,7 @@ class LessonPanel(QWidget):
         self.intro.verticalScrollBar().setValue(bar)
         i = self.step_index
         step = lesson.steps[i]
-        self.step_title.setText(f"Step {i + 1} of {len(lesson.steps)}: {step.title}")
+        self.step_title.setText(f"Step {i + 1} of {len(lesson.steps)}: {isolate(step.title)}")
         # a step read before its lesson is open is a preview: it does not describe the screen
         preview = "" if is_open else f"<p class='muted'>{PREVIEW_NOTE}</p>"
         self.step_text.setHtml(preview + step_html(lesson, i))

@@ -37,6 +37,7 @@ from ...core.snapshot import Snapshot
 from .. import theme
 from .axes import LogAxis, ReadableAxis, power_of_ten
 from .base import ViewBase
+from .placeholder_stack import WAITING_FIRST
 from .gradient_verdict import Verdict, fmt_ratio, fmt_value, growth, ratio_sentence, verdict
 from .run_colors import RUN_A_COLOR, RUN_B_COLOR, RUN_B_STYLE
 
@@ -146,7 +147,9 @@ class GradientView(ViewBase):
         self.series = np.empty((0, 0))
         #: bars drawn: one value per layer
         self.bar_values = np.empty(0)
-        self.verdict = Verdict("unknown", "")
+        #: what the bars say; until the first snapshot, that there are none yet (a kind no
+        #: snapshot's verdict has, so the first one replaces it)
+        self.verdict = Verdict("waiting", WAITING_FIRST + " Then the size of each layer's gradients is drawn here.")
         #: rolling buffer of (iteration, per-layer a_counts, per-layer a_edges)
         self.hist_buffer: deque[tuple[int, list[Array], list[Array]]] = deque(maxlen=history)
         self.hist_image = np.zeros((0, 0))  # (probes, bins) shares of the selected layer
@@ -271,6 +274,7 @@ class GradientView(ViewBase):
         # (a re-layout per snapshot doubles the cost of a redraw)
         self.ratio_label.setMinimumHeight(2 * self.ratio_label.fontMetrics().lineSpacing() + 2)
         self.ratio_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.ratio_label.setText(self.verdict.text)
         self.add_widget(self.ratio_label)
         self.ratio_label_b = QLabel()  # run B's verdict, while two runs are compared
         self.ratio_label_b.setWordWrap(True)

@@ -28,12 +28,16 @@ from PySide6.QtWidgets import (
 from ...core.data import PreparedData
 from ...core.snapshot import Snapshot
 from .base import ViewBase
+from .placeholder_stack import WAITING_FIRST, WAITING_NEW_DATA, PlaceholderStack
 from .sample_errors import SampleErrors, data_errors, fits
 
 TRAINING = "training"
 VALIDATION = "validation"
 
 AnyIndex = QModelIndex | QPersistentModelIndex
+
+#: what the list will show, said while there is none yet
+WILL_SHOW = " Then the samples it finds hardest are listed here, highest loss first."
 
 
 class HardestSamplesModel(QAbstractTableModel):
@@ -144,11 +148,10 @@ class HardestSamplesView(ViewBase):
         self.list_table.setMinimumSize(160, 100)
         self.list_table.clicked.connect(lambda index: self._row_chosen(index.row()))
         self.list_table.activated.connect(lambda index: self._row_chosen(index.row()))
-        self.add_widget(self.list_table, 1)
-        self.message = QLabel("")
-        self.message.setWordWrap(True)
-        self.message.setVisible(False)
-        self.add_widget(self.message)
+        #: the list, or in its place why there is none (no weights yet, an empty set)
+        self.placeholder = PlaceholderStack(self.list_table)
+        self.add_widget(self.placeholder, 1)
+        self.placeholder.say(WAITING_FIRST + WILL_SHOW)
         self.add_caption()
 
     # -- public ---------------------------------------------------------------------------
@@ -165,12 +168,17 @@ class HardestSamplesView(ViewBase):
         self.model.set_rows([])
         if self.snapshot is not None:
             self.show_snapshot(self.snapshot)
+        else:
+            self._say(WAITING_FIRST + WILL_SHOW)
 
     def show_snapshot(self, snap: Snapshot) -> None:
         super().show_snapshot(snap)
         data = self.data
         if data is None or not fits(snap, data):
-            return  # a snapshot of the network for other data: the next one will fit
+            # no data yet, or a snapshot of the network for other data: the next one will fit
+            self.errors = None
+            self._say(WAITING_FIRST + WILL_SHOW if data is None else WAITING_NEW_DATA + WILL_SHOW)
+            return
         t0 = time.perf_counter()
         self.errors = data_errors(snap, data)
         # a forward pass of both whole sets: with large data, less often while training
@@ -213,13 +221,11 @@ class HardestSamplesView(ViewBase):
         if errors is None or data is None:
             return
         if len(errors) == 0:
-            self.message.setText(f"There are no {self.which} samples.")
-            self.message.setVisible(True)
-            self.model.set_rows([])
-            self.order = []
-            self.summary.setText("")
+            self._say(f"There are no {self.which} samples."
+                      + (" The data keeps none aside: Validation is 0 % in the Data panel."
+                         if self.which == VALIDATION else ""))
             return
-        self.message.setVisible(False)
+        self.placeholder.show_content()
         self.order = [int(i) for i in errors.hardest(self.ROWS)]
         names = data.class_names
         n_wrong = int(errors.wrong.sum())
@@ -234,6 +240,13 @@ class HardestSamplesView(ViewBase):
                          ("✕ " if wrong else "") + errors.prediction_text(i, names), errors.loss_text(i)))
         self.model.set_rows(rows)
         self._select_inspected()
+
+    def _say(self, text: str) -> None:
+        """No list to show: say why in its place."""
+        self.model.set_rows([])
+        self.order = []
+        self.summary.setText("")
+        self.placeholder.say(text)
 
     def _select_inspected(self) -> None:
         # selecting emits no clicked/activated: nothing is sent back to the inspector

@@ -51,6 +51,9 @@ EMPTY_Y = (0.0, 1.0)
 EMPTY_LOG_Y = (-2.0, 0.0)  # 0.01 … 1
 #: the longest run-B legend shown (the changes may name a whole architecture)
 LABEL_LIMIT = 40
+#: said over the empty frame until a loss has been recorded (a new run, a rewind to 0)
+NO_LOSS_YET = ("No loss yet: the curves start with the first iteration. "
+               "Press Play (Space) or Step iteration (→).")
 
 
 class LossView(ViewBase):
@@ -199,6 +202,12 @@ class LossView(ViewBase):
         # which may cover the legend and the axes instead
         self.plot.scene().addItem(self.hover_text)
         self.vb.sigResized.connect(self._place_hover_text)
+        # an empty frame is not left without words; grey reads on light and dark backgrounds
+        self.empty_text = pg.TextItem(anchor=(0.5, 0.5))
+        self.empty_text.setHtml(f"<div align='center' style='color: #808080'>{NO_LOSS_YET}</div>")
+        self.empty_text.setZValue(90)
+        self.plot.scene().addItem(self.empty_text)
+        self.vb.sigResized.connect(self._place_empty_text)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.canvas.installEventFilter(self)
 
@@ -549,6 +558,14 @@ class LossView(ViewBase):
             self._show_empty_frame()
         if self._hover_x is not None:
             self._show_hover(self._hover_x)
+        recorded = any(len(s.iter_log) or len(s.epoch_log) for s in ((snap, b) if b is not None else (snap,)))
+        self.empty_text.setVisible(not recorded)
+
+    def _place_empty_text(self) -> None:
+        """The empty frame's words in the middle of the plot, wrapped to its width."""
+        plot = self.vb.sceneBoundingRect()
+        self.empty_text.setTextWidth(max(60.0, min(380.0, plot.width() - 16.0)))
+        self.empty_text.setPos(plot.center())
 
     def _epoch_row(self, snap: Snapshot, epoch: int) -> Array | None:
         el = snap.epoch_log

@@ -51,6 +51,7 @@ from .network_layout import NetworkLayout, column_spacing, plan
 from .network_phase import PhaseOverlay, edge_values
 from .network_texts import NetworkTexts
 from .network_thumbnails import Levels, ThumbnailRenderer, input_values, lut_argb32, neuron_values
+from .placeholder_stack import WAITING_FIRST, PlaceholderStack
 from .run_colors import RUN_A_COLOR
 
 Array = np.ndarray
@@ -176,7 +177,10 @@ class NetworkView(ViewBase):
         self.canvas = _Canvas(self)
         self.canvas.setScene(self.scene)
         self.canvas.setMinimumSize(160, 120)
-        self.add_widget(self.canvas, 1)
+        #: the drawing, or until the first snapshot the words that there is none yet
+        self.placeholder = PlaceholderStack(self.canvas)
+        self.placeholder.say(WAITING_FIRST + " Then its neurons and connections are drawn here.")
+        self.add_widget(self.placeholder, 1)
         self.add_caption()
 
         self.base_font = QFont(self.font())
@@ -261,6 +265,7 @@ class NetworkView(ViewBase):
 
     def show_snapshot(self, snap: Snapshot) -> None:
         super().show_snapshot(snap)
+        self.placeholder.show_content()
         self._show_run(snap.b_label if snap.b is not None else "")
         self._ensure_items(snap)
         self._update_edges(snap)

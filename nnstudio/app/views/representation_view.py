@@ -37,9 +37,13 @@ from .. import theme
 from .base import ViewBase
 from .decision_points import point_colors
 from .layer_projection import DIRECT, PCA, SINGLE, Representation, layer_representation
+from .placeholder_stack import WAITING_FIRST, WAITING_NEW_DATA, PlaceholderStack
 from .sample_errors import fits
 
 Array = np.ndarray
+
+#: what the picture will show, said while there is none yet
+WILL_SHOW = " Then each data point appears where a hidden layer of the network puts it."
 
 
 def _joined(lines: Sequence[Array]) -> tuple[Array, Array]:
@@ -68,7 +72,7 @@ class RepresentationView(ViewBase):
         super().__init__(parent)
         #: the hidden layer shown (0 = the first), or None before there is one
         self.layer: int | None = None
-        #: what is drawn now (None: nothing, and :attr:`message` says why)
+        #: what is drawn now (None: nothing, and :attr:`placeholder` says why)
         self.shown: Representation | None = None
         self._directions: tuple[int, Array] | None = None  # (layer, PCA directions) last drawn
         self._sizes: tuple[int, ...] | None = None  # the hidden layers listed in the chooser
@@ -117,9 +121,12 @@ class RepresentationView(ViewBase):
                                         pen=pg.mkPen(fg, width=2, style=Qt.PenStyle.DashLine))
         self.boundary.setVisible(False)
         self.plot.addItem(self.boundary, ignoreBounds=True)
-        self.add_widget(self.canvas, 1)
+        #: the canvas, or in its place why nothing is drawn (no weights yet, no hidden layer)
+        self.placeholder = PlaceholderStack(self.canvas)
+        self.add_widget(self.placeholder, 1)
+        self.placeholder.say(WAITING_FIRST + WILL_SHOW)
 
-        #: why nothing is drawn, or what is drawn instead of a grid
+        #: what is drawn instead of a grid (one neuron, one input, many inputs)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setVisible(False)
@@ -143,6 +150,8 @@ class RepresentationView(ViewBase):
         self._make_groups(data)
         if self.snapshot is not None:
             self.show_snapshot(self.snapshot)
+        else:
+            self._say(WAITING_FIRST + WILL_SHOW)
 
     def select_layer(self, layer: int) -> None:
         """Show hidden layer ``layer`` (0 = the first; as ``Snapshot.weights`` counts).
@@ -259,17 +268,19 @@ class RepresentationView(ViewBase):
     def _say(self, text: str) -> None:
         """Nothing to draw: say why in place of the plot."""
         self.shown = None
-        self.message.setText(text)
-        self.message.setVisible(True)
-        self.canvas.setVisible(False)
+        self.placeholder.say(text)
+        self.message.setVisible(False)
         self.info.setText("")
 
     def _redraw(self, snap: Snapshot) -> None:
         data = self.data
         if data is None:
+            self._say(WAITING_FIRST + WILL_SHOW)
             return
         if not fits(snap, data):
-            return  # a snapshot of the network for other data: the next one will fit
+            # a snapshot of the network for other data: the next one will fit
+            self._say(WAITING_NEW_DATA + WILL_SHOW)
+            return
         n_hidden = len(snap.weights) - 1
         if n_hidden == 0:
             self._say("This network has no hidden layer: its output neuron looks at the inputs themselves, so "
@@ -286,7 +297,7 @@ class RepresentationView(ViewBase):
         if r.directions is not None:
             self._directions = (layer, r.directions)
         self.shown = r
-        self.canvas.setVisible(True)
+        self.placeholder.show_content()
         self._draw(r, data)
 
     def _draw(self, r: Representation, data: PreparedData) -> None:

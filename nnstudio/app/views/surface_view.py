@@ -51,6 +51,7 @@ from ...core.snapshot import Snapshot
 from .. import theme
 from . import surface_3d
 from .base import ViewBase
+from .placeholder_stack import WAITING_FIRST
 from .surface_controls import SurfaceControls
 from .surface_3d import PATH_LIFT, Z_HEIGHT, Surface3D, best_azimuth
 from .surface_compute import (LINE_POINTS, MAX_POINTS, MODE_NAMES, SurfaceComputation, SurfaceSettings,
@@ -153,6 +154,8 @@ class SurfaceView(ViewBase):
 
         self._build_controls()
         self._build_plots()
+        # replaced by "Computing …" once there are weights to compute around
+        self.status_label.setText(WAITING_FIRST + " Then the loss around the weights is computed and drawn here.")
         self.add_caption()
         self.caption_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._sync_mode_widgets()
