@@ -123,7 +123,8 @@ class SaveLessonDialog(QDialog):
         self.compare_box.setChecked(bool(comparison_label))
         self.compare_box.setEnabled(bool(comparison_label))
         outer.addWidget(self.compare_box)
-        self.compare_note = QLabel(f"Run {printable(comparison_label, 120)}")
+        self.compare_note = QLabel(f"Run {isolate(printable(comparison_label, 120))}")
+        self.compare_note.setTextFormat(Qt.TextFormat.PlainText)  # a label read from a file is no markup
         self.compare_note.setWordWrap(True)
         self.compare_note.setContentsMargins(self.compare_box.iconSize().width() + 10, 0, 0, 0)
         self.compare_note.setVisible(bool(comparison_label))
