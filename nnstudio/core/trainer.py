@@ -488,12 +488,17 @@ class Trainer(Timeline, PhaseStepping):
             self._explode_at = self.EXPLODE_FACTOR * max(total, 1.0)
         log = self.history.layers
         log_due = iteration % log.stride == 0
-        if full or log_due:
-            grad_norms, bias_norms = self._segment_norms(g)
-            delta_rms = self._delta_rms(deltas, len(idx))
         # the same test whether or not the layer log is due: a replay, which may log at
         # other iterations, stops where the original run stopped
-        gg = self._grad_square_sums(g)[0]
+        gg, sums = self._grad_square_sums(g)
+        if full or log_due:
+            if sums is not None:  # a large network's segment norms are these sums' roots
+                roots = np.sqrt(np.array(sums))
+                L = self.network.n_layers
+                grad_norms, bias_norms = roots[:L], roots[L:]
+            else:
+                grad_norms, bias_norms = self._segment_norms(g)
+            delta_rms = self._delta_rms(deltas, len(idx))
         reason = None
         if not (total < self._explode_at and gg < math.inf):  # also catches NaN
             reason = self._divergence(total, gg, iteration)
