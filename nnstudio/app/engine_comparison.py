@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Callable
 
 from ..core.comparison import Comparison, advance_to
 from ..core.data import DataSpec
@@ -50,12 +50,16 @@ class EngineComparison:
         What B changes (:meth:`Comparison.fork`), when ``b`` is None.
     b : Trainer, optional
         A ready run B (a reopened project), with ``label``, ``note`` and ``fork_iteration``.
+    progress : callable, optional
+        ``progress(done, total)`` while a B with its own weights is trained up to A's
+        iteration (see :meth:`Comparison.fork`).
     """
 
     def __init__(self, a: Trainer, conn: Connection, changes: RunChanges | str, b: Trainer | None = None,
-                 label: str = "", note: str = "", fork_iteration: int = 0) -> None:
+                 label: str = "", note: str = "", fork_iteration: int = 0,
+                 progress: Callable[[int, int], None] | None = None) -> None:
         if b is None:
-            local = Comparison.fork(a, changes)
+            local = Comparison.fork(a, changes, progress)
             b, label, note, fork_iteration = local.b, local.label, local.note, local.fork_iteration
             changes = local.changes
         elif isinstance(changes, str):

@@ -369,7 +369,8 @@ class EngineLoop:
             self._set_playing(False)
             self._end_comparison()
             try:
-                self.comparison = EngineComparison(trainer, conn, changes, b, label, note, fork_iteration)
+                self.comparison = EngineComparison(trainer, conn, changes, b, label, note, fork_iteration,
+                                                   progress=self._fork_progress)
             except BaseException:
                 conn.close()
                 raise
@@ -408,6 +409,12 @@ class EngineLoop:
         self._phase = None
         self._changed()
         return b.spec, b.config, b.data_recipe
+
+    def _fork_progress(self, done: int, total: int) -> None:
+        """A run B with its own weights is being trained up to run A's iteration: say so
+        (the window is not waiting on nothing)."""
+        self.emit("message", "info", f"Making run B: training it from iteration 0 with its own weights, "
+                                     f"{done:,} of {total:,} iterations ({100 * done // max(1, total)} %)…")
 
     def _end_comparison(self) -> None:
         cmp, self.comparison = self.comparison, None

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .errors import SpecError
 from .run_changes import RunChanges
@@ -57,6 +57,29 @@ def advance_to(run: Trainer, target: int) -> StepRecord | None:
     if n > 0 and not run.stopped:
         rec = run.run(n)
     return rec
+
+
+#: how often a long catch-up of run B says how far it is (seconds)
+PROGRESS_SECONDS = 0.5
+
+
+def _train_to(b: Trainer, target: int, progress: Callable[[int, int], None] | None) -> None:
+    """Train ``b`` up to iteration ``target`` (or until it stops), telling ``progress``."""
+    if progress is None:
+        b.run(iterations=target - b.iteration)
+        return
+    progress(b.iteration, target)
+    told = time.monotonic()
+    chunk = 256
+    while b.iteration < target and not b.stopped:
+        t0 = time.monotonic()
+        b.run(iterations=min(chunk, target - b.iteration))
+        spent = time.monotonic() - t0
+        # slices of about a tenth of the reporting interval
+        chunk = max(16, min(chunk * 4, int(chunk * 0.1 * PROGRESS_SECONDS / max(spent, 1e-6))))
+        if time.monotonic() - told >= PROGRESS_SECONDS and b.iteration < target and not b.stopped:
+            progress(b.iteration, target)
+            told = time.monotonic()
 
 
 class Comparison:
@@ -91,9 +114,15 @@ class Comparison:
 
     # ------------------------------------------------------------------ making B
     @classmethod
-    def fork(cls, a: Trainer, changes: RunChanges | str) -> "Comparison":
+    def fork(cls, a: Trainer, changes: RunChanges | str,
+             progress: Callable[[int, int], None] | None = None) -> "Comparison":
         """Make run B from A's present state with ``changes`` (or their text, see
         :meth:`RunChanges.parse`). A itself is not touched.
+
+        A B with other weights is trained from iteration 0 up to A's; ``progress(done,
+        total)`` is then told how far it is, when it starts and about every
+        :data:`PROGRESS_SECONDS` (a long catch-up is not a silent wait). The slices
+        give B bit for bit the run one call would.
 
         Raises
         ------
@@ -110,7 +139,7 @@ class Comparison:
             b = Trainer(spec_b, config_b, a.data, checkpoint_budget=a.checkpoint_budget,
                         trajectory_budget=a.trajectory_budget, data_recipe=a.data_recipe)
             if at:
-                b.run(iterations=at)
+                _train_to(b, at, progress)
             what = "another architecture" if spec_b.layer_sizes != a.spec.layer_sizes else "other initial weights"
             note = (f"B has {what}: its weights are drawn afresh from seed {config_b.seed} and it was trained "
                     f"with its settings from iteration 0")

@@ -131,3 +131,24 @@ def test_playing_lets_the_runs_drift_a_few_slices_and_a_pause_brings_both_to_the
     np.testing.assert_array_equal(ec.remote.fetch().network.get_flat(), ref.b.network.get_flat())
     np.testing.assert_array_equal(ec.a.network.get_flat(), ref.a.network.get_flat())
     ec.close()
+
+
+def test_making_a_run_b_with_its_own_weights_late_in_a_run_says_how_far_it_is(monkeypatch):
+    import nnstudio.core.comparison as comparison
+
+    monkeypatch.setattr(comparison, "PROGRESS_SECONDS", 0.0)
+    events: list[tuple] = []
+    loop = EngineLoop(lambda *e: events.append(e), lambda _t: None, max_fps=1000)
+    st = default_state()
+    loop.execute("load", st.network, st.config, prepare(st.data), None, 1)
+    loop.trainer.run(iterations=2000)
+    conn, thread = served()
+    loop.execute("compare", 7, conn, "hidden=5,3", None, "", "", 0)
+    progress = [e[2] for e in events if e[0] == "message" and e[1] == "info" and e[2].startswith("Making run B")]
+    assert progress[0] == ("Making run B: training it from iteration 0 with its own weights, 0 of 2,000 "
+                           "iterations (0 %)…")
+    assert len(progress) >= 2
+    assert [e for e in events if e[0] == "result"][-1][2] == "ok"
+    assert loop.comparison.remote.iteration == loop.trainer.iteration == 2000
+    loop._end_comparison()
+    thread.join(5)

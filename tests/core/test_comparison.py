@@ -272,3 +272,27 @@ def test_two_classes_compare_one_sigmoid_unit_with_two_softmax_units(to):
     np.testing.assert_array_equal(cmp.b.network.params, ref.network.params)
     names = {"bce": "one sigmoid unit (bce)", "cce": "two softmax units (cce)"}
     assert cmp.label == f"B: {names[to]} instead of {names[frm]}"
+
+
+def test_a_long_catch_up_says_how_far_it_is_and_gives_the_run_one_call_would(monkeypatch):
+    import nnstudio.core.comparison as comparison
+
+    monkeypatch.setattr(comparison, "PROGRESS_SECONDS", 0.0)  # report after every slice
+    spec, cfg, data = make_spec(), TrainConfig(seed=4, batch_size=8), make_data()
+    a = Trainer(spec, cfg, data)
+    a.run(iterations=3000)
+    told: list[tuple[int, int]] = []
+    cmp = Comparison.fork(a, "hidden=6,6,3", progress=lambda done, total: told.append((done, total)))
+    assert told[0] == (0, 3000) and len(told) >= 3
+    assert all(total == 3000 for _, total in told)
+    assert [d for d, _ in told] == sorted({d for d, _ in told}) and told[-1][0] < 3000
+    quiet = Comparison.fork(a, "hidden=6,6,3")
+    assert cmp.b.iteration == quiet.b.iteration == 3000
+    assert cmp.b.network.params.tobytes() == quiet.b.network.params.tobytes()
+    np.testing.assert_array_equal(cmp.b.history.iterations.array(), quiet.b.history.iterations.array())
+    np.testing.assert_array_equal(cmp.b.history.layers.array(), quiet.b.history.layers.array())
+    np.testing.assert_array_equal(cmp.b.trajectory_array()[1], quiet.b.trajectory_array()[1])
+    # a B that goes on from A's weights needs no catch-up, and says nothing
+    told.clear()
+    Comparison.fork(a, "lr=0.3", progress=lambda done, total: told.append((done, total)))
+    assert told == []
