@@ -150,7 +150,8 @@ class ComparisonSession(QObject):
         if ask and self.b_has_trained():
             answer = QMessageBox.question(
                 self.parent_widget, "Close run B",
-                f"Close {printable(self.label, 80)}? Its training is discarded; run A stays as it is.\n\n"
+                "Close run B? Its training is discarded; run A stays as it is.\n\n"
+                f"Run B: {printable(self.label, 80)}\n\n"
                 "To keep B instead, choose Training › Make run B the main run.",
                 QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel)

@@ -83,6 +83,7 @@ class CrashGuard:
             self._showing = False
 
     def _dialog(self, exc: BaseException) -> None:
+        from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         from ..core.safetext import bounded
@@ -92,6 +93,7 @@ class CrashGuard:
         box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
                           "nnstudio ran into an unexpected error. Your project is still open; "
                           "save it now to be safe.")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # an error's text may quote a file name
         box.setInformativeText(bounded(f"{type(exc).__name__}: {exc}", 200)
                                + f"\n\nThe details were written to {log_path()}.")
         save = box.addButton("Save now", QMessageBox.ButtonRole.AcceptRole) if self.offer_save else None

@@ -637,7 +637,7 @@ class MainWindow(QMainWindow):
             written = export_project(path, framework, network=self.doc.network, config=self.doc.config,
                                      data=self.doc.data_spec, prepared=self.doc.prepared, weights=weights)
         except (NNStudioError, OSError) as exc:
-            QMessageBox.critical(self, "Export failed", bounded(str(exc)))
+            QMessageBox.critical(self, "Export failed", "The code could not be exported.\n\n" + bounded(str(exc)))
             return
         self.statusBar().showMessage("Wrote " + ", ".join(str(p) for p in written), 6000)
 

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from ..core.errors import NNStudioError
@@ -103,7 +103,10 @@ class ProjectFiles(QObject):
         if not self.doc.modified:
             return True
         answer = QMessageBox.question(
-            self.parent_widget, "Unsaved changes", f"Save the changes to {printable(self.doc.display_name)}?",
+            # the first line holds no name: Qt decides from it whether the text is markup, and a
+            # file named "<b>x" must read as it is (the same for the other boxes quoting names)
+            self.parent_widget, "Unsaved changes",
+            f"There are unsaved changes.\n\nSave the changes to {printable(self.doc.display_name)}?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Cancel:
@@ -142,7 +145,7 @@ class ProjectFiles(QObject):
             state = DocState(project.network, project.train, project.data, project.inline_data)
         except (NNStudioError, OSError) as exc:
             QMessageBox.warning(self.parent_widget, "Could not open the project",
-                                f"{printable(path, 120)}\n\n{bounded(str(exc))}")
+                                f"The project could not be opened.\n\n{printable(path, 120)}\n\n{bounded(str(exc))}")
             return False
         self.session.controller.pause()
         self.session.forget_all()
@@ -247,6 +250,7 @@ class ProjectFiles(QObject):
         box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work?",
                           "nnstudio did not close normally last time. Recover the project as it was at its "
                           "last autosave?", parent=self.parent_widget)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the informative text is a file name
         box.setInformativeText(printable(orphan.path.name, 80))
         recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)

@@ -116,3 +116,27 @@ def test_the_save_lesson_dialog_lists_typed_step_titles_isolated(qtbot, tmp_path
     qtbot.keyClicks(dialog.step_title, "Watch")
     assert dialog.step_list.item(0).text() == f"1. {FSI}{RLO}Watch{PDF}{PDI}"
     assert dialog.steps[0].title == f"{RLO}Watch"  # what is saved is what was typed
+
+
+def test_message_boxes_quoting_a_name_that_looks_like_markup_show_it_as_it_is(qtbot, window, tmp_path, monkeypatch):
+    # Qt shows a box's text as rich text when its first line looks like markup: each box
+    # that quotes a name starts with a line of its own words
+    from PySide6.QtGui import Qt as QtGui
+    from PySide6.QtWidgets import QMessageBox
+
+    texts: list[str] = []
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: texts.append(a[2]) or QMessageBox.StandardButton.Cancel))
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(lambda _p, _t, text, *a: texts.append(text)))
+    path = str(tmp_path / "<b>bold.nnproj")
+    assert window.files.save_to(path)
+    window.doc.mark_trained()  # unsaved work
+    assert not window.files.maybe_save()  # cancelled
+    broken = tmp_path / "<i>broken.nnproj"
+    broken.write_bytes(b"not a project")
+    assert not window.files.open(str(broken))
+    assert len(texts) == 2
+    assert "<b>bold.nnproj" in texts[0] and "<i>broken.nnproj" in texts[1]
+    assert QtGui.mightBeRichText("Save the changes to <b>bold.nnproj?")  # what the first line decides
+    for text in texts:
+        assert not QtGui.mightBeRichText(text), text

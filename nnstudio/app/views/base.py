@@ -201,9 +201,10 @@ class ViewBase(QWidget):
             ok = fn(path)
         except OSError as exc:
             ok = False
-            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {exc.strerror or exc}")
+            # the first line holds no path: Qt reads it to decide whether the text is markup
+            QMessageBox.warning(self, "Export failed", f"The file could not be written.\n\n{path}: {exc.strerror or exc}")
             return
         if not ok:
-            QMessageBox.warning(self, "Export failed", f"Could not write {path}.")
+            QMessageBox.warning(self, "Export failed", f"The file could not be written.\n\n{path}")
         else:
             self.sigStatus.emit(f"Saved {path}")
