@@ -178,3 +178,25 @@ def test_random_ranges_on_a_bare_axis(qtbot):
         qtbot.wait(1)
         problems += [f"{plot.vb.viewRange()[1]}: {p}" for p in label_problems(plot.getAxis("left"), log)]
     assert not problems, problems[:10]
+
+
+def test_the_legend_leaves_a_short_plot_and_comes_back(qtbot, snapshot):
+    view = LossView()
+    qtbot.addWidget(view)
+    view.show()
+    view.show_snapshot(falling(snapshot, 0.69, 0.0001, "geom"))
+    # Explore's loss view at 1366×768 and 1280×800, and a maximised window on a laptop
+    for size in ((677, 243), (634, 257), (677, 200)):
+        view.resize(*size)
+        qtbot.wait(5)
+        assert view.legend.isVisible() and view.legend.scene() is not None, size
+        assert view.plot.getAxis("bottom").shown_title == "iteration (parameter updates)"
+        assert view.vb.height() >= view.COMPACT_PLOT
+    view.resize(640, 150)  # a dock dragged small: the plot keeps the room
+    qtbot.wait(5)
+    assert not view.legend.isVisible() and view.legend.scene() is None
+    assert view.plot.getAxis("bottom").shown_title == "" and view.vb.height() >= view.COMPACT_PLOT
+    view.resize(640, 300)
+    qtbot.wait(5)
+    assert view.legend.isVisible() and [label.text for _, label in view.legend.items] == \
+        ["batch loss", "training", "validation"]

@@ -429,15 +429,24 @@ class LossView(ViewBase):
     #: below this height the caption goes to the tooltip, leaving the plot the room
     CAPTION_HEIGHT = 380
 
-    #: below this height the legend and the x axis's title go too (the tooltip and the
-    #: "x axis" box above say what they said): they would leave the plot a few pixels,
-    #: too few for two readable numbers on the loss axis
-    COMPACT_HEIGHT = 230
+    #: pixels the plot keeps at least before the legend and the x axis's title leave it
+    #: (the tooltip and the "x axis" box above say what they said): fewer would hold too
+    #: few readable numbers on the loss axis. (A maximised window on a 1366×768 laptop
+    #: gives the view ~200 px: the legend stays; a view dragged smaller drops it.)
+    COMPACT_PLOT = 60
+    #: the canvas's height besides the legend and the plot: the x axis with its title, margins
+    CANVAS_FRAME = 64
 
     def resizeEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().resizeEvent(ev)
         self.caption_label.setVisible(ev.size().height() >= self.CAPTION_HEIGHT)
-        compact = ev.size().height() < self.COMPACT_HEIGHT
+        self._fit_legend()
+
+    def _fit_compact(self) -> None:
+        """Drop the legend and the x axis's title when they would leave the plot less than
+        :data:`COMPACT_PLOT` pixels; bring them back when there is room."""
+        legend = self.legend.layout.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+        compact = self.canvas.height() - legend - self.CANVAS_FRAME < self.COMPACT_PLOT
         if compact == self.legend.isVisible():
             # a hidden item keeps its room in the layout: the legend leaves it instead
             if compact:
@@ -446,7 +455,6 @@ class LossView(ViewBase):
                 self.canvas.ci.addItem(self.legend, 0, 0)
             self.legend.setVisible(not compact)
             self.plot.getAxis("bottom").showLabel(not compact)
-        self._fit_legend()
 
     def _show_empty_frame(self) -> None:
         """Nothing to draw yet (a new run): 0…10 iterations and a loss of 0…1 rather than
@@ -646,6 +654,9 @@ class LossView(ViewBase):
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 - Qt's name
         if obj is self.canvas and ev.type() == QEvent.Type.Leave:
             self.hide_hover()
+        elif obj is self.canvas and ev.type() == QEvent.Type.Resize:
+            self._fit_legend()
+            self._fit_compact()
         return super().eventFilter(obj, ev)
 
     def _mouse_moved(self, pos: QPointF) -> None:
