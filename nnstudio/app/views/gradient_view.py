@@ -237,8 +237,9 @@ class GradientView(ViewBase):
         self.bar_plot.addItem(self.bars_b)
         self.bar_plot.vb.sigResized.connect(self._on_bars_resized)
 
-        self.hist_plot = pg.PlotItem()
-        self.hist_plot.setLabel("left", "activation a")
+        self.hist_plot = pg.PlotItem(axisItems={"left": ReadableAxis("left"), "bottom": ReadableAxis("bottom")})
+        # the plot may be a few dozen pixels high: "a" then, the full title in the tooltip
+        self.hist_plot.getAxis("left").set_titles("activation a", "a")
         self.hist_plot.setLabel("bottom", "iteration")
         self.hist_plot.setMenuEnabled(False)
         self.hist_plot.setMouseEnabled(x=False, y=False)
@@ -570,8 +571,11 @@ class GradientView(ViewBase):
 
     def _apply_quantity_labels(self) -> None:
         label, prefix, _attr, bar_label = QUANTITIES[self.quantity]
-        self.time_plot.setLabel("left", "RMS of ∂L/∂W" if prefix == "g" else "RMS of δ")
-        self.bar_plot.setLabel("left", bar_label)
+        # the plots may be a few dozen pixels high: shorter titles then (the full one in the tooltip)
+        self.time_plot.getAxis("left").set_titles(*(("RMS of ∂L/∂W", "RMS ∂L/∂W", "∂L/∂W") if prefix == "g"
+                                                    else ("RMS of δ", "RMS δ", "δ")))
+        self.bar_plot.getAxis("left").set_titles(bar_label, bar_label.replace(" of ", " "),
+                                                 bar_label.split(" ")[-1])
         self._set_title(self.bar_plot, f"now: {bar_label} per layer")
 
     def _series_of(self, snap: Snapshot, n: int) -> tuple[Array, Array]:

@@ -130,7 +130,7 @@ class LossView(ViewBase):
         # no grid: pyqtgraph draws it with translucent lines, which cost ~10 ms a frame to paint;
         # the hover line reads exact values instead
         self.plot.setLabel("left", "loss")
-        self.plot.setLabel("bottom", "iteration (parameter updates)")
+        self.plot.getAxis("bottom").set_titles("iteration (parameter updates)", "iteration")
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.vb = self.plot.getViewBox()
@@ -227,8 +227,9 @@ class LossView(ViewBase):
             return
         self.x_axis = mode
         self.hide_hover()
-        self.plot.setLabel("bottom", "iteration (parameter updates)" if mode == "iteration"
-                           else "epoch (passes over the training set)")
+        # the shorter wordings for a narrow plot (the "x axis" box above says the same)
+        self.plot.getAxis("bottom").set_titles(*(("iteration (parameter updates)", "iteration") if mode == "iteration"
+                                                 else ("epoch (passes over the training set)", "epoch")))
         self._empty = None
         self._following = True
         if self.snapshot is not None:
@@ -245,7 +246,7 @@ class LossView(ViewBase):
         self.log_y = on
         self.plot.setLogMode(y=on)
         self.plot.getAxis("right").setLogMode(False)  # accuracy / R² stays linear
-        self.plot.setLabel("left", "loss (log scale)" if on else "loss")
+        self.plot.getAxis("left").set_titles(*(("loss (log scale)", "loss (log)", "loss") if on else ("loss",)))
         self._empty = None
         self._following = True
         if self.snapshot is not None:
@@ -351,7 +352,8 @@ class LossView(ViewBase):
         self._has_val = None  # rebuild the legend
 
     def _label_metric_axis(self) -> None:
-        self.plot.setLabel("right", f"{self.metric_name} ({'dotted' if self._pair else 'dashed'})")
+        name = self.metric_name
+        self.plot.getAxis("right").set_titles(f"{name} ({'dotted' if self._pair else 'dashed'})", name)
 
     #: B's legend entry is cut to this many characters
     LEGEND_B_CHARS = 22
@@ -417,11 +419,17 @@ class LossView(ViewBase):
         # a column is as wide as its widest entry: its line sample, its label and the spacing
         # (the text's own width: a label's bounding rectangle is what the legend's layout
         # gave it, wider when there were fewer columns); entries go row by row
-        widths = [label.item.boundingRect().width() + 20 + 18 + 8 for _, label in self.legend.items]
-        room = self.canvas.width() - 20
+        # the legend's layout puts its spacing between every sample and label, and margins
+        # around them; the canvas's layout has margins of its own
+        grid = self.legend.layout
+        gap = grid.horizontalSpacing()
+        left, _top, right, _bottom = grid.getContentsMargins()
+        outer = sum(self.canvas.ci.layout.getContentsMargins()[::2])
+        widths = [label.item.boundingRect().width() + 20 for _, label in self.legend.items]
+        room = self.canvas.width() - outer - left - right - 2
         cols = 1
         for c in range(n, 0, -1):
-            if sum(max(widths[k::c]) for k in range(c)) <= room:
+            if sum(max(widths[k::c]) for k in range(c)) + (2 * c - 1) * gap <= room:
                 cols = c
                 break
         if cols != self.legend.columnCount:
@@ -430,10 +438,32 @@ class LossView(ViewBase):
     #: below this height the caption goes to the tooltip, leaving the plot the room
     CAPTION_HEIGHT = 380
 
+    #: pixels the plot keeps at least before the legend and the x axis's title leave it
+    #: (the tooltip and the "x axis" box above say what they said): fewer would hold too
+    #: few readable numbers on the loss axis. (A maximised window on a 1366×768 laptop
+    #: gives the view ~200 px: the legend stays; a view dragged smaller drops it.)
+    COMPACT_PLOT = 60
+    #: the canvas's height besides the legend and the plot: the x axis with its title, margins
+    CANVAS_FRAME = 64
+
     def resizeEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
         super().resizeEvent(ev)
         self.caption_label.setVisible(ev.size().height() >= self.CAPTION_HEIGHT)
         self._fit_legend()
+
+    def _fit_compact(self) -> None:
+        """Drop the legend and the x axis's title when they would leave the plot less than
+        :data:`COMPACT_PLOT` pixels; bring them back when there is room."""
+        legend = self.legend.layout.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+        compact = self.canvas.height() - legend - self.CANVAS_FRAME < self.COMPACT_PLOT
+        if compact == self.legend.isVisible():
+            # a hidden item keeps its room in the layout: the legend leaves it instead
+            if compact:
+                self.canvas.ci.removeItem(self.legend)
+            else:
+                self.canvas.ci.addItem(self.legend, 0, 0)
+            self.legend.setVisible(not compact)
+            self.plot.getAxis("bottom").showLabel(not compact)
 
     def _show_empty_frame(self) -> None:
         """Nothing to draw yet (a new run): 0…10 iterations and a loss of 0…1 rather than
@@ -641,6 +671,9 @@ class LossView(ViewBase):
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 - Qt's name
         if obj is self.canvas and ev.type() == QEvent.Type.Leave:
             self.hide_hover()
+        elif obj is self.canvas and ev.type() == QEvent.Type.Resize:
+            self._fit_legend()
+            self._fit_compact()
         return super().eventFilter(obj, ev)
 
     def _mouse_moved(self, pos: QPointF) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import numpy as np
 import pyqtgraph as pg
@@ -115,9 +116,34 @@ def wrap_label(text: str, width: int = LEGEND_CHARS) -> list[str]:
     return lines
 
 
+def title_wordings(text: str) -> tuple[str, ...]:
+    """An axis title and shorter ways to say it, longest first, for a narrow map:
+    "direction 1: most movement (90 %)", "dir. 1: most movement (90 %)",
+    "direction 1 (90 %)", "dir. 1 (90 %)", "dir. 1" (the tooltip and the sentence above
+    the map say the rest)."""
+    def short(t: str) -> str:
+        return re.sub(r"\bdirection\b", "dir.", t)
+
+    forms = [text, short(text)]
+    head, colon, rest = text.partition(": ")
+    if colon:
+        share = re.search(r"\([^()]*\)\s*$", rest)
+        tail = f" {share.group(0).strip()}" if share else ""
+        forms += [head + tail, short(head) + tail, short(head)]
+    out: list[str] = []
+    for form in forms:
+        if form not in out and (not out or len(form) < len(out[-1])):
+            out.append(form)
+    return tuple(out)
+
+
 def label_axis(axis: pg.AxisItem, text: str) -> None:
-    """Name an axis without pyqtgraph's automatic "(x0.001)" rescaling of its numbers."""
-    axis.setLabel(text, siPrefixEnableRanges=())
+    """Name an axis without pyqtgraph's automatic "(x0.001)" rescaling of its numbers; an
+    axis of ours shows the longest of :func:`title_wordings` that fits along it."""
+    if isinstance(axis, ReadableAxis):
+        axis.set_titles(*title_wordings(text))
+    else:
+        axis.setLabel(text, siPrefixEnableRanges=())
 
 
 def bounds(*point_sets: Array) -> tuple[float, float, float, float] | None:
@@ -349,4 +375,4 @@ class SurfaceMap(pg.PlotWidget):
 
 
 __all__ = ["COLORMAP", "N_LEVELS", "SurfaceMap", "bounds", "contour_levels", "contour_lines", "display_values",
-           "grid_interpolate", "label_axis", "wrap_label"]
+           "grid_interpolate", "label_axis", "title_wordings", "wrap_label"]
