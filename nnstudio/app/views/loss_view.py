@@ -328,7 +328,7 @@ class LossView(ViewBase):
         try:
             files = self.export_comparison_csv(path)
         except OSError as exc:
-            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {exc.strerror or exc}")
+            QMessageBox.warning(self, "Export failed", f"The file could not be written.\n\n{path}: {exc.strerror or exc}")
             return
         if files:
             self.sigStatus.emit("Saved " + ", ".join(str(f) for f in files))
