@@ -34,9 +34,9 @@ import time
 from typing import Any, Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetricsF, QPainter
-from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView, QInputDialog, QLabel, QToolTip, QWidget
+from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QInputDialog, QLabel, QWidget
 
 from ...core.data import FEATURE_MAPS, DataSpec, PreparedData, feature_labels
 from ...core.network import flat_index
@@ -46,6 +46,7 @@ from .. import theme
 from .base import ViewBase
 from .image_data import image_side
 from .network_editor import LayersHeader, LayerStepper
+from .network_canvas import NetworkCanvas
 from .network_items import ACCENT, EdgeItem, EdgeLayer, NeuronItem, SceneText, bias_color, edge_style, refresh_palette
 from .network_layout import NetworkLayout, column_spacing, plan
 from .network_phase import PhaseOverlay, edge_values
@@ -69,59 +70,6 @@ LABEL_WIDTH = 96.0  # input and output names are elided beyond this many pixels
 _SHORT_ACT = {"sigmoid": "sig", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "lReLU", "elu": "ELU",
               "selu": "SELU", "softplus": "s+", "softsign": "ssgn", "gelu": "GELU", "swish": "swsh", "linear": "lin",
               "softmax": "smax"}
-
-
-class _Canvas(QGraphicsView):
-    """The graphics view: forwards resizes, hover, clicks and tooltips to the NetworkView."""
-
-    def __init__(self, owner: "NetworkView") -> None:
-        super().__init__()
-        self.owner = owner
-        self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
-        self.setMouseTracking(True)
-        self.viewport().setMouseTracking(True)
-        self.setFrameShape(QGraphicsView.Shape.NoFrame)
-        self._press: QPoint | None = None
-        self.viewport().installEventFilter(self)
-
-    def resizeEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        super().resizeEvent(ev)
-        self.owner._relayout()
-
-    def mouseMoveEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        self.owner._hover(self.mapToScene(ev.position().toPoint()))
-        super().mouseMoveEvent(ev)
-
-    def leaveEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        self.owner._hover(None)
-        super().leaveEvent(ev)
-
-    def mousePressEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        self._press = ev.position().toPoint() if ev.button() == Qt.MouseButton.LeftButton else None
-        super().mousePressEvent(ev)
-
-    def mouseReleaseEvent(self, ev) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        super().mouseReleaseEvent(ev)
-        pos = ev.position().toPoint()
-        if (ev.button() == Qt.MouseButton.LeftButton and self._press is not None
-                and (pos - self._press).manhattanLength() <= 4):
-            self.owner._click(self.mapToScene(pos))
-        self._press = None
-
-    def eventFilter(self, obj, ev: QEvent) -> bool:  # type: ignore[no-untyped-def]  # noqa: N802
-        # tooltips are made when asked for, from the snapshot shown at that moment
-        if obj is self.viewport() and ev.type() == QEvent.Type.ToolTip:
-            text = self.owner.tooltip_at(self.mapToScene(ev.pos()))  # type: ignore[attr-defined]
-            if text:
-                QToolTip.showText(ev.globalPos(), text, self.viewport())  # type: ignore[attr-defined]
-            else:
-                QToolTip.hideText()
-            return True
-        return super().eventFilter(obj, ev)
 
 
 class NetworkView(ViewBase):
@@ -174,7 +122,7 @@ class NetworkView(ViewBase):
         self.scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # items restyle every frame
         self.scene.setBackgroundBrush(theme.background())
         refresh_palette()
-        self.canvas = _Canvas(self)
+        self.canvas = NetworkCanvas(self)
         self.canvas.setScene(self.scene)
         self.canvas.setMinimumSize(160, 120)
         #: the drawing, or until the first snapshot the words that there is none yet
