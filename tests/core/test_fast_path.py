@@ -82,6 +82,21 @@ def assert_same_run(a: Trainer, b: Trainer) -> None:
     assert str(a.dropout_rng.bit_generator.state) == str(b.dropout_rng.bit_generator.state)
 
 
+def assert_both_paths_stop_alike(spec, cfg, data, iterations: int) -> None:
+    """A diverging run stops at the same iteration, for the same reason, with the same
+    last finite weights, whether run fast or stepped one iteration at a time."""
+    fast, slow = Trainer(spec, cfg, data), Trainer(spec, cfg, data)
+    fast.run(iterations=iterations)
+    for _ in range(iterations):
+        if slow.stopped:
+            break
+        slow.step()
+    assert fast.stopped and fast.stopped == slow.stopped
+    assert fast.stop_info == slow.stop_info
+    assert np.all(np.isfinite(fast.network.params))
+    assert_same_run(fast, slow)
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[2]}-{c[3]}-{c[4]}")
 def test_the_fast_run_equals_the_phase_by_phase_run_bit_for_bit(case):
     spec, cfg, data = setup(case)
@@ -118,16 +133,7 @@ def test_the_fast_run_keeps_its_records_where_the_general_path_would():
 def test_divergence_stops_the_fast_run_where_the_general_path_stops(lr, optimizer):
     spec, cfg, data = setup(CASES[6])
     cfg = cfg.replace(learning_rate=lr, optimizer=optimizer)
-    fast, slow = Trainer(spec, cfg, data), Trainer(spec, cfg, data)
-    fast.run(iterations=200)
-    for _ in range(200):
-        if slow.stopped:
-            break
-        slow.step()
-    assert fast.stopped and fast.stopped == slow.stopped
-    assert fast.stop_info == slow.stop_info
-    assert np.all(np.isfinite(fast.network.params))
-    assert_same_run(fast, slow)
+    assert_both_paths_stop_alike(spec, cfg, data, 200)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[2]}-{c[3]}-{c[4]}")
@@ -304,16 +310,7 @@ def test_a_large_network_runs_fast_exactly_as_phase_by_phase(dtype):
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_a_large_network_diverging_stops_where_the_general_path_stops(lr, dtype):
     spec, cfg, data = large_case(dtype, lr=lr, task="regression")
-    fast, slow = Trainer(spec, cfg, data), Trainer(spec, cfg, data)
-    fast.run(iterations=120)
-    for _ in range(120):
-        if slow.stopped:
-            break
-        slow.step()
-    assert fast.stopped and fast.stopped == slow.stopped
-    assert fast.stop_info == slow.stop_info
-    assert np.all(np.isfinite(fast.network.params))
-    assert_same_run(fast, slow)
+    assert_both_paths_stop_alike(spec, cfg, data, 120)
 
 
 @pytest.mark.parametrize("margin, checked_steps", [(1.0001, 5), (1e6, 1)])
