@@ -231,7 +231,9 @@ class Network:
         allocations; the layers' caches (``z``, ``a``, ``delta``…) are the step's
         buffers, valid until the next step."""
         step = self.step_for(X.shape[0])
-        return step(X, y, rng), step
+        loss = step(X, y, rng)
+        step.bind_caches()
+        return loss, step
 
     def step_for(self, n: int) -> TrainStep:
         """The :class:`TrainStep` of batches of ``n`` samples (made on first use)."""

@@ -29,7 +29,6 @@ _dot = getattr(np.dot, "_implementation", np.dot)
 _add = np.add
 _multiply = np.multiply
 _subtract = np.subtract
-_add_reduce = np.add.reduce
 _greater = np.greater
 _tanh = np.tanh
 _maximum = np.maximum
@@ -49,9 +48,14 @@ class TrainStep:
     dtype : numpy dtype
 
     After a call, ``z[l]`` holds layer l's pre-activation, ``delta[l]`` its
-    δ = ∂L/∂z (batch-mean convention) and the gradients are in the layers' ``gW``/``gb``;
-    the layers' caches (``a_prev``, ``z``, ``a``, ``out``, ``delta``) point at these
-    arrays, as after ``forward``/``backward``. They are overwritten by the next call.
+    δ = ∂L/∂z (batch-mean convention), ``inputs[l]`` what layer l saw (the batch for
+    the first layer, the layer below's output after dropout for the others) and the
+    gradients are in the layers' ``gW``/``gb``. They are overwritten by the next call.
+    A call leaves the layers' own caches (``a_prev``, ``z``, ``a``, ``out``,
+    ``delta``) alone: on a playground network, writing five attributes per layer at
+    every step costs as much as one of its matrix products. :meth:`bind_caches` points
+    them at the step's arrays, as after ``forward``/``backward`` (dropout's mask is
+    always in the layer's ``Dropout``).
     """
 
     def __init__(self, layers: list[Dense], loss, n: int, dtype: np.dtype) -> None:
@@ -64,47 +68,57 @@ class TrainStep:
         # ReLU compares with an array of zeros, not the scalar 0: NumPy's maximum takes
         # its vectorised loop only for two arrays (with a scalar it costs 5× more on a
         # 128×256 batch); the values are the same
-        widest = max((L.n_out for L in layers[:-1] if L._kernel == "relu"), default=0)
-        zeros = np.zeros(n * widest, dtype)
+        # (tanh's 1 − a² likewise takes an array of ones)
+        widest = max((L.n_out for L in layers[:-1] if L._kernel), default=0)
+        zeros, ones = np.zeros(n * widest, dtype), np.ones(n * widest, dtype)
 
-        def zeros_like_z(L: Dense) -> Array:
-            return zeros[:n * L.n_out].reshape(n, L.n_out)
+        def zeros_like_z(L: Dense) -> Array | None:
+            return zeros[:n * L.n_out].reshape(n, L.n_out) if L._kernel == "relu" else None
 
-        # per hidden layer, resolved once: (layer, W, b, z, f(z) buffer, kernel, dropout, 0s)
-        self._forward = [(L, L.W, L.b, self.z[i], np.empty((n, L.n_out), dtype) if L._kernel else None,
-                          L._kernel, L.dropout, zeros_like_z(L) if L._kernel == "relu" else None)
-                         for i, L in enumerate(layers[:-1])]
-        # per layer from the output down: (layer, gW, gb, δ) and, above the first layer,
-        # what the layer below needs: (Wᵀ, ∂L/∂a buffer, layer below, its z, its δ,
-        # kernel, dropout, ReLU mask buffer, its 0s)
+        def ones_like_z(L: Dense) -> Array | None:
+            return ones[:n * L.n_out].reshape(n, L.n_out) if L._kernel == "tanh" else None
+
+        hidden = layers[:-1]
+        # f(z) of each hidden layer before dropout: a buffer of the step's own for tanh
+        # and ReLU (computed in place), the activation's fresh array for the others
+        fz = [np.empty((n, L.n_out), dtype) if L._kernel else None for L in hidden]
+        #: what each layer saw: the batch, then the layers' outputs (after dropout)
+        self.inputs: list[Array | None] = [None] + fz
+        self._fz = fz
+        # per hidden layer, resolved once: (index, W, b, z, f(z) buffer, kernel, dropout,
+        # 0s, f, its parameter)
+        self._forward = [(i, L.W, L.b, self.z[i], fz[i], L._kernel, L.dropout, zeros_like_z(L), L._f, L._param)
+                         for i, L in enumerate(hidden)]
+        # per layer from the output down: (index, gW, gb, δ, the input's transpose when
+        # it is always the same buffer) and, above the first layer, what the layer below
+        # needs: (Wᵀ, ∂L/∂a buffer, its index, its z, its δ, kernel, dropout, ReLU mask
+        # buffer, its 0s (ReLU) or 1s (tanh), its f′ from (z, f(z)), its parameter)
         self._backward = []
         for i in range(len(layers) - 1, -1, -1):
             L = layers[i]
             below = None
+            fixed_in = None
             if i:
                 B = layers[i - 1]
-                below = (L.W.T, np.empty((n, B.n_out), dtype), B, self.z[i - 1], self.delta[i - 1],
+                below = (L.W.T, np.empty((n, B.n_out), dtype), i - 1, self.z[i - 1], self.delta[i - 1],
                          B._kernel, B.dropout, np.empty((n, B.n_out), bool) if B._kernel == "relu" else None,
-                         zeros_like_z(B) if B._kernel == "relu" else None)
-            # the transposed input, when it is always the same buffer (a hidden layer's
-            # f(z) without dropout): a view made once instead of at every call
-            fixed_in = self._forward[i - 1][4] if i and B._kernel and B.dropout is None else None
-            self._backward.append((L, L.gW, L.gb, self.delta[i], below,
-                                   fixed_in.T if fixed_in is not None else None))
-        self._out = (layers[-1], layers[-1].W, layers[-1].b, self.z[-1], self.delta[-1])
-        # 1 as a scalar of the array's own dtype: the value the Python literal becomes,
-        # without converting a Python number at every call
-        self._one = dtype.type(1.0)
+                         zeros_like_z(B) if B._kernel == "relu" else ones_like_z(B), B._dfa, B._param)
+                if B._kernel and B.dropout is None:
+                    fixed_in = fz[i - 1].T  # a view made once instead of at every call
+            self._backward.append((i, L.gW, L.gb, self.delta[i], fixed_in, below))
+        self._out = (layers[-1].W, layers[-1].b, self.z[-1], self.delta[-1])
+        self._ones_n = np.ones(n, dtype)
 
     def __call__(self, X: Array, y: Array, rng: np.random.Generator | None = None) -> float:
         """The batch's data loss; gradients in the layers' ``gW``/``gb``.
 
         ``X`` (n, n_in) in the network's dtype; ``y`` as the loss takes it; ``rng`` draws
         the dropout masks (None: no dropout)."""
-        a = X
-        one = self._one
-        for L, W, b, z, buf, kernel, drop, zeros in self._forward:
-            L.a_prev = a
+        inputs = self.inputs
+        fz = self._fz
+        ones_n = self._ones_n
+        inputs[0] = a = X
+        for i, W, b, z, buf, kernel, drop, zeros, f, param in self._forward:
             _dot(a, W, z)
             _add(z, b, z)
             if kernel == "tanh":
@@ -112,40 +126,46 @@ class TrainStep:
             elif kernel == "relu":
                 a = _maximum(z, zeros, out=buf)
             else:
-                a = L._f(z, L._param)
-            L.z = z
-            L.a = a
+                a = fz[i] = inputs[i + 1] = f(z, param)
             if drop is not None:
                 if rng is not None:
-                    a = drop.forward(a, rng)
+                    a = inputs[i + 1] = drop.forward(a, rng)
                 else:
                     drop.mask = None
-            L.out = a
-        L, W, b, z, d = self._out
-        L.a_prev = a
+                    inputs[i + 1] = a
+        W, b, z, d = self._out
         _dot(a, W, z)
         _add(z, b, z)
-        L.z = L.a = L.out = z
         loss = self.loss.value_and_grad_into(z, y, d, self._loss_work)
-        for L, gW, gb, d, below, inT in self._backward:
-            L.delta = d
-            _dot(L.a_prev.T if inT is None else inT, d, gW)
-            _add_reduce(d, 0, None, gb)
+        for i, gW, gb, d, inT, below in self._backward:
+            _dot(inputs[i].T if inT is None else inT, d, gW)
+            _dot(ones_n, d, gb)  # Σ over the batch, as Dense.backward takes it
             if below is None:
                 break
-            WT, d_a, B, zb, out, kernel, drop, mask, zeros = below
+            WT, d_a, j, zb, out, kernel, drop, mask, fill, dfa, param = below
             _dot(d, WT, d_a)
             if drop is not None and drop.mask is not None:
                 d_a = drop.backward(d_a)
             if kernel == "tanh":
                 # f′ = 1 − a², as Activation.df_from computes it
-                a = B.a
+                a = fz[j]
                 _multiply(a, a, out)
-                _subtract(one, out, out)
+                _subtract(fill, out, out)
                 _multiply(d_a, out, out)
             elif kernel == "relu":
-                _greater(zb, zeros, mask)
+                _greater(zb, fill, mask)
                 _multiply(d_a, mask, out)
             else:
-                _multiply(d_a, B._dfa(zb, B.a, B._param), out)
+                _multiply(d_a, dfa(zb, fz[j], param), out)
         return loss
+
+    def bind_caches(self) -> None:
+        """Point the layers' caches at the last call's arrays, as ``forward`` and
+        ``backward`` leave them."""
+        last = len(self.layers) - 1
+        for i, L in enumerate(self.layers):
+            L.a_prev = self.inputs[i]
+            L.z = self.z[i]
+            L.a = self._fz[i] if i < last else self.z[i]
+            L.out = self.inputs[i + 1] if i < last else self.z[i]
+            L.delta = self.delta[i]
