@@ -9,6 +9,7 @@ write the user's settings.
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 
@@ -29,3 +30,26 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def has_display() -> bool:
     return os.environ.get("QT_QPA_PLATFORM") != "offscreen" and bool(os.environ.get("DISPLAY"))
+
+
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status.append(int(exitstatus))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Leave at once when the summary is written (after the other plugins, pytest-xvfb
+    included, have finished). The GUI tests close their windows but do not delete
+    them (deleting a window with pyqtgraph views in it mid-suite crashes Qt), so at a
+    normal exit PySide deletes hundreds of windows one by one and Python's collector
+    walks them: one to two minutes of nothing after the last test."""
+    if _exit_status and "PySide6.QtWidgets" in sys.modules and not os.environ.get("NNSTUDIO_TESTS_NORMAL_EXIT"):
+        xvfb = sys.modules.get("pytest_xvfb")
+        if xvfb is not None:  # it stops the virtual X server at exit: now, then
+            xvfb.shutdown_xvfb()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status[0])
