@@ -12,6 +12,15 @@ need, but go through :func:`isolate`: Unicode's bidirectional algorithm (UAX #9)
 lays them out on their own, so that neither their letters nor an override character
 (U+202E makes "Lesson ‮evil: 3 steps" read backwards after it) reorders the interface
 text around them. :func:`isolate_html` does the same for rich-text labels, escaped.
+
+The command line quotes names with :func:`terminal`: every control and format character
+escaped as :func:`printable` does (bidi overrides, embeddings and isolates of the file
+become visible ``\u202e`` … ``\u2069``), and a value that still holds right-to-left
+letters or Arabic digits wrapped in FSI … PDI as the window does. Terminals that lay out
+bidirectional text (VTE, Konsole, mlterm) then keep the name from pulling the rest of
+the line (``"שלום 3 steps"``) into its direction; terminals that do not show the two
+marks as nothing (format characters take no column), and text without such letters is
+printed as it is.
 """
 
 from __future__ import annotations
@@ -137,10 +146,17 @@ def isolate(text: str) -> str:
     return "".join(part if i % 2 or not part else FSI + part + PDI for i, part in enumerate(parts))
 
 
+def terminal(value: object, limit: int = 60) -> str:
+    """One value quoted in a line of terminal output: :func:`printable` (every control
+    and format character escaped, at most ``limit`` characters), then :func:`isolate` (a
+    value with right-to-left letters or Arabic digits in FSI … PDI)."""
+    return isolate(printable(value, limit))
+
+
 def isolate_html(text: str) -> str:
     """:func:`isolate`, then HTML-escaped: for a label that shows rich text."""
     return html.escape(isolate(text), quote=True)
 
 
 __all__ = ["FSI", "MESSAGE_LIMIT", "PDF", "PDI", "RLO", "balance_bidi", "bounded", "escape_controls", "isolate",
-           "isolate_html", "printable"]
+           "isolate_html", "printable", "terminal"]

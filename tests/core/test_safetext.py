@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nnstudio.core.safetext import MESSAGE_LIMIT, balance_bidi, bounded, escape_controls, isolate, isolate_html, \
-    printable
+    printable, terminal
 
 LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
@@ -131,3 +131,26 @@ def test_isolated_text_never_reaches_past_its_end(text):
     assert out.translate({ord(c): None for c in CONTROLS}) == text.translate({ord(c): None for c in CONTROLS})
     if any(c in text for c in CONTROLS + ARABIC[0] + HEBREW[0]):
         assert all(line == "" or (line[0] == FSI and line[-1] == PDI) for line in out.split("\n"))
+
+
+# -- terminal output ---------------------------------------------------------------------------
+def test_terminal_keeps_right_to_left_letters_and_isolates_them():
+    assert terminal(HEBREW) == FSI + HEBREW + PDI
+    assert terminal(f"{ARABIC} 3") == FSI + ARABIC + " 3" + PDI
+    assert terminal("\u0661\u0662") == FSI + "\u0661\u0662" + PDI  # Arabic-Indic digits reorder too
+    for text in ("spiral", "Größe", "数据", "a b 3"):  # nothing to isolate: printed as it is
+        assert terminal(text) == text
+
+
+def test_terminal_escapes_the_bidi_controls_of_a_value_before_isolating_it():
+    for ch in (RLO, LRO, RLE, LRE, PDF, LRI, RLI, FSI, PDI, "\u200f", "\u061c"):
+        shown = terminal(f"ab{ch}cd")
+        assert shown == f"ab\\u{ord(ch):04x}cd"  # no right-to-left letters left: no isolate either
+    shown = terminal(f"{HEBREW}{RLO}x{PDI}{PDI}{FSI}")
+    assert shown == FSI + HEBREW + "\\u202ex\\u2069\\u2069\\u2068" + PDI
+    assert [c for c in shown if c in CONTROLS] == [FSI, PDI]  # only the isolate made here
+
+
+def test_terminal_cuts_before_it_isolates():
+    shown = terminal(HEBREW * 100, 20)
+    assert shown == FSI + HEBREW * 3 + HEBREW[:4] + "…" + PDI and len(shown) == 22
