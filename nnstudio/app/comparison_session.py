@@ -114,7 +114,9 @@ class ComparisonSession(QObject):
         Raises NNStudioError at once when they are not valid; otherwise B starts in the
         engine and :attr:`sigChanged` (True) follows (``sigFailed`` if the engine refuses)."""
         parsed = self.check(changes)
-        if self.active or self.making:
+        if self.making:
+            raise NNStudioError(MAKING)
+        if self.active:
             raise NNStudioError("run B is already open: close it first")
         self._starting = True
         self._b_unsaved = True

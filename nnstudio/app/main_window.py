@@ -485,8 +485,9 @@ class MainWindow(QMainWindow):
             self.comparison_badge.setObjectName("comparison_badge")
         label = self.comparison.label if active else ""
         self.comparison_badge.setText(f"A vs {printable(label, 32)}" if active else "")
-        self.comparison_badge.setToolTip(f"A vs {printable(label, 200)}\n{printable(self.comparison.note, 300)}"
-                                         if active else "")
+        # the note comes from the file when it was reopened: its right-to-left text kept to itself
+        self.comparison_badge.setToolTip(f"A vs {isolate(printable(label, 200))}\n"
+                                         f"{isolate(printable(self.comparison.note, 300))}" if active else "")
         self.comparison_badge.setVisible(active)
         # views that draw one run say which (the others draw both)
         for name in self.RUN_A_ONLY_VIEWS:

@@ -5,6 +5,7 @@ timeline of changes, the history logs and the view settings.
 
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 import numpy as np
@@ -16,7 +17,7 @@ from .optimizers import OPTIMIZER_CLASSES
 from .project_archive import BadProjectFile
 from .project_arrays import _log_columns
 from .project_format import MAX_CHANGES, LogState, Project, SavedChange, SavedTimeline, TrainingState
-from .project_limits import MAX_CLASSES, MAX_COUNT
+from .project_limits import MAX_CLASSES, MAX_COUNT, MAX_ITERATIONS
 from .project_values import _array, _int, _spec, _stop_info, _texts, _timeline_train, dec_float, rng_from_json
 from .restrictions import RestrictionError, Restrictions
 from .safetext import printable
@@ -51,7 +52,9 @@ def _dataset(meta: Mapping[str, Any], arrays: dict[str, np.ndarray]) -> Dataset:
 
 
 def _build_project(doc: dict[str, Any], arrays: dict[str, np.ndarray], network: NetworkSpec,
-                   train: TrainConfig, data: DataSpec) -> Project:
+                   train: TrainConfig, data: DataSpec, who: str = "the run") -> Project:
+    """The project of the checked ``doc`` and ``arrays``; ``who`` names the run in
+    messages ("run B of the comparison")."""
     weights = _array(arrays, "weights", "the weights", finite=True, required=False)
 
     inline = None
@@ -70,7 +73,7 @@ def _build_project(doc: dict[str, Any], arrays: dict[str, np.ndarray], network: 
             raise BadProjectFile("the training position is not valid")
         if weights is None:
             raise BadProjectFile("the file is damaged: it has a training position but no weights")
-        state = _build_state(tr, arrays, train)
+        state = _build_state(tr, arrays, train, who=who)
 
     timeline = None
     tl = doc.get("timeline")
@@ -127,7 +130,7 @@ def _build_timeline(tl: dict[str, Any], arrays: dict[str, np.ndarray], network: 
     start_doc = tl.get("start")
     if not isinstance(start_doc, dict):
         raise BadProjectFile("the timeline's starting position is not valid")
-    start = _build_state(start_doc, arrays, start_train, prefix="tl_")
+    start = _build_state(start_doc, arrays, start_train, prefix="tl_", who="the start of the timeline")
     weights = _array(arrays, "tl_weights", "the weights where the timeline starts", finite=True)
     raw = tl.get("changes")
     if not isinstance(raw, list) or len(raw) > MAX_CHANGES:
@@ -163,8 +166,33 @@ def _build_timeline(tl: dict[str, Any], arrays: dict[str, np.ndarray], network: 
     return SavedTimeline(start, weights, start_train, changes)  # type: ignore[arg-type]
 
 
+def _position(tr: Mapping[str, Any], who: str) -> tuple[int, int]:
+    """The iteration and epoch a run stands at: at most :data:`MAX_ITERATIONS`, and an
+    epoch ends with the iteration that finishes it."""
+    iteration = _int(tr, "iteration", "the iteration")
+    epoch = _int(tr, "epoch", "the epoch")
+    if iteration > MAX_ITERATIONS:
+        raise BadProjectFile(f"{who} is at iteration {iteration:,}, more than a run can have trained (at most "
+                             f"{MAX_ITERATIONS:,}): the file is damaged")
+    if epoch > iteration:
+        raise BadProjectFile(f"{who} is at epoch {epoch:,} after {iteration:,} iterations; an epoch takes at "
+                             "least one iteration: the file is damaged")
+    return iteration, epoch
+
+
+def _loss(value: Any, what: str, allow_none: bool = False, allow_inf: bool = False) -> float | None:
+    """A loss (or sum of losses) of project.json: a number ≥ 0, finite (``allow_inf``: or
+    +∞, "none yet"). Training never records a NaN or infinite loss: it stops first."""
+    v = dec_float(value, what, allow_none=allow_none)
+    if v is None:
+        return None
+    if not (v >= 0 and (v < math.inf or allow_inf)):
+        raise BadProjectFile(f"{what} must be a finite number ≥ 0, not {printable(v, 30)}: the file is damaged")
+    return v
+
+
 def _build_state(tr: dict[str, Any], arrays: dict[str, np.ndarray], train: TrainConfig,
-                 prefix: str = "") -> TrainingState:
+                 prefix: str = "", who: str = "the run") -> TrainingState:
     perm = _array(arrays, prefix + "perm", "the epoch's sample order")
     assert perm is not None
     n = len(perm)
@@ -190,17 +218,18 @@ def _build_state(tr: dict[str, Any], arrays: dict[str, np.ndarray], train: Train
     stopped = tr.get("stopped")
     if stopped is not None and not isinstance(stopped, str):
         raise BadProjectFile("the reason training stopped is not text")
-    first = dec_float(tr.get("first_loss"), "the first loss", allow_none=True)
+    first = _loss(tr.get("first_loss"), "the first loss", allow_none=True)
+    iteration, epoch = _position(tr, who)
     return TrainingState(
-        iteration=_int(tr, "iteration", "the iteration"), epoch=_int(tr, "epoch", "the epoch"), pos=pos,
+        iteration=iteration, epoch=epoch, pos=pos,
         perm=perm.astype(np.int64, copy=False), optimizer_step=step, optimizer_arrays=opt_arrays,
         shuffle_rng=rng_from_json(tr.get("shuffle_rng"), "the shuffling generator"),
         dropout_rng=rng_from_json(tr.get("dropout_rng"), "the dropout generator"),
-        epoch_loss_sum=dec_float(tr.get("epoch_loss_sum", 0.0), "the epoch's loss sum"),  # type: ignore[arg-type]
+        epoch_loss_sum=_loss(tr.get("epoch_loss_sum", 0.0), "the epoch's loss sum"),  # type: ignore[arg-type]
         epoch_batches=_int(tr, "epoch_batches", "the epoch's batch count"),
         epoch_correct=_int(tr, "epoch_correct", "the epoch's correct count"),
         epoch_seen=_int(tr, "epoch_seen", "the epoch's sample count"),
-        best_value=dec_float(tr.get("best_value", "inf"), "the best value"),  # type: ignore[arg-type]
+        best_value=_loss(tr.get("best_value", "inf"), "the best value", allow_inf=True),  # type: ignore[arg-type]
         best_params=best, best_epoch=_int(tr, "best_epoch", "the best epoch", -1),
         wait=_int(tr, "wait", "the patience counter"),
         stopped=stopped, stop_info=_stop_info(tr.get("stop_info")), first_loss=first,

@@ -152,9 +152,10 @@ def read_project(f: BinaryIO, budget: int = MAX_UNCOMPRESSED) -> Project:
         raise BadProjectFile(f"{ARRAYS_MEMBER} does not match its checksum: the file is damaged or was tampered with")
     npz.seek(0)
     arrays = _read_arrays(npz, doc, network, train, data, budget, run_b)
-    project = _build_project(doc, arrays, network, train, data)
+    project = _build_project(doc, arrays, network, train, data,
+                             who="the run" if run_b is None else "run A of the comparison")
     if run_b is not None:
-        project.comparison = _build_comparison(*run_b, arrays, data)
+        project.comparison = _build_comparison(*run_b, arrays, data, network, train)
     return project
 
 
