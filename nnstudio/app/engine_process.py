@@ -72,6 +72,7 @@ STATE_INTERVAL = 1.0
 MAKING_B_REFUSES = frozenset({"play", "step", "phase", "epoch", "rewind", "reset", "config", "data", "set_weight"})
 MAKING_B_REFUSES_CALLS = frozenset({"compare", "close_b", "promote_b", "call_b", "export_csv"})
 MAKING_B_BUSY = "Run B is still being made: wait until it is ready, or cancel it (Esc)."
+REPLACED_WHILE_MAKING_B = "Making run B was cancelled: the run it was made from was replaced."
 
 
 class EngineLoop:
@@ -216,7 +217,7 @@ class EngineLoop:
             return
         if self.making is not None:
             if name in ("load", "restore_state"):
-                self._cancel_making()  # the run B was being made from is replaced
+                self._cancel_making(REPLACED_WHILE_MAKING_B)
             elif name in MAKING_B_REFUSES:
                 self.emit("message", "warning", MAKING_B_BUSY)
                 return
@@ -474,12 +475,13 @@ class EngineLoop:
         elif making.progress_due():
             self.emit("making_b", *out)
 
-    def _cancel_making(self) -> None:
-        """Drop run B being made (run A was never touched) and say so to its ``compare``."""
+    def _cancel_making(self, why: str | None = None) -> None:
+        """Drop run B being made (run A was never touched) and say so (``why``, by default
+        that run A is as it was) to its ``compare``."""
         making, self.making = self.making, None
         if making is not None:
             making.cancel()
-            self.emit("result", making.request_id, "error", ForkCancelled())
+            self.emit("result", making.request_id, "error", ForkCancelled(*(() if why is None else (why,))))
 
     def _end_comparison(self) -> None:
         cmp, self.comparison = self.comparison, None

@@ -214,7 +214,9 @@ def test_opening_another_run_or_quitting_while_run_b_is_made_cancels_it():
     st = default_state()
     loop.execute("load", st.network, st.config, prepare(st.data), None, 2)
     assert loop.making is None and loop.trainer.iteration == 0
-    assert [e[2] for e in events if e[0] == "result"] == ["error"]
+    answers = [e for e in events if e[0] == "result"]
+    assert [e[2] for e in answers] == ["error"]
+    assert str(answers[0][3]) == "Making run B was cancelled: the run it was made from was replaced."
     thread.join(5)
     loop.trainer.run(iterations=3000)
     conn, thread = served()

@@ -11,7 +11,7 @@ import operator
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from nnstudio.app.comparison_session import MAKING
 from nnstudio.app.main_window import MainWindow
@@ -132,3 +132,17 @@ def test_a_late_run_b_that_is_made_is_the_run_one_call_makes(qtbot, window):
     assert got.tobytes() == one.network.params.tobytes()
     snap = wait_snapshot(qtbot, w, lambda s: s.b is not None)
     assert snap.b.iteration == snap.iteration == at
+
+
+def test_a_new_project_while_run_b_is_made_cancels_it(qtbot, window, monkeypatch):
+    w = window
+    train_to(qtbot, w, 30_000)
+    with qtbot.waitSignal(w.controller.sigMakingB, timeout=10000):
+        w.comparison.start("hidden=48,48")
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.StandardButton.Discard))
+    with qtbot.waitSignal(w.comparison.sigMaking, timeout=10000):
+        w.act_new.trigger()
+    assert w.statusBar().currentMessage() == "Making run B was cancelled: the run it was made from was replaced."
+    assert not w.comparison.making and not w.making_b.isVisible() and w.training_panel.isEnabled()
+    snap = wait_snapshot(qtbot, w, lambda s: s.iteration == 0 and s.b is None)
+    assert snap.b_label in (None, "")
