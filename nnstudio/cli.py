@@ -43,7 +43,7 @@ from .core.project import (
     save_project,
     trainer_from_project,
 )
-from .core.safetext import MESSAGE_LIMIT, bounded, isolate, terminal
+from .core.safetext import MESSAGE_LIMIT, bounded, isolate, isolate_phrases, terminal
 from .cli_compare import add_comparison, info_line, open_project, parse_compare, train_comparison
 from .core.specs import (
     BATCH_MODES,
@@ -204,8 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ============================================================================ helpers
 def _err(message: str) -> None:
-    # messages may quote file names and file contents: escaped and bounded for the terminal
-    print(f"{PROG}: error: {bounded(message, MESSAGE_LIMIT)}", file=sys.stderr)
+    # messages may quote file names and file contents: escaped and bounded for the terminal,
+    # and a right-to-left name kept from reordering the rest of the line
+    print(f"{PROG}: error: {isolate_phrases(bounded(message, MESSAGE_LIMIT))}", file=sys.stderr)
 
 
 def _split(text: str, what: str) -> list[str]:
@@ -530,8 +531,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         prepared = prepare_project_data(project)
     except NNStudioError as exc:
         prepared = None
-        print(f"{PROG}: warning: the project's data is not available ({exc}); exporting without "
-              "input names and standardisation statistics", file=sys.stderr)
+        print(f"{PROG}: warning: the project's data is not available ({isolate_phrases(bounded(str(exc)))}); "
+              "exporting without input names and standardisation statistics", file=sys.stderr)
     if project.weights is None:
         print(f"{PROG}: warning: the project has no weights yet; the program starts from fresh ones",
               file=sys.stderr)

@@ -211,7 +211,7 @@ def train_comparison(args: argparse.Namespace, project: Project, a: Trainer, cha
     if args.csv:
         files = write_comparison_csv(cmp, args.csv)
         if not quiet:
-            print("wrote " + ", ".join(str(f) for f in files), file=err)
+            print("wrote " + ", ".join(terminal(f, 200) for f in files), file=err)
     if both_diverged:
         print("nnstudio: error: both runs diverged" + (" The project was not saved." if out_path else ""), file=err)
         return EXIT_DIVERGED
@@ -219,7 +219,7 @@ def train_comparison(args: argparse.Namespace, project: Project, a: Trainer, cha
         save_project(out_path, project_from_comparison(cmp, project.data, project.inline_data, ui=project.ui,
                                                        name=project.name, description=project.description))
         if not quiet:
-            print(f"saved both runs to {out_path}")
+            print(f"saved both runs to {terminal(out_path, 200)}")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 

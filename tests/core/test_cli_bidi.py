@@ -66,3 +66,20 @@ def test_the_reason_training_stopped_is_isolated_too(tmp_path, capsys):
     assert main(["info", str(path)]) == 0
     out = capsys.readouterr().out
     assert f"stopped:  {FSI}{HEBREW}\\u202e 9{PDI}" in out.splitlines()
+
+
+def test_an_error_quoting_a_right_to_left_file_name_isolates_it(tmp_path, capsys):
+    path = tmp_path / f"{HEBREW} 2.nnproj"
+    path.write_bytes(b"not a zip")
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("nnstudio: error: ") and err.count("\n") == 1
+    assert f"{FSI}{HEBREW}{PDI} 2.nnproj" in err and controls_of(err) == [FSI, PDI]
+
+
+def test_an_error_quoting_an_override_escapes_it(tmp_path, capsys):
+    path = tmp_path / "a\u202eb.nnproj"
+    path.write_bytes(b"not a zip")
+    assert main(["info", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "a\\u202eb.nnproj" in err and controls_of(err) == []

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nnstudio.core.safetext import MESSAGE_LIMIT, balance_bidi, bounded, escape_controls, isolate, isolate_html, \
-    printable, terminal
+    isolate_phrases, printable, terminal
 
 LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
@@ -154,3 +154,23 @@ def test_terminal_escapes_the_bidi_controls_of_a_value_before_isolating_it():
 def test_terminal_cuts_before_it_isolates():
     shown = terminal(HEBREW * 100, 20)
     assert shown == FSI + HEBREW * 3 + HEBREW[:4] + "…" + PDI and len(shown) == 22
+
+
+def test_isolate_phrases_isolates_each_right_to_left_phrase_where_it_stands():
+    assert isolate_phrases(f"cannot open '{HEBREW}.nnproj': 3 rows") == f"cannot open '{FSI}{HEBREW}{PDI}.nnproj': 3 rows"
+    # the neutrals and numbers between two right-to-left words belong to the phrase
+    assert isolate_phrases(f"column '{HEBREW} 2 {ARABIC}' (4) is empty") == \
+        f"column '{FSI}{HEBREW} 2 {ARABIC}{PDI}' (4) is empty"
+    assert isolate_phrases(f"a {HEBREW}, b {ARABIC}\n{HEBREW}") == \
+        f"a {FSI}{HEBREW}{PDI}, b {FSI}{ARABIC}{PDI}\n{FSI}{HEBREW}{PDI}"
+    assert isolate_phrases(f"{HEBREW} 7") == f"{FSI}{HEBREW}{PDI} 7"
+    for text in ("plain 3", "Größe", ""):
+        assert isolate_phrases(text) == text
+    # explicit controls left in (not bounded first): the line is isolated whole, balanced
+    assert isolate_phrases(f"x {RLO}{HEBREW}") == FSI + f"x {RLO}{HEBREW}{PDF}" + PDI
+
+
+@given(bidi_text)
+def test_isolate_phrases_never_leaves_an_isolate_open(text):
+    assert _levels_close(isolate_phrases(bounded(text)))
+    assert _levels_close(isolate_phrases(text))
