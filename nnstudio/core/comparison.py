@@ -14,7 +14,10 @@
   seed): B is a new run drawn from the (changed) seed, trained with its settings from
   iteration 0 up to A's present iteration, so that both stand at the same iteration:
   "the run A would have been with B's settings from the start". It uses A's present data;
-  with the same seed and batch settings it sees the same batches as A did.
+  with the same seed and batch settings it sees the same batches as A did. That catch-up
+  may take minutes late in a long run: :meth:`Comparison.fork` reports how far it is and
+  can be cancelled (:class:`ForkCancelled`), and :meth:`Comparison.forking` does it one
+  slice at a time for a caller that has other work between slices (the app's engine).
   :attr:`Comparison.note` says which of the two happened.
 
 Both runs then move in lockstep: :meth:`step`, :meth:`step_phase`, :meth:`run`,
