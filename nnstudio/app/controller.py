@@ -55,7 +55,7 @@ class TrainingController(QObject):
     sigEngineRestarted = Signal(int)  # the iteration it was restarted at
     sigMissingState = Signal(int)  # an undo's run is no longer kept (memory, or a restart)
     sigComparison = Signal(object, object)  # run B's label and note when a comparison starts; None, None at its end
-    sigMakingB = Signal(int, int)  # run B with its own weights is being trained up to A's iteration: done, total
+    sigMakingB = Signal(object, object)  # run B with its own weights is trained up to A's iteration: done, total (ints)
 
     _instances: "weakref.WeakSet[TrainingController]" = weakref.WeakSet()
 

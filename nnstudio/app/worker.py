@@ -29,7 +29,7 @@ class EngineLink(QObject):
     sigState = Signal(object, object)  # Project (without data), data token
     sigMissingState = Signal(int)  # an undo asked for a run that is no longer kept
     sigComparison = Signal(object, object)  # B's label and note when a comparison starts; None, None when it ends
-    sigMakingB = Signal(int, int)  # iterations of run B's catch-up done, and in all, while B is being made
+    sigMakingB = Signal(object, object)  # run B's catch-up: iterations done and in all (may pass 2**31)
     sigFinished = Signal(bool)  # True: the engine said goodbye; False: it vanished
 
     def __init__(self, events: Connection) -> None:
