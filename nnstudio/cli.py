@@ -43,7 +43,7 @@ from .core.project import (
     save_project,
     trainer_from_project,
 )
-from .core.safetext import MESSAGE_LIMIT, bounded, printable
+from .core.safetext import MESSAGE_LIMIT, bounded, isolate, isolate_phrases, terminal
 from .cli_compare import add_comparison, info_line, open_project, parse_compare, train_comparison
 from .core.specs import (
     BATCH_MODES,
@@ -204,8 +204,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 # ============================================================================ helpers
 def _err(message: str) -> None:
-    # messages may quote file names and file contents: escaped and bounded for the terminal
-    print(f"{PROG}: error: {bounded(message, MESSAGE_LIMIT)}", file=sys.stderr)
+    # messages may quote file names and file contents: escaped and bounded for the terminal,
+    # and a right-to-left name kept from reordering the rest of the line
+    print(f"{PROG}: error: {isolate_phrases(bounded(message, MESSAGE_LIMIT))}", file=sys.stderr)
 
 
 def _split(text: str, what: str) -> list[str]:
@@ -327,11 +328,11 @@ def cmd_new(args: argparse.Namespace) -> int:
         project, comparison = add_comparison(project, changes, prepared)
     save_project(path, project)
     if not getattr(args, "quiet", False):
-        print(f"wrote {path}: {_describe_network(network)}; {network.n_parameters} parameters "
+        print(f"wrote {_shown(path, 200)}: {_describe_network(network)}; {network.n_parameters} parameters "
               f"(about {format_bytes(estimate.total)} to train); "
               f"{len(prepared.X_train)} training and {len(prepared.X_val)} validation samples")
         if comparison is not None:
-            print(f"compares A with {comparison.label}: {comparison.note}")
+            print(f"compares A with {_shown(comparison.label)}: {_shown(comparison.note, 300)}")
     return EXIT_OK
 
 
@@ -418,7 +419,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             _err(f"training stopped earlier: {trainer.stopped}. Use --reset (and a smaller --lr) to start again")
             return EXIT_DIVERGED
         if not quiet:
-            print(f"training had already stopped: {trainer.stopped}; nothing to do "
+            print(f"training had already stopped: {_shown(trainer.stopped, 300)}; nothing to do "
                   "(use --reset to start again)", file=sys.stderr)
         return EXIT_OK
 
@@ -481,7 +482,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if interrupted:
         why = f"interrupted (Ctrl-C) at iteration {trainer.iteration}"
     elif trainer.stopped:
-        why = trainer.stopped
+        why = _shown(trainer.stopped, 300)
     elif epochs is not None:
         why = f"finished the {epochs} epoch{'s' if epochs != 1 else ''} asked for"
     else:
@@ -496,7 +497,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                                      name=project.name, description=project.description)
         save_project(out_path, saved)
         if not quiet:
-            print(f"saved to {out_path}")
+            print(f"saved to {_shown(out_path, 200)}")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
@@ -530,8 +531,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         prepared = prepare_project_data(project)
     except NNStudioError as exc:
         prepared = None
-        print(f"{PROG}: warning: the project's data is not available ({exc}); exporting without "
-              "input names and standardisation statistics", file=sys.stderr)
+        print(f"{PROG}: warning: the project's data is not available ({isolate_phrases(bounded(str(exc)))}); "
+              "exporting without input names and standardisation statistics", file=sys.stderr)
     if project.weights is None:
         print(f"{PROG}: warning: the project has no weights yet; the program starts from fresh ones",
               file=sys.stderr)
@@ -540,7 +541,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         files = export_project(args.output, args.framework, network=project.network, config=project.train,
                                data=project.data, prepared=prepared, weights=project.weights,
                                epochs=args.epochs)
-        print(f"wrote {', '.join(str(f) for f in files)}", file=sys.stderr)
+        print(f"wrote {', '.join(_shown(f, 200) for f in files)}", file=sys.stderr)
     else:
         sys.stdout.write(project_code(args.framework, network=project.network, config=project.train,
                                       data=project.data, prepared=prepared, weights=project.weights,
@@ -552,8 +553,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 # ============================================================================ info
 def _shown(text: object, limit: int = 120) -> str:
     """Text from a project file as printed: control characters (ESC sequences, bidi
-    overrides) escaped, so a file cannot drive the terminal; long text cut."""
-    return printable(text, limit)
+    overrides) escaped, so a file cannot drive the terminal; long text cut; right-to-left
+    text isolated, so it cannot reorder the rest of the line (:func:`~.core.safetext.terminal`)."""
+    return terminal(text, limit)
 
 
 def _names(names: Sequence[str], most: int = 12) -> str:
@@ -570,7 +572,7 @@ def cmd_info(args: argparse.Namespace) -> int:
              f"{_shown(project.app_version or '?', 40)}{saved})"]
     if project.description:
         # several lines stay several lines; every other control character is escaped
-        lines += [f"  {line}" for line in bounded(project.description, 2000).split("\n")]
+        lines += [f"  {isolate(line)}" for line in bounded(project.description, 2000).split("\n")]
     lines.append(f"network:  {_describe_network(net)}  ({net.n_parameters:,} parameters)")
     lines.append(f"task:     {net.task}, loss {net.loss}")
     if data.source == "generator":

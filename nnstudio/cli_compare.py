@@ -30,7 +30,7 @@ from .core.export.comparison_csv import write_comparison_csv
 from .core.project import Project, load_project, save_project, trainer_from_project
 from .core.project_comparison import check_saved_comparison, comparison_from_project, project_from_comparison
 from .core.run_changes import RunChanges
-from .core.safetext import printable
+from .core.safetext import terminal
 from .core.trainer import Trainer
 
 EXIT_OK, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 130
@@ -98,7 +98,7 @@ def summary_lines(cmp: Comparison, why: Sequence[str]) -> list[str]:
     task = cmp.a.spec.task
     metric = "R²" if task == "regression" else "accuracy"
     rows = [
-        ("", "A", printable(cmp.label, LABEL_CHARS)),
+        ("", "A", terminal(cmp.label, LABEL_CHARS)),
         ("iterations", f"{s['A']['iterations']:,}", f"{s['B']['iterations']:,}"),
         ("epochs", f"{s['A']['epochs']:,}", f"{s['B']['epochs']:,}"),
         ("time", f"{s['A']['seconds']:.2f} s", f"{s['B']['seconds']:.2f} s"),
@@ -117,13 +117,13 @@ def summary_lines(cmp: Comparison, why: Sequence[str]) -> list[str]:
     lines.append(f"stopped: A: {why[0]}")
     lines.append(f"         B: {why[1]}")
     if cmp.note:
-        lines.append(f"note: {cmp.note}")
+        lines.append(f"note: {terminal(cmp.note, 300)}")
     return lines
 
 
 def _why(run: Trainer, interrupted: bool, epochs: int | None, iterations: int | None) -> str:
     if run.stopped:
-        return printable(run.stopped, 300)
+        return terminal(run.stopped, 300)
     if interrupted:
         return f"interrupted (Ctrl-C) at iteration {run.iteration}"
     if epochs is not None:
@@ -166,7 +166,7 @@ def train_comparison(args: argparse.Namespace, project: Project, a: Trainer, cha
         epochs = 100
     total = epochs if epochs is not None else int(iterations)  # type: ignore[arg-type]
     if not quiet:
-        print(f"comparing A with {printable(cmp.label, LABEL_CHARS)}", file=err)
+        print(f"comparing A with {terminal(cmp.label, LABEL_CHARS)}", file=err)
     sigint: list[int] = []
     old_handler = None
     if threading.current_thread() is threading.main_thread():
@@ -211,7 +211,7 @@ def train_comparison(args: argparse.Namespace, project: Project, a: Trainer, cha
     if args.csv:
         files = write_comparison_csv(cmp, args.csv)
         if not quiet:
-            print("wrote " + ", ".join(str(f) for f in files), file=err)
+            print("wrote " + ", ".join(terminal(f, 200) for f in files), file=err)
     if both_diverged:
         print("nnstudio: error: both runs diverged" + (" The project was not saved." if out_path else ""), file=err)
         return EXIT_DIVERGED
@@ -219,7 +219,7 @@ def train_comparison(args: argparse.Namespace, project: Project, a: Trainer, cha
         save_project(out_path, project_from_comparison(cmp, project.data, project.inline_data, ui=project.ui,
                                                        name=project.name, description=project.description))
         if not quiet:
-            print(f"saved both runs to {out_path}")
+            print(f"saved both runs to {terminal(out_path, 200)}")
     return EXIT_INTERRUPTED if interrupted else EXIT_OK
 
 
@@ -235,7 +235,7 @@ def info_line(project: Project) -> str | None:
         return None
     st = c.run.trainer_state
     at = f"; B at iteration {st.iteration:,}" if st is not None else ""
-    return f"compare:  {printable(c.label, LABEL_CHARS)}{at} ({printable(c.note, 200)})"
+    return f"compare:  {terminal(c.label, LABEL_CHARS)}{at} ({terminal(c.note, 200)})"
 
 
 __all__ = ["LABEL_CHARS", "add_comparison", "info_line", "open_project", "parse_compare", "summary_lines",

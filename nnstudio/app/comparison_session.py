@@ -11,6 +11,12 @@ and undo/redo wait, because each of them would change run A alone and the two ru
 no longer differ only in what B changes. A banner says so. Rewinding moves both runs.
 Closing B asks first when B has trained (its training is discarded); making B the main
 run is an undoable run edit (undo brings back run A as it was).
+
+A run B with its own weights made late in a run is first trained up to A's iteration,
+which may take minutes: meanwhile B is :attr:`~ComparisonSession.making`, the settings
+are locked already, the engine refuses what would move run A (with a message), and
+:meth:`~ComparisonSession.cancel` (the status bar's Cancel, Esc, the toolbar's Stop)
+drops B, leaving run A as it was.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from ..core.comparison import ForkCancelled
 from ..core.errors import NNStudioError
 from ..core.memory import check_memory
 from ..core.run_changes import RunChanges
@@ -38,6 +45,7 @@ class ComparisonLockedError(NNStudioError):
 
 LOCKED = ("Run B is open: settings are locked so that the two runs differ only in what B changes. "
           "Close B or make it the main run (Training menu) to change them.")
+MAKING = "Run B is still being made: wait until it is ready, or cancel it (Esc)."
 
 
 class ComparisonSession(QObject):
@@ -46,6 +54,7 @@ class ComparisonSession(QObject):
     sigChanged = Signal(bool)  # a comparison started (True) or ended (False)
     sigMessage = Signal(str, str)  # level, text
     sigFailed = Signal(str)  # a comparison could not start, and why
+    sigMaking = Signal(bool)  # run B started being made (True); it is ready, failed or was cancelled (False)
 
     def __init__(self, doc: Document, session: TrainingSession, parent_widget: QWidget | None = None,
                  locked_widgets: Callable[[], list[QWidget]] | None = None) -> None:
@@ -64,12 +73,17 @@ class ComparisonSession(QObject):
         #: also after it restarts B itself, is about these)
         self._asked: RunChanges | None = None
         self._starting = False
+        #: run B is being made (trained up to A's iteration when it has its own weights)
+        self.making = False
+        self._locked = False
         self._promoting = False
         #: B was started here and no project file holds it yet (closing it changes no file)
         self._b_unsaved = False
         self._disabled: list[QWidget] = []
         self.undo_actions: list[Any] = []
         self.controller.sigComparison.connect(self._on_engine)
+        # a restarted engine was not making B (the run it restarts on is A alone)
+        self.controller.sigEngineRestarted.connect(lambda _iteration: self._set_making(False))
         doc.locks.append(self.guard)
         doc.sigModifiedChanged.connect(self._on_modified)
 
@@ -100,12 +114,32 @@ class ComparisonSession(QObject):
         Raises NNStudioError at once when they are not valid; otherwise B starts in the
         engine and :attr:`sigChanged` (True) follows (``sigFailed`` if the engine refuses)."""
         parsed = self.check(changes)
+        if self.making:
+            raise NNStudioError(MAKING)
         if self.active:
             raise NNStudioError("run B is already open: close it first")
         self._starting = True
         self._b_unsaved = True
         self._asked = parsed
-        self.controller.compare(parsed, lambda _value: None, self._on_failed)
+        self._set_making(True)
+        self.controller.compare(parsed, lambda _value: self._set_making(False), self._on_failed)
+
+    def cancel(self) -> bool:
+        """Stop making run B (run A stays as it was); False when none is being made."""
+        if not self.making:
+            return False
+        self.controller.cancel_b()
+        return True
+
+    def _set_making(self, on: bool) -> None:
+        if on == self.making:
+            return
+        self.making = on
+        if on:
+            self._lock(True)
+        elif not self.active:
+            self._lock(False)
+        self.sigMaking.emit(on)
 
     def resume(self, b: Trainer, changes: RunChanges, label: str, note: str, fork_iteration: int) -> None:
         """Run B of a reopened project, as it was saved."""
@@ -116,6 +150,10 @@ class ComparisonSession(QObject):
 
     def _on_failed(self, exc: BaseException) -> None:
         self._starting = False
+        self._set_making(False)
+        if isinstance(exc, ForkCancelled):
+            self.sigMessage.emit("info", str(exc))
+            return
         text = bounded(f"Could not start run B: {exc}")
         self.sigFailed.emit(text)
         self.sigMessage.emit("error", text)
@@ -127,6 +165,7 @@ class ComparisonSession(QObject):
             self.active, self.label, self.note = True, str(label), str(note or "")
             self.changes = self._asked
             self._lock(True)
+            self._set_making(False)
             # short: the status bar shares its line with the comparison's badge, whose
             # tooltip gives how B was made
             self.sigMessage.emit("info", "Run B started. Settings are locked while it is open "
@@ -196,21 +235,28 @@ class ComparisonSession(QObject):
 
     # -- the lock ----------------------------------------------------------------------------------------
     def guard(self, before: DocState, after: DocState) -> None:
-        """Part of the document's guard: no edit while B is open (but promoting B)."""
+        """Part of the document's guard: no edit while B is open (but promoting B) or being made."""
+        if self.making:
+            raise ComparisonLockedError(MAKING)
         if self.active and not self._promoting:
             raise ComparisonLockedError(LOCKED)
 
     def _lock(self, on: bool) -> None:
-        if on:
+        why = MAKING if self.making and not self.active else LOCKED
+        if on and self._locked:
+            for w in self._disabled:
+                w.setToolTip(why)
+        elif on:
             self._disabled = [w for w in self.locked_widgets() if w.isEnabled()]
             for w in self._disabled:
                 w.setEnabled(False)
-                w.setToolTip(LOCKED)
-        else:
+                w.setToolTip(why)
+        elif self._locked:
             for w in self._disabled:
                 w.setEnabled(True)
                 w.setToolTip("")
             self._disabled = []
+        self._locked = on
         self.session.comparing = on
         self._keep_undo_locked()
 
@@ -228,6 +274,6 @@ class ComparisonSession(QObject):
     def _enable(self, which: int, can: bool) -> None:
         # the stack says so while the window is being destroyed too
         if len(self.undo_actions) > which and shiboken6.isValid(self.undo_actions[which]):
-            self.undo_actions[which].setEnabled(bool(can) and not self.active)
+            self.undo_actions[which].setEnabled(bool(can) and not (self.active or self.making))
 
 __all__ = ["ComparisonLockedError", "ComparisonSession", "LOCKED"]

@@ -55,6 +55,7 @@ class TrainingController(QObject):
     sigEngineRestarted = Signal(int)  # the iteration it was restarted at
     sigMissingState = Signal(int)  # an undo's run is no longer kept (memory, or a restart)
     sigComparison = Signal(object, object)  # run B's label and note when a comparison starts; None, None at its end
+    sigMakingB = Signal(object, object)  # run B with its own weights is trained up to A's iteration: done, total (ints)
 
     _instances: "weakref.WeakSet[TrainingController]" = weakref.WeakSet()
 
@@ -110,6 +111,7 @@ class TrainingController(QObject):
         self._link.sigState.connect(self._on_state)
         self._link.sigMissingState.connect(self.sigMissingState)
         self._link.sigComparison.connect(self._on_comparison)
+        self._link.sigMakingB.connect(self.sigMakingB)
         self._link.sigFinished.connect(self._on_finished)
         self._thread.start()
 
@@ -282,6 +284,10 @@ class TrainingController(QObject):
         self._b_processes.append(process)
         self._request("compare", callback, errback, ours, changes, b, label, note, fork_iteration)
         ours.close()  # the engine has its own duplicate of it
+
+    def cancel_b(self) -> None:
+        """Stop making run B (:meth:`compare` then fails with ForkCancelled; run A is as it was)."""
+        self._send("cancel_b")
 
     def close_b(self, callback: Callable[[Any], None], errback: Callable[[BaseException], None] | None = None) -> None:
         """End the comparison, keeping run A."""

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import time
 from multiprocessing.connection import Connection
-from typing import Any, Callable
+from typing import Any, Generator
 
+from ..core import comparison as comparison_module
 from ..core.comparison import Comparison, advance_to
 from ..core.data import DataSpec
 from ..core.export.comparison_csv import write_comparison_csv
@@ -50,16 +51,12 @@ class EngineComparison:
         What B changes (:meth:`Comparison.fork`), when ``b`` is None.
     b : Trainer, optional
         A ready run B (a reopened project), with ``label``, ``note`` and ``fork_iteration``.
-    progress : callable, optional
-        ``progress(done, total)`` while a B with its own weights is trained up to A's
-        iteration (see :meth:`Comparison.fork`).
     """
 
     def __init__(self, a: Trainer, conn: Connection, changes: RunChanges | str, b: Trainer | None = None,
-                 label: str = "", note: str = "", fork_iteration: int = 0,
-                 progress: Callable[[int, int], None] | None = None) -> None:
+                 label: str = "", note: str = "", fork_iteration: int = 0) -> None:
         if b is None:
-            local = Comparison.fork(a, changes, progress)
+            local = Comparison.fork(a, changes)
             b, label, note, fork_iteration = local.b, local.label, local.note, local.fork_iteration
             changes = local.changes
         elif isinstance(changes, str):
@@ -71,6 +68,16 @@ class EngineComparison:
         self._b_shown = False  # a snapshot of B has gone to the window
         #: which runs' stops were reported already (a run that stops alone is told once)
         self.reported: set[str] = set()
+
+    @classmethod
+    def making(cls, a: Trainer, conn: Connection,
+               changes: RunChanges | str) -> Generator[tuple[int, int], None, "EngineComparison"]:
+        """Run B made one slice at a time (:meth:`Comparison.forking`): yields ``(done,
+        total)`` while a B with its own weights is trained up to A's iteration, then
+        sends B to its process and returns the comparison. Closing the generator before
+        that drops the half-made B (``conn`` is the caller's to close); A is never touched."""
+        local = yield from Comparison.forking(a, changes)
+        return cls(a, conn, local.changes, local.b, local.label, local.note, local.fork_iteration)
 
     # -- reading ------------------------------------------------------------------------------
     @property
@@ -253,4 +260,51 @@ class EngineComparison:
         return b
 
 
-__all__ = ["EngineComparison"]
+class MakingB:
+    """Run B being made for a ``compare`` request, a slice at a time, so that the engine
+    keeps reading commands (and a Cancel) meanwhile: a B with its own weights trained up
+    to A's iteration may take minutes.
+
+    Parameters
+    ----------
+    request_id : int
+        The ``compare`` request answered when B is ready (or cancelled, or refused).
+    conn : Connection
+        The pipe to B's process; closed here when B is not made (its process ends).
+    job : generator
+        :meth:`EngineComparison.making`.
+    """
+
+    def __init__(self, request_id: int, conn: Connection,
+                 job: Generator[tuple[int, int], None, EngineComparison]) -> None:
+        self.request_id = request_id
+        self.conn = conn
+        self.job = job
+        self._told: float | None = None
+
+    def step(self) -> tuple[int, int] | EngineComparison:
+        """One slice: ``(done, total)`` while B catches up, the comparison when B is ready
+        (raises what making B raised, having closed B's pipe)."""
+        try:
+            return next(self.job)
+        except StopIteration as finished:
+            return finished.value
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def progress_due(self) -> bool:
+        """Whether to say how far B is: at the start, then every ``PROGRESS_SECONDS``."""
+        now = time.monotonic()
+        if self._told is not None and now - self._told < comparison_module.PROGRESS_SECONDS:
+            return False
+        self._told = now
+        return True
+
+    def cancel(self) -> None:
+        """Drop the half-made B and end its process; run A was never touched."""
+        self.job.close()
+        self.conn.close()
+
+
+__all__ = ["EngineComparison", "MakingB"]

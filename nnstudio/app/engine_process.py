@@ -18,12 +18,17 @@ stalled. In its own process the engine keeps a core to itself.
   run, sent after changes and every second or so while training, so that the GUI can
   save even when this process has died or hangs —, ``("missing_state", id)`` when an
   undo asks for a state that is no longer kept, ``("comparison", label, note)`` when a
-  comparison starts and ``("comparison", None, None)`` when it ends, and
+  comparison starts and ``("comparison", None, None)`` when it ends, ``("making_b", done,
+  total)`` while a run B with its own weights is trained up to run A's iteration, and
   ``("finished",)`` last.
 
 A comparison (``compare``) forks run B from the present run and serves it from a second
 process (:mod:`.engine_comparison`): every command that moves the run moves both in
-lockstep, snapshots carry B's (``Snapshot.b``) and saveable states hold B too.
+lockstep, snapshots carry B's (``Snapshot.b``) and saveable states hold B too. A run B
+with its own weights made late in a run is trained up to A's iteration a slice at a time
+(:class:`.engine_comparison.MakingB`) between commands: ``cancel_b`` drops it (run A was
+never touched), and meanwhile the commands that would move or change run A are refused
+with :data:`MAKING_B_BUSY` (reading, saving and calls go on).
 
 Undo keeps whole runs: ``save_state`` stores a copy of the trainer under an id,
 ``restore_state`` puts one back (storing the run it replaces under another id first),
@@ -44,6 +49,7 @@ from collections import OrderedDict, deque
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
+from ..core.comparison import ForkCancelled
 from ..core.data import DataSpec, PreparedData
 from ..core.log_feed import LogFeed
 from ..core.errors import NNStudioError
@@ -51,7 +57,7 @@ from ..core.probes import ProbeResult
 from ..core.project import Project, project_from_trainer
 from ..core.snapshot import Grid, evaluate_grid, make_snapshot
 from ..core.trainer import PhaseRecord, Trainer
-from .engine_comparison import EngineComparison
+from .engine_comparison import EngineComparison, MakingB
 from .remote_run import RunLostError
 
 #: the speed control's "as fast as possible"
@@ -60,6 +66,13 @@ MAX_SPEED = 0.0
 SAVED_STATES_BUDGET = 512 * 2**20
 #: seconds between two saveable states sent while training (more for large runs)
 STATE_INTERVAL = 1.0
+#: refused while run B is being made: the commands that would move or change run A (B is
+#: being trained up to A's iteration; a message says why) and those that need run B (an
+#: error answers them)
+MAKING_B_REFUSES = frozenset({"play", "step", "phase", "epoch", "rewind", "reset", "config", "data", "set_weight"})
+MAKING_B_REFUSES_CALLS = frozenset({"compare", "close_b", "promote_b", "call_b", "export_csv"})
+MAKING_B_BUSY = "Run B is still being made: wait until it is ready, or cancel it (Esc)."
+REPLACED_WHILE_MAKING_B = "Making run B was cancelled: the run it was made from was replaced."
 
 
 class EngineLoop:
@@ -79,6 +92,8 @@ class EngineLoop:
         self.data: PreparedData | None = None
         #: run B and how it is driven, while the learner compares two runs
         self.comparison: EngineComparison | None = None
+        #: run B being made (trained up to A's iteration a slice at a time), else None
+        self.making: MakingB | None = None
         self.playing = False
         self.speed = MAX_SPEED  # iterations per second; 0 = as fast as possible
         self.grid_resolution = 64
@@ -117,6 +132,8 @@ class EngineLoop:
                 self._drain_commands()
                 if self.quit:
                     break
+                if self.making is not None:
+                    self._making_step()
                 if self._jobs:
                     self._job_step()
                 if self.playing:
@@ -126,6 +143,7 @@ class EngineLoop:
             except Exception as exc:  # noqa: BLE001 - nothing may kill the engine
                 if not self._report(exc):
                     self._set_playing(False)
+        self._cancel_making()
         self._end_comparison()
         self.emit("finished")
 
@@ -146,7 +164,7 @@ class EngineLoop:
     def _wait_time(self) -> float:
         """How long to block waiting for a command: not at all while training at full
         speed, until the next iteration at a set speed, a while when paused."""
-        if self._jobs:
+        if self._jobs or self.making is not None:
             return 0.0
         if self.playing and self.trainer is not None:
             if self.speed == MAX_SPEED:
@@ -194,6 +212,15 @@ class EngineLoop:
             self.quit = True
             self.playing = False
             return
+        if name == "cancel_b":
+            self._cancel_making()
+            return
+        if self.making is not None:
+            if name in ("load", "restore_state"):
+                self._cancel_making(REPLACED_WHILE_MAKING_B)
+            elif name in MAKING_B_REFUSES:
+                self.emit("message", "warning", MAKING_B_BUSY)
+                return
         if name == "load":
             # (spec, config, data, trainer or None, data recipe): replaces the current trainer
             spec, config, data, trainer, recipe = args
@@ -349,8 +376,16 @@ class EngineLoop:
     # -- comparisons ---------------------------------------------------------------------------
     def _comparison_command(self, name: str, request_id: int, *args: Any) -> None:
         """``compare`` (conn, changes, b, label, note, fork_iteration), ``close_b``,
-        ``promote_b``, ``call_b`` (fn) and ``state_now``: each answers with a result."""
+        ``promote_b``, ``call_b`` (fn) and ``state_now``: each answers with a result
+        (``compare`` of a B to be made later, see :meth:`_start_making`)."""
         try:
+            if self.making is not None and name in MAKING_B_REFUSES_CALLS:
+                if name == "compare":
+                    args[0].close()  # the new B's process ends
+                raise NNStudioError(MAKING_B_BUSY)
+            if name == "compare" and args[2] is None and self.trainer is not None:
+                self._start_making(request_id, *args[:2])
+                return
             value = self._comparison_value(name, *args)
         except Exception as exc:  # noqa: BLE001 - the caller decides what an error means
             if isinstance(exc, RunLostError) and self.comparison is not None:
@@ -369,16 +404,11 @@ class EngineLoop:
             self._set_playing(False)
             self._end_comparison()
             try:
-                self.comparison = EngineComparison(trainer, conn, changes, b, label, note, fork_iteration,
-                                                   progress=self._fork_progress)
+                made = EngineComparison(trainer, conn, changes, b, label, note, fork_iteration)
             except BaseException:
                 conn.close()
                 raise
-            self._phase = None
-            self.emit("comparison", self.comparison.label, self.comparison.note)
-            self._report_stops()
-            self._changed()
-            return self.comparison.label, self.comparison.note
+            return self._begin_comparison(made)
         if name == "state_now":
             if trainer is None:
                 raise NNStudioError("there is no run yet")
@@ -410,11 +440,48 @@ class EngineLoop:
         self._changed()
         return b.spec, b.config, b.data_recipe
 
-    def _fork_progress(self, done: int, total: int) -> None:
-        """A run B with its own weights is being trained up to run A's iteration: say so
-        (the window is not waiting on nothing)."""
-        self.emit("message", "info", f"Making run B: training it from iteration 0 with its own weights, "
-                                     f"{done:,} of {total:,} iterations ({100 * done // max(1, total)} %)…")
+    def _begin_comparison(self, made: EngineComparison) -> tuple[str, str]:
+        self.comparison = made
+        self._phase = None
+        self.emit("comparison", made.label, made.note)
+        self._report_stops()
+        self._changed()
+        return made.label, made.note
+
+    def _start_making(self, request_id: int, conn: Any, changes: Any) -> None:
+        """Make run B from the present run a slice at a time (:meth:`_making_step`), and
+        answer ``request_id`` when it is ready; a B that goes on from A's weights is
+        ready at the first slice."""
+        assert self.trainer is not None
+        self._set_playing(False)
+        self._end_comparison()
+        self.making = MakingB(request_id, conn, EngineComparison.making(self.trainer, conn, changes))
+        self._making_step()
+
+    def _making_step(self) -> None:
+        """One slice of making run B; its answer when B is ready (or cannot be made).
+        While a B with its own weights catches up, ``("making_b", done, total)`` says how far."""
+        making = self.making
+        assert making is not None
+        try:
+            out = making.step()
+        except Exception as exc:  # noqa: BLE001 - the caller decides what an error means
+            self.making = None
+            self.emit("result", making.request_id, "error", exc)
+            return
+        if isinstance(out, EngineComparison):
+            self.making = None
+            self.emit("result", making.request_id, "ok", self._begin_comparison(out))
+        elif making.progress_due():
+            self.emit("making_b", *out)
+
+    def _cancel_making(self, why: str | None = None) -> None:
+        """Drop run B being made (run A was never touched) and say so (``why``, by default
+        that run A is as it was) to its ``compare``."""
+        making, self.making = self.making, None
+        if making is not None:
+            making.cancel()
+            self.emit("result", making.request_id, "error", ForkCancelled(*(() if why is None else (why,))))
 
     def _end_comparison(self) -> None:
         cmp, self.comparison = self.comparison, None

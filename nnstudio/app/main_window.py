@@ -62,6 +62,7 @@ from .panels.training_panel import TrainingPanel
 from .paths import app_settings, resource_path
 from .project_files import ProjectFiles
 from .compare_dialog import CompareDialog
+from .compare_progress import MakingBStrip
 from .comparison_session import LOCKED, ComparisonSession
 from .session import TrainingSession
 from .shortcuts_dialog import ShortcutsDialog
@@ -249,7 +250,7 @@ class MainWindow(QMainWindow):
         self.addAction(self.act_undo)
         self.addAction(self.act_redo)
         c = self.controller
-        self.act_play = a("&Play", c.toggle_play, Qt.Key.Key_Space, "mdi6.play", "Train continuously / pause")
+        self.act_play = a("&Play", self.play_or_stop, Qt.Key.Key_Space, "mdi6.play", "Train continuously / pause")
         self.act_step = a("Step &iteration", c.step, Qt.Key.Key_Right, "mdi6.step-forward",
                           "Run one iteration: one batch, one update (the step inspector shows all of it)")
         self.act_phase = a("Step p&hase", c.step_phase, QKeySequence("Shift+Right"), "mdi6.debug-step-into",
@@ -412,6 +413,12 @@ class MainWindow(QMainWindow):
         self.comparison.sigMessage.connect(self.show_message)
         self.comparison.sigChanged.connect(self._on_comparison)
         self.statusBar().addPermanentWidget(self.comparison_badge)
+        self.making_b = MakingBStrip()
+        self._play_tip: str | None = None  # Play's tooltip while it reads Stop
+        self.statusBar().addPermanentWidget(self.making_b)
+        self.making_b.sigCancel.connect(self.comparison.cancel)
+        self.controller.sigMakingB.connect(self._on_making_progress)
+        self.comparison.sigMaking.connect(self._on_making)
         d = self.doc
         d.sigPreparedChanged.connect(self._on_prepared_changed)
         d.sigModifiedChanged.connect(lambda _m: self._update_title())
@@ -478,8 +485,9 @@ class MainWindow(QMainWindow):
             self.comparison_badge.setObjectName("comparison_badge")
         label = self.comparison.label if active else ""
         self.comparison_badge.setText(f"A vs {printable(label, 32)}" if active else "")
-        self.comparison_badge.setToolTip(f"A vs {printable(label, 200)}\n{printable(self.comparison.note, 300)}"
-                                         if active else "")
+        # the note comes from the file when it was reopened: its right-to-left text kept to itself
+        self.comparison_badge.setToolTip(f"A vs {isolate(printable(label, 200))}\n"
+                                         f"{isolate(printable(self.comparison.note, 300))}" if active else "")
         self.comparison_badge.setVisible(active)
         # views that draw one run say which (the others draw both)
         for name in self.RUN_A_ONLY_VIEWS:
@@ -493,9 +501,36 @@ class MainWindow(QMainWindow):
     #: views that draw run A only while two runs are compared
     RUN_A_ONLY_VIEWS = ("HardestSamplesView", "RepresentationView", "DigitGalleryView", "DrawingPadView")
 
+    def _on_making_progress(self, done: int, total: int) -> None:
+        """Run B with its own weights is being trained up to A's iteration: how far, and
+        Cancel; the toolbar's Play reads Stop meanwhile (it cancels too)."""
+        if not self.comparison.making:
+            return  # a progress report that crossed a Cancel
+        self.making_b.show_progress(done, total)
+        if self._play_tip is None:
+            self._play_tip = self.act_play.toolTip()
+        self.act_play.setText("&Stop")
+        self.act_play.setToolTip("Stop making run B (Esc); run A stays as it is")
+        self.act_play.setIcon(_icon("mdi6.stop"))
+        self._icons = [(a, "mdi6.stop" if a is self.act_play else n) for a, n in self._icons]
+
+    def _on_making(self, making: bool) -> None:
+        self.act_compare.setEnabled(not (making or self.comparison.active))
+        if not making:
+            self.making_b.hide()
+            self._on_playing(self.controller.playing)
+            if self._play_tip is not None:
+                self.act_play.setToolTip(self._play_tip)
+                self._play_tip = None
+
+    def play_or_stop(self) -> None:
+        """Space / Play: train or pause; while run B is being made, stop making it."""
+        if not self.comparison.cancel():
+            self.controller.toggle_play()
+
     def compare_dialog(self) -> None:
         """Training › Compare…: choose what run B changes, then fork it."""
-        if self.comparison.active:
+        if self.comparison.active or self.comparison.making:
             return
         prepared = self.doc.prepared
         # B forks from where the learner asked for it, the iteration the dialog states (A
@@ -592,7 +627,10 @@ class MainWindow(QMainWindow):
                                      "that uses it (Shift+→ steps phase by phase).", 6000)
 
     def focus_views(self) -> None:
-        """Esc: the focus leaves any text or number box; training's keys work again."""
+        """Esc: stops making run B if it is being made; else the focus leaves any text or
+        number box, and training's keys work again."""
+        if self.comparison.cancel():
+            return
         target = self.network_view if self.workspaces.current == EXPLORE else self.inspector_view
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)
 

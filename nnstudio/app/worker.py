@@ -29,6 +29,7 @@ class EngineLink(QObject):
     sigState = Signal(object, object)  # Project (without data), data token
     sigMissingState = Signal(int)  # an undo asked for a run that is no longer kept
     sigComparison = Signal(object, object)  # B's label and note when a comparison starts; None, None when it ends
+    sigMakingB = Signal(object, object)  # run B's catch-up: iterations done and in all (may pass 2**31)
     sigFinished = Signal(bool)  # True: the engine said goodbye; False: it vanished
 
     def __init__(self, events: Connection) -> None:
@@ -67,6 +68,8 @@ class EngineLink(QObject):
                     self.sigState.emit(event[1], event[2])
                 elif kind == "comparison":
                     self.sigComparison.emit(event[1], event[2])
+                elif kind == "making_b":
+                    self.sigMakingB.emit(int(event[1]), int(event[2]))
                 elif kind == "missing_state":
                     self.sigMissingState.emit(int(event[1]))
                 elif kind == "finished":

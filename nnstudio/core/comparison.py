@@ -14,7 +14,10 @@
   seed): B is a new run drawn from the (changed) seed, trained with its settings from
   iteration 0 up to A's present iteration, so that both stand at the same iteration:
   "the run A would have been with B's settings from the start". It uses A's present data;
-  with the same seed and batch settings it sees the same batches as A did.
+  with the same seed and batch settings it sees the same batches as A did. That catch-up
+  may take minutes late in a long run: :meth:`Comparison.fork` reports how far it is and
+  can be cancelled (:class:`ForkCancelled`), and :meth:`Comparison.forking` does it one
+  slice at a time for a caller that has other work between slices (the app's engine).
   :attr:`Comparison.note` says which of the two happened.
 
 Both runs then move in lockstep: :meth:`step`, :meth:`step_phase`, :meth:`run`,
@@ -28,9 +31,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Generator
 
-from .errors import SpecError
+from .errors import NNStudioError, SpecError
 from .run_changes import RunChanges
 from .safetext import bounded
 from .trainer import PhaseRecord, StepRecord, Trainer, TrainingData
@@ -61,25 +64,31 @@ def advance_to(run: Trainer, target: int) -> StepRecord | None:
 
 #: how often a long catch-up of run B says how far it is (seconds)
 PROGRESS_SECONDS = 0.5
+#: how long one slice of a long catch-up of run B trains (seconds): between two slices
+#: the engine reads its commands, so a Cancel is taken within about this long
+SLICE_SECONDS = 0.05
 
 
-def _train_to(b: Trainer, target: int, progress: Callable[[int, int], None] | None) -> None:
-    """Train ``b`` up to iteration ``target`` (or until it stops), telling ``progress``."""
-    if progress is None:
-        b.run(iterations=target - b.iteration)
-        return
-    progress(b.iteration, target)
-    told = time.monotonic()
+class ForkCancelled(NNStudioError):
+    """Making run B was cancelled before B was ready (run A is as it was)."""
+
+    def __init__(self, message: str = "Making run B was cancelled; run A is as it was.") -> None:
+        super().__init__(message)
+
+
+def _train_to(b: Trainer, target: int) -> Generator[tuple[int, int], None, None]:
+    """Train ``b`` up to iteration ``target`` (or until it stops) in slices of about
+    :data:`SLICE_SECONDS`, yielding ``(done, target)`` before the first and after each
+    slice but the last. A run trains the same iterations whatever the slices."""
+    yield b.iteration, target
     chunk = 256
     while b.iteration < target and not b.stopped:
         t0 = time.monotonic()
         b.run(iterations=min(chunk, target - b.iteration))
         spent = time.monotonic() - t0
-        # slices of about a tenth of the reporting interval
-        chunk = max(16, min(chunk * 4, int(chunk * 0.1 * PROGRESS_SECONDS / max(spent, 1e-6))))
-        if time.monotonic() - told >= PROGRESS_SECONDS and b.iteration < target and not b.stopped:
-            progress(b.iteration, target)
-            told = time.monotonic()
+        chunk = max(16, min(chunk * 4, int(chunk * SLICE_SECONDS / max(spent, 1e-6))))
+        if b.iteration < target and not b.stopped:
+            yield b.iteration, target
 
 
 class Comparison:
@@ -115,21 +124,48 @@ class Comparison:
     # ------------------------------------------------------------------ making B
     @classmethod
     def fork(cls, a: Trainer, changes: RunChanges | str,
-             progress: Callable[[int, int], None] | None = None) -> "Comparison":
+             progress: Callable[[int, int], None] | None = None,
+             cancel: Callable[[], bool] | None = None) -> "Comparison":
         """Make run B from A's present state with ``changes`` (or their text, see
         :meth:`RunChanges.parse`). A itself is not touched.
 
         A B with other weights is trained from iteration 0 up to A's; ``progress(done,
         total)`` is then told how far it is, when it starts and about every
-        :data:`PROGRESS_SECONDS` (a long catch-up is not a silent wait). The slices
-        give B bit for bit the run one call would.
+        :data:`PROGRESS_SECONDS` (a long catch-up is not a silent wait), and ``cancel()``
+        is asked after every slice: True stops with :class:`ForkCancelled`. The slices
+        give B bit for bit the run one call would. (:meth:`forking` is the same, one
+        slice at a time.)
 
         Raises
         ------
         SpecError
             If a change is not valid (unknown setting, bad value, B's network does not
             fit the data) or B would need more memory than allowed.
+        ForkCancelled
+            If ``cancel`` asked to stop (A is as it was; no B exists).
         """
+        job = cls.forking(a, changes)
+        told = None
+        while True:
+            try:
+                done, total = next(job)
+            except StopIteration as finished:
+                return finished.value
+            if cancel is not None and cancel():
+                job.close()
+                raise ForkCancelled()
+            now = time.monotonic()
+            if progress is not None and (told is None or now - told >= PROGRESS_SECONDS):
+                progress(done, total)
+                told = now
+
+    @classmethod
+    def forking(cls, a: Trainer, changes: RunChanges | str) -> Generator[tuple[int, int], None, "Comparison"]:
+        """:meth:`fork` one slice at a time: a generator that yields ``(done, total)``
+        iterations of B's catch-up between slices of about :data:`SLICE_SECONDS` (none
+        when B goes on from A's weights) and returns the :class:`Comparison`. Closing it
+        before it returns drops the half-made B; A is never touched. The changes are
+        checked at the first ``next()`` (a SpecError then)."""
         if isinstance(changes, str):
             changes = RunChanges.parse(changes)
         spec_b, config_b = changes.apply(a.spec, a.config)
@@ -139,7 +175,7 @@ class Comparison:
             b = Trainer(spec_b, config_b, a.data, checkpoint_budget=a.checkpoint_budget,
                         trajectory_budget=a.trajectory_budget, data_recipe=a.data_recipe)
             if at:
-                _train_to(b, at, progress)
+                yield from _train_to(b, at)
             what = "another architecture" if spec_b.layer_sizes != a.spec.layer_sizes else "other initial weights"
             note = (f"B has {what}: its weights are drawn afresh from seed {config_b.seed} and it was trained "
                     f"with its settings from iteration 0")
@@ -312,4 +348,4 @@ class Comparison:
         return out
 
 
-__all__ = ["Comparison", "RunChanges", "RunTotals", "RUNS", "advance_to"]
+__all__ = ["Comparison", "ForkCancelled", "RunChanges", "RunTotals", "RUNS", "advance_to"]

@@ -3,8 +3,8 @@ checked from the archive's end record before :mod:`zipfile` parses that list; on
 deflate members, never encrypted; declared sizes and compression ratios checked before
 anything is inflated; members inflated in chunks and never past what they declare.
 
-:mod:`nnstudio.core.project_reader` builds the project on this layer (its module notes
-explain each limit).
+:mod:`nnstudio.core.project_reader` builds the project on this layer (:mod:`nnstudio.core.project_limits`
+explains each limit).
 """
 from __future__ import annotations
 

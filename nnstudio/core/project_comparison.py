@@ -29,8 +29,9 @@ def _position(state: TrainingState | None) -> tuple[int, int, bool]:
     return state.iteration, state.epoch, bool(state.stopped)
 
 
-def _check_runs(a: tuple[int, int, bool], b: tuple[int, int, bool]) -> None:
-    """The rules two runs of one comparison obey: ``a``, ``b`` = (iteration, epoch, stopped)."""
+def _check_runs(a: tuple[int, int, bool], b: tuple[int, int, bool], fork_iteration: int = 0) -> None:
+    """The rules two runs of one comparison obey: ``a``, ``b`` = (iteration, epoch, stopped);
+    B was made at ``fork_iteration``."""
     for name, (iteration, epoch, _stopped) in (("A", a), ("B", b)):
         if epoch > iteration:  # an epoch ends with the iteration that finishes it
             raise ProjectError(f"run {name} of the comparison is at epoch {epoch:,} after {iteration:,} "
@@ -43,12 +44,19 @@ def _check_runs(a: tuple[int, int, bool], b: tuple[int, int, bool]) -> None:
         raise ProjectError(f"run B of the comparison is at iteration {b_it:,} and run A at "
                            f"{a_it:,}; the two runs stand at the same iteration unless the one "
                            "behind has stopped: the file is damaged")
+    if fork_iteration > min(a_it, b_it):
+        # neither run can be rewound to before B was made, and both only go on from there
+        raise ProjectError(f"run B of the comparison was made at iteration {fork_iteration:,}, but run A is at "
+                           f"{a_it:,} and run B at {b_it:,}: the file is damaged")
 
 
 def check_saved_comparison(project: Project) -> None:
     """Refuse a project whose comparison's runs cannot stand where the file says, before
     either run is made: the runs at different iterations although the one behind has not
-    stopped, or a run at more epochs than iterations. Nothing to check without a comparison.
+    stopped, a run at more epochs than iterations, or B made after the iteration either
+    run stands at. Nothing to check without a comparison. (Each run's own numbers, and
+    B's settings against its changes, are checked when the file is read:
+    :mod:`.project_contents`, :mod:`.project_run_b`.)
 
     Raises
     ------
@@ -57,7 +65,8 @@ def check_saved_comparison(project: Project) -> None:
     """
     if project.comparison is None:
         return
-    _check_runs(_position(project.trainer_state), _position(project.comparison.run.trainer_state))
+    _check_runs(_position(project.trainer_state), _position(project.comparison.run.trainer_state),
+                project.comparison.fork_iteration)
 
 
 def saved_comparison(comparison: Comparison, include_trajectory: bool = True) -> SavedComparison:
@@ -112,7 +121,8 @@ def comparison_from_project(project: Project, a: Trainer, **trainer_kwargs: Any)
     except (ProjectError, SpecError) as exc:
         raise ProjectError(f"run B of the comparison cannot be restored: {exc}") from None
     b.data_recipe = a.data_recipe
-    _check_runs((a.iteration, a.epoch, bool(a.stopped)), (b.iteration, b.epoch, bool(b.stopped)))  # ``a`` as given
+    _check_runs((a.iteration, a.epoch, bool(a.stopped)), (b.iteration, b.epoch, bool(b.stopped)),  # ``a`` as given
+                saved.fork_iteration)
     return Comparison(a, b, saved.changes, saved.label or None, saved.note, saved.fork_iteration)
 
 

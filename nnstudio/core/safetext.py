@@ -12,6 +12,17 @@ need, but go through :func:`isolate`: Unicode's bidirectional algorithm (UAX #9)
 lays them out on their own, so that neither their letters nor an override character
 (U+202E makes "Lesson ‮evil: 3 steps" read backwards after it) reorders the interface
 text around them. :func:`isolate_html` does the same for rich-text labels, escaped.
+
+The command line quotes names with :func:`terminal`: every control and format character
+escaped as :func:`printable` does (bidi overrides, embeddings and isolates of the file
+become visible ``\u202e`` … ``\u2069``), and a value that still holds right-to-left
+letters or Arabic digits wrapped in FSI … PDI as the window does. Terminals that lay out
+bidirectional text (VTE, Konsole, mlterm) then keep the name from pulling the rest of
+the line (``"שלום 3 steps"``) into its direction; terminals that do not show the two
+marks as nothing (format characters take no column), and text without such letters is
+printed as it is. A whole message (an error quoting a file name or a CSV column) goes
+through :func:`isolate_phrases` once it is :func:`bounded`: each right-to-left phrase in it
+is isolated where it stands.
 """
 
 from __future__ import annotations
@@ -137,10 +148,58 @@ def isolate(text: str) -> str:
     return "".join(part if i % 2 or not part else FSI + part + PDI for i, part in enumerate(parts))
 
 
+def terminal(value: object, limit: int = 60) -> str:
+    """One value quoted in a line of terminal output: :func:`printable` (every control
+    and format character escaped, at most ``limit`` characters), then :func:`isolate` (a
+    value with right-to-left letters or Arabic digits in FSI … PDI)."""
+    return isolate(printable(value, limit))
+
+
+#: a right-to-left phrase: from a right-to-left letter or Arabic digit to the last one
+#: before the next left-to-right letter (the neutrals and numbers between belong to it)
+_RTL_CLASSES = frozenset({"R", "AL", "AN"})
+
+
+def _phrases(line: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = last = -1
+    for i, ch in enumerate(line):
+        cls = unicodedata.bidirectional(ch)
+        if cls in _RTL_CLASSES:
+            if start < 0:
+                start = i
+            last = i
+        elif cls == "L" and start >= 0:
+            spans.append((start, last + 1))
+            start = -1
+    if start >= 0:
+        spans.append((start, last + 1))
+    return spans
+
+
+def isolate_phrases(text: str) -> str:
+    """``text`` (a whole message, :func:`bounded` already) with each right-to-left phrase
+    in FSI … PDI, so that it cannot pull the numbers and punctuation after it, or the rest
+    of the line, into its direction. Text that cannot reorder anything is returned as it
+    is; text that still holds explicit bidi controls is isolated line by line instead."""
+    if text.isascii() or _REORDERING.isdisjoint(map(unicodedata.bidirectional, text)):
+        return text
+    if not _CONTROLS.isdisjoint(text):
+        return isolate(text)
+    out = []
+    for part in _PARAGRAPH.split(text):
+        pieces, end = [], 0
+        for a, b in _phrases(part):
+            pieces += [part[end:a], FSI, part[a:b], PDI]
+            end = b
+        out.append("".join(pieces) + part[end:])
+    return "".join(out)
+
+
 def isolate_html(text: str) -> str:
     """:func:`isolate`, then HTML-escaped: for a label that shows rich text."""
     return html.escape(isolate(text), quote=True)
 
 
 __all__ = ["FSI", "MESSAGE_LIMIT", "PDF", "PDI", "RLO", "balance_bidi", "bounded", "escape_controls", "isolate",
-           "isolate_html", "printable"]
+           "isolate_html", "isolate_phrases", "printable", "terminal"]

@@ -101,12 +101,49 @@ def _set(key: str, value: Any) -> Callable[[dict], None]:
 COMMANDS = [["info"], ["train", "--iterations", "3"], ["train", "--iterations", "3", "--compare", "lr=0.5"],
             ["export", "--to", "pytorch"]]
 
+MORE = "more than a run can have trained (at most 10,000,000,000): the file is damaged"
+
 REFUSED = {
-    # run B claims an absurd count beside A at 20 (the first Play would train A 10¹² iterations)
-    "B at 10^12": (b_training(iteration=10**12), None,
-                   "run B of the comparison is at iteration 1,000,000,000,000 and run A at 20"),
+    # run B claims a count beside A at 20 (the first Play would train A 10⁹ iterations)
+    "B at 10^9": (b_training(iteration=10**9), None,
+                  "run B of the comparison is at iteration 1,000,000,000 and run A at 20"),
+    # an absurd count is refused for itself, whether one run claims it or both (where the
+    # runs agree, a rewind or a run B with its own weights would train that many)
+    "B at 10^12": (b_training(iteration=10**12), None, f"run B of the comparison is at iteration "
+                                                         f"1,000,000,000,000, {MORE}"),
     "B at 10^12, stopped": (b_training(iteration=10**12, stopped="diverged"), None,
-                            "run B of the comparison is at iteration 1,000,000,000,000 and run A at 20"),
+                            f"run B of the comparison is at iteration 1,000,000,000,000, {MORE}"),
+    "both at 10^12": (both(a_training(iteration=10**12, epoch=10**11), b_training(iteration=10**12, epoch=10**11)),
+                      None, f"run A of the comparison is at iteration 1,000,000,000,000, {MORE}"),
+    "both just past the limit": (both(a_training(iteration=10**10 + 1), b_training(iteration=10**10 + 1)), None,
+                                 f"run A of the comparison is at iteration 10,000,000,001, {MORE}"),
+    "B made after both runs' iteration": (lambda d: d["comparison"].update(fork_iteration=21), None,
+                                          "run B of the comparison was made at iteration 21, but run A is at 20 "
+                                          "and run B at 20: the file is damaged"),
+    "B made far beyond": (lambda d: d["comparison"].update(fork_iteration=2**61), None,
+                          "run B of the comparison was made at iteration 2,305,843,009,213,693,952"),
+    "NaN first loss of B": (b_training(first_loss="nan"), None,
+                            "the first loss must be a finite number ≥ 0, not nan: the file is damaged"),
+    "infinite first loss of B": (b_training(first_loss="inf"), None, "the first loss must be a finite number ≥ 0, "
+                                                                     "not inf"),
+    "negative first loss of A": (a_training(first_loss=-1.5), None, "the first loss must be a finite number ≥ 0, "
+                                                                    "not -1.5"),
+    "NaN loss sum of B": (b_training(epoch_loss_sum="nan"), None, "the epoch's loss sum must be a finite number"),
+    "-inf best value of B": (b_training(best_value="-inf"), None, "the best value must be a finite number ≥ 0"),
+    "a NaN literal in B's state": (b_training(first_loss=float("nan")), None, "NaN is not a number JSON allows"),
+    "B's network not what its changes make": (
+        lambda d: d["comparison"]["network"]["hidden"][0].update(units=7),
+        lambda arrays: arrays.update({k: np.zeros((*a.shape[:-1], 2 * 7 + 7 + 7 + 1)) for k, a in arrays.items()
+                                      if k.startswith("b_") and a.shape[-1:] == (2 * 4 + 4 + 4 + 1,)}),
+        "run B's network is not the one its changes make of run A's (2 → 7 → 1 instead of 2 → 4 → 1)"),
+    "B's activation not what its changes make": (
+        lambda d: d["comparison"]["network"]["hidden"][0].update(activation="relu"), None,
+        "run B's network is not the one its changes make of run A's: the file is damaged"),
+    "B's learning rate not what its changes say": (lambda d: d["comparison"]["train"].update(learning_rate=0.1), None,
+                                                   "run B's learning_rate is 0.1, but its changes make it 0.3"),
+    "changes that do not fit A": (lambda d: d["comparison"].update(changes={"activation": ["relu", "tanh"]}), None,
+                                  "the changes of run B do not fit run A: activation has 2 values but the network "
+                                  "has 1 hidden layer(s)"),
     "B behind A, not stopped": (b_training(iteration=5), None, "run B of the comparison is at iteration 5 and run A"),
     "B at more epochs than iterations": (b_training(epoch=10**12), None,
                                          "run B of the comparison is at epoch 1,000,000,000,000 after 20 iterations"),
@@ -144,10 +181,11 @@ def test_a_comparison_that_cannot_be_is_refused_by_every_command_as_the_window_r
 
 
 ODD = {
-    "a huge label": (lambda d: d["comparison"].update(label="X" * 100_000), "X" * 119 + "…"),
+    # the legend is made again from the changes: the file's own is never shown
+    "a huge label": (lambda d: d["comparison"].update(label="X" * 100_000), "B: η = 0.3"),
     "control characters in the label": (
-        lambda d: d["comparison"].update(label="B: \x1b[31mred\x1b[0m\nrow\r\u202e\x00\x07"),
-        "B: \\x1b[31mred\\x1b[0m\\x0arow\\x0d\\u202e\\x00\\x07"),
+        lambda d: d["comparison"].update(label="B: \x1b[31mred\x1b[0m\nrow\r\u202e\x00\x07"), "B: η = 0.3"),
+    "a label that lies": (lambda d: d["comparison"].update(label="B: η = 0.001"), "B: η = 0.3"),
     "control characters in the note": (lambda d: d["comparison"].update(note="\x1b[2J\nwiped"), "B: η = 0.3"),
     "NaN losses in B's history": (None, "B: η = 0.3"),
 }

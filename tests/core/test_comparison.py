@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnstudio.core.comparison import Comparison
+from nnstudio.core.comparison import Comparison, ForkCancelled
 from nnstudio.core.errors import SpecError
 from nnstudio.core.run_changes import RunChanges
 from nnstudio.core.specs import LayerSpec, TrainConfig
@@ -296,3 +296,72 @@ def test_a_long_catch_up_says_how_far_it_is_and_gives_the_run_one_call_would(mon
     told.clear()
     Comparison.fork(a, "lr=0.3", progress=lambda done, total: told.append((done, total)))
     assert told == []
+
+
+def fingerprint(t: Trainer) -> tuple:
+    """Everything of a run that making run B (or cancelling it) must leave alone, as bytes."""
+    opt = t.optimizer.get_state()
+    return (t.iteration, t.epoch, t.pos, t.perm.tobytes(), t.network.params.tobytes(), t.initial_params.tobytes(),
+            t.history.iterations.array().tobytes(), t.history.layers.array().tobytes(),
+            t.history.epochs.array().tobytes(), t.trajectory_array()[1].tobytes(), t.earliest_iteration,
+            t.furthest_iteration, opt["step"], [opt[n].tobytes() for n in t.optimizer.state_names if n in opt],
+            repr(t.shuffle_rng.bit_generator.state), repr(t.dropout_rng.bit_generator.state), t.stopped)
+
+
+@pytest.mark.parametrize("after", [1, 3])
+def test_cancelling_a_long_catch_up_leaves_run_a_bit_for_bit_as_it_was(monkeypatch, after):
+    import nnstudio.core.comparison as comparison
+
+    monkeypatch.setattr(comparison, "SLICE_SECONDS", 0.001)  # many slices
+    spec = make_spec()
+    a = Trainer(spec, TrainConfig(seed=4, batch_size=8, optimizer="adam", learning_rate=0.01), make_data())
+    a.run(iterations=4000)
+    before = fingerprint(a)
+    asked: list[int] = []
+
+    def cancel() -> bool:
+        asked.append(1)
+        return len(asked) >= after
+
+    told: list[tuple[int, int]] = []
+    with pytest.raises(ForkCancelled, match="^Making run B was cancelled; run A is as it was.$"):
+        Comparison.fork(a, "hidden=6,6,3 seed=5", progress=lambda d, t: told.append((d, t)), cancel=cancel)
+    assert len(asked) == after and told[0] == (0, 4000) if after > 1 else told == []
+    assert fingerprint(a) == before
+    # A trains on exactly as if B had never been asked for
+    ref = Trainer(spec, TrainConfig(seed=4, batch_size=8, optimizer="adam", learning_rate=0.01), make_data())
+    ref.run(iterations=4100)
+    a.run(iterations=100)
+    assert a.network.params.tobytes() == ref.network.params.tobytes()
+
+
+def test_forking_a_slice_at_a_time_gives_the_run_one_call_would_and_leaves_a_alone(monkeypatch):
+    import nnstudio.core.comparison as comparison
+
+    monkeypatch.setattr(comparison, "SLICE_SECONDS", 0.001)
+    spec, cfg, data = make_spec(), TrainConfig(seed=4, batch_size=8), make_data()
+    a = Trainer(spec, cfg, data)
+    a.run(iterations=3000)
+    before = fingerprint(a)
+    job = Comparison.forking(a, "hidden=6,6,3")
+    seen = []
+    while True:
+        try:
+            seen.append(next(job))
+        except StopIteration as done:
+            cmp = done.value
+            break
+    assert seen[0] == (0, 3000) and len(seen) >= 5 and all(t == 3000 for _, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    one = Trainer(cmp.b.spec, cmp.b.config, data)
+    one.run(iterations=3000)  # one call
+    assert cmp.b.iteration == 3000 and cmp.b.network.params.tobytes() == one.network.params.tobytes()
+    np.testing.assert_array_equal(cmp.b.history.iterations.array(), one.history.iterations.array())
+    np.testing.assert_array_equal(cmp.b.trajectory_array()[1], one.trajectory_array()[1])
+    assert fingerprint(a) == before and cmp.a is a and cmp.fork_iteration == 0
+    # a B that goes on from A's weights is ready at the first step
+    with pytest.raises(StopIteration):
+        next(Comparison.forking(a, "lr=0.3"))
+    # bad changes are refused at the first step, before anything is made
+    with pytest.raises(SpecError):
+        next(Comparison.forking(a, "lr=-1"))

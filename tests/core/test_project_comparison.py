@@ -186,7 +186,7 @@ def test_b_counts_against_the_memory_budget_before_anything_is_read(good, monkey
         read_project(io.BytesIO(content), budget=need_a + 4096)
 
 
-def test_a_b_network_that_does_not_fit_the_data_is_refused_when_restored(good):
+def test_a_b_network_that_does_not_fit_the_data_is_refused_when_read(good):
     def edit(c, a):
         c["network"]["n_inputs"] = 3
         c["network"]["hidden"] = [{"units": 6}, {"units": 5}]
@@ -200,10 +200,11 @@ def test_a_b_network_that_does_not_fit_the_data_is_refused_when_restored(good):
     doc["comparison"]["training"]["optimizer_step"] = 0
     doc["comparison"]["history"].pop("layers", None)
     edit(doc["comparison"], arrays)
-    project = project_from_bytes(_repack(doc, arrays))
-    a = trainer_from_project(project)
-    with pytest.raises(ProjectError, match="run B of the comparison cannot be restored: .*3 input"):
-        comparison_from_project(project, a)
+    # refused as soon as it is read: its changes (lr, activation) keep A's two inputs
+    with pytest.raises(ProjectError, match="^cannot open the project: run B's network is not the one its changes "
+                                           r"make of run A's \(3 → 6 → 5 → 1 instead of 2 → 6 → 5 → 1\): the file "
+                                           "is damaged$"):
+        project_from_bytes(_repack(doc, arrays))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -801,3 +801,31 @@ def test_mutated_arrays(good, painted, data):
             a = np.asfortranarray(a)
         arrays[key] = a
     _opens_or_is_refused(_zip_bytes(doc, npz_bytes(arrays)))
+
+
+# ============================================================================ a run's own numbers
+@pytest.mark.parametrize("fields, fragment", [
+    ({"iteration": 10**12, "epoch": 10**11},
+     "the run is at iteration 1,000,000,000,000, more than a run can have trained (at most 10,000,000,000)"),
+    ({"iteration": 10**10 + 1}, "the run is at iteration 10,000,000,001, more than a run can have trained"),
+    ({"epoch": 13}, "the run is at epoch 13 after 12 iterations; an epoch takes at least one iteration"),
+    ({"first_loss": "nan"}, "the first loss must be a finite number ≥ 0, not nan: the file is damaged"),
+    ({"first_loss": "-inf"}, "the first loss must be a finite number ≥ 0, not -inf"),
+    ({"first_loss": -0.25}, "the first loss must be a finite number ≥ 0, not -0.25"),
+    ({"epoch_loss_sum": "inf"}, "the epoch's loss sum must be a finite number ≥ 0, not inf"),
+    ({"best_value": "nan"}, "the best value must be a finite number ≥ 0, not nan"),
+])
+def test_a_run_whose_own_numbers_cannot_be_is_refused(tmp_path, good, fields, fragment):
+    """Training never records a NaN or infinite loss (it stops first), and no run a learner
+    trains reaches 10¹⁰ iterations (rewinding a reopened run replays from iteration 0)."""
+    doc, arrays = parts(good)
+    doc["training"].update(fields)
+    refused(write(tmp_path / "p.nnproj", doc, arrays), fragment)
+
+
+def test_the_numbers_a_genuine_run_has_are_read(tmp_path, good):
+    doc, arrays = parts(good)
+    doc["training"].update(iteration=10**10, epoch=10**9, best_value="inf", epoch_loss_sum=0.0, first_loss=0.0)
+    project = load_project(write(tmp_path / "p.nnproj", doc, arrays))
+    st = project.trainer_state
+    assert (st.iteration, st.epoch, st.best_value, st.first_loss) == (10**10, 10**9, math.inf, 0.0)

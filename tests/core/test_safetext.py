@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from nnstudio.core.safetext import MESSAGE_LIMIT, balance_bidi, bounded, escape_controls, isolate, isolate_html, \
-    printable
+    isolate_phrases, printable, terminal
 
 LRE, RLE, PDF, LRO, RLO = "\u202a", "\u202b", "\u202c", "\u202d", "\u202e"
 LRI, RLI, FSI, PDI = "\u2066", "\u2067", "\u2068", "\u2069"
@@ -131,3 +131,46 @@ def test_isolated_text_never_reaches_past_its_end(text):
     assert out.translate({ord(c): None for c in CONTROLS}) == text.translate({ord(c): None for c in CONTROLS})
     if any(c in text for c in CONTROLS + ARABIC[0] + HEBREW[0]):
         assert all(line == "" or (line[0] == FSI and line[-1] == PDI) for line in out.split("\n"))
+
+
+# -- terminal output ---------------------------------------------------------------------------
+def test_terminal_keeps_right_to_left_letters_and_isolates_them():
+    assert terminal(HEBREW) == FSI + HEBREW + PDI
+    assert terminal(f"{ARABIC} 3") == FSI + ARABIC + " 3" + PDI
+    assert terminal("\u0661\u0662") == FSI + "\u0661\u0662" + PDI  # Arabic-Indic digits reorder too
+    for text in ("spiral", "Größe", "数据", "a b 3"):  # nothing to isolate: printed as it is
+        assert terminal(text) == text
+
+
+def test_terminal_escapes_the_bidi_controls_of_a_value_before_isolating_it():
+    for ch in (RLO, LRO, RLE, LRE, PDF, LRI, RLI, FSI, PDI, "\u200f", "\u061c"):
+        shown = terminal(f"ab{ch}cd")
+        assert shown == f"ab\\u{ord(ch):04x}cd"  # no right-to-left letters left: no isolate either
+    shown = terminal(f"{HEBREW}{RLO}x{PDI}{PDI}{FSI}")
+    assert shown == FSI + HEBREW + "\\u202ex\\u2069\\u2069\\u2068" + PDI
+    assert [c for c in shown if c in CONTROLS] == [FSI, PDI]  # only the isolate made here
+
+
+def test_terminal_cuts_before_it_isolates():
+    shown = terminal(HEBREW * 100, 20)
+    assert shown == FSI + HEBREW * 3 + HEBREW[:4] + "…" + PDI and len(shown) == 22
+
+
+def test_isolate_phrases_isolates_each_right_to_left_phrase_where_it_stands():
+    assert isolate_phrases(f"cannot open '{HEBREW}.nnproj': 3 rows") == f"cannot open '{FSI}{HEBREW}{PDI}.nnproj': 3 rows"
+    # the neutrals and numbers between two right-to-left words belong to the phrase
+    assert isolate_phrases(f"column '{HEBREW} 2 {ARABIC}' (4) is empty") == \
+        f"column '{FSI}{HEBREW} 2 {ARABIC}{PDI}' (4) is empty"
+    assert isolate_phrases(f"a {HEBREW}, b {ARABIC}\n{HEBREW}") == \
+        f"a {FSI}{HEBREW}{PDI}, b {FSI}{ARABIC}{PDI}\n{FSI}{HEBREW}{PDI}"
+    assert isolate_phrases(f"{HEBREW} 7") == f"{FSI}{HEBREW}{PDI} 7"
+    for text in ("plain 3", "Größe", ""):
+        assert isolate_phrases(text) == text
+    # explicit controls left in (not bounded first): the line is isolated whole, balanced
+    assert isolate_phrases(f"x {RLO}{HEBREW}") == FSI + f"x {RLO}{HEBREW}{PDF}" + PDI
+
+
+@given(bidi_text)
+def test_isolate_phrases_never_leaves_an_isolate_open(text):
+    assert _levels_close(isolate_phrases(bounded(text)))
+    assert _levels_close(isolate_phrases(text))
