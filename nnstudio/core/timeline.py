@@ -215,7 +215,7 @@ class Timeline:
         changes exactly. ``start`` is on this run's data."""
         if not start.iteration <= self.iteration or any(
                 not start.iteration <= c.iteration <= self.iteration or c.kind == "data" for c in changes):
-            raise SpecError("the saved timeline does not fit the saved run")
+            raise SpecError("its changes lie outside the run's iterations")
         start = dataclasses.replace(start, data=self.data, data_recipe=self.data_recipe)
         if start.iteration == 0 and np.array_equal(start.params, self.initial_params):
             start.params = self.initial_params  # the weights the trainer keeps anyway: one copy

@@ -46,6 +46,7 @@ from .network import Network
 from .optimizers import SGD, Optimizer, optimizer_from_config
 from .phases import PhaseStepping
 from .probes import ProbeResult, probe
+from .project_limits import MAX_ITERATIONS
 from .specs import NetworkSpec, TrainConfig
 from .timeline import Timeline
 from .trainer_records import Change, PhaseRecord, StepRecord, TrainingData, _State
@@ -393,11 +394,20 @@ class Trainer(Timeline, PhaseStepping):
             self._phase_gen = None
             assert rec is not None
             return rec
+        self._stop_at_the_limit()
         self._ensure_running()
         with np.errstate(all="ignore"):
             rec = self._iterate(True)
         assert rec is not None
         return rec
+
+    def _stop_at_the_limit(self) -> bool:
+        """Stop a run that stands at :data:`MAX_ITERATIONS`, the most a saved project may
+        hold (a run past it could be saved but never opened again); whether it did."""
+        if self.iteration >= MAX_ITERATIONS and not self.stopped:
+            self._stop(f"it reached {MAX_ITERATIONS:,} iterations, the most a run can have and still be "
+                       "saved and opened again", "limit", self.iteration)
+        return self.iteration >= MAX_ITERATIONS
 
     def _ensure_running(self) -> None:
         if self.stopped:
@@ -833,6 +843,8 @@ class Trainer(Timeline, PhaseStepping):
         epoch = self.epoch
         with np.errstate(all="ignore"):
             while not self.stopped:
+                if self._stop_at_the_limit():
+                    break
                 last = self.pos + self._batch_size() >= self.n_train
                 rec = self._iterate(last)
                 if self.epoch != epoch or (rec is not None and rec.stopped):
@@ -853,7 +865,8 @@ class Trainer(Timeline, PhaseStepping):
                     break
                 rec = self.run_epoch()
         if iterations:
-            if self.stopped:
+            iterations = min(iterations, MAX_ITERATIONS - self.iteration)
+            if self._stop_at_the_limit() or self.stopped:
                 return rec
             self._fork()
             self._finish_pending_phases(discard=False)
@@ -862,6 +875,8 @@ class Trainer(Timeline, PhaseStepping):
                 if self.stopped:
                     return self.last_record
                 rec = self._iterate(True)
+                if self._stop_at_the_limit():
+                    rec.stopped = self.stopped
                 if self.stopped:
                     return self.last_record
         return rec
