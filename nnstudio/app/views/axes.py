@@ -414,6 +414,30 @@ class LogAxis(ReadableAxis):
         self.setLogMode(True)
 
 
+def readable_axes(*orientations: str) -> dict[str, ReadableAxis]:
+    """``axisItems`` for a pyqtgraph plot: a :class:`ReadableAxis` on each side named.
+
+    Every plot of the app takes its axes from here: pyqtgraph's own axis rescales numbers
+    below 1 behind a multiplier in the title ("direction 1 (x0.001)" over ticks 200, 400),
+    which a learner cannot read."""
+    return {name: ReadableAxis(name) for name in orientations}
+
+
+def readable_colorbar_axis(bar: pg.ColorBarItem, width: int = 45) -> ReadableAxis:
+    """Give the colour bar ``bar`` a :class:`ReadableAxis` in place of its own (vertical
+    bars only), ranged over the bar's values as pyqtgraph's was; returns it (also as
+    ``bar.axis``, where pyqtgraph keeps the bar's axis)."""
+    axis = ReadableAxis("right")
+    bar.setAxisItems({"right": axis})
+    bar.showAxis("right")
+    bar.axis = axis
+    axis.setWidth(width)
+    axis.unlinkFromView()  # the bar sets its range to the colour levels itself
+    lo, hi = bar.values if bar.values is not None else (0.0, 1.0)
+    axis.setRange(lo, hi)
+    return axis
+
+
 def tick_strings(axis: pg.AxisItem) -> list[str]:
     """The labels ``axis`` draws for its current range (for tests and readers)."""
     lo, hi = sorted(float(v) for v in axis.range)

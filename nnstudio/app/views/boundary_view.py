@@ -47,6 +47,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBox
 from ...core.data import Dataset, PreparedData
 from ...core.snapshot import Grid, Snapshot
 from .. import theme
+from .axes import readable_colorbar_axis
 from .base import ViewBase
 from .confusion_matrix_widget import ConfusionMatrixWidget
 from .decision_plot import DecisionPlot, class_mix, lighten, neuron_over_grid
@@ -162,6 +163,8 @@ class BoundaryView(ViewBase):
         self.comparing = False
 
         self.colorbar = pg.ColorBarItem(values=(0, 1), width=12, interactive=False, colorMapMenu=False)
+        # outputs of a regression can be small: numbers as they are, not "(x0.001)"
+        readable_colorbar_axis(self.colorbar)
         self.colorbar.axis.setPen(fg)
         self.colorbar.axis.setTextPen(fg)
         self.canvas.addItem(self.colorbar, 0, 1)

@@ -23,7 +23,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
-from .axes import ReadableAxis
+from .axes import ReadableAxis, readable_colorbar_axis
 from .run_colors import RUN_B_STYLE, run_color
 
 Array = np.ndarray
@@ -176,13 +176,7 @@ class SurfaceMap(pg.PlotWidget):
                                         colorMapMenu=False)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         # the bar's own axis, swapped for one that labels losses as numbers (also on log colours)
-        self.colorbar.setAxisItems({"right": ReadableAxis("right")})
-        self.colorbar.showAxis("right")
-        self.colorbar.axis = self.colorbar.getAxis("right")
-        self.colorbar.axis.setZValue(0.5)
-        self.colorbar.axis.setWidth(52)
-        self.colorbar.axis.unlinkFromView()
-        self.colorbar.axis.setRange(0.0, 1.0)
+        readable_colorbar_axis(self.colorbar, width=52).setZValue(0.5)
         iso_pen = pg.mkPen(QColor(255, 255, 255, 110), width=1)
         self.contours = [pg.PlotCurveItem(pen=iso_pen, connect="finite") for _ in range(N_LEVELS)]
         for c in self.contours:
