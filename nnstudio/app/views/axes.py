@@ -15,7 +15,8 @@ axes here
   coarser one's text (pyqtgraph labels each level by itself: 1.915 between 1.91 and
   1.92 once read "1.92" twice);
 * keep labels a label's height apart however short the plot (pyqtgraph draws its first
-  level of ticks whatever their crowding);
+  level of ticks whatever their crowding), and leave out a label the canvas's edge
+  would cut;
 * show the longest wording of their title that fits along them, the full title in the
   tooltip (:meth:`ReadableAxis.set_titles`).
 """
@@ -384,6 +385,29 @@ class ReadableAxis(pg.AxisItem):
     def resizeEvent(self, ev: object = None) -> None:  # noqa: N802
         self._fit_title()
         super().resizeEvent(ev)
+
+    def generateDrawSpecs(self, p: QPainter) -> tuple | None:  # noqa: N802
+        """pyqtgraph's drawing specs without the tick labels that the canvas would cut:
+        a vertical axis lets its end labels reach past its ends, and at the canvas's
+        edge ("1.0" on top of a map that fills its canvas) half of one was drawn."""
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return None
+        room = self._canvas_rect()
+        if room is None:
+            return specs
+        axis_spec, tick_specs, text_specs = specs
+        return axis_spec, tick_specs, [spec for spec in text_specs if room.contains(spec[0])]
+
+    def _canvas_rect(self) -> QRectF | None:
+        """The part of the canvas on screen, in the axis's coordinates (None: no canvas)."""
+        scene = self.scene()
+        views = scene.views() if scene is not None else []
+        if not views:
+            return None
+        view = views[0]
+        shown = view.mapToScene(view.viewport().rect()).boundingRect()
+        return self.mapRectFromScene(shown).adjusted(-0.5, -0.5, 0.5, 0.5)
 
     def label_height(self) -> float:
         """The height pyqtgraph gives a tick label: 0.8 of a line of the tick font."""
