@@ -39,7 +39,7 @@ from ...core.probes import SATURATION_SHARE, Z_EDGES
 from ...core.snapshot import Snapshot
 from .. import theme
 from .activation_run_b import RunBLayer
-from .axes import readable_axes
+from .axes import ReadableAxis, readable_axes
 from .base import ViewBase
 
 Array = np.ndarray
@@ -203,7 +203,9 @@ class ActivationView(ViewBase):
         self.plot.setMenuEnabled(False)
         self.legend = self.plot.addLegend(offset=(8, 8), labelTextSize="9pt")
         self._regions: list[tuple[pg.LinearRegionItem, pg.LinearRegionItem]] = []
-        self.hist_plot = self.glw.addPlot(row=1, col=0, axisItems=readable_axes("left", "bottom"))
+        # counts: whole numbers only (no tick at "1.5" samples)
+        self.hist_plot = self.glw.addPlot(row=1, col=0, axisItems={"left": ReadableAxis("left", integer=True),
+                                                                   "bottom": ReadableAxis("bottom")})
         self.hist_plot.setLabel("bottom", "pre-activation z")
         self.hist_plot.setLabel("left", "count")
         self.hist_plot.setMenuEnabled(False)

@@ -188,6 +188,11 @@ class GradientView(ViewBase):
         self.quantity_combo.setToolTip(
             "∂L/∂W: how strongly the loss pulls on each layer's weights. δ = ∂ℓ/∂z: the error signal "
             "back-propagated to each layer, before it is multiplied by the layer's inputs.")
+        # as wide as its longest choice where there is room (the room left over goes to the
+        # combo first, so that it is not cut while blank space stands beside it), shorter in
+        # a narrow dock
+        self.quantity_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.quantity_combo.setMaximumWidth(self.quantity_combo.sizeHint().width())
         self.quantity_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.quantity_combo.setMinimumContentsLength(12)
         row.addWidget(self.quantity_combo, 1)
@@ -197,7 +202,7 @@ class GradientView(ViewBase):
         self.hist_layer_combo.setToolTip("The layer whose output distribution is drawn over time")
         self.hist_layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         row.addWidget(self.hist_layer_combo)
-        row.addStretch(1)
+        row.addStretch(0)
         bar.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.add_widget(bar)
 
@@ -800,5 +805,7 @@ class GradientView(ViewBase):
         ticks = [t for k, t in enumerate(ticks) if k == 0 or t[1] != ticks[k - 1][1]]
         self.hist_plot.getAxis("bottom").setTicks([ticks, []])
         run = "A: " if self.comparing else ""  # the histogram is run A's only
-        self._set_title(self.hist_plot, f"{run}{self.layer_names[layer] if layer < len(self.layer_names) else ''} "
-                                        "outputs (bright = many)")
+        name = self.layer_names[layer] if layer < len(self.layer_names) else ""
+        # not "output outputs": the output layer's values are the network's output
+        whose = "network output" if name == "output" else f"{name} outputs"
+        self._set_title(self.hist_plot, f"{run}{whose} (bright = many)")

@@ -1,0 +1,78 @@
+"""Small things the lesson sweep found: the gradient view's quantity chooser shows its
+whole choice where there is room, its histogram of the output layer is titled in plain
+words, and the activation view's histogram counts samples in whole numbers."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from nnstudio.app.views.activation_view import ActivationView
+from nnstudio.app.views.axes import label_value, tick_strings
+from nnstudio.app.views.gradient_view import GradientView
+from nnstudio.core.data import DataSpec, prepare
+from nnstudio.core.snapshot import make_snapshot
+from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
+from nnstudio.core.trainer import Trainer
+
+
+@pytest.fixture(scope="module")
+def small():
+    """12 points and a network without hidden layer (as lesson 1): histograms of a few counts."""
+    data = prepare(DataSpec(name="circle", n_samples=15, validation_fraction=0.2))
+    trainer = Trainer(NetworkSpec(2, (), "binary"), TrainConfig(), data)
+    trainer.run(iterations=20)
+    return make_snapshot(trainer, None, trainer.probe())
+
+
+@pytest.mark.parametrize("width", [606, 677, 820])
+def test_the_quantity_chooser_is_not_cut_while_there_is_room(qtbot, small, width):
+    view = GradientView()
+    qtbot.addWidget(view)
+    view.resize(width, 340)  # the Inspect dock at 1280×800, 1366×768, and a wide one
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(small)
+    QApplication.processEvents()
+    combo = view.quantity_combo
+    for i in range(combo.count()):
+        combo.setCurrentIndex(i)
+        QApplication.processEvents()
+        text = combo.currentText()
+        # the room a combo box gives its text: its own size hint for that text
+        need = combo.fontMetrics().horizontalAdvance(text)
+        room = combo.style().subControlRect(combo.style().ComplexControl.CC_ComboBox, _option(combo),
+                                            combo.style().SubControl.SC_ComboBoxEditField, combo).width()
+        assert need <= room, (width, text, need, room)
+
+
+def _option(combo):
+    from PySide6.QtWidgets import QStyleOptionComboBox
+
+    opt = QStyleOptionComboBox()
+    opt.initFrom(combo)
+    opt.currentText = combo.currentText()
+    return opt
+
+
+def test_the_output_layers_histogram_says_network_output(qtbot, small):
+    view = GradientView()
+    qtbot.addWidget(view)
+    view.resize(820, 620)
+    view.show()
+    view.show_snapshot(small)
+    assert view.layer_names == ["output"]
+    assert view._titles[view.hist_plot] == "network output (bright = many)"
+
+
+def test_the_activation_histogram_counts_in_whole_numbers(qtbot, small):
+    view = ActivationView()
+    qtbot.addWidget(view)
+    view.resize(720, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(small)
+    qtbot.wait(50)
+    counts = tick_strings(view.hist_plot.getAxis("left"))
+    assert counts, "no count ticks"
+    assert all(label_value(t) == int(label_value(t)) and "." not in t for t in counts), counts
