@@ -76,3 +76,19 @@ def test_the_activation_histogram_counts_in_whole_numbers(qtbot, small):
     counts = tick_strings(view.hist_plot.getAxis("left"))
     assert counts, "no count ticks"
     assert all(label_value(t) == int(label_value(t)) and "." not in t for t in counts), counts
+
+
+def test_the_loss_maps_header_writes_tiny_losses_as_the_axes_do():
+    from types import SimpleNamespace
+
+    from nnstudio.app.views.axes import number_text
+    from nnstudio.app.views.surface_words import header_text
+
+    res = SimpleNamespace(alphas=[0.0] * 51, betas=[0.0] * 51, n_points=4, loss_min=1.608e-05, center_loss=4.25e-3)
+    comp = SimpleNamespace(result=res, iteration=2280, draft=False, seconds=0.011)
+    text = header_text(comp, None, 2280)
+    assert text == ("Iteration 2,280: loss 0.00425 at the weights now · surface: 51 × 51 grid on 4 training points, "
+                    "lowest 1.608×10⁻⁵ (11 ms)")
+    assert "e-" not in text
+    assert [number_text(v) for v in (0.6931472, -0.3, 2.5e6, float("nan"), 0.0)] == ["0.6931", "−0.3", "2.5×10⁶",
+                                                                                     "–", "0"]

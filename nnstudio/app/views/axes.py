@@ -136,6 +136,19 @@ def value_labels(values: Sequence[float]) -> list[str]:
     return out
 
 
+def number_text(v: float, digits: int = 4) -> str:
+    """``v`` in ``digits`` significant digits as the axes write numbers: "0.004251",
+    "−0.3", "1.608×10⁻⁵" (not Python's "1.608e-05"), "2.5×10⁶"; "–" when not finite."""
+    v = float(v)
+    if not math.isfinite(v):
+        return "–"
+    if v == 0:
+        return "0"
+    if PLAIN_LOW <= abs(v) < PLAIN_HIGH:
+        return _minus(np.format_float_positional(v, precision=digits, unique=False, fractional=False, trim="-"))
+    return _scientific(float(f"{v:.{digits}g}"), digits - 1)
+
+
 def _minus(text: str) -> str:
     """A real minus sign, and no "−0"."""
     if text.startswith("-") and float(text) == 0:
