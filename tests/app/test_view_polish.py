@@ -4,6 +4,7 @@ words, and the activation view's histogram counts samples in whole numbers."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PySide6.QtWidgets import QApplication
 
@@ -25,7 +26,7 @@ def small():
     return make_snapshot(trainer, None, trainer.probe())
 
 
-@pytest.mark.parametrize("width", [606, 677, 820])
+@pytest.mark.parametrize("width", [565, 606, 677, 820])
 def test_the_quantity_chooser_is_not_cut_while_there_is_room(qtbot, small, width):
     view = GradientView()
     qtbot.addWidget(view)
@@ -92,3 +93,32 @@ def test_the_loss_maps_header_writes_tiny_losses_as_the_axes_do():
     assert "e-" not in text
     assert [number_text(v) for v in (0.6931472, -0.3, 2.5e6, float("nan"), 0.0)] == ["0.6931", "−0.3", "2.5×10⁶",
                                                                                      "–", "0"]
+
+
+def test_a_network_of_one_layer_gets_a_verdict_of_its_own():
+    from nnstudio.app.views.gradient_verdict import verdict
+
+    v = verdict(np.array([0.0034]), "mean |∂L/∂W|")
+    assert v.kind == "even"
+    assert v.text.startswith("The network has one layer, the output: its mean |∂L/∂W| is 0.0034.")
+    assert "first layer" not in v.text and "last layer" not in v.text
+    assert verdict(np.array([0.0]), "δ").kind == "dead"  # no gradient at all is still said
+
+
+def test_the_hidden_representations_empty_layer_chooser_says_none(qtbot, small):
+    from nnstudio.app.views.representation_view import RepresentationView
+
+    view = RepresentationView()
+    qtbot.addWidget(view)
+    view.resize(620, 420)
+    view.show()
+    qtbot.waitExposed(view)
+    data = prepare(DataSpec(name="circle", n_samples=15, validation_fraction=0.2))
+    view.set_data(data)
+    view.show_snapshot(small)
+    combo = view.layer_combo
+    assert combo.count() == 0 and not combo.isEnabled() and combo.currentText() == ""
+    assert combo.placeholderText() == "none"
+    assert "no hidden layer" in view.placeholder.saying
+    image = combo.grab().toImage()  # the word is drawn, not an empty box
+    assert len({image.pixel(x, image.height() // 2) for x in range(4, image.width() - 20)}) > 2

@@ -89,6 +89,8 @@ class RepresentationView(ViewBase):
         self.layer_combo = QComboBox()
         self.layer_combo.setToolTip("The hidden layer whose outputs are drawn")
         self.layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # an empty chooser reads as broken: it says why there is nothing to choose
+        self.layer_combo.setPlaceholderText("none")
         self.layer_combo.currentIndexChanged.connect(self._on_layer_chosen)
         row.addWidget(self.layer_combo)
         #: what the axes are (neurons, or principal directions and their variance)
