@@ -122,3 +122,15 @@ def test_the_hidden_representations_empty_layer_chooser_says_none(qtbot, small):
     assert "no hidden layer" in view.placeholder.saying
     image = combo.grab().toImage()  # the word is drawn, not an empty box
     assert len({image.pixel(x, image.height() // 2) for x in range(4, image.width() - 20)}) > 2
+
+
+def test_the_decade_grid_does_not_hatch_a_plot_of_thirty_decades(qtbot):
+    from nnstudio.app.views.decade_grid import DecadeGrid
+
+    grid = DecadeGrid()
+    grid.set_span(0.0, 945.0, -30.4, 0.3)  # a fit whose gradient fell to 10⁻³⁰ (lesson 3)
+    _x, y = grid.getData()
+    levels = sorted(set(float(v) for v in y))
+    assert levels == [-30.0, -25.0, -20.0, -15.0, -10.0, -5.0, 0.0]
+    grid.set_span(0.0, 10.0, -3.5, 0.5)  # a few decades: every one
+    assert sorted(set(float(v) for v in grid.getData()[1])) == [-3.0, -2.0, -1.0, 0.0]

@@ -14,6 +14,8 @@ import pyqtgraph as pg
 Array = np.ndarray
 
 GRID_COLOR = (128, 128, 128, 70)
+#: at most this many lines: a loss falling to 10⁻³⁰ would hatch the plot with thirty
+MAX_LINES = 10
 
 
 class DecadeGrid(pg.PlotCurveItem):
@@ -24,12 +26,25 @@ class DecadeGrid(pg.PlotCurveItem):
         self.setZValue(-20)
 
     def set_span(self, x0: float, x1: float, lo: float, hi: float) -> None:
-        """Lines across ``x0..x1`` at every whole log10 value from ``lo`` to ``hi``."""
+        """Lines across ``x0..x1`` at the whole log10 values from ``lo`` to ``hi``: every
+        one, or every 2nd, 5th, 10th … when there are more than :data:`MAX_LINES`."""
         ks = np.arange(math.ceil(lo), math.floor(hi) + 1, dtype=float)
+        step = decade_step(len(ks))
+        ks = ks[ks % step == 0]
         if len(ks) == 0 or not (math.isfinite(x0) and math.isfinite(x1)):
             self.setData([], [])
             return
         self.setData(np.tile([x0, x1], len(ks)), np.repeat(ks, 2))
+
+
+def decade_step(n: int) -> int:
+    """Every how many of ``n`` decades a line is drawn: 1, 2, 5, 10, 20 … (at most
+    :data:`MAX_LINES` lines)."""
+    step, k = 1, 0
+    while n > MAX_LINES * step:
+        k += 1
+        step = (1, 2, 5)[k % 3] * 10 ** (k // 3)
+    return step
 
 
 def log10_or_nan(values: Array) -> Array:
@@ -41,4 +56,4 @@ def log10_or_nan(values: Array) -> Array:
     return out
 
 
-__all__ = ["GRID_COLOR", "DecadeGrid", "log10_or_nan"]
+__all__ = ["GRID_COLOR", "MAX_LINES", "DecadeGrid", "decade_step", "log10_or_nan"]
