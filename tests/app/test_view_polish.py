@@ -134,3 +134,27 @@ def test_the_decade_grid_does_not_hatch_a_plot_of_thirty_decades(qtbot):
     assert levels == [-30.0, -25.0, -20.0, -15.0, -10.0, -5.0, 0.0]
     grid.set_span(0.0, 10.0, -3.5, 0.5)  # a few decades: every one
     assert sorted(set(float(v) for v in grid.getData()[1])) == [-3.0, -2.0, -1.0, 0.0]
+
+
+def test_log_colours_of_an_exact_fit_are_not_a_yellow_sheet():
+    """Lesson 3 trained to the end: the grid point at the weights has loss 10⁻³⁰, the rest
+    10⁻² … 50. The colours span from 3 decades under the 1 % quantile, so the bowl
+    fills the colour scale instead of its top tenth; ordinary grids keep exact log10."""
+    from nnstudio.app.views.surface_map import display_values, log_floor
+
+    a = np.linspace(-3, 3, 51)
+    loss = 2.0 * (a[None, :] ** 2 + a[:, None] ** 2)
+    loss[25, 25] = 6.5e-31  # the exact fit, at the centre
+    heat = display_values(loss, True)
+    floor = log_floor(loss)
+    assert floor == pytest.approx(np.quantile(loss[loss > 0], 0.01) * 1e-3)
+    assert heat[25, 25] == pytest.approx(np.log10(floor))
+    # the bowl (all but the centre) now spans over half of the colours, not 1/8 of 31 decades
+    rest = np.delete(heat.ravel(), 25 * 51 + 25)
+    assert (rest.max() - rest.min()) / (heat.max() - heat.min()) > 0.5
+    ordinary = 0.05 + loss  # a loss that does not fall to 0: exact log10 everywhere
+    np.testing.assert_array_equal(display_values(ordinary, True), np.log10(ordinary))
+    # a path on the same colours: its heights use the grid's floor
+    path = np.array([6.5e-31, 1e-2])
+    both = display_values(np.concatenate([loss.ravel(), path]), True, reference=loss)
+    assert both[-2] == pytest.approx(np.log10(floor)) and both[-1] == pytest.approx(-2.0)

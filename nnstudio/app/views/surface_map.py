@@ -39,19 +39,36 @@ LEGEND_GAP = 6
 LEGEND_CHARS = 18
 
 
-def display_values(loss: Array, log: bool) -> Array:
+#: on log colours, the lowest colour is at most this far below the 1 % quantile of the
+#: grid's losses: an exact fit's 10⁻³⁰ at one grid point would give the rest of the map,
+#: 10⁻² … 50, the top sliver of the colours (a yellow sheet)
+LOG_SLACK = 1e-3
+
+
+def log_floor(loss: Array) -> float:
+    """The lowest loss the log colours tell apart: the smallest positive finite one, but
+    never more than 3 decades (:data:`LOG_SLACK`) below the 1 % quantile."""
+    v = np.asarray(loss, dtype=np.float64)
+    pos = v[np.isfinite(v) & (v > 0)]
+    if not len(pos):
+        return 1e-12
+    return max(float(pos.min()), float(np.quantile(pos, 0.01)) * LOG_SLACK)
+
+
+def display_values(loss: Array, log: bool, reference: Array | None = None) -> Array:
     """What the colours and heights show: the loss, or its base-10 logarithm.
 
     Non-finite losses (overflow far from the weights) are drawn as the largest finite
-    value; on the log scale losses of exactly 0 are drawn as the smallest positive one.
+    value; on the log scale losses below :func:`log_floor` of ``reference`` (default
+    ``loss``: the grid whose colours these are), 0 included, are drawn at that floor.
     """
     v = np.asarray(loss, dtype=np.float64)
     finite = np.isfinite(v)
     if log:
         pos = finite & (v > 0)
-        floor = float(v[pos].min()) if pos.any() else 1e-12
+        floor = log_floor(v if reference is None else reference)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.log10(np.where(pos, v, floor))
+            out = np.log10(np.where(pos, np.maximum(v, floor), floor))
     else:
         out = v.copy()
     if not finite.all():
@@ -368,5 +385,5 @@ class SurfaceMap(pg.PlotWidget):
         self.show_b_path(np.zeros((0, 2)), None, "")
 
 
-__all__ = ["COLORMAP", "N_LEVELS", "SurfaceMap", "bounds", "contour_levels", "contour_lines", "display_values",
-           "grid_interpolate", "label_axis", "title_wordings", "wrap_label"]
+__all__ = ["COLORMAP", "LOG_SLACK", "N_LEVELS", "SurfaceMap", "bounds", "contour_levels", "contour_lines",
+           "display_values", "grid_interpolate", "label_axis", "log_floor", "title_wordings", "wrap_label"]
