@@ -11,6 +11,7 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from comparison_snapshots import comparison_for, pair_snapshot
+from nnstudio.app.views.axes import number_text
 from nnstudio.app import theme
 from nnstudio.app.document import DocState
 from nnstudio.app.views.boundary_view import BoundaryView
@@ -137,7 +138,7 @@ def test_clicking_a_point_on_b_plot_follows_that_sample(view, spiral_pair, qtbot
     loss = cmp.b.network.loss.per_sample(z, prepared.y_train[k:k + 1].astype(np.intp))
     lines = text.splitlines()
     assert lines[0] == cmp.label and lines[1].startswith(f"training point #{k}")
-    assert lines[-1] == f"loss: {float(loss[0]):.4g}"
+    assert lines[-1] == f"loss: {number_text(float(loss[0]))}"
     assert b.hover_text.isVisible() and not view.run_a.hover_text.isVisible()
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from nnstudio.app.views.axes import number_text
 from nnstudio.app.main_window import MainWindow
 from nnstudio.app.views.hardest_samples_view import HardestSamplesView
 from nnstudio.core.data import DataSpec, prepare
@@ -60,7 +61,7 @@ def test_rows_are_the_engines_highest_losses_first(view, run):
         assert cell(r, 1) == names[int(data.y_train[i])]
         assert cell(r, 2).startswith("✕ " if pred != data.y_train[i] else names[pred])
         assert names[pred] in cell(r, 2)
-        assert cell(r, 3) == f"{float(loss[i]):.4g}"
+        assert cell(r, 3) == number_text(float(loss[i]))
     n_wrong = int(np.sum((z[:, 0] > 0).astype(int) != data.y_train))
     assert f"{n_wrong} of {len(data.y_train)} wrong" in view.summary.text()
     # the validation set, on request

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
+from nnstudio.app.views.axes import number_text
 from nnstudio.app.views.boundary_view import BoundaryView
 from nnstudio.app.views.sample_errors import data_errors, sample_errors, worst_count
 from nnstudio.core.data import DataSpec, prepare
@@ -91,6 +92,22 @@ def test_texts_name_classes_and_probabilities():
     assert e.target_text(0, names) == names[int(data.y_train[0])]
 
 
+def test_a_fits_texts_write_numbers_as_the_axes_do():
+    """A fit that is exact leaves losses of 10⁻³⁰: "1.775×10⁻³⁰", not "1.775e-30"; a
+    negative target has a real minus sign."""
+    data = prepare(DataSpec(name="line", n_samples=40, noise=0.1))
+    _trainer, snap = _run(data, (LayerSpec(4, "tanh"),), 2)
+    e = sample_errors(snap, data.X_train, data.y_train)
+    from dataclasses import replace
+
+    e = replace(e, loss=np.full(len(e), 1.775e-30))
+    i = int(np.argmin(e.target))
+    assert e.target[i] < 0
+    assert e.loss_text(0) == "1.775×10⁻³⁰"
+    assert e.target_text(i) == number_text(float(e.target[i])) and e.target_text(i).startswith("−")
+    assert "e-" not in e.prediction_text(i) and "-" not in e.prediction_text(i)
+
+
 # -- the decision view --------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def spiral():
@@ -154,13 +171,13 @@ def test_hovering_a_point_reads_its_target_prediction_and_loss(view, spiral, qtb
     assert ("misclassified" in lines[0]) == (pred != data.y_train[k])
     assert lines[1] == f"target: {names[int(data.y_train[k])]}"
     assert lines[2] == f"prediction: {names[pred]} (p = {(p1 if pred else 1 - p1):.3f})"
-    assert lines[3] == f"loss: {float(loss[k]):.4g}"
+    assert lines[3] == f"loss: {number_text(float(loss[k]))}"
     # a validation point says so, with its index in the validation set
     j = _isolated(data, data.val_index, view)
     xv, yv = data.raw.X[data.val_index[j]]
     _zv, lv = _engine(trainer, data.X_val, data.y_val)
     text = view.hover_at(xv, yv)
-    assert text.startswith(f"validation point #{j}") and f"loss: {float(lv[j]):.4g}" in text
+    assert text.startswith(f"validation point #{j}") and f"loss: {number_text(float(lv[j]))}" in text
     # away from every point the plane's read-out comes back
     assert view.hover_at(5.9, -5.9).startswith("x")
 

@@ -39,6 +39,7 @@ from ...core.probes import SATURATION_SHARE, Z_EDGES
 from ...core.snapshot import Snapshot
 from .. import theme
 from .activation_run_b import RunBLayer
+from .axes import ReadableAxis, readable_axes
 from .base import ViewBase
 
 Array = np.ndarray
@@ -195,14 +196,16 @@ class ActivationView(ViewBase):
         self.glw = pg.GraphicsLayoutWidget()
         self.glw.setMinimumSize(160, 120)
         self.glw.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-        self.plot = self.glw.addPlot(row=0, col=0)
+        self.plot = self.glw.addPlot(row=0, col=0, axisItems=readable_axes("left", "bottom"))
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("left", "f(z), f′(z)")
         self.plot.getAxis("bottom").setStyle(showValues=False)
         self.plot.setMenuEnabled(False)
         self.legend = self.plot.addLegend(offset=(8, 8), labelTextSize="9pt")
         self._regions: list[tuple[pg.LinearRegionItem, pg.LinearRegionItem]] = []
-        self.hist_plot = self.glw.addPlot(row=1, col=0)
+        # counts: whole numbers only (no tick at "1.5" samples)
+        self.hist_plot = self.glw.addPlot(row=1, col=0, axisItems={"left": ReadableAxis("left", integer=True),
+                                                                   "bottom": ReadableAxis("bottom")})
         self.hist_plot.setLabel("bottom", "pre-activation z")
         self.hist_plot.setLabel("left", "count")
         self.hist_plot.setMenuEnabled(False)

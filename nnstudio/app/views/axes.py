@@ -15,7 +15,8 @@ axes here
   coarser one's text (pyqtgraph labels each level by itself: 1.915 between 1.91 and
   1.92 once read "1.92" twice);
 * keep labels a label's height apart however short the plot (pyqtgraph draws its first
-  level of ticks whatever their crowding);
+  level of ticks whatever their crowding), and leave out a label the canvas's edge
+  would cut;
 * show the longest wording of their title that fits along them, the full title in the
   tooltip (:meth:`ReadableAxis.set_titles`).
 """
@@ -133,6 +134,19 @@ def value_labels(values: Sequence[float]) -> list[str]:
         if len(set(out)) == len(out):
             return out
     return out
+
+
+def number_text(v: float, digits: int = 4) -> str:
+    """``v`` in ``digits`` significant digits as the axes write numbers: "0.004251",
+    "−0.3", "1.608×10⁻⁵" (not Python's "1.608e-05"), "2.5×10⁶"; "–" when not finite."""
+    v = float(v)
+    if not math.isfinite(v):
+        return "–"
+    if v == 0:
+        return "0"
+    if PLAIN_LOW <= abs(v) < PLAIN_HIGH:
+        return _minus(np.format_float_positional(v, precision=digits, unique=False, fractional=False, trim="-"))
+    return _scientific(float(f"{v:.{digits}g}"), digits - 1)
 
 
 def _minus(text: str) -> str:
@@ -385,6 +399,29 @@ class ReadableAxis(pg.AxisItem):
         self._fit_title()
         super().resizeEvent(ev)
 
+    def generateDrawSpecs(self, p: QPainter) -> tuple | None:  # noqa: N802
+        """pyqtgraph's drawing specs without the tick labels that the canvas would cut:
+        a vertical axis lets its end labels reach past its ends, and at the canvas's
+        edge ("1.0" on top of a map that fills its canvas) half of one was drawn."""
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return None
+        room = self._canvas_rect()
+        if room is None:
+            return specs
+        axis_spec, tick_specs, text_specs = specs
+        return axis_spec, tick_specs, [spec for spec in text_specs if room.contains(spec[0])]
+
+    def _canvas_rect(self) -> QRectF | None:
+        """The part of the canvas on screen, in the axis's coordinates (None: no canvas)."""
+        scene = self.scene()
+        views = scene.views() if scene is not None else []
+        if not views:
+            return None
+        view = views[0]
+        shown = view.mapToScene(view.viewport().rect()).boundingRect()
+        return self.mapRectFromScene(shown).adjusted(-0.5, -0.5, 0.5, 0.5)
+
     def label_height(self) -> float:
         """The height pyqtgraph gives a tick label: 0.8 of a line of the tick font."""
         font = self.style.get("tickFont") or self.font()
@@ -412,6 +449,30 @@ class LogAxis(ReadableAxis):
     def __init__(self, orientation: str = "left", **kwargs: object) -> None:
         super().__init__(orientation, **kwargs)
         self.setLogMode(True)
+
+
+def readable_axes(*orientations: str) -> dict[str, ReadableAxis]:
+    """``axisItems`` for a pyqtgraph plot: a :class:`ReadableAxis` on each side named.
+
+    Every plot of the app takes its axes from here: pyqtgraph's own axis rescales numbers
+    below 1 behind a multiplier in the title ("direction 1 (x0.001)" over ticks 200, 400),
+    which a learner cannot read."""
+    return {name: ReadableAxis(name) for name in orientations}
+
+
+def readable_colorbar_axis(bar: pg.ColorBarItem, width: int = 45) -> ReadableAxis:
+    """Give the colour bar ``bar`` a :class:`ReadableAxis` in place of its own (vertical
+    bars only), ranged over the bar's values as pyqtgraph's was; returns it (also as
+    ``bar.axis``, where pyqtgraph keeps the bar's axis)."""
+    axis = ReadableAxis("right")
+    bar.setAxisItems({"right": axis})
+    bar.showAxis("right")
+    bar.axis = axis
+    axis.setWidth(width)
+    axis.unlinkFromView()  # the bar sets its range to the colour levels itself
+    lo, hi = bar.values if bar.values is not None else (0.0, 1.0)
+    axis.setRange(lo, hi)
+    return axis
 
 
 def tick_strings(axis: pg.AxisItem) -> list[str]:

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBox
 from ...core.data import Dataset, PreparedData
 from ...core.snapshot import Grid, Snapshot
 from .. import theme
+from .axes import readable_colorbar_axis
 from .base import ViewBase
 from .confusion_matrix_widget import ConfusionMatrixWidget
 from .decision_plot import DecisionPlot, class_mix, lighten, neuron_over_grid
@@ -162,6 +163,8 @@ class BoundaryView(ViewBase):
         self.comparing = False
 
         self.colorbar = pg.ColorBarItem(values=(0, 1), width=12, interactive=False, colorMapMenu=False)
+        # outputs of a regression can be small: numbers as they are, not "(x0.001)"
+        readable_colorbar_axis(self.colorbar)
         self.colorbar.axis.setPen(fg)
         self.colorbar.axis.setTextPen(fg)
         self.canvas.addItem(self.colorbar, 0, 1)
@@ -428,6 +431,16 @@ class BoundaryView(ViewBase):
         self.canvas.ci.layout.setColumnFixedWidth(1, 54 if show else 0)
 
     # -- two runs ----------------------------------------------------------------------------
+    def _match_axis_widths(self) -> None:
+        """B's vertical axis as wide as A's: an axis keeps the room its widest labels
+        once took (A's since before the data came), and the two plots must be the same
+        size to show the same ticks."""
+        if self.run_b is not None and self.comparing:
+            width = self.run_a.plot.getAxis("left").width()
+            axis = self.run_b.plot.getAxis("left")
+            if width > 0 and abs(axis.width() - width) > 0.5:
+                axis.setWidth(width)
+
     def _set_comparing(self, on: bool) -> None:
         """Put run B's plot beside A's (``on``) or take it away; one plot again when B is closed."""
         if on == self.comparing:
@@ -444,6 +457,7 @@ class BoundaryView(ViewBase):
                     self.plots_layout.layout.setColumnStretchFactor(col, 1)
                 self.run_b.vb.sigRangeChangedManually.connect(self._b_moved)
                 self.run_a.vb.sigRangeChanged.connect(self._follow_a)
+                self.run_a.plot.getAxis("left").geometryChanged.connect(self._match_axis_widths)
             else:
                 self.run_b.place(1)
             b = self.run_b
@@ -459,6 +473,7 @@ class BoundaryView(ViewBase):
             if self._lut is not None:
                 b.set_lut(self._lut)
             self._follow_a()
+            self._match_axis_widths()
         else:
             assert self.run_b is not None
             if self._hover_plot is self.run_b:

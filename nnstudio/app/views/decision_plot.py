@@ -21,6 +21,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from ...core.data import PreparedData
 from ...core.snapshot import Grid, Snapshot
 from .. import theme
+from .axes import readable_axes
 from .decision_points import DecisionPoints
 from .sample_errors import SampleErrors
 
@@ -155,7 +156,7 @@ class DecisionPlot:
         self.title = RunTitle()
         self.title.setVisible(False)
         self.title.setMaximumHeight(0)
-        self.plot = pg.PlotItem()
+        self.plot = pg.PlotItem(axisItems=readable_axes("left", "bottom"))
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.vb: pg.ViewBox = self.plot.getViewBox()

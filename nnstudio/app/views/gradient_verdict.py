@@ -142,6 +142,15 @@ def verdict(values: Array, what: str, series: Array | None = None, times: Array 
                                     "throw the weights far away; lower the learning rate.")
     if n == 0 or not len(finite):
         return Verdict("unknown", "No layer statistics yet.")
+    if n == 1 and v[0] == 0:
+        return Verdict("dead", f"The network has one layer, the output: its {what} is exactly 0, so its weights "
+                               "do not change (every sample already fits, or no input reaches it).")
+    if n == 1 and math.isfinite(float(v[0])) and v[0] > 0:
+        # no first and last layer to compare ("the first layer's … is about the same as
+        # the last layer's" said of one layer reads as a mistake)
+        return Verdict("even", f"The network has one layer, the output: its {what} is {fmt_value(float(v[0]))}. "
+                               "With no layer in front of it, the learning signal cannot fade or grow on its "
+                               "way back; add hidden layers to compare them.")
     text = ratio_sentence(float(v[0]), float(v[-1]), what)
     if "vanishing" in text:
         return Verdict("vanishing", "Vanishing gradients: " + text[0].lower() + text[1:].replace(

@@ -37,14 +37,16 @@ from ...core.snapshot import Snapshot
 from .. import theme
 from .axes import LogAxis, ReadableAxis, power_of_ten
 from .base import ViewBase
-from .placeholder_stack import WAITING_FIRST
+from .decade_grid import DecadeGrid, log10_or_nan
 from .gradient_verdict import Verdict, fmt_ratio, fmt_value, growth, ratio_sentence, verdict
+from .placeholder_stack import WAITING_FIRST
+from .plot_note import PlotNote
 from .run_colors import RUN_A_COLOR, RUN_B_COLOR, RUN_B_STYLE
 
 Array = np.ndarray
 
-__all__ = ["GradientView", "Verdict", "fmt_ratio", "fmt_value", "growth", "power_of_ten", "ratio_sentence",
-           "verdict"]
+__all__ = ["DecadeGrid", "GradientView", "NO_GRADIENTS_YET", "Verdict", "fmt_ratio", "fmt_value", "growth",
+           "log10_or_nan", "power_of_ten", "ratio_sentence", "verdict"]
 
 #: (label, layer-log column prefix, probe attribute of the bars, bar axis label)
 QUANTITIES = (
@@ -57,35 +59,13 @@ COMPARE_LAYER_COLORS = [c for c in theme.LAYER_COLORS
                         if c.name() not in (RUN_A_COLOR.name(), "#ff7f0e", RUN_B_COLOR.name())]
 RUN_TIP = "Two runs: each layer has A's bar (left) and B's bar (right); B's curves are dashed."
 HISTORY_PROBES = 200  # probes kept for the activation-histogram image
-GRID_COLOR = (128, 128, 128, 70)
-
-
-class DecadeGrid(pg.PlotCurveItem):
-    """Horizontal lines at every power of ten, drawn as one curve.
-
-    (``PlotItem.showGrid`` repaints through the axes and costs several milliseconds per
-    plot; one curve of line pairs costs next to nothing.)
-    """
-
-    def __init__(self) -> None:
-        super().__init__(connect="pairs", pen=pg.mkPen(GRID_COLOR, width=1))
-        self.setZValue(-20)
-
-    def set_span(self, x0: float, x1: float, lo: float, hi: float) -> None:
-        ks = np.arange(math.ceil(lo), math.floor(hi) + 1, dtype=float)
-        if len(ks) == 0 or not (math.isfinite(x0) and math.isfinite(x1)):
-            self.setData([], [])
-            return
-        self.setData(np.tile([x0, x1], len(ks)), np.repeat(ks, 2))
-
-
-def log10_or_nan(values: Array) -> Array:
-    """log10 of positive values; NaN for 0, negatives and non-finite values (not drawn)."""
-    v = np.asarray(values, dtype=float)
-    ok = np.isfinite(v) & (v > 0)
-    out = np.full(v.shape, np.nan)
-    out[ok] = np.log10(v[ok])
-    return out
+#: said over the empty "over time" plot until the first iteration (longest that fits first)
+NO_GRADIENTS_YET = (
+    "No gradients yet: each layer's curve starts with the first iteration. "
+    "Press Step iteration (→) or Play (Space).",
+    "No gradients yet: a curve per layer starts with the first iteration (→ or Play).",
+    "No gradients yet: press → or Play.",
+)
 
 
 def layer_names(n: int) -> list[str]:
@@ -98,6 +78,20 @@ def layer_slots(n: int, slots: int) -> Array:
     from the left, the output at the right end, so that two runs of different depths
     pair their first layers and their outputs."""
     return np.append(np.arange(n - 1, dtype=float), float(slots - 1)) if n else np.empty(0)
+
+
+def _mark_points(curve: pg.PlotDataItem, on: bool) -> None:
+    """Draw ``curve``'s points as dots in its line's colour (``on``), or the line alone."""
+    if (curve.opts["symbol"] is not None) == on:
+        return
+    if on:
+        color = curve.opts["pen"].color()
+        curve.setSymbol("o")
+        curve.setSymbolSize(7)
+        curve.setSymbolBrush(color)
+        curve.setSymbolPen(None)
+    else:
+        curve.setSymbol(None)
 
 
 def _no_min_width(label: pg.LabelItem) -> None:
@@ -194,6 +188,11 @@ class GradientView(ViewBase):
         self.quantity_combo.setToolTip(
             "∂L/∂W: how strongly the loss pulls on each layer's weights. δ = ∂ℓ/∂z: the error signal "
             "back-propagated to each layer, before it is multiplied by the layer's inputs.")
+        # as wide as its longest choice where there is room (the room left over goes to the
+        # combo first, so that it is not cut while blank space stands beside it), shorter in
+        # a narrow dock
+        self.quantity_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.quantity_combo.setMaximumWidth(self.quantity_combo.sizeHint().width())
         self.quantity_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.quantity_combo.setMinimumContentsLength(12)
         row.addWidget(self.quantity_combo, 1)
@@ -203,7 +202,7 @@ class GradientView(ViewBase):
         self.hist_layer_combo.setToolTip("The layer whose output distribution is drawn over time")
         self.hist_layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         row.addWidget(self.hist_layer_combo)
-        row.addStretch(1)
+        row.addStretch(0)
         bar.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.add_widget(bar)
 
@@ -222,8 +221,11 @@ class GradientView(ViewBase):
         self.time_plot.setMouseEnabled(x=False, y=False)
         self.time_plot.hideButtons()
         self.time_plot.disableAutoRange()
+        #: the empty frame's words until a first iteration has been logged
+        self.time_note = PlotNote(self.time_plot, NO_GRADIENTS_YET)
+        self.time_note.show_note(True)
 
-        self.bar_plot = pg.PlotItem(axisItems={"left": LogAxis()})
+        self.bar_plot = pg.PlotItem(axisItems={"left": LogAxis(), "bottom": ReadableAxis("bottom")})
         self.bar_grid = DecadeGrid()
         self.bar_plot.addItem(self.bar_grid, ignoreBounds=True)
         self.bar_plot.setLabel("bottom", "layer (input side → output)")
@@ -611,10 +613,12 @@ class GradientView(ViewBase):
             pad_x = 0.02 * (x1 - x0) if x1 > x0 else 1.0
             pad_y = max(0.05 * (hi - lo), 0.15)
             self.time_plot.setRange(xRange=(x0 - pad_x, x1 + pad_x), yRange=(lo - pad_y, hi + pad_y), padding=0)
+            self.time_note.show_note(False)
         else:
             # nothing yet (a new run): a sane empty frame instead of pyqtgraph's ±10⁴
             self.time_grid.set_span(0.0, 0.0, 0.0, -1.0)
             self.time_plot.setRange(xRange=(0, 10), yRange=(-3, 0), padding=0)
+            self.time_note.show_note(True)
 
     def _draw_curves(self, curves: list[pg.PlotDataItem], times: Array, series: Array) -> Array:
         """One run's curves; returns the log10 of its values."""
@@ -626,6 +630,8 @@ class GradientView(ViewBase):
             step = math.ceil(len(rows) / self.MAX_POINTS)
             rows = np.unique(np.append(rows[::-1][::step], rows[-1]))
         for i, curve in enumerate(curves):
+            # a line through one point draws nothing: the first iteration's values as dots
+            _mark_points(curve, len(rows) == 1)
             if len(times):
                 curve.setData(times[rows], logs[i][rows])
             else:
@@ -799,5 +805,7 @@ class GradientView(ViewBase):
         ticks = [t for k, t in enumerate(ticks) if k == 0 or t[1] != ticks[k - 1][1]]
         self.hist_plot.getAxis("bottom").setTicks([ticks, []])
         run = "A: " if self.comparing else ""  # the histogram is run A's only
-        self._set_title(self.hist_plot, f"{run}{self.layer_names[layer] if layer < len(self.layer_names) else ''} "
-                                        "outputs (bright = many)")
+        name = self.layer_names[layer] if layer < len(self.layer_names) else ""
+        # not "output outputs": the output layer's values are the network's output
+        whose = "network output" if name == "output" else f"{name} outputs"
+        self._set_title(self.hist_plot, f"{run}{whose} (bright = many)")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from ...core.data import PreparedData
 from ...core.snapshot import Snapshot
+from .axes import number_text
 from .base import ViewBase
 from .placeholder_stack import WAITING_FIRST, WAITING_NEW_DATA, PlaceholderStack
 from .sample_errors import SampleErrors, data_errors, fits
@@ -230,7 +231,7 @@ class HardestSamplesView(ViewBase):
         names = data.class_names
         n_wrong = int(errors.wrong.sum())
         if errors.task == "regression":
-            self.summary.setText(f"highest loss first; mean loss {float(errors.loss.mean()):.4g}")
+            self.summary.setText(f"highest loss first; mean loss {number_text(float(errors.loss.mean()))}")
         else:
             self.summary.setText(f"highest loss first; {n_wrong} of {len(errors)} wrong")
         rows = []

@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButt
                                QSpinBox, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from ...core.testfunctions import TEST_FUNCTIONS, TestFunction, quadratic_bowl, race_bound
+from .axes import readable_axes
 from .base import ViewBase
 from .race_directions import DirectionsWidget
 from .race_racers import RACERS, SETTINGS, Racer, _fmt
@@ -204,7 +205,7 @@ class RaceView(ViewBase):
         self.splitter.setChildrenCollapsible(False)
 
         # -- the map ------------------------------------------------------------------------
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(axisItems=readable_axes("left", "bottom"))
         self.plot_widget.setMinimumSize(200, 120)
         self.plot: pg.PlotItem = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidg
 from ...core.data import PreparedData
 from ...core.snapshot import Snapshot
 from .. import theme
+from .axes import readable_axes
 from .base import ViewBase
 from .decision_points import point_colors
 from .layer_projection import DIRECT, PCA, SINGLE, Representation, layer_representation
@@ -88,6 +89,8 @@ class RepresentationView(ViewBase):
         self.layer_combo = QComboBox()
         self.layer_combo.setToolTip("The hidden layer whose outputs are drawn")
         self.layer_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # an empty chooser reads as broken: it says why there is nothing to choose
+        self.layer_combo.setPlaceholderText("none")
         self.layer_combo.currentIndexChanged.connect(self._on_layer_chosen)
         row.addWidget(self.layer_combo)
         #: what the axes are (neurons, or principal directions and their variance)
@@ -101,7 +104,8 @@ class RepresentationView(ViewBase):
         self.canvas.setBackground(theme.background())
         self.canvas.setMinimumSize(160, 140)
         self.canvas.ci.layout.setContentsMargins(2, 2, 2, 2)
-        self.plot: pg.PlotItem = self.canvas.addPlot(0, 0)
+        # readable numbers: pyqtgraph would write 0.0005 as "500" over "(x0.001)"
+        self.plot: pg.PlotItem = self.canvas.addPlot(0, 0, axisItems=readable_axes("left", "bottom"))
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.vb = self.plot.getViewBox()

@@ -22,6 +22,7 @@ from ...core.data import PreparedData
 from ...core.losses import get_loss, predicted_classes
 from ...core.snapshot import Snapshot
 from ...core.specs import LOSSES_BY_TASK
+from .axes import number_text
 from .snapshot_forward import forward_from_snapshot, output_activation
 
 Array = np.ndarray
@@ -83,14 +84,14 @@ class SampleErrors:
     def target_text(self, i: int, class_names: tuple[str, ...] = ()) -> str:
         """Sample ``i``'s target, as a learner reads it: the class name or the value."""
         if self.task == "regression":
-            return f"{float(self.target[i]):.4g}"
+            return number_text(float(self.target[i]))
         return _class_name(int(self.target[i]), class_names)
 
     def prediction_text(self, i: int, class_names: tuple[str, ...] = ()) -> str:
         """What the network answers for sample ``i``: its class with that class's
         probability, or ŷ."""
         if self.task == "regression":
-            return f"{float(self.output[i, 0]):.4g}"
+            return number_text(float(self.output[i, 0]))
         c = int(self.predicted[i])
         if self.task == "binary" and self.output.shape[1] == 1:
             p1 = float(self.output[i, 0])
@@ -101,7 +102,7 @@ class SampleErrors:
 
     def loss_text(self, i: int) -> str:
         v = float(self.loss[i])
-        return f"{v:.4g}" if math.isfinite(v) else "not finite (diverged)"
+        return number_text(v) if math.isfinite(v) else "not finite (diverged)"
 
 
 def _class_name(c: int, class_names: tuple[str, ...]) -> str:

@@ -23,7 +23,7 @@ from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QWidget
 
-from .axes import ReadableAxis
+from .axes import ReadableAxis, readable_colorbar_axis
 from .run_colors import RUN_B_STYLE, run_color
 
 Array = np.ndarray
@@ -39,19 +39,36 @@ LEGEND_GAP = 6
 LEGEND_CHARS = 18
 
 
-def display_values(loss: Array, log: bool) -> Array:
+#: on log colours, the lowest colour is at most this far below the 1 % quantile of the
+#: grid's losses: an exact fit's 10⁻³⁰ at one grid point would give the rest of the map,
+#: 10⁻² … 50, the top sliver of the colours (a yellow sheet)
+LOG_SLACK = 1e-3
+
+
+def log_floor(loss: Array) -> float:
+    """The lowest loss the log colours tell apart: the smallest positive finite one, but
+    never more than 3 decades (:data:`LOG_SLACK`) below the 1 % quantile."""
+    v = np.asarray(loss, dtype=np.float64)
+    pos = v[np.isfinite(v) & (v > 0)]
+    if not len(pos):
+        return 1e-12
+    return max(float(pos.min()), float(np.quantile(pos, 0.01)) * LOG_SLACK)
+
+
+def display_values(loss: Array, log: bool, reference: Array | None = None) -> Array:
     """What the colours and heights show: the loss, or its base-10 logarithm.
 
     Non-finite losses (overflow far from the weights) are drawn as the largest finite
-    value; on the log scale losses of exactly 0 are drawn as the smallest positive one.
+    value; on the log scale losses below :func:`log_floor` of ``reference`` (default
+    ``loss``: the grid whose colours these are), 0 included, are drawn at that floor.
     """
     v = np.asarray(loss, dtype=np.float64)
     finite = np.isfinite(v)
     if log:
         pos = finite & (v > 0)
-        floor = float(v[pos].min()) if pos.any() else 1e-12
+        floor = log_floor(v if reference is None else reference)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.log10(np.where(pos, v, floor))
+            out = np.log10(np.where(pos, np.maximum(v, floor), floor))
     else:
         out = v.copy()
     if not finite.all():
@@ -176,13 +193,7 @@ class SurfaceMap(pg.PlotWidget):
                                         colorMapMenu=False)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         # the bar's own axis, swapped for one that labels losses as numbers (also on log colours)
-        self.colorbar.setAxisItems({"right": ReadableAxis("right")})
-        self.colorbar.showAxis("right")
-        self.colorbar.axis = self.colorbar.getAxis("right")
-        self.colorbar.axis.setZValue(0.5)
-        self.colorbar.axis.setWidth(52)
-        self.colorbar.axis.unlinkFromView()
-        self.colorbar.axis.setRange(0.0, 1.0)
+        readable_colorbar_axis(self.colorbar, width=52).setZValue(0.5)
         iso_pen = pg.mkPen(QColor(255, 255, 255, 110), width=1)
         self.contours = [pg.PlotCurveItem(pen=iso_pen, connect="finite") for _ in range(N_LEVELS)]
         for c in self.contours:
@@ -374,5 +385,5 @@ class SurfaceMap(pg.PlotWidget):
         self.show_b_path(np.zeros((0, 2)), None, "")
 
 
-__all__ = ["COLORMAP", "N_LEVELS", "SurfaceMap", "bounds", "contour_levels", "contour_lines", "display_values",
-           "grid_interpolate", "label_axis", "title_wordings", "wrap_label"]
+__all__ = ["COLORMAP", "LOG_SLACK", "N_LEVELS", "SurfaceMap", "bounds", "contour_levels", "contour_lines",
+           "display_values", "grid_interpolate", "label_axis", "log_floor", "title_wordings", "wrap_label"]

@@ -701,7 +701,7 @@ class SurfaceView(ViewBase):
         if known:
             # same transform as the grid; the floor of the log scale comes from the grid
             both = display_values(np.concatenate([np.ravel(res.loss), np.asarray(known_loss[:known])]),
-                                  self.log_check.isChecked())
+                                  self.log_check.isChecked(), reference=res.loss)
             h[:known] = both[res.loss.size:]
         if known < n:
             h[known:] = grid_interpolate(res.alphas, res.betas, self.heatmap,

@@ -9,6 +9,7 @@ header line: where training is and what surface is drawn.
 from __future__ import annotations
 
 from ...core.snapshot import Snapshot
+from .axes import number_text
 from .surface_compute import SurfaceComputation
 
 #: where the weights now are on a plane through them (principal or random directions)
@@ -77,11 +78,11 @@ def header_text(comp: SurfaceComputation, snap: Snapshot | None, shown_iteration
         loss = snap.evaluation.get("loss")
     elif it == comp.iteration and not comp.draft:
         loss = res.center_loss
-    here = f": loss {loss:.4g} at the weights now" if loss is not None else ""
+    here = f": loss {number_text(loss)} at the weights now" if loss is not None else ""
     kind = "draft" if comp.draft else "grid"
     age = ("" if it == comp.iteration else f" from iteration {comp.iteration:,}")
     return (f"Iteration {it:,}{here} · surface{age}: {len(res.alphas)} × {len(res.betas)} {kind} on "
-            f"{res.n_points} training points, lowest {res.loss_min:.4g} ({1000 * comp.seconds:.0f} ms)")
+            f"{res.n_points} training points, lowest {number_text(res.loss_min)} ({1000 * comp.seconds:.0f} ms)")
 
 
 __all__ = ["AT_ORIGIN", "bias_rule", "header_text", "pair_words", "plane_words"]
