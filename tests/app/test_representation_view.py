@@ -161,7 +161,9 @@ def test_exports_the_points_it_draws(view, xor, tmp_path):
     header, rows = view.table()
     assert header == ("set", "index", "horizontal", "vertical")
     assert len(rows) == len(data.X_train) + len(data.X_val)
-    assert rows[0][2:] == list(_layer_out(trainer, data.X_train[:1], 1)[0])
+    # the whole set through the network, as the view computes it (one row alone may
+    # take another BLAS kernel and differ in the last bit)
+    assert rows[0][2:] == list(_layer_out(trainer, data.X_train, 1)[0])
     assert view.export_svg(tmp_path / "r.svg") and (tmp_path / "r.svg").stat().st_size > 1000
 
 
