@@ -117,6 +117,13 @@ class FittingScrollArea(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 - Qt's name
+        super().setWidget(widget)
+        # never narrower than the content's own minimum plus the scroll bar: with no
+        # horizontal scroll bar, a dock squeezed below it would cut the content off
+        # at its right edge (the data panel's fourth column of thumbnails)
+        self.setMinimumWidth(widget.minimumWidth() + self.verticalScrollBar().sizeHint().width())
+
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self.fit_content()
