@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from ..core.safetext import printable
 from ..core.snapshot import Snapshot
+from .views.axes import number_text
 from .views.run_colors import run_color
 
 #: the value font with one run and with two (points)
@@ -32,7 +33,8 @@ NAME_LIMIT = 22
 
 
 def _fmt(x: float | None, digits: int = 4) -> str:
-    return "–" if x is None or not math.isfinite(x) else f"{x:.{digits}g}"
+    # as the axes write numbers: "6.536×10⁻³¹", not Python's "6.536e-31"
+    return "–" if x is None or not math.isfinite(x) else number_text(x, digits)
 
 
 class Counters(QWidget):

@@ -3,6 +3,7 @@ restore, a rewind and an undo; validation numbers are hidden when there is no va
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -11,6 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 
 from nnstudio.app.main_window import MainWindow
+from nnstudio.app.views.axes import label_value
 from nnstudio.core.network import Network
 from nnstudio.core.trainer import Trainer
 from window_helpers import discard_and_close, wait_snapshot
@@ -37,7 +39,15 @@ def truth(w: MainWindow, snap) -> dict[str, float]:
 
 def shown(w: MainWindow, key: str) -> float:
     text = w.counters.values[key].text()
-    return float("nan") if text == "–" else float(text)
+    return float("nan") if text == "–" else label_value(text)
+
+
+def test_a_tiny_loss_reads_as_the_axes_write_it_not_as_python_does(qtbot, window):
+    snap = paused(qtbot, window)
+    tiny = dataclasses.replace(snap, evaluation={**snap.evaluation, "loss": 6.5362e-31})
+    window.counters.show_snapshot(tiny)
+    assert window.counters.values["loss"].text() == "6.536×10⁻³¹"
+    assert shown(window, "loss") == pytest.approx(6.536e-31)
 
 
 def check_counters(w: MainWindow, snap) -> None:
