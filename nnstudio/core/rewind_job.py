@@ -12,7 +12,6 @@ was, and the run can be read (or saved) meanwhile as it stood before the rewind.
 from __future__ import annotations
 
 from .errors import NNStudioError
-from .timeline import REWIND_SLICE_SECONDS
 from .trainer import Trainer
 
 
@@ -32,8 +31,9 @@ class RewindJob:
         The run to rewind; never changed by the job.
     iteration : int
         Where to go (see :meth:`~nnstudio.core.timeline.Timeline.rewind`).
-    slice_seconds : float
-        About how long one :meth:`step` replays.
+    slice_seconds : float, optional
+        About how long one :meth:`step` replays (default
+        :data:`~nnstudio.core.timeline.REWIND_SLICE_SECONDS`).
 
     Raises
     ------
@@ -41,7 +41,7 @@ class RewindJob:
         If ``run`` cannot be rewound to ``iteration`` (before any copy is made).
     """
 
-    def __init__(self, run: Trainer, iteration: int, slice_seconds: float = REWIND_SLICE_SECONDS) -> None:
+    def __init__(self, run: Trainer, iteration: int, slice_seconds: float | None = None) -> None:
         run.check_rewind(iteration)
         self.run = run
         self.iteration = iteration

@@ -299,9 +299,9 @@ class Timeline:
         return iteration - self._checkpoint_for(iteration).iteration
 
     def rewinding(self, iteration: int,
-                  slice_seconds: float = REWIND_SLICE_SECONDS) -> Generator[tuple[int, int], None, None]:
+                  slice_seconds: float | None = None) -> Generator[tuple[int, int], None, None]:
         """:meth:`rewind` a slice at a time: a generator that replays for about
-        ``slice_seconds`` between two yields of ``(done, total)`` iterations replayed (none
+        ``slice_seconds`` (default :data:`REWIND_SLICE_SECONDS`) between two yields of ``(done, total)`` iterations replayed (none
         when it ends within the first slice). Run to its end, it leaves the run bit for
         bit where :meth:`rewind` does, whatever the slices. Closed before its end, it
         leaves the run half-replayed: rewind a copy (:meth:`copy`) to be able to drop it.
@@ -312,7 +312,7 @@ class Timeline:
             At once (not at the first ``next()``) if ``iteration`` cannot be reached.
         """
         self.check_rewind(iteration)
-        return self._rewind_slices(iteration, slice_seconds)
+        return self._rewind_slices(iteration, REWIND_SLICE_SECONDS if slice_seconds is None else slice_seconds)
 
     def _rewind_slices(self, iteration: int, slice_seconds: float) -> Generator[tuple[int, int], None, None]:
         end = self.furthest_iteration
