@@ -128,10 +128,11 @@ class RewindCommands:
 
     def _rewound(self, request_id: int | None) -> None:
         self._phase = None
-        self._changed()
         if request_id is not None:
+            # first, so that the window has taken the settings of the time when it draws
             assert self.trainer is not None
             self.emit("result", request_id, "ok", settings_of_run(self.trainer))
+        self._changed()
 
     def _cancel_rewind(self, why: str | None = None) -> None:
         """Drop the rewind being replayed (the run was never touched) and say so (``why``,
