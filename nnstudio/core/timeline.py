@@ -301,10 +301,12 @@ class Timeline:
     def rewinding(self, iteration: int,
                   slice_seconds: float | None = None) -> Generator[tuple[int, int], None, None]:
         """:meth:`rewind` a slice at a time: a generator that replays for about
-        ``slice_seconds`` (default :data:`REWIND_SLICE_SECONDS`) between two yields of ``(done, total)`` iterations replayed (none
-        when it ends within the first slice). Run to its end, it leaves the run bit for
-        bit where :meth:`rewind` does, whatever the slices. Closed before its end, it
-        leaves the run half-replayed: rewind a copy (:meth:`copy`) to be able to drop it.
+        ``slice_seconds`` (default :data:`REWIND_SLICE_SECONDS`) between two yields of
+        ``(done, total)``, the iterations replayed since the checkpoint and in all (it
+        yields nothing when it ends within the first slice). Run to its end, it leaves the
+        run bit for bit where :meth:`rewind` does, whatever the slices. Closed before its
+        end, it leaves the run half-replayed: rewind a copy (:meth:`copy`, or
+        :class:`~nnstudio.core.rewind_job.RewindJob`) to be able to drop it.
 
         Raises
         ------
