@@ -36,8 +36,9 @@ time between commands (:mod:`.engine_rewind`): ``cancel_rewind`` drops the copy,
 the run bit for bit as it was; meanwhile the run is read and saved as it stood before the
 rewind, and the commands that would move or change it are refused with
 :data:`REWINDING_BUSY`. The request is answered with the settings and data token of the
-run it went back to (:func:`settings_of_run`). With run B open, both runs rewind in one
-go, as before (B rewinds in its own process).
+run it went back to (:func:`settings_of_run`). With run B open, both runs are rewound so,
+one after the other, on copies (B's fetched from its process and sent back when both are
+there: :class:`.engine_comparison.BothRunsRewind`).
 
 Undo keeps whole runs: ``save_state`` stores a copy of the trainer under an id,
 ``restore_state`` puts one back (storing the run it replaces under another id first),

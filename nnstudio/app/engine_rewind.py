@@ -6,18 +6,20 @@ holds a :class:`~nnstudio.core.rewind_job.RewindJob` (the rewind done on a copy 
 run) for :class:`~nnstudio.app.engine_process.EngineLoop`, which steps it between
 commands: a Cancel is taken within a slice (~50 ms), the run stays readable and saveable
 as it stood before the rewind, and a rewind that ends within about
-:data:`QUIET_SECONDS` is never announced at all.
+:data:`QUIET_SECONDS` is never announced at all. With run B open it holds a
+:class:`~nnstudio.app.engine_comparison.BothRunsRewind` instead: both runs, on copies.
 """
 
 from __future__ import annotations
 
 import time
-
-from typing import Any, Callable
+from dataclasses import dataclass
+from typing import Any, Callable, Union
 
 from ..core.errors import NNStudioError
 from ..core.rewind_job import RewindCancelled, RewindJob
 from ..core.trainer import Trainer
+from .engine_comparison import BothRunsRewind
 from .remote_run import RunLostError
 
 #: a rewind says how far it is only once it has taken this long (seconds): shorter ones
@@ -29,6 +31,14 @@ REWINDING_BUSY = "The run is still going back to an earlier iteration: wait unti
 REPLACED_WHILE_REWINDING = "Going back was cancelled: the run was replaced."
 
 
+@dataclass
+class Rewound:
+    """The rewound copies: of the run, and of run B when two runs are compared."""
+
+    a: Trainer
+    b: Trainer | None = None
+
+
 class EngineRewind:
     """A ``rewind`` being replayed: the job, the request it answers, when to say how far.
 
@@ -37,19 +47,24 @@ class EngineRewind:
     request_id : int or None
         The ``rewind`` request answered when it ends (None: a plain command, errors go
         out as messages).
-    job : RewindJob
-        The rewind, on a copy of the engine's run.
+    job : RewindJob or BothRunsRewind
+        The rewind, on a copy of the engine's run (and of run B).
     """
 
-    def __init__(self, request_id: int | None, job: RewindJob) -> None:
+    def __init__(self, request_id: int | None, job: Union[RewindJob, BothRunsRewind]) -> None:
         self.request_id = request_id
         self.job = job
         self.target = job.iteration
         self._next_progress = time.monotonic() + QUIET_SECONDS
 
-    def step(self) -> tuple[int, int] | Trainer:
-        """One slice: ``(done, total)`` iterations replayed, or the rewound run."""
-        return self.job.step()
+    def step(self) -> tuple[int, int] | Rewound:
+        """One slice: ``(done, total)`` iterations replayed, or the rewound copies."""
+        out = self.job.step()
+        if isinstance(out, Trainer):
+            return Rewound(out)
+        if isinstance(out[0], Trainer):
+            return Rewound(*out)
+        return out
 
     def progress_due(self) -> bool:
         """Whether to say how far it is: after :data:`QUIET_SECONDS`, then every
@@ -91,20 +106,16 @@ class RewindCommands:
         trainer = self.trainer
         assert trainer is not None
         try:
-            if self.comparison is None:
-                self.rewinding = EngineRewind(request_id, RewindJob(trainer, iteration))
-                self._rewind_step()  # a short rewind ends in this first slice
-                return
-            self.comparison.rewind(iteration)
+            job = RewindJob(trainer, iteration) if self.comparison is None else self.comparison.rewinding(iteration)
         except Exception as exc:  # noqa: BLE001 - the caller decides what an error means
-            self.rewinding = None
             if request_id is None:
                 raise
             if isinstance(exc, RunLostError):
                 self._lost_b(exc)
             self.emit("result", request_id, "error", exc)
             return
-        self._rewound(request_id)
+        self.rewinding = EngineRewind(request_id, job)
+        self._rewind_step()  # a short rewind ends in this first slice
 
     def _rewind_step(self) -> None:
         """One slice of a rewind; the rewound run takes the present one's place when it
@@ -119,9 +130,14 @@ class RewindCommands:
                 raise
             self.emit("result", rewinding.request_id, "error", exc)
             return
-        if isinstance(out, Trainer):
+        if isinstance(out, Rewound):
             self.rewinding = None
-            self.trainer = out
+            self.trainer = out.a
+            if out.b is not None and self.comparison is not None:
+                try:
+                    self.comparison.take_rewound(out.a, out.b)
+                except RunLostError as exc:  # run A goes on alone, rewound
+                    self._lost_b(exc)
             self._rewound(rewinding.request_id)
         elif rewinding.progress_due():
             self.emit("rewinding", rewinding.target, *out)

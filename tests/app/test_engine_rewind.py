@@ -10,8 +10,10 @@ from nnstudio.app import engine_rewind
 from nnstudio.app.document import default_state
 from nnstudio.app.engine_process import REWINDING_BUSY, EngineLoop
 from nnstudio.core import timeline
+from nnstudio.core.comparison import Comparison
 from nnstudio.core.data import prepare
 from nnstudio.core.project import project_from_bytes, project_from_trainer, project_to_bytes, trainer_from_project
+from nnstudio.core.run_changes import RunChanges
 from nnstudio.core.trainer import Trainer
 from test_engine_comparison import run_state, served
 
@@ -131,16 +133,80 @@ def test_opening_another_run_or_quitting_while_rewinding_cancels_the_rewind(thin
     assert [s for s, _ in results(events, 6)] == ["error"] and events[-1] == ("finished",)
 
 
-def test_with_run_b_open_both_runs_rewind_in_one_go_and_the_request_is_answered():
+def comparing_loop(iterations: int) -> tuple[EngineLoop, list[tuple], object]:
+    """A reopened run compared with a run B of its own weights (trained from 0 with dense
+    checkpoints): going back replays most of A's iterations and a few of B's."""
+    loop, events = reopened_loop(iterations)
+    conn, thread = served()
+    loop.execute("compare", 7, conn, "hidden=5,3", None, "", "", 0)
+    while loop.making is not None:
+        loop._making_step()
+    assert results(events, 7)[0][0] == "ok"
+    return loop, events, thread
+
+
+def test_with_run_b_open_both_runs_go_back_in_slices_to_where_one_call_takes_them(thin_slices):
+    loop, events, thread = comparing_loop(4000)
+    local = Comparison(loop.trainer.copy(), loop.comparison.remote.fetch(), RunChanges.parse("hidden=5,3"))
+    b_replay = local.b.replay_length(2500)
+    assert 0 < b_replay < 2500
+    local.rewind(2500)
+    loop.execute("rewind", 2500, 8)
+    slices = 1
+    while loop.rewinding is not None:
+        loop._rewind_step()
+        slices += 1
+    assert slices > 2500 // 64  # A replays from its start, 64 iterations a slice
+    progress = [e[1:] for e in events if e[0] == "rewinding"]
+    totals = {total for _, _, total in progress}
+    assert totals == {2500 + b_replay}  # A from its start, B from its nearest checkpoint
+    assert results(events, 8) == [("ok", (loop.trainer.config, 1))]
+    assert loop.comparison.a is loop.trainer
+    assert run_state(loop.trainer) == run_state(local.a)
+    assert run_state(loop.comparison.remote.fetch()) == run_state(local.b)
+    assert loop.comparison.remote.iteration == 2500 and loop.comparison.remote.furthest_iteration == 4000
+    loop.execute("rewind", 4000, 9)  # and forward again, into the kept futures
+    while loop.rewinding is not None:
+        loop._rewind_step()
+    assert results(events, 9)[0][0] == "ok"
+    assert loop.trainer.iteration == loop.comparison.remote.iteration == 4000
+    loop.execute("step")  # both train on from there
+    assert loop.trainer.iteration == loop.comparison.remote.iteration == 4001
+    loop._end_comparison()
+    thread.join(5)
+
+
+def test_cancelling_a_rewind_of_two_runs_leaves_both_as_they_were(thin_slices):
+    loop, events, thread = comparing_loop(4000)
+    a_before = run_state(loop.trainer)
+    b_before = run_state(loop.comparison.remote.fetch())
+    loop.execute("rewind", 3000, 8)
+    for _ in range(10):
+        loop._rewind_step()
+    loop.execute("state_now", 9)  # saving meanwhile saves both as they stood
+    (status, (project, _token)), = results(events, 9)
+    assert status == "ok" and project.trainer_state.iteration == 4000
+    assert project.comparison.run.trainer_state.iteration == 4000
+    loop.execute("cancel_rewind")
+    (status, exc), = results(events, 8)
+    assert status == "error" and str(exc) == "Going back was cancelled; the run is as it was."
+    assert run_state(loop.trainer) == a_before and loop.comparison.a is loop.trainer
+    assert run_state(loop.comparison.remote.fetch()) == b_before
+    loop._end_comparison()
+    thread.join(5)
+
+
+def test_a_rewind_to_before_run_b_was_made_is_refused_at_once():
     loop, events = reopened_loop(2000)
     conn, thread = served()
     loop.execute("compare", 7, conn, "lr=0.3", None, "", "", 0)
     loop.execute("step")
-    loop.execute("rewind", 2000, 8)
-    assert loop.rewinding is None and results(events, 8) == [("ok", (loop.trainer.config, 1))]
+    loop.execute("rewind", 100, 8)
+    (status, exc), = results(events, 8)
+    assert status == "error" and loop.rewinding is None
+    assert str(exc) == "can only rewind the comparison to an iteration between 2000 (B was made at that iteration) and 2001"
+    loop.execute("rewind", 2000, 9)  # a short one ends at once
+    assert results(events, 9) == [("ok", (loop.trainer.config, 1))] and loop.rewinding is None
     assert loop.trainer.iteration == loop.comparison.remote.iteration == 2000
-    loop.execute("rewind", 100, 9)  # before B was made
-    (status, exc), = results(events, 9)
-    assert status == "error" and "between 2000" in str(exc)
     loop._end_comparison()
     thread.join(5)
