@@ -135,3 +135,27 @@ def test_a_rewind_that_ends_lands_where_one_call_lands_and_undo_brings_the_run_b
     w.act_undo.trigger()
     wait_snapshot(qtbot, w, lambda s: s.iteration == LONG)
     assert w.controller.call_and_wait(run_digest, 5000) == before
+
+
+def test_with_run_b_open_going_back_moves_both_in_slices_and_esc_leaves_both_as_they_were(qtbot, window):
+    w = window
+    with qtbot.waitSignal(w.comparison.sigChanged, timeout=120000) as started:
+        w.comparison.start("hidden=5,3")  # its own weights: trained from 0 up to A's iteration
+    assert started.args == [True]
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == LONG)
+    a_before = w.controller.call_and_wait(run_digest, 5000)
+    b_before = w.controller._wait_for(lambda done, failed: w.controller.call_b(run_digest, done, failed), 10000)
+    with qtbot.waitSignal(w.controller.sigRewinding, timeout=20000) as progress:
+        target = drag_slider_to(qtbot, w, 0.5)
+    assert progress.args[0] == target and progress.args[2] > target  # A's replay and B's
+    assert w.task_progress.isVisible() and w.task_progress.label.text().startswith(
+        f"Going back to iteration {target:,}: replaying ")
+    with qtbot.waitSignal(w.session.sigRewinding, timeout=10000):
+        qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_Escape)
+    assert not w.task_progress.isVisible() and w.comparison.active
+    assert w.controller.call_and_wait(run_digest, 5000) == a_before
+    assert w.controller._wait_for(lambda done, failed: w.controller.call_b(run_digest, done, failed),
+                                  10000) == b_before
+    w.controller.request_snapshot()
+    snap = wait_snapshot(qtbot, w, lambda s: s.b is not None)
+    assert snap.iteration == snap.b.iteration == LONG
