@@ -99,10 +99,10 @@ class RewindCommands:
             self.emit("message", "warning", why)
 
     def _rewind(self, iteration: int, request_id: int | None) -> None:
-        """Go back (or forward, in the kept future) to ``iteration``: with run B, both
-        runs at once; else a slice at a time on a copy of the run (:meth:`_rewind_step`),
-        so that a long replay can be followed and cancelled. ``request_id`` is answered
-        when it ends (errors then go to it, not out as messages)."""
+        """Go back (or forward, in the kept future) to ``iteration``, a slice at a time on
+        a copy of the run — and of run B while comparing — (:meth:`_rewind_step`), so that
+        a long replay can be followed and cancelled. ``request_id`` is answered when it
+        ends (errors then go to it, not out as messages)."""
         trainer = self.trainer
         assert trainer is not None
         try:
@@ -171,4 +171,4 @@ def settings_of_run(trainer: Trainer) -> tuple[Any, Any]:
 
 
 __all__ = ["EngineRewind", "PROGRESS_SECONDS", "QUIET_SECONDS", "REPLACED_WHILE_REWINDING", "REWINDING_BUSY",
-           "RewindCommands", "settings_of_run"]
+           "RewindCommands", "Rewound", "settings_of_run"]
