@@ -72,6 +72,7 @@ class TrainingController(QObject):
     sigMissingState = Signal(int)  # an undo's run is no longer kept (memory, or a restart)
     sigComparison = Signal(object, object)  # run B's label and note when a comparison starts; None, None at its end
     sigMakingB = Signal(object, object)  # run B with its own weights is trained up to A's iteration: done, total (ints)
+    sigRewinding = Signal(object, object, object)  # a long rewind replays: target iteration, done, total (ints)
 
     _instances: "weakref.WeakSet[TrainingController]" = weakref.WeakSet()
 
@@ -128,6 +129,7 @@ class TrainingController(QObject):
         self._link.sigMissingState.connect(self.sigMissingState)
         self._link.sigComparison.connect(self._on_comparison)
         self._link.sigMakingB.connect(self.sigMakingB)
+        self._link.sigRewinding.connect(self.sigRewinding)
         self._link.sigFinished.connect(self._on_finished)
         self._thread.start()
 
@@ -234,8 +236,22 @@ class TrainingController(QObject):
     def step_epoch(self) -> None:
         self._send("epoch")
 
-    def rewind(self, iteration: int) -> None:
-        self._send("rewind", int(iteration))
+    def rewind(self, iteration: int, callback: Callable[[Any], None] | None = None,
+               errback: Callable[[BaseException], None] | None = None) -> None:
+        """Go back (or forward, in the kept future) to ``iteration``. A long replay goes a
+        slice at a time in the engine, saying how far it is (``sigRewinding``) and
+        cancellable (:meth:`cancel_rewind`); ``callback((config, data token))`` when it is
+        there, ``errback(error)`` when it cannot go or was cancelled (RewindCancelled)."""
+        if callback is None and errback is None:
+            self._send("rewind", int(iteration))
+            return
+        request_id = next(self._ids)
+        self._callbacks[request_id] = (callback or (lambda _value: None), errback)
+        self._send("rewind", int(iteration), request_id)
+
+    def cancel_rewind(self) -> None:
+        """Stop a long rewind: the run stays exactly as it was before it was asked for."""
+        self._send("cancel_rewind")
 
     def reset(self, seed: int | None = None) -> None:
         self._send("reset", *(() if seed is None else (seed,)))

@@ -229,9 +229,18 @@ class Document(QObject):
         after = replace(before, **changes)
         self.check_guard(before, after)
         prepared = self._prepare(after)
-        before_run = self.keeper.keep_run() if self.keeper is not None else None
+        before_run = self.begin_run_edit()
         self._apply(after, prepared=prepared)
-        new = action()
+        self.finish_run_edit(text, before, before_run, action())
+
+    def begin_run_edit(self) -> int | None:
+        """Keep the run before a run edit whose outcome comes later (a long rewind, which
+        the engine replays while the window goes on); the id goes to
+        :meth:`finish_run_edit`, or to :meth:`abandon_run_edit` if it does not happen."""
+        return self.keeper.keep_run() if self.keeper is not None else None
+
+    def finish_run_edit(self, text: str, before: DocState, before_run: int | None, new: DocState | None) -> None:
+        """End a run edit that began at ``before``: take ``new`` if given; one undoable step."""
         if new is not None:
             try:
                 # a rewind goes back to the settings of the time: one the guard locks may differ
@@ -241,6 +250,12 @@ class Document(QObject):
                 raise
             self._apply(new, quiet=True)
         self.undo_stack.push(_EditCommand(self, before, self.state, text, None, before_run))
+
+    def abandon_run_edit(self, before_run: int | None) -> None:
+        """A run edit begun with :meth:`begin_run_edit` did not happen (it was cancelled):
+        the run kept for it can go."""
+        if self.keeper is not None and before_run is not None:
+            self.keeper.forget_runs([before_run])
 
     def _put_back(self, before: DocState, before_run: int | None) -> None:
         """Undo a run edit that was not pushed: the kept run comes back, nothing is kept."""

@@ -30,6 +30,7 @@ from ..core.data import DataSpec
 from ..core.export.comparison_csv import write_comparison_csv
 from ..core.project import project_from_trainer
 from ..core.project_format import Project, SavedComparison
+from ..core.rewind_job import RewindJob
 from ..core.run_changes import RunChanges
 from ..core.trainer import PhaseRecord, Trainer
 from .remote_run import RemoteRun
@@ -215,6 +216,20 @@ class EngineComparison:
         self.comparison.rewind(iteration)
         self.phase_b = None
 
+    def rewinding(self, iteration: int) -> "BothRunsRewind":
+        """Both runs to ``iteration`` a slice at a time, on copies (see
+        :class:`BothRunsRewind`); :meth:`take_rewound` puts them in place."""
+        self.sync()
+        self.comparison.check_rewind(iteration)
+        return BothRunsRewind(self.a, self.remote.fetch(), iteration)
+
+    def take_rewound(self, a: Trainer, b: Trainer) -> None:
+        """Drive the rewound copies of both runs from now on (B goes back to its process)."""
+        self.remote.replace(b)
+        self._b_sent = self.remote.iteration
+        self.comparison.a = a
+        self.phase_b = None
+
     def set_data(self, data: Any, recipe: Any) -> None:
         self.sync()
         self.comparison.set_data(data, recipe)
@@ -258,6 +273,49 @@ class EngineComparison:
         b = self.remote.fetch()
         self.remote.close()
         return b
+
+
+class BothRunsRewind:
+    """Run A and run B rewound on copies, one after the other, a slice at a time (as
+    :meth:`Comparison.rewind` moves them: each to ``min(iteration, its furthest)``).
+    Neither run is touched: :meth:`cancel` drops the copies.
+
+    Parameters
+    ----------
+    a : Trainer
+        Run A.
+    b : Trainer
+        A copy of run B fetched from its process.
+    iteration : int
+        Where to go (checked by :meth:`Comparison.check_rewind`).
+    """
+
+    def __init__(self, a: Trainer, b: Trainer, iteration: int) -> None:
+        self.iteration = iteration
+        self._a = RewindJob(a, min(iteration, a.furthest_iteration))
+        self._b = RewindJob(b, min(iteration, b.furthest_iteration))
+        #: iterations both rewinds replay in all
+        self.total = self._a.total + self._b.total
+        self._done_a: Trainer | None = None
+
+    def step(self) -> tuple[int, int] | tuple[Trainer, Trainer]:
+        """One slice: ``(done, total)`` iterations replayed while either goes on, then the
+        rewound copies ``(a, b)``."""
+        if self._done_a is None:
+            out = self._a.step()
+            if not isinstance(out, Trainer):
+                return out[0], self.total
+            self._done_a = out  # and B's first slice now: a short rewind ends in one step
+        out = self._b.step()
+        if isinstance(out, Trainer):
+            return self._done_a, out
+        return self._a.total + out[0], self.total
+
+    def cancel(self) -> None:
+        """Drop both copies; neither run was touched."""
+        self._a.cancel()
+        self._b.cancel()
+        self._done_a = None
 
 
 class MakingB:
@@ -307,4 +365,4 @@ class MakingB:
         self.conn.close()
 
 
-__all__ = ["EngineComparison", "MakingB"]
+__all__ = ["BothRunsRewind", "EngineComparison", "MakingB"]

@@ -19,7 +19,8 @@ stalled. In its own process the engine keeps a core to itself.
   save even when this process has died or hangs —, ``("missing_state", id)`` when an
   undo asks for a state that is no longer kept, ``("comparison", label, note)`` when a
   comparison starts and ``("comparison", None, None)`` when it ends, ``("making_b", done,
-  total)`` while a run B with its own weights is trained up to run A's iteration, and
+  total)`` while a run B with its own weights is trained up to run A's iteration,
+  ``("rewinding", target, done, total)`` while a long rewind replays, and
   ``("finished",)`` last.
 
 A comparison (``compare``) forks run B from the present run and serves it from a second
@@ -29,6 +30,15 @@ with its own weights made late in a run is trained up to A's iteration a slice a
 (:class:`.engine_comparison.MakingB`) between commands: ``cancel_b`` drops it (run A was
 never touched), and meanwhile the commands that would move or change run A are refused
 with :data:`MAKING_B_BUSY` (reading, saving and calls go on).
+
+A rewind (``rewind``, iteration[, request id]) is replayed on a copy of the run a slice at a
+time between commands (:mod:`.engine_rewind`): ``cancel_rewind`` drops the copy, leaving
+the run bit for bit as it was; meanwhile the run is read and saved as it stood before the
+rewind, and the commands that would move or change it are refused with
+:data:`REWINDING_BUSY`. The request is answered with the settings and data token of the
+run it went back to (:func:`settings_of_run`). With run B open, both runs are rewound so,
+one after the other, on copies (B's fetched from its process and sent back when both are
+there: :class:`.engine_comparison.BothRunsRewind`).
 
 Undo keeps whole runs: ``save_state`` stores a copy of the trainer under an id,
 ``restore_state`` puts one back (storing the run it replaces under another id first),
@@ -58,6 +68,8 @@ from ..core.project import Project, project_from_trainer
 from ..core.snapshot import Grid, evaluate_grid, make_snapshot
 from ..core.trainer import PhaseRecord, Trainer
 from .engine_comparison import EngineComparison, MakingB
+from .engine_rewind import REPLACED_WHILE_REWINDING, REWINDING_BUSY, EngineRewind, RewindCommands
+from .engine_rewind import settings_of_run  # noqa: F401 - where the window has always found it
 from .remote_run import RunLostError
 
 #: the speed control's "as fast as possible"
@@ -73,9 +85,12 @@ MAKING_B_REFUSES = frozenset({"play", "step", "phase", "epoch", "rewind", "reset
 MAKING_B_REFUSES_CALLS = frozenset({"compare", "close_b", "promote_b", "call_b", "export_csv"})
 MAKING_B_BUSY = "Run B is still being made: wait until it is ready, or cancel it (Esc)."
 REPLACED_WHILE_MAKING_B = "Making run B was cancelled: the run it was made from was replaced."
+#: refused while a long rewind replays (the run is read and saved as it was before it)
+REWINDING_REFUSES = MAKING_B_REFUSES
+REWINDING_REFUSES_CALLS = frozenset({"compare", "close_b", "promote_b"})
 
 
-class EngineLoop:
+class EngineLoop(RewindCommands):
     """The engine's state machine: a Trainer, play/pause, slices and snapshots.
 
     ``emit(kind, *payload)`` sends events; ``poll(timeout)`` returns the next command
@@ -94,6 +109,8 @@ class EngineLoop:
         self.comparison: EngineComparison | None = None
         #: run B being made (trained up to A's iteration a slice at a time), else None
         self.making: MakingB | None = None
+        #: a long rewind being replayed (on a copy of the run, a slice at a time), else None
+        self.rewinding: EngineRewind | None = None
         self.playing = False
         self.speed = MAX_SPEED  # iterations per second; 0 = as fast as possible
         self.grid_resolution = 64
@@ -134,6 +151,8 @@ class EngineLoop:
                     break
                 if self.making is not None:
                     self._making_step()
+                if self.rewinding is not None:
+                    self._rewind_step()
                 if self._jobs:
                     self._job_step()
                 if self.playing:
@@ -144,6 +163,7 @@ class EngineLoop:
                 if not self._report(exc):
                     self._set_playing(False)
         self._cancel_making()
+        self._cancel_rewind()
         self._end_comparison()
         self.emit("finished")
 
@@ -164,7 +184,7 @@ class EngineLoop:
     def _wait_time(self) -> float:
         """How long to block waiting for a command: not at all while training at full
         speed, until the next iteration at a set speed, a while when paused."""
-        if self._jobs or self.making is not None:
+        if self._jobs or self.making is not None or self.rewinding is not None:
             return 0.0
         if self.playing and self.trainer is not None:
             if self.speed == MAX_SPEED:
@@ -215,11 +235,20 @@ class EngineLoop:
         if name == "cancel_b":
             self._cancel_making()
             return
+        if name == "cancel_rewind":
+            self._cancel_rewind()
+            return
         if self.making is not None:
             if name in ("load", "restore_state"):
                 self._cancel_making(REPLACED_WHILE_MAKING_B)
             elif name in MAKING_B_REFUSES:
-                self.emit("message", "warning", MAKING_B_BUSY)
+                self._refuse(name, args, MAKING_B_BUSY)
+                return
+        if self.rewinding is not None:
+            if name in ("load", "restore_state"):
+                self._cancel_rewind(REPLACED_WHILE_REWINDING)
+            elif name in REWINDING_REFUSES:
+                self._refuse(name, args, REWINDING_BUSY)
                 return
         if name == "load":
             # (spec, config, data, trainer or None, data recipe): replaces the current trainer
@@ -342,12 +371,7 @@ class EngineLoop:
             self._changed()
         elif name == "rewind":
             self._set_playing(False)
-            if cmp is not None:
-                cmp.rewind(int(args[0]))
-            else:
-                trainer.rewind(int(args[0]))
-            self._phase = None
-            self._changed()
+            self._rewind(int(args[0]), args[1] if len(args) > 1 else None)
         elif name == "reset":
             self._set_playing(False)
             trainer.reset(*args)
@@ -379,10 +403,12 @@ class EngineLoop:
         ``promote_b``, ``call_b`` (fn) and ``state_now``: each answers with a result
         (``compare`` of a B to be made later, see :meth:`_start_making`)."""
         try:
-            if self.making is not None and name in MAKING_B_REFUSES_CALLS:
+            busy = (MAKING_B_BUSY if self.making is not None and name in MAKING_B_REFUSES_CALLS else
+                    REWINDING_BUSY if self.rewinding is not None and name in REWINDING_REFUSES_CALLS else None)
+            if busy is not None:
                 if name == "compare":
                     args[0].close()  # the new B's process ends
-                raise NNStudioError(MAKING_B_BUSY)
+                raise NNStudioError(busy)
             if name == "compare" and args[2] is None and self.trainer is not None:
                 self._start_making(request_id, *args[:2])
                 return
@@ -661,12 +687,6 @@ def saveable_state(trainer: Trainer) -> Project:
     """What saving the run needs, without its data (the GUI has that, under the token
     ``trainer.data_recipe``): a Project whose ``data`` is a placeholder."""
     return project_from_trainer(trainer, DataSpec())
-
-
-def settings_of_run(trainer: Trainer) -> tuple[Any, Any]:
-    """The settings in force and the token of the data trained on (a ``call``: what a
-    rewind went back to)."""
-    return trainer.config, trainer.data_recipe
 
 
 def run_nbytes(trainer: Trainer) -> int:

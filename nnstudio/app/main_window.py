@@ -62,7 +62,8 @@ from .panels.training_panel import TrainingPanel
 from .paths import app_settings, resource_path
 from .project_files import ProjectFiles
 from .compare_dialog import CompareDialog
-from .compare_progress import MakingBStrip
+from .task_progress import (MAKING_B_ABOUT, MAKING_B_CANCEL, REWINDING_ABOUT, REWINDING_CANCEL, TaskProgressStrip,
+                            making_text, rewinding_text)
 from .comparison_session import LOCKED, ComparisonSession
 from .session import TrainingSession
 from .shortcuts_dialog import ShortcutsDialog
@@ -413,12 +414,15 @@ class MainWindow(QMainWindow):
         self.comparison.sigMessage.connect(self.show_message)
         self.comparison.sigChanged.connect(self._on_comparison)
         self.statusBar().addPermanentWidget(self.comparison_badge)
-        self.making_b = MakingBStrip()
+        self.task_progress = TaskProgressStrip()
         self._play_tip: str | None = None  # Play's tooltip while it reads Stop
-        self.statusBar().addPermanentWidget(self.making_b)
-        self.making_b.sigCancel.connect(self.comparison.cancel)
+        self.statusBar().addPermanentWidget(self.task_progress)
+        self.task_progress.sigCancel.connect(self.cancel_task)
         self.controller.sigMakingB.connect(self._on_making_progress)
         self.comparison.sigMaking.connect(self._on_making)
+        self.controller.sigRewinding.connect(self._on_rewind_progress)
+        self.session.sigRewinding.connect(self._on_rewinding)
+        self._rewind_locked: list[Any] | None = None  # what a long rewind disabled
         d = self.doc
         d.sigPreparedChanged.connect(self._on_prepared_changed)
         d.sigModifiedChanged.connect(lambda _m: self._update_title())
@@ -506,26 +510,72 @@ class MainWindow(QMainWindow):
         Cancel; the toolbar's Play reads Stop meanwhile (it cancels too)."""
         if not self.comparison.making:
             return  # a progress report that crossed a Cancel
-        self.making_b.show_progress(done, total)
+        self._show_task(making_text(done, total), done, total, MAKING_B_ABOUT, MAKING_B_CANCEL)
+
+    def _on_rewind_progress(self, target: int, done: int, total: int) -> None:
+        """A long rewind replays in the engine: where to, how far, and Cancel."""
+        if self.session.rewinding_to != target:
+            return  # a progress report that crossed a Cancel
+        snap = self.controller.snapshot
+        ahead = snap is not None and target > snap.iteration
+        if self._rewind_locked is None:
+            self._lock_for_rewind()
+        self._show_task(rewinding_text(target, done, total, ahead), done, total, REWINDING_ABOUT, REWINDING_CANCEL)
+
+    def _show_task(self, text: str, done: int, total: int, about: str, cancel_tip: str) -> None:
+        self.task_progress.show_progress(text, done, total, about, cancel_tip)
         if self._play_tip is None:
             self._play_tip = self.act_play.toolTip()
         self.act_play.setText("&Stop")
-        self.act_play.setToolTip("Stop making run B (Esc); run A stays as it is")
+        self.act_play.setToolTip(cancel_tip)
         self.act_play.setIcon(_icon("mdi6.stop"))
         self._icons = [(a, "mdi6.stop" if a is self.act_play else n) for a, n in self._icons]
+
+    def _task_ended(self) -> None:
+        self.task_progress.hide()
+        self._on_playing(self.controller.playing)
+        if self._play_tip is not None:
+            self.act_play.setToolTip(self._play_tip)
+            self._play_tip = None
 
     def _on_making(self, making: bool) -> None:
         self.act_compare.setEnabled(not (making or self.comparison.active))
         if not making:
-            self.making_b.hide()
-            self._on_playing(self.controller.playing)
-            if self._play_tip is not None:
-                self.act_play.setToolTip(self._play_tip)
-                self._play_tip = None
+            self._task_ended()
+
+    def _lock_for_rewind(self) -> None:
+        """While a long rewind replays, what would change the run waits: the panels, the
+        rewind slider, undo and Compare are disabled (edits from the views are refused by
+        the document with the reason; a short rewind is over before this)."""
+        self._rewind_locked = [w for w in (*self._panels_locked_by_comparison(), self.timeline, self.act_undo,
+                                           self.act_redo, self.act_compare) if w.isEnabled()]
+        for w in self._rewind_locked:
+            w.setEnabled(False)
+
+    def _on_rewinding(self, target: int | None) -> None:
+        if target is not None:
+            # undo would put another run in the engine's place: it waits from the start
+            self.act_undo.setEnabled(False)
+            self.act_redo.setEnabled(False)
+            return
+        for w in self._rewind_locked or []:
+            w.setEnabled(True)
+        self._rewind_locked = None
+        # what the stack and the comparison allow now (an undo step may have been added)
+        stack = self.doc.undo_stack
+        locked = self.comparison.active or self.comparison.making
+        self.act_undo.setEnabled(stack.canUndo() and not locked)
+        self.act_redo.setEnabled(stack.canRedo() and not locked)
+        self._task_ended()
+
+    def cancel_task(self) -> bool:
+        """Cancel what the strip shows (making run B, or going back); False when nothing
+        is under way."""
+        return self.comparison.cancel() or self.session.cancel_rewind()
 
     def play_or_stop(self) -> None:
-        """Space / Play: train or pause; while run B is being made, stop making it."""
-        if not self.comparison.cancel():
+        """Space / Play: train or pause; while run B is made or the run goes back, stop that."""
+        if not self.cancel_task():
             self.controller.toggle_play()
 
     def compare_dialog(self) -> None:
@@ -627,9 +677,9 @@ class MainWindow(QMainWindow):
                                      "that uses it (Shift+→ steps phase by phase).", 6000)
 
     def focus_views(self) -> None:
-        """Esc: stops making run B if it is being made; else the focus leaves any text or
-        number box, and training's keys work again."""
-        if self.comparison.cancel():
+        """Esc: stops making run B or going back if either is under way; else the focus
+        leaves any text or number box, and training's keys work again."""
+        if self.cancel_task():
             return
         target = self.network_view if self.workspaces.current == EXPLORE else self.inspector_view
         target.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -179,6 +179,11 @@ class RemoteRun:
     def rewind(self, iteration: int) -> None:
         self._method("rewind", int(iteration))
 
+    def replace(self, trainer: Trainer) -> None:
+        """Serve ``trainer`` from now on in place of run B (a rewound copy of it)."""
+        self.drop_snapshot()
+        self._ask("load", trainer)
+
     def set_data(self, data: Any, recipe: Any = None) -> None:
         self._method("set_data", data, recipe)
 

@@ -5,7 +5,9 @@ tells the :class:`~nnstudio.app.controller.TrainingController` what each edit me
 training: a new architecture starts a new run, new data is swapped into the run, new
 settings apply live. It keeps whole runs for undo (it is the document's
 :class:`~nnstudio.app.document.RunKeeper`), turns rewinds, weights typed in and new
-weights into undoable run edits, and builds the :class:`~nnstudio.core.project.Project`
+weights into undoable run edits (a long rewind goes on in the engine while the window
+stays responsive: the document takes it when the engine is there, and edits wait meanwhile),
+and builds the :class:`~nnstudio.core.project.Project`
 that Save writes — from the engine when it answers within a second, else from the
 newest state the engine sent, so that a dead or hung engine never costs the project.
 """
@@ -22,12 +24,13 @@ from ..core.data import Dataset, DataSpec
 from ..core.errors import NNStudioError
 from ..core.network import describe_parameter
 from ..core.project import Project
+from ..core.rewind_job import RewindCancelled
 from ..core.snapshot import Snapshot
 from ..core.specs import TrainConfig
 from ..core.trainer import Trainer
 from .controller import TrainingController
 from .document import Document, DocState
-from .engine_process import settings_of_run
+from .engine_rewind import REWINDING_BUSY
 
 
 class TrainingSession(QObject):
@@ -35,6 +38,7 @@ class TrainingSession(QObject):
 
     sigMessage = Signal(str, str)  # level, text: for the window's banner or status bar
     sigRunReplaced = Signal()  # another run (a new architecture, a project, undo) is in the engine
+    sigRewinding = Signal(object)  # the iteration a rewind goes to while the engine replays; None when it ends
 
     def __init__(self, doc: Document, controller: TrainingController, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -47,7 +51,10 @@ class TrainingSession(QObject):
         self.loaded_iteration = 0
         #: run B of a comparison is open: rewinds move both runs and are not undoable
         self.comparing = False
+        #: the iteration a rewind asked of the engine goes to, until it is there (or not)
+        self.rewinding_to: int | None = None
         doc.keeper = self
+        doc.locks.append(self._rewind_guard)
         doc.sigNetworkChanged.connect(self._on_network_changed)
         doc.sigDataChanged.connect(self._on_data_changed)
         doc.sigConfigChanged.connect(controller.apply_config)
@@ -115,26 +122,65 @@ class TrainingSession(QObject):
 
     # -- run edits -----------------------------------------------------------------------------
     def rewind(self, iteration: int) -> None:
-        """Go back (or forward, within the kept future) to ``iteration``, exactly; undoable."""
-        def action() -> DocState | None:
-            self.controller.rewind(iteration)
-            config, token = self.controller.call_and_wait(settings_of_run, timeout_ms=60_000)
-            return self._state_for(config, token)
+        """Go back (or forward, within the kept future) to ``iteration``, exactly; undoable.
 
-        if self.comparing:
-            # both runs go back (the engine refuses an iteration before B was made); the
-            # future each run had stays kept until training goes on, as after any rewind
+        Returns at once: the engine replays (a long replay a slice at a time, which
+        :meth:`cancel_rewind` stops) and the document takes the settings of the time
+        when it is there; :attr:`sigRewinding` says when it starts and ends."""
+        if self.rewinding_to is not None:
+            self.sigMessage.emit("warning", REWINDING_BUSY)
+            return
+        doc = self.doc
+        before = doc.state
+        # with run B open both runs go back (the engine refuses an iteration before B was
+        # made), not undoably; the future each run had stays kept until training goes on
+        if not self.comparing:
             try:
-                new = action()
+                doc.check_guard(before, before)
             except NNStudioError as exc:
                 self.sigMessage.emit("error", f"Could not rewind: {exc}")
                 return
-            if new is not None and new != self.doc.state:
+        before_run = None if self.comparing else doc.begin_run_edit()
+        self.rewinding_to = iteration
+        self.sigRewinding.emit(iteration)
+        self.controller.rewind(iteration, lambda settings: self._rewound(iteration, before, before_run, settings),
+                               lambda exc: self._rewind_failed(before_run, exc))
+
+    def cancel_rewind(self) -> bool:
+        """Stop a rewind the engine is replaying (the run stays as it was); False when
+        none is under way."""
+        if self.rewinding_to is None:
+            return False
+        self.controller.cancel_rewind()
+        return True
+
+    def _rewind_guard(self, before: DocState, after: DocState) -> None:
+        """Part of the document's guard: no edit while the engine is going back."""
+        if self.rewinding_to is not None:
+            raise NNStudioError(REWINDING_BUSY)
+
+    def _end_rewinding(self) -> None:
+        self.rewinding_to = None
+        self.sigRewinding.emit(None)
+
+    def _rewound(self, iteration: int, before: DocState, before_run: int | None, settings: Any) -> None:
+        self._end_rewinding()
+        new = self._state_for(*settings)
+        if before_run is None:
+            if new != self.doc.state:
                 self.doc._apply(new, quiet=True)
             return
         try:
-            self.doc.edit_run(f"Rewind to iteration {iteration:,}", action)
+            self.doc.finish_run_edit(f"Rewind to iteration {iteration:,}", before, before_run, new)
         except NNStudioError as exc:
+            self.sigMessage.emit("error", f"Could not rewind: {exc}")
+
+    def _rewind_failed(self, before_run: int | None, exc: BaseException) -> None:
+        self._end_rewinding()
+        self.doc.abandon_run_edit(before_run)
+        if isinstance(exc, RewindCancelled):
+            self.sigMessage.emit("info", str(exc))
+        else:
             self.sigMessage.emit("error", f"Could not rewind: {exc}")
 
     def _state_for(self, config: TrainConfig, token: Any) -> DocState:

@@ -30,6 +30,7 @@ class EngineLink(QObject):
     sigMissingState = Signal(int)  # an undo asked for a run that is no longer kept
     sigComparison = Signal(object, object)  # B's label and note when a comparison starts; None, None when it ends
     sigMakingB = Signal(object, object)  # run B's catch-up: iterations done and in all (may pass 2**31)
+    sigRewinding = Signal(object, object, object)  # a long rewind: target iteration, iterations replayed, in all
     sigFinished = Signal(bool)  # True: the engine said goodbye; False: it vanished
 
     def __init__(self, events: Connection) -> None:
@@ -70,6 +71,8 @@ class EngineLink(QObject):
                     self.sigComparison.emit(event[1], event[2])
                 elif kind == "making_b":
                     self.sigMakingB.emit(int(event[1]), int(event[2]))
+                elif kind == "rewinding":
+                    self.sigRewinding.emit(int(event[1]), int(event[2]), int(event[3]))
                 elif kind == "missing_state":
                     self.sigMissingState.emit(int(event[1]))
                 elif kind == "finished":

@@ -302,13 +302,19 @@ class Comparison:
             If ``iteration`` is before :attr:`earliest_iteration` (e.g. before B branched
             off A) or beyond :attr:`furthest_iteration`.
         """
+        self.check_rewind(iteration)
+        for run in self.runs:
+            run.rewind(min(iteration, run.furthest_iteration))
+
+    def check_rewind(self, iteration: int) -> None:
+        """Raise SpecError unless :meth:`rewind` can go to ``iteration``. (Each run goes
+        to ``min(iteration, run.furthest_iteration)``: a caller that rewinds the runs one
+        by one, e.g. a slice at a time, does the same.)"""
         self._check_open()
         first, end = self.earliest_iteration, self.furthest_iteration
         if not first <= iteration <= end:
             why = " (B was made at that iteration)" if first == self.fork_iteration and first > 0 else ""
             raise SpecError(f"can only rewind the comparison to an iteration between {first}{why} and {end}")
-        for run in self.runs:
-            run.rewind(min(iteration, run.furthest_iteration))
 
     def set_data(self, data: TrainingData, recipe: Any = None) -> None:
         """Both runs train on new data from now on (the comparison stays fair)."""

@@ -14,7 +14,8 @@ from __future__ import annotations
 import collections
 import dataclasses
 import math
-from typing import Any
+import time
+from typing import Any, Generator
 
 import numpy as np
 
@@ -23,6 +24,30 @@ from .network import Network
 from .optimizers import apply_settings, optimizer_from_config
 from .specs import TrainConfig
 from .trainer_records import Change, TrainingData, _State
+
+#: how long one slice of :meth:`Timeline.rewinding` replays (seconds): between two slices
+#: the app's engine reads its commands, so a Cancel is taken within about this long
+REWIND_SLICE_SECONDS = 0.05
+#: iterations replayed between two looks at the clock (one iteration takes microseconds)
+REWIND_CLOCK_EVERY = 64
+
+
+class _SliceClock:
+    """When a slice of a sliced rewind is over, and how far the replay is."""
+
+    def __init__(self, start: int, target: int, seconds: float) -> None:
+        self.start, self.total, self.seconds = start, target - start, seconds
+        self.ends = time.monotonic() + seconds
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now < self.ends:
+            return False
+        self.ends = now + self.seconds
+        return True
+
+    def progress(self, iteration: int) -> tuple[int, int]:
+        return iteration - self.start, self.total
 
 
 class Timeline:
@@ -251,15 +276,52 @@ class Timeline:
         the original run. The state reached includes the changes made at ``iteration``
         itself. The future beyond is kept, so ``iteration`` may also lie ahead, up to
         :attr:`furthest_iteration`, until training goes on from here.
+
+        A reopened project keeps only its timeline's start, so this may replay many
+        iterations (about 16 s for 500,000 of the default example here):
+        :meth:`rewinding` does the same a slice at a time.
         """
-        end = self.furthest_iteration
-        first = self.earliest_iteration
+        collections.deque(self.rewinding(iteration, slice_seconds=math.inf), maxlen=0)
+
+    def check_rewind(self, iteration: int) -> None:
+        """Raise SpecError unless :meth:`rewind` can go to ``iteration``."""
+        first, end = self.earliest_iteration, self.furthest_iteration
         if not first <= iteration <= end:
             raise SpecError(f"can only rewind to an iteration between {first} and {end}")
+
+    def _checkpoint_for(self, iteration: int) -> _State:
+        return max((c for c in self._checkpoints if c.iteration <= iteration), key=lambda c: c.iteration)
+
+    def replay_length(self, iteration: int) -> int:
+        """How many iterations :meth:`rewind` to ``iteration`` replays (from the nearest
+        checkpoint at or before it)."""
+        self.check_rewind(iteration)
+        return iteration - self._checkpoint_for(iteration).iteration
+
+    def rewinding(self, iteration: int,
+                  slice_seconds: float | None = None) -> Generator[tuple[int, int], None, None]:
+        """:meth:`rewind` a slice at a time: a generator that replays for about
+        ``slice_seconds`` (default :data:`REWIND_SLICE_SECONDS`) between two yields of
+        ``(done, total)``, the iterations replayed since the checkpoint and in all (it
+        yields nothing when it ends within the first slice). Run to its end, it leaves the
+        run bit for bit where :meth:`rewind` does, whatever the slices. Closed before its
+        end, it leaves the run half-replayed: rewind a copy (:meth:`copy`, or
+        :class:`~nnstudio.core.rewind_job.RewindJob`) to be able to drop it.
+
+        Raises
+        ------
+        SpecError
+            At once (not at the first ``next()``) if ``iteration`` cannot be reached.
+        """
+        self.check_rewind(iteration)
+        return self._rewind_slices(iteration, REWIND_SLICE_SECONDS if slice_seconds is None else slice_seconds)
+
+    def _rewind_slices(self, iteration: int, slice_seconds: float) -> Generator[tuple[int, int], None, None]:
+        end = self.furthest_iteration
         self._finish_pending_phases(discard=True)
         if self._future_end is None:
             self._future_end = self.iteration
-        ckpt = max((c for c in self._checkpoints if c.iteration <= iteration), key=lambda c: c.iteration)
+        ckpt = self._checkpoint_for(iteration)
         self._restore(ckpt)
         self.history.truncate(ckpt.iteration)
         keep = [i for i, it in enumerate(self._traj_iters) if it <= ckpt.iteration]
@@ -269,31 +331,40 @@ class Timeline:
         # changes made before the checkpoint's iteration are part of it
         self._applied = next((k for k, c in enumerate(self.timeline) if c.iteration >= ckpt.iteration),
                              len(self.timeline))
+        clock = _SliceClock(ckpt.iteration, iteration, slice_seconds)
         for change in self.timeline[self._applied:]:
             if change.iteration > iteration or (change.iteration == iteration and change.phase is not None):
                 break  # made after the moment we go back to
-            self._replay_to(change.iteration)
+            yield from self._replay_to(change.iteration, clock)
             if self.iteration != change.iteration:
                 break  # the run had stopped before; so had the original
             if change.phase is not None:
                 self._replay_phases_to(change.phase)
             self._apply_change(change)
             self._applied += 1
-        self._replay_to(iteration)
+        yield from self._replay_to(iteration, clock)
         if self.iteration >= end:
             self._future_end = None  # back at the frontier: nothing is kept ahead
 
-    def _replay_to(self, iteration: int) -> None:
+    def _replay_to(self, iteration: int, clock: "_SliceClock") -> Generator[tuple[int, int], None, None]:
         """Iterate (finishing a half-stepped iteration first) up to ``iteration``, or
-        until the run stops, without touching the kept future."""
+        until the run stops, without touching the kept future; yields ``(done, total)``
+        whenever ``clock`` says a slice is over."""
         with np.errstate(all="ignore"):
             if self._phase_gen is not None and self.iteration < iteration:
                 collections.deque(self._phase_gen, maxlen=0)
                 self._phase_gen = None
-            while self.iteration < iteration and not self.stopped:
-                rec = self._iterate(self.iteration + 1 == iteration)
-                if rec is not None:
-                    self.last_record = rec
+        while self.iteration < iteration and not self.stopped:
+            # np.errstate is the thread's: it is not held across a yield, where the caller runs
+            with np.errstate(all="ignore"):
+                for _ in range(min(REWIND_CLOCK_EVERY, iteration - self.iteration)):
+                    rec = self._iterate(self.iteration + 1 == iteration)
+                    if rec is not None:
+                        self.last_record = rec
+                    if self.stopped:
+                        break
+            if self.iteration < iteration and not self.stopped and clock.due():
+                yield clock.progress(self.iteration)
 
     def _replay_phases_to(self, phase: str) -> None:
         """Step the next iteration phase by phase until ``phase`` has been shown."""

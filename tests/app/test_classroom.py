@@ -348,7 +348,8 @@ def test_a_rewind_to_before_a_locked_setting_changed_is_refused_and_the_run_stay
     weights = [a.copy() for a in at.weights]
     w.teacher.classroom.set_restrictions(Restrictions(locked=frozenset({"learning_rate"})))
     w.session.rewind(10)
-    assert "learning rate is locked" in w.banner.label.text() and w.banner_bar.isVisible()
+    qtbot.waitUntil(lambda: "learning rate is locked" in w.banner.label.text() and w.banner_bar.isVisible(),
+                    timeout=10000)  # the engine went back, then the document refused the η of the time
     snap = wait_snapshot(qtbot, w, lambda s: s.iteration == 96 and s.config.learning_rate == 0.01)
     for a, b in zip(weights, snap.weights):
         np.testing.assert_array_equal(a, b)

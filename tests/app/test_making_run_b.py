@@ -70,7 +70,7 @@ def test_cancelling_a_late_run_b_with_its_own_weights_leaves_run_a_as_it_was(qtb
         w.comparison.start("hidden=96,96")
     assert progress.args == [0, at]
     assert w.comparison.making and not w.comparison.active
-    assert w.making_b.isVisible() and w.making_b.label.text() == f"Making run B: 0 of {at:,} iterations (0 %)"
+    assert w.task_progress.isVisible() and w.task_progress.label.text() == f"Making run B: 0 of {at:,} iterations (0 %)"
     assert w.act_play.text() == "&Stop" and not w.act_compare.isEnabled()
     assert not w.training_panel.isEnabled() and w.training_panel.toolTip() == MAKING
     # the window answers meanwhile: a step is refused with a message, an edit with its reason
@@ -85,7 +85,7 @@ def test_cancelling_a_late_run_b_with_its_own_weights_leaves_run_a_as_it_was(qtb
     assert ended.args == [False]
     assert not w.comparison.making and not w.comparison.active
     assert w.statusBar().currentMessage() == "Making run B was cancelled; run A is as it was."
-    assert not w.making_b.isVisible() and not w.comparison_badge.isVisible()
+    assert not w.task_progress.isVisible() and not w.comparison_badge.isVisible()
     assert w.act_play.text() == "&Play" and w.act_play.toolTip() == "Train continuously / pause (Space)"
     assert w.act_compare.isEnabled() and w.training_panel.isEnabled() and w.training_panel.toolTip() == ""
     assert w.controller.call_and_wait(run_digest, 5000) == before
@@ -121,7 +121,7 @@ def test_a_late_run_b_that_is_made_is_the_run_one_call_makes(qtbot, window):
     changes = RunChanges.parse("hidden=5,3")
     with qtbot.waitSignal(w.comparison.sigChanged, timeout=60000) as started:
         w.comparison.start(changes)
-    assert started.args == [True] and not w.comparison.making and not w.making_b.isVisible()
+    assert started.args == [True] and not w.comparison.making and not w.task_progress.isVisible()
     assert w.act_play.text() == "&Play"
     got = w.controller._wait_for(lambda done, failed: w.controller.call_b(
         operator.attrgetter("network.params"), done, failed), 10000)
@@ -142,6 +142,6 @@ def test_a_new_project_while_run_b_is_made_cancels_it(qtbot, window, monkeypatch
     with qtbot.waitSignal(w.comparison.sigMaking, timeout=10000):
         w.act_new.trigger()
     assert w.statusBar().currentMessage() == "Making run B was cancelled: the run it was made from was replaced."
-    assert not w.comparison.making and not w.making_b.isVisible() and w.training_panel.isEnabled()
+    assert not w.comparison.making and not w.task_progress.isVisible() and w.training_panel.isEnabled()
     snap = wait_snapshot(qtbot, w, lambda s: s.iteration == 0 and s.b is None)
     assert snap.b_label in (None, "")
