@@ -79,6 +79,10 @@ KAPPA_RANGE = (1, 1000)
 TABS = ("racers", "directions", "rates")
 #: contour pictures kept (one per function, and per κ of the bowl)
 PICTURES_KEPT = 8
+#: grid, display values and contour lines per function name, shared by every race view
+#: (a second window, or a function chosen again, draws at once: the contours of one
+#: function take about 0.2 s)
+_PICTURES: dict[str, tuple[Array, Array, Array, list[tuple[Array, Array]]]] = {}
 
 
 def _row_width(widgets: Sequence[QWidget], spacing: int = 6) -> int:
@@ -119,7 +123,6 @@ class RaceView(ViewBase):
         self.start = np.array(self.fn.start, dtype=np.float64)
         self.steps = 0
         self.racers: dict[str, Racer] = {}
-        self._contours: dict[str, tuple[Array, Array, Array, list[tuple[Array, Array]]]] = {}
         self._timer = QTimer(self)
         self._timer.timeout.connect(self._tick)
         self._speed = 30
@@ -643,9 +646,10 @@ class RaceView(ViewBase):
     def _function_picture(self) -> tuple[Array, Array, Array, list[tuple[Array, Array]]]:
         """Grid, display values and contour lines of the current function (cached)."""
         key = self.fn.name
-        if key not in self._contours:
-            if len(self._contours) >= PICTURES_KEPT:
-                self._contours.pop(next(iter(self._contours)))
+        pictures = _PICTURES
+        if key not in pictures:
+            if len(pictures) >= PICTURES_KEPT:
+                pictures.pop(next(iter(pictures)))
             xs, ys, Z = self.fn.grid(GRID)
             if self.fn.log_scale:
                 # f − min ≥ 0 spans many decades: colour by its logarithm
@@ -654,8 +658,8 @@ class RaceView(ViewBase):
             else:
                 D = np.asarray(Z, dtype=np.float64)
             lines = [contour_lines(D, xs, ys, float(lv)) for lv in contour_levels(D, N_LEVELS)]
-            self._contours[key] = (xs, ys, D, lines)
-        return self._contours[key]
+            pictures[key] = (xs, ys, D, lines)
+        return pictures[key]
 
     def _draw_function(self) -> None:
         xs, ys, D, lines = self._function_picture()
