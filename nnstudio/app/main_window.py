@@ -54,6 +54,7 @@ from .controller import TrainingController
 from .counters import Counters
 from .document import Document
 from .input_policy import InputPolicy
+from .long_tasks import LongTasks
 from .lesson_presenter import LessonPresenter
 from .panels.data_panel import DataPanel
 from .panels.lesson_panel import LessonPanel
@@ -62,8 +63,6 @@ from .panels.training_panel import TrainingPanel
 from .paths import app_settings, resource_path
 from .project_files import ProjectFiles
 from .compare_dialog import CompareDialog
-from .task_progress import (MAKING_B_ABOUT, MAKING_B_CANCEL, REWINDING_ABOUT, REWINDING_CANCEL, TaskProgressStrip,
-                            making_text, rewinding_text)
 from .comparison_session import LOCKED, ComparisonSession
 from .session import TrainingSession
 from .shortcuts_dialog import ShortcutsDialog
@@ -137,7 +136,7 @@ class MainWindow(QMainWindow):
         self.lessons = LessonPresenter(self.lesson_panel, self.doc, self.session, self.workspaces, self.view_for,
                                        self.files.maybe_save, self)
         self.teacher = TeacherTools(self)
-        self.comparison = ComparisonSession(self.doc, self.session, self, self._panels_locked_by_comparison)
+        self.comparison = ComparisonSession(self.doc, self.session, self, self.panels_locked_by_comparison)
         self.lessons.comparison = self.comparison
         self._build_actions()
         self.comparison.bind_undo_actions(self.act_undo, self.act_redo)
@@ -394,7 +393,7 @@ class MainWindow(QMainWindow):
         c = self.controller
         c.sigSnapshot.connect(self._on_snapshot)
         c.sigMessage.connect(self.show_message)
-        c.sigPlaying.connect(self._on_playing)
+        c.sigPlaying.connect(self.show_playing)
         self.session.sigMessage.connect(self.show_message)
         self.session.sigRunReplaced.connect(self.hide_banner)  # its warnings were about the run replaced
         self.lessons.sigMessage.connect(self.show_message)
@@ -414,15 +413,8 @@ class MainWindow(QMainWindow):
         self.comparison.sigMessage.connect(self.show_message)
         self.comparison.sigChanged.connect(self._on_comparison)
         self.statusBar().addPermanentWidget(self.comparison_badge)
-        self.task_progress = TaskProgressStrip()
-        self._play_tip: str | None = None  # Play's tooltip while it reads Stop
-        self.statusBar().addPermanentWidget(self.task_progress)
-        self.task_progress.sigCancel.connect(self.cancel_task)
-        self.controller.sigMakingB.connect(self._on_making_progress)
-        self.comparison.sigMaking.connect(self._on_making)
-        self.controller.sigRewinding.connect(self._on_rewind_progress)
-        self.session.sigRewinding.connect(self._on_rewinding)
-        self._rewind_locked: list[Any] | None = None  # what a long rewind disabled
+        self.long_tasks = LongTasks(self)
+        self.task_progress = self.long_tasks.strip
         d = self.doc
         d.sigPreparedChanged.connect(self._on_prepared_changed)
         d.sigModifiedChanged.connect(lambda _m: self._update_title())
@@ -476,7 +468,7 @@ class MainWindow(QMainWindow):
         self.act_lift.setEnabled(classroom.restrictions.active and not classroom.lifted)
 
     # ------------------------------------------------------------------ comparisons
-    def _panels_locked_by_comparison(self) -> list[QWidget]:
+    def panels_locked_by_comparison(self) -> list[QWidget]:
         return [self.network_panel, self.data_panel, self.training_panel]
 
     def _on_comparison(self, active: bool) -> None:
@@ -505,73 +497,10 @@ class MainWindow(QMainWindow):
     #: views that draw run A only while two runs are compared
     RUN_A_ONLY_VIEWS = ("HardestSamplesView", "RepresentationView", "DigitGalleryView", "DrawingPadView")
 
-    def _on_making_progress(self, done: int, total: int) -> None:
-        """Run B with its own weights is being trained up to A's iteration: how far, and
-        Cancel; the toolbar's Play reads Stop meanwhile (it cancels too)."""
-        if not self.comparison.making:
-            return  # a progress report that crossed a Cancel
-        self._show_task(making_text(done, total), done, total, MAKING_B_ABOUT, MAKING_B_CANCEL)
-
-    def _on_rewind_progress(self, target: int, done: int, total: int) -> None:
-        """A long rewind replays in the engine: where to, how far, and Cancel."""
-        if self.session.rewinding_to != target:
-            return  # a progress report that crossed a Cancel
-        snap = self.controller.snapshot
-        ahead = snap is not None and target > snap.iteration
-        if self._rewind_locked is None:
-            self._lock_for_rewind()
-        self._show_task(rewinding_text(target, done, total, ahead), done, total, REWINDING_ABOUT, REWINDING_CANCEL)
-
-    def _show_task(self, text: str, done: int, total: int, about: str, cancel_tip: str) -> None:
-        self.task_progress.show_progress(text, done, total, about, cancel_tip)
-        if self._play_tip is None:
-            self._play_tip = self.act_play.toolTip()
-        self.act_play.setText("&Stop")
-        self.act_play.setToolTip(cancel_tip)
-        self.act_play.setIcon(_icon("mdi6.stop"))
-        self._icons = [(a, "mdi6.stop" if a is self.act_play else n) for a, n in self._icons]
-
-    def _task_ended(self) -> None:
-        self.task_progress.hide()
-        self._on_playing(self.controller.playing)
-        if self._play_tip is not None:
-            self.act_play.setToolTip(self._play_tip)
-            self._play_tip = None
-
-    def _on_making(self, making: bool) -> None:
-        self.act_compare.setEnabled(not (making or self.comparison.active))
-        if not making:
-            self._task_ended()
-
-    def _lock_for_rewind(self) -> None:
-        """While a long rewind replays, what would change the run waits: the panels, the
-        rewind slider, undo and Compare are disabled (edits from the views are refused by
-        the document with the reason; a short rewind is over before this)."""
-        self._rewind_locked = [w for w in (*self._panels_locked_by_comparison(), self.timeline, self.act_undo,
-                                           self.act_redo, self.act_compare) if w.isEnabled()]
-        for w in self._rewind_locked:
-            w.setEnabled(False)
-
-    def _on_rewinding(self, target: int | None) -> None:
-        if target is not None:
-            # undo would put another run in the engine's place: it waits from the start
-            self.act_undo.setEnabled(False)
-            self.act_redo.setEnabled(False)
-            return
-        for w in self._rewind_locked or []:
-            w.setEnabled(True)
-        self._rewind_locked = None
-        # what the stack and the comparison allow now (an undo step may have been added)
-        stack = self.doc.undo_stack
-        locked = self.comparison.active or self.comparison.making
-        self.act_undo.setEnabled(stack.canUndo() and not locked)
-        self.act_redo.setEnabled(stack.canRedo() and not locked)
-        self._task_ended()
-
     def cancel_task(self) -> bool:
-        """Cancel what the strip shows (making run B, or going back); False when nothing
-        is under way."""
-        return self.comparison.cancel() or self.session.cancel_rewind()
+        """Cancel what the status bar's task strip shows (making run B, or going back);
+        False when nothing is under way."""
+        return self.long_tasks.cancel()
 
     def play_or_stop(self) -> None:
         """Space / Play: train or pause; while run B is made or the run goes back, stop that."""
@@ -642,11 +571,16 @@ class MainWindow(QMainWindow):
         if not snap.playing:
             self.scheduler.refresh(everything=True)  # a manual step: show it everywhere at once
 
-    def _on_playing(self, playing: bool) -> None:
+    def show_playing(self, playing: bool) -> None:
+        if getattr(self, "long_tasks", None) is not None and self.long_tasks.busy:
+            return  # Play reads Stop until the long task ends
         self.act_play.setText("&Pause" if playing else "&Play")
-        icon = "mdi6.pause" if playing else "mdi6.play"
-        self.act_play.setIcon(_icon(icon))
-        self._icons = [(a, icon if a is self.act_play else n) for a, n in self._icons]
+        self.set_play_icon("mdi6.pause" if playing else "mdi6.play")
+
+    def set_play_icon(self, name: str) -> None:
+        """The toolbar's Play shows icon ``name`` (kept when the theme changes)."""
+        self.act_play.setIcon(_icon(name))
+        self._icons = [(a, name if a is self.act_play else n) for a, n in self._icons]
 
     def _on_workspace(self, name: str) -> None:
         (self.act_explore if name == EXPLORE else self.act_inspect).setChecked(True)
