@@ -309,8 +309,19 @@ def test_layers_that_differ_show_mixed(qtbot, panel, doc):
     ("standard", "elu", "selu", "standard"),
 ])
 def test_the_initialiser_follows_the_activation_unless_chosen(init, old, new, expected):
-    from nnstudio.app.panels.network_panel import SUITED_INIT, init_after_activation_change
+    from nnstudio.app.panels.layer_cards import SUITED_INIT, init_after_activation_change
     from nnstudio.core.activations import ACTIVATIONS
 
     assert set(SUITED_INIT) == set(ACTIVATIONS)
     assert init_after_activation_change(init, old, new) == expected
+
+
+@pytest.mark.parametrize("width", [250, 265, 360])
+def test_every_input_chip_shows_its_whole_label_in_a_narrow_panel(qtbot, panel, width):
+    # 250–265 px is the panel's width in the Inspect workspace on a 1280×800 screen
+    panel.resize(width, 900)
+    qtbot.wait(50)
+    assert panel.chip_box.isVisible()
+    for key, chip in panel.chips.items():
+        assert chip.isVisible()
+        assert chip.width() >= chip.sizeHint().width(), f"{chip.text()!r} is cut: {chip.width()} px"

@@ -7,10 +7,8 @@ an edit here, elsewhere, or undo/redo — the panel copies the new state into it
 widgets with their signals blocked, so refreshing never makes a new edit.
 
 Above the cards, *All hidden layers* sets the activation or the initialiser of every
-hidden layer in one edit; a card still overrides it for its own layer. When an
-activation changes, here or on a card, the layer's initialiser follows it if it was the
-one suited to the old activation (:func:`init_after_activation_change`); one the user
-chose otherwise stays.
+hidden layer in one edit; a card still overrides it for its own layer (the cards and
+that row are in :mod:`.layer_cards`).
 
 Under the totals the panel shows what training the network would take in memory
 (:mod:`nnstudio.core.memory`); an edit that would take it over the limit is refused
@@ -21,24 +19,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QCoreApplication, QEvent, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette, QPen
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QScrollArea,
-    QSizePolicy,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ...core.activations import ACTIVATIONS
 from ...core.data import FEATURE_MAPS, feature_labels
 from ...core.errors import NNStudioError
-from ...core.initializers import INIT_NAMES
 from ...core.losses import LOSS_NAMES, get_loss
 from ...core.memory import (
     DEFAULT_LIMIT,
@@ -48,95 +41,19 @@ from ...core.memory import (
     format_bytes,
     memory_message,
 )
-from ...core.specs import INITIALIZERS, LOSSES_BY_TASK, LayerSpec, NetworkSpec
-from .. import theme
+from ...core.specs import LOSSES_BY_TASK, LayerSpec, NetworkSpec
 from ..document import Document
+from .layer_cards import ARCHITECTURE_NOTE, AllLayersRow, Connector, LayerCard, bold_label, card_frame
 from .widgets import (
     Chip,
     ComboBox,
     DoubleSpinBox,
     ErrorLabel,
-    SpinBox,
     blocked,
     caption,
     icon,
 )
 
-MAX_UNITS = 4096
-ARCHITECTURE_NOTE = "Changing the architecture rebuilds the network with new weights."
-MIXED = "mixed"
-FOLLOW_NOTE = ("When the activation changes, the weights follow it (He for the ReLU family, Glorot for "
-               "tanh, softsign, sigmoid, softplus and linear, LeCun for SELU) unless you chose others.")
-
-#: The initialiser suited to each activation: the one that keeps the variance of the
-#: signal (and of the gradient) the same from layer to layer at the start.
-#:
-#: * He et al. (2015), Var w = 2/fan_in, for the ReLU family (ReLU, leaky ReLU, ELU, GELU,
-#:   Swish), which pass about half of their inputs on;
-#: * Glorot & Bengio (2010), Var w = 2/(fan_in + fan_out), for activations that are close
-#:   to linear around 0 (tanh, softsign, sigmoid, softplus, linear), the case it was derived
-#:   for (softsign is one of the activations that paper compares);
-#: * LeCun normal, Var w = 1/fan_in, for SELU, whose self-normalisation needs it
-#:   (Klambauer et al., 2017).
-SUITED_INIT = {
-    "relu": "he_uniform", "leaky_relu": "he_uniform", "elu": "he_uniform", "gelu": "he_uniform",
-    "swish": "he_uniform", "tanh": "glorot_uniform", "softsign": "glorot_uniform", "sigmoid": "glorot_uniform",
-    "softplus": "glorot_uniform", "linear": "glorot_uniform", "selu": "lecun_normal",
-}
-#: the (uniform, normal) variants of each suited initialiser (LeCun's only as a normal)
-_VARIANTS = {"he_uniform": ("he_uniform", "he_normal"), "glorot_uniform": ("glorot_uniform", "glorot_normal"),
-             "lecun_normal": ("lecun_normal", "lecun_normal")}
-
-
-def init_after_activation_change(init: str, old_activation: str, new_activation: str) -> str:
-    """The initialiser a layer gets when its activation changes.
-
-    If ``init`` is the one suited to the old activation (either variant, uniform or
-    normal), the layer gets the one suited to the new activation, of the same variant
-    where there is one: He uniform on ReLU becomes Glorot uniform on tanh, Glorot normal
-    becomes He normal. Any other choice (LeCun on tanh, zeros, standard) was the user's
-    and stays.
-    """
-    if init not in _VARIANTS[SUITED_INIT[old_activation]]:
-        return init
-    return _VARIANTS[SUITED_INIT[new_activation]][1 if init.endswith("_normal") else 0]
-_CARD_STYLE = """
-    QFrame#card {{
-        background: palette(alternate-base);
-        border: 1px solid palette(mid);
-        border-left: 4px solid {accent};
-        border-radius: 6px;
-    }}
-"""
-
-
-def _card(accent: QColor | str) -> QFrame:
-    frame = QFrame()
-    frame.setObjectName("card")
-    color = accent.name() if isinstance(accent, QColor) else accent
-    frame.setStyleSheet(_CARD_STYLE.format(accent=color))
-    return frame
-
-
-def _tool_button(icon_name: str, tooltip: str) -> QToolButton:
-    b = QToolButton()
-    b.setIcon(icon(icon_name))
-    b.setToolTip(tooltip)
-    b.setAutoRaise(True)
-    b.setIconSize(QSize(16, 16))
-    return b
-
-
-def _bold(text: str = "") -> QLabel:
-    label = QLabel(text)
-    f = label.font()
-    f.setBold(True)
-    label.setFont(f)
-    return label
-
-
-#: the two ways a network can answer for two classes: (loss key, the choice, what it means).
-#: The choice is short so that it fits a narrow panel; the loss is named under it.
 TWO_CLASS_OUTPUTS = (
     ("bce", "One sigmoid unit",
      "ŷ = σ(z) is the probability of class 1; the loss is binary cross-entropy"),
@@ -166,307 +83,6 @@ def parameter_breakdown(spec: NetworkSpec) -> tuple[int, int]:
     return weights, biases
 
 
-class NeuronStrip(QWidget):
-    """A row of dots, one per neuron (the first few of a wide layer, then "+N")."""
-
-    def __init__(self, color: QColor, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.units = 1
-        self.color = QColor(color)
-        self.setMinimumSize(40, 14)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-
-    def set_units(self, units: int, color: QColor | None = None) -> None:
-        self.units = units
-        if color is not None:
-            self.color = QColor(color)
-        self.setToolTip(f"{units} neuron{'s' * (units != 1)}")
-        self.update()
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(120, 14)
-
-    def paintEvent(self, _event) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        d, gap = 9.0, 3.0
-        h = self.height()
-        fits = max(1, int((self.width() + gap) // (d + gap)))
-        shown = self.units
-        if self.units > fits:  # leave room for "+N" (at most as wide as "+units")
-            room = self.width() - self.fontMetrics().horizontalAdvance(f"+{self.units}") - gap
-            shown = max(1, int((room + gap) // (d + gap)))
-        rest = self.units - shown
-        pen = QPen(self.palette().color(QPalette.ColorRole.WindowText))
-        pen.setWidthF(0.8)
-        p.setPen(pen)
-        p.setBrush(self.color)
-        y = (h - d) / 2
-        for i in range(shown):
-            p.drawEllipse(QRectF(i * (d + gap), y, d, d))
-        if rest > 0:
-            p.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-            p.drawText(QRectF(shown * (d + gap), 0, self.width() - shown * (d + gap), h),
-                       Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, f"+{rest}")
-        p.end()
-
-
-class _Connector(QWidget):
-    """The line between two cards, with the button that inserts a layer there."""
-
-    def __init__(self, position: int, panel: "NetworkPanel") -> None:
-        super().__init__()
-        self.position = position
-        self.button = QToolButton()
-        self.button.setText("Add layer")
-        self.button.setIcon(icon("mdi6.plus"))
-        self.button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.button.setAutoRaise(True)
-        self.button.clicked.connect(lambda: panel.add_layer(self.position))
-        # the line runs down the middle; the button sits just right of it
-        right = QWidget()
-        rl = QHBoxLayout(right)
-        rl.setContentsMargins(10, 0, 0, 0)
-        rl.addWidget(self.button)
-        rl.addStretch(1)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.setSpacing(0)
-        lay.addStretch(1)
-        lay.addWidget(right, 1)
-        self.setFixedHeight(max(26, self.button.sizeHint().height()))
-
-    def set_position(self, position: int) -> None:
-        self.position = position
-        where = "before the first layer" if position == 0 else f"after layer {position}"
-        self.button.setToolTip(f"Insert a hidden layer {where}")
-
-    def paintEvent(self, _event) -> None:  # noqa: N802
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(self.palette().color(QPalette.ColorRole.Mid))
-        pen.setWidthF(1.5)
-        p.setPen(pen)
-        x = self.width() / 2
-        p.drawLine(int(x), 0, int(x), self.height() - 4)
-        p.drawLine(int(x) - 4, self.height() - 8, int(x), self.height() - 3)
-        p.drawLine(int(x) + 4, self.height() - 8, int(x), self.height() - 3)
-        p.end()
-
-
-class LayerCard(QFrame):
-    """One hidden layer: neurons, activation (and its α), initialiser, bias and dropout."""
-
-    def __init__(self, panel: "NetworkPanel", index: int) -> None:
-        super().__init__()
-        self.panel = panel
-        self.index = index
-        self.setObjectName("card")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(10, 6, 6, 8)
-        outer.setSpacing(4)
-
-        head = QHBoxLayout()
-        self.title = _bold()
-        self.strip = NeuronStrip(theme.layer_color(index))
-        self.remove_button = _tool_button("mdi6.close", "Remove this layer")
-        self.remove_button.clicked.connect(lambda: panel.remove_layer(self.index))
-        head.addWidget(self.title)
-        head.addSpacing(6)
-        head.addWidget(self.strip, 1)
-        head.addWidget(self.remove_button)
-        outer.addLayout(head)
-
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(4)
-        grid.setColumnStretch(1, 1)
-
-        units_row = QHBoxLayout()
-        self.minus = _tool_button("mdi6.minus", "One neuron fewer")
-        self.units = SpinBox(1, MAX_UNITS)
-        self.units.setToolTip("Neurons in this layer (1 to 4096); type a number or use − and +")
-        self.units.setAccelerated(True)
-        self.plus = _tool_button("mdi6.plus", "One neuron more")
-        units_row.addWidget(self.minus)
-        units_row.addWidget(self.units, 1)
-        units_row.addWidget(self.plus)
-        self.minus.clicked.connect(lambda: self._set_units(self.units.value() - 1))
-        self.plus.clicked.connect(lambda: self._set_units(self.units.value() + 1))
-        self.units.valueChanged.connect(self._set_units)
-        grid.addWidget(QLabel("Neurons"), 0, 0)
-        grid.addLayout(units_row, 0, 1)
-
-        self.activation = ComboBox()
-        for key, a in ACTIVATIONS.items():
-            self.activation.add(a.name, key, f"{a.formula}\n{a.derivative_formula}")
-        self.activation.currentIndexChanged.connect(self._activation_chosen)
-        self.alpha_label = QLabel("α")
-        self.alpha_label.setToolTip("The activation's parameter α")
-        self.alpha = DoubleSpinBox(0.0, 10.0, 0.01, 3)
-        self.alpha.setToolTip("α of the activation: the slope for z < 0 (leaky ReLU) or the "
-                              "value approached for very negative z (ELU)")
-        self.alpha.valueChanged.connect(self._alpha_changed)
-        grid.addWidget(QLabel("Activation"), 1, 0)
-        grid.addWidget(self.activation, 1, 1)
-        grid.addWidget(self.alpha_label, 2, 0)
-        grid.addWidget(self.alpha, 2, 1)
-
-        self.init = ComboBox()
-        for key in INITIALIZERS:
-            self.init.add(INIT_NAMES[key], key)
-        self.init.setToolTip("How the weights of this layer are drawn when the network is built. " + FOLLOW_NOTE)
-        self.init.currentIndexChanged.connect(self._init_chosen)
-        grid.addWidget(QLabel("Weights"), 3, 0)
-        grid.addWidget(self.init, 3, 1)
-
-        bd_row = QHBoxLayout()
-        self.bias = DoubleSpinBox(-10.0, 10.0, 0.1, 2)
-        self.bias.setToolTip("The value every bias of this layer starts from")
-        self.bias.valueChanged.connect(self._bias_changed)
-        self.dropout = DoubleSpinBox(0.0, 0.9, 0.05, 2)
-        self.dropout.setToolTip("Dropout: while training, each output of this layer is set to 0 "
-                                "with this probability (0 = off)")
-        self.dropout.setSpecialValueText("off")
-        self.dropout.valueChanged.connect(self._dropout_changed)
-        bd_row.addWidget(self.bias, 1)
-        bd_row.addSpacing(4)
-        bd_row.addWidget(QLabel("Dropout"))
-        bd_row.addWidget(self.dropout, 1)
-        grid.addWidget(QLabel("Bias"), 4, 0)
-        grid.addLayout(bd_row, 4, 1)
-        outer.addLayout(grid)
-
-        self.error = ErrorLabel()
-        outer.addWidget(self.error)
-        self._layer: LayerSpec | None = None
-
-    # -- from the document ---------------------------------------------------------------------
-    def set_layer(self, index: int, layer: LayerSpec, n_layers: int) -> None:
-        self.index = index
-        self._layer = layer
-        color = theme.layer_color(index)
-        style = _CARD_STYLE.format(accent=color.name())
-        if style != self.styleSheet():  # a new style sheet re-polishes the card: its error's colour would go
-            self.setStyleSheet(style)
-        self.title.setText(f"Layer {index + 1}")
-        self.strip.set_units(layer.units, color)
-        a = ACTIVATIONS[layer.activation]
-        with blocked(self.units, self.activation, self.alpha, self.init, self.bias, self.dropout):
-            self.units.setValue(layer.units)
-            self.activation.set_current_data(layer.activation)
-            self.alpha.setValue(a.default_param if layer.alpha is None else layer.alpha)
-            self.init.set_current_data(layer.init)
-            self.bias.setValue(layer.bias_init)
-            self.dropout.setValue(layer.dropout)
-        self.activation.setToolTip(f"{a.name}: {a.formula}")
-        self.alpha_label.setVisible(a.has_param)
-        self.alpha.setVisible(a.has_param)
-        self.minus.setEnabled(layer.units > 1)
-        self.plus.setEnabled(layer.units < MAX_UNITS)
-        self.remove_button.setToolTip(f"Remove layer {index + 1}")
-
-    # -- to the document -------------------------------------------------------------------------
-    def _edit(self, text: str, key: str | None, **changes) -> None:
-        self.panel._edit_layer(self, text, key, **changes)
-
-    def _set_units(self, units: int) -> None:
-        units = max(1, min(MAX_UNITS, int(units)))
-        self._edit(f"Layer {self.index + 1}: {units} neurons", f"layer{self.index}.units", units=units)
-
-    def _activation_chosen(self, i: int) -> None:
-        key = self.activation.itemData(i)
-        name = ACTIVATIONS[key].name
-        layer = self.panel.doc.network.hidden[self.index]
-        init = init_after_activation_change(layer.init, layer.activation, key)
-        self._edit(f"Layer {self.index + 1}: {name}", None, activation=key, alpha=None, init=init)
-
-    def _alpha_changed(self, v: float) -> None:
-        self._edit(f"Layer {self.index + 1}: α = {v:g}", f"layer{self.index}.alpha", alpha=float(v))
-
-    def _init_chosen(self, i: int) -> None:
-        key = self.init.itemData(i)
-        self._edit(f"Layer {self.index + 1}: {INIT_NAMES[key]} weights", None, init=key)
-
-    def _bias_changed(self, v: float) -> None:
-        self._edit(f"Layer {self.index + 1}: bias {v:g}", f"layer{self.index}.bias", bias_init=float(v))
-
-    def _dropout_changed(self, v: float) -> None:
-        self._edit(f"Layer {self.index + 1}: dropout {v:g}", f"layer{self.index}.dropout", dropout=float(v))
-
-
-class AllLayersRow(QFrame):
-    """One activation and one initialiser for every hidden layer at once.
-
-    Each combo shows the layers' common choice, or "mixed" (a placeholder, not an item
-    that can be chosen) when they differ.
-    """
-
-    def __init__(self, panel: "NetworkPanel") -> None:
-        super().__init__()
-        self.panel = panel
-        self.setObjectName("allLayers")
-        self.setStyleSheet("QFrame#allLayers { border: 1px dashed palette(mid); border-radius: 6px; }")
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(10, 6, 8, 8)
-        outer.setSpacing(4)
-        self.title = _bold("All hidden layers")
-        self.title.setToolTip("Set every hidden layer at once; a layer's own card can still change it")
-        outer.addWidget(self.title)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        grid.setVerticalSpacing(4)
-        grid.setColumnStretch(1, 1)
-        self.activation = ComboBox()
-        for key, a in ACTIVATIONS.items():
-            self.activation.add(a.name, key, f"{a.formula}\n{a.derivative_formula}")
-        self.activation.setPlaceholderText(MIXED)
-        self.activation.currentIndexChanged.connect(self._activation_chosen)
-        self.init = ComboBox()
-        for key in INITIALIZERS:
-            self.init.add(INIT_NAMES[key], key)
-        self.init.setPlaceholderText(MIXED)
-        self.init.currentIndexChanged.connect(self._init_chosen)
-        grid.addWidget(QLabel("Activation"), 0, 0)
-        grid.addWidget(self.activation, 0, 1)
-        grid.addWidget(QLabel("Weights"), 1, 0)
-        grid.addWidget(self.init, 1, 1)
-        outer.addLayout(grid)
-        self.error = ErrorLabel()
-        outer.addWidget(self.error)
-
-    def set_layers(self, hidden: tuple[LayerSpec, ...]) -> None:
-        """Show the layers' common activation and initialiser, or "mixed"."""
-        self.setVisible(bool(hidden))
-        acts = {h.activation for h in hidden}
-        inits = {h.init for h in hidden}
-        with blocked(self.activation, self.init):
-            self.activation.setCurrentIndex(self.activation.findData(next(iter(acts))) if len(acts) == 1 else -1)
-            self.init.setCurrentIndex(self.init.findData(next(iter(inits))) if len(inits) == 1 else -1)
-        self.activation.setToolTip(
-            ("Every hidden layer uses this activation. " if len(acts) == 1 else
-             "The layers use different activations; choose one to set them all. ") + FOLLOW_NOTE)
-        self.init.setToolTip("How the weights of every hidden layer are drawn" if len(inits) == 1 else
-                             "The layers draw their weights differently; choose one for them all")
-
-    def _activation_chosen(self, i: int) -> None:
-        if i < 0:
-            return
-        key = self.activation.itemData(i)
-        hidden = tuple(h if h.activation == key else
-                       replace(h, activation=key, alpha=None,
-                               init=init_after_activation_change(h.init, h.activation, key))
-                       for h in self.panel.doc.network.hidden)
-        self.panel._edit_network(self.error, f"All layers: {ACTIVATIONS[key].name}", hidden=hidden)
-
-    def _init_chosen(self, i: int) -> None:
-        if i < 0:
-            return
-        key = self.init.itemData(i)
-        hidden = tuple(replace(h, init=key) for h in self.panel.doc.network.hidden)
-        self.panel._edit_network(self.error, f"All layers: {INIT_NAMES[key]} weights", hidden=hidden)
-
-
 class NetworkPanel(QWidget):
     """Design the network; every change is one undoable edit of ``doc``.
 
@@ -479,7 +95,7 @@ class NetworkPanel(QWidget):
         self.doc = doc
         self.setObjectName("NetworkPanel")
         self.cards: list[LayerCard] = []
-        self.connectors: list[_Connector] = []
+        self.connectors: list[Connector] = []
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -502,12 +118,12 @@ class NetworkPanel(QWidget):
         lay.addSpacing(8)
 
         # inputs
-        self.input_card = _card("palette(mid)")
+        self.input_card = card_frame("palette(mid)")
         ic = QVBoxLayout(self.input_card)
         ic.setContentsMargins(10, 6, 8, 8)
         ic.setSpacing(4)
         head = QHBoxLayout()
-        head.addWidget(_bold("Inputs"))
+        head.addWidget(bold_label("Inputs"))
         head.addStretch(1)
         self.inputs_count = QLabel()
         head.addWidget(self.inputs_count)
@@ -517,12 +133,20 @@ class NetworkPanel(QWidget):
         grid = QGridLayout(self.chip_box)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(4)
-        for i, key in enumerate(FEATURE_MAPS):
+        # rows of four short chips (x1, x2, x1², x2²), then rows of three, which have the
+        # room the longer labels need (sin(x1) was cut to "si…1)" in a narrow panel):
+        # twelve equal columns, a chip spanning three or four of them
+        keys = list(FEATURE_MAPS)
+        for i, key in enumerate(keys):
             chip = Chip(FEATURE_MAPS[key].label)
             chip.toggled.connect(lambda on, k=key: self.set_feature(k, on))
             self.chips[key] = chip
-            grid.addWidget(chip, i // 4, i % 4)
-        for c in range(4):
+            if i < 4:
+                grid.addWidget(chip, 0, 3 * i, 1, 3)
+            else:
+                k = i - 4
+                grid.addWidget(chip, 1 + k // 3, 4 * (k % 3), 1, 4)
+        for c in range(12):
             grid.setColumnStretch(c, 1)
         ic.addWidget(self.chip_box)
         self.inputs_hint = caption(
@@ -540,15 +164,15 @@ class NetworkPanel(QWidget):
         self.layers_box = QVBoxLayout()
         self.layers_box.setSpacing(0)
         lay.addLayout(self.layers_box)
-        self.first_connector = _Connector(0, self)
+        self.first_connector = Connector(0, self)
         self.layers_box.addWidget(self.first_connector)
 
         # output
-        self.output_card = _card("palette(mid)")
+        self.output_card = card_frame("palette(mid)")
         oc = QVBoxLayout(self.output_card)
         oc.setContentsMargins(10, 6, 8, 8)
         oc.setSpacing(4)
-        oc.addWidget(_bold("Output"))
+        oc.addWidget(bold_label("Output"))
         # two classes: one sigmoid unit or two softmax units (a new output layer: new weights)
         self.two_class_row = QWidget()
         tl = QHBoxLayout(self.two_class_row)
@@ -590,7 +214,7 @@ class NetworkPanel(QWidget):
 
         # totals and the note
         lay.addSpacing(10)
-        self.params_label = _bold()
+        self.params_label = bold_label()
         self.params_label.setWordWrap(True)
         lay.addWidget(self.params_label)
         self.params_detail = caption()
@@ -684,7 +308,7 @@ class NetworkPanel(QWidget):
         while len(self.cards) < n:
             i = len(self.cards)
             card = LayerCard(self, i)
-            conn = _Connector(i + 1, self)
+            conn = Connector(i + 1, self)
             self.layers_box.addWidget(card)
             self.layers_box.addWidget(conn)
             card.show()  # now, not from Qt's queue, so the layout counts it at once

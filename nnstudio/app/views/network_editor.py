@@ -13,7 +13,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontMetricsF, QGuiApplication, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
-from ..panels.network_panel import MAX_UNITS
+from ..panels.layer_cards import MAX_UNITS
 from ..panels.widgets import icon
 
 #: side of a stepper's "−" and "+" buttons, in pixels
