@@ -104,6 +104,8 @@ class LongTasks(QObject):
         self.strip.show_progress(text, done, total, about, cancel_tip)
         if self._play_tip is None:
             self._play_tip = w.act_play.toolTip()
+            # a word about an earlier task ("… was cancelled") is not about this one
+            w.statusBar().clearMessage()
         w.act_play.setText("&Stop")
         w.act_play.setToolTip(cancel_tip)
         w.set_play_icon("mdi6.stop")

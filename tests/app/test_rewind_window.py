@@ -114,6 +114,14 @@ def test_a_long_rewind_says_how_far_it_is_and_esc_leaves_the_run_as_it_was(qtbot
     snap = wait_snapshot(qtbot, w, lambda s: s.evaluated_at == s.iteration)
     assert snap.iteration == LONG and shown(w, "iteration") == f"{LONG:,}" and shown(w, "loss") == loss_before
     assert w.timeline.slider.value() == LONG
+    # going back again at once: the word about the cancel goes when the new strip shows
+    assert w.statusBar().currentMessage() == "Going back was cancelled; the run is as it was."
+    with qtbot.waitSignal(w.controller.sigRewinding, timeout=10000):
+        drag_slider_to(qtbot, w, 0.5)
+    assert w.task_progress.isVisible() and w.statusBar().currentMessage() == ""
+    with qtbot.waitSignal(w.session.sigRewinding, timeout=10000):
+        qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_Escape)
+    assert w.controller.call_and_wait(run_digest, 5000) == before
 
 
 def test_a_rewind_that_ends_lands_where_one_call_lands_and_undo_brings_the_run_back(qtbot, window, long_project):
