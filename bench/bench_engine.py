@@ -36,6 +36,8 @@ import numpy as np
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
 from nnstudio.core.trainer import Trainer
 
+from blas_info import describe as describe_blas
+
 
 def make_data(n: int, d: int, k: int, dtype: str, seed: int = 0) -> SimpleNamespace:
     rng = np.random.default_rng(seed)
@@ -232,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['case']:46s} {r['engine']:12.0f} {r['numpy']:11.0f} {r['torch']:11.0f} {r['limit']:11.0f} "
               f"{r['engine'] / r['numpy']:7.2f} {r['engine'] / r['torch']:7.2f} {r['engine'] / r['limit']:8.0%}")
     print("limit: the step's eight matrix products alone (same shapes and dtype, preallocated outputs)")
+    print(f"BLAS: {describe_blas()}")
     return 0
 
 

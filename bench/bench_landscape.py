@@ -35,6 +35,8 @@ from nnstudio.core.landscape_plane import default_workers, one_blas_thread
 from nnstudio.core.network import Network
 from nnstudio.core.specs import LayerSpec, NetworkSpec
 
+from blas_info import describe as describe_blas
+
 NETWORKS = {
     "2-8-8-1 tanh": NetworkSpec(),
     "2-64-64-1 relu": NetworkSpec(hidden=(LayerSpec(64, "relu"), LayerSpec(64, "relu"))),
@@ -173,6 +175,7 @@ def main() -> None:
     args = ap.parse_args()
     workers = default_workers()
     print(f"worker threads: {workers}")
+    print(f"BLAS: {describe_blas()}")
     for name, spec in NETWORKS.items():
         if not name.startswith(args.only):
             continue
