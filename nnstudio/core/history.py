@@ -175,3 +175,15 @@ class History:
         self.iterations.clear()
         self.epochs.clear()
         self.layers.clear()
+
+    def snapshot(self) -> dict[str, tuple[Array, int]]:
+        """The stored rows and strides of the three logs (see :meth:`restore`)."""
+        return {name: (log.array(), log.stride) for name, log in self._logs().items()}
+
+    def restore(self, snapshot: dict[str, tuple[Array, int]]) -> None:
+        """Put back the rows of a :meth:`snapshot` (rows pending a merge are not in it)."""
+        for name, log in self._logs().items():
+            log.load_arrays(*snapshot[name])
+
+    def _logs(self) -> dict[str, DecimatingLog]:
+        return {"iterations": self.iterations, "epochs": self.epochs, "layers": self.layers}

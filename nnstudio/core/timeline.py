@@ -32,6 +32,17 @@ REWIND_SLICE_SECONDS = 0.05
 REWIND_CLOCK_EVERY = 64
 
 
+@dataclasses.dataclass
+class _KeptLogs:
+    """The history and the path of a run at its furthest iteration, kept while it is
+    rewound (see :meth:`Timeline._rewind_slices`)."""
+
+    history: dict[str, Any]
+    traj_iters: list[int]
+    traj: list[np.ndarray]
+    traj_stride: int
+
+
 class _SliceClock:
     """When a slice of a sliced rewind is over, and how far the replay is."""
 
@@ -248,6 +259,7 @@ class Timeline:
         self.timeline = list(changes)
         self._applied = len(self.timeline)
         self._future_end = None
+        self._kept_logs = None
 
     @property
     def furthest_iteration(self) -> int:
@@ -261,6 +273,7 @@ class Timeline:
         if self._future_end is None:
             return
         self._future_end = None
+        self._kept_logs = None
         del self.timeline[self._applied:]
         self._checkpoints = [c for c in self._checkpoints if c.iteration <= self.iteration]
         keep = [i for i, it in enumerate(self._traj_iters) if it <= self.iteration]
@@ -321,12 +334,21 @@ class Timeline:
         self._finish_pending_phases(discard=True)
         if self._future_end is None:
             self._future_end = self.iteration
+            # the history and the path as they stand at the furthest iteration: going back
+            # shortens them, and going forward again into the kept future needs them
+            # whole up to the checkpoint it starts from (else the loss curve and the path
+            # would jump from the earlier point to that checkpoint)
+            self._kept_logs = _KeptLogs(self.history.snapshot(), list(self._traj_iters), list(self._traj),
+                                        self._traj_stride)
+        kept = self._kept_logs
         ckpt = self._checkpoint_for(iteration)
         self._restore(ckpt)
+        self.history.restore(kept.history)
         self.history.truncate(ckpt.iteration)
-        keep = [i for i, it in enumerate(self._traj_iters) if it <= ckpt.iteration]
-        self._traj_iters = [self._traj_iters[i] for i in keep]
-        self._traj = [self._traj[i] for i in keep]
+        keep = [i for i, it in enumerate(kept.traj_iters) if it <= ckpt.iteration]
+        self._traj_iters = [kept.traj_iters[i] for i in keep]
+        self._traj = [kept.traj[i] for i in keep]
+        self._traj_stride = kept.traj_stride
         self.last_record = None
         # changes made before the checkpoint's iteration are part of it
         self._applied = next((k for k, c in enumerate(self.timeline) if c.iteration >= ckpt.iteration),
@@ -345,6 +367,7 @@ class Timeline:
         yield from self._replay_to(iteration, clock)
         if self.iteration >= end:
             self._future_end = None  # back at the frontier: nothing is kept ahead
+            self._kept_logs = None
 
     def _replay_to(self, iteration: int, clock: "_SliceClock") -> Generator[tuple[int, int], None, None]:
         """Iterate (finishing a half-stepped iteration first) up to ``iteration``, or

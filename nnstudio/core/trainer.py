@@ -170,7 +170,7 @@ class Trainer(Timeline, PhaseStepping):
             b._drop_rng = b.dropout_rng if any(h.dropout > 0 for h in spec.hidden) else None
         if config is not None and config != b.config:
             b._apply_config(config)
-        b.timeline, b._applied, b._future_end = [], 0, None
+        b.timeline, b._applied, b._future_end, b._kept_logs = [], 0, None, None
         b._checkpoints = [b._capture()]
         b.__dict__.pop("_saved_start", None)
         keep = [i for i, it in enumerate(b._traj_iters) if it <= b.iteration]
@@ -271,6 +271,7 @@ class Trainer(Timeline, PhaseStepping):
         self.timeline: list[Change] = []
         self._applied = 0  # how many timeline changes the present state includes
         self._future_end: int | None = None  # the furthest iteration of a kept future
+        self._kept_logs = None  # the history and path at that iteration (see Timeline)
 
     def _fit_budgets(self) -> None:
         """Start the checkpoints and the path at iteration 0, with as many of each as their

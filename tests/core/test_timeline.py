@@ -279,3 +279,64 @@ def test_a_saved_timeline_starts_after_the_last_data_change():
     back.rewind(14)
     back.rewind(25)
     assert state(back)[:10] == want_end[:10]
+
+
+def _logs(tr: Trainer) -> dict[str, np.ndarray]:
+    h = tr.history
+    return {"iterations": h.iterations.array(), "epochs": h.epochs.array(), "layers": h.layers.array()}
+
+
+@pytest.mark.parametrize("back, forward", [(3_000, 20_000), (3_001, 15_003), (0, 19_999), (17_000, 19_000)])
+def test_going_back_then_forward_keeps_the_history_and_the_path_of_the_kept_future(back, forward):
+    # 20,000 iterations thin the loss log twice (capacity 8192): strides up to 4
+    tr = Trainer(SPEC, CFG, make_data())
+    tr.run(iterations=20_000)
+    logs, stride = _logs(tr), tr.history.iterations.stride
+    path_iters, path = tr.trajectory_array()
+    tr.rewind(back)
+    tr.rewind(forward)
+    assert tr.iteration == forward
+    ckpt = max(c for c in tr.checkpoint_iterations if c <= forward)
+    now = _logs(tr)
+    for name, rows in logs.items():
+        x = 1 if name == "epochs" else 0  # the epochs log is kept by the iteration they ended at
+        # up to the checkpoint the replay started from: the very rows the run had
+        np.testing.assert_array_equal(now[name][now[name][:, x] <= ckpt], rows[rows[:, x] <= ckpt], err_msg=name)
+        # after it, replayed rows on the same grid up to the present, with no gap
+        theirs, ours = rows[(rows[:, x] > ckpt) & (rows[:, x] <= forward)], now[name][now[name][:, x] > ckpt]
+        assert len(ours) >= len(theirs) - 1, name
+        np.testing.assert_allclose(ours[:len(theirs)], theirs[:len(ours)], rtol=1e-12, err_msg=name)
+    x = now["iterations"][:, 0]
+    assert x[0] <= stride and np.all(np.diff(x) <= stride)  # no jump in the loss curve
+    # the path: every point of the run up to here, the present last
+    its, pts = tr.trajectory_array()
+    upto = path_iters <= forward
+    np.testing.assert_array_equal(its[:-1], path_iters[upto][:len(its) - 1])
+    np.testing.assert_array_equal(pts[:-1], path[upto][:len(its) - 1])
+    assert its[-1] == forward
+
+
+def test_back_at_the_furthest_iteration_the_history_is_the_run_s_own_again():
+    tr = Trainer(SPEC, CFG, make_data())
+    tr.run(iterations=9_000)
+    logs = _logs(tr)
+    path_iters, path = tr.trajectory_array()
+    for target in (100, 4_000, 8_900, 9_000):
+        tr.rewind(target)
+    for name, rows in _logs(tr).items():
+        np.testing.assert_array_equal(rows, logs[name], err_msg=name)
+    its, pts = tr.trajectory_array()
+    np.testing.assert_array_equal(its, path_iters)
+    np.testing.assert_array_equal(pts, path)
+    tr.run(iterations=10)  # going on from the frontier: nothing kept any more
+    assert tr._kept_logs is None and tr.iteration == 9_010
+
+
+def test_training_on_from_an_earlier_point_drops_the_kept_future_s_history():
+    tr = Trainer(SPEC, CFG, make_data())
+    tr.run(iterations=2_000)
+    tr.rewind(500)
+    tr.run(iterations=10)
+    assert tr.furthest_iteration == 510 and tr._kept_logs is None
+    x = tr.history.iterations.column("x")
+    assert x[-1] == 510 and np.all(np.diff(x) == 1)
