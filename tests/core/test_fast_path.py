@@ -334,3 +334,37 @@ def test_the_plain_path_checks_the_step_once_the_carried_bound_nears_the_limit(m
         tr._run_plain(5)
     assert tr.iteration == 7 and not tr.stopped
     assert len(calls) == checked_steps
+
+
+# epochs of whole batches (60 samples in batches of 10, 12 and 20, mostly ending off the
+# checkpoint grid of 16 iterations), so the plain path ends
+# them itself: rates that change per epoch, early stopping (restoring the best weights)
+# and a target reached, which all happen where an epoch ends
+EPOCH_END_CASES = [
+    (CASES[0], dict(batch_size=10, schedule="step", decay_rate=0.5, decay_epochs=2)),
+    (CASES[1], dict(batch_size=12, schedule="exponential", decay_rate=0.9)),
+    (CASES[3], dict(batch_size=12, early_stopping="patience", patience=2, restore_best=True)),
+    (CASES[6], dict(batch_size=20, early_stopping="patience", patience=3, restore_best=False, min_delta=1e-3)),
+    (CASES[0], dict(batch_size=10, early_stopping="target", target_metric="accuracy", target_value=0.7)),
+    (CASES[5], dict(batch_size=20, early_stopping="target", target_metric="loss", target_value=1.06)),
+]
+
+
+@pytest.mark.parametrize("case, settings", EPOCH_END_CASES, ids=lambda c: str(c) if isinstance(c, dict) else c[2])
+def test_epochs_of_whole_batches_end_in_the_fast_run_as_phase_by_phase(case, settings):
+    spec, cfg, _ = setup(case)
+    cfg = cfg.replace(**settings)
+    data = make_data(case[0], 60)
+    fast, slow = Trainer(spec, cfg, data), Trainer(spec, cfg, data)
+    fast.run(iterations=600)
+    for _ in range(600):
+        if slow.stopped:
+            break
+        slow.step()
+    assert fast.epoch >= 2
+    assert_same_run(fast, slow)
+    assert fast.stop_info == slow.stop_info
+    assert fast.optimizer.lr == slow.optimizer.lr
+    assert fast.checkpoint_iterations == slow.checkpoint_iterations
+    np.testing.assert_array_equal(fast.trajectory_array()[0], slow.trajectory_array()[0])
+    np.testing.assert_array_equal(fast.trajectory_array()[1], slow.trajectory_array()[1])
