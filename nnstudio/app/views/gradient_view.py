@@ -28,13 +28,14 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
 from ...core.probes import ProbeResult
 from ...core.snapshot import Snapshot
 from .. import theme
+from .activation_history_plot import ActivationHistoryPlot
 from .axes import LogAxis, ReadableAxis, power_of_ten
 from .base import ViewBase
 from .decade_grid import DecadeGrid, log10_or_nan
@@ -146,7 +147,6 @@ class GradientView(ViewBase):
         self.verdict = Verdict("waiting", WAITING_FIRST + " Then the size of each layer's gradients is drawn here.")
         #: rolling buffer of (iteration, per-layer a_counts, per-layer a_edges)
         self.hist_buffer: deque[tuple[int, list[Array], list[Array]]] = deque(maxlen=history)
-        self.hist_image = np.zeros((0, 0))  # (probes, bins) shares of the selected layer
         self._last_probes: ProbeResult | None = None
         self._curves: list[pg.PlotDataItem] = []
         self._bar_labels: list[pg.TextItem] = []
@@ -239,18 +239,7 @@ class GradientView(ViewBase):
         self.bar_plot.addItem(self.bars_b)
         self.bar_plot.vb.sigResized.connect(self._on_bars_resized)
 
-        self.hist_plot = pg.PlotItem(axisItems={"left": ReadableAxis("left"), "bottom": ReadableAxis("bottom")})
-        # the plot may be a few dozen pixels high: "a" then, the full title in the tooltip
-        self.hist_plot.getAxis("left").set_titles("activation a", "a")
-        self.hist_plot.setLabel("bottom", "iteration")
-        self.hist_plot.setMenuEnabled(False)
-        self.hist_plot.setMouseEnabled(x=False, y=False)
-        self.hist_plot.hideButtons()
-        self.image = pg.ImageItem(axisOrder="col-major")
-        self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
-        self.hist_plot.addItem(self.image)
-        self.hist_empty = pg.TextItem("no probes yet", color=theme.foreground(), anchor=(0.5, 0.5))
-        self.hist_plot.addItem(self.hist_empty, ignoreBounds=True)
+        self.hist_plot = ActivationHistoryPlot()
         self.hist_plot.vb.sigResized.connect(self._fit_titles)
         self.time_plot.vb.sigResized.connect(self._fit_titles)
         for p in (self.time_plot, self.bar_plot, self.hist_plot):
@@ -307,6 +296,11 @@ class GradientView(ViewBase):
 
     def set_hist_layer(self, layer: int) -> None:
         self.hist_layer_combo.setCurrentIndex(layer)
+
+    @property
+    def hist_image(self) -> Array:
+        """(probes, bins): the shares of the selected layer's outputs the image shows."""
+        return self.hist_plot.shares
 
     def clear_history(self) -> None:
         """Forget the buffered activation histograms (a new run)."""
@@ -775,35 +769,9 @@ class GradientView(ViewBase):
     def _draw_hist(self) -> None:
         layer = self.hist_layer()
         if not self.hist_buffer or layer >= len(self.hist_buffer[-1][1]):
-            self.hist_image = np.zeros((0, 0))
-            self.image.clear()
-            self.hist_empty.setText("no probes yet")
-            self.hist_empty.setPos(0.5, 0.5)
-            self.hist_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            self.hist_plot.draw((), layer)
             return
-        self.hist_empty.setText("")
-        counts = np.array([c[layer] for _, c, _ in self.hist_buffer])
-        totals = counts.sum(axis=1, keepdims=True)
-        shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-        self.hist_image = shares
-        edges = self.hist_buffer[-1][2][layer]
-        m = len(shares)
-        # brightness ∝ √share, so a crowded bin (ReLU's 0 of off units) does not hide the rest
-        shown = np.sqrt(shares)
-        top = float(shown.max()) if shown.size else 1.0
-        self.image.setImage(shown, levels=(0.0, top if top > 0 else 1.0), autoLevels=False)
-        self.image.setRect(QRectF(0.0, float(edges[0]), float(m), float(edges[-1] - edges[0])))
-        self.hist_plot.setRange(xRange=(0, max(m, 1)), yRange=(float(edges[0]), float(edges[-1])), padding=0)
-        iters = [it for it, _, _ in self.hist_buffer]
-        k = max(1, m // 3)
-        ticks = [(i + 0.5, str(iters[i])) for i in range(0, m, k)]
-        if m > 1 and ticks[-1][0] != m - 0.5:
-            if m - 1 - (ticks[-1][0] - 0.5) < k / 2:
-                ticks.pop()
-            ticks.append((m - 0.5, str(iters[-1])))
-        # several probes can share an iteration (stepping phase by phase): label it once
-        ticks = [t for k, t in enumerate(ticks) if k == 0 or t[1] != ticks[k - 1][1]]
-        self.hist_plot.getAxis("bottom").setTicks([ticks, []])
+        self.hist_plot.draw(self.hist_buffer, layer)
         run = "A: " if self.comparing else ""  # the histogram is run A's only
         name = self.layer_names[layer] if layer < len(self.layer_names) else ""
         # not "output outputs": the output layer's values are the network's output
