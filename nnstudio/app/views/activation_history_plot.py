@@ -1,5 +1,5 @@
 """The Gradients view's "activations over time": one layer's output distribution for each of
-the last probes the view keeps, as an image of time × value where saturated or dead
+the last probes (:mod:`.probe_history`), as an image of time × value where saturated or dead
 units show as bright bands at the edges of the activation's range."""
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from PySide6.QtCore import QRectF
 
 from .. import theme
 from .axes import ReadableAxis
+from .probe_history import Entry
 
 Array = np.ndarray
-#: one probe: its iteration, each layer's activation counts and bin edges
-Entry = tuple[int, list[Array], list[Array]]
 
 NO_PROBES = "no probes yet"
 

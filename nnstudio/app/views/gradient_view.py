@@ -7,7 +7,9 @@ Three pictures of the same question, "how much gradient reaches each layer?":
 * **now** — one bar per layer from the latest probe, on a log scale, so a bar of 1e-8
   and one of 1e-1 are both visible, with what they mean written out;
 * **activations over time** — the distribution of one layer's outputs for each of the
-  last probes (time × value), where saturation or dying units show as bands.
+  last probes (time × value), where saturation or dying units show as bands. The window
+  records the probes while the view is hidden too (:meth:`GradientView.record_probes`,
+  :mod:`.probe_history`), so the image covers the run whichever view was showing.
 
 Bars shrinking towards the input mean vanishing gradients (the first layers barely
 learn); bars growing towards the input, gradients growing over time, or a run that
@@ -23,7 +25,6 @@ from __future__ import annotations
 
 import html
 import math
-from collections import deque
 from typing import Sequence
 
 import numpy as np
@@ -32,7 +33,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from ...core.probes import ProbeResult
 from ...core.snapshot import Snapshot
 from .. import theme
 from .activation_history_plot import ActivationHistoryPlot
@@ -42,6 +42,7 @@ from .decade_grid import DecadeGrid, log10_or_nan
 from .gradient_verdict import Verdict, fmt_ratio, fmt_value, growth, ratio_sentence, verdict
 from .placeholder_stack import WAITING_FIRST
 from .plot_note import PlotNote
+from .probe_history import Entry, ProbeHistory
 from .run_colors import RUN_A_COLOR, RUN_B_COLOR, RUN_B_STYLE
 
 Array = np.ndarray
@@ -145,9 +146,8 @@ class GradientView(ViewBase):
         #: what the bars say; until the first snapshot, that there are none yet (a kind no
         #: snapshot's verdict has, so the first one replaces it)
         self.verdict = Verdict("waiting", WAITING_FIRST + " Then the size of each layer's gradients is drawn here.")
-        #: rolling buffer of (iteration, per-layer a_counts, per-layer a_edges)
-        self.hist_buffer: deque[tuple[int, list[Array], list[Array]]] = deque(maxlen=history)
-        self._last_probes: ProbeResult | None = None
+        #: the last probes of the run, fed by the window whether or not the view shows
+        self.probe_history = ProbeHistory(history)
         self._curves: list[pg.PlotDataItem] = []
         self._bar_labels: list[pg.TextItem] = []
         self._brushes: list[QBrush] = []
@@ -302,10 +302,22 @@ class GradientView(ViewBase):
         """(probes, bins): the shares of the selected layer's outputs the image shows."""
         return self.hist_plot.shares
 
+    @property
+    def hist_buffer(self) -> Sequence[Entry]:
+        """The probes the histogram image is made of: (iteration, per-layer a_counts,
+        per-layer a_edges), oldest first."""
+        return self.probe_history.entries
+
+    def record_probes(self, snap: Snapshot) -> None:
+        """Keep ``snap``'s probe for the activation histogram (no drawing): the window
+        calls this for every snapshot it receives, while the view is hidden too."""
+        self.probe_history.record(snap.iteration, snap.probes)
+
     def clear_history(self) -> None:
-        """Forget the buffered activation histograms (a new run)."""
-        self.hist_buffer.clear()
-        self._draw_hist()
+        """Forget the buffered activation histograms (another run is in the engine)."""
+        self.probe_history.clear()
+        if self.is_shown():
+            self._draw_hist()  # hidden: the next snapshot shown draws it
 
     @property
     def comparing(self) -> bool:
@@ -322,17 +334,7 @@ class GradientView(ViewBase):
         if (n, n_b) != self._arranged_for:
             self._arranged_for = (n, n_b)
             self._rearrange()  # one run or two
-        probes = snap.probes
-        if probes is not None and probes is not self._last_probes:
-            if self.hist_buffer:
-                last_iter = self.hist_buffer[-1][0]
-                same_shape = len(self.hist_buffer[-1][1]) == len(probes.layers) and all(
-                    len(c) == len(lp.a_counts) for c, lp in zip(self.hist_buffer[-1][1], probes.layers))
-                if snap.iteration < last_iter or not same_shape:
-                    self.hist_buffer.clear()  # rewound, reset or another network
-            self.hist_buffer.append((snap.iteration, [np.asarray(lp.a_counts, float) for lp in probes.layers],
-                                     [np.asarray(lp.a_edges, float) for lp in probes.layers]))
-            self._last_probes = probes
+        self.record_probes(snap)  # in the window a repeat, already recorded: nothing to do
         self._draw_time()
         self._draw_bars()
         self._draw_hist()
@@ -491,7 +493,6 @@ class GradientView(ViewBase):
             self.hist_layer_combo.addItems(self.layer_names)
             self.hist_layer_combo.setCurrentIndex(keep if 0 <= keep < n else 0)
             self.hist_layer_combo.blockSignals(False)
-            self.hist_buffer.clear()
 
     def _layer_color(self, slot: int) -> QColor:
         """A layer's colour; while two runs are compared, not the runs' blue or orange
@@ -768,10 +769,12 @@ class GradientView(ViewBase):
 
     def _draw_hist(self) -> None:
         layer = self.hist_layer()
-        if not self.hist_buffer or layer >= len(self.hist_buffer[-1][1]):
+        entries = self.hist_buffer
+        # entries of another network (its depth differs): none of this one's probes yet
+        if not entries or len(entries[-1][1]) != self.n_layers or layer >= self.n_layers:
             self.hist_plot.draw((), layer)
             return
-        self.hist_plot.draw(self.hist_buffer, layer)
+        self.hist_plot.draw(entries, layer)
         run = "A: " if self.comparing else ""  # the histogram is run A's only
         name = self.layer_names[layer] if layer < len(self.layer_names) else ""
         # not "output outputs": the output layer's values are the network's output
