@@ -7,7 +7,9 @@ Three pictures of the same question, "how much gradient reaches each layer?":
 * **now** — one bar per layer from the latest probe, on a log scale, so a bar of 1e-8
   and one of 1e-1 are both visible, with what they mean written out;
 * **activations over time** — the distribution of one layer's outputs for each of the
-  last probes (time × value), where saturation or dying units show as bands.
+  last probes (time × value), where saturation or dying units show as bands. The window
+  records the probes while the view is hidden too (:meth:`GradientView.record_probes`,
+  :mod:`.probe_history`), so the image covers the run whichever view was showing.
 
 Bars shrinking towards the input mean vanishing gradients (the first layers barely
 learn); bars growing towards the input, gradients growing over time, or a run that
@@ -23,24 +25,24 @@ from __future__ import annotations
 
 import html
 import math
-from collections import deque
 from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from ...core.probes import ProbeResult
 from ...core.snapshot import Snapshot
 from .. import theme
+from .activation_history_plot import ActivationHistoryPlot
 from .axes import LogAxis, ReadableAxis, power_of_ten
 from .base import ViewBase
 from .decade_grid import DecadeGrid, log10_or_nan
 from .gradient_verdict import Verdict, fmt_ratio, fmt_value, growth, ratio_sentence, verdict
 from .placeholder_stack import WAITING_FIRST
 from .plot_note import PlotNote
+from .probe_history import Entry, ProbeHistory
 from .run_colors import RUN_A_COLOR, RUN_B_COLOR, RUN_B_STYLE
 
 Array = np.ndarray
@@ -144,10 +146,8 @@ class GradientView(ViewBase):
         #: what the bars say; until the first snapshot, that there are none yet (a kind no
         #: snapshot's verdict has, so the first one replaces it)
         self.verdict = Verdict("waiting", WAITING_FIRST + " Then the size of each layer's gradients is drawn here.")
-        #: rolling buffer of (iteration, per-layer a_counts, per-layer a_edges)
-        self.hist_buffer: deque[tuple[int, list[Array], list[Array]]] = deque(maxlen=history)
-        self.hist_image = np.zeros((0, 0))  # (probes, bins) shares of the selected layer
-        self._last_probes: ProbeResult | None = None
+        #: the last probes of the run, fed by the window whether or not the view shows
+        self.probe_history = ProbeHistory(history)
         self._curves: list[pg.PlotDataItem] = []
         self._bar_labels: list[pg.TextItem] = []
         self._brushes: list[QBrush] = []
@@ -239,18 +239,7 @@ class GradientView(ViewBase):
         self.bar_plot.addItem(self.bars_b)
         self.bar_plot.vb.sigResized.connect(self._on_bars_resized)
 
-        self.hist_plot = pg.PlotItem(axisItems={"left": ReadableAxis("left"), "bottom": ReadableAxis("bottom")})
-        # the plot may be a few dozen pixels high: "a" then, the full title in the tooltip
-        self.hist_plot.getAxis("left").set_titles("activation a", "a")
-        self.hist_plot.setLabel("bottom", "iteration")
-        self.hist_plot.setMenuEnabled(False)
-        self.hist_plot.setMouseEnabled(x=False, y=False)
-        self.hist_plot.hideButtons()
-        self.image = pg.ImageItem(axisOrder="col-major")
-        self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
-        self.hist_plot.addItem(self.image)
-        self.hist_empty = pg.TextItem("no probes yet", color=theme.foreground(), anchor=(0.5, 0.5))
-        self.hist_plot.addItem(self.hist_empty, ignoreBounds=True)
+        self.hist_plot = ActivationHistoryPlot()
         self.hist_plot.vb.sigResized.connect(self._fit_titles)
         self.time_plot.vb.sigResized.connect(self._fit_titles)
         for p in (self.time_plot, self.bar_plot, self.hist_plot):
@@ -308,10 +297,27 @@ class GradientView(ViewBase):
     def set_hist_layer(self, layer: int) -> None:
         self.hist_layer_combo.setCurrentIndex(layer)
 
+    @property
+    def hist_image(self) -> Array:
+        """(probes, bins): the shares of the selected layer's outputs the image shows."""
+        return self.hist_plot.shares
+
+    @property
+    def hist_buffer(self) -> Sequence[Entry]:
+        """The probes the histogram image is made of: (iteration, per-layer a_counts,
+        per-layer a_edges), oldest first."""
+        return self.probe_history.entries
+
+    def record_probes(self, snap: Snapshot) -> None:
+        """Keep ``snap``'s probe for the activation histogram (no drawing): the window
+        calls this for every snapshot it receives, while the view is hidden too."""
+        self.probe_history.record(snap.iteration, snap.probes)
+
     def clear_history(self) -> None:
-        """Forget the buffered activation histograms (a new run)."""
-        self.hist_buffer.clear()
-        self._draw_hist()
+        """Forget the buffered activation histograms (another run is in the engine)."""
+        self.probe_history.clear()
+        if self.is_shown():
+            self._draw_hist()  # hidden: the next snapshot shown draws it
 
     @property
     def comparing(self) -> bool:
@@ -328,17 +334,7 @@ class GradientView(ViewBase):
         if (n, n_b) != self._arranged_for:
             self._arranged_for = (n, n_b)
             self._rearrange()  # one run or two
-        probes = snap.probes
-        if probes is not None and probes is not self._last_probes:
-            if self.hist_buffer:
-                last_iter = self.hist_buffer[-1][0]
-                same_shape = len(self.hist_buffer[-1][1]) == len(probes.layers) and all(
-                    len(c) == len(lp.a_counts) for c, lp in zip(self.hist_buffer[-1][1], probes.layers))
-                if snap.iteration < last_iter or not same_shape:
-                    self.hist_buffer.clear()  # rewound, reset or another network
-            self.hist_buffer.append((snap.iteration, [np.asarray(lp.a_counts, float) for lp in probes.layers],
-                                     [np.asarray(lp.a_edges, float) for lp in probes.layers]))
-            self._last_probes = probes
+        self.record_probes(snap)  # in the window a repeat, already recorded: nothing to do
         self._draw_time()
         self._draw_bars()
         self._draw_hist()
@@ -497,7 +493,6 @@ class GradientView(ViewBase):
             self.hist_layer_combo.addItems(self.layer_names)
             self.hist_layer_combo.setCurrentIndex(keep if 0 <= keep < n else 0)
             self.hist_layer_combo.blockSignals(False)
-            self.hist_buffer.clear()
 
     def _layer_color(self, slot: int) -> QColor:
         """A layer's colour; while two runs are compared, not the runs' blue or orange
@@ -774,36 +769,12 @@ class GradientView(ViewBase):
 
     def _draw_hist(self) -> None:
         layer = self.hist_layer()
-        if not self.hist_buffer or layer >= len(self.hist_buffer[-1][1]):
-            self.hist_image = np.zeros((0, 0))
-            self.image.clear()
-            self.hist_empty.setText("no probes yet")
-            self.hist_empty.setPos(0.5, 0.5)
-            self.hist_plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+        entries = self.hist_buffer
+        # entries of another network (its depth differs): none of this one's probes yet
+        if not entries or len(entries[-1][1]) != self.n_layers or layer >= self.n_layers:
+            self.hist_plot.draw((), layer)
             return
-        self.hist_empty.setText("")
-        counts = np.array([c[layer] for _, c, _ in self.hist_buffer])
-        totals = counts.sum(axis=1, keepdims=True)
-        shares = np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
-        self.hist_image = shares
-        edges = self.hist_buffer[-1][2][layer]
-        m = len(shares)
-        # brightness ∝ √share, so a crowded bin (ReLU's 0 of off units) does not hide the rest
-        shown = np.sqrt(shares)
-        top = float(shown.max()) if shown.size else 1.0
-        self.image.setImage(shown, levels=(0.0, top if top > 0 else 1.0), autoLevels=False)
-        self.image.setRect(QRectF(0.0, float(edges[0]), float(m), float(edges[-1] - edges[0])))
-        self.hist_plot.setRange(xRange=(0, max(m, 1)), yRange=(float(edges[0]), float(edges[-1])), padding=0)
-        iters = [it for it, _, _ in self.hist_buffer]
-        k = max(1, m // 3)
-        ticks = [(i + 0.5, str(iters[i])) for i in range(0, m, k)]
-        if m > 1 and ticks[-1][0] != m - 0.5:
-            if m - 1 - (ticks[-1][0] - 0.5) < k / 2:
-                ticks.pop()
-            ticks.append((m - 0.5, str(iters[-1])))
-        # several probes can share an iteration (stepping phase by phase): label it once
-        ticks = [t for k, t in enumerate(ticks) if k == 0 or t[1] != ticks[k - 1][1]]
-        self.hist_plot.getAxis("bottom").setTicks([ticks, []])
+        self.hist_plot.draw(entries, layer)
         run = "A: " if self.comparing else ""  # the histogram is run A's only
         name = self.layer_names[layer] if layer < len(self.layer_names) else ""
         # not "output outputs": the output layer's values are the network's output
