@@ -39,6 +39,26 @@ def drawable(y: Array) -> Array:
     return y
 
 
+def set_points(curve: pg.PlotDataItem, x: Array, y: Array, log_y: bool = False) -> None:
+    """Give ``curve`` the points ``(x, drawable(y))``, or none when not one of them can be
+    drawn (every loss non-finite or beyond :data:`DRAW_LIMIT`; on a log axis also 0 or
+    less, which pyqtgraph turns into NaN).
+
+    A dotted curve of NaN points alone makes pyqtgraph's ScatterPlotItem warn ("All-NaN
+    slice") from its ``boundingRect``, which Qt calls while painting, at every paint.
+    Where that warning is an exception (``-W error``, as the tests run), it escapes a
+    Python override of a Qt virtual; PySide6 6.11 then calls the next overrides with the
+    error still set, and in the loss view released pyqtgraph's ``AxisItem.paint`` once a
+    paint until it was freed: a segfault. A diverging run gets there in one click (its
+    validation loss past 10¹⁵ when the first epoch ends)."""
+    y = drawable(y)
+    shown = np.isfinite(y) & (y > 0) if log_y else np.isfinite(y)
+    if shown.any():
+        curve.setData(x, y)
+    else:
+        curve.setData([], [])
+
+
 def iteration_x(it: Array, snap: Snapshot, x_axis: str) -> Array:
     """Iterations of ``snap``'s run as x: as they are, or in epochs of that run's size."""
     it = np.asarray(it, dtype=np.float64)
@@ -114,7 +134,7 @@ def label_marker(line: pg.InfiniteLine, text: str) -> None:
 
 
 def mark_divergence(line: pg.InfiniteLine, point: pg.PlotDataItem, snap: Snapshot, info: dict | None,
-                    x_axis: str, who: str) -> None:
+                    x_axis: str, who: str, log_y: bool = False) -> None:
     """Mark where a run diverged (``info`` is its stop info; None hides the mark): a line
     labelled "<who>diverged (iteration n)" and a cross on its last finite loss."""
     if info is None:
@@ -128,7 +148,7 @@ def mark_divergence(line: pg.InfiniteLine, point: pg.PlotDataItem, snap: Snapsho
     label_marker(line, f"{who}diverged (iteration {at})")
     finite = drawable(snap.iter_log[:, 1]) if len(snap.iter_log) else np.empty(0)
     finite = finite[np.isfinite(finite)]
-    point.setData([dx], [finite[-1] if len(finite) else 1.0])
+    set_points(point, np.array([dx]), np.array([finite[-1] if len(finite) else 1.0]), log_y)
 
 
 class RunBCurves:
@@ -173,9 +193,10 @@ class RunBCurves:
         self.stop_line.setVisible(False)
         self.div_line.setVisible(False)
 
-    def draw(self, b: Snapshot, x_axis: str, has_val: bool, dots_up_to: int) -> tuple[list[Array], list[Array]]:
-        """Draw run B's logs against ``x_axis``; returns the x and loss arrays drawn (for
-        the range)."""
+    def draw(self, b: Snapshot, x_axis: str, has_val: bool, dots_up_to: int,
+             log_y: bool = False) -> tuple[list[Array], list[Array]]:
+        """Draw run B's logs against ``x_axis`` (on a log loss axis with ``log_y``); returns
+        the x and loss arrays drawn (for the range)."""
         il, el = b.iter_log, b.epoch_log
         xs: list[Array] = []
         ys: list[Array] = []
@@ -185,7 +206,7 @@ class RunBCurves:
             self.curve_iter.setSymbol("o" if iter_dots else None)
         if len(il):
             ix, iy = iteration_x(il[:, 0], b, x_axis), drawable(il[:, 1])
-            self.curve_iter.setData(ix, iy)
+            set_points(self.curve_iter, ix, iy, log_y)
             xs.append(ix)
             ys.append(iy)
         else:
@@ -197,10 +218,10 @@ class RunBCurves:
                 for c in (self.curve_train, self.curve_val):
                     c.setSymbol("o" if dots else None)
             ex = epoch_x(b, x_axis)
-            self.curve_train.setData(ex, drawable(el[:, E_LOSS]))
-            self.curve_metric.setData(ex, drawable(el[:, E_MET]))
+            set_points(self.curve_train, ex, el[:, E_LOSS], log_y)
+            set_points(self.curve_metric, ex, el[:, E_MET])  # the metric's axis is linear
             if has_val:
-                self.curve_val.setData(ex, drawable(el[:, E_VLOSS]))
+                set_points(self.curve_val, ex, el[:, E_VLOSS], log_y)
             else:
                 self.curve_val.setData([], [])
             xs += [ex, ex]
@@ -208,12 +229,12 @@ class RunBCurves:
         else:
             for c in (self.curve_train, self.curve_val, self.curve_metric):
                 c.setData([], [])
-        self._draw_markers(b, x_axis)
+        self._draw_markers(b, x_axis, log_y)
         if self.div_line.isVisible():  # the divergence marker lies past the last loss
             xs.append(np.array([self.div_line.value()]))
         return xs, ys
 
-    def _draw_markers(self, b: Snapshot, x_axis: str) -> None:
+    def _draw_markers(self, b: Snapshot, x_axis: str, log_y: bool) -> None:
         info = b.stop_info or {}
         kind = info.get("kind")
         if kind == "early_stopping" and "iteration" in info:
@@ -224,7 +245,8 @@ class RunBCurves:
             label_marker(self.stop_line, "B stopped")
         else:
             self.stop_line.setVisible(False)
-        mark_divergence(self.div_line, self.div_point, b, info if kind == "divergence" else None, x_axis, "B ")
+        mark_divergence(self.div_line, self.div_point, b, info if kind == "divergence" else None, x_axis, "B ",
+                        log_y)
 
     def marker_positions(self) -> dict[str, float | None]:
         """x of B's visible markers (``stop``, ``divergence``)."""
@@ -232,4 +254,5 @@ class RunBCurves:
                 for name, line in (("stop", self.stop_line), ("divergence", self.div_line))}
 
 
-__all__ = ["CurvePens", "RunBCurves", "drawable", "epoch_x", "iteration_x", "label_marker", "marker", "run_pens"]
+__all__ = ["CurvePens", "RunBCurves", "drawable", "epoch_x", "iteration_x", "label_marker", "marker", "run_pens",
+           "set_points"]

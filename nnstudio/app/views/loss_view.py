@@ -39,7 +39,7 @@ from .axes import ReadableAxis, min_span
 from .base import ViewBase
 from .loss_readout import pair_readout, single_readout
 from .loss_run_b import E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, epoch_x, \
-    iteration_x, label_marker, mark_divergence, marker, run_pens
+    iteration_x, label_marker, mark_divergence, marker, run_pens, set_points
 
 Array = np.ndarray
 
@@ -534,7 +534,7 @@ class LossView(ViewBase):
             self.curve_iter.setSymbolBrush(pens.dot("batch"))
             self.curve_iter.setSymbolPen(None)
         if len(il):
-            self.curve_iter.setData(self._x_of_iterations(il[:, 0], snap), drawable(il[:, 1]))
+            set_points(self.curve_iter, self._x_of_iterations(il[:, 0], snap), il[:, 1], self.log_y)
         else:
             self.curve_iter.setData([], [])
         if len(el):
@@ -547,15 +547,15 @@ class LossView(ViewBase):
                     c.setSymbolSize(5)
                     c.setSymbolBrush(pens.dot(name))
                     c.setSymbolPen(None)
-            self.curve_train.setData(ex, drawable(el[:, E_LOSS]))
-            self.curve_metric.setData(ex, drawable(el[:, E_MET]))
+            set_points(self.curve_train, ex, el[:, E_LOSS], self.log_y)
+            set_points(self.curve_metric, ex, el[:, E_MET])  # the metric's axis is linear
             if has_val:
-                self.curve_val.setData(ex, drawable(el[:, E_VLOSS]))
+                set_points(self.curve_val, ex, el[:, E_VLOSS], self.log_y)
             else:
                 self.curve_val.setData([], [])
             # two runs: the validation metrics would make ten curves; the read-out has them
             if has_val and not self._pair:
-                self.curve_val_metric.setData(ex, drawable(el[:, E_VMET]))
+                set_points(self.curve_val_metric, ex, el[:, E_VMET])
             else:
                 self.curve_val_metric.setData([], [])
         else:
@@ -578,7 +578,7 @@ class LossView(ViewBase):
         if self.div_line.isVisible():  # the divergence marker lies past the last loss
             xs.append(np.array([self.div_line.value()]))
         if b is not None:
-            bx, by = self.run_b.draw(b, self.x_axis, has_val, DOTS_UP_TO)
+            bx, by = self.run_b.draw(b, self.x_axis, has_val, DOTS_UP_TO, self.log_y)
             xs += bx
             ys += by
         losses = np.concatenate(ys) if ys else np.empty(0)
@@ -618,7 +618,7 @@ class LossView(ViewBase):
             self.best_line.setPos(x)
             label_marker(self.best_line, f"{run}best: epoch {best}" if kind == "early_stopping"
                                            else f"{run}best so far: epoch {best}")
-            self.best_point.setData([x], drawable([monitored]))
+            set_points(self.best_point, np.array([x]), np.array([monitored]), self.log_y)
         else:
             self.best_line.setVisible(False)
             self.best_point.setData([], [])
@@ -631,7 +631,8 @@ class LossView(ViewBase):
             label_marker(self.stop_line, f"{run}stopped")
         else:
             self.stop_line.setVisible(False)
-        mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None, self.x_axis, run)
+        mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None, self.x_axis, run,
+                        self.log_y)
 
     @staticmethod
     def _stop_reason(snap: Snapshot) -> str:
