@@ -329,3 +329,33 @@ def test_curves_with_nothing_to_draw_paint_without_warnings(qtbot, view, spiral,
         _, y = curve.getData()
         assert y is None or len(y) == 0 or np.isfinite(y).any(), state
     assert not view.grab().isNull()
+
+
+def test_the_legend_says_when_validation_comes_where_it_fits(qtbot, view, spiral):
+    """Before the first epoch ends the legend names the validation set and when its first
+    point comes; a view too narrow for that in one row says plain "validation" (three rows
+    of legend would leave the plot a few dozen pixels)."""
+    data, _, snap = spiral
+    fresh = Trainer(NetworkSpec(2, (LayerSpec(8, "tanh"),), "binary"), TrainConfig(), data)
+    fresh.run(iterations=3)
+    early = make_snapshot(fresh)
+    assert early.has_validation and not len(early.epoch_log)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(early)
+
+    def legend():
+        return [label.text for _, label in view.legend.items]
+
+    assert legend() == ["batch loss", "training", "validation (after epoch 1)"]
+    assert view.legend.columnCount == 3
+    view.resize(420, 300)
+    qtbot.waitUntil(lambda: legend()[-1] == "validation")
+    assert view.legend.columnCount == 3  # one row
+    view.resize(800, 600)
+    qtbot.waitUntil(lambda: legend()[-1] == "validation (after epoch 1)")
+    view.show_snapshot(snap)  # epochs ended: their validation losses are drawn
+    assert legend() == ["batch loss", "training", "validation"]
+    # data without a validation set: no entry
+    view.show_snapshot(replace(early, has_validation=False))
+    assert legend() == ["batch loss", "training"]

@@ -1,6 +1,6 @@
-"""The loss view in the window, where a learner's clicks take it: a run whose validation
-loss is past what the plot draws at the first epoch's end, and the legend before the
-first epoch has ended."""
+"""The loss view in the window, where a learner's clicks take it: the legend from the
+start (before the first epoch has ended, with and without a validation set), and a run
+whose validation loss is past what the plot draws at the first epoch's end."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from nnstudio.app.main_window import MainWindow
 from nnstudio.app.views.loss_run_b import DRAW_LIMIT
+from nnstudio.app.views.loss_view import VAL_PENDING
 from window_helpers import discard_and_close, wait_snapshot
 
 
@@ -33,6 +34,35 @@ def _choose(box, key) -> None:
 
 def _legend(view) -> list[str]:
     return [label.text for _, label in view.legend.items]
+
+
+def test_the_legend_names_validation_from_the_start(qtbot, window):
+    """The default example holds out 20 % for validation: the legend says so at iteration 0,
+    and that its first point comes after epoch 1. With 0 % held out there is no validation
+    entry; with a share again, it says which epoch brings the first point, and plainly
+    "validation" once that point is drawn."""
+    w, view = window, window.loss_view
+    snap = wait_snapshot(qtbot, w, lambda s: s.iteration == 0)
+    assert snap.has_validation and len(snap.epoch_log) == 0
+    assert _legend(view) == ["batch loss", "training", "validation (after epoch 1)"]
+    assert view.legend.isVisible() and view.legend.columnCount == 3  # one row above the plot
+    w.act_step.trigger()
+    wait_snapshot(qtbot, w, lambda s: s.iteration == 1)
+    assert _legend(view) == ["batch loss", "training", "validation (after epoch 1)"]  # none to draw yet
+    # as typing 0, then 20 in the Data panel's "Validation" does (the weights are kept)
+    w.data_panel.validation.setValue(0)
+    wait_snapshot(qtbot, w, lambda s: not s.has_validation)
+    assert _legend(view) == ["batch loss", "training"]
+    w.act_epoch.trigger()
+    wait_snapshot(qtbot, w, lambda s: len(s.epoch_log) == 1)
+    assert _legend(view) == ["batch loss", "training"]
+    w.data_panel.validation.setValue(20)
+    wait_snapshot(qtbot, w, lambda s: s.has_validation)
+    assert _legend(view) == ["batch loss", "training", VAL_PENDING.format(2)]
+    w.act_epoch.trigger()
+    wait_snapshot(qtbot, w, lambda s: len(s.epoch_log) == 2)
+    assert _legend(view) == ["batch loss", "training", "validation"]
+    assert np.isfinite(view.curve_val.getData()[1]).sum() == 1
 
 
 def test_a_run_diverging_at_its_first_epoch_is_painted_without_warnings(qtbot, window):
