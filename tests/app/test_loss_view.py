@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QBrush
 
 from nnstudio.app.views.axes import tick_strings
 from nnstudio.app.views.loss_view import LossView
@@ -328,6 +329,9 @@ def test_curves_with_nothing_to_draw_paint_without_warnings(qtbot, view, spiral,
     for curve in (view.curve_iter, view.curve_train, view.curve_val):
         _, y = curve.getData()
         assert y is None or len(y) == 0 or np.isfinite(y).any(), state
+        if curve.opts["symbol"] is not None:  # the legend draws its sample in the scatter's style
+            assert curve.scatter.opts["brush"].color() == QBrush(curve.opts["symbolBrush"]).color(), state
+            assert curve.scatter.opts["size"] == curve.opts["symbolSize"], state
     assert not view.grab().isNull()
 
 

@@ -59,6 +59,20 @@ def set_points(curve: pg.PlotDataItem, x: Array, y: Array, log_y: bool = False) 
         curve.setData([], [])
 
 
+def show_dots(curve: pg.PlotDataItem, on: bool, size: float, brush: QColor) -> None:
+    """A dot on each of ``curve``'s points (or none). Its scatter takes the dots' style at
+    once: the legend's sample is drawn in the scatter's style, which pyqtgraph hands on
+    only with points, and a curve may have none to draw (:func:`set_points`): its sample
+    was pyqtgraph's grey-blue default dot."""
+    curve.setSymbol("o" if on else None)
+    curve.setSymbolSize(size)
+    curve.setSymbolBrush(brush)
+    curve.setSymbolPen(None)
+    curve.scatter.setSize(size)
+    curve.scatter.setBrush(brush)
+    curve.scatter.setPen(None)
+
+
 def iteration_x(it: Array, snap: Snapshot, x_axis: str) -> Array:
     """Iterations of ``snap``'s run as x: as they are, or in epochs of that run's size."""
     it = np.asarray(it, dtype=np.float64)
@@ -165,10 +179,7 @@ class RunBCurves:
             c.opts["autoDownsampleFactor"] = 0.75  # as run A's curves (see LossView)
             c.setDownsampling(auto=True, method="peak")
         metric_vb.addItem(self.curve_metric)
-        for c, name in ((self.curve_iter, "batch"), (self.curve_train, "train"), (self.curve_val, "val")):
-            c.setSymbolBrush(pens.dot(name))
-            c.setSymbolPen(None)
-            c.setSymbolSize(4 if name == "batch" else 5)
+        self._pens = pens
         colour = run_color("B")
         # B's marker labels sit lower than A's (0.80, 0.5) so that both can be read
         self.stop_line = marker(colour, 1.0, Qt.PenStyle.DotLine, 0.68, right=None)
@@ -203,7 +214,7 @@ class RunBCurves:
         iter_dots = 0 < len(il) <= 20
         if iter_dots != self._iter_dots:
             self._iter_dots = iter_dots
-            self.curve_iter.setSymbol("o" if iter_dots else None)
+            show_dots(self.curve_iter, iter_dots, 4, self._pens.dot("batch"))
         if len(il):
             ix, iy = iteration_x(il[:, 0], b, x_axis), drawable(il[:, 1])
             set_points(self.curve_iter, ix, iy, log_y)
@@ -215,8 +226,8 @@ class RunBCurves:
             dots = len(el) <= dots_up_to
             if dots != self._dots:
                 self._dots = dots
-                for c in (self.curve_train, self.curve_val):
-                    c.setSymbol("o" if dots else None)
+                for c, name in ((self.curve_train, "train"), (self.curve_val, "val")):
+                    show_dots(c, dots, 5, self._pens.dot(name))
             ex = epoch_x(b, x_axis)
             set_points(self.curve_train, ex, el[:, E_LOSS], log_y)
             set_points(self.curve_metric, ex, el[:, E_MET])  # the metric's axis is linear
@@ -255,4 +266,4 @@ class RunBCurves:
 
 
 __all__ = ["CurvePens", "RunBCurves", "drawable", "epoch_x", "iteration_x", "label_marker", "marker", "run_pens",
-           "set_points"]
+           "set_points", "show_dots"]

@@ -39,7 +39,7 @@ from .axes import ReadableAxis, min_span
 from .base import ViewBase
 from .loss_readout import pair_readout, single_readout
 from .loss_run_b import E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, epoch_x, \
-    iteration_x, label_marker, mark_divergence, marker, run_pens, set_points
+    iteration_x, label_marker, mark_divergence, marker, run_pens, set_points, show_dots
 
 Array = np.ndarray
 
@@ -559,10 +559,7 @@ class LossView(ViewBase):
         iter_dots = 0 < len(il) <= 20
         if iter_dots != self._iter_dots:
             self._iter_dots = iter_dots
-            self.curve_iter.setSymbol("o" if iter_dots else None)
-            self.curve_iter.setSymbolSize(4)
-            self.curve_iter.setSymbolBrush(pens.dot("batch"))
-            self.curve_iter.setSymbolPen(None)
+            show_dots(self.curve_iter, iter_dots, 4, pens.dot("batch"))
         if len(il):
             set_points(self.curve_iter, self._x_of_iterations(il[:, 0], snap), il[:, 1], self.log_y)
         else:
@@ -573,10 +570,7 @@ class LossView(ViewBase):
             if dots != self._dots:
                 self._dots = dots
                 for c, name in ((self.curve_train, "train"), (self.curve_val, "val")):
-                    c.setSymbol("o" if dots else None)
-                    c.setSymbolSize(5)
-                    c.setSymbolBrush(pens.dot(name))
-                    c.setSymbolPen(None)
+                    show_dots(c, dots, 5, pens.dot(name))
             set_points(self.curve_train, ex, el[:, E_LOSS], self.log_y)
             set_points(self.curve_metric, ex, el[:, E_MET])  # the metric's axis is linear
             if has_val:
