@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import statistics
 import time
+import warnings
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QBrush
 
 from nnstudio.app.views.axes import tick_strings
 from nnstudio.app.views.loss_view import LossView
@@ -287,3 +289,77 @@ def test_any_size_draws_without_warnings(qtbot, view, stopped_early, size):
     qtbot.wait(30)
     assert not view.grab().isNull()
     assert view.caption_label.isVisible() == (size[1] >= view.CAPTION_HEIGHT)
+
+
+def _painted_warnings(qtbot, view, snap) -> list[str]:
+    """Show ``snap`` and paint it; the warnings raised meanwhile (recorded, not raised:
+    raised inside a paint, one crashes PySide6 a few paints later)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        view.show_snapshot(snap)
+        for _ in range(2):
+            view.canvas.viewport().repaint()
+            qtbot.wait(10)
+    return [f"{c.category.__name__}: {c.message}" for c in caught]
+
+
+@pytest.mark.parametrize("state", ["validation past the draw limit", "training loss infinite",
+                                   "batch losses NaN", "zero losses on a log axis"])
+def test_curves_with_nothing_to_draw_paint_without_warnings(qtbot, view, spiral, state):
+    """Each state gave a dotted curve whose every point is NaN to pyqtgraph (the drawing's
+    limit, the log of 0): its scatter warned "All-NaN slice" inside its boundingRect at
+    every paint. Such a curve is now given no points at all."""
+    _, _, snap = spiral
+    view.show()
+    qtbot.waitExposed(view)
+    il, el = snap.iter_log.copy(), snap.epoch_log.copy()
+    if state == "validation past the draw limit":
+        el[:, 3] = 1e16  # finite: a diverging run's validation loss when its first epoch ends
+    elif state == "training loss infinite":
+        el[:, 2] = np.inf
+    elif state == "batch losses NaN":
+        il = il[:10]  # up to 20 batch losses are drawn as dots
+        il[:, 1] = np.nan
+        el = el[:0]
+    else:
+        view.set_log_y(True)
+        il[:, 1] = 0.0
+        el[:, 2] = el[:, 3] = 0.0
+    assert _painted_warnings(qtbot, view, replace(snap, iter_log=il, epoch_log=el)) == []
+    for curve in (view.curve_iter, view.curve_train, view.curve_val):
+        _, y = curve.getData()
+        assert y is None or len(y) == 0 or np.isfinite(y).any(), state
+        if curve.opts["symbol"] is not None:  # the legend draws its sample in the scatter's style
+            assert curve.scatter.opts["brush"].color() == QBrush(curve.opts["symbolBrush"]).color(), state
+            assert curve.scatter.opts["size"] == curve.opts["symbolSize"], state
+    assert not view.grab().isNull()
+
+
+def test_the_legend_says_when_validation_comes_where_it_fits(qtbot, view, spiral):
+    """Before the first epoch ends the legend names the validation set and when its first
+    point comes; a view too narrow for that in one row says plain "validation" (three rows
+    of legend would leave the plot a few dozen pixels)."""
+    data, _, snap = spiral
+    fresh = Trainer(NetworkSpec(2, (LayerSpec(8, "tanh"),), "binary"), TrainConfig(), data)
+    fresh.run(iterations=3)
+    early = make_snapshot(fresh)
+    assert early.has_validation and not len(early.epoch_log)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(early)
+
+    def legend():
+        return [label.text for _, label in view.legend.items]
+
+    assert legend() == ["batch loss", "training", "validation (after epoch 1)"]
+    assert view.legend.columnCount == 3
+    view.resize(420, 300)
+    qtbot.waitUntil(lambda: legend()[-1] == "validation")
+    assert view.legend.columnCount == 3  # one row
+    view.resize(800, 600)
+    qtbot.waitUntil(lambda: legend()[-1] == "validation (after epoch 1)")
+    view.show_snapshot(snap)  # epochs ended: their validation losses are drawn
+    assert legend() == ["batch loss", "training", "validation"]
+    # data without a validation set: no entry
+    view.show_snapshot(replace(early, has_validation=False))
+    assert legend() == ["batch loss", "training"]

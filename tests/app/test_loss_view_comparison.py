@@ -3,6 +3,7 @@ goes back to its single-run look when run B closes."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -236,3 +237,25 @@ def test_a_hostile_label_is_shown_escaped_and_short(view, ten):
     text = view.hover_at(5.0)
     assert text.startswith("iteration 5")
     assert "&lt;b&gt;x" in view.hover_text.textItem.toHtml()  # shown as text, not markup
+
+
+def test_b_with_nothing_to_draw_paints_without_warnings(qtbot, view, epochs):
+    """B's validation loss past the drawing's limit at every epoch, and A's batch losses 0
+    on a log axis: pyqtgraph gets no points for those curves rather than NaN ones (a dotted
+    curve of NaNs warns inside its boundingRect at every paint, which crashed PySide6 where
+    warnings are errors)."""
+    cmp, prepared = epochs
+    pair = pair_snapshot(cmp, prepared)
+    bel = pair.b.epoch_log.copy()
+    bel[:, 3] = 1e16
+    il = pair.iter_log.copy()
+    il[:, 1] = 0.0
+    view.set_log_y(True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        view.show_snapshot(replace(pair, iter_log=il, b=replace(pair.b, epoch_log=bel)))
+        view.canvas.viewport().repaint()
+        qtbot.wait(10)
+    assert [str(c.message) for c in caught] == []
+    assert len(_xy(view.run_b.curve_val)[0]) == 0 and len(_xy(view.curve_iter)[0]) == 0
+    assert len(_xy(view.run_b.curve_train)[0]) == len(bel)  # B's training loss is drawn

@@ -39,6 +39,40 @@ def drawable(y: Array) -> Array:
     return y
 
 
+def set_points(curve: pg.PlotDataItem, x: Array, y: Array, log_y: bool = False) -> None:
+    """Give ``curve`` the points ``(x, drawable(y))``, or none when not one of them can be
+    drawn (every loss non-finite or beyond :data:`DRAW_LIMIT`; on a log axis also 0 or
+    less, which pyqtgraph turns into NaN).
+
+    A dotted curve of NaN points alone makes pyqtgraph's ScatterPlotItem warn ("All-NaN
+    slice") from its ``boundingRect``, which Qt calls while painting, at every paint.
+    Where that warning is an exception (``-W error``, as the tests run), it escapes a
+    Python override of a Qt virtual; PySide6 6.11 then calls the next overrides with the
+    error still set, and in the loss view released pyqtgraph's ``AxisItem.paint`` once a
+    paint until it was freed: a segfault. A diverging run gets there in one click (its
+    validation loss past 10¹⁵ when the first epoch ends)."""
+    y = drawable(y)
+    shown = np.isfinite(y) & (y > 0) if log_y else np.isfinite(y)
+    if shown.any():
+        curve.setData(x, y)
+    else:
+        curve.setData([], [])
+
+
+def show_dots(curve: pg.PlotDataItem, on: bool, size: float, brush: QColor) -> None:
+    """A dot on each of ``curve``'s points (or none). Its scatter takes the dots' style at
+    once: the legend's sample is drawn in the scatter's style, which pyqtgraph hands on
+    only with points, and a curve may have none to draw (:func:`set_points`): its sample
+    was pyqtgraph's grey-blue default dot."""
+    curve.setSymbol("o" if on else None)
+    curve.setSymbolSize(size)
+    curve.setSymbolBrush(brush)
+    curve.setSymbolPen(None)
+    curve.scatter.setSize(size)
+    curve.scatter.setBrush(brush)
+    curve.scatter.setPen(None)
+
+
 def iteration_x(it: Array, snap: Snapshot, x_axis: str) -> Array:
     """Iterations of ``snap``'s run as x: as they are, or in epochs of that run's size."""
     it = np.asarray(it, dtype=np.float64)
@@ -114,7 +148,7 @@ def label_marker(line: pg.InfiniteLine, text: str) -> None:
 
 
 def mark_divergence(line: pg.InfiniteLine, point: pg.PlotDataItem, snap: Snapshot, info: dict | None,
-                    x_axis: str, who: str) -> None:
+                    x_axis: str, who: str, log_y: bool = False) -> None:
     """Mark where a run diverged (``info`` is its stop info; None hides the mark): a line
     labelled "<who>diverged (iteration n)" and a cross on its last finite loss."""
     if info is None:
@@ -128,7 +162,7 @@ def mark_divergence(line: pg.InfiniteLine, point: pg.PlotDataItem, snap: Snapsho
     label_marker(line, f"{who}diverged (iteration {at})")
     finite = drawable(snap.iter_log[:, 1]) if len(snap.iter_log) else np.empty(0)
     finite = finite[np.isfinite(finite)]
-    point.setData([dx], [finite[-1] if len(finite) else 1.0])
+    set_points(point, np.array([dx]), np.array([finite[-1] if len(finite) else 1.0]), log_y)
 
 
 class RunBCurves:
@@ -145,10 +179,7 @@ class RunBCurves:
             c.opts["autoDownsampleFactor"] = 0.75  # as run A's curves (see LossView)
             c.setDownsampling(auto=True, method="peak")
         metric_vb.addItem(self.curve_metric)
-        for c, name in ((self.curve_iter, "batch"), (self.curve_train, "train"), (self.curve_val, "val")):
-            c.setSymbolBrush(pens.dot(name))
-            c.setSymbolPen(None)
-            c.setSymbolSize(4 if name == "batch" else 5)
+        self._pens = pens
         colour = run_color("B")
         # B's marker labels sit lower than A's (0.80, 0.5) so that both can be read
         self.stop_line = marker(colour, 1.0, Qt.PenStyle.DotLine, 0.68, right=None)
@@ -173,19 +204,20 @@ class RunBCurves:
         self.stop_line.setVisible(False)
         self.div_line.setVisible(False)
 
-    def draw(self, b: Snapshot, x_axis: str, has_val: bool, dots_up_to: int) -> tuple[list[Array], list[Array]]:
-        """Draw run B's logs against ``x_axis``; returns the x and loss arrays drawn (for
-        the range)."""
+    def draw(self, b: Snapshot, x_axis: str, has_val: bool, dots_up_to: int,
+             log_y: bool = False) -> tuple[list[Array], list[Array]]:
+        """Draw run B's logs against ``x_axis`` (on a log loss axis with ``log_y``); returns
+        the x and loss arrays drawn (for the range)."""
         il, el = b.iter_log, b.epoch_log
         xs: list[Array] = []
         ys: list[Array] = []
         iter_dots = 0 < len(il) <= 20
         if iter_dots != self._iter_dots:
             self._iter_dots = iter_dots
-            self.curve_iter.setSymbol("o" if iter_dots else None)
+            show_dots(self.curve_iter, iter_dots, 4, self._pens.dot("batch"))
         if len(il):
             ix, iy = iteration_x(il[:, 0], b, x_axis), drawable(il[:, 1])
-            self.curve_iter.setData(ix, iy)
+            set_points(self.curve_iter, ix, iy, log_y)
             xs.append(ix)
             ys.append(iy)
         else:
@@ -194,13 +226,13 @@ class RunBCurves:
             dots = len(el) <= dots_up_to
             if dots != self._dots:
                 self._dots = dots
-                for c in (self.curve_train, self.curve_val):
-                    c.setSymbol("o" if dots else None)
+                for c, name in ((self.curve_train, "train"), (self.curve_val, "val")):
+                    show_dots(c, dots, 5, self._pens.dot(name))
             ex = epoch_x(b, x_axis)
-            self.curve_train.setData(ex, drawable(el[:, E_LOSS]))
-            self.curve_metric.setData(ex, drawable(el[:, E_MET]))
+            set_points(self.curve_train, ex, el[:, E_LOSS], log_y)
+            set_points(self.curve_metric, ex, el[:, E_MET])  # the metric's axis is linear
             if has_val:
-                self.curve_val.setData(ex, drawable(el[:, E_VLOSS]))
+                set_points(self.curve_val, ex, el[:, E_VLOSS], log_y)
             else:
                 self.curve_val.setData([], [])
             xs += [ex, ex]
@@ -208,12 +240,12 @@ class RunBCurves:
         else:
             for c in (self.curve_train, self.curve_val, self.curve_metric):
                 c.setData([], [])
-        self._draw_markers(b, x_axis)
+        self._draw_markers(b, x_axis, log_y)
         if self.div_line.isVisible():  # the divergence marker lies past the last loss
             xs.append(np.array([self.div_line.value()]))
         return xs, ys
 
-    def _draw_markers(self, b: Snapshot, x_axis: str) -> None:
+    def _draw_markers(self, b: Snapshot, x_axis: str, log_y: bool) -> None:
         info = b.stop_info or {}
         kind = info.get("kind")
         if kind == "early_stopping" and "iteration" in info:
@@ -224,7 +256,8 @@ class RunBCurves:
             label_marker(self.stop_line, "B stopped")
         else:
             self.stop_line.setVisible(False)
-        mark_divergence(self.div_line, self.div_point, b, info if kind == "divergence" else None, x_axis, "B ")
+        mark_divergence(self.div_line, self.div_point, b, info if kind == "divergence" else None, x_axis, "B ",
+                        log_y)
 
     def marker_positions(self) -> dict[str, float | None]:
         """x of B's visible markers (``stop``, ``divergence``)."""
@@ -232,4 +265,5 @@ class RunBCurves:
                 for name, line in (("stop", self.stop_line), ("divergence", self.div_line))}
 
 
-__all__ = ["CurvePens", "RunBCurves", "drawable", "epoch_x", "iteration_x", "label_marker", "marker", "run_pens"]
+__all__ = ["CurvePens", "RunBCurves", "drawable", "epoch_x", "iteration_x", "label_marker", "marker", "run_pens",
+           "set_points", "show_dots"]

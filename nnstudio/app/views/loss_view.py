@@ -39,7 +39,7 @@ from .axes import ReadableAxis, min_span
 from .base import ViewBase
 from .loss_readout import pair_readout, single_readout
 from .loss_run_b import E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, epoch_x, \
-    iteration_x, label_marker, mark_divergence, marker, run_pens
+    iteration_x, label_marker, mark_divergence, marker, run_pens, set_points, show_dots
 
 Array = np.ndarray
 
@@ -54,6 +54,9 @@ LABEL_LIMIT = 40
 #: said over the empty frame until a loss has been recorded (a new run, a rewind to 0)
 NO_LOSS_YET = ("No loss yet: the curves start with the first iteration. "
                "Press Play (Space) or Step iteration (→).")
+#: the legend's validation entry while there is a validation set but no validation loss
+#: yet (it is measured when an epoch ends): at the start, or after the set was added
+VAL_PENDING = "validation (after epoch {})"
 
 
 class LossView(ViewBase):
@@ -79,7 +82,8 @@ class LossView(ViewBase):
         self.x_axis = "iteration"
         self.log_y = False
         self._task = ""
-        self._has_val: bool | None = None
+        self._legend_val: str | None = None  # the legend's validation entry ("": none; None: rebuild)
+        self._pending_width = 0.0  # the width of that entry's words while they say when it comes
         self._dots = False
         self._iter_dots = False
         self._hover_x: float | None = None  # view x of the mouse while hovering
@@ -349,7 +353,7 @@ class LossView(ViewBase):
             self.metric_vb.enableAutoRange(y=False)
         else:
             self.metric_vb.setYRange(0.0, 1.0, padding=0.02)
-        self._has_val = None  # rebuild the legend
+        self._legend_val = None  # rebuild the legend
 
     def _label_metric_axis(self) -> None:
         name = self.metric_name
@@ -358,7 +362,21 @@ class LossView(ViewBase):
     #: B's legend entry is cut to this many characters
     LEGEND_B_CHARS = 22
 
-    def _rebuild_legend(self, has_val: bool) -> None:
+    def _validation_entry(self, snap: Snapshot) -> str:
+        """The legend's words for the validation curve: none when the data has no validation
+        set; from the start when it has one, saying when its first point comes while
+        there is none (a learner at iteration 0 wondered whether there was a validation set)."""
+        runs = (snap,) if snap.b is None else (snap, snap.b)
+        if not any(s.has_validation for s in runs):
+            return ""
+        if self._pair:
+            return "validation (thin)"
+        el = snap.epoch_log
+        if snap.stopped or (len(el) and bool(np.isfinite(el[:, E_VLOSS]).any())):
+            return "validation"
+        return VAL_PENDING.format(snap.epoch + 1)
+
+    def _rebuild_legend(self, val_entry: str) -> None:
         # three entries, one row even in a narrow dock: a colour is a set of points, solid
         # lines are the loss, dashed ones the accuracy (the right axis says so). Two runs:
         # a colour is a run, and a grey sample says what thin lines are.
@@ -372,14 +390,16 @@ class LossView(ViewBase):
             if len(label) > self.LEGEND_B_CHARS:
                 label = label[:self.LEGEND_B_CHARS - 1].rstrip(" ,") + "…"
             self.legend.addItem(self.run_b.curve_train, label)
-            if has_val:
-                self.legend.addItem(self._key_val, "validation (thin)")
+            if val_entry:
+                self.legend.addItem(self._key_val, val_entry)
         else:
             self.legend.addItem(self.curve_iter, "batch loss")
             self.legend.addItem(self.curve_train, "training")
-            if has_val:
-                self.legend.addItem(self.curve_val, "validation")
-        self._has_val = has_val
+            if val_entry:
+                self.legend.addItem(self.curve_val, val_entry)
+        self._legend_val = val_entry
+        pending = bool(val_entry) and not self._pair and val_entry != "validation"  # VAL_PENDING
+        self._pending_width = self.legend.items[-1][1].item.boundingRect().width() if pending else 0.0
         self._fit_legend()
 
     def _set_pair(self, pair: bool, label: str) -> None:
@@ -388,7 +408,7 @@ class LossView(ViewBase):
             return
         switched = pair != self._pair
         self._pair, self._b_label = pair, label
-        self._has_val = None  # rebuild the legend
+        self._legend_val = None  # rebuild the legend
         if not switched:
             return
         self.paint_cost = self.pair_paint_cost if pair else type(self).paint_cost
@@ -427,6 +447,16 @@ class LossView(ViewBase):
         outer = sum(self.canvas.ci.layout.getContentsMargins()[::2])
         widths = [label.item.boundingRect().width() + 20 for _, label in self.legend.items]
         room = self.canvas.width() - outer - left - right - 2
+        if self._pending_width:
+            # "validation (after epoch 1)" where it fits in one row; plain "validation" in a
+            # narrow view, rather than a legend of three rows over a plot of a few dozen pixels
+            widths[-1] = self._pending_width + 20
+            fits = sum(widths) + (2 * n - 1) * gap <= room
+            words = self._legend_val if fits else "validation"
+            label = self.legend.items[-1][1]
+            if label.text != words:
+                label.setText(words)
+            widths[-1] = label.item.boundingRect().width() + 20
         cols = 1
         for c in range(n, 0, -1):
             if sum(max(widths[k::c]) for k in range(c)) + (2 * c - 1) * gap <= room:
@@ -520,21 +550,18 @@ class LossView(ViewBase):
         b = snap.b
         self._set_pair(b is not None, printable(snap.b_label or "B", LABEL_LIMIT) if b is not None else "")
         il, el = snap.iter_log, snap.epoch_log
-        has_val = any(len(s.epoch_log) and bool(np.isfinite(s.epoch_log[:, E_VLOSS]).any())
-                      for s in ((snap, b) if b is not None else (snap,)))
-        if has_val != self._has_val:
-            self._rebuild_legend(has_val)
+        val_entry = self._validation_entry(snap)
+        has_val = bool(val_entry)
+        if val_entry != self._legend_val:
+            self._rebuild_legend(val_entry)
         pens = run_pens("A" if self._pair else None)
 
         iter_dots = 0 < len(il) <= 20
         if iter_dots != self._iter_dots:
             self._iter_dots = iter_dots
-            self.curve_iter.setSymbol("o" if iter_dots else None)
-            self.curve_iter.setSymbolSize(4)
-            self.curve_iter.setSymbolBrush(pens.dot("batch"))
-            self.curve_iter.setSymbolPen(None)
+            show_dots(self.curve_iter, iter_dots, 4, pens.dot("batch"))
         if len(il):
-            self.curve_iter.setData(self._x_of_iterations(il[:, 0], snap), drawable(il[:, 1]))
+            set_points(self.curve_iter, self._x_of_iterations(il[:, 0], snap), il[:, 1], self.log_y)
         else:
             self.curve_iter.setData([], [])
         if len(el):
@@ -543,19 +570,16 @@ class LossView(ViewBase):
             if dots != self._dots:
                 self._dots = dots
                 for c, name in ((self.curve_train, "train"), (self.curve_val, "val")):
-                    c.setSymbol("o" if dots else None)
-                    c.setSymbolSize(5)
-                    c.setSymbolBrush(pens.dot(name))
-                    c.setSymbolPen(None)
-            self.curve_train.setData(ex, drawable(el[:, E_LOSS]))
-            self.curve_metric.setData(ex, drawable(el[:, E_MET]))
+                    show_dots(c, dots, 5, pens.dot(name))
+            set_points(self.curve_train, ex, el[:, E_LOSS], self.log_y)
+            set_points(self.curve_metric, ex, el[:, E_MET])  # the metric's axis is linear
             if has_val:
-                self.curve_val.setData(ex, drawable(el[:, E_VLOSS]))
+                set_points(self.curve_val, ex, el[:, E_VLOSS], self.log_y)
             else:
                 self.curve_val.setData([], [])
             # two runs: the validation metrics would make ten curves; the read-out has them
             if has_val and not self._pair:
-                self.curve_val_metric.setData(ex, drawable(el[:, E_VMET]))
+                set_points(self.curve_val_metric, ex, el[:, E_VMET])
             else:
                 self.curve_val_metric.setData([], [])
         else:
@@ -578,7 +602,7 @@ class LossView(ViewBase):
         if self.div_line.isVisible():  # the divergence marker lies past the last loss
             xs.append(np.array([self.div_line.value()]))
         if b is not None:
-            bx, by = self.run_b.draw(b, self.x_axis, has_val, DOTS_UP_TO)
+            bx, by = self.run_b.draw(b, self.x_axis, has_val, DOTS_UP_TO, self.log_y)
             xs += bx
             ys += by
         losses = np.concatenate(ys) if ys else np.empty(0)
@@ -618,7 +642,7 @@ class LossView(ViewBase):
             self.best_line.setPos(x)
             label_marker(self.best_line, f"{run}best: epoch {best}" if kind == "early_stopping"
                                            else f"{run}best so far: epoch {best}")
-            self.best_point.setData([x], drawable([monitored]))
+            set_points(self.best_point, np.array([x]), np.array([monitored]), self.log_y)
         else:
             self.best_line.setVisible(False)
             self.best_point.setData([], [])
@@ -631,7 +655,8 @@ class LossView(ViewBase):
             label_marker(self.stop_line, f"{run}stopped")
         else:
             self.stop_line.setVisible(False)
-        mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None, self.x_axis, run)
+        mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None, self.x_axis, run,
+                        self.log_y)
 
     @staticmethod
     def _stop_reason(snap: Snapshot) -> str:
