@@ -44,6 +44,10 @@ from .widgets import (
 LIVE_HINT = ("Learning rate, optimizer settings and regularisation apply live while training: "
              "the network keeps its weights.")
 BATCH_TEXTS = {"full": "Full batch", "sgd": "Stochastic (1 sample)", "minibatch": "Mini-batch"}
+#: what a chooser's box shows where the full name (still in its list) is too long for a
+#: narrow panel
+OPTIMIZER_SHORT = {"sgd": "Gradient descent", "nesterov": "Nesterov"}
+BATCH_SHORT = {"sgd": "Stochastic"}
 SCHEDULE_TEXTS = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay"}
 STOP_TEXTS = {"off": "Off", "patience": "When val. loss stalls", "target": "At a target value"}
 STOP_TIPS = {"off": "Train until you press Pause",
@@ -142,7 +146,7 @@ class TrainingPanel(QWidget):
         self.optimizer = ComboBox()
         for key in OPTIMIZERS:
             name, rule = OPTIMIZER_INFO[key]
-            self.optimizer.add(name, key, rule)
+            self.optimizer.add(name, key, rule, short=OPTIMIZER_SHORT.get(key, ""))
         self.optimizer.currentIndexChanged.connect(self._optimizer_chosen)
         self._row(form, "optimizer", "Optimizer", self.optimizer)
         self.rule = caption()
@@ -218,8 +222,7 @@ class TrainingPanel(QWidget):
         form = _form()
         self.batch_mode = ComboBox()
         for key, text in BATCH_TEXTS.items():
-            self.batch_mode.add(text, key)
-        self.batch_mode.setToolTip("How many training samples each update looks at")
+            self.batch_mode.add(text, key, short=BATCH_SHORT.get(key, ""))
         self.batch_mode.currentIndexChanged.connect(
             lambda i: self._edit(f"Batches: {self.batch_mode.itemText(i)}", None,
                                  batch_mode=self.batch_mode.itemData(i)))
@@ -389,6 +392,7 @@ class TrainingPanel(QWidget):
             "exponential": f"η · γ^epoch: multiplied by {c.decay_rate:g} every epoch.",
         }[c.schedule])
 
+        self.batch_mode.setToolTip(f"{BATCH_TEXTS[c.batch_mode]}: how many training samples each update looks at")
         self._show_row("batch_size", c.batch_mode == "minibatch")
         n_train = len(self.doc.prepared.train_index)
         size = {"full": n_train, "sgd": 1, "minibatch": min(c.batch_size, n_train)}[c.batch_mode]
