@@ -10,7 +10,7 @@ mini-batches, …) are shown only then.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -27,6 +27,7 @@ from ...core.errors import NNStudioError
 from ...core.optimizers import OPTIMIZER_INFO
 from ...core.specs import OPTIMIZERS, TARGET_METRICS, TrainConfig
 from ..document import Document
+from ..hat_text import hatted_html
 from .widgets import (
     ComboBox,
     DoubleSpinBox,
@@ -151,6 +152,7 @@ class TrainingPanel(QWidget):
         self._row(form, "optimizer", "Optimizer", self.optimizer)
         self.rule = caption()
         self.rule.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.rule.setTextFormat(Qt.TextFormat.RichText)  # for the hats of m̂ and v̂ (see _show_rule)
         form.addRow(self.rule)
 
         self.lr = LogControl(1e-5, 10.0)
@@ -378,7 +380,7 @@ class TrainingPanel(QWidget):
         self.eps.setPlaceholderText("default 1e-10" if c.optimizer == "adagrad" else "default 1e-08")
 
         name, rule = OPTIMIZER_INFO[c.optimizer]
-        self.rule.setText(rule)
+        self._show_rule(rule)
         self.optimizer.setToolTip(f"{name}: {rule}")
         for field, users in USES.items():
             self._show_row(field, c.optimizer in users)
@@ -405,6 +407,18 @@ class TrainingPanel(QWidget):
             self._show_row(field, stop == "patience")
         for field in ("target_metric", "target_value"):
             self._show_row(field, stop == "target")
+
+    def _show_rule(self, rule: str) -> None:
+        """The update rule, Adam's m̂ and v̂ with their hats drawn (Qt put the combining
+        circumflexes of the wrapped rule on the line above, over "m ←" and "β₁m")."""
+        self._rule = rule
+        color = self.rule.palette().color(self.rule.foregroundRole())
+        self.rule.setText(hatted_html(rule, self.rule.font(), color, self.devicePixelRatioF()))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and hasattr(self, "_rule"):
+            self._show_rule(self._rule)  # the hats in the new text colour (dark appearance)
 
     # ------------------------------------------------------------------------------ editing
     def _error_label_for(self, changes: dict) -> ErrorLabel:
