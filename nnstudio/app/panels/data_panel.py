@@ -1,11 +1,12 @@
-"""The data: built-in sets with thumbnails, real data, CSV import, painted points, settings.
+"""The data: built-in sets with thumbnails (drawn in :mod:`.data_thumbnails`), real data, CSV import,
+painted points, settings.
 
 Every change is one undoable edit of the :class:`~nnstudio.app.document.Document`;
 the panel shows the document's state again after any change (undo and redo too).
 
 Painting your own points
 ------------------------
-"Paint your own points" turns the current 2-D data into editable points (the
+"Paint points" (under *Your own data*) turns the current 2-D data into editable points (the
 document's ``inline`` data set, ``source="inline"``). The clicks happen on the
 decision-boundary view; the main window connects its ``sigPointAdded(x, y, label)``
 and ``sigPointRemoved(index)`` to :meth:`DataPanel.add_point` and
@@ -26,8 +27,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -45,7 +46,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.data import BUNDLED, GENERATORS, Dataset, generate, load_bundled
+from ...core.data import BUNDLED, GENERATORS, Dataset
 from ...core.data.features import IDENTITY_FEATURES
 from ...core.data.generators import BINARY_CLASS_NAMES
 from ...core.errors import NNStudioError
@@ -54,6 +55,7 @@ from .. import theme
 from ..csv_folder import csv_start_folder, remember_csv_folder
 from ..document import Document
 from .csv_dialog import CsvImportDialog
+from .data_thumbnails import THUMB, bundled_thumbnail, generator_thumbnail, thumb_button
 from .widgets import (
     ComboBox,
     DoubleSpinBox,
@@ -76,7 +78,6 @@ GENERATOR_TITLES = {
 BUNDLED_TITLES = {"iris": "Iris", "digits": "Digits"}
 TASK_GROUPS = (("binary", "Classification"), ("multiclass", "Multi-class"), ("regression", "Regression"))
 TASK_WORDS = {"binary": "binary", "multiclass": "multi-class", "regression": "regression"}
-THUMB = 52
 MIN_POINTS = 4
 PAINT_KINDS = (
     ("classes", "Classes (x1, x2)"),
@@ -84,118 +85,12 @@ PAINT_KINDS = (
     ("curve", "Curve y(x)"),
 )
 
-_THUMB_STYLE = """
-    QToolButton#thumb { border: 1px solid transparent; border-radius: 6px; padding: 2px; }
-    QToolButton#thumb:hover { border-color: palette(mid); }
-    QToolButton#thumb:checked { border: 2px solid palette(highlight); background: palette(alternate-base); }
-"""
-
 _LABEL_STYLE = """
     QToolButton#classlabel { border: 1px solid palette(mid); border-radius: 4px; padding: 2px 5px;
                              background: palette(button); }
     QToolButton#classlabel:checked { border: 2px solid palette(highlight); background: palette(base);
                                      font-weight: bold; }
 """
-
-
-# -- thumbnails ----------------------------------------------------------------------------------
-def _value_color(t: float) -> QColor:
-    """Orange (low) → grey → blue (high) for t in [0, 1]: regression targets."""
-    neg, pos, mid = theme.NEGATIVE, theme.POSITIVE, QColor(150, 150, 150)
-    a, b, u = (neg, mid, t / 0.5) if t < 0.5 else (mid, pos, (t - 0.5) / 0.5)
-    return QColor(round(a.red() + (b.red() - a.red()) * u), round(a.green() + (b.green() - a.green()) * u),
-                  round(a.blue() + (b.blue() - a.blue()) * u))
-
-
-def dataset_pixmap(ds: Dataset, size: int, palette: QPalette, columns: tuple[int, int] = (0, 1),
-                   domain: tuple[tuple[float, float], tuple[float, float]] | None = None) -> QPixmap:
-    """A small scatter plot of ``ds``: classes in their colours, regression by value.
-
-    2-D data plots ``columns`` against each other; 1-D data plots x against the target.
-    """
-    ratio = 2.0
-    pm = QPixmap(int(size * ratio), int(size * ratio))
-    pm.setDevicePixelRatio(ratio)
-    pm.fill(palette.color(QPalette.ColorRole.Base))
-    p = QPainter(pm)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    X = np.asarray(ds.X, dtype=float)
-    y = np.asarray(ds.y, dtype=float)
-    if X.shape[1] >= 2:
-        xs, ys = X[:, columns[0]], X[:, columns[1]]
-    else:
-        xs, ys = X[:, 0], y
-    if domain is None:
-        pad_x = 0.08 * (np.ptp(xs) or 1.0)
-        pad_y = 0.08 * (np.ptp(ys) or 1.0)
-        domain = ((xs.min() - pad_x, xs.max() + pad_x), (ys.min() - pad_y, ys.max() + pad_y))
-    (x0, x1), (y0, y1) = domain
-    m = 3.0
-    sx = (size - 2 * m) / ((x1 - x0) or 1.0)
-    sy = (size - 2 * m) / ((y1 - y0) or 1.0)
-    if ds.task == "regression":
-        lo, hi = float(y.min()), float(y.max())
-        ts = (y - lo) / ((hi - lo) or 1.0)
-        colors = [_value_color(float(t)) for t in ts]
-    else:
-        k = ds.n_classes
-        cache = [theme.class_color(i, k) for i in range(k)]
-        colors = [cache[int(c)] for c in y]
-    p.setPen(Qt.PenStyle.NoPen)
-    r = 1.7
-    for px, py, c in zip(xs, ys, colors):
-        p.setBrush(c)
-        p.drawEllipse(QPointF(m + (px - x0) * sx, size - m - (py - y0) * sy), r, r)
-    p.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawRect(QRectF(0.5, 0.5, size - 1, size - 1))
-    p.end()
-    return pm
-
-
-def digits_pixmap(ds: Dataset, size: int, palette: QPalette) -> QPixmap:
-    """Four handwritten digits of the bundled set, 2 × 2, ink on the base colour."""
-    ratio = 2.0
-    pm = QPixmap(int(size * ratio), int(size * ratio))
-    pm.setDevicePixelRatio(ratio)
-    base = palette.color(QPalette.ColorRole.Base)
-    ink = palette.color(QPalette.ColorRole.Text)
-    pm.fill(base)
-    p = QPainter(pm)
-    cell = (size - 2) / 16.0
-    picks = [int(np.flatnonzero(ds.y == d)[0]) for d in (1, 2, 3, 5) if np.any(ds.y == d)]
-    for n, row in enumerate(picks[:4]):
-        img = ds.X[row].reshape(8, 8) / 16.0
-        ox, oy = 1 + (n % 2) * 8 * cell, 1 + (n // 2) * 8 * cell
-        for i in range(8):
-            for j in range(8):
-                t = float(img[i, j])
-                c = QColor(round(base.red() + (ink.red() - base.red()) * t),
-                           round(base.green() + (ink.green() - base.green()) * t),
-                           round(base.blue() + (ink.blue() - base.blue()) * t))
-                p.fillRect(QRectF(ox + j * cell, oy + i * cell, cell + 0.3, cell + 0.3), c)
-    p.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1))
-    p.drawRect(QRectF(0.5, 0.5, size - 1, size - 1))
-    p.end()
-    return pm
-
-
-def _generator_thumbnail(name: str, palette: QPalette) -> QPixmap:
-    ds = generate(name, 200, 0.1, seed=0)
-    domain = ((-6.0, 6.0), (-6.0, 6.0)) if ds.n_features == 2 else None
-    return dataset_pixmap(ds, THUMB, palette, domain=domain)
-
-
-def _bundled_thumbnail(name: str, palette: QPalette) -> QPixmap:
-    try:
-        ds = load_bundled(name)
-    except NNStudioError:
-        pm = QPixmap(THUMB, THUMB)
-        pm.fill(palette.color(QPalette.ColorRole.Base))
-        return pm
-    if name == "digits":
-        return digits_pixmap(ds, THUMB, palette)
-    return dataset_pixmap(ds, THUMB, palette, columns=(2, 3))  # iris: petal length vs width
 
 
 def _dot_icon(color: QColor) -> QIcon:
@@ -209,23 +104,6 @@ def _dot_icon(color: QColor) -> QIcon:
     p.drawEllipse(QRectF(1.5, 1.5, 9, 9))
     p.end()
     return QIcon(pm)
-
-
-def _thumb_button(title: str, tooltip: str, pixmap: QPixmap) -> QToolButton:
-    b = QToolButton()
-    b.setObjectName("thumb")
-    b.setStyleSheet(_THUMB_STYLE)
-    b.setCheckable(True)
-    b.setText(title)
-    b.setToolTip(tooltip)
-    b.setIcon(QIcon(pixmap))
-    b.setIconSize(QSize(THUMB, THUMB))
-    b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextUnderIcon)
-    b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-    f = b.font()  # titles such as "Gaussians" fit a quarter of a narrow panel
-    f.setPointSizeF(max(7.0, f.pointSizeF() * 0.85))
-    b.setFont(f)
-    return b
 
 
 def _split_attribution(text: str) -> tuple[str, str]:
@@ -329,8 +207,8 @@ class DataPanel(QWidget):
             grid.addWidget(caption(title), row, 0, 1, 4)
             row += 1
             for i, name in enumerate(names):
-                b = _thumb_button(GENERATOR_TITLES.get(name, name), GENERATORS[name].description,
-                                  _generator_thumbnail(name, palette))
+                b = thumb_button(GENERATOR_TITLES.get(name, name), GENERATORS[name].description,
+                                  generator_thumbnail(name, palette))
                 b.clicked.connect(lambda _=False, n=name: self.choose_generator(n))
                 self.thumbs[("generator", name)] = b
                 self.group.addButton(b)
@@ -342,7 +220,7 @@ class DataPanel(QWidget):
         for name, text in BUNDLED.items():
             desc, attribution = _split_attribution(text)
             row = QHBoxLayout()
-            b = _thumb_button(BUNDLED_TITLES.get(name, name.title()), text, _bundled_thumbnail(name, palette))
+            b = thumb_button(BUNDLED_TITLES.get(name, name.title()), text, bundled_thumbnail(name, palette))
             b.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
             b.setMinimumWidth(THUMB + 22)
             b.clicked.connect(lambda _=False, n=name: self.choose_bundled(n))
@@ -364,7 +242,8 @@ class DataPanel(QWidget):
         self.csv_button = QPushButton(icon("mdi6.file-delimited-outline"), "Import CSV…")
         self.csv_button.setToolTip("Load a table from a CSV file: one column to predict, the others as inputs")
         self.csv_button.clicked.connect(self.import_csv)
-        self.paint_button = QPushButton(icon("mdi6.brush"), "Paint your own points")
+        # short enough to sit beside "Import CSV…" in the narrowest panel (the heading says "your own")
+        self.paint_button = QPushButton(icon("mdi6.brush"), "Paint points")
         self.paint_button.setCheckable(True)
         self.paint_button.setToolTip("Edit the points yourself: click on the decision boundary view to add "
                                      "points, right-click a point to remove it")
@@ -436,8 +315,10 @@ class DataPanel(QWidget):
         self.clear_button = QPushButton(icon("mdi6.eraser"), "Clear points")
         self.clear_button.setToolTip("Remove every point and start painting from scratch")
         self.clear_button.clicked.connect(self.clear_points)
-        actions.addWidget(self.paint_toggle, 1)
+        # one above the other: side by side a narrow panel cut the box's words ("Add points by cl")
+        v.addWidget(self.paint_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         actions.addWidget(self.clear_button)
+        actions.addStretch(1)
         v.addLayout(actions)
         self.paint_status = QLabel()
         self.paint_status.setWordWrap(True)
@@ -487,16 +368,19 @@ class DataPanel(QWidget):
         self.regenerate_button = QPushButton(icon("mdi6.dice-5-outline"), "Regenerate")
         self.regenerate_button.setToolTip("New random points (and a new split) with a new seed")
         self.regenerate_button.clicked.connect(self.regenerate)
-        seed_row.addWidget(self.seed, 1)
+        # the button under the seed: beside it, a narrow panel cut both the button's word
+        # and a ten-digit seed
         seed_row.addWidget(self.regenerate_button)
-        form.addRow("Seed", seed_row)
+        seed_row.addStretch(1)
+        form.addRow("Seed", self.seed)
+        form.addRow("", seed_row)
 
         self.standardize = QCheckBox("Standardise inputs (z-score)")
         self.standardize.setToolTip("Shift and scale every input to mean 0 and standard deviation 1, "
                                     "using the training points only")
         self.standardize.toggled.connect(lambda on: self._edit("Standardise inputs" if on else "Raw inputs",
                                                                None, standardize=bool(on)))
-        form.addRow("", self.standardize)
+        form.addRow(self.standardize)  # across both columns: its words need the room
         return form
 
     # ------------------------------------------------------------------------------ refreshing

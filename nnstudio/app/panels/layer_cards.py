@@ -66,6 +66,36 @@ _VARIANTS = {"he_uniform": ("he_uniform", "he_normal"), "glorot_uniform": ("glor
              "lecun_normal": ("lecun_normal", "lecun_normal")}
 
 
+#: what the weights chooser's box shows: its list has the full names (INIT_NAMES, with
+#: Xavier and Kaiming, PyTorch's names), too long for the box in a narrow panel
+INIT_SHORT = {"zeros": "Zeros", "standard": "Standard", "glorot_uniform": "Glorot uniform",
+              "glorot_normal": "Glorot normal", "he_uniform": "He uniform", "he_normal": "He normal",
+              "lecun_normal": "LeCun normal"}
+#: how each initialiser draws the weights (n_in, n_out: the layer's inputs and outputs)
+INIT_TIPS = {
+    "zeros": "every weight 0: the neurons of a layer stay identical (why not to)",
+    "standard": "uniform in [−1/√n_in, 1/√n_in], the classic default",
+    "glorot_uniform": "uniform in ±√(6/(n_in + n_out)), for tanh, softsign, sigmoid (PyTorch's xavier_uniform_)",
+    "glorot_normal": "normal with variance 2/(n_in + n_out), for tanh, softsign, sigmoid (PyTorch's xavier_normal_)",
+    "he_uniform": "uniform in ±√(6/n_in), for the ReLU family (PyTorch's kaiming_uniform_)",
+    "he_normal": "normal with variance 2/n_in, for the ReLU family (PyTorch's kaiming_normal_)",
+    "lecun_normal": "normal with variance 1/n_in, for SELU",
+}
+
+
+def init_chooser() -> ComboBox:
+    """The weights chooser: short names in the box, full names and how they draw in the list."""
+    combo = ComboBox()
+    for key in INITIALIZERS:
+        combo.add(INIT_NAMES[key], key, f"{INIT_NAMES[key]}: {INIT_TIPS[key]}", short=INIT_SHORT[key])
+    return combo
+
+
+def init_tip(key: str) -> str:
+    """The chooser's tooltip names the current initialiser in full (its box may show it short)."""
+    return f"{INIT_NAMES[key]}: {INIT_TIPS[key]}."
+
+
 def init_after_activation_change(init: str, old_activation: str, new_activation: str) -> str:
     """The initialiser a layer gets when its activation changes.
 
@@ -113,8 +143,6 @@ def bold_label(text: str = "") -> QLabel:
     return label
 
 
-#: the two ways a network can answer for two classes: (loss key, the choice, what it means).
-#: The choice is short so that it fits a narrow panel; the loss is named under it.
 class NeuronStrip(QWidget):
     """A row of dots, one per neuron (the first few of a wide layer, then "+N")."""
 
@@ -261,10 +289,7 @@ class LayerCard(QFrame):
         grid.addWidget(self.alpha_label, 2, 0)
         grid.addWidget(self.alpha, 2, 1)
 
-        self.init = ComboBox()
-        for key in INITIALIZERS:
-            self.init.add(INIT_NAMES[key], key)
-        self.init.setToolTip("How the weights of this layer are drawn when the network is built. " + FOLLOW_NOTE)
+        self.init = init_chooser()
         self.init.currentIndexChanged.connect(self._init_chosen)
         grid.addWidget(QLabel("Weights"), 3, 0)
         grid.addWidget(self.init, 3, 1)
@@ -309,6 +334,8 @@ class LayerCard(QFrame):
             self.bias.setValue(layer.bias_init)
             self.dropout.setValue(layer.dropout)
         self.activation.setToolTip(f"{a.name}: {a.formula}")
+        self.init.setToolTip(init_tip(layer.init) + "\nHow the weights of this layer are drawn when the network "
+                             "is built. " + FOLLOW_NOTE)
         self.alpha_label.setVisible(a.has_param)
         self.alpha.setVisible(a.has_param)
         self.minus.setEnabled(layer.units > 1)
@@ -371,9 +398,7 @@ class AllLayersRow(QFrame):
             self.activation.add(a.name, key, f"{a.formula}\n{a.derivative_formula}")
         self.activation.setPlaceholderText(MIXED)
         self.activation.currentIndexChanged.connect(self._activation_chosen)
-        self.init = ComboBox()
-        for key in INITIALIZERS:
-            self.init.add(INIT_NAMES[key], key)
+        self.init = init_chooser()
         self.init.setPlaceholderText(MIXED)
         self.init.currentIndexChanged.connect(self._init_chosen)
         grid.addWidget(QLabel("Activation"), 0, 0)
@@ -395,7 +420,8 @@ class AllLayersRow(QFrame):
         self.activation.setToolTip(
             ("Every hidden layer uses this activation. " if len(acts) == 1 else
              "The layers use different activations; choose one to set them all. ") + FOLLOW_NOTE)
-        self.init.setToolTip("How the weights of every hidden layer are drawn" if len(inits) == 1 else
+        self.init.setToolTip(init_tip(next(iter(inits))) + "\nEvery hidden layer draws its weights so"
+                             if len(inits) == 1 else
                              "The layers draw their weights differently; choose one for them all")
 
     def _activation_chosen(self, i: int) -> None:

@@ -54,6 +54,8 @@ from .widgets import (
     icon,
 )
 
+#: the two ways a network can answer for two classes: (loss key, the choice, what it means).
+#: The choice is short so that it fits a narrow panel; the loss is named under it.
 TWO_CLASS_OUTPUTS = (
     ("bce", "One sigmoid unit",
      "ŷ = σ(z) is the probability of class 1; the loss is binary cross-entropy"),

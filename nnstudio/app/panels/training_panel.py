@@ -10,7 +10,7 @@ mini-batches, …) are shown only then.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
@@ -27,6 +27,7 @@ from ...core.errors import NNStudioError
 from ...core.optimizers import OPTIMIZER_INFO
 from ...core.specs import OPTIMIZERS, TARGET_METRICS, TrainConfig
 from ..document import Document
+from ..hat_text import hatted_html
 from .widgets import (
     ComboBox,
     DoubleSpinBox,
@@ -44,6 +45,10 @@ from .widgets import (
 LIVE_HINT = ("Learning rate, optimizer settings and regularisation apply live while training: "
              "the network keeps its weights.")
 BATCH_TEXTS = {"full": "Full batch", "sgd": "Stochastic (1 sample)", "minibatch": "Mini-batch"}
+#: what a chooser's box shows where the full name (still in its list) is too long for a
+#: narrow panel
+OPTIMIZER_SHORT = {"sgd": "Gradient descent", "nesterov": "Nesterov"}
+BATCH_SHORT = {"sgd": "Stochastic"}
 SCHEDULE_TEXTS = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay"}
 STOP_TEXTS = {"off": "Off", "patience": "When val. loss stalls", "target": "At a target value"}
 STOP_TIPS = {"off": "Train until you press Pause",
@@ -142,11 +147,12 @@ class TrainingPanel(QWidget):
         self.optimizer = ComboBox()
         for key in OPTIMIZERS:
             name, rule = OPTIMIZER_INFO[key]
-            self.optimizer.add(name, key, rule)
+            self.optimizer.add(name, key, rule, short=OPTIMIZER_SHORT.get(key, ""))
         self.optimizer.currentIndexChanged.connect(self._optimizer_chosen)
         self._row(form, "optimizer", "Optimizer", self.optimizer)
         self.rule = caption()
         self.rule.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.rule.setTextFormat(Qt.TextFormat.RichText)  # for the hats of m̂ and v̂ (see _show_rule)
         form.addRow(self.rule)
 
         self.lr = LogControl(1e-5, 10.0)
@@ -218,8 +224,7 @@ class TrainingPanel(QWidget):
         form = _form()
         self.batch_mode = ComboBox()
         for key, text in BATCH_TEXTS.items():
-            self.batch_mode.add(text, key)
-        self.batch_mode.setToolTip("How many training samples each update looks at")
+            self.batch_mode.add(text, key, short=BATCH_SHORT.get(key, ""))
         self.batch_mode.currentIndexChanged.connect(
             lambda i: self._edit(f"Batches: {self.batch_mode.itemText(i)}", None,
                                  batch_mode=self.batch_mode.itemData(i)))
@@ -375,7 +380,7 @@ class TrainingPanel(QWidget):
         self.eps.setPlaceholderText("default 1e-10" if c.optimizer == "adagrad" else "default 1e-08")
 
         name, rule = OPTIMIZER_INFO[c.optimizer]
-        self.rule.setText(rule)
+        self._show_rule(rule)
         self.optimizer.setToolTip(f"{name}: {rule}")
         for field, users in USES.items():
             self._show_row(field, c.optimizer in users)
@@ -389,6 +394,7 @@ class TrainingPanel(QWidget):
             "exponential": f"η · γ^epoch: multiplied by {c.decay_rate:g} every epoch.",
         }[c.schedule])
 
+        self.batch_mode.setToolTip(f"{BATCH_TEXTS[c.batch_mode]}: how many training samples each update looks at")
         self._show_row("batch_size", c.batch_mode == "minibatch")
         n_train = len(self.doc.prepared.train_index)
         size = {"full": n_train, "sgd": 1, "minibatch": min(c.batch_size, n_train)}[c.batch_mode]
@@ -401,6 +407,18 @@ class TrainingPanel(QWidget):
             self._show_row(field, stop == "patience")
         for field in ("target_metric", "target_value"):
             self._show_row(field, stop == "target")
+
+    def _show_rule(self, rule: str) -> None:
+        """The update rule, Adam's m̂ and v̂ with their hats drawn (Qt put the combining
+        circumflexes of the wrapped rule on the line above, over "m ←" and "β₁m")."""
+        self._rule = rule
+        color = self.rule.palette().color(self.rule.foregroundRole())
+        self.rule.setText(hatted_html(rule, self.rule.font(), color, self.devicePixelRatioF()))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange) and hasattr(self, "_rule"):
+            self._show_rule(self._rule)  # the hats in the new text colour (dark appearance)
 
     # ------------------------------------------------------------------------------ editing
     def _error_label_for(self, changes: dict) -> ErrorLabel:

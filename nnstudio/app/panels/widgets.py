@@ -36,6 +36,9 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSlider,
     QSpinBox,
+    QStyle,
+    QStyleOptionComboBox,
+    QStylePainter,
     QToolButton,
     QWidget,
 )
@@ -75,6 +78,11 @@ class DoubleSpinBox(QDoubleSpinBox):
         _guarded_wheel(self, event, QDoubleSpinBox.wheelEvent)
 
 
+#: the item data role of the text a :class:`ComboBox` shows in its box for an item whose
+#: full name (shown in its list) is too long for a narrow panel
+SHORT_TEXT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
 class ComboBox(QComboBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,11 +93,45 @@ class ComboBox(QComboBox):
     def wheelEvent(self, event) -> None:  # noqa: N802
         _guarded_wheel(self, event, QComboBox.wheelEvent)
 
-    def add(self, text: str, data: object, tooltip: str = "") -> None:
-        """Add an item with its key and (optionally) a tooltip of its own."""
+    def add(self, text: str, data: object, tooltip: str = "", short: str = "") -> None:
+        """Add an item with its key and (optionally) a tooltip of its own and a ``short``
+        text for the box; the list shows ``text``."""
         self.addItem(text, data)
         if tooltip:
             self.setItemData(self.count() - 1, tooltip, Qt.ItemDataRole.ToolTipRole)
+        if short:
+            self.setItemData(self.count() - 1, short, SHORT_TEXT_ROLE)
+
+    def shown_text(self) -> str:
+        """What the box shows: the current item's short text, or its text, or the
+        placeholder when no item is current."""
+        i = self.currentIndex()
+        if i < 0:
+            return self.placeholderText()
+        return self.itemData(i, SHORT_TEXT_ROLE) or self.itemText(i)
+
+    def text_room(self) -> int:
+        """The width the style gives the box's text (its edit field, less the pixel the
+        label keeps on each side)."""
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        return field.width() - 2
+
+    def paintEvent(self, _event) -> None:  # noqa: N802 - Qt's name
+        # QComboBox.paintEvent with the shown text; a text still too wide is elided with
+        # "…" rather than cut mid-letter ("Glorot / Xavier uniforr")
+        painter = QStylePainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.Text))
+        opt = QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, opt)
+        if self.currentIndex() < 0 and self.placeholderText():
+            opt.palette.setBrush(QPalette.ColorRole.ButtonText, opt.palette.placeholderText())
+        opt.currentText = self.fontMetrics().elidedText(self.shown_text(), Qt.TextElideMode.ElideRight,
+                                                        max(0, self.text_room()))
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, opt)
 
     def set_current_data(self, data: object) -> None:
         i = self.findData(data)
@@ -478,7 +520,7 @@ class Chip(QToolButton):
 
 
 __all__ = [
-    "SpinBox", "DoubleSpinBox", "ComboBox", "Slider", "blocked", "ladder_125", "format_number",
+    "SpinBox", "DoubleSpinBox", "ComboBox", "SHORT_TEXT_ROLE", "Slider", "blocked", "ladder_125", "format_number",
     "LogSpinBox", "LogControl", "LabelledSlider", "OptionalFloatEdit", "caption", "section_title",
     "hline", "icon", "error_color", "ErrorLabel", "Chip",
 ]

@@ -27,13 +27,11 @@ from __future__ import annotations
 
 import html
 import math
-import re
 from typing import Sequence
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt, QUrl, Signal
-from PySide6.QtGui import (QColor, QFont, QFontDatabase, QFontMetricsF, QImage, QPainter, QPainterPath, QPalette,
-                           QPen, QResizeEvent, QTextDocument)
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QColor, QFontDatabase, QPalette, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import QLabel, QSizePolicy, QTextBrowser, QWidget
 
 from ...core.activations import ACTIVATIONS
@@ -41,6 +39,7 @@ from ...core.losses import get_loss
 from ...core.optimizers import OPTIMIZER_INFO
 from ...core.snapshot import Snapshot
 from ...core.trainer import PHASES, PhaseRecord
+from ..hat_text import HATTED, hat_image
 from .base import ViewBase
 from .run_colors import RUN_A_COLOR, RUN_B_COLOR
 
@@ -48,8 +47,6 @@ Array = np.ndarray
 
 HINT = "Press Shift+→ to step one phase at a time"
 WHOLE_HINT = "→ ran this whole iteration; Shift+→ steps the next one phase by phase."
-#: a letter followed by a combining circumflex (m̂, v̂ in Adam's rule)
-_HATTED = re.compile("([A-Za-z])\u0302")
 _SUB = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉,")
 _LOSS_KEYS = ("bce", "cce", "mse", "mae", "huber")
 
@@ -137,34 +134,6 @@ def loss_key(formula: str) -> str | None:
         if formula.startswith(get_loss(key).formula):
             return key
     return None
-
-
-def hat_image(letter: str, font: QFont, color: QColor, ratio: float = 1.0) -> QImage:
-    """``letter`` with a circumflex over it, as an image that sits on the text's baseline.
-
-    Qt's rich text places a combining circumflex (U+0302) wherever its font's layout
-    puts it, which is often beside the letter or on another one; drawing the hat
-    ourselves gives m̂ and v̂ as a reader expects them.
-    """
-    fm = QFontMetricsF(font)
-    width, ascent, xh = fm.horizontalAdvance(letter), fm.ascent(), fm.xHeight()
-    img = QImage(max(1, math.ceil((width + 1) * ratio)), max(1, math.ceil(ascent * ratio)),
-                 QImage.Format.Format_ARGB32_Premultiplied)
-    img.setDevicePixelRatio(ratio)
-    img.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(img)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    painter.setFont(font)
-    painter.setPen(color)
-    painter.drawText(QPointF(0.0, ascent), letter)
-    painter.setPen(QPen(color, max(1.0, fm.lineWidth())))
-    base = ascent - 1.12 * xh  # just above the letter's x-height
-    hat = QPainterPath(QPointF(0.2 * width, base))
-    hat.lineTo(0.5 * width, base - 0.36 * xh)
-    hat.lineTo(0.8 * width, base)
-    painter.drawPath(hat)
-    painter.end()
-    return img
 
 
 def _blend(a: QColor, b: QColor, t: float) -> QColor:
@@ -438,10 +407,10 @@ class InspectorView(ViewBase):
         font and colour."""
         doc = self.browser.document()
         color = self.palette().color(QPalette.ColorRole.Text)
-        for letter in sorted(set(_HATTED.findall(text_html))):
+        for letter in sorted(set(HATTED.findall(text_html))):
             doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"hat:{letter}"),
                             hat_image(letter, self.browser.font(), color, self.devicePixelRatioF()))
-        return _HATTED.sub(lambda m: f'<img src="hat:{m.group(1)}">', text_html)
+        return HATTED.sub(lambda m: f'<img src="hat:{m.group(1)}">', text_html)
 
     # -- helpers writing lines -----------------------------------------------------
     @staticmethod
