@@ -16,8 +16,11 @@ import pytest
 
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
-    # runs after pytest-xvfb has (or has not) set DISPLAY
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    # runs after pytest-xvfb has (or has not) set DISPLAY. With pytest-xdist the tests run
+    # in worker processes, each of which pytest-xvfb gives a virtual X server of its own;
+    # the process that starts them runs no test and must not hand them "offscreen"
+    distributing = getattr(config.option, "dist", "no") != "no" and not os.environ.get("PYTEST_XDIST_WORKER")
+    if not distributing and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ.setdefault("NNSTUDIO_NO_RECOVERY_PROMPT", "1")
     try:  # as nnstudio.app.main_window.run() does, before pytest-qt makes the QApplication
@@ -30,6 +33,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def has_display() -> bool:
     return os.environ.get("QT_QPA_PLATFORM") != "offscreen" and bool(os.environ.get("DISPLAY"))
+
+
+#: test processes at most under ``-n auto``: each holds the windows of its tests (a few
+#: GB for the whole suite, shared out), and the engine processes they start want cores too
+MAX_TEST_PROCESSES = 4
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_TEST_PROCESSES))
 
 
 _exit_status: list[int] = []
