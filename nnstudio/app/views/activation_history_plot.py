@@ -4,6 +4,7 @@ units show as bright bands at the edges of the activation's range."""
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -11,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF
 
 from .. import theme
-from .axes import ReadableAxis
+from .axes import ReadableAxis, linear_labels, nice_step, number_text
 from .probe_history import Entry
 
 Array = np.ndarray
@@ -20,16 +21,23 @@ NO_PROBES = "no probes yet"
 
 
 def iteration_ticks(iterations: Sequence[int]) -> list[tuple[float, str]]:
-    """Labels under the columns of probes at ``iterations``: about four, the last column's
-    always, and an iteration several probes share (stepping phase by phase) once."""
-    m = len(iterations)
-    k = max(1, m // 3)
-    ticks = [(i + 0.5, str(iterations[i])) for i in range(0, m, k)]
-    if m > 1 and ticks[-1][0] != m - 0.5:
-        if m - 1 - (ticks[-1][0] - 0.5) < k / 2:
-            ticks.pop()
-        ticks.append((m - 0.5, str(iterations[-1])))
-    return [t for j, t in enumerate(ticks) if j == 0 or t[1] != ticks[j - 1][1]]
+    """Labels under the columns of probes at ``iterations`` (non-decreasing): round
+    iterations, about four, as the time curves above write theirs, each placed where it
+    falls between the columns of the probes around it (the probes come a few times a
+    second, not at round iterations). One iteration (stepping phase by phase) is
+    labelled once, under its columns' middle."""
+    its = np.asarray(iterations, dtype=float)
+    m = len(its)
+    if m == 0:
+        return []
+    lo, hi = float(its[0]), float(its[-1])
+    if hi <= lo:
+        return [(m / 2, number_text(lo, 12))]
+    step = max(1.0, nice_step(hi - lo, 4))  # iterations are whole numbers
+    values = np.arange(math.ceil(lo / step) * step, hi + 0.5, step)
+    # a column spans [i, i + 1): its probe's iteration at its middle
+    positions = np.interp(values, its, np.arange(m) + 0.5)
+    return [(float(x), label) for x, label in zip(positions, linear_labels(values.tolist(), step))]
 
 
 class ActivationHistoryPlot(pg.PlotItem):
