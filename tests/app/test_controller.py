@@ -50,7 +50,7 @@ def test_play_makes_the_loss_fall_then_pause_freezes(qtbot, controller, spiral):
     start_loss = first.grid is not None and first.probes.loss
     with qtbot.waitSignal(controller.sigPlaying, timeout=3000):
         controller.play()
-    snap = wait_for(qtbot, controller, lambda s: s.epoch >= 30, timeout=20000)
+    wait_for(qtbot, controller, lambda s: s.epoch >= 30, timeout=20000)
     with qtbot.waitSignal(controller.sigPlaying, timeout=3000):
         controller.pause()
     paused = wait_for(qtbot, controller, lambda s: not s.playing)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from nnstudio.app.views.digit_gallery_view import TRAINING, DigitGalleryView
 from nnstudio.app.views.drawing_pad_view import DrawingPadView

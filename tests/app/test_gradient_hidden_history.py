@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QTabBar
 from nnstudio.app.main_window import MainWindow
 from nnstudio.app.views.axes import label_value
 from test_rewind_window import drag_slider_to
-from window_helpers import discard_and_close, wait_snapshot
+from window_helpers import discard_and_close, open_window, wait_snapshot
 
 SHOTS = os.environ.get("NNSTUDIO_SHOTS")  # a folder: save the screenshots a reviewer looks at
 
@@ -39,14 +39,9 @@ def shown_iterations(view) -> list[int]:
 
 
 def test_the_histogram_covers_training_done_behind_another_tab(qtbot):
-    w = MainWindow()
-    w.resize(1366, 768)
-    w.show()
-    w.activateWindow()
-    qtbot.waitExposed(w)
+    w = open_window(qtbot)
     view = w.gradient_view
     try:
-        wait_snapshot(qtbot, w, lambda s: True)
         w.workspaces.switch("inspect")
         click_tab(qtbot, w, "Activations")  # the Gradients view is behind it now
         qtbot.waitUntil(lambda: not view.is_shown())

@@ -10,20 +10,14 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from nnstudio.app.main_window import MainWindow
 from nnstudio.app.views.loss_run_b import DRAW_LIMIT
 from nnstudio.app.views.loss_view import VAL_PENDING
-from window_helpers import discard_and_close, wait_snapshot
+from window_helpers import discard_and_close, open_window, wait_snapshot
 
 
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow()
-    w.resize(1366, 768)
-    w.show()
-    w.activateWindow()
-    qtbot.waitExposed(w)
-    wait_snapshot(qtbot, w, lambda s: True)
+    w = open_window(qtbot)
     yield w
     discard_and_close(w)
 

@@ -6,7 +6,6 @@ regression's colour bar, and every plot of the window)."""
 from __future__ import annotations
 
 import pyqtgraph as pg
-import pytest
 from PySide6.QtWidgets import QApplication
 
 from nnstudio.app.main_window import MainWindow

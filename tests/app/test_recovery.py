@@ -6,8 +6,6 @@ import subprocess
 import sys
 import textwrap
 
-import numpy as np
-import pytest
 
 from nnstudio.app.autosave import Autosave
 from nnstudio.app.main_window import MainWindow

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnstudio.app.main_window import MainWindow
 from test_rewind_window import drag_slider_to
-from window_helpers import discard_and_close, wait_snapshot
+from window_helpers import discard_and_close, open_window, wait_snapshot
 
 TRAINED = 30_000
 
@@ -19,13 +18,8 @@ def drawn(w) -> np.ndarray:
 
 
 def test_scrubbing_back_and_forward_keeps_the_loss_curve_whole(qtbot):
-    w = MainWindow()
-    w.resize(1366, 768)
-    w.show()
-    w.activateWindow()
-    qtbot.waitExposed(w)
+    w = open_window(qtbot)
     try:
-        wait_snapshot(qtbot, w, lambda s: True)
         w.speed.set_speed(0)
         w.controller.play()
         wait_snapshot(qtbot, w, lambda s: s.iteration >= TRAINED, timeout=60000)

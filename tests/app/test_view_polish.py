@@ -13,7 +13,7 @@ from nnstudio.app.views.axes import label_value, tick_strings
 from nnstudio.app.views.gradient_view import GradientView
 from nnstudio.core.data import DataSpec, prepare
 from nnstudio.core.snapshot import make_snapshot
-from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
+from nnstudio.core.specs import NetworkSpec, TrainConfig
 from nnstudio.core.trainer import Trainer
 
 

@@ -21,3 +21,16 @@ def discard_and_close(w: Any) -> None:
     w.doc._trained = False
     w.close()
     assert not w.controller.thread.isRunning()
+
+
+def open_window(qtbot: Any, width: int = 1366, height: int = 768) -> Any:
+    """A MainWindow of that size, shown, active (for shortcuts), with its first snapshot."""
+    from nnstudio.app.main_window import MainWindow
+
+    w = MainWindow()
+    w.resize(width, height)
+    w.show()
+    w.activateWindow()
+    qtbot.waitExposed(w)
+    wait_snapshot(qtbot, w, lambda s: True)
+    return w

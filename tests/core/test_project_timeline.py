@@ -6,7 +6,6 @@ import io
 import json
 import zipfile
 
-import numpy as np
 import pytest
 
 from nnstudio.core.data import DataSpec, prepare

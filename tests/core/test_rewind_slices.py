@@ -5,7 +5,6 @@ job leaves the run exactly as it was."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
