@@ -3,9 +3,10 @@
 *Explore* is the first screen, in the spirit of TensorFlow Playground's single page:
 the panels (data and input features first), the network drawn with a map inside each
 neuron, a large decision (or fit) view and the loss curve. *Inspect* holds the deeper
-views: the step inspector beside the network it highlights, over the gradients,
-activations, loss surface and optimizer race, with the decision view and the loss one
-tab away.
+views: the step inspector (the hidden representation one tab away) beside the network
+it highlights (the loss and the hardest samples one tab away, as in Explore), over the
+gradients, activations, loss surface, optimizer race and decision view. Every tab of a
+group shows whole at 1280×800 and up, without scroll arrows.
 
 Every view and panel is a dock of the main window; a workspace is an arrangement of
 those docks (``QMainWindow.saveState``). Switching saves the arrangement the user left
@@ -23,7 +24,7 @@ EXPLORE = "explore"
 INSPECT = "inspect"
 TITLES = {EXPLORE: "Explore", INSPECT: "Inspect"}
 #: bumped when the default arrangements change, so old saved arrangements are not used
-LAYOUT_VERSION = 6
+LAYOUT_VERSION = 7
 
 PANELS = ("DataPanel", "NetworkPanel", "TrainingPanel", "LessonPanel")
 #: the docks each workspace shows; every other dock is hidden there
@@ -216,14 +217,20 @@ class Workspaces(QObject):
             self._tab("RepresentationView", "BoundaryView")
             self._tab("HardestSamplesView", "LossView")
         else:
-            # the inspector's numbers beside the network they highlight; the other
-            # deeper views (and the decision view, to pick a sample) as tabs on the right
+            # the inspector's numbers beside the network they highlight; below, the views of
+            # the inside of training (and the decision view, to pick a sample). Eight tabs in
+            # one group needed ~870 px and got 570-750 on laptops: the last ones hid behind
+            # scroll arrows. The loss and the hardest samples go with the network, as in
+            # Explore; the hidden representation (the tallest of them: with the network it
+            # made the window taller than 700 px) beside the inspector, which stays in front
             self._add(left, "InspectorView", beside=panels[0])
             self._add(right, "NetworkView")
             self._add(right, "GradientView", below="NetworkView")
-            for key in ("ActivationView", "SurfaceView", "RaceView", "BoundaryView", "RepresentationView",
-                        "HardestSamplesView", "LossView"):
+            for key in ("ActivationView", "SurfaceView", "RaceView", "BoundaryView"):
                 self._tab(key, "GradientView")
+            for key in ("LossView", "HardestSamplesView"):
+                self._tab(key, "NetworkView")
+            self._tab("RepresentationView", "InspectorView")
         for dock in panels[1:]:
             w.tabifyDockWidget(panels[0], dock)
         w.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
@@ -236,7 +243,8 @@ class Workspaces(QObject):
         if name == EXPLORE and "LossView" in d:
             d["LossView"].raise_()
         if name == INSPECT:
-            d["GradientView"].raise_()
+            for key in ("GradientView", "NetworkView", "InspectorView"):
+                d[key].raise_()
         # sizes only take once the docks are laid out in the window
         QTimer.singleShot(0, lambda: self._size(name))
         QTimer.singleShot(0, self._whole_tab_titles)
@@ -278,4 +286,7 @@ class Workspaces(QObject):
         else:
             w.resizeDocks([front, d["InspectorView"], d["GradientView"]],
                           [panel, rest * 40 // 100, rest * 60 // 100], H)
-            w.resizeDocks([d["NetworkView"], d["GradientView"]], [height * 40 // 100, height * 60 // 100], V)
+            # 40.5%, not 40: the network's tab bar came on top of it, and at 1366×768 its hidden
+            # layers then showed 6 of their 8 neurons; a few pixels more, and the gradients'
+            # axis titles get cut
+            w.resizeDocks([d["NetworkView"], d["GradientView"]], [height * 81 // 200, height * 119 // 200], V)

@@ -138,6 +138,14 @@ class RepresentationView(ViewBase):
         self.add_caption()
 
     # -- public ---------------------------------------------------------------------------
+    def _fit_caption(self) -> None:
+        """The caption gets the height its lines need: in Inspect's narrow column beside the
+        step inspector the plot took the room and the caption's first and last lines were cut."""
+        super()._fit_caption()
+        label = self.caption_label
+        if label.parent() is not None:
+            label.setMinimumHeight(0 if label.isHidden() else label.heightForWidth(max(1, self.width() - 8)))
+
     def set_data(self, data: PreparedData) -> None:
         super().set_data(data)
         self._directions = None
