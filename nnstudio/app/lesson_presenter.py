@@ -168,7 +168,10 @@ class LessonPresenter(QObject):
             workspace = HOME.get(front)
         if workspace is not None:
             self.workspaces.switch(workspace)
-        for name in names:  # the lesson's other views, where this workspace has room for them
+        # the lesson's other views, where this workspace has room for them; the last one
+        # raised is in front of its tab group, so they go last to first: of two views that
+        # share a group (Inspect's network and loss), the one the lesson lists first shows
+        for name in reversed(list(names)):
             if self.workspaces.shows(name):
                 self.workspaces.show_view(name)
         marked = set()
