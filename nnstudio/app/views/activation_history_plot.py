@@ -10,6 +10,7 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
+from PySide6.QtGui import QFontMetricsF
 
 from .. import theme
 from .axes import ReadableAxis, linear_labels, nice_step, number_text
@@ -20,12 +21,16 @@ Array = np.ndarray
 NO_PROBES = "no probes yet"
 
 
-def iteration_ticks(iterations: Sequence[int]) -> list[tuple[float, str]]:
+def iteration_ticks(iterations: Sequence[int], min_gap: float = 0.0) -> list[tuple[float, str]]:
     """Labels under the columns of probes at ``iterations`` (non-decreasing): round
     iterations, about four, as the time curves above write theirs, each placed where it
     falls between the columns of the probes around it (the probes come a few times a
     second, not at round iterations). One iteration (stepping phase by phase) is
-    labelled once, under its columns' middle."""
+    labelled once, under its columns' middle.
+
+    The columns need not be evenly spread over the iterations (a run slowed down, then
+    sped up, probes fewer iterations apart): labels closer than ``min_gap`` columns to
+    the last one kept are left out, so that none is drawn over another."""
     its = np.asarray(iterations, dtype=float)
     m = len(its)
     if m == 0:
@@ -37,7 +42,11 @@ def iteration_ticks(iterations: Sequence[int]) -> list[tuple[float, str]]:
     values = np.arange(math.ceil(lo / step) * step, hi + 0.5, step)
     # a column spans [i, i + 1): its probe's iteration at its middle
     positions = np.interp(values, its, np.arange(m) + 0.5)
-    return [(float(x), label) for x, label in zip(positions, linear_labels(values.tolist(), step))]
+    ticks: list[tuple[float, str]] = []
+    for x, label in zip(positions.tolist(), linear_labels(values.tolist(), step)):
+        if not ticks or x - ticks[-1][0] >= min_gap:
+            ticks.append((float(x), label))
+    return ticks
 
 
 class ActivationHistoryPlot(pg.PlotItem):
@@ -57,11 +66,15 @@ class ActivationHistoryPlot(pg.PlotItem):
         self.empty = pg.TextItem(NO_PROBES, color=theme.foreground(), anchor=(0.5, 0.5))
         self.addItem(self.empty, ignoreBounds=True)
         self.shares = np.zeros((0, 0))
+        self._iterations: list[int] = []
+        self.vb.sigResized.connect(self._label_columns)
 
     def draw(self, entries: Sequence[Entry], layer: int) -> None:
         """Layer ``layer``'s histograms of ``entries`` (none: say there are no probes yet)."""
         if not entries:
             self.shares = np.zeros((0, 0))
+            self._iterations = []
+            self.getAxis("bottom").setTicks([[], []])
             self.image.clear()
             self.empty.setText(NO_PROBES)
             self.empty.setPos(0.5, 0.5)
@@ -79,4 +92,17 @@ class ActivationHistoryPlot(pg.PlotItem):
         self.image.setImage(shown, levels=(0.0, top if top > 0 else 1.0), autoLevels=False)
         self.image.setRect(QRectF(0.0, float(edges[0]), float(m), float(edges[-1] - edges[0])))
         self.setRange(xRange=(0, max(m, 1)), yRange=(float(edges[0]), float(edges[-1])), padding=0)
-        self.getAxis("bottom").setTicks([iteration_ticks([it for it, _, _ in entries]), []])
+        self._iterations = [it for it, _, _ in entries]
+        self._label_columns()
+
+    def _label_columns(self, *_: object) -> None:
+        """The iteration labels, a label's width apart at the plot's present width."""
+        axis = self.getAxis("bottom")
+        m = len(self._iterations)
+        if not m:
+            return
+        metrics = QFontMetricsF(axis.style.get("tickFont") or axis.font())
+        widest = max((metrics.horizontalAdvance(label) for _, label in iteration_ticks(self._iterations)), default=0.0)
+        width = self.vb.width()
+        gap = (widest + 12) * m / width if width > 0 else m / 4
+        axis.setTicks([iteration_ticks(self._iterations, gap), []])
