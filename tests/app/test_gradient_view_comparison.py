@@ -219,3 +219,27 @@ def test_two_runs_take_one_row_sooner(qtbot, view, lr_pair):
     view.show_snapshot(make_snapshot(cmp.a, None, cmp.a.probe()))
     qtbot.wait(50)
     assert view._tall is True
+
+
+@pytest.mark.parametrize("width", [600, 480])
+def test_narrow_plots_say_what_they_show_in_fewer_words_not_cut_words(qtbot, lr_pair, width):
+    """Two runs in a 600 px view (the Inspect workspace at 1366×768): the bar and
+    histogram titles and the layer axis read "now: RMS of …", "A: hidden …" and
+    "layer (input s…"; a shorter wording that fits is shown whole instead."""
+    _cmp, snap = lr_pair
+    v = GradientView()
+    qtbot.addWidget(v)
+    v.resize(width, 330)
+    v.show()
+    qtbot.waitExposed(v)
+    v.set_quantity(1)
+    v.show_snapshot(snap)
+    qtbot.wait(50)
+    v._fit_titles()
+    shown = [v.bar_plot.titleLabel.text, v.hist_plot.titleLabel.text,
+             v.bar_plot.getAxis("bottom").shown_title]
+    for text in shown:
+        assert text and "…" not in text, shown
+    assert v.bar_plot.titleLabel.text in ("now: RMS of δ per layer", "RMS of δ now", "δ now")
+    # the histogram is A's alone, at the least it says that
+    assert v.hist_plot.titleLabel.text == "A" or v.hist_plot.titleLabel.text.startswith("A: hidden 1")

@@ -153,6 +153,7 @@ class GradientView(ViewBase):
         self._brushes: list[QBrush] = []
         self._bar_x = (-0.6, 0.6)
         self._titles: dict[pg.PlotItem, str] = {}
+        self._shorter: dict[pg.PlotItem, tuple[str, ...]] = {}  # shorter wordings of each title
         self._title_font = QFont(self.font())
         self._title_font.setPointSize(9)
         self._tall: bool | None = None
@@ -228,7 +229,7 @@ class GradientView(ViewBase):
         self.bar_plot = pg.PlotItem(axisItems={"left": LogAxis(), "bottom": ReadableAxis("bottom")})
         self.bar_grid = DecadeGrid()
         self.bar_plot.addItem(self.bar_grid, ignoreBounds=True)
-        self.bar_plot.setLabel("bottom", "layer (input side → output)")
+        self.bar_plot.getAxis("bottom").set_titles("layer (input side → output)", "layer (input → output)", "layer")
         self.bar_plot.setMenuEnabled(False)
         self.bar_plot.setMouseEnabled(x=False, y=False)
         self.bar_plot.hideButtons()
@@ -427,19 +428,24 @@ class GradientView(ViewBase):
         if self.snapshot is not None and self.n_layers:
             self._draw_bars()
 
-    def _set_title(self, plot: pg.PlotItem, text: str) -> None:
-        if self._titles.get(plot) != text:
+    def _set_title(self, plot: pg.PlotItem, text: str, *shorter: str) -> None:
+        """``text`` over ``plot``, or the first of the ``shorter`` wordings that fits."""
+        if self._titles.get(plot) != text or self._shorter.get(plot) != shorter:
             self._titles[plot] = text
+            self._shorter[plot] = shorter
             self._fit_titles()
 
     def _fit_titles(self) -> None:
-        """The bar and histogram titles, cut to their plot's width with "…"; the legend of
-        the time plot names as many layers as fit."""
+        """The bar and histogram titles: the longest wording that fits their plot's width,
+        the shortest cut with "…" when none does; the legend of the time plot names as many
+        layers as fit."""
         metrics = QFontMetrics(self._title_font)
         for plot, text in self._titles.items():
             # a title is centred over the plot's box (not over the axis beside it)
             width = int(plot.vb.width()) - 4 if plot.vb.width() > 0 else 10_000
-            shown = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(width, 10))
+            wordings = (text, *self._shorter.get(plot, ()))
+            fits = [t for t in wordings if metrics.horizontalAdvance(t) <= width]
+            shown = fits[0] if fits else metrics.elidedText(wordings[-1], Qt.TextElideMode.ElideRight, max(width, 10))
             if shown != plot.titleLabel.text:
                 plot.setTitle(shown, size="9pt")
         room = self.time_plot.vb.width()
@@ -573,7 +579,8 @@ class GradientView(ViewBase):
                                                     else ("RMS of δ", "RMS δ", "δ")))
         self.bar_plot.getAxis("left").set_titles(bar_label, bar_label.replace(" of ", " "),
                                                  bar_label.split(" ")[-1])
-        self._set_title(self.bar_plot, f"now: {bar_label} per layer")
+        self._set_title(self.bar_plot, f"now: {bar_label} per layer", f"{bar_label} now",
+                        f"{bar_label.split(' ')[-1]} now")
 
     def _series_of(self, snap: Snapshot, n: int) -> tuple[Array, Array]:
         """A run's iterations and per-layer values (rows = layers) of the chosen quantity
@@ -779,4 +786,5 @@ class GradientView(ViewBase):
         name = self.layer_names[layer] if layer < len(self.layer_names) else ""
         # not "output outputs": the output layer's values are the network's output
         whose = "network output" if name == "output" else f"{name} outputs"
-        self._set_title(self.hist_plot, f"{run}{whose} (bright = many)")
+        self._set_title(self.hist_plot, f"{run}{whose} (bright = many)", f"{run}{whose}", f"{run}{name}",
+                        run.rstrip(": ") or name)
