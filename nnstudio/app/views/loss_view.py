@@ -37,9 +37,10 @@ from ...core.snapshot import Snapshot
 from .. import theme
 from .axes import ReadableAxis, min_span
 from .base import ViewBase
+from .bounded_view_box import BoundedViewBox
 from .loss_legend import validation_entry
 from .loss_readout import pair_readout, single_readout
-from .loss_run_b import E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, \
+from .loss_run_b import DRAW_LIMIT, E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, \
     epoch_x, iteration_x, label_marker, mark_divergence, marker, run_pens, set_points, show_dots
 
 Array = np.ndarray
@@ -50,6 +51,11 @@ DOTS_UP_TO = 60
 EMPTY_X = (0.0, 10.0)
 EMPTY_Y = (0.0, 1.0)
 EMPTY_LOG_Y = (-2.0, 0.0)  # 0.01 … 1
+#: the ranges the loss axes may show, in view coordinates: iterations (or epochs) within
+#: ±10¹², losses within ±10 × DRAW_LIMIT, or between 10⁻³⁰⁷ (pyqtgraph's own limit) and 10¹⁶
+#: on a log axis: whatever a run draws is inside them (past DRAW_LIMIT nothing is drawn)
+RANGE_LIMITS = {"x": 1e12, "y": (-10 * DRAW_LIMIT, 10 * DRAW_LIMIT),
+                "log_y": (-307.0, math.log10(DRAW_LIMIT) + 1)}
 #: the longest run-B legend shown (the changes may name a whole architecture)
 LABEL_LIMIT = 40
 #: said over the empty frame until a loss has been recorded (a new run, a rewind to 0)
@@ -130,7 +136,7 @@ class LossView(ViewBase):
         self.canvas.setMinimumSize(120, 90)
         self.legend = pg.LegendItem(colCount=3, horSpacing=18, verSpacing=-6, labelTextColor=fg)
         self.canvas.addItem(self.legend, 0, 0)
-        self.plot: pg.PlotItem = self.canvas.addPlot(1, 0, axisItems={
+        self.plot: pg.PlotItem = self.canvas.addPlot(1, 0, viewBox=BoundedViewBox(enableMenu=False), axisItems={
             "left": ReadableAxis("left"), "right": ReadableAxis("right"),
             "bottom": ReadableAxis("bottom", integer=True)})
         self.canvas.ci.layout.setRowStretchFactor(1, 10)
@@ -156,6 +162,7 @@ class LossView(ViewBase):
         self.metric_vb.setXLink(self.plot)
         self.vb.sigResized.connect(self._sync_metric_vb)
         self.vb.disableAutoRange()
+        self._limit_ranges()
         self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.vb.sigRangeChanged.connect(self._place_hover_text)
 
@@ -252,6 +259,7 @@ class LossView(ViewBase):
             return
         self.log_y = on
         self.plot.setLogMode(y=on)
+        self._limit_ranges()
         self.plot.getAxis("right").setLogMode(False)  # accuracy / R² stays linear
         self.plot.getAxis("left").set_titles(*(("loss (log scale)", "loss (log)", "loss") if on else ("loss",)))
         self._empty = None
@@ -497,6 +505,13 @@ class LossView(ViewBase):
         self._empty = True
         self._following = True
         self.vb.setRange(xRange=EMPTY_X, yRange=EMPTY_LOG_Y if self.log_y else EMPTY_Y, padding=0)
+
+    def _limit_ranges(self) -> None:
+        """Keep the ranges where the plot can draw: zooming out (the wheel, a script's
+        ``setYRange(-1e300, 1e300)``) stops at :data:`RANGE_LIMITS` (past them pyqtgraph's
+        downsampling of the curves raised at every change of range, :mod:`.bounded_view_box`)."""
+        x = RANGE_LIMITS["x"]
+        self.vb.set_bounds((-x, x), RANGE_LIMITS["log_y" if self.log_y else "y"])
 
     def _on_range_changed_manually(self, *_: object) -> None:
         self._following = False  # the learner zoomed or panned: leave the range to them
