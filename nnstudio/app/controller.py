@@ -100,6 +100,9 @@ class TrainingController(QObject):
         self._b_processes: list[multiprocessing.process.BaseProcess] = []
         #: B's legend while a comparison is open (from the engine), else None
         self.comparison_label: str | None = None
+        #: the number of the run last put in the engine (``Snapshot.run_id``): each load and
+        #: restore gives the next one, so that snapshots of a run replaced can be told apart
+        self.run_id = 0
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, int(1000 / redraw_fps)))
         self._timer.timeout.connect(self._dispatch)
@@ -183,7 +186,8 @@ class TrainingController(QObject):
         except NNStudioError as exc:
             self.sigMessage.emit("error", f"The training engine stopped and could not be restarted: {exc}")
             return
-        self._send("load", trainer.spec, trainer.config, data, trainer, state[1])
+        # the same run, restarted: its number stays
+        self._send("load", trainer.spec, trainer.config, data, trainer, state[1], self.run_id)
         also_b = ""
         saved_b = state[0].comparison
         if saved_b is not None:
@@ -215,7 +219,8 @@ class TrainingController(QObject):
         loaded project). Returns the data's token (``token``, or a new one)."""
         if token is None or token not in self._data:
             token = self._token_for(data)
-        self._send("load", spec, config, data, trainer, token)
+        self.run_id += 1
+        self._send("load", spec, config, data, trainer, token, self.run_id)
         return token
 
     def play(self) -> None:
@@ -287,7 +292,8 @@ class TrainingController(QObject):
 
     def restore_state(self, sid: int, save_as: int | None = None) -> None:
         """Put the run kept under ``sid`` back, keeping the present one as ``save_as``."""
-        self._send("restore_state", int(sid), None if save_as is None else int(save_as))
+        self.run_id += 1
+        self._send("restore_state", int(sid), None if save_as is None else int(save_as), self.run_id)
 
     def drop_states(self, sids: list[int]) -> None:
         self._send("drop_states", [int(s) for s in sids])

@@ -133,6 +133,9 @@ class EngineLoop(RewindCommands):
         self._next_emit = 0.0
         self._last_probe = 0.0
         self._probes: ProbeResult | None = None
+        #: the window's number of the run in the engine (``Snapshot.run_id``), given with
+        #: ``load`` and ``restore_state``
+        self.run_id = 0
         self._phase: PhaseRecord | None = None
         self._slice_iters = 16
         self._next_due = 0.0
@@ -251,8 +254,8 @@ class EngineLoop(RewindCommands):
                 self._refuse(name, args, REWINDING_BUSY)
                 return
         if name == "load":
-            # (spec, config, data, trainer or None, data recipe): replaces the current trainer
-            spec, config, data, trainer, recipe = args
+            # (spec, config, data, trainer or None, data recipe[, run id]): replaces the current trainer
+            spec, config, data, trainer, recipe, *run_id = args
             self._end_comparison()
             if trainer is None:
                 trainer = Trainer(spec, config, data, data_recipe=recipe)
@@ -261,13 +264,14 @@ class EngineLoop(RewindCommands):
             self.trainer = trainer
             self.data = trainer.data
             self._phase = None
+            self.run_id = int(run_id[0]) if run_id else self.run_id
             self._changed()
             return
         if name == "save_state":
             self._save_state(int(args[0]))
             return
         if name == "restore_state":
-            sid, save_as = args
+            sid, save_as, *run_id = args  # (id kept under, id to keep the present run as[, run id])
             if sid not in self.saved:
                 self.emit("missing_state", sid)
                 return
@@ -279,6 +283,7 @@ class EngineLoop(RewindCommands):
             self.saved.move_to_end(sid)
             self.data = self.trainer.data
             self._phase = None
+            self.run_id = int(run_id[0]) if run_id else self.run_id
             self._changed()
             return
         if name == "drop_states":
@@ -661,6 +666,7 @@ class EngineLoop(RewindCommands):
         snap = make_snapshot(trainer, self._grid(), self._probes, self._phase, self._ips, self._evaluation,
                              self.log_feed)
         snap.playing = self.playing
+        snap.run_id = self.run_id
         if cmp is not None:
             snap.b_label, snap.b_note = cmp.label, cmp.note
             if snap_b is None:

@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
         c.sigSnapshot.connect(self._on_snapshot)
         # every snapshot, whichever view shows: the activation histogram covers the run
         c.sigSnapshot.connect(self.gradient_view.record_probes)
-        self.session.sigRunReplaced.connect(self.gradient_view.clear_history)
+        self.session.sigRunReplaced.connect(lambda: self.gradient_view.clear_history(c.run_id))
         c.sigMessage.connect(self.show_message)
         c.sigPlaying.connect(self.show_playing)
         self.session.sigMessage.connect(self.show_message)

@@ -103,6 +103,10 @@ class Snapshot:
     #: sent by the engine while playing when run B had no newer snapshot ready: the window's
     #: reader puts the B snapshot it received last in ``b``
     b_unchanged: bool = False
+    #: which run in the engine this is of: the window numbers each run it puts there (a new
+    #: network, a project, undo's restored run), so that a snapshot of the run replaced,
+    #: still on its way, can be told from the new run's; 0 where no one numbers them
+    run_id: int = 0
 
     def fill_logs(self, mirror: LogMirror) -> None:
         """Rebuild the history arrays from ``log_pieces`` (on the receiving side)."""

@@ -312,11 +312,12 @@ class GradientView(ViewBase):
     def record_probes(self, snap: Snapshot) -> None:
         """Keep ``snap``'s probe for the activation histogram (no drawing): the window
         calls this for every snapshot it receives, while the view is hidden too."""
-        self.probe_history.record(snap.iteration, snap.probes)
+        self.probe_history.record(snap.iteration, snap.probes, snap.run_id)
 
-    def clear_history(self) -> None:
-        """Forget the buffered activation histograms (another run is in the engine)."""
-        self.probe_history.clear()
+    def clear_history(self, run_id: int | None = None) -> None:
+        """Forget the buffered activation histograms: another run is in the engine (the
+        window's ``run_id`` for it: snapshots of the run it replaced are no longer recorded)."""
+        self.probe_history.clear(run_id)
         if self.is_shown():
             self._draw_hist()  # hidden: the next snapshot shown draws it
 

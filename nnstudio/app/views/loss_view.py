@@ -37,9 +37,11 @@ from ...core.snapshot import Snapshot
 from .. import theme
 from .axes import ReadableAxis, min_span
 from .base import ViewBase
+from .bounded_view_box import BoundedViewBox
+from .loss_legend import validation_entry
 from .loss_readout import pair_readout, single_readout
-from .loss_run_b import E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, epoch_x, \
-    iteration_x, label_marker, mark_divergence, marker, run_pens, set_points, show_dots
+from .loss_run_b import DRAW_LIMIT, E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, \
+    epoch_x, iteration_x, label_marker, mark_divergence, marker, run_pens, set_points, show_dots
 
 Array = np.ndarray
 
@@ -49,6 +51,11 @@ DOTS_UP_TO = 60
 EMPTY_X = (0.0, 10.0)
 EMPTY_Y = (0.0, 1.0)
 EMPTY_LOG_Y = (-2.0, 0.0)  # 0.01 … 1
+#: the ranges the loss axes may show, in view coordinates: iterations (or epochs) within
+#: ±10¹², losses within ±10 × DRAW_LIMIT, or between 10⁻³⁰⁷ (pyqtgraph's own limit) and 10¹⁶
+#: on a log axis: whatever a run draws is inside them (past DRAW_LIMIT nothing is drawn)
+RANGE_LIMITS = {"x": 1e12, "y": (-10 * DRAW_LIMIT, 10 * DRAW_LIMIT),
+                "log_y": (-307.0, math.log10(DRAW_LIMIT) + 1)}
 #: the longest run-B legend shown (the changes may name a whole architecture)
 LABEL_LIMIT = 40
 #: said over the empty frame until a loss has been recorded (a new run, a rewind to 0)
@@ -56,6 +63,7 @@ NO_LOSS_YET = ("No loss yet: the curves start with the first iteration. "
                "Press Play (Space) or Step iteration (→).")
 #: the legend's validation entry while there is a validation set but no validation loss
 #: yet (it is measured when an epoch ends): at the start, or after the set was added
+#: (:mod:`.loss_legend` words it, and what else the entry may say)
 VAL_PENDING = "validation (after epoch {})"
 
 
@@ -83,7 +91,8 @@ class LossView(ViewBase):
         self.log_y = False
         self._task = ""
         self._legend_val: str | None = None  # the legend's validation entry ("": none; None: rebuild)
-        self._pending_width = 0.0  # the width of that entry's words while they say when it comes
+        self._legend_short = ""  # its shorter words for a narrow view
+        self._pending_width = 0.0  # the width of that entry's words while they are longer
         self._dots = False
         self._iter_dots = False
         self._hover_x: float | None = None  # view x of the mouse while hovering
@@ -127,7 +136,7 @@ class LossView(ViewBase):
         self.canvas.setMinimumSize(120, 90)
         self.legend = pg.LegendItem(colCount=3, horSpacing=18, verSpacing=-6, labelTextColor=fg)
         self.canvas.addItem(self.legend, 0, 0)
-        self.plot: pg.PlotItem = self.canvas.addPlot(1, 0, axisItems={
+        self.plot: pg.PlotItem = self.canvas.addPlot(1, 0, viewBox=BoundedViewBox(enableMenu=False), axisItems={
             "left": ReadableAxis("left"), "right": ReadableAxis("right"),
             "bottom": ReadableAxis("bottom", integer=True)})
         self.canvas.ci.layout.setRowStretchFactor(1, 10)
@@ -153,6 +162,7 @@ class LossView(ViewBase):
         self.metric_vb.setXLink(self.plot)
         self.vb.sigResized.connect(self._sync_metric_vb)
         self.vb.disableAutoRange()
+        self._limit_ranges()
         self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
         self.vb.sigRangeChanged.connect(self._place_hover_text)
 
@@ -249,6 +259,7 @@ class LossView(ViewBase):
             return
         self.log_y = on
         self.plot.setLogMode(y=on)
+        self._limit_ranges()
         self.plot.getAxis("right").setLogMode(False)  # accuracy / R² stays linear
         self.plot.getAxis("left").set_titles(*(("loss (log scale)", "loss (log)", "loss") if on else ("loss",)))
         self._empty = None
@@ -362,21 +373,7 @@ class LossView(ViewBase):
     #: B's legend entry is cut to this many characters
     LEGEND_B_CHARS = 22
 
-    def _validation_entry(self, snap: Snapshot) -> str:
-        """The legend's words for the validation curve: none when the data has no validation
-        set; from the start when it has one, saying when its first point comes while
-        there is none (a learner at iteration 0 wondered whether there was a validation set)."""
-        runs = (snap,) if snap.b is None else (snap, snap.b)
-        if not any(s.has_validation for s in runs):
-            return ""
-        if self._pair:
-            return "validation (thin)"
-        el = snap.epoch_log
-        if snap.stopped or (len(el) and bool(np.isfinite(el[:, E_VLOSS]).any())):
-            return "validation"
-        return VAL_PENDING.format(snap.epoch + 1)
-
-    def _rebuild_legend(self, val_entry: str) -> None:
+    def _rebuild_legend(self, val_entry: str, val_short: str) -> None:
         # three entries, one row even in a narrow dock: a colour is a set of points, solid
         # lines are the loss, dashed ones the accuracy (the right axis says so). Two runs:
         # a colour is a run, and a grey sample says what thin lines are.
@@ -397,9 +394,9 @@ class LossView(ViewBase):
             self.legend.addItem(self.curve_train, "training")
             if val_entry:
                 self.legend.addItem(self.curve_val, val_entry)
-        self._legend_val = val_entry
-        pending = bool(val_entry) and not self._pair and val_entry != "validation"  # VAL_PENDING
-        self._pending_width = self.legend.items[-1][1].item.boundingRect().width() if pending else 0.0
+        self._legend_val, self._legend_short = val_entry, val_short
+        longer = val_entry != val_short  # says when, or why not, in more words than a narrow view has room for
+        self._pending_width = self.legend.items[-1][1].item.boundingRect().width() if longer else 0.0
         self._fit_legend()
 
     def _set_pair(self, pair: bool, label: str) -> None:
@@ -448,11 +445,12 @@ class LossView(ViewBase):
         widths = [label.item.boundingRect().width() + 20 for _, label in self.legend.items]
         room = self.canvas.width() - outer - left - right - 2
         if self._pending_width:
-            # "validation (after epoch 1)" where it fits in one row; plain "validation" in a
-            # narrow view, rather than a legend of three rows over a plot of a few dozen pixels
+            # "validation (after epoch 1)" where it fits in one row; the shorter words
+            # (plain "validation" for that) in a narrow view, rather than a legend of three
+            # rows over a plot of a few dozen pixels
             widths[-1] = self._pending_width + 20
             fits = sum(widths) + (2 * n - 1) * gap <= room
-            words = self._legend_val if fits else "validation"
+            words = self._legend_val if fits else self._legend_short
             label = self.legend.items[-1][1]
             if label.text != words:
                 label.setText(words)
@@ -468,10 +466,11 @@ class LossView(ViewBase):
     #: below this height the caption goes to the tooltip, leaving the plot the room
     CAPTION_HEIGHT = 380
 
-    #: pixels the plot keeps at least before the legend and the x axis's title leave it
-    #: (the tooltip and the "x axis" box above say what they said): fewer would hold too
-    #: few readable numbers on the loss axis. (A maximised window on a 1366×768 laptop
-    #: gives the view ~200 px: the legend stays; a view dragged smaller drops it.)
+    #: pixels the plot keeps at least before the x axis's title, then the legend, leave it
+    #: (the "x axis" box above says what the title said; the tooltip what the legend said):
+    #: fewer would hold too few readable numbers on the loss axis. (A maximised window on a
+    #: 1366×768 laptop gives the view ~200 px: the legend stays, and with two runs, whose
+    #: counters take a row more, the title makes room for it; a view dragged smaller drops both.)
     COMPACT_PLOT = 60
     #: the canvas's height besides the legend and the plot: the x axis with its title, margins
     CANVAS_FRAME = 64
@@ -482,18 +481,23 @@ class LossView(ViewBase):
         self._fit_legend()
 
     def _fit_compact(self) -> None:
-        """Drop the legend and the x axis's title when they would leave the plot less than
-        :data:`COMPACT_PLOT` pixels; bring them back when there is room."""
+        """Drop the x axis's title, then the legend too, when they would leave the plot
+        less than :data:`COMPACT_PLOT` pixels; bring them back when there is room."""
         legend = self.legend.layout.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
-        compact = self.canvas.height() - legend - self.CANVAS_FRAME < self.COMPACT_PLOT
-        if compact == self.legend.isVisible():
+        axis = self.plot.getAxis("bottom")
+        title = axis.label.boundingRect().height()
+        free = self.canvas.height() - self.CANVAS_FRAME - legend
+        show_title = free >= self.COMPACT_PLOT
+        show_legend = free + title >= self.COMPACT_PLOT
+        if show_legend != self.legend.isVisible():
             # a hidden item keeps its room in the layout: the legend leaves it instead
-            if compact:
-                self.canvas.ci.removeItem(self.legend)
-            else:
+            if show_legend:
                 self.canvas.ci.addItem(self.legend, 0, 0)
-            self.legend.setVisible(not compact)
-            self.plot.getAxis("bottom").showLabel(not compact)
+            else:
+                self.canvas.ci.removeItem(self.legend)
+            self.legend.setVisible(show_legend)
+        if show_title != bool(axis.shown_title):
+            axis.showLabel(show_title)
 
     def _show_empty_frame(self) -> None:
         """Nothing to draw yet (a new run): 0…10 iterations and a loss of 0…1 rather than
@@ -501,6 +505,13 @@ class LossView(ViewBase):
         self._empty = True
         self._following = True
         self.vb.setRange(xRange=EMPTY_X, yRange=EMPTY_LOG_Y if self.log_y else EMPTY_Y, padding=0)
+
+    def _limit_ranges(self) -> None:
+        """Keep the ranges where the plot can draw: zooming out (the wheel, a script's
+        ``setYRange(-1e300, 1e300)``) stops at :data:`RANGE_LIMITS` (past them pyqtgraph's
+        downsampling of the curves raised at every change of range, :mod:`.bounded_view_box`)."""
+        x = RANGE_LIMITS["x"]
+        self.vb.set_bounds((-x, x), RANGE_LIMITS["log_y" if self.log_y else "y"])
 
     def _on_range_changed_manually(self, *_: object) -> None:
         self._following = False  # the learner zoomed or panned: leave the range to them
@@ -550,10 +561,10 @@ class LossView(ViewBase):
         b = snap.b
         self._set_pair(b is not None, printable(snap.b_label or "B", LABEL_LIMIT) if b is not None else "")
         il, el = snap.iter_log, snap.epoch_log
-        val_entry = self._validation_entry(snap)
+        val_entry, val_short = validation_entry(snap, self.log_y)
         has_val = bool(val_entry)
         if val_entry != self._legend_val:
-            self._rebuild_legend(val_entry)
+            self._rebuild_legend(val_entry, val_short)
         pens = run_pens("A" if self._pair else None)
 
         iter_dots = 0 < len(il) <= 20

@@ -14,7 +14,10 @@ What the history keeps follows the run it is fed:
   after it: that future was abandoned;
 * a new probe at iteration 0 (new weights, a new network, a rewind to the start) or of
   another shape (layers or bins) starts the history over: nothing before it belongs to
-  what is trained now.
+  what is trained now;
+* a snapshot of a run the history has left (``Snapshot.run_id`` below the run it follows:
+  another run was put in the engine while that snapshot was on its way, an undo or a
+  project loaded) adds nothing, and one of a later run starts the history over.
 """
 
 from __future__ import annotations
@@ -39,18 +42,37 @@ class ProbeHistory:
         self._last: ProbeResult | None = None  # the probe object seen last (a fast repeat test)
         self._last_counts: list[Array] | None = None  # and its counts, kept across clear()
         self._last_loss = float("nan")
+        #: the run followed (``Snapshot.run_id``); snapshots of earlier runs are dropped
+        self.run_id = 0
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def clear(self) -> None:
-        """Forget the entries (another run is in the engine). A snapshot of the old run
-        still on its way repeats the last probe seen, which stays known and is not added."""
+    def clear(self, run_id: int | None = None) -> None:
+        """Forget the entries: another run is in the engine, numbered ``run_id`` if given
+        (snapshots of the runs before it, still on their way, are dropped). Without a
+        number, a snapshot of the old run still on its way that repeats the last probe seen
+        is not added (the last probe stays known); with one, the new run's first probe is
+        added even if it equals that one (the same project loaded again)."""
         self.entries.clear()
+        if run_id is not None:
+            self._forget_last()
+            self.run_id = max(self.run_id, int(run_id))
 
-    def record(self, iteration: int, probes: ProbeResult | None) -> bool:
-        """Take a snapshot's iteration and probe; True when the entries changed."""
-        changed = self._follow(iteration)
+    def _forget_last(self) -> None:
+        self._last, self._last_counts, self._last_loss = None, None, float("nan")
+
+    def record(self, iteration: int, probes: ProbeResult | None, run_id: int = 0) -> bool:
+        """Take a snapshot's iteration, probe and run number; True when the entries changed."""
+        if run_id < self.run_id:
+            return False  # a run left behind: its probes are not this run's
+        changed = False
+        if run_id > self.run_id:  # the first snapshot of another run
+            self.run_id = run_id
+            changed = bool(self.entries)
+            self.entries.clear()
+            self._forget_last()
+        changed = self._follow(iteration) or changed
         if probes is None or probes is self._last:
             return changed
         counts = [np.asarray(lp.a_counts, float) for lp in probes.layers]
