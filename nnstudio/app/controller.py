@@ -333,8 +333,10 @@ class TrainingController(QObject):
 
     def promote_b(self, callback: Callable[[Any], None],
                   errback: Callable[[BaseException], None] | None = None) -> None:
-        """End the comparison keeping run B as the run; ``callback((spec, config, data token))``."""
-        self._request("promote_b", callback, errback)
+        """End the comparison keeping run B as the run; ``callback((spec, config, data token))``.
+        B is another run than the one the window had: it gets a new :attr:`run_id`."""
+        self.run_id += 1
+        self._request("promote_b", callback, errback, self.run_id)
 
     def call_b(self, fn: Callable[[Trainer], Any], callback: Callable[[Any], None],
                errback: Callable[[BaseException], None] | None = None) -> None:

@@ -463,6 +463,8 @@ class EngineLoop(RewindCommands):
             return None
         # promote_b: B becomes the run; A is dropped (the window kept it for undo)
         b = cmp.promote()
+        if args:  # the window's number for the run B becomes
+            self.run_id = int(args[0])
         self.comparison = None
         self.emit("comparison", None, None)
         self.trainer = b

@@ -85,3 +85,29 @@ def test_the_history_follows_the_newest_run_it_is_told_of():
     assert h.record(5, probe, run_id=2) and [e[0] for e in h.entries] == [5]  # equal to one seen: a new run
     assert h.record(6, _probe(0.3, probe), run_id=3) and [e[0] for e in h.entries] == [6]  # a later run
     assert not h.record(8, _probe(0.2, probe), run_id=2) and [e[0] for e in h.entries] == [6]
+
+
+def test_making_run_b_the_main_run_starts_the_histogram_over(qtbot):
+    """After Training › Make run B the main run, the activation histogram over time showed
+    run A's columns with run B's after them, as if one run: B is another run."""
+    w = open_window(qtbot)
+    view = w.gradient_view
+    try:
+        with qtbot.waitSignal(w.comparison.sigChanged, timeout=20000) as blocker:
+            w.comparison.start("lr=0.3")
+        assert blocker.args == [True]
+        for i in (1, 2, 3):
+            w.act_step.trigger()
+            wait_snapshot(qtbot, w, lambda s, i=i: s.b is not None and s.iteration == i)
+        assert _iterations(view)[-3:] == [1, 2, 3]  # run A's probes
+        before = w.controller.run_id
+        assert w.comparison.promote_b()
+        promoted = wait_snapshot(qtbot, w, lambda s: s.b is None and s.config.learning_rate == 0.3)
+        assert w.controller.run_id > before and promoted.run_id == w.controller.run_id
+        qtbot.waitUntil(lambda: len(view.hist_buffer) > 0)
+        assert _iterations(view) == [3]  # run B's, alone
+        w.act_step.trigger()
+        wait_snapshot(qtbot, w, lambda s: s.iteration == 4)
+        assert _iterations(view) == [3, 4]
+    finally:
+        discard_and_close(w)
