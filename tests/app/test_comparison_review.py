@@ -303,17 +303,23 @@ def test_the_message_strip_is_as_tall_as_its_text(qtbot, window):
     for _ in range(3):
         w.controller.step()
     qtbot.waitUntil(lambda: "loss exploded" in banner_text(w), timeout=15000)
-    qtbot.wait(200)
     label = w.banner.label
     line = label.fontMetrics().lineSpacing()
-    assert label.fontMetrics().horizontalAdvance(label.text()) < label.width()  # one line at 1366 px
-    assert w.banner_bar.height() <= 2 * line + 24
+
+    def one_line() -> None:  # laid out (a loaded machine takes longer than a fixed wait)
+        assert label.fontMetrics().horizontalAdvance(label.text()) < label.width()  # one line at 1366 px
+        assert 0 < w.banner_bar.height() <= 2 * line + 24
+
+    qtbot.waitUntil(one_line, timeout=5000)
     long = "Run B stopped unexpectedly. " * 20
     w.show_message("error", long)
     w.resize(1024, 768)
-    qtbot.wait(300)
-    needed = label.heightForWidth(label.width())
-    assert label.height() >= needed - 2 > 3 * line and w.banner_bar.height() >= label.height()
+
+    def whole() -> None:
+        needed = label.heightForWidth(label.width())
+        assert label.height() >= needed - 2 > 3 * line and w.banner_bar.height() >= label.height()
+
+    qtbot.waitUntil(whole, timeout=5000)
     w.hide_banner()
 
 
