@@ -200,7 +200,9 @@ def test_redraw_is_fast(view, circle):
         t = time.perf_counter()
         view.show_snapshot(s)
         times.append(time.perf_counter() - t)
-    assert np.median(times) < 0.020
+    # a guard against redraws an order of magnitude too slow for 30 frames a second, not a
+    # benchmark (bench/bench_views.py measures them): a loaded machine reads up to ~20 ms
+    assert np.median(times) < 0.050
     assert math.isfinite(view.bar_values.sum())
 
 
