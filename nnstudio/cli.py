@@ -676,3 +676,7 @@ def write_examples(folder: str | os.PathLike) -> list[Path]:
 
 
 __all__ = ["main", "build_parser", "write_examples", "EXAMPLES", "Progress"]
+
+
+if __name__ == "__main__":  # python -m nnstudio.cli (python -m nnstudio opens the app without arguments)
+    sys.exit(main())
