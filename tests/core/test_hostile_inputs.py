@@ -1,0 +1,195 @@
+"""Inputs a hostile tester tries, found to fail before: each is refused with a short message
+(or, for a run that cannot train, stops as diverged), never a traceback or a NumPy warning.
+
+(The pyproject turns RuntimeWarning into an error: a warning here is a failure, as an
+overflow warning inside a paint can crash the app.)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from nnstudio.cli import main as cli_main
+from nnstudio.core.data import DataSpec, Dataset, prepare
+from nnstudio.core.errors import DataError, SpecError
+from nnstudio.core.losses import _sum
+from nnstudio.core.project import load_project, project_from_trainer, save_project
+from nnstudio.core.share_string import ShareStringError, decode, encode
+from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
+from nnstudio.core.trainer import Trainer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _project(path: Path, inline: Dataset | None = None) -> Path:
+    spec = DataSpec(name="xor", n_samples=40) if inline is None else DataSpec(source="inline")
+    t = Trainer(NetworkSpec(n_inputs=2, hidden=(LayerSpec(3),)), TrainConfig(), prepare(spec, inline))
+    t.run(iterations=2)
+    save_project(path, project_from_trainer(t, spec, inline, name="p"))
+    return path
+
+
+def _edit(path: Path, edit_doc: Any = None, arrays: dict[str, np.ndarray] | None = None) -> Path:
+    """Rewrite a project file with ``edit_doc(doc)`` applied and some arrays replaced (the
+    checksum made to match, as someone forging a file would)."""
+    with zipfile.ZipFile(path) as zf:
+        doc = json.loads(zf.read("project.json"))
+        with np.load(io.BytesIO(zf.read("arrays.npz"))) as z:
+            stored = {k: z[k] for k in z.files}
+    if edit_doc is not None:
+        edit_doc(doc)
+    stored.update(arrays or {})
+    buf = io.BytesIO()
+    np.savez(buf, **stored)
+    npz = buf.getvalue()
+    doc["arrays"]["sha256"] = hashlib.sha256(npz).hexdigest()
+    doc["arrays"].pop("members", None)
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.json", json.dumps(doc))
+        zf.writestr("arrays.npz", npz)
+    return path
+
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.startswith("nnstudio: error:")]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+# ============================================================================ the command line
+def test_python_m_nnstudio_cli_runs_the_command_line():
+    """``python -m nnstudio.cli --help`` printed nothing and exited 0 (the module had no entry point)."""
+    r = subprocess.run([sys.executable, "-m", "nnstudio.cli", "--help"], capture_output=True, text=True,
+                       timeout=60, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 0, r.stderr
+    for command in ("new", "train", "export", "info"):
+        assert command in r.stdout, r.stdout
+
+
+# ============================================================================ a loss that overflows
+def test_finite_losses_whose_sum_overflows_give_inf_not_overflow_error():
+    big = np.full(4, 1e308)
+    with np.errstate(all="ignore"):
+        assert _sum(big) == np.inf  # math.fsum raised OverflowError ("intermediate overflow in fsum")
+        assert _sum(np.full(100, 1e308)) == np.inf
+
+
+def test_a_project_with_a_huge_output_bias_stops_as_diverged_when_reset(tmp_path, capsys):
+    """A file whose network says output_bias_init 1e308 opens; ``train --reset`` draws that bias,
+    and the first loss (finite terms, infinite sum) ended in a traceback (OverflowError)."""
+    path = _edit(_project(tmp_path / "p.nnproj"), lambda d: d["network"].update(output_bias_init=1e308))
+    assert cli_main(["train", str(path), "--iterations", "3", "--reset"]) == 1
+    assert "diverged" in _one_line_error(capsys)
+
+
+def test_a_trainer_with_a_huge_output_bias_stops_at_its_first_step():
+    net = NetworkSpec(n_inputs=2, hidden=(LayerSpec(4),), output_bias_init=1e308)
+    t = Trainer(net, TrainConfig(), prepare(DataSpec(n_samples=60)))
+    t.step()
+    assert t.stopped and (t.stop_info or {}).get("kind") == "divergence"
+
+
+# ============================================================================ values too large to train on
+HUGE_CSV = "a,b,label\n" + "".join(f"{x},{i % 7},{i % 2}\n" for i, x in
+                                   enumerate([1e308, -1e308, 3, 4, 5, 6, 7, 8, 9, 10]))
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_a_csv_with_values_near_the_float_limit_is_refused_naming_the_column(tmp_path, standardize):
+    """1e308 is a finite number, so it was read; then the plot range (hi - lo) and the
+    standardisation (its square) overflowed, with a RuntimeWarning (an error in the app's paint)."""
+    path = tmp_path / "huge.csv"
+    path.write_text(HUGE_CSV)
+    with pytest.raises(DataError) as e:
+        prepare(DataSpec(source="csv", csv_path=str(path), standardize=standardize))
+    msg = str(e.value)
+    assert "'a'" in msg and "1e+308" in msg and "rescale" in msg, msg
+
+
+def test_a_regression_target_near_the_float_limit_is_refused(tmp_path):
+    path = tmp_path / "target.csv"
+    path.write_text("x,y\n" + "".join(f"{i},{v}\n" for i, v in enumerate([1e300, 2, 3.5, 4.25, 5.5, 6.5, 7.5])))
+    with pytest.raises(DataError, match="the target holds the value 1e\\+300"):
+        prepare(DataSpec(source="csv", csv_path=str(path), target_column="y", categorical_target=False))
+
+
+def test_the_cli_refuses_such_a_csv_with_one_line(tmp_path, capsys):
+    path = tmp_path / "huge.csv"
+    path.write_text(HUGE_CSV)
+    assert cli_main(["new", str(tmp_path / "h.nnproj"), "--csv", str(path)]) == 2
+    assert "rescale the column" in _one_line_error(capsys)
+    assert not (tmp_path / "h.nnproj").exists()
+
+
+def test_large_but_trainable_values_are_still_read(tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_text("a,b,label\n" + "".join(f"{x},{i},{i % 2}\n" for i, x in
+                                            enumerate([6.02e23, -1e40, 3e45, 1, 2, 3, 4, 5])))
+    prepared = prepare(DataSpec(source="csv", csv_path=str(path), standardize=True, features=("x1", "x2")))
+    assert np.all(np.isfinite(prepared.X_train)) and all(np.isfinite(prepared.domain).ravel())
+
+
+def test_painted_points_near_the_float_limit_in_a_project_file_are_refused(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-5, 5, size=(20, 2))
+    ds = Dataset(X, (X[:, 0] > 0).astype(int), "binary", ("x1", "x2"), ("a", "b"), "painted")
+    path = _project(tmp_path / "painted.nnproj", ds)
+    X[3, 1] = -1e300
+    _edit(path, arrays={"data_X": X})
+    load_project(path)  # the file itself is well formed
+    assert cli_main(["train", str(path), "--iterations", "1"]) == 2
+    assert "the input column 'x2' holds the value -1e+300" in _one_line_error(capsys)
+
+
+# ============================================================================ settings of the wrong type
+@pytest.mark.parametrize("features", [3, None, True, [1, 2], [{"a": 1}], 2.5])
+def test_input_features_of_the_wrong_type_are_a_spec_error(features):
+    """They raised TypeError ("'int' object is not iterable", "unhashable type: 'dict'")."""
+    with pytest.raises(SpecError, match="the input features must be a list of names"):
+        DataSpec.from_dict({"features": features})
+
+
+def test_a_project_file_with_features_of_the_wrong_type_says_so(tmp_path, capsys):
+    path = _edit(_project(tmp_path / "p.nnproj"), lambda d: d["data"].update(features=7))
+    assert cli_main(["info", str(path)]) == 2
+    msg = _one_line_error(capsys)
+    assert "the input features must be a list of names" in msg and "iterable" not in msg, msg
+
+
+def _share(data: dict[str, Any]) -> str:
+    import base64
+    import zlib
+    doc = {"data": data, "network": NetworkSpec(n_inputs=2).to_dict(), "train": TrainConfig().to_dict()}
+    packed = zlib.compress(json.dumps(doc).encode())
+    return "nnstudio:1:" + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+def test_a_share_string_with_features_of_the_wrong_type_says_which_setting():
+    good = json.loads(json.dumps(DataSpec().to_dict()))
+    decode(_share(good))
+    with pytest.raises(ShareStringError, match="the input features must be a list"):
+        decode(_share({**good, "features": {"x1": 1}}))
+
+
+def test_a_slope_far_beyond_the_apps_is_refused_before_its_targets_overflow():
+    """``nnstudio new --data line --slope 1e300`` made a project whose every step diverged
+    ("the learning rate is too large"); the app's slope box offers ±20."""
+    with pytest.raises(SpecError, match="the slope must be between"):
+        DataSpec(name="line", slope=1e300)
+    assert DataSpec(name="line", slope=-20).slope == -20
+    with pytest.raises(ShareStringError, match="slope"):
+        decode(_share({**DataSpec(name="line").to_dict(), "slope": 1e300}))
+    assert decode(encode(NetworkSpec(n_inputs=1, task="regression", loss="mse"), TrainConfig(),
+                         DataSpec(name="line", slope=7.5))).data.slope == 7.5
