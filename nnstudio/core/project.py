@@ -406,7 +406,8 @@ def save_project(path: str | os.PathLike, project: Project) -> Path:
         The path written.
 
     Temporary files that killed saves of the same project left behind are removed first
-    (see :func:`remove_stale_temp_files`).
+    (see :func:`remove_stale_temp_files`). A symbolic link is followed: the file it points
+    to is replaced, and the link stays.
 
     Raises
     ------
@@ -416,6 +417,8 @@ def save_project(path: str | os.PathLike, project: Project) -> Path:
     """
     p = Path(path)
     shown = printable(str(p), 120)
+    if p.is_symlink():  # save the file it points to: replacing the link would leave that file as it was
+        p = Path(os.path.realpath(p))
     if p.is_dir():
         raise ProjectError(f"cannot save to '{shown}': it is a folder; give a file name like "
                            f"'{printable(str(p / 'project'), 100)}{SUFFIX}'")

@@ -21,7 +21,7 @@ import pytest
 
 from nnstudio.cli import main as cli_main
 from nnstudio.core.data import DataSpec, Dataset, prepare
-from nnstudio.core.errors import DataError, SpecError
+from nnstudio.core.errors import DataError, ProjectError, SpecError
 from nnstudio.core.losses import _sum
 from nnstudio.core.project import load_project, project_from_trainer, save_project
 from nnstudio.core.share_string import ShareStringError, decode, encode
@@ -193,3 +193,29 @@ def test_a_slope_far_beyond_the_apps_is_refused_before_its_targets_overflow():
         decode(_share({**DataSpec(name="line").to_dict(), "slope": 1e300}))
     assert decode(encode(NetworkSpec(n_inputs=1, task="regression", loss="mse"), TrainConfig(),
                          DataSpec(name="line", slope=7.5))).data.slope == 7.5
+
+
+# ============================================================================ saving through a link
+def test_saving_through_a_symbolic_link_replaces_the_file_it_points_to(tmp_path):
+    """Save replaced the link itself with a new file: the project the link pointed to (in
+    another folder, say a synced one) silently kept the old work."""
+    real_dir = tmp_path / "synced"
+    real_dir.mkdir()
+    real = _project(real_dir / "real.nnproj")
+    link = tmp_path / "link.nnproj"
+    link.symlink_to(real)
+    project = load_project(link)
+    project.name = "saved through the link"
+    save_project(link, project)
+    assert link.is_symlink() and link.resolve() == real.resolve()
+    assert load_project(real).name == "saved through the link"
+    assert sorted(p.name for p in real_dir.iterdir()) == ["real.nnproj"]  # no temporary file left
+
+
+def test_saving_through_a_dangling_link_names_the_missing_folder(tmp_path):
+    link = tmp_path / "gone.nnproj"
+    link.symlink_to(tmp_path / "no such folder" / "x.nnproj")
+    project = load_project(_project(tmp_path / "p.nnproj"))
+    with pytest.raises(ProjectError, match="the folder .*no such folder' does not exist"):
+        save_project(link, project)
+    assert link.is_symlink()
