@@ -527,6 +527,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.epochs < 1:
         raise SpecError(f"--epochs must be at least 1, not {args.epochs}")
     project = open_project(args.project)
+    with contextlib.suppress(OSError):
+        if args.output and os.path.samefile(args.output, args.project):
+            raise SpecError(f"-o names the project itself ({_shown(args.output, 200)}): the program would replace "
+                            "it; give the program another name, ending in .py")
     try:
         prepared = prepare_project_data(project)
     except NNStudioError as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -219,3 +220,79 @@ def test_saving_through_a_dangling_link_names_the_missing_folder(tmp_path):
     with pytest.raises(ProjectError, match="the folder .*no such folder' does not exist"):
         save_project(link, project)
     assert link.is_symlink()
+
+
+# ============================================================================ where an export is written
+def test_export_to_a_named_pipe_is_refused_not_waited_on(tmp_path, capsys):
+    """Writing the program to a FIFO waited for a reader forever (here one reads, so the old
+    code wrote into the pipe instead of refusing)."""
+    project = _project(tmp_path / "p.nnproj")
+    fifo = tmp_path / "program.py"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        assert cli_main(["export", str(project), "--to", "pytorch", "-o", str(fifo)]) == 2
+        assert "named pipe (FIFO)" in _one_line_error(capsys)
+    finally:
+        os.close(reader)
+
+
+@pytest.mark.parametrize("output", ["p.nnproj", "P.NNPROJ", "other.nnproj"])
+def test_export_never_writes_the_program_over_a_project(tmp_path, capsys, output):
+    """``nnstudio export p.nnproj --to pytorch -o p.nnproj`` replaced the project by Python code."""
+    project = _project(tmp_path / "p.nnproj")
+    before = project.read_bytes()
+    assert cli_main(["export", str(project), "--to", "pytorch", "-o", str(tmp_path / output)]) == 2
+    assert "ending in .py" in _one_line_error(capsys)
+    assert project.read_bytes() == before and load_project(project).name == "p"
+
+
+def test_export_to_the_project_under_another_name_is_refused(tmp_path, capsys):
+    project = _project(tmp_path / "p.nnproj")
+    before = project.read_bytes()
+    (tmp_path / "model.py").symlink_to(project)
+    assert cli_main(["export", str(project), "--to", "keras", "-o", str(tmp_path / "model.py")]) == 2
+    assert "-o names the project itself" in _one_line_error(capsys)
+    assert project.read_bytes() == before
+
+
+_FULL_DISK = """
+import resource, signal, sys
+from nnstudio.cli import main
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), as on a full disk
+resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000))
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_an_export_that_cannot_be_written_whole_leaves_the_previous_program(tmp_path):
+    """The program was written over the old one in place: a full disk left it cut short,
+    and the learner's edits to the previous export were gone."""
+    project = _project(tmp_path / "p.nnproj")
+    program = tmp_path / "model.py"
+    program.write_text("# my own changes to the exported program\n" * 20)
+    before = program.read_bytes()
+    r = subprocess.run([sys.executable, "-c", _FULL_DISK, "export", str(project), "--to", "pytorch", "-o",
+                        str(program)], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                       env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert "cannot write" in r.stderr and "model.py" in r.stderr, r.stderr
+    assert program.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.py", "p.nnproj"]  # no temporary file left
+
+
+def test_a_comparison_table_over_a_pipe_or_folder_is_refused(tmp_path, capsys):
+    """The tables were written into a FIFO (waiting forever without a reader; here one reads)."""
+    project = _project(tmp_path / "p.nnproj")
+    os.mkfifo(tmp_path / "run_loss.csv")
+    reader = os.open(tmp_path / "run_loss.csv", os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        assert cli_main(["train", str(project), "--iterations", "2", "--compare", "lr=0.3", "-q",
+                         "--csv", str(tmp_path / "run")]) == 2
+        assert "named pipe (FIFO)" in _one_line_error(capsys)
+    finally:
+        os.close(reader)
+    (tmp_path / "table_loss.csv").mkdir()
+    assert cli_main(["train", str(project), "--iterations", "2", "--compare", "lr=0.3", "-q",
+                     "--csv", str(tmp_path / "table")]) == 2
+    assert "it is a folder" in _one_line_error(capsys)
