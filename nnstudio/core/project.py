@@ -422,6 +422,12 @@ def save_project(path: str | os.PathLike, project: Project) -> Path:
     if p.is_dir():
         raise ProjectError(f"cannot save to '{shown}': it is a folder; give a file name like "
                            f"'{printable(str(p / 'project'), 100)}{SUFFIX}'")
+    try:
+        kind = safefile.kind_of(os.stat(p).st_mode)
+    except (OSError, ValueError):  # not there yet (or a name the system refuses: said when it is written)
+        kind = None
+    if kind is not None:  # a pipe or a device would be replaced by the project (a device only by root)
+        raise ProjectError(f"cannot save to '{shown}': it is {kind}, not a project file")
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
         raise ProjectError(f"cannot save to '{shown}': the folder '{printable(str(folder), 100)}' does not exist")

@@ -11,6 +11,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import zipfile
@@ -296,3 +297,13 @@ def test_a_comparison_table_over_a_pipe_or_folder_is_refused(tmp_path, capsys):
     assert cli_main(["train", str(project), "--iterations", "2", "--compare", "lr=0.3", "-q",
                      "--csv", str(tmp_path / "table")]) == 2
     assert "it is a folder" in _one_line_error(capsys)
+
+
+def test_saving_over_a_named_pipe_is_refused_and_the_pipe_stays(tmp_path):
+    """The pipe was silently replaced by a project file (a device too, for root)."""
+    fifo = tmp_path / "pipe.nnproj"
+    os.mkfifo(fifo)
+    project = load_project(_project(tmp_path / "p.nnproj"))
+    with pytest.raises(ProjectError, match="it is a named pipe \\(FIFO\\), not a project file"):
+        save_project(fifo, project)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
