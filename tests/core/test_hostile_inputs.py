@@ -307,3 +307,42 @@ def test_saving_over_a_named_pipe_is_refused_and_the_pipe_stays(tmp_path):
     with pytest.raises(ProjectError, match="it is a named pipe \\(FIFO\\), not a project file"):
         save_project(fifo, project)
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+# ============================================================================ a key given twice
+def _with_text(path: Path, edit_text: Any) -> Path:
+    with zipfile.ZipFile(path) as zf:
+        text, npz = zf.read("project.json").decode("utf-8"), zf.read("arrays.npz")
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.json", edit_text(text))
+        zf.writestr("arrays.npz", npz)
+    return path
+
+
+@pytest.mark.parametrize("key", ["network", "learning_rate"])
+def test_a_project_json_with_a_key_given_twice_is_refused(tmp_path, capsys, key):
+    """json.loads kept the last of the two silently (another tool reading the file may keep the
+    first: two programs would see two different projects); lesson files refused it already."""
+    path = _project(tmp_path / "p.nnproj")
+
+    def twice(text: str) -> str:
+        doc = json.loads(text)
+        where = doc if key == "network" else doc["train"]
+        first = json.dumps(where[key])
+        return text.replace(f'"{key}":', f'"{key}": {first}, "{key}":', 1)
+    _with_text(path, twice)
+    with pytest.raises(ProjectError, match=f"the key '{key}' appears twice in one object"):
+        load_project(path)
+    assert cli_main(["info", str(path)]) == 2
+    assert "appears twice" in _one_line_error(capsys)
+
+
+def test_a_share_string_with_a_key_given_twice_is_refused():
+    import base64
+    import zlib
+    text = json.dumps({"data": DataSpec().to_dict(), "network": NetworkSpec(n_inputs=2).to_dict(),
+                       "train": TrainConfig().to_dict()})
+    text = text.replace('"learning_rate":', '"learning_rate": 5, "learning_rate":', 1)
+    s = "nnstudio:1:" + base64.urlsafe_b64encode(zlib.compress(text.encode())).decode().rstrip("=")
+    with pytest.raises(ShareStringError, match="the key 'learning_rate' appears twice"):
+        decode(s)
