@@ -27,6 +27,8 @@ from typing import BinaryIO
 
 #: bytes read per call when a whole file is read
 CHUNK = 1 << 20
+#: why a file marked read-only is not replaced
+READ_ONLY = "the file is read-only: save under another name, or make it writable first"
 
 
 def kind_of(mode: int) -> str | None:
@@ -74,7 +76,8 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
     """Make ``data`` the content of ``path`` (a regular file, or none yet), atomically.
 
     Returns the path written (the file a symbolic link points to). The permissions of a
-    file replaced are kept; a new one gets the user's default (0o666 less the umask).
+    file replaced are kept; a new one gets the user's default (0o666 less the umask). A
+    file that nobody may write (marked read-only) is not replaced.
 
     Raises
     ------
@@ -93,6 +96,8 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
     if st is not None and (kind := kind_of(st.st_mode)) is not None:
         raise OSError(errno.EISDIR if kind == "a folder" else errno.EINVAL,
                       f"it is {kind}" + ("" if kind == "a folder" else ", not a regular file"), str(path))
+    if st is not None and not st.st_mode & 0o222:  # the rename would replace it in a writable folder
+        raise OSError(errno.EACCES, READ_ONLY, str(path))
     tmp = p.with_name(f".{p.name}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
@@ -111,4 +116,4 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
     return p
 
 
-__all__ = ["CHUNK", "kind_of", "nonblocking_opener", "opened_kind", "read_limited", "write_atomic"]
+__all__ = ["CHUNK", "READ_ONLY", "kind_of", "nonblocking_opener", "opened_kind", "read_limited", "write_atomic"]

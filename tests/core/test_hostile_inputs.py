@@ -346,3 +346,30 @@ def test_a_share_string_with_a_key_given_twice_is_refused():
     s = "nnstudio:1:" + base64.urlsafe_b64encode(zlib.compress(text.encode())).decode().rstrip("=")
     with pytest.raises(ShareStringError, match="the key 'learning_rate' appears twice"):
         decode(s)
+
+
+# ============================================================================ a read-only destination
+def test_saving_over_a_read_only_project_is_refused_and_it_survives(tmp_path, capsys):
+    """The save renamed its new file over the read-only one (the folder is writable), so a
+    project the learner had protected was replaced, read-only again."""
+    path = _project(tmp_path / "p.nnproj")
+    os.chmod(path, 0o444)
+    before = path.read_bytes()
+    project = load_project(path)
+    project.name = "changed"
+    with pytest.raises(ProjectError, match="the file is read-only: save under another name"):
+        save_project(path, project)
+    assert cli_main(["train", str(path), "--iterations", "2", "--save", "-q"]) == 2
+    assert "is read-only" in _one_line_error(capsys)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["p.nnproj"]
+    save_project(tmp_path / "copy.nnproj", project)  # under another name it saves
+
+
+def test_exporting_over_a_read_only_program_is_refused(tmp_path, capsys):
+    project = _project(tmp_path / "p.nnproj")
+    program = tmp_path / "model.py"
+    program.write_text("# kept\n")
+    os.chmod(program, 0o444)
+    assert cli_main(["export", str(project), "--to", "pytorch", "-o", str(program)]) == 2
+    assert "is read-only" in _one_line_error(capsys)
+    assert program.read_text() == "# kept\n"
