@@ -50,12 +50,13 @@ def _painted(path: Path, far_point: float | None) -> Path:
     return path
 
 
-def _features_of_wrong_type(path: Path) -> Path:
+def _edited(path: Path, part: str, **values: object) -> Path:
+    """A painted project whose ``part`` of project.json has ``values``."""
     _painted(path, None)
     with zipfile.ZipFile(path) as zf:
         doc = json.loads(zf.read("project.json"))
         npz = zf.read("arrays.npz")
-    doc["data"]["features"] = 7
+    doc[part].update(values)
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("project.json", json.dumps(doc))
         zf.writestr("arrays.npz", npz)
@@ -64,7 +65,13 @@ def _features_of_wrong_type(path: Path) -> Path:
 
 CASES = {
     "a painted point at -1e300": (lambda p: _painted(p, -1e300), "the input column 'x1' holds the value -1e+300"),
-    "features that are a number": (_features_of_wrong_type, "the input features must be a list of names"),
+    "features that are a number": (lambda p: _edited(p, "data", features=7),
+                                   "the input features must be a list of names"),
+    # the training panel's boxes could not take these (OverflowError in the panel, the file half shown)
+    "a batch of 10^12": (lambda p: _edited(p, "train", batch_mode="minibatch", batch_size=10**12),
+                         "a batch has at most 1,000,000 samples"),
+    "patience of 10^12 epochs": (lambda p: _edited(p, "train", early_stopping="patience", patience=10**12),
+                                 "patience is at most 1,000,000 epochs"),
     "zero bytes": (lambda p: p.write_bytes(b"") or p, "this is not an nnstudio project"),
 }
 

@@ -373,3 +373,22 @@ def test_exporting_over_a_read_only_program_is_refused(tmp_path, capsys):
     assert cli_main(["export", str(project), "--to", "pytorch", "-o", str(program)]) == 2
     assert "is read-only" in _one_line_error(capsys)
     assert program.read_text() == "# kept\n"
+
+
+# ============================================================================ counts no box can show
+@pytest.mark.parametrize("setting, value, words", [
+    ("batch_size", 10**12, "a batch has at most 1,000,000 samples"),
+    ("patience", 10**12, "patience is at most 1,000,000 epochs"),
+    ("decay_epochs", 2**40, "the epochs between decays are at most 1,000,000"),
+])
+def test_counts_beyond_a_million_are_refused_in_files_and_on_the_command_line(tmp_path, capsys, setting, value,
+                                                                            words):
+    """``nnstudio new --batch-size 1000000000000`` wrote a project whose opening in the app
+    raised OverflowError in the training panel (its boxes hold 32-bit numbers, up to 10⁶)."""
+    path = _edit(_project(tmp_path / "p.nnproj"), lambda d: d["train"].update({setting: value}))
+    with pytest.raises(ProjectError, match=words):
+        load_project(path)
+    option = "--" + setting.replace("_", "-")
+    assert cli_main(["new", str(tmp_path / "n.nnproj"), option, str(value)]) == 2
+    assert words in _one_line_error(capsys)
+    assert TrainConfig(**{setting: 10**6}).to_dict()[setting] == 10**6
