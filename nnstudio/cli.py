@@ -646,6 +646,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    with _lenient_output():
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _lenient_output() -> Any:
+    """Text the terminal's encoding cannot show ("→", "η", "²" on a Windows console, or output
+    redirected to a file in cp1252) is written as an escape ("\\u2192"), instead of ending in
+    a UnicodeEncodeError traceback; the streams are given back as they were. (An escape, not
+    "?": in the string literals of an exported program it reads back as the character.)"""
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError, AttributeError):
+                stream.reconfigure(errors="backslashreplace")
+                changed.append(stream)
+    try:
+        yield
+    finally:
+        for stream in changed:
+            with contextlib.suppress(ValueError, OSError, AttributeError):
+                stream.reconfigure(errors="strict")
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except NNStudioError as exc:

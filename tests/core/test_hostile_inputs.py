@@ -7,6 +7,7 @@ overflow warning inside a paint can crash the app.)
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import io
 import json
@@ -392,3 +393,47 @@ def test_counts_beyond_a_million_are_refused_in_files_and_on_the_command_line(tm
     assert cli_main(["new", str(tmp_path / "n.nnproj"), option, str(value)]) == 2
     assert words in _one_line_error(capsys)
     assert TrainConfig(**{setting: 10**6}).to_dict()[setting] == 10**6
+
+
+# ============================================================================ a terminal that cannot show "→"
+def _cli(args: list[str], encoding: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nnstudio", *args], capture_output=True, timeout=120, cwd=ROOT,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONIOENCODING": encoding})
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "cp1252"])
+def test_output_the_terminal_cannot_encode_is_escaped_not_a_traceback(tmp_path, encoding):
+    """On a Windows console, or with the output redirected to a file in cp1252, "→" (info),
+    "η" (a comparison's summary) ended the command in a UnicodeEncodeError traceback."""
+    project = _project(tmp_path / "p.nnproj")
+    info = _cli(["info", str(project)], encoding)
+    assert info.returncode == 0 and b"Traceback" not in info.stderr, info.stderr
+    assert b"2 \\u2192 3 tanh \\u2192 1 sigmoid" in info.stdout, info.stdout
+    train = _cli(["train", str(project), "--iterations", "2", "--compare", "lr=0.3"], encoding)
+    assert train.returncode == 0 and b"Traceback" not in train.stderr, train.stderr
+    assert b"\\u03b7" in train.stdout
+
+
+def test_an_exported_program_on_an_ascii_terminal_keeps_its_names(tmp_path):
+    path = tmp_path / "seasons.csv"
+    path.write_text("a,b,season\n1,2,été\n2,3,hiver\n3,4,été\n4,5,hiver\n5,6,hiver\n", encoding="utf-8")
+    project = tmp_path / "s.nnproj"
+    assert cli_main(["new", str(project), "--csv", str(path)]) == 0
+    r = _cli(["export", str(project), "--to", "pytorch"], "ascii")
+    assert r.returncode == 0 and b"Traceback" not in r.stderr, r.stderr
+    names = [node.value for node in ast.walk(ast.parse(r.stdout.decode("ascii")))
+             if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "CLASS_NAMES"]
+    assert [ast.literal_eval(v) for v in names] == [["hiver", "été"]]
+
+
+def test_the_streams_are_given_back_as_they_were(tmp_path):
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii", errors="strict")
+    old = sys.stdout
+    sys.stdout = stream
+    try:
+        assert cli_main(["info", str(_project(tmp_path / "p.nnproj"))]) == 0
+    finally:
+        sys.stdout = old
+    assert stream.errors == "strict"
+    stream.seek(0)
+    assert "\\u2192" in stream.buffer.getvalue().decode("ascii")
