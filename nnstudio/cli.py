@@ -254,7 +254,9 @@ def _data_spec(args: argparse.Namespace) -> DataSpec:
     d: dict[str, Any] = _given(args, {"samples": "n_samples", "noise": "noise", "data_seed": "seed",
                                       "validation": "validation_fraction", "classes": "n_classes",
                                       "slope": "slope"})
-    if args.csv:
+    if args.csv is not None:
+        if not args.csv.strip():  # an empty name made the generated data silently
+            raise SpecError("--csv needs a file name, e.g. --csv data.csv")
         d.update(source="csv", csv_path=str(args.csv), name="")
         if args.target is not None:
             t = args.target.strip()
@@ -399,6 +401,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise SpecError(f"--epochs must be at least 1, not {args.epochs}")
     if args.iterations is not None and args.iterations < 1:
         raise SpecError(f"--iterations must be at least 1, not {args.iterations}")
+    # an empty name was taken as no name: the run was trained, then silently not saved
+    if args.out is not None and not args.out.strip():
+        raise SpecError("--out needs a file name, e.g. --out trained.nnproj")
+    if args.csv is not None and not args.csv.strip():
+        raise SpecError("--csv needs a file name, e.g. --csv run.csv")
     changes = parse_compare(args.compare)
     project = open_project(args.project)
     trainer = trainer_from_project(project)  # refuses a network too big to train, with its estimate

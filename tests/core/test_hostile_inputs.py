@@ -437,3 +437,27 @@ def test_the_streams_are_given_back_as_they_were(tmp_path):
     assert stream.errors == "strict"
     stream.seek(0)
     assert "\\u2192" in stream.buffer.getvalue().decode("ascii")
+
+
+# ============================================================================ empty names
+@pytest.mark.parametrize("extra, words", [
+    (["--out", ""], "--out needs a file name"),
+    (["--out", "  "], "--out needs a file name"),
+    (["--compare", "lr=0.3", "--out", ""], "--out needs a file name"),
+    (["--compare", "lr=0.3", "--csv", ""], "--csv needs a file name"),
+])
+def test_train_with_an_empty_file_name_is_refused_before_training(tmp_path, capsys, extra, words):
+    """An empty --out (a script's unset variable) was taken as no --out: the run trained and
+    was silently not saved; an empty --csv wrote no tables."""
+    project = _project(tmp_path / "p.nnproj")
+    before = project.read_bytes()
+    assert cli_main(["train", str(project), "--iterations", "2", *extra]) == 2
+    assert words in _one_line_error(capsys)
+    assert project.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["p.nnproj"]
+
+
+def test_new_with_an_empty_csv_name_is_refused(tmp_path, capsys):
+    """``--csv ""`` made a project of the generated spiral instead."""
+    assert cli_main(["new", str(tmp_path / "n.nnproj"), "--csv", ""]) == 2
+    assert "--csv needs a file name" in _one_line_error(capsys)
+    assert not (tmp_path / "n.nnproj").exists()
