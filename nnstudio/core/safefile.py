@@ -99,7 +99,10 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
     if st is not None and not st.st_mode & 0o222:  # the rename would replace it in a writable folder
         raise OSError(errno.EACCES, READ_ONLY, str(path))
     tmp = p.with_name(f".{p.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as exc:  # named after the file asked for, not the temporary one
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -109,9 +112,11 @@ def write_atomic(path: str | os.PathLike, data: bytes) -> Path:
             with contextlib.suppress(OSError):
                 os.chmod(tmp, st.st_mode & 0o7777)
         os.replace(tmp, p)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
     return p
 

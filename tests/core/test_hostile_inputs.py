@@ -298,6 +298,10 @@ def test_a_comparison_table_over_a_pipe_or_folder_is_refused(tmp_path, capsys):
     assert cli_main(["train", str(project), "--iterations", "2", "--compare", "lr=0.3", "-q",
                      "--csv", str(tmp_path / "table")]) == 2
     assert "it is a folder" in _one_line_error(capsys)
+    assert cli_main(["train", str(project), "--iterations", "2", "--compare", "lr=0.3", "-q",
+                     "--csv", str(tmp_path / "no such folder" / "t")]) == 2
+    msg = _one_line_error(capsys)  # the file asked for, not the temporary file beside it
+    assert msg.endswith("No such file or directory: " + str(tmp_path / "no such folder" / "t_loss.csv")), msg
 
 
 def test_saving_over_a_named_pipe_is_refused_and_the_pipe_stays(tmp_path):
