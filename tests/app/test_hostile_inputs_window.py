@@ -132,3 +132,15 @@ def test_the_csv_dialog_refuses_values_near_the_float_limit_and_stays_open(qtbot
     assert "the input column 'a' holds the value 1e+308" in dialog.error.text()
     assert "rescale the column" in dialog.error.text()
     assert doc.data_spec == before and doc.undo_stack.count() == 0
+
+
+def test_save_as_keeps_a_name_ending_in_upper_case_nnproj(qtbot, window, tmp_path, monkeypatch):
+    """"Spiral.NNPROJ" was saved as "Spiral.NNPROJ.nnproj"."""
+    w = window
+    folder = tmp_path / "projects"
+    folder.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(
+        lambda *a, **k: (str(folder / "Spiral.NNPROJ"), "")))
+    assert w.files.save_as()
+    assert sorted(p.name for p in folder.iterdir()) == ["Spiral.NNPROJ"]
+    assert w.doc.path == str(folder / "Spiral.NNPROJ")
