@@ -254,7 +254,9 @@ def _data_spec(args: argparse.Namespace) -> DataSpec:
     d: dict[str, Any] = _given(args, {"samples": "n_samples", "noise": "noise", "data_seed": "seed",
                                       "validation": "validation_fraction", "classes": "n_classes",
                                       "slope": "slope"})
-    if args.csv:
+    if args.csv is not None:
+        if not args.csv.strip():  # an empty name made the generated data silently
+            raise SpecError("--csv needs a file name, e.g. --csv data.csv")
         d.update(source="csv", csv_path=str(args.csv), name="")
         if args.target is not None:
             t = args.target.strip()
@@ -399,6 +401,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise SpecError(f"--epochs must be at least 1, not {args.epochs}")
     if args.iterations is not None and args.iterations < 1:
         raise SpecError(f"--iterations must be at least 1, not {args.iterations}")
+    # an empty name was taken as no name: the run was trained, then silently not saved
+    if args.out is not None and not args.out.strip():
+        raise SpecError("--out needs a file name, e.g. --out trained.nnproj")
+    if args.csv is not None and not args.csv.strip():
+        raise SpecError("--csv needs a file name, e.g. --csv run.csv")
     changes = parse_compare(args.compare)
     project = open_project(args.project)
     trainer = trainer_from_project(project)  # refuses a network too big to train, with its estimate
@@ -527,6 +534,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.epochs < 1:
         raise SpecError(f"--epochs must be at least 1, not {args.epochs}")
     project = open_project(args.project)
+    with contextlib.suppress(OSError):
+        if args.output and os.path.samefile(args.output, args.project):
+            raise SpecError(f"-o names the project itself ({_shown(args.output, 200)}): the program would replace "
+                            "it; give the program another name, ending in .py")
     try:
         prepared = prepare_project_data(project)
     except NNStudioError as exc:
@@ -642,6 +653,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    with _lenient_output():
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _lenient_output() -> Any:
+    """Text the terminal's encoding cannot show ("→", "η", "²" on a Windows console, or output
+    redirected to a file in cp1252) is written as an escape ("\\u2192"), instead of ending in
+    a UnicodeEncodeError traceback; the streams are given back as they were. (An escape, not
+    "?": in the string literals of an exported program it reads back as the character.)"""
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError, AttributeError):
+                stream.reconfigure(errors="backslashreplace")
+                changed.append(stream)
+    try:
+        yield
+    finally:
+        for stream in changed:
+            with contextlib.suppress(ValueError, OSError, AttributeError):
+                stream.reconfigure(errors="strict")
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except NNStudioError as exc:
@@ -676,3 +712,7 @@ def write_examples(folder: str | os.PathLike) -> list[Path]:
 
 
 __all__ = ["main", "build_parser", "write_examples", "EXAMPLES", "Progress"]
+
+
+if __name__ == "__main__":  # python -m nnstudio.cli (python -m nnstudio opens the app without arguments)
+    sys.exit(main())

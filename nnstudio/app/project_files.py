@@ -80,7 +80,7 @@ class ProjectFiles(QObject):
                                               "nnstudio projects (*.nnproj)")
         if not path:
             return False
-        if not path.endswith(".nnproj"):
+        if not path.lower().endswith(".nnproj"):  # "x.NNPROJ" is one already, not "x.NNPROJ.nnproj"
             path += ".nnproj"
         return self.save_to(path)
 

@@ -43,7 +43,10 @@ def _sum(v: Array) -> float:
     """Σ of the elements of ``v`` (C-contiguous) as a Python float, the same way for
     every caller (the trainer's loop and the phase-by-phase path give the same bits)."""
     if v.size <= FSUM_UP_TO:
-        return _fsum(v.reshape(-1).tolist())
+        try:
+            return _fsum(v.reshape(-1).tolist())
+        except OverflowError:  # finite terms whose sum is not (1e308 + 1e308): NumPy's is inf,
+            pass  # a loss the trainer reports as divergence (its callers ignore NumPy's warnings)
     return float(_add_reduce(v, None))
 
 

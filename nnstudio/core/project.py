@@ -406,19 +406,32 @@ def save_project(path: str | os.PathLike, project: Project) -> Path:
         The path written.
 
     Temporary files that killed saves of the same project left behind are removed first
-    (see :func:`remove_stale_temp_files`).
+    (see :func:`remove_stale_temp_files`). A symbolic link is followed: the file it points
+    to is replaced, and the link stays.
 
     Raises
     ------
     ProjectError
         If the project cannot be saved (a folder of that name exists, the folder does
-        not exist or is read-only, the disk is full, the network is too large, ...).
+        not exist or is read-only, the file is marked read-only, the disk is full, the
+        network is too large, ...).
     """
     p = Path(path)
     shown = printable(str(p), 120)
+    if p.is_symlink():  # save the file it points to: replacing the link would leave that file as it was
+        p = Path(os.path.realpath(p))
     if p.is_dir():
         raise ProjectError(f"cannot save to '{shown}': it is a folder; give a file name like "
                            f"'{printable(str(p / 'project'), 100)}{SUFFIX}'")
+    try:
+        mode: int | None = os.stat(p).st_mode
+    except (OSError, ValueError):  # not there yet (or a name the system refuses: said when it is written)
+        mode = None
+    kind = safefile.kind_of(mode) if mode is not None else None
+    if kind is not None:  # a pipe or a device would be replaced by the project (a device only by root)
+        raise ProjectError(f"cannot save to '{shown}': it is {kind}, not a project file")
+    if mode is not None and not mode & 0o222:  # renaming over it would succeed in a writable folder
+        raise ProjectError(f"cannot save to '{shown}': {safefile.READ_ONLY}")
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
         raise ProjectError(f"cannot save to '{shown}': the folder '{printable(str(folder), 100)}' does not exist")

@@ -80,7 +80,7 @@ def _parse_json(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise BadProjectFile(f"{JSON_MEMBER} is not UTF-8 text") from None
     try:
-        doc = safejson.loads(text)
+        doc = safejson.loads(text, object_pairs_hook=safejson.unique_keys)
     except safejson.JSONLimitError as exc:
         raise BadProjectFile(f"{JSON_MEMBER} is not valid: {exc}") from None
     except ValueError as exc:  # json.JSONDecodeError

@@ -27,6 +27,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .safetext import printable
+
 #: deepest nesting of objects and lists accepted (project and lesson files nest 5–7 deep)
 MAX_DEPTH = 32
 #: most digits of an integer
@@ -41,6 +43,26 @@ _SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]|[\ud800-\udfff]")
 
 class JSONLimitError(ValueError):
     """The text goes beyond a limit of :func:`loads`; ``str()`` says which, for a person."""
+
+
+class DuplicateKeyError(JSONLimitError):
+    """An object of the text has the same key twice (``key``: which)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the key '{printable(_utf8_safe(key), 40)}' appears twice in one object (which one "
+                         "counts is not clear)")
+        self.key = key
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An ``object_pairs_hook`` for :func:`loads` that refuses a key given twice in one object
+    (``json.loads`` keeps the last silently; another reader may keep the first)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise DuplicateKeyError(key)
+        out[key] = value
+    return out
 
 
 def nesting_depth(text: str) -> int:
@@ -137,5 +159,5 @@ def loads(text: str, max_depth: int = MAX_DEPTH,
     return value
 
 
-__all__ = ["JSONLimitError", "MAX_DEPTH", "MAX_INT_DIGITS", "MAX_NUMBER_CHARS", "clean_strings", "loads",
-           "nesting_depth"]
+__all__ = ["DuplicateKeyError", "JSONLimitError", "MAX_DEPTH", "MAX_INT_DIGITS", "MAX_NUMBER_CHARS", "clean_strings", "loads",
+           "nesting_depth", "unique_keys"]

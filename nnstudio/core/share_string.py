@@ -143,7 +143,7 @@ def _inflate(packed: bytes) -> bytes:
 
 def _parse(raw: bytes) -> SharedConfig:
     try:
-        doc = safejson.loads(raw.decode("utf-8"))
+        doc = safejson.loads(raw.decode("utf-8"), object_pairs_hook=safejson.unique_keys)
     except UnicodeDecodeError:
         raise ShareStringError("the share string is damaged (its text is not UTF-8)") from None
     except (safejson.JSONLimitError, json.JSONDecodeError) as exc:

@@ -49,6 +49,11 @@ SCHEDULES = ("constant", "step", "exponential")
 EARLY_STOPPING = ("off", "patience", "target")
 TARGET_METRICS = ("accuracy", "val_accuracy", "loss", "val_loss", "r2", "val_r2")
 DTYPES = ("float64", "float32")
+#: the largest batch size, patience and epochs between decays: a batch of more samples than
+#: a data set may have (1,000,000) is the whole set; a million epochs of patience never ends
+#: (the app's boxes go up to this; a larger number from a file or the command line would not
+#: fit them)
+MAX_COUNT_SETTING = 1_000_000
 
 T = TypeVar("T")
 
@@ -346,12 +351,16 @@ class TrainConfig:
                f"unknown batch mode '{self.batch_mode}'; choose one of: {', '.join(BATCH_MODES)}")
         _integer(self.batch_size, "the batch size")
         _check(self.batch_size >= 1, "a batch needs at least 1 sample")
+        _check(self.batch_size <= MAX_COUNT_SETTING,
+               f"a batch has at most {MAX_COUNT_SETTING:,} samples (the most a data set has), not {self.batch_size:,}")
         _check(self.schedule in SCHEDULES,
                f"unknown schedule '{self.schedule}'; choose one of: {', '.join(SCHEDULES)}")
         _finite(self.decay_rate, "the decay rate")
         _check(0 < self.decay_rate <= 1, f"the decay rate γ must be in (0, 1], not {self.decay_rate}")
         _integer(self.decay_epochs, "the epochs between decays")
         _check(self.decay_epochs >= 1, "the epochs between decays must be at least 1")
+        _check(self.decay_epochs <= MAX_COUNT_SETTING,
+               f"the epochs between decays are at most {MAX_COUNT_SETTING:,}, not {self.decay_epochs:,}")
         for name in ("l1", "l2"):
             v = getattr(self, name)
             _finite(v, f"the {name.upper()} penalty λ")
@@ -360,6 +369,8 @@ class TrainConfig:
                f"unknown early stopping '{self.early_stopping}'; choose one of: {', '.join(EARLY_STOPPING)}")
         _integer(self.patience, "patience")
         _check(self.patience >= 1, "patience must be at least 1 epoch")
+        _check(self.patience <= MAX_COUNT_SETTING, f"patience is at most {MAX_COUNT_SETTING:,} epochs, not "
+                                                   f"{self.patience:,}")
         _finite(self.min_delta, "the minimum improvement")
         _check(self.min_delta >= 0, "the minimum improvement cannot be negative")
         _check(self.target_metric in TARGET_METRICS,
@@ -382,6 +393,7 @@ class TrainConfig:
 
 
 __all__ = [
+    "MAX_COUNT_SETTING",
     "LayerSpec",
     "NetworkSpec",
     "TrainConfig",

@@ -13,6 +13,7 @@ from typing import Callable, NamedTuple, Sequence
 import numpy as np
 
 from ..errors import SpecError
+from ..safetext import printable
 
 
 class FeatureMap(NamedTuple):
@@ -39,6 +40,9 @@ def check_feature_names(names: Sequence[str]) -> tuple[str, ...]:
     """Return ``names`` as a tuple, or raise :class:`SpecError` if any is unknown or repeated."""
     if isinstance(names, str):
         names = (names,)
+    if not isinstance(names, (list, tuple)) or not all(isinstance(k, str) for k in names):
+        raise SpecError(f"the input features must be a list of names such as x1, x2, x1^2, not "
+                        f"{printable(repr(names), 40)}")
     names = tuple(names)
     if not names:
         raise SpecError("choose at least one input feature")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import DataError, SpecError
+from ..safetext import printable
 from .bundled import load_bundled
 from .csvload import load_csv
 from .dataset import Dataset, _frozen
@@ -15,6 +16,11 @@ from .generators import GENERATORS, PLAYGROUND_DOMAIN, check_float, check_int, g
 from .spec import DataSpec
 
 MIN_ROWS = 4
+#: the largest magnitude of an input (or regression target) trained on: its square, the
+#: square of x1² or x1·x2 when standardising, and sums of those over a million rows stay
+#: finite (1e50² = 1e100, 1e100² = 1e200). Larger values (a CSV cell 1e308) would make the
+#: plot range, the standardisation and the first loss infinite
+MAX_ABS_VALUE = 1e50
 
 
 @dataclass(frozen=True, eq=False)
@@ -178,9 +184,30 @@ def _load(spec: DataSpec, inline: Dataset | None) -> Dataset:
     return inline
 
 
+def _check_magnitude(ds: Dataset) -> None:
+    """Refuse inputs (and regression targets) beyond ±MAX_ABS_VALUE, naming the column."""
+    X = np.asarray(ds.X)
+    y = np.asarray(ds.y) if ds.task == "regression" else np.zeros(0)
+    for values, names, target in ((X.reshape(len(X), -1), ds.feature_names, False), (y.reshape(-1, 1), (), True)):
+        if values.size == 0:
+            continue
+        # the extremes of each column, without a copy of the data (a CSV may take 100 MB)
+        lo, hi = values.min(axis=0).astype(np.float64), values.max(axis=0).astype(np.float64)
+        far = np.where(-lo > hi, lo, hi)
+        big = np.abs(far) > MAX_ABS_VALUE
+        if not big.any():
+            continue
+        j = int(np.argmax(big))
+        name = ("the target" if target else f"the input column '{printable(names[j], 40)}'" if j < len(names)
+                else f"input column {j + 1}")
+        raise DataError(f"{name} holds the value {float(far[j]):g}; values beyond ±{MAX_ABS_VALUE:g} cannot be "
+                        "trained on: rescale the column (other units, or a logarithm)")
+
+
 def _check_trainable(ds: Dataset) -> None:
     if ds.n_samples < MIN_ROWS:
         raise DataError(f"there are only {ds.n_samples} data points; at least {MIN_ROWS} are needed")
+    _check_magnitude(ds)
     if ds.task != "regression":
         present = np.unique(ds.y)
         if present.size < 2:

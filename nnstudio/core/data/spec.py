@@ -20,6 +20,9 @@ from .generators import (
 )
 
 SOURCES = ("generator", "bundled", "csv", "inline")
+#: the steepest slope of the "line" generator (the app offers ±20; far steeper, its targets
+#: would overflow the loss)
+MAX_SLOPE = 1e6
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class DataSpec:
         if not isinstance(self.standardize, bool):
             raise SpecError(f"standardize must be true or false, not {self.standardize!r}")
         put(self, "n_classes", check_int(self.n_classes, "the number of classes", 3, MAX_CLASSES))
-        put(self, "slope", check_float(self.slope, "the slope"))
+        put(self, "slope", check_float(self.slope, "the slope", -MAX_SLOPE, MAX_SLOPE))
         if not isinstance(self.csv_path, str):
             raise SpecError(f"the CSV path must be text, not {self.csv_path!r}")
         if self.source == "csv" and not self.csv_path.strip():

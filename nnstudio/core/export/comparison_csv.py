@@ -26,6 +26,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .. import safefile
 from ..comparison import Comparison
 
 Table = tuple[list[str], list[list[Any]]]
@@ -173,7 +174,8 @@ def _write_tables(tables: dict[str, Table], path: str | Path) -> list[Path]:
     for part in PARTS:
         if part in tables:
             target = p.with_name(f"{stem}_{part}.csv")
-            target.write_text(table_csv(tables[part]), encoding="utf-8", newline="")
+            # replaced only once complete; a FIFO or a folder of that name is refused, not waited on
+            safefile.write_atomic(target, table_csv(tables[part]).encode("utf-8"))
             out.append(target)
     return out
 

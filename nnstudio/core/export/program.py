@@ -7,13 +7,17 @@ prepared data, weights), so that the two write the same file.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
 import numpy as np
 
 from ..data import DataSpec, PreparedData
+from .. import safefile
 from ..errors import ProjectError, SpecError
+from ..project_format import SUFFIX
+from ..safetext import printable
 from ..specs import NetworkSpec, TrainConfig
 from .keras_program import keras_program
 from .parts import check_prepared, program_name, split_weights
@@ -142,19 +146,28 @@ def write_export(
     """
     p = Path(path)
     if p.is_dir():
-        raise ProjectError(f"cannot write to '{p}': it is a folder")
+        raise ProjectError(f"cannot write to '{printable(str(p), 120)}': it is a folder")
+    if p.suffix.lower() == SUFFIX:  # the program would replace a project (perhaps the one exported)
+        raise ProjectError(f"cannot write the program to '{printable(str(p), 120)}': {SUFFIX} is the name of a "
+                           "project file; give the program a name ending in .py")
     kwargs.setdefault("name", p.stem)
     kwargs.setdefault("filename", p.name)
     if embed is None:
         embed = spec.n_parameters <= EMBED_LIMIT
     wfile = f"{p.stem}_weights.npz" if weights is not None and not embed else None
     code = export_code(spec, config, weights, framework, data_spec, weights_file=wfile, **kwargs)  # type: ignore[arg-type]
-    try:
+    target = p
+    try:  # each file replaced only once complete: a full disk leaves the previous one as it was
         if wfile is not None:
-            np.savez(p.with_name(wfile), **weights_npz_arrays(spec, weights))  # type: ignore[arg-type]
-        p.write_text(code, encoding="utf-8")
+            target = p.with_name(wfile)
+            buf = io.BytesIO()
+            np.savez(buf, **weights_npz_arrays(spec, weights))  # type: ignore[arg-type]
+            safefile.write_atomic(target, buf.getvalue())
+            target = p
+        safefile.write_atomic(p, code.encode("utf-8"))
     except OSError as exc:
-        raise ProjectError(f"cannot write '{p}': {exc.strerror or exc}") from None
+        raise ProjectError(f"cannot write '{printable(str(target), 120)}': "
+                           f"{printable(exc.strerror or exc, 100)}") from None
     return [p] if wfile is None else [p, p.with_name(wfile)]
 
 
