@@ -36,7 +36,6 @@ import datetime as _dt
 import hashlib
 import io
 import json
-import math
 import os
 import re
 import secrets
@@ -52,14 +51,13 @@ from .. import __version__
 from . import safefile, safejson
 from .data import DataSpec, Dataset, PreparedData, prepare
 from .errors import ProjectError, SpecError
-from .memory import NEVER, MemoryLimitError
+from .memory import MemoryLimitError
 from .project_format import (
     ARRAYS_MEMBER,
     B_PREFIX,
     FORMAT,
     JSON_MEMBER,
     LOG_KEYS,
-    MAX_TRAJECTORY_BYTES,
     MAX_TRAJECTORY_POINTS,
     SCHEMA_VERSION,
     SUFFIX,
@@ -87,14 +85,12 @@ from .project_state import (
     copy_json,
     json_safe,
     restore_training_state,
-    state_to_training,
     training_arrays,
     training_json,
-    training_to_state,
 )
 from .project_timeline import apply_saved_timeline, saved_timeline, timeline_json_and_arrays
 from .specs import NetworkSpec, TrainConfig
-from .trainer import Trainer, _State
+from .trainer import Trainer
 
 _FIXED_DATE = (1980, 1, 1, 0, 0, 0)  # inner npz members: same arrays => same bytes
 #: a temporary file of a save on another computer is removed once it is this old (seconds)
