@@ -97,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
         return launch_gui()
-    if len(args) == 1 and args[0].endswith(".nnproj"):
+    if len(args) == 1 and args[0].lower().endswith(".nnproj"):
         return launch_gui(args[0])  # "nnstudio file.nnproj", as a file manager calls it
     if args[0] in ("--self-test", "--startup-probe"):
         return diagnose(args)

@@ -795,7 +795,7 @@ def run(argv: list[str] | None = None) -> int:
     app.setOrganizationName("nnstudio")
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("nnstudio")
-    project = next((a for a in args[1:] if a.endswith(".nnproj")), None)
+    project = next((a for a in args[1:] if a.lower().endswith(".nnproj")), None)
     window = MainWindow(project)
     crash_guard.install(window.files.save)
     window.show()

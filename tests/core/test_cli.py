@@ -67,6 +67,8 @@ def test_without_arguments_the_app_runs(monkeypatch):
     assert entry.main([]) == 0 and calls == [[]]
     # a project file alone opens the app with it (as a file manager calls it)
     assert entry.main(["spiral.nnproj"]) == 0 and calls[-1] == ["spiral.nnproj"]
+    # whatever the case of its extension (a file saved on Windows as "Spiral.NNPROJ")
+    assert entry.main(["Spiral.NNPROJ"]) == 0 and calls[-1] == ["Spiral.NNPROJ"]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="X11/Wayland systems only")
