@@ -21,7 +21,7 @@ from ..core.errors import NNStudioError
 from ..core.memory import check_memory
 from ..core.safetext import bounded
 from ..core.share_string import decode, encode
-from ..core.specs import fit_network_to_data
+from ..core.specs import NetworkSpec, fit_network_to_data
 from .document import Document
 
 
@@ -71,9 +71,27 @@ class ConfigSharing(QObject):
         except NNStudioError as exc:
             self.sigMessage.emit("warning", f"The configuration was not pasted: {bounded(str(exc))}")
             return False
+        if network != shared.network:  # a string written by hand or by another program
+            self.sigMessage.emit("info", f"Pasted the configuration, with the network fitted to the data: "
+                                         f"{fitted_text(shared.network, network)} (Ctrl+Z goes back).")
+            return True
         self.sigMessage.emit("info", "Pasted the configuration: the same network, data and settings "
                                      "(Ctrl+Z goes back).")
         return True
+
+
+def fitted_text(given: NetworkSpec, fitted: NetworkSpec) -> str:
+    """What fitting a network to the data changed, e.g. "2 inputs instead of 5"."""
+    changes = []
+    if fitted.n_inputs != given.n_inputs:
+        changes.append(f"{fitted.n_inputs} input{'s' * (fitted.n_inputs != 1)} instead of {given.n_inputs}")
+    if fitted.n_outputs != given.n_outputs:
+        changes.append(f"{fitted.n_outputs} output{'s' * (fitted.n_outputs != 1)} instead of {given.n_outputs}")
+    if fitted.task != given.task:
+        changes.append(f"a {fitted.task} task instead of {given.task}")
+    if fitted.loss != given.loss and fitted.task == given.task:
+        changes.append("the task's usual loss")
+    return ", ".join(changes) or "its input and output layers"
 
 
 __all__ = ["ConfigSharing"]

@@ -371,3 +371,23 @@ def test_a_locked_data_set_locks_standardising_its_inputs(qtbot, window):
     before = w.doc.data_spec
     box.toggle()  # were it reached all the same, the document refuses
     assert w.doc.data_spec == before and box.isChecked() == before.standardize
+
+
+def test_a_pasted_network_that_does_not_fit_the_data_says_it_was_fitted(qtbot, window):
+    """A share string written by hand or by another program, with a network of 5 inputs
+    for data of 2 features: it is fitted to the data, and the message says so instead of
+    "the same network"."""
+    from nnstudio.core.share_string import encode
+    from nnstudio.core.specs import NetworkSpec, TrainConfig
+
+    w = window
+    data = w.doc.data_spec
+    text = encode(NetworkSpec(n_inputs=5), TrainConfig(learning_rate=0.2), data)
+    QGuiApplication.clipboard().setText(text)
+    w.act_paste_config.trigger()
+    assert w.doc.config.learning_rate == 0.2
+    assert w.doc.network.n_inputs == len(data.features) != 5
+    shown = w.statusBar().currentMessage() + w.banner.label.text()
+    assert "fitted to the data" in shown and "2 inputs instead of 5" in shown, shown
+    assert "the same network" not in shown
+
