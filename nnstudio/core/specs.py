@@ -17,7 +17,7 @@ from typing import Any, Mapping, TypeVar
 
 from .activations import ACTIVATIONS
 from .errors import SpecError
-from .safetext import printable
+from .safetext import bounded, printable
 
 TASKS = ("regression", "binary", "multiclass")
 
@@ -69,11 +69,23 @@ def _finite(x: float, what: str) -> None:
         finite = math.isfinite(x)
     except OverflowError:  # an int beyond float range, e.g. from a hand-edited file
         finite = False
-    _check(finite, f"{what} must be a finite number, not {x}")
+    if not finite:
+        raise SpecError(f"{what} must be a finite number, not {_shown(x)}")
 
 
 def _integer(x: Any, what: str) -> None:
-    _check(isinstance(x, int) and not isinstance(x, bool), f"{what} must be a whole number, not {x!r}")
+    if not (isinstance(x, int) and not isinstance(x, bool)):
+        raise SpecError(f"{what} must be a whole number, not {_shown(x)}")
+    if abs(x) >= 10**30:  # no setting is near it; the checks after this one write the number
+        raise SpecError(f"{what} is far out of range: {_shown(x)}")
+
+
+def _shown(x: Any) -> str:
+    """``repr(x)`` for a message; an int too long to write in one (Python refuses past 4,300
+    digits, and the message would be pages long) by its size."""
+    if isinstance(x, int) and not isinstance(x, bool) and abs(x) >= 10**30:
+        return f"a number of about {int(x.bit_length() * 0.30103) + 1:,} digits"
+    return bounded(repr(x), 80)
 
 
 def _from_dict(cls: type[T], data: Mapping[str, Any], what: str) -> dict[str, Any]:

@@ -70,7 +70,9 @@ def check_int(value: object, what: str, lo: int, hi: int | None = None) -> int:
     value = int(value)
     if value < lo or (hi is not None and value > hi):
         limit = f"at least {lo}" if hi is None else f"between {lo:,} and {hi:,}"
-        raise SpecError(f"{what} must be {limit}, not {value:,}")
+        # a number too long to write (Python refuses past 4,300 digits): its size instead
+        shown = f"{value:,}" if abs(value) < 10**30 else f"a number of about {int(value.bit_length() * 0.30103) + 1:,} digits"
+        raise SpecError(f"{what} must be {limit}, not {shown}")
     return value
 
 

@@ -93,7 +93,7 @@ class DataSpec:
             check_bundled_name(self.name)
         put(self, "n_samples", check_int(self.n_samples, "the number of samples", 4, MAX_SAMPLES))
         put(self, "noise", check_float(self.noise, "noise", 0.0, 1.0))
-        put(self, "seed", check_int(self.seed, "the seed", 0))
+        put(self, "seed", check_int(self.seed, "the seed", 0, 2**63 - 1))  # as the training seed
         f = check_float(self.validation_fraction, "the validation fraction")
         if not 0.0 <= f < 1.0:
             raise SpecError(f"the validation fraction must be at least 0 and less than 1, not {f:g}")
