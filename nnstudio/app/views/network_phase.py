@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QFont
-from PySide6.QtWidgets import QGraphicsScene, QLabel
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QLabel
 
 from ...core.snapshot import Snapshot
 from .axes import number_text
@@ -64,11 +64,15 @@ class PhaseOverlay:
         self.tags: list[list[PhaseTag]] = []
         self.columns: list[list[NeuronItem]] = []
         self.filled: set[PhaseTag] = set()  # the tags that have a number of this phase
+        self.others: list[QGraphicsItem] = []
         self.active = False
 
-    def build(self, scene: QGraphicsScene, columns: list[list[NeuronItem]]) -> None:
-        """One (hidden) tag per neuron item; called when the items are made."""
+    def build(self, scene: QGraphicsScene, columns: list[list[NeuronItem]],
+              others: Sequence[QGraphicsItem] = ()) -> None:
+        """One (hidden) tag per neuron item; called when the items are made. No tag
+        covers one of ``others``."""
         self.columns = columns
+        self.others = list(others)
         self.tags = []
         self.filled: set[PhaseTag] = set()
         for items in columns:
@@ -83,12 +87,19 @@ class PhaseOverlay:
         """Show the tags of the neurons drawn now (a neuron that went under "… N more"
         when the drawing got smaller takes its tag with it) and put each right of its
         neuron, or where it fits inside ``scene_rect``: left of the right edge, or under
-        the neuron when that would cover it. The output's names (``output_labels``, one
+        the neuron when that would cover it. A tag that would cover another neuron, a
+        tag already placed or one of :attr:`others` (the "… N more" words) is left out (in a
+        narrow view the columns stand closer than a number is wide): the output's first,
+        then the columns from right to left. The output's names (``output_labels``, one
         per output item) give way to the output's tags, which say them with the numbers."""
-        for items, tags in zip(self.columns, self.tags):
+        neurons = [(item, QRectF(item.x() - item.size / 2, item.y() - item.size / 2, item.size, item.size))
+                   for items in self.columns for item in items if item.isVisible()]
+        taken = [o.sceneBoundingRect() for o in self.others if o.isVisible()]
+        order = list(zip(self.columns, self.tags))[::-1]
+        for items, tags in order:
             for item, tag in zip(items, tags):
-                tag.setVisible(tag in self.filled and item.isVisible())
-                if not tag.isVisible():
+                if not (tag in self.filled and item.isVisible()):
+                    tag.setVisible(False)
                     continue
                 half = item.size / 2
                 x = item.x() + half + 2
@@ -101,6 +112,12 @@ class PhaseOverlay:
                         y = item.y() + half + 2 + tag.height() / 2
                         y = min(y, scene_rect.bottom() - tag.height() / 2 - 1)
                 tag.setPos(x, y)
+                box = tag.boundingRect().translated(x, y)
+                covers = (any(box.intersects(r) for r in taken)
+                          or any(box.intersects(r) for other, r in neurons if other is not item))
+                tag.setVisible(not covers)
+                if not covers:
+                    taken.append(box)
         tagged = any(t.isVisible() for t in self.tags[-1]) if self.tags else False
         outputs = self.columns[-1] if self.columns else []
         for item, t in zip(outputs, output_labels):

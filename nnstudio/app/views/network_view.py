@@ -374,7 +374,7 @@ class NetworkView(ViewBase):
             more.setVisible(False)
             self.scene.addItem(more)
             self.more_labels.append(more)
-        self.phase.build(self.scene, self.columns)
+        self.phase.build(self.scene, self.columns, self.more_labels)
         self._build_edges(sizes)
         self._build_texts(snap, inputs, outs)
         self._relayout()
