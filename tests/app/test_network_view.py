@@ -120,12 +120,12 @@ def test_tooltips_give_the_numbers(shown, spiral):
     e = shown.edge(1, 2, 5)
     w, g = float(snap.weights[1][2, 5]), float(snap.grads_W[1][2, 5])
     text = shown.edge_tooltip(e)
-    assert f"{w:.4g}" in text and f"{g:.4g}" in text
+    assert number_text(w) in text and number_text(g) in text
     assert "hidden 1 neuron 3" in text and "hidden 2 neuron 6" in text
     assert shown.tooltip_at(e.p1 + (e.p2 - e.p1) * 0.3) == text
     n = shown.neuron(1, 4)
     text = shown.tooltip_at(n.scenePos())
-    assert f"{float(snap.biases[1][4]):.4g}" in text and "hidden layer 2, neuron 5" in text
+    assert number_text(float(snap.biases[1][4])) in text and "hidden layer 2, neuron 5" in text
     assert "training samples: mean" in text
 
 
@@ -217,7 +217,7 @@ def test_step_inspector_highlights_each_phase(shown):
     assert shown.edge(layer, int(i), int(j)).width == MAX_WIDTH  # the largest gradient is the widest
     assert shown.tags[2][3].text == f"δ {number_text(float(ph.delta[1][3]), 3)}"
     text = shown.edge_tooltip(shown.edge(0, 1, 2))
-    assert f"{float(grads[0][1, 2]):.4g}" in text
+    assert number_text(float(grads[0][1, 2])) in text
 
     ph = trainer.step_phase()
     assert ph.phase == "update"

@@ -74,3 +74,25 @@ def test_phase_tags_belong_to_drawn_neurons_and_read_as_the_app_writes_numbers(q
         assert seen["forward"] > 0 and seen["loss"] > 0
     finally:
         discard_and_close(w)
+
+
+def test_network_tooltips_write_small_numbers_as_the_app_does(qtbot):
+    """Hovering a connection after training read "gradient ∂L/∂w = -1.234e-05"."""
+    w = open_window(qtbot, 1366, 768)
+    try:
+        view = w.network_view
+        for _ in range(40):
+            _press(qtbot, w, Qt.Key.Key_Right, Qt.KeyboardModifier.ControlModifier)
+        wait_snapshot(qtbot, w, lambda s: s.iteration >= 40 * 32)
+        _press(qtbot, w, Qt.Key.Key_Right, Qt.KeyboardModifier.ShiftModifier)
+        wait_snapshot(qtbot, w, lambda s: s.phase is not None)
+        qtbot.wait(50)
+        texts = [view.edge_tooltip(e) for layer in view.edges for e in layer if e.visible]
+        texts += [view.tooltip_at(item.scenePos()) for column in view.neurons for item in column
+                  if item.isVisible()]
+        assert len(texts) > 20
+        bad = [t for t in texts if E_NOTATION.search(t)]
+        assert bad == [], bad[:2]
+        assert any("×10⁻" in t for t in texts)
+    finally:
+        discard_and_close(w)
