@@ -51,6 +51,11 @@ def _check_tags(view, phase):
                     drawn = QRectF(n.x() - n.size / 2, n.y() - n.size / 2, n.size, n.size)
                     assert not box.intersects(drawn), f"{phase}: tag {tag.text!r} covers a neuron of column {c}"
             boxes.append((tag.text, box))
+    for col, (items, tags) in enumerate(zip(view.neurons, view.tags)):
+        drawn = [t for item, t in zip(items, tags) if item.isVisible() and t in view.phase.filled]
+        shown = [t for t in drawn if t.isVisible()]
+        # a lone number among a column's neurons reads as a glitch: most or none
+        assert not shown or 2 * len(shown) >= len(drawn), f"{phase}: column {col} shows {len(shown)} of {len(drawn)}"
     return tagged
 
 

@@ -90,13 +90,15 @@ class PhaseOverlay:
         the neuron when that would cover it. A tag that would cover another neuron, a
         tag already placed or one of :attr:`others` (the "… N more" words) is left out (in a
         narrow view the columns stand closer than a number is wide): the output's first,
-        then the columns from right to left. The output's names (``output_labels``, one
+        then the columns from right to left; a column most of whose tags have no room
+        shows none. The output's names (``output_labels``, one
         per output item) give way to the output's tags, which say them with the numbers."""
         neurons = [(item, QRectF(item.x() - item.size / 2, item.y() - item.size / 2, item.size, item.size))
                    for items in self.columns for item in items if item.isVisible()]
         taken = [o.sceneBoundingRect() for o in self.others if o.isVisible()]
         order = list(zip(self.columns, self.tags))[::-1]
         for items, tags in order:
+            fits: list[tuple[PhaseTag, QRectF, bool]] = []
             for item, tag in zip(items, tags):
                 if not (tag in self.filled and item.isVisible()):
                     tag.setVisible(False)
@@ -115,8 +117,13 @@ class PhaseOverlay:
                 box = tag.boundingRect().translated(x, y)
                 covers = (any(box.intersects(r) for r in taken)
                           or any(box.intersects(r) for other, r in neurons if other is not item))
-                tag.setVisible(not covers)
-                if not covers:
+                fits.append((tag, box, not covers))
+            # a column whose numbers mostly have no room shows none: one lone number among
+            # eight neurons reads as a glitch
+            keep = 2 * sum(ok for _t, _b, ok in fits) >= len(fits)
+            for tag, box, ok in fits:
+                tag.setVisible(keep and ok)
+                if keep and ok:
                     taken.append(box)
         tagged = any(t.isVisible() for t in self.tags[-1]) if self.tags else False
         outputs = self.columns[-1] if self.columns else []
