@@ -187,10 +187,12 @@ class ComparisonSession(QObject):
         if not self.active:
             return False
         if ask and self.b_has_trained():
+            # B's legend names it already ("B: η = 0.3"): "Run B: η = 0.3", not "Run B: B: …"
+            label = printable(self.label, 80)
             answer = QMessageBox.question(
                 self.parent_widget, "Close run B",
                 "Close run B? Its training is discarded; run A stays as it is.\n\n"
-                f"Run B: {printable(self.label, 80)}\n\n"
+                f"Run {label if label.startswith('B:') else 'B: ' + label}\n\n"
                 "To keep B instead, choose Training › Make run B the main run.",
                 QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
                 QMessageBox.StandardButton.Cancel)

@@ -220,17 +220,22 @@ class Document(QObject):
         self._apply(after, prepared=prepared)
         self.undo_stack.push(_EditCommand(self, before, self.state, text, merge_key, before_run))
 
-    def edit_run(self, text: str, action: Callable[[], DocState | None], **changes: Any) -> None:
+    def edit_run(self, text: str, action: Callable[[], DocState | None], new_run: bool = False,
+                 **changes: Any) -> None:
         """A run edit: keep the run, apply the settings ``changes`` (if any), then do
         ``action()`` to the run — type in a weight, rewind, draw new weights, start a
         lesson's weights. If the action returns a DocState, the document takes it (a
-        rewind goes back to the settings of the time). One undoable step."""
+        rewind goes back to the settings of the time). One undoable step.
+
+        ``new_run``: the action starts a new run with the document's settings, so they
+        are not sent to the run it replaces (whose answer, "settings applied; the weights
+        are kept", came after the new run and was untrue)."""
         before = self.state
         after = replace(before, **changes)
         self.check_guard(before, after)
         prepared = self._prepare(after)
         before_run = self.begin_run_edit()
-        self._apply(after, prepared=prepared)
+        self._apply(after, prepared=prepared, send_config=not new_run)
         self.finish_run_edit(text, before, before_run, action())
 
     def begin_run_edit(self) -> int | None:
@@ -295,9 +300,11 @@ class Document(QObject):
             return prepare(new.data, new.inline)
         return self.prepared
 
-    def _apply(self, new: DocState, quiet: bool = False, prepared: PreparedData | None = None) -> None:
+    def _apply(self, new: DocState, quiet: bool = False, prepared: PreparedData | None = None,
+               send_config: bool = True) -> None:
         """Make ``new`` the state. ``quiet``: the run already matches it (undo put a kept
-        run back), so nothing is sent to training."""
+        run back), so nothing is sent to training; ``send_config`` False: nor are new
+        training settings (a new run with them follows)."""
         old = self.state
         if prepared is None:
             prepared = self._prepare(new)
@@ -313,7 +320,7 @@ class Document(QObject):
                 self.sigNetworkChanged.emit(network)
             elif data_changed:
                 self.sigDataChanged.emit(prepared)
-            if new.config != old.config and network == old.network:
+            if new.config != old.config and network == old.network and send_config:
                 self.sigConfigChanged.emit(new.config)
         self.sigStateChanged.emit(new)
 

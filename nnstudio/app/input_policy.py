@@ -9,6 +9,8 @@ on the ``QApplication``):
   of control uses — text and number boxes take every key, buttons and check boxes take
   Space and Enter, sliders and lists take the arrows, combo boxes take arrows, Space and
   Enter — so the key reaches the control and the shortcut stays quiet.
+* **Tab** moves from a drawing (a plot, the network) to the next control, never into
+  the items of its scene.
 * **Wheel.** A combo box, spin box or slider changes with the wheel only when it has
   the focus; otherwise the wheel passes on to the panel around it, which scrolls. (And
   such controls no longer take the focus from a wheel turn.)
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QGraphicsView,
     QLineEdit,
     QPlainTextEdit,
     QTabBar,
@@ -83,6 +86,23 @@ def control_takes_key(obj: QObject, event: QKeyEvent) -> bool:
     return Qt.Key(event.key()) in keys
 
 
+def tab_out_of(view: QWidget, forward: bool = True) -> bool:
+    """Give the focus to the control after ``view`` in the Tab order (before it:
+    ``forward`` False), skipping ``view``'s own parts; False when there is none.
+    (``QGraphicsView.focusNextPrevChild`` went back into the view itself.)"""
+    w = view
+    for _ in range(10000):  # the focus chain is a ring; this bounds a broken one
+        w = w.nextInFocusChain() if forward else w.previousInFocusChain()
+        if w is None or w is view:
+            return False
+        if (view.isAncestorOf(w) or w.window() is not view.window() or not w.isVisible() or not w.isEnabled()
+                or not (w.focusPolicy() & Qt.FocusPolicy.TabFocus) or w.focusProxy() is not None):
+            continue
+        w.setFocus(Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason)
+        return True
+    return False
+
+
 class InputPolicy(QObject):
     """Install once with :meth:`install`; applies to every window of the application."""
 
@@ -92,6 +112,14 @@ class InputPolicy(QObject):
             if isinstance(event, QKeyEvent) and control_takes_key(obj, event):
                 event.accept()  # the key goes to the control, the shortcut stays quiet
             return False
+        if kind == QEvent.Type.KeyPress and isinstance(obj, QGraphicsView) and isinstance(event, QKeyEvent) \
+                and event.key() in (K.Key_Tab, K.Key_Backtab) \
+                and not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+            # Tab leaves a drawing for the next control. Qt hands it to the scene first, and
+            # a pyqtgraph plot's scene took every Tab for its zoomable box, which it cannot
+            # focus while the plot is behind another tab: the keys stayed in the plot
+            backward = event.key() == K.Key_Backtab or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            return tab_out_of(obj, not backward)
         if kind == QEvent.Type.Wheel and isinstance(obj, WHEEL_GUARDED):
             focus = QApplication.focusWidget()
             if not (obj.hasFocus() or (focus is not None and obj.isAncestorOf(focus))):

@@ -118,8 +118,8 @@ class LessonPresenter(QObject):
                     weights = restart_weights(lesson, index, self.doc.network)
                     self.session.start(trainer_for(self.doc.network, self.doc.config, self.doc.prepared, weights))
 
-                self.doc.edit_run(f"Lesson step: {isolate(step.title)}", restart, network=network, config=config,
-                                  data=data)
+                self.doc.edit_run(f"Lesson step: {isolate(step.title)}", restart, new_run=True,
+                                  network=network, config=config, data=data)
             else:
                 self.doc.edit(f"Lesson step: {isolate(step.title)}", network=network, config=config, data=data)
         except NNStudioError as exc:

@@ -5,8 +5,9 @@ the panels (data and input features first), the network drawn with a map inside 
 neuron, a large decision (or fit) view and the loss curve. *Inspect* holds the deeper
 views: the step inspector (the hidden representation one tab away) beside the network
 it highlights (the loss and the hardest samples one tab away, as in Explore), over the
-gradients, activations, loss surface, optimizer race and decision view. Every tab of a
-group shows whole at 1280×800 and up, without scroll arrows.
+gradients, activations, loss surface, optimizer race and decision view (in a window too
+narrow for five tabs there, 1024 px, the decision view is a tab of the network). Every
+tab of a group shows whole at the smallest window, 1024×700, and up, without scroll arrows.
 
 Every view and panel is a dock of the main window; a workspace is an arrangement of
 those docks (``QMainWindow.saveState``). Switching saves the arrangement the user left
@@ -226,9 +227,16 @@ class Workspaces(QObject):
             self._add(left, "InspectorView", beside=panels[0])
             self._add(right, "NetworkView")
             self._add(right, "GradientView", below="NetworkView")
-            for key in ("ActivationView", "SurfaceView", "RaceView", "BoundaryView"):
+            below = ["ActivationView", "SurfaceView", "RaceView", "BoundaryView"]
+            beside_network = ["LossView", "HardestSamplesView"]
+            if not self._tabs_fit(["GradientView", *below], self._inspect_right_width()):
+                # a narrow window (1024 px): five tabs need ~540 px and the column has ~450;
+                # the decision view goes with the network, a click away as before
+                below.remove("BoundaryView")
+                beside_network.append("BoundaryView")
+            for key in below:
                 self._tab(key, "GradientView")
-            for key in ("LossView", "HardestSamplesView"):
+            for key in beside_network:
                 self._tab(key, "NetworkView")
             self._tab("RepresentationView", "InspectorView")
         for dock in panels[1:]:
@@ -248,6 +256,27 @@ class Workspaces(QObject):
         # sizes only take once the docks are laid out in the window
         QTimer.singleShot(0, lambda: self._size(name))
         QTimer.singleShot(0, self._whole_tab_titles)
+
+    def _panel_width(self) -> int:
+        return max(250, min(340, self.window.width() // 4))
+
+    def _inspect_right_width(self) -> int:
+        """The width :meth:`_size` gives the Inspect workspace's right column (less the
+        docks' frames and the splitter)."""
+        rest = max(400, self.window.width() - self._panel_width())
+        return rest * 60 // 100 - 12
+
+    def _tabs_fit(self, keys: list[str], width: int) -> bool:
+        """Whether the docks ``keys`` tabbed together show every whole title in ``width``."""
+        bar = QTabBar()
+        bar.setFont(self.window.font())
+        bar.setElideMode(Qt.TextElideMode.ElideNone)
+        for key in keys:
+            if key in self.docks:
+                bar.addTab(self.docks[key].windowTitle())
+        need = bar.sizeHint().width()
+        bar.deleteLater()
+        return need <= width
 
     def _add(self, area: Qt.DockWidgetArea, key: str, beside: QDockWidget | None = None,
              below: str | None = None) -> None:
@@ -274,7 +303,7 @@ class Workspaces(QObject):
             return
         w, d = self.window, self.docks
         width, height = w.width(), w.height()
-        panel = max(250, min(340, width // 4))
+        panel = self._panel_width()
         rest = max(400, width - panel)
         H, V = Qt.Orientation.Horizontal, Qt.Orientation.Vertical
         panels = [d[p] for p in PANELS if p in d]

@@ -43,6 +43,7 @@ from .losses import accuracy, r2_score
 from .memory import (CHECKPOINT_BUDGET, NEVER, TRAJECTORY_BUDGET, check_memory, checkpoint_capacity,
                      trajectory_capacity)
 from .network import Network
+from .number_text import number_text
 from .optimizers import SGD, Optimizer, optimizer_from_config
 from .phases import PhaseStepping
 from .probes import ProbeResult, probe
@@ -748,14 +749,15 @@ class Trainer(Timeline, PhaseStepping):
             return self._diverged_message("the gradients became infinite", iteration)
         ref = max(self.first_loss or 1.0, 1.0)
         if total > self.EXPLODE_FACTOR * ref:
-            return self._diverged_message(f"the loss exploded to {total:.3g}", iteration)
+            return self._diverged_message(f"the loss exploded to {number_text(total, 2)}", iteration)
         return None
 
     def _diverged_message(self, what: str, iteration: int) -> str:
         lr = self.optimizer.lr
-        return (f"{what} at iteration {iteration}: the learning rate {lr:g} is too large for this "
-                f"network and data. The last finite weights are kept; lower the learning rate "
-                f"(try {lr / 10:g}) and reset the weights.")
+        # numbers as the app writes them: "2.2×10⁷", not "2.2e+07"
+        return (f"{what} at iteration {iteration}: the learning rate {number_text(lr)} is too large for "
+                f"this network and data. The last finite weights are kept; lower the learning rate "
+                f"(try {number_text(lr / 10)}) and reset the weights.")
 
     def _stop(self, reason: str, kind: str, iteration: int) -> None:
         self.stopped = reason

@@ -107,6 +107,19 @@ def test_close_b_asks_when_b_has_trained(qtbot, window, monkeypatch):
     assert snap.iteration == 2
 
 
+def test_close_b_question_names_run_b_once(qtbot, window, monkeypatch):
+    """The question read "Run B: B: η = 0.3" (B's legend already starts with "B:")."""
+    w = window
+    start(qtbot, w, "lr=0.3")
+    press_step(qtbot, w, 1)
+    wait_snapshot(qtbot, w, lambda s: s.b is not None and s.b.iteration == 1)
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Cancel)
+    w.act_close_b.trigger()
+    assert asked and "Run B: η = 0.3" in asked[0] and "B: B:" not in asked[0], asked
+    w.comparison.close_b(ask=False)
+
+
 def test_rewind_moves_both_and_refuses_before_the_fork(qtbot, window):
     w = window
     press_step(qtbot, w, 3)

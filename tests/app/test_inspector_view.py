@@ -52,7 +52,7 @@ def test_number_format():
     assert fmt(2.6000000000000005) == "2.6"
     assert fmt(0.930861579) == "0.9309"
     assert fmt(-1.5) == "−1.5" and fmt_p(-1.5) == "(−1.5)" and fmt_p(1.5) == "1.5"
-    assert fmt(-1.23456e-5) == "−1.235e−5"
+    assert fmt(-1.23456e-5) == "−1.235×10⁻⁵"
     assert fmt(-0.0) == "0"
     assert sub(1) == "₁" and sub(2, 1) == "₂₁" and sub(10, 2) == "₁₀,₂"
 
@@ -288,7 +288,7 @@ def test_a_tiny_update_is_visible(view):
     assert fmt_change(0.5, 0.5) == ("0.5", "0.5")
     assert fmt_change(-0.5669, -0.569) == ("−0.5669", "−0.569")
     assert fmt_change(-0.5669, -0.569, pad=True) == ("−0.5669", "−0.5690")  # a column lines up
-    assert fmt_delta(2.41e-4) == "+0.00024" and fmt_delta(-1.53e-5) == "−1.5e−5"
+    assert fmt_delta(2.41e-4) == "+0.00024" and fmt_delta(-1.53e-5) == "−1.5×10⁻⁵"
 
 
 def test_right_arrow_through_the_engine(qtbot, view, circle):

@@ -12,6 +12,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QInputDialog
 
 from nnstudio.app import theme
+from nnstudio.app.views.axes import number_text
 from nnstudio.app.views.network_items import MAX_WIDTH, bias_color, edge_style
 from nnstudio.app.views.network_view import MAX_EDGES_PER_PAIR, SHOWN_OF_LARGE, NetworkView
 from nnstudio.core.data import DataSpec, Dataset, prepare
@@ -119,12 +120,12 @@ def test_tooltips_give_the_numbers(shown, spiral):
     e = shown.edge(1, 2, 5)
     w, g = float(snap.weights[1][2, 5]), float(snap.grads_W[1][2, 5])
     text = shown.edge_tooltip(e)
-    assert f"{w:.4g}" in text and f"{g:.4g}" in text
+    assert number_text(w) in text and number_text(g) in text
     assert "hidden 1 neuron 3" in text and "hidden 2 neuron 6" in text
     assert shown.tooltip_at(e.p1 + (e.p2 - e.p1) * 0.3) == text
     n = shown.neuron(1, 4)
     text = shown.tooltip_at(n.scenePos())
-    assert f"{float(snap.biases[1][4]):.4g}" in text and "hidden layer 2, neuron 5" in text
+    assert number_text(float(snap.biases[1][4])) in text and "hidden layer 2, neuron 5" in text
     assert "training samples: mean" in text
 
 
@@ -189,15 +190,15 @@ def test_step_inspector_highlights_each_phase(shown):
     for layer in range(2):
         for u in range(8):
             tag = shown.tags[layer + 1][u]
-            assert tag.isVisible() and tag.text == f"{float(ph.a[layer][u]):.3g}"
-    assert shown.tags[0][1].text == f"{float(ph.x[1]):.3g}"
+            assert tag.isVisible() and tag.text == number_text(float(ph.a[layer][u]), 3)
+    assert shown.tags[0][1].text == number_text(float(ph.x[1]), 3)
 
     ph = trainer.step_phase()
     assert ph.phase == "loss"
     shown.show_snapshot(_snap(trainer, data, ph))
     assert [n.highlight for n in shown.neurons[-1]] == [True]
     assert not any(n.highlight for n in shown.neurons[1])
-    assert f"loss ℓ = {ph.sample_loss:.4g}" in shown.tags[-1][0].text
+    assert f"loss ℓ = {number_text(ph.sample_loss)}" in shown.tags[-1][0].text
 
     ph = trainer.step_phase()
     assert ph.phase == "backward"
@@ -214,9 +215,9 @@ def test_step_inspector_highlights_each_phase(shown):
     i, j = np.unravel_index(flat, grads[layer].shape)
     assert abs(grads[layer][i, j]) == m
     assert shown.edge(layer, int(i), int(j)).width == MAX_WIDTH  # the largest gradient is the widest
-    assert shown.tags[2][3].text == f"δ {float(ph.delta[1][3]):.3g}"
+    assert shown.tags[2][3].text == f"δ {number_text(float(ph.delta[1][3]), 3)}"
     text = shown.edge_tooltip(shown.edge(0, 1, 2))
-    assert f"{float(grads[0][1, 2]):.4g}" in text
+    assert number_text(float(grads[0][1, 2])) in text
 
     ph = trainer.step_phase()
     assert ph.phase == "update"
@@ -400,7 +401,7 @@ def test_feature_maps_of_inputs_the_network_is_fed(qtbot, view):
     assert row[0] == row[-1] and row[0] != row[len(row) // 2]
     ph = trainer.step_phase()
     view.show_snapshot(_snap(trainer, data, ph))
-    assert view.tags[0][view.neurons[0].index(view.input_node("sin(x2)"))].text == f"{float(ph.x[2]):.3g}"
+    assert view.tags[0][view.neurons[0].index(view.input_node("sin(x2)"))].text == number_text(float(ph.x[2]), 3)
     assert not view.input_node("x2").highlight and view.input_node("x1^2").highlight
 
 

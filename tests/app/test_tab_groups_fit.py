@@ -1,4 +1,5 @@
-"""Every dock tab of both workspaces shows whole on a laptop, without scroll arrows: the
+"""Every dock tab of both workspaces shows whole on a laptop and in the smallest window
+(1024×700), without scroll arrows: the
 Inspect workspace's eight view tabs in one group needed ~874 px and had 567 at 1280×800,
 so "Hidden represen…" was cut behind the arrows and the tabs after it were out of sight.
 A layout saved by an older version (that group of eight) is not brought back."""
@@ -13,7 +14,7 @@ from nnstudio.app import workspaces as ws
 from nnstudio.app.main_window import MainWindow
 from window_helpers import discard_and_close
 
-SIZES = [(1280, 800), (1366, 768), (1600, 1000)]
+SIZES = [(1024, 700), (1280, 800), (1366, 768), (1600, 1000)]
 #: the layout version whose Inspect arrangement had the eight views in one group
 OLD_VERSION = 6
 OLD_INSPECT_TABS = ("ActivationView", "SurfaceView", "RaceView", "BoundaryView", "RepresentationView",

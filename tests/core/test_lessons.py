@@ -567,7 +567,7 @@ def test_lesson_4_learning_rate_small_good_overshoot_edge_and_divergence(lessons
     assert tr.stopped and tr.stop_info["kind"] == "divergence"
     assert "at iteration 6" in tr.stopped and tr.iteration == 5  # the 6th update is refused
     assert "learning rate 3 is too large" in tr.stopped and "try 0.3" in tr.stopped
-    assert "exploded to 2.2e+07" in tr.stopped
+    assert "exploded to 2.2×10⁷" in tr.stopped
     assert np.all(np.isfinite(tr.network.params))
     assert "iteration 6" in text_of(lesson, i) and "0.3" in text_of(lesson, i)
     text = " ".join(text_of(lesson, k) for k in range(len(lesson.steps)))

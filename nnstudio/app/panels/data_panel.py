@@ -185,8 +185,8 @@ class DataPanel(QWidget):
         lay.addWidget(self.source_line)
 
         palette = self.palette()
-        self.group = QButtonGroup(self)
-        self.group.setExclusive(False)  # several can be unchecked (CSV data); kept exclusive by refresh
+        # no QButtonGroup: Qt makes a group's buttons one stop of the Tab key, and only the
+        # first data set could be chosen from the keyboard; refresh() keeps one checked
         self.thumbs: dict[tuple[str, str], QToolButton] = {}
 
         # what data: one box, so that classroom mode can hide or lock the choice as a whole
@@ -211,7 +211,6 @@ class DataPanel(QWidget):
                                   generator_thumbnail(name, palette))
                 b.clicked.connect(lambda _=False, n=name: self.choose_generator(n))
                 self.thumbs[("generator", name)] = b
-                self.group.addButton(b)
                 grid.addWidget(b, row + i // 4, i % 4)
             row += (len(names) + 3) // 4
         chooser.addLayout(grid)
@@ -225,7 +224,6 @@ class DataPanel(QWidget):
             b.setMinimumWidth(THUMB + 22)
             b.clicked.connect(lambda _=False, n=name: self.choose_bundled(n))
             self.thumbs[("bundled", name)] = b
-            self.group.addButton(b)
             row.addWidget(b, 0, Qt.AlignmentFlag.AlignTop)
             texts = QVBoxLayout()
             texts.setSpacing(1)

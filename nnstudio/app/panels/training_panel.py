@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.errors import NNStudioError
+from ...core.number_text import number_text
 from ...core.optimizers import OPTIMIZER_INFO
 from ...core.specs import OPTIMIZERS, TARGET_METRICS, TrainConfig
 from ..document import Document
@@ -377,7 +378,8 @@ class TrainingPanel(QWidget):
         self.beta1.setPlaceholderText(f"default {DEFAULTS['beta1']:g}")
         self.beta2.setPlaceholderText(f"default {DEFAULTS['beta2']:g}")
         self.rho.setPlaceholderText(f"default {DEFAULTS['rho']:g}")
-        self.eps.setPlaceholderText("default 1e-10" if c.optimizer == "adagrad" else "default 1e-08")
+        # as the app writes numbers (the field also takes 1e-8 typed)
+        self.eps.setPlaceholderText(f"default {number_text(1e-10 if c.optimizer == 'adagrad' else 1e-8)}")
 
         name, rule = OPTIMIZER_INFO[c.optimizer]
         self._show_rule(rule)

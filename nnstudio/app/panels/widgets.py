@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import math
+import re
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -198,6 +199,22 @@ def ladder_125(lo: float, hi: float) -> list[float]:
             if lo * (1 - 1e-12) <= v <= hi * (1 + 1e-12):
                 out.append(v)
     return out
+
+
+_POWER = re.compile(r"^(?:([+\-−]?[\d.]+)\s*[×x*]\s*)?10\s*(?:\^\s*([+\-−]?\d+)|(⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]+))$")
+_PLAIN_POWER = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹−", "-0123456789-")
+
+
+def parse_number(text: str) -> float:
+    """A number as a learner may type it: "0.3", "1e-8", or as the app writes it, "10⁻⁸",
+    "1.5×10⁻⁵" (also "1.5x10^-5"). Raises ValueError for anything else."""
+    text = text.strip().replace(",", ".")
+    m = _POWER.match(text)
+    if m:
+        mant = (m.group(1) or "1").translate(_PLAIN_POWER)
+        exp = (m.group(2) or m.group(3)).translate(_PLAIN_POWER)
+        return float(f"{mant}e{int(exp)}")
+    return float(text.translate(_PLAIN_POWER))
 
 
 def format_number(v: float) -> str:
@@ -408,12 +425,12 @@ class OptionalFloatEdit(QLineEdit):
             self.setText("" if v is None else format_number(v))
 
     def _finished(self) -> None:
-        text = self.text().strip().replace(",", ".")
+        text = self.text().strip()
         if not text:
             new = None
         else:
             try:
-                new = float(text)
+                new = parse_number(text)
             except ValueError:
                 self.sigInvalid.emit(f"'{self.text()}' is not a number; leave the field empty for the default")
                 self.setValue(self._value)

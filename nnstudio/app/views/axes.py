@@ -31,44 +31,24 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QImage, QPainter
 
+from ...core import number_text as _numbers
+from ...core.number_text import PLAIN_HIGH, PLAIN_LOW
+from ...core.number_text import real_minus as _minus
+from ...core.number_text import scientific as _scientific
+
+# numbers are written in core (the engine's messages use them too); the views take them from here
+number_text = _numbers.number_text
+power_of_ten = _numbers.power_of_ten
+
 Array = np.ndarray
 
-_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _PLAIN_DIGITS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
-#: values written as plain decimals; outside, as m×10ᵏ
-PLAIN_LOW, PLAIN_HIGH = 1e-4, 1e6
-
-
-def power_of_ten(k: int) -> str:
-    """10^k written for an axis: 1, 10, 10⁻³."""
-    if k == 0:
-        return "1"
-    if k == 1:
-        return "10"
-    return "10" + str(k).translate(_SUPERSCRIPT)
 
 
 def _plain(values: Sequence[float]) -> bool:
     big = max((abs(v) for v in values if v != 0), default=1.0)
     small = min((abs(v) for v in values if v != 0), default=1.0)
     return PLAIN_LOW <= small and big < PLAIN_HIGH
-
-
-def _scientific(v: float, digits: int) -> str:
-    """``v`` as m×10ᵏ with ``digits`` decimals in m (10ᵏ alone when m is 1)."""
-    if v == 0:
-        return "0"
-    k = math.floor(math.log10(abs(v)))
-    m = v / 10.0 ** k
-    text = f"{m:.{digits}f}"
-    if abs(float(text)) >= 10:  # 9.99 rounded up to 10.0
-        k += 1
-        text = f"{v / 10.0 ** k:.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    sign = "−" if text.startswith("-") else ""
-    text = text.lstrip("-")
-    return f"{sign}{power_of_ten(k)}" if text == "1" else f"{sign}{text}×{power_of_ten(k)}"
 
 
 def linear_labels(values: Sequence[float], spacing: float | None = None) -> list[str]:
@@ -134,26 +114,6 @@ def value_labels(values: Sequence[float]) -> list[str]:
         if len(set(out)) == len(out):
             return out
     return out
-
-
-def number_text(v: float, digits: int = 4) -> str:
-    """``v`` in ``digits`` significant digits as the axes write numbers: "0.004251",
-    "−0.3", "1.608×10⁻⁵" (not Python's "1.608e-05"), "2.5×10⁶"; "–" when not finite."""
-    v = float(v)
-    if not math.isfinite(v):
-        return "–"
-    if v == 0:
-        return "0"
-    if PLAIN_LOW <= abs(v) < PLAIN_HIGH:
-        return _minus(np.format_float_positional(v, precision=digits, unique=False, fractional=False, trim="-"))
-    return _scientific(float(f"{v:.{digits}g}"), digits - 1)
-
-
-def _minus(text: str) -> str:
-    """A real minus sign, and no "−0"."""
-    if text.startswith("-") and float(text) == 0:
-        text = text[1:]
-    return text.replace("-", "−")
 
 
 def nice_step(span: float, count: int) -> float:

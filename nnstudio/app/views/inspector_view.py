@@ -40,6 +40,7 @@ from ...core.optimizers import OPTIMIZER_INFO
 from ...core.snapshot import Snapshot
 from ...core.trainer import PHASES, PhaseRecord
 from ..hat_text import HATTED, hat_image
+from .axes import power_of_ten
 from .base import ViewBase
 from .run_colors import RUN_A_COLOR, RUN_B_COLOR
 
@@ -52,17 +53,14 @@ _LOSS_KEYS = ("bce", "cce", "mse", "mae", "huber")
 
 
 def fmt(v: float) -> str:
-    """A number with about 4 significant digits, with a real minus sign: 0.9309, −1.5e−05."""
+    """A number with about 4 significant digits, with a real minus sign, small and large
+    ones as the axes write them: 0.9309, −1.5×10⁻⁵ (not Python's −1.5e-05)."""
     v = float(v)
     if v == 0:
         return "0"
     if not math.isfinite(v):
         return "NaN" if math.isnan(v) else ("∞" if v > 0 else "−∞")
-    text = f"{v:.4g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        text = f"{mant}e{int(exp)}"
-    return text.replace("-", "−")
+    return fmt_sig(v, 4)
 
 
 def fmt_sig(v: float, sig: int) -> str:
@@ -73,7 +71,7 @@ def fmt_sig(v: float, sig: int) -> str:
     text = f"{v:.{sig}g}"
     if "e" in text:
         mant, exp = text.split("e")
-        text = f"{mant}e{int(exp)}"
+        text = f"{mant}×{power_of_ten(int(exp))}"
     return text.replace("-", "−")
 
 
@@ -96,14 +94,14 @@ def fmt_change(before: float, after: float, pad: bool = False) -> tuple[str, str
 
 def _same_decimals(a: str, b: str) -> tuple[str, str]:
     """Pad the shorter of two plain decimals (neither a whole number) with zeros."""
-    if "e" in a or "e" in b or "." not in a or "." not in b:
+    if "×" in a or "×" in b or "." not in a or "." not in b:
         return a, b
     da, db = len(a.split(".")[1]), len(b.split(".")[1])
     return a + "0" * max(0, db - da), b + "0" * max(0, da - db)
 
 
 def fmt_delta(d: float) -> str:
-    """A change with its sign, in 2 significant digits: +0.00024, −1.5e−5, 0."""
+    """A change with its sign, in 2 significant digits: +0.00024, −1.5×10⁻⁵, 0."""
     if d == 0:
         return "0"
     text = fmt_sig(d, 2)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ...core.activations import get_activation
 from ...core.data import PreparedData
+from ...core.number_text import number_text
 from ...core.snapshot import Snapshot
 from .snapshot_forward import forward_from_snapshot, output_activation
 
@@ -22,8 +23,9 @@ Array = np.ndarray
 STAT_SAMPLES = 256  # training samples behind a neuron's activation statistics
 
 
-def fmt(v: float) -> str:
-    return f"{v:.4g}" if math.isfinite(v) else str(v)
+def fmt(v: float, digits: int = 4) -> str:
+    """As the app writes numbers: 0.3127, −1.234×10⁻⁵ (not "-1.234e-05"); nan and inf as words."""
+    return number_text(v, digits) if math.isfinite(v) else str(v)
 
 
 class NetworkTexts:
@@ -112,7 +114,7 @@ class NetworkTexts:
             data = self.data
             if data is not None and data.X_train.shape[1] == snap.layer_sizes[0] and len(data.X_train):
                 x = data.X_train[:, u]
-                lines.append(f"over the training data: mean {x.mean():.3g}, min {x.min():.3g}, max {x.max():.3g}")
+                lines.append(f"over the training data: mean {fmt(x.mean(), 3)}, min {fmt(x.min(), 3)}, max {fmt(x.max(), 3)}")
         else:
             act = snap.activations[layer]
             is_out = layer == len(snap.weights) - 1
@@ -124,8 +126,8 @@ class NetworkTexts:
             if outs is not None:
                 a = outs[layer][:, u].astype(np.float64)
                 with np.errstate(all="ignore"):
-                    lines.append(f"output on {len(a)} training samples: mean {a.mean():.3g}, std {a.std():.3g}, "
-                                 f"min {a.min():.3g}, max {a.max():.3g}")
+                    lines.append(f"output on {len(a)} training samples: mean {fmt(a.mean(), 3)}, std {fmt(a.std(), 3)}, "
+                                 f"min {fmt(a.min(), 3)}, max {fmt(a.max(), 3)}")
                     if act == "relu" and not is_out:
                         lines.append(f"off (0) for {np.mean(a <= 0):.0%} of them")
         ph = snap.phase

@@ -374,7 +374,7 @@ class NetworkView(ViewBase):
             more.setVisible(False)
             self.scene.addItem(more)
             self.more_labels.append(more)
-        self.phase.build(self.scene, self.columns)
+        self.phase.build(self.scene, self.columns, self.more_labels)
         self._build_edges(sizes)
         self._build_texts(snap, inputs, outs)
         self._relayout()
@@ -508,10 +508,8 @@ class NetworkView(ViewBase):
             item = self.columns[0][r]
             t.setVisible(item.isVisible())
             t.setPos(item.x() - size / 2 - 4, item.y())
-        tagged = any(t.isVisible() for t in self.phase.tags[-1]) if self.phase.tags else False
         for r, t in enumerate(self.output_labels):
             item = self.columns[-1][r]
-            t.setVisible(item.isVisible() and not tagged)  # the step inspector's tags say it, with numbers
             t.setPos(item.x() + size / 2 + 4, item.y())
         for layer, items in enumerate(self.edges):
             a, b = self._units[layer], self._units[layer + 1]
@@ -522,7 +520,8 @@ class NetworkView(ViewBase):
                     e.set_line(QPointF(na.x() + size / 2, na.y()), QPointF(nb.x() - size / 2, nb.y()))
         if self.edge_layer is not None:
             self.edge_layer.set_edges([e for items in self.edges for e in items])
-        self.phase.place(self.scene.sceneRect())
+        # after the neurons: a tag goes with its neuron; the output's names show unless tagged
+        self.phase.place(self.scene.sceneRect(), self.output_labels)
         if self.snapshot is not None and (old is None or old.size != size):
             self._update_neurons(self.snapshot)  # thumbnails are drawn at the neurons' size
 

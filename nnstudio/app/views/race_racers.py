@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtGui import QColor
 
+from ...core.number_text import number_text
 from ...core.optimizers import Optimizer, make_optimizer
 from ...core.testfunctions import TestFunction
 
@@ -101,7 +102,7 @@ def _fmt(v: float) -> str:
         return f"{v:.4f}"
     if 100 <= abs(v) < 1e5:
         return f"{v:.1f}"
-    return f"{v:.2e}"
+    return number_text(v, 3)  # 7.31×10⁻⁵, as the app writes numbers (not "7.31e-05")
 
 
 __all__ = ["RACERS", "Racer", "SETTINGS", "SHORT_NAMES", "_fmt"]

@@ -9,6 +9,8 @@ plain words, and where training is. The view connects to them.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QLabel, QMenu,
                                QPushButton, QSizePolicy, QSpinBox, QToolButton, QVBoxLayout, QWidget, QWidgetAction)
 
@@ -78,6 +80,13 @@ class SurfaceControls(QWidget):
         row.addWidget(self.recompute_button)
         bar.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         column.addWidget(bar)
+        # the two weights' choosers go on a row of their own when the bar is too narrow
+        # for them (1280×800: "W1[0,0]" was squeezed to "W1[(")
+        self._bar_row = row
+        self._params_row = QHBoxLayout()
+        self._params_row.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(self._params_row)
+        self.params_box.installEventFilter(self)  # shown or hidden with the plane's mode
 
         # what the plane is, in plain words; then where training is
         self.explained_label = QLabel("")
@@ -87,6 +96,35 @@ class SurfaceControls(QWidget):
             label.setWordWrap(True)
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             column.addWidget(label)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.place_params()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if obj is self.params_box and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self.place_params()
+        return False
+
+    def place_params(self) -> None:
+        """The choosers of two weights beside the plane's chooser when the whole bar fits
+        the width, else on the row under it."""
+        row = self._bar_row
+        spacing = max(row.spacing(), 0)
+        needed = sum(row.itemAt(i).widget().sizeHint().width() + spacing for i in range(row.count())
+                     if row.itemAt(i).widget() is not None and not row.itemAt(i).widget().isHidden()
+                     and row.itemAt(i).widget() is not self.params_box)
+        if not self.params_box.isHidden():
+            needed += self.params_box.sizeHint().width() + spacing
+        below = needed > self.width()
+        if below and row.indexOf(self.params_box) >= 0:
+            row.removeWidget(self.params_box)
+            self._params_row.addWidget(self.params_box)
+            self._params_row.addStretch(1)
+        elif not below and self._params_row.indexOf(self.params_box) >= 0:
+            while self._params_row.count():
+                self._params_row.takeAt(0)
+            row.insertWidget(row.indexOf(self.mode_box) + 1, self.params_box)
 
     def _options(self, resolution: int, auto_interval: float) -> QToolButton:
         """The Options button and its menu: grid, range, colours, 3-D, the line, updates."""
