@@ -63,7 +63,7 @@ def test_before_the_first_iteration_it_says_what_will_appear(qtbot, trainer, siz
     QApplication.processEvents()
     assert len(view.times) == 0
     assert view.time_note.shown_text in NO_GRADIENTS_YET
-    assert view.time_note.shown_text.startswith("No gradients yet")
+    assert view.time_note.shown_text.startswith("No curves yet")
     assert note_fits(view), (size, view.time_note.shown_text)
     if size == (820, 620):  # room for the whole sentence
         assert view.time_note.shown_text == NO_GRADIENTS_YET[0]
@@ -104,7 +104,7 @@ def test_in_the_window_the_arrow_key_brings_the_first_point_and_a_reset_the_word
         view = w.view_docks["GradientView"].widget()
         wait_snapshot(qtbot, w, lambda s: s.iteration == 0)
         qtbot.waitUntil(lambda: view.snapshot is not None)
-        assert view.time_note.shown_text.startswith("No gradients yet") and note_fits(view)
+        assert view.time_note.shown_text.startswith("No curves yet") and note_fits(view)
         w.focus_views()  # as after a click on a view: the arrow keys step training
         qtbot.keyClick(QApplication.focusWidget() or w, Qt.Key.Key_Right)
         wait_snapshot(qtbot, w, lambda s: s.iteration == 1)
@@ -119,7 +119,35 @@ def test_in_the_window_the_arrow_key_brings_the_first_point_and_a_reset_the_word
         w.controller.reset()
         wait_snapshot(qtbot, w, lambda s: s.iteration == 0)
         qtbot.waitUntil(lambda: len(view.times) == 0)
-        assert view.time_note.shown_text.startswith("No gradients yet")
+        assert view.time_note.shown_text.startswith("No curves yet")
         assert layer_pixels(view) == [0] * view.n_layers
     finally:
         discard_and_close(w)
+
+
+def broken_words(note) -> list[str]:
+    """The note's lines that end inside a word (Qt broke "gradients" as "gradient / s")."""
+    block = note.textItem.document().begin()
+    text, layout = block.text(), block.layout()
+    broken = []
+    for i in range(layout.lineCount() - 1):
+        line = layout.lineAt(i)
+        end = line.textStart() + line.textLength()
+        if end < len(text) and text[end - 1] != " " and text[end] != " ":
+            broken.append(text[line.textStart():end])
+    return broken
+
+
+@pytest.mark.parametrize("width", [260, 300, 340, 380, 420, 480, 560])
+def test_the_note_is_never_broken_inside_a_word(qtbot, trainer, width):
+    """The Gradients view at the smallest window (1024×700): the note read "No gradient /
+    s yet"; and it said no gradients while the bars beside it showed iteration 0's."""
+    view = GradientView()
+    qtbot.addWidget(view)
+    view.resize(width, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    view.show_snapshot(make_snapshot(trainer, None, trainer.probe()))
+    QApplication.processEvents()
+    assert view.time_note.shown_text.startswith("No curves yet"), view.time_note.shown_text
+    assert broken_words(view.time_note) == [], (width, view.time_note.shown_text)

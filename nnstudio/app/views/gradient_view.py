@@ -62,11 +62,13 @@ COMPARE_LAYER_COLORS = [c for c in theme.LAYER_COLORS
 RUN_TIP = "Two runs: each layer has A's bar (left) and B's bar (right); B's curves are dashed."
 HISTORY_PROBES = 200  # probes kept for the activation-histogram image
 #: said over the empty "over time" plot until the first iteration (longest that fits first)
+#: (the bars beside it show the gradients at the weights now, from iteration 0 on)
 NO_GRADIENTS_YET = (
-    "No gradients yet: each layer's curve starts with the first iteration. "
-    "Press Step iteration (→) or Play (Space).",
-    "No gradients yet: a curve per layer starts with the first iteration (→ or Play).",
-    "No gradients yet: press → or Play.",
+    "No curves yet: each layer's curve starts with the first iteration (the bars show the "
+    "gradients now). Press Step iteration (→) or Play (Space).",
+    "No curves yet: a curve per layer starts with the first iteration (→ or Play).",
+    "No curves yet: press → or Play.",
+    "No curves yet",
 )
 
 

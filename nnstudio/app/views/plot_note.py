@@ -13,6 +13,7 @@ import html
 from typing import Sequence
 
 import pyqtgraph as pg
+from PySide6.QtGui import QTextOption
 
 #: grey reads on light and dark backgrounds alike (as the loss view's empty frame)
 NOTE_COLOR = "#808080"
@@ -51,13 +52,19 @@ class PlotNote(pg.TextItem):
         if on:
             self._fit()
 
-    def _set_wording(self, text: str, width: float) -> float:
-        """Draw ``text`` wrapped to ``width`` pixels; returns the height it takes."""
+    def _set_wording(self, text: str, width: float) -> bool:
+        """Draw ``text`` wrapped to ``width`` pixels at spaces only; whether it fits the
+        plot's box (no word wider than the box, no more lines than its height holds)."""
         if text != self._shown:
             self._shown = text
             self.setHtml(f"<div align='center' style='color: {NOTE_COLOR}'>{html.escape(text)}</div>")
+            option = self.textItem.document().defaultTextOption()
+            option.setWrapMode(QTextOption.WrapMode.WordWrap)  # "No gradient / s yet" was drawn
+            self.textItem.document().setDefaultTextOption(option)
         self.setTextWidth(width)
-        return self.textItem.boundingRect().height()
+        document = self.textItem.document()
+        height = self._plot.vb.boundingRect().height()
+        return document.idealWidth() <= width + 0.5 and self.textItem.boundingRect().height() <= height - MARGIN
 
     def _fit(self) -> None:
         if not self.isVisible():
@@ -65,7 +72,7 @@ class PlotNote(pg.TextItem):
         box = self._plot.vb.boundingRect()
         width = max(40.0, box.width() - 2 * MARGIN)
         for text in self._wordings:
-            if self._set_wording(text, width) <= box.height() - MARGIN:
+            if self._set_wording(text, width):
                 break
         self._centre()
 
