@@ -31,6 +31,7 @@ from typing import Any, Mapping
 from .activations import ACTIVATIONS
 from .errors import SpecError
 from .initializers import INIT_NAMES
+from .number_text import number_text
 from .optimizers import OPTIMIZER_INFO
 from .safetext import bounded, printable
 from .specs import LayerSpec, NetworkSpec, TrainConfig
@@ -233,7 +234,7 @@ class RunChanges:
         def one(v: Any) -> str:
             if isinstance(v, tuple):
                 return ", ".join(one(x) for x in v)
-            return f"{v:g}" if isinstance(v, float) else str(v)
+            return number_text(v, 6) if isinstance(v, float) else str(v)  # "10⁶", as the app writes numbers
 
         def instead(new: str, old: str) -> str:
             return f"{new} instead of {old}"

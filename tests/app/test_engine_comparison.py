@@ -74,7 +74,7 @@ def test_a_run_that_diverges_alone_is_reported_once_and_the_other_goes_on():
         ec.run_slice(25)
     assert ec.remote.stopped and not ec.a.stopped
     stops = ec.new_stops()
-    assert len(stops) == 1 and stops[0][0] == "warning" and stops[0][1].startswith("B: η = 1e+06, Gradient descent (SGD) instead of Adam: the loss exploded")
+    assert len(stops) == 1 and stops[0][0] == "warning" and stops[0][1].startswith("B: η = 10⁶, Gradient descent (SGD) instead of Adam: the loss exploded")
     assert ec.new_stops() == []
     assert ec.a.iteration == 500 and not ec.stopped
     ec.close()

@@ -12,6 +12,7 @@ import numpy as np
 from PySide6.QtGui import QColor
 
 from ...core.data import PreparedData
+from ...core.number_text import number_text
 from ...core.snapshot import Grid
 from .. import theme
 from .decision_points import DecisionPoints, PointHit
@@ -99,11 +100,12 @@ def read_out_lines(data: PreparedData, mode: str, grid: Grid, idx: tuple[int, ..
     (not the nearest grid point's: they differ a little); elsewhere where it is and the
     network's answer at grid point ``idx`` (or the shown neuron's ``values`` there)."""
     names = data.raw.feature_names
-    where = f"{names[0]} = {x:.3g}, {names[1]} = {y:.3g}" if mode == "plane" else f"{names[0]} = {x:.3g}"
+    where = (f"{names[0]} = {number_text(x, 3)}, {names[1]} = {number_text(y, 3)}" if mode == "plane"
+             else f"{names[0]} = {number_text(x, 3)}")
     point = point_lines(hit, errors, data.class_names)
     lines = point or [where]
     if neuron_title:
-        lines.append(f"{neuron_title.split(':')[0]}: {values[idx]:.4g}")
+        lines.append(f"{neuron_title.split(':')[0]}: {number_text(float(values[idx]), 4)}")
     elif point:
         lines = point
     elif data.task == "binary":
@@ -116,7 +118,7 @@ def read_out_lines(data: PreparedData, mode: str, grid: Grid, idx: tuple[int, ..
         lines.append(f"predicts {data.class_names[best]} (p = {float(probs[best]):.3f})")
         lines.append("  ".join(f"{n}: {float(q):.2f}" for n, q in zip(data.class_names, probs)))
     else:
-        lines.append(f"ŷ = {float(grid.output[idx]):.4g}")
+        lines.append(f"ŷ = {number_text(float(grid.output[idx]), 4)}")
     return lines
 
 

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ...core.number_text import number_text
 from ...core.snapshot import Snapshot
 from .loss_run_b import E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, epoch_x, iteration_x
 from .run_colors import run_color
@@ -21,7 +22,8 @@ Array = np.ndarray
 
 
 def fmt(v: float) -> str:
-    return "–" if not math.isfinite(v) else f"{v:.4g}"
+    """A loss as the axes write numbers ("6.5×10⁻⁵", not "6.5e-05"); "–" when not finite."""
+    return number_text(v, 4)
 
 
 def _nearest(xs: Array, x: float) -> int:
