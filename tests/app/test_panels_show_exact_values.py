@@ -102,6 +102,11 @@ def test_training_panel_shows_values_beyond_its_boxes(window):
     assert tp.momentum.cleanText() == "0.9995"
     assert tp.seed.text() == str(2**40 + 3)
     assert tp.beta2.text() == "0.9999995" and tp.eps.text() == "1.23456789e-08"
+    # the schedule's sentence too says the γ it decays by
+    window.doc.replace_all(replace(odd_training_state(), config=replace(window.doc.config, decay_rate=0.1234567)),
+                           None)
+    assert tp.decay_rate.cleanText() == "0.1234567"
+    assert "multiplied by 0.1234567 every epoch" in tp.schedule_formula.text()
 
 
 def test_training_panel_values_survive_other_edits_and_enter(window, qtbot):

@@ -39,6 +39,7 @@ from .widgets import (
     WholeNumberBox,
     blocked,
     caption,
+    format_number,
     icon,
     section_title,
 )
@@ -392,9 +393,9 @@ class TrainingPanel(QWidget):
         self._show_row("decay_epochs", c.schedule == "step")
         self.schedule_formula.setText({
             "constant": "η stays the same all the time.",
-            "step": f"η · γ^⌊epoch / {c.decay_epochs}⌋: multiplied by {c.decay_rate:g} every "
+            "step": f"η · γ^⌊epoch / {c.decay_epochs}⌋: multiplied by {format_number(c.decay_rate)} every "
                     f"{c.decay_epochs} epochs.",
-            "exponential": f"η · γ^epoch: multiplied by {c.decay_rate:g} every epoch.",
+            "exponential": f"η · γ^epoch: multiplied by {format_number(c.decay_rate)} every epoch.",
         }[c.schedule])
 
         self.batch_mode.setToolTip(f"{BATCH_TEXTS[c.batch_mode]}: how many training samples each update looks at")
