@@ -214,7 +214,6 @@ def test_extreme_values_fit_the_panel(window):
     assert_shows(card.bias, 1e300, "bias")
     assert_shows(w.training_panel.target_value, -1.5e200, "target")
     for box in (card.bias, w.training_panel.target_value, w.training_panel.lr.spin):
-        print(box.minimumSizeHint().width(), box.sizeHint().width())
         assert box.minimumSizeHint().width() <= 160  # a panel is 260 px wide at least
 
 
