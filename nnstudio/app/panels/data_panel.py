@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,7 @@ from .widgets import (
     FittingScrollArea,
     LabelledSlider,
     SpinBox,
+    WholeNumberBox,
     blocked,
     caption,
     icon,
@@ -110,6 +112,11 @@ def _split_attribution(text: str) -> tuple[str, str]:
     """'Iris flowers: …, 3 species. R. A. Fisher (1936), …' -> (description, attribution)."""
     head, sep, rest = text.partition(". ")
     return (head + ".", rest) if sep else (text, "")
+
+
+def percent(fraction: float) -> float:
+    """``fraction`` · 100 as the number its digits say: 0.07 → 7.0 (not 7.000000000000001)."""
+    return float(Decimal(repr(float(fraction))) * 100)
 
 
 def is_trainable(ds: Dataset) -> bool:
@@ -350,7 +357,7 @@ class DataPanel(QWidget):
         self.slope.valueChanged.connect(lambda v: self._edit("Slope", "data.slope", slope=float(v)))
         form.addRow("Slope", self.slope)
 
-        self.validation = SpinBox(0, 80)
+        self.validation = DoubleSpinBox(0.0, 80.0, 5.0, 0)
         self.validation.setSuffix(" %")
         self.validation.setSingleStep(5)
         self.validation.setToolTip("The share of points held out to check the network on data it has not "
@@ -360,7 +367,7 @@ class DataPanel(QWidget):
         form.addRow("Validation", self.validation)
 
         seed_row = QHBoxLayout()
-        self.seed = SpinBox(0, 2**31 - 1)
+        self.seed = WholeNumberBox(0, 2**63 - 1)
         self.seed.setToolTip("The seed of the random numbers: the same seed gives the same points and split")
         self.seed.valueChanged.connect(lambda v: self._edit("Data seed", "data.seed", seed=int(v)))
         self.regenerate_button = QPushButton(icon("mdi6.dice-5-outline"), "Regenerate")
@@ -414,12 +421,14 @@ class DataPanel(QWidget):
         info = GENERATORS.get(spec.name) if gen else None
         with blocked(self.samples, self.noise, self.classes, self.slope, self.validation, self.seed,
                      self.standardize):
-            self.samples.setValue(spec.n_samples)
+            # each exactly as the data is made with it, also beyond a box's usual range
+            # or decimals (a project's slope 500, a validation share of 12.5 %)
+            self.samples.show_value(spec.n_samples)
             self.noise.setValue(spec.noise)
-            self.classes.setValue(spec.n_classes)
-            self.slope.setValue(spec.slope)
-            self.validation.setValue(round(spec.validation_fraction * 100))
-            self.seed.setValue(min(spec.seed, 2**31 - 1))
+            self.classes.show_value(spec.n_classes)
+            self.slope.show_value(spec.slope)
+            self.validation.show_value(percent(spec.validation_fraction))
+            self.seed.show_value(spec.seed)
             self.standardize.setChecked(spec.standardize)
         self.form.setRowVisible(self.samples, gen)
         self.form.setRowVisible(self.noise, gen)

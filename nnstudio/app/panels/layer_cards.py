@@ -327,12 +327,14 @@ class LayerCard(QFrame):
         self.strip.set_units(layer.units, color)
         a = ACTIVATIONS[layer.activation]
         with blocked(self.units, self.activation, self.alpha, self.init, self.bias, self.dropout):
-            self.units.setValue(layer.units)
+            # each exactly as the network is built with it, also beyond a box's usual
+            # range or decimals (a project's bias 50 or dropout 0.125)
+            self.units.show_value(layer.units)
             self.activation.set_current_data(layer.activation)
-            self.alpha.setValue(a.default_param if layer.alpha is None else layer.alpha)
+            self.alpha.show_value(a.default_param if layer.alpha is None else layer.alpha)
             self.init.set_current_data(layer.init)
-            self.bias.setValue(layer.bias_init)
-            self.dropout.setValue(layer.dropout)
+            self.bias.show_value(layer.bias_init)
+            self.dropout.show_value(layer.dropout)
         self.activation.setToolTip(f"{a.name}: {a.formula}")
         self.init.setToolTip(init_tip(layer.init) + "\nHow the weights of this layer are drawn when the network "
                              "is built. " + FOLLOW_NOTE)

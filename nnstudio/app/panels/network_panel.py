@@ -338,7 +338,7 @@ class NetworkPanel(QWidget):
         with blocked(self.loss_combo, self.huber):
             if regression:
                 self.loss_combo.set_current_data(spec.loss)
-            self.huber.setValue(spec.huber_delta)
+            self.huber.show_value(spec.huber_delta)  # exactly, also beyond the box's usual range
         self.loss_text.setText(loss.name)
         self.loss_formula.setText(loss.formula)
         self.loss_combo.setToolTip(loss.formula)

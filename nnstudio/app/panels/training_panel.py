@@ -37,8 +37,10 @@ from .widgets import (
     LogSpinBox,
     OptionalFloatEdit,
     SpinBox,
+    WholeNumberBox,
     blocked,
     caption,
+    format_number,
     icon,
     section_title,
 )
@@ -302,7 +304,7 @@ class TrainingPanel(QWidget):
         lay.addWidget(section_title("Seed and precision"))
         form = _form()
         seed_row = QHBoxLayout()
-        self.seed = SpinBox(0, 2**31 - 1)
+        self.seed = WholeNumberBox(0, 2**63 - 1)
         self.seed.setToolTip("Seeds the initial weights, the shuffling and dropout: the same seed gives "
                              "the same run")
         self.seed.valueChanged.connect(lambda v: self._edit("Training seed", "config.seed", seed=int(v)))
@@ -347,7 +349,9 @@ class TrainingPanel(QWidget):
         form.setRowVisible(field, visible)
 
     def refresh(self, *_args) -> None:
-        """Show the document's training settings (on every change, undo and redo too)."""
+        """Show the document's training settings (on every change, undo and redo too),
+        each exactly as the run trains with it, also beyond a box's usual range or
+        decimals (see :meth:`DoubleSpinBox.show_value`)."""
         c: TrainConfig = self.doc.config
         widgets = (self.optimizer, self.lr, self.momentum, self.weight_decay, self.schedule, self.decay_rate,
                    self.decay_epochs, self.batch_mode, self.batch_size, self.l1, self.l2, self.stopping,
@@ -356,22 +360,22 @@ class TrainingPanel(QWidget):
         with blocked(*widgets):
             self.optimizer.set_current_data(c.optimizer)
             self.lr.setValue(c.learning_rate)
-            self.momentum.setValue(c.momentum)
-            self.weight_decay.setValue(c.weight_decay)
+            self.momentum.show_value(c.momentum)
+            self.weight_decay.show_value(c.weight_decay)
             self.schedule.set_current_data(c.schedule)
-            self.decay_rate.setValue(c.decay_rate)
-            self.decay_epochs.setValue(c.decay_epochs)
+            self.decay_rate.show_value(c.decay_rate)
+            self.decay_epochs.show_value(c.decay_epochs)
             self.batch_mode.set_current_data(c.batch_mode)
-            self.batch_size.setValue(c.batch_size)
-            self.l1.setValue(c.l1)
-            self.l2.setValue(c.l2)
+            self.batch_size.show_value(c.batch_size)
+            self.l1.show_value(c.l1)
+            self.l2.show_value(c.l2)
             self.stopping.set_current_data(c.early_stopping)
-            self.patience.setValue(c.patience)
-            self.min_delta.setValue(c.min_delta)
+            self.patience.show_value(c.patience)
+            self.min_delta.show_value(c.min_delta)
             self.restore_best.setChecked(c.restore_best)
             self.target_metric.set_current_data(c.target_metric)
-            self.target_value.setValue(c.target_value)
-            self.seed.setValue(min(c.seed, 2**31 - 1))
+            self.target_value.show_value(c.target_value)
+            self.seed.show_value(c.seed)
             self.dtype.set_current_data(c.dtype)
         for name in ("beta1", "beta2", "rho", "eps"):
             getattr(self, name).setValue(getattr(c, name))
@@ -391,9 +395,9 @@ class TrainingPanel(QWidget):
         self._show_row("decay_epochs", c.schedule == "step")
         self.schedule_formula.setText({
             "constant": "η stays the same all the time.",
-            "step": f"η · γ^⌊epoch / {c.decay_epochs}⌋: multiplied by {c.decay_rate:g} every "
+            "step": f"η · γ^⌊epoch / {c.decay_epochs}⌋: multiplied by {format_number(c.decay_rate)} every "
                     f"{c.decay_epochs} epochs.",
-            "exponential": f"η · γ^epoch: multiplied by {c.decay_rate:g} every epoch.",
+            "exponential": f"η · γ^epoch: multiplied by {format_number(c.decay_rate)} every epoch.",
         }[c.schedule])
 
         self.batch_mode.setToolTip(f"{BATCH_TEXTS[c.batch_mode]}: how many training samples each update looks at")

@@ -5,6 +5,12 @@
   when the user presses Enter or leaves the field (not on every key), and the mouse
   wheel only changes a field that has the keyboard focus, so scrolling the panel never
   changes a setting by accident.
+* :meth:`DoubleSpinBox.show_value` / :meth:`SpinBox.show_value` — show the document's
+  value exactly even when a project file, a share string, a lesson or the command line
+  set it outside the box's usual range or finer than its decimals (momentum 0.9995 in a
+  box of 3 decimals up to 0.999): the range widens to hold it and the box shows as many
+  decimals as it needs, so the panel never shows a number other than the one trained with.
+* :class:`WholeNumberBox` — a whole number beyond a QSpinBox's 32 bits (a seed up to 2⁶³−1).
 * :class:`LogSpinBox` — a number spanning several decades (a learning rate): the arrows
   step along 1-2-5 (…, 0.01, 0.02, 0.05, 0.1, …) and any value in range can be typed.
 * :class:`LogControl` — a :class:`LogSpinBox` with a slider over the same 1-2-5 ladder.
@@ -21,6 +27,7 @@ from __future__ import annotations
 import math
 import re
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Iterator
 
 from PySide6.QtCore import QObject, QSignalBlocker, Qt, Signal
@@ -57,26 +64,208 @@ class SpinBox(QSpinBox):
     def __init__(self, minimum: int = 0, maximum: int = 99, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setRange(minimum, maximum)
+        self._usual = (minimum, maximum)
         self.setKeyboardTracking(False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAccelerated(True)
+
+    def show_value(self, v: int) -> None:
+        """Show the document's ``v`` as it is, widening the usual range if it lies outside
+        (back to the usual range once the value fits it again)."""
+        lo, hi = self._usual
+        self.setRange(min(lo, v), max(hi, v))
+        self.setValue(v)
 
     def wheelEvent(self, event) -> None:  # noqa: N802
         _guarded_wheel(self, event, QSpinBox.wheelEvent)
 
 
+#: the most decimals a QDoubleSpinBox keeps (Qt bounds them by DBL_MAX_10_EXP + DBL_DIG)
+MAX_DECIMALS = 323
+
+
+def exact_decimals(v: float) -> int:
+    """The fewest digits after the point that write ``v`` so it reads back exactly:
+    0.9995 → 4, 2.5 → 1, 250.0 → 0, 1e-07 → 7."""
+    if not math.isfinite(v):
+        return 0
+    exponent = Decimal(repr(float(v))).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def exact_text(v: float) -> str:
+    """``v`` as the shortest text that reads back exactly, without an exponent while that
+    stays short: 0.9995, 2000000, 1e-07, 1.5e+300."""
+    if v == 0:
+        return "0"
+    text = f"{v:.{exact_decimals(v)}f}"
+    return text if len(text) <= 16 else format_number(v)
+
+
+def _number(text: str) -> float | None:
+    """A finite number written plainly (a comma as the decimal point too), else None."""
+    try:
+        v = float(text.strip().replace(",", "."))
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _numeric_chars(text: str) -> bool:
+    return all(c in "0123456789.,eE+- " for c in text)
+
+
 class DoubleSpinBox(QDoubleSpinBox):
+    """A QDoubleSpinBox whose :meth:`show_value` shows any value exactly (see the module notes)."""
+
     def __init__(self, minimum: float = 0.0, maximum: float = 1.0, step: float = 0.1, decimals: int = 2,
                  parent: QWidget | None = None) -> None:
+        self._wide = False  # showing a value beyond the usual range or decimals
         super().__init__(parent)
         self.setDecimals(decimals)
         self.setRange(minimum, maximum)
         self.setSingleStep(step)
         self.setKeyboardTracking(False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._usual = (minimum, maximum, decimals)
+
+    def show_value(self, v: float) -> None:
+        """Show the document's ``v`` exactly: a value outside the usual range widens it (the
+        arrows then step within the wider range; the core still checks every edit), and a
+        value finer than the usual decimals gets the decimals it needs (0.9995, not 0.999).
+        A value that fits the usual range and decimals puts the box back as it was made."""
+        lo, hi, decimals = self._usual
+        need = exact_decimals(v)
+        self._wide = not lo <= v <= hi or need > decimals
+        self.setDecimals(min(MAX_DECIMALS, max(decimals, need)) if self._wide else decimals)
+        self.setRange(min(lo, v), max(hi, v))
+        self.setValue(v)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
+        if self._wide and not (self.specialValueText() and value == self.minimum()):
+            return exact_text(value)
+        return super().textFromValue(value)
+
+    def _clean(self, text: str) -> str:
+        if self.prefix() and text.startswith(self.prefix()):
+            text = text[len(self.prefix()):]
+        if self.suffix() and text.endswith(self.suffix()):
+            text = text[:-len(self.suffix())]
+        return text.strip()
+
+    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
+        # the exact text of a wide value may have an exponent (1e-07), which Qt cannot read
+        v = _number(self._clean(text)) if self._wide else None
+        return super().valueFromText(text) if v is None else v
+
+    def validate(self, text: str, pos: int):  # noqa: D102
+        state, text, pos = super().validate(text, pos)
+        if not self._wide or state == QValidator.State.Acceptable:
+            return state, text, pos
+        clean = self._clean(text)
+        v = _number(clean)
+        if v is not None and self.minimum() <= v <= self.maximum():
+            return QValidator.State.Acceptable, text, pos
+        if _numeric_chars(clean):
+            return QValidator.State.Intermediate, text, pos
+        return state, text, pos
 
     def wheelEvent(self, event) -> None:  # noqa: N802
         _guarded_wheel(self, event, QDoubleSpinBox.wheelEvent)
+
+
+class WholeNumberBox(QAbstractSpinBox):
+    """A whole number in ``[minimum, maximum]`` beyond a QSpinBox's 32 bits: a seed may be
+    any number up to 2⁶³−1 (a QSpinBox would show 2147483647 for a larger one).
+
+    Like :class:`SpinBox`, the value is taken when the user presses Enter or leaves the
+    field, and ``valueChanged(object)`` gives the new int (also for the arrows).
+    """
+
+    valueChanged = Signal(object)
+
+    def __init__(self, minimum: int = 0, maximum: int = 2**63 - 1, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._min, self._max, self._value = int(minimum), int(maximum), int(minimum)
+        self.setKeyboardTracking(False)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAccelerated(True)
+        self.lineEdit().setText(str(self._value))
+        self.editingFinished.connect(self._commit)
+
+    def minimum(self) -> int:
+        return self._min
+
+    def maximum(self) -> int:
+        return self._max
+
+    def value(self) -> int:
+        return self._value
+
+    def setValue(self, v: int) -> None:  # noqa: N802 - Qt's name
+        v = max(self._min, min(self._max, int(v)))
+        changed = v != self._value
+        self._value = v
+        if self.lineEdit().text() != str(v):
+            self.lineEdit().setText(str(v))
+            self.lineEdit().setCursorPosition(0)  # a number cut short shows its first digits
+        # no arrows beside a seed of more than 10 digits (stepping it by one means little):
+        # its digits need the room in a narrow panel
+        long = len(str(v)) > 10
+        self.setButtonSymbols(QAbstractSpinBox.ButtonSymbols.NoButtons if long
+                              else QAbstractSpinBox.ButtonSymbols.UpDownArrows)
+        self.update()  # the arrows' enabled state
+        if changed:
+            self.valueChanged.emit(v)
+
+    def show_value(self, v: int) -> None:
+        self.setValue(v)
+
+    @staticmethod
+    def _parse(text: str) -> int | None:
+        t = text.strip().replace(",", "").replace(" ", "").replace("_", "")
+        return int(t) if t.isascii() and t.isdigit() else None
+
+    def validate(self, text: str, pos: int):  # noqa: D102
+        if not text.strip():
+            return QValidator.State.Intermediate, text, pos
+        v = self._parse(text)
+        if v is None:
+            return QValidator.State.Invalid, text, pos
+        if self._min <= v <= self._max:
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos
+
+    def fixup(self, text: str) -> str:
+        return str(self._value)
+
+    def _commit(self) -> None:
+        v = self._parse(self.lineEdit().text())
+        if v is None or not self._min <= v <= self._max:
+            self.lineEdit().setText(str(self._value))
+            return
+        self.setValue(v)
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
+        self._commit()
+        self.setValue(self._value + steps)
+        self.selectAll()
+
+    def stepEnabled(self):  # noqa: N802 - Qt's name
+        flags = QAbstractSpinBox.StepEnabledFlag.StepNone
+        if self._value < self._max:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        if self._value > self._min:
+            flags |= QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return flags
+
+    def sizeHint(self):  # noqa: N802 - Qt's name
+        hint = super().sizeHint()
+        hint.setWidth(max(hint.width(), self.fontMetrics().horizontalAdvance("2147483647") + 40))
+        return hint
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        _guarded_wheel(self, event, QAbstractSpinBox.wheelEvent)
 
 
 #: the item data role of the text a :class:`ComboBox` shows in its box for an item whose
@@ -218,10 +407,15 @@ def parse_number(text: str) -> float:
 
 
 def format_number(v: float) -> str:
-    """Short, exact-looking text for a setting: 0.03, 1e-05, 250."""
+    """Short text for a setting that reads back as exactly the same number: 0.03, 1e-05,
+    250, and 0.9999995 (not 1) or 1.23456789e-08 (not 1.23457e-08)."""
     if v == 0:
         return "0"
-    return f"{v:.6g}"
+    for digits in range(6, 18):
+        text = f"{v:.{digits}g}"
+        if float(text) == v:
+            return text
+    return repr(float(v))
 
 
 class LogSpinBox(DoubleSpinBox):
@@ -342,8 +536,10 @@ class LogControl(QWidget):
         return self.spin.value()
 
     def setValue(self, v: float) -> None:  # noqa: N802
+        """Show ``v`` exactly in the box (see :meth:`DoubleSpinBox.show_value`), the slider
+        at the nearest step."""
         with blocked(self.spin, self.slider):
-            self.spin.setValue(v)
+            self.spin.show_value(v)
             self.slider.setValue(self.spin.nearest_step(v))
 
     def _from_spin(self, v: float) -> None:
@@ -359,7 +555,12 @@ class LogControl(QWidget):
 
 
 class LabelledSlider(QWidget):
-    """A slider for a float in ``[minimum, maximum]`` in steps of ``step``, value on its right."""
+    """A slider for a float in ``[minimum, maximum]`` in steps of ``step``, value on its right.
+
+    :meth:`setValue` keeps the value given, also one between the steps or beyond the ends
+    (a project file's noise 0.125): the label shows it exactly and :meth:`value` gives it,
+    the slider sits at the nearest step. Moving the slider takes the step's value.
+    """
 
     valueChanged = Signal(float)
 
@@ -377,21 +578,33 @@ class LabelledSlider(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.label)
+        self._value = self._step_value()
         self.slider.valueChanged.connect(self._moved)
         self._show()
 
     def value(self) -> float:
-        return round(self._lo + self.slider.value() * self._step, 10)
+        return self._value
 
     def setValue(self, v: float) -> None:  # noqa: N802
+        self._value = float(v)
         with blocked(self.slider):
             self.slider.setValue(round((v - self._lo) / self._step))
         self._show()
 
+    def _step_value(self) -> float:
+        return round(self._lo + self.slider.value() * self._step, 10)
+
     def _show(self) -> None:
-        self.label.setText(self._fmt.format(self.value()))
+        v = self._value
+        text = self._fmt.format(v)
+        try:
+            exact = float(text) == v
+        except ValueError:  # a format with words: trust it
+            exact = True
+        self.label.setText(text if exact else exact_text(v))
 
     def _moved(self, _i: int) -> None:
+        self._value = self._step_value()
         self._show()
         self.valueChanged.emit(self.value())
 
@@ -537,7 +750,7 @@ class Chip(QToolButton):
 
 
 __all__ = [
-    "SpinBox", "DoubleSpinBox", "ComboBox", "SHORT_TEXT_ROLE", "Slider", "blocked", "ladder_125", "format_number",
+    "SpinBox", "DoubleSpinBox", "WholeNumberBox", "exact_decimals", "exact_text", "ComboBox", "SHORT_TEXT_ROLE", "Slider", "blocked", "ladder_125", "format_number",
     "LogSpinBox", "LogControl", "LabelledSlider", "OptionalFloatEdit", "caption", "section_title",
     "hline", "icon", "error_color", "ErrorLabel", "Chip",
 ]
