@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 
 from nnstudio.app.views.loss_run_b import DRAW_LIMIT
 from nnstudio.app.views.loss_view import VAL_PENDING
+from nnstudio.core.number_text import number_text
 from window_helpers import discard_and_close, open_window, wait_snapshot
 
 
@@ -97,5 +98,5 @@ def test_a_run_diverging_at_its_first_epoch_is_painted_without_warnings(qtbot, w
     assert x is None or len(x) == 0
     # the training loss is drawn, and the read-out gives the validation loss's number
     assert np.array_equal(view.curve_train.getData()[1], el[:, 2])
-    assert f"validation loss  {el[0, 3]:.4g}" in view.hover_at(1.0)
+    assert f"validation loss  {number_text(el[0, 3], 4)}" in view.hover_at(1.0)
     assert not view.grab().isNull()
