@@ -21,7 +21,9 @@ shuffling and dropout each draw from their own stream of ``SeedSequence(seed)``.
 
 The run keeps a **timeline** of the changes made to it while it trains, and rewinds
 exactly (:mod:`nnstudio.core.timeline`); an iteration can be stepped phase by phase
-(:mod:`nnstudio.core.phases`); the records are in :mod:`nnstudio.core.trainer_records`.
+(:mod:`nnstudio.core.phases`); batches are cut in :mod:`nnstudio.core.trainer_batching`,
+epochs end in :mod:`nnstudio.core.trainer_epochs`; the records are in
+:mod:`nnstudio.core.trainer_records`.
 
 Speed: an iteration computes in buffers allocated once
 (:class:`~nnstudio.core.train_step.TrainStep`), and :meth:`Trainer.run` runs the
@@ -39,7 +41,6 @@ import numpy as np
 
 from .errors import SpecError
 from .history import History
-from .losses import accuracy, r2_score
 from .memory import (CHECKPOINT_BUDGET, NEVER, TRAJECTORY_BUDGET, check_memory, checkpoint_capacity,
                      trajectory_capacity)
 from .network import Network
@@ -50,6 +51,8 @@ from .probes import ProbeResult, probe
 from .project_limits import MAX_ITERATIONS
 from .specs import NetworkSpec, TrainConfig
 from .timeline import Timeline
+from .trainer_batching import Batching
+from .trainer_epochs import Epochs
 from .trainer_records import Change, PhaseRecord, StepRecord, TrainingData, _State
 
 __all__ = ["PHASES", "Change", "PhaseRecord", "StepRecord", "Trainer", "TrainingData"]
@@ -64,7 +67,7 @@ _multiply = np.multiply
 _subtract = np.subtract
 
 
-class Trainer(Timeline, PhaseStepping):
+class Trainer(Timeline, PhaseStepping, Batching, Epochs):
     """Trains a :class:`Network` on prepared data with a :class:`TrainConfig`.
 
     Parameters
@@ -297,93 +300,6 @@ class Trainer(Timeline, PhaseStepping):
             self.config = self.config.replace(seed=seed)
         self._finish_pending_phases(discard=True)
         self._init_run(None)
-
-    # ---------------------------------------------------------------- batching
-    def _refresh_batching(self) -> None:
-        self._b = self._batch_size()
-        self._full_batch = self.config.batch_mode == "full"
-
-    def _batch_size(self) -> int:
-        mode = self.config.batch_mode
-        if mode == "full":
-            return self.n_train
-        if mode == "sgd":
-            return 1
-        return min(self.config.batch_size, self.n_train)
-
-    @property
-    def iterations_per_epoch(self) -> int:
-        return math.ceil(self.n_train / self._batch_size())
-
-    def _new_epoch_order(self) -> None:
-        if self.config.batch_mode == "full":
-            self.perm = np.arange(self.n_train)
-        else:
-            self.perm = self.shuffle_rng.permutation(self.n_train)
-
-    def _next_batch(self) -> Array:
-        b = self._batch_size()
-        idx = self.perm[self.pos:self.pos + b]
-        return idx
-
-    @property
-    def perm(self) -> Array:
-        """The order of the training samples in the current epoch."""
-        return self._perm
-
-    @perm.setter
-    def perm(self, order: Array) -> None:
-        self._perm = order
-        self._chunk = None
-
-    #: bytes of training rows gathered in epoch order at a time (see :meth:`_batch`):
-    #: many small batches per gather, or one large batch, kept in cache for its step
-    CHUNK_BYTES = 1 << 18
-
-    def _batch(self, pos: int) -> tuple[Array, Array, Array]:
-        """Indices, inputs and targets of the batch starting at ``pos`` of the epoch.
-
-        The rows are gathered in epoch order a chunk of batches at a time (one gather
-        instead of one per batch, into arrays allocated once); a batch is then a view
-        into the chunk, holding exactly the rows ``X[perm[pos:pos + b]]`` would."""
-        b = self._b
-        stop = pos + b
-        chunk = self._chunk
-        if chunk is None or pos < chunk[0] or (stop > chunk[1] and chunk[1] < self.n_train):
-            X, yt = self.X, self._yt
-            rows = max(b, (self.CHUNK_BYTES // max(1, X[:1].nbytes)) // b * b)
-            end = min(self.n_train, pos + rows)
-            bufs = self._chunk_bufs
-            if bufs is None or len(bufs[0]) != rows or bufs[0].dtype != X.dtype or bufs[0].shape[1:] != X.shape[1:] \
-                    or bufs[1].dtype != yt.dtype or bufs[1].shape[1:] != yt.shape[1:]:
-                bufs = self._chunk_bufs = (np.empty((rows, *X.shape[1:]), X.dtype),
-                                           np.empty((rows, *yt.shape[1:]), yt.dtype))
-            order = self._perm[pos:end]
-            m = len(order)
-            # mode="clip" writes straight into out (the indices are valid)
-            chunk = self._chunk = (pos, end, np.take(X, order, 0, bufs[0][:m], "clip"),
-                                   np.take(yt, order, 0, bufs[1][:m], "clip"))
-        start = chunk[0]
-        return self._perm[pos:stop], chunk[2][pos - start:stop - start], chunk[3][pos - start:stop - start]
-
-    def current_lr(self) -> float:
-        """Learning rate of the current epoch under the schedule."""
-        c = self.config
-        if c.schedule == "step":
-            return c.learning_rate * c.decay_rate ** (self.epoch // c.decay_epochs)
-        if c.schedule == "exponential":
-            return c.learning_rate * c.decay_rate**self.epoch
-        return c.learning_rate
-
-    def _set_lr_for_epoch(self) -> None:
-        self.optimizer.lr = self.current_lr()
-
-    def _reset_epoch_acc(self) -> None:
-        self._epoch_ssr = 0.0
-        self._epoch_loss_sum = 0.0
-        self._epoch_batches = 0
-        self._epoch_correct = 0
-        self._epoch_seen = 0
 
     # ---------------------------------------------------------------- one iteration
     def step(self) -> StepRecord:
@@ -762,88 +678,6 @@ class Trainer(Timeline, PhaseStepping):
     def _stop(self, reason: str, kind: str, iteration: int) -> None:
         self.stopped = reason
         self.stop_info = {"kind": kind, "iteration": iteration, "epoch": self.epoch, "reason": reason}
-
-    # ---------------------------------------------------------------- epochs
-    def _metric(self, z: Array, y: Array) -> float:
-        if self.spec.task == "regression":
-            return r2_score(z, y)
-        return accuracy(z, y, "multiclass" if self._multiclass else self.spec.task)
-
-    def evaluate(self) -> dict[str, float]:
-        """Loss and metric (accuracy, or R² for regression) on the training and validation sets,
-        without dropout; the validation entries are nan when there is no validation set.
-        Leaves the trainer untouched, even half-way through a phase-stepped iteration."""
-        net = self.scratch_network()
-        with np.errstate(all="ignore"):
-            z = net.forward(self.X)
-            out = {"loss": net.loss.value(z, self.y), "metric": self._metric(z, self.y)}
-            if len(self.Xv):
-                zv = net.forward(self.Xv)
-                out["val_loss"] = net.loss.value(zv, self.yv)
-                out["val_metric"] = self._metric(zv, self.yv)
-            else:
-                out["val_loss"] = out["val_metric"] = float("nan")
-        return out
-
-    def _end_epoch(self) -> dict[str, float]:
-        net = self.network
-        train_loss = self._epoch_loss_sum / max(1, self._epoch_batches)
-        if self.spec.task == "regression":
-            # like the accuracy, R² over the epoch's batches: 1 − Σ(ŷ − y)² / Σ(y − ȳ)²
-            train_metric = 1.0 - self._epoch_ssr / self._ss_tot if self._ss_tot > 0 else float("nan")
-        else:
-            train_metric = self._epoch_correct / max(1, self._epoch_seen)
-        val_loss = val_metric = float("nan")
-        if len(self.Xv):
-            with np.errstate(all="ignore"):
-                zv = net.forward(self.Xv)
-                val_loss = net.loss.value(zv, self.yv)
-                val_metric = self._metric(zv, self.yv)
-        self.epoch += 1
-        lr = self.optimizer.lr
-        self.history.epochs.append((self.epoch, self.iteration, train_loss, val_loss, train_metric, val_metric, lr))
-        metrics = {"epoch": self.epoch, "loss": train_loss, "val_loss": val_loss,
-                   "metric": train_metric, "val_metric": val_metric}
-        self._early_stopping(metrics)
-        self.pos = 0
-        self._reset_epoch_acc()
-        self._new_epoch_order()
-        self._set_lr_for_epoch()
-        return metrics
-
-    def _early_stopping(self, m: dict[str, float]) -> None:
-        cfg = self.config
-        if cfg.early_stopping == "patience":
-            monitored = m["val_loss"] if math.isfinite(m["val_loss"]) else m["loss"]
-            if monitored < self.best_value - cfg.min_delta:
-                self.best_value = monitored
-                self.best_params = self.network.get_flat()
-                self.best_epoch = self.epoch
-                self.wait = 0
-            else:
-                self.wait += 1
-                if self.wait >= cfg.patience:
-                    which = "validation loss" if math.isfinite(m["val_loss"]) else "training loss"
-                    msg = (f"early stopping after epoch {self.epoch}: the {which} has not improved for "
-                           f"{cfg.patience} epochs (best {self.best_value:.4g} at epoch {self.best_epoch})")
-                    if cfg.restore_best and self.best_params is not None:
-                        self.network.set_flat(self.best_params)
-                        msg += "; the weights of that best epoch are restored"
-                    self._stop(msg, "early_stopping", self.iteration)
-                    self.stop_info["best_epoch"] = self.best_epoch  # type: ignore[index]
-        elif cfg.early_stopping == "target":
-            key = cfg.target_metric
-            name = {"accuracy": "metric", "val_accuracy": "val_metric", "r2": "metric",
-                    "val_r2": "val_metric", "loss": "loss", "val_loss": "val_loss"}[key]
-            value = m[name]
-            if not math.isfinite(value):
-                return
-            reached = value <= cfg.target_value if "loss" in key else value >= cfg.target_value
-            if reached:
-                rel = "≤" if "loss" in key else "≥"
-                self._stop(f"target reached after epoch {self.epoch}: {key} = {value:.4g} {rel} {cfg.target_value:g}",
-                           "early_stopping", self.iteration)
-                self.stop_info["best_epoch"] = self.epoch  # type: ignore[index]
 
     def run_epoch(self) -> StepRecord | None:
         """Iterate until the current epoch ends (or training stops); the last iteration's record."""
