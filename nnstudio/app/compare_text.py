@@ -14,6 +14,7 @@ from typing import Any
 
 from ..core.activations import ACTIVATIONS
 from ..core.initializers import INIT_NAMES
+from ..core.number_text import number_text
 from ..core.optimizers import OPTIMIZER_INFO
 from ..core.run_changes import RunChanges
 from ..core.specs import NetworkSpec, TrainConfig
@@ -75,7 +76,7 @@ def display_value(key: str, value: Any) -> str:
     if key == "loss":
         return LOSS_NAMES.get(value, str(value))
     if isinstance(value, float):
-        return f"{value:g}"
+        return number_text(value, 6)  # "10⁻⁵", as the app writes numbers
     return str(value)
 
 

@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.number_text import number_text
+
 if TYPE_CHECKING:
     from .lessons import LessonStep
 
@@ -48,7 +50,7 @@ def _value_text(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, float):
-        return f"{value:g}"
+        return number_text(value, 6)  # "10⁻⁵", as the app writes numbers
     return str(value)
 
 

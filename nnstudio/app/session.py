@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, Signal
 from ..core.data import Dataset, DataSpec
 from ..core.errors import NNStudioError
 from ..core.network import describe_parameter
+from ..core.number_text import number_text
 from ..core.project import Project
 from ..core.rewind_job import RewindCancelled
 from ..core.snapshot import Snapshot
@@ -194,7 +195,7 @@ class TrainingSession(QObject):
         """A weight typed in by hand (recorded on the run's timeline); undoable."""
         name = describe_parameter(self.doc.network, flat_index)
         try:
-            self.doc.edit_run(f"Set {name} to {value:g}", lambda: self.controller.set_weight(flat_index, value))
+            self.doc.edit_run(f"Set {name} to {number_text(value, 6)}", lambda: self.controller.set_weight(flat_index, value))
         except NNStudioError as exc:
             self.sigMessage.emit("warning", str(exc))
 

@@ -24,3 +24,13 @@ def test_run_b_is_named_without_e_notation():
                        ("lr=2.5e-7", "B: η = 2.5×10⁻⁷")]:
         label = RunChanges.parse(text).label(NetworkSpec(), TrainConfig())
         assert label == want and not E_NOTATION.search(label), label
+
+
+def test_lesson_steps_and_the_compare_dialog_name_settings_without_e_notation():
+    from nnstudio.app.compare_text import display_value
+    from nnstudio.app.lesson_text import _value_text
+
+    assert _value_text("learning_rate", 1e-5) == "10⁻⁵"
+    assert _value_text("l2", 2.5e-5) == "2.5×10⁻⁵"
+    assert _value_text("learning_rate", 0.03) == "0.03"
+    assert display_value("learning_rate", 1e-5) == "10⁻⁵"

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from ...core.activations import ACTIVATIONS
 from ...core.initializers import INIT_NAMES
+from ...core.number_text import number_text
 from ...core.specs import INITIALIZERS, LayerSpec
 from .. import theme
 from .widgets import (
@@ -360,17 +361,17 @@ class LayerCard(QFrame):
         self._edit(f"Layer {self.index + 1}: {name}", None, activation=key, alpha=None, init=init)
 
     def _alpha_changed(self, v: float) -> None:
-        self._edit(f"Layer {self.index + 1}: α = {v:g}", f"layer{self.index}.alpha", alpha=float(v))
+        self._edit(f"Layer {self.index + 1}: α = {number_text(v, 6)}", f"layer{self.index}.alpha", alpha=float(v))
 
     def _init_chosen(self, i: int) -> None:
         key = self.init.itemData(i)
         self._edit(f"Layer {self.index + 1}: {INIT_NAMES[key]} weights", None, init=key)
 
     def _bias_changed(self, v: float) -> None:
-        self._edit(f"Layer {self.index + 1}: bias {v:g}", f"layer{self.index}.bias", bias_init=float(v))
+        self._edit(f"Layer {self.index + 1}: bias {number_text(v, 6)}", f"layer{self.index}.bias", bias_init=float(v))
 
     def _dropout_changed(self, v: float) -> None:
-        self._edit(f"Layer {self.index + 1}: dropout {v:g}", f"layer{self.index}.dropout", dropout=float(v))
+        self._edit(f"Layer {self.index + 1}: dropout {number_text(v, 6)}", f"layer{self.index}.dropout", dropout=float(v))
 
 
 class AllLayersRow(QFrame):

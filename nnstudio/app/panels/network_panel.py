@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ...core.data import FEATURE_MAPS, feature_labels
 from ...core.errors import NNStudioError
 from ...core.losses import LOSS_NAMES, get_loss
+from ...core.number_text import number_text
 from ...core.memory import (
     DEFAULT_LIMIT,
     MemoryEstimate,
@@ -436,4 +437,4 @@ class NetworkPanel(QWidget):
             self.set_two_class_output(self.two_class_combo.itemData(i))
 
     def _huber_changed(self, v: float) -> None:
-        self._edit_network(self.output_error, f"Huber δ = {v:g}", "network.huber_delta", huber_delta=float(v))
+        self._edit_network(self.output_error, f"Huber δ = {number_text(v, 6)}", "network.huber_delta", huber_delta=float(v))
