@@ -39,6 +39,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .activations import ACTIVATIONS
+from .divergence import Diagnosis, diagnose, hint_for
 from .errors import SpecError
 from .history import History
 from .memory import (CHECKPOINT_BUDGET, NEVER, TRAJECTORY_BUDGET, check_memory, checkpoint_capacity,
@@ -329,8 +331,9 @@ class Trainer(Timeline, PhaseStepping, Batching, Epochs):
 
     def _ensure_running(self) -> None:
         if self.stopped:
-            if (self.stop_info or {}).get("kind") == "divergence":
-                hint = "Reset the weights (after lowering the learning rate) to go on."
+            info = self.stop_info or {}
+            if info.get("kind") == "divergence":
+                hint = hint_for(info.get("cause"))
             else:
                 hint = "Change the stopping rule or reset the weights to go on."
             raise SpecError(f"training has stopped: {self.stopped}. {hint}")
@@ -429,7 +432,7 @@ class Trainer(Timeline, PhaseStepping, Batching, Epochs):
             delta_rms = self._delta_rms(deltas, len(idx))
         reason = None
         if not (total < self._explode_at and gg < math.inf):  # also catches NaN
-            reason = self._divergence(total, gg, iteration)
+            reason = self._divergence(total, gg, iteration, loss, penalty)
         if reason is None:
             if not full and self._sgd_stays_finite(p, gg):
                 self.optimizer.step(p, g)
@@ -438,7 +441,7 @@ class Trainer(Timeline, PhaseStepping, Batching, Epochs):
                 self.optimizer.step(p, g)
                 if not float(np.dot(p, p)) < math.inf:
                     np.copyto(p, self._prev)  # keep the last finite weights
-                    reason = self._diverged_message("the weights became infinite", iteration)
+                    reason = self._diagnose("the weights became infinite", iteration, loss, penalty)
         if reason is not None:
             return self._diverged(reason, iteration, idx, loss, penalty, deltas)
         lr = self.optimizer.lr
@@ -478,11 +481,13 @@ class Trainer(Timeline, PhaseStepping, Batching, Epochs):
             self._record_trajectory()
         return rec
 
-    def _diverged(self, reason: str, iteration: int, idx: Array, loss: float, penalty: float,
+    def _diverged(self, diagnosis: Diagnosis, iteration: int, idx: Array, loss: float, penalty: float,
                   deltas: list[Array]) -> StepRecord:
         """Stop for divergence at ``iteration`` (not counted: its update is undone or
         was never made) and return its record."""
+        reason = diagnosis.message
         self._stop(reason, "divergence", iteration)
+        self.stop_info["cause"] = diagnosis.cause
         grad_norms, bias_norms = self._segment_norms(self.network.grads)
         rec = StepRecord(self.iteration, self.epoch, idx, loss, penalty, self.optimizer.lr, grad_norms,
                          bias_norms, np.zeros(self.network.n_layers), self._delta_rms(deltas, len(idx)),
@@ -597,7 +602,7 @@ class Trainer(Timeline, PhaseStepping, Batching, Epochs):
                     if not pp < inf:
                         np.copyto(p, prev)  # keep the last finite weights
                         self._flush_plain(first, pos, zs, loss_sum, ssr)
-                        self._diverged(self._diverged_message("the weights became infinite", it),
+                        self._diverged(self._diagnose("the weights became infinite", it, loss),
                                        it, self._perm[pos:pos + b], loss, 0.0, deltas)
                         break
                     p_norm = sqrt(pp)
@@ -657,23 +662,41 @@ class Trainer(Timeline, PhaseStepping, Batching, Epochs):
             return (z[:, 0] > 0).astype(np.intp)
         return np.argmax(z, axis=1)
 
-    def _divergence(self, total: float, grad_sum: float, iteration: int) -> str | None:
+    def _divergence(self, total: float, grad_sum: float, iteration: int, loss: float = math.nan,
+                    penalty: float = 0.0) -> Diagnosis | None:
+        """The diagnosis of a step whose loss (data ``loss`` + ``penalty`` = ``total``) or
+        Σg² (``grad_sum``) shows divergence, before its update; None if it does not."""
         if not math.isfinite(total):
             what = "NaN (not a number)" if math.isnan(total) else "infinite"
-            return self._diverged_message(f"the loss became {what}", iteration)
+            return self._diagnose(f"the loss became {what}", iteration, loss, penalty, before_update=True)
         if not math.isfinite(grad_sum):
-            return self._diverged_message("the gradients became infinite", iteration)
+            return self._diagnose("the gradients became infinite", iteration, loss, penalty, before_update=True)
         ref = max(self.first_loss or 1.0, 1.0)
         if total > self.EXPLODE_FACTOR * ref:
-            return self._diverged_message(f"the loss exploded to {number_text(total, 2)}", iteration)
+            return self._diagnose(f"the loss exploded to {number_text(total, 2)}", iteration, loss, penalty,
+                                  before_update=True)
         return None
 
-    def _diverged_message(self, what: str, iteration: int) -> str:
-        lr = self.optimizer.lr
-        # numbers as the app writes them: "2.2×10⁷", not "2.2e+07"
-        return (f"{what} at iteration {iteration}: the learning rate {number_text(lr)} is too large for "
-                f"this network and data. The last finite weights are kept; lower the learning rate "
-                f"(try {number_text(lr / 10)}) and reset the weights.")
+    def _diagnose(self, what: str, iteration: int, loss: float = math.nan, penalty: float = 0.0,
+                  before_update: bool = False) -> Diagnosis:
+        """Why the run diverged at ``iteration`` (see :mod:`~nnstudio.core.divergence`);
+        ``before_update``: the refused step's loss or gradients showed it, so an
+        iteration 1 had made no update yet."""
+        cfg = self.config
+        opt = self.optimizer
+        first = before_update and self.iteration == 0
+        with np.errstate(all="ignore"):
+            big_x = float(np.max(np.abs(self.X))) if self.X.size else math.nan
+            big_y = (float(np.max(np.abs(self._yt))) if first and self.spec.task == "regression" and self._yt.size
+                     else math.nan)
+            w = self.network.params[: self.network.n_weights]
+            pg = 2.0 * cfg.l2 * w + cfg.l1 * np.sign(w)
+            penalty_overflows = bool(cfg.l1 or cfg.l2) and not math.isfinite(float(np.dot(pg, pg)))
+        alphas = tuple((ACTIVATIONS[layer.activation].name, float(layer.alpha)) for layer in self.spec.hidden
+                       if layer.alpha is not None)
+        return diagnose(what, iteration, lr=opt.lr, optimizer=opt.key, momentum=float(getattr(opt, "momentum", 0.0)),
+                        weight_decay=float(getattr(opt, "weight_decay", 0.0)), l1=cfg.l1, l2=cfg.l2, loss=loss,
+                        penalty=penalty, penalty_overflows=penalty_overflows, first_step=first, largest_input=big_x, largest_target=big_y, alphas=alphas)
 
     def _stop(self, reason: str, kind: str, iteration: int) -> None:
         self.stopped = reason

@@ -104,12 +104,30 @@ def growth(series: Array) -> tuple[float, int]:
     return (float(top[idx[-1]]) / base if base > 0 else 1.0), int(early[0])
 
 
+def _diverged_text(at: int, size: str, cause: str | None) -> str:
+    """The verdict on a run that diverged at iteration ``at``, by its cause."""
+    if cause == "start":
+        return (f"Training stopped at iteration {at:,}, before any update: the freshly drawn weights already give "
+                f"gradients of {size} on this data, so the learning rate is not the cause. Make the inputs (or the "
+                "activation's α) smaller and reset the weights.")
+    if cause == "penalty":
+        return (f"Exploding gradients: training diverged at iteration {at:,}. The penalty λ is too large: its "
+                f"pull on the weights made the gradients {size}. Lower λ and reset the weights.")
+    if cause == "weight_decay":
+        return (f"Exploding gradients: training diverged at iteration {at:,}. AdamW's weight decay flips and "
+                f"grows the weights at every step; the gradients reached {size}. Lower the weight decay or the "
+                "learning rate and reset the weights.")
+    return (f"Exploding gradients: training diverged at iteration {at:,}. The gradients grew to {size}, so every "
+            "step overshot further than the last. Lower the learning rate and reset the weights.")
+
+
 def verdict(values: Array, what: str, series: Array | None = None, times: Array | None = None,
-            diverged_at: int | None = None, names: Sequence[str] | None = None) -> Verdict:
+            diverged_at: int | None = None, names: Sequence[str] | None = None, cause: str | None = None) -> Verdict:
     """Say what the per-layer ``values`` (first hidden layer first) mean.
 
     Exploding gradients are told first, whatever the ratio of the layers: a run that
-    diverged (``diverged_at``), a value that is not finite or beyond :data:`HUGE`, or a
+    diverged (``diverged_at``, for the ``cause`` its stop information gives: see
+    :mod:`nnstudio.core.divergence`), a value that is not finite or beyond :data:`HUGE`, or a
     large value (beyond :data:`LARGE`) that grew ×:data:`GROWTH` over ``series`` (rows
     = layers, columns = ``times``). Then the first/last ratio (vanishing when the first
     layer's is 1/:data:`SPREAD` of the last's), and a layer in between far below the
@@ -130,9 +148,7 @@ def verdict(values: Array, what: str, series: Array | None = None, times: Array 
     nonfinite = bool(np.isinf(v).any())
     size = f"about {fmt_value(peak)}" if math.isfinite(peak) else "infinite"
     if diverged_at is not None:
-        return Verdict("exploding", f"Exploding gradients: training diverged at iteration {diverged_at:,}. "
-                                    f"The gradients grew to {size}, so every step overshot further than the "
-                                    "last. Lower the learning rate and reset the weights.")
+        return Verdict("exploding", _diverged_text(diverged_at, size, cause))
     if math.isfinite(peak) and peak >= LARGE and g >= GROWTH:
         since = f" since iteration {int(times[g_at]):,}" if times is not None and len(times) > g_at else ""
         return Verdict("exploding", f"Exploding gradients: the {what} grew ×{fmt_ratio(g)}{since} "

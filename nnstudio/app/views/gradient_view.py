@@ -759,7 +759,7 @@ class GradientView(ViewBase):
         diverged_at = int(info.get("iteration", snap.iteration)) if info.get("kind") == "divergence" else None
         # the time series of the same quantity tells growth; the bars are the probe's
         shown = values if np.isfinite(values).any() else np.empty(0)
-        return verdict(shown, what, series if series.size else None, times, diverged_at, names)
+        return verdict(shown, what, series if series.size else None, times, diverged_at, names, info.get("cause"))
 
     def _set_verdict(self, v: Verdict, v_b: Verdict | None = None) -> None:
         if (v, v_b, self.b_label) == (self.verdict, self.verdict_b, self._verdict_label):
