@@ -178,8 +178,12 @@ def evaluate_grid(trainer: Trainer, domain: tuple[tuple[float, float], ...],
         output = out[:, 0].reshape(shape)
     hidden = []
     if neurons:
+        # float32 is plenty to colour a neuron's map; values past its range (an ELU with
+        # a huge α) are drawn at its largest, not cast to ±inf with an overflow warning
+        big = float(np.finfo(np.float32).max)
         for layer in net.layers[:-1]:
-            hidden.append(np.asarray(layer.out).reshape(*shape, -1).astype(np.float32))
+            out = np.asarray(layer.out).reshape(*shape, -1)
+            hidden.append(np.clip(out, -big, big).astype(np.float32))
     return Grid(xs, ys, output.astype(np.float64), probs, hidden)
 
 

@@ -5,6 +5,7 @@ the freshly drawn weights already overflow or when λ alone grows the weights.""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,6 +15,7 @@ import pytest
 from nnstudio.core.data import DataSpec, prepare
 from nnstudio.core.divergence import diagnose
 from nnstudio.core.errors import SpecError
+from nnstudio.core.snapshot import evaluate_grid
 from nnstudio.core.project import load_project, project_from_trainer, save_project, trainer_from_project
 from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
 from nnstudio.core.trainer import Trainer
@@ -131,3 +133,18 @@ def test_huge_inputs_are_named_when_the_learning_rate_is_blamed():
     usual = _diverge(_trainer(TrainConfig(optimizer="sgd", learning_rate=1e4, batch_size=10),
                               hidden=(LayerSpec(8, "relu"),)))
     assert "inputs reach" not in usual.stopped
+
+
+def test_neuron_maps_of_an_activation_past_float32_are_drawn_without_warnings():
+    """An ELU with α = 10³⁰⁰ gives hidden outputs past float32's range: the boundary
+    view's neuron maps used to be cast with an overflow RuntimeWarning (an error under
+    the tests' filter, a crash risk inside a paint)."""
+    prepared = prepare(CIRCLE)
+    tr = _trainer(TrainConfig(optimizer="sgd", learning_rate=0.03, batch_size=10), data=prepared,
+                  hidden=(LayerSpec(8, "elu", alpha=1e300),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grid = evaluate_grid(tr, prepared.domain, prepared.transform, resolution=12)
+    hidden = grid.neurons[0]
+    assert hidden.dtype == np.float32 and np.isfinite(hidden).all()
+    assert hidden.min() == -np.finfo(np.float32).max  # −α·(1 − eˣ) far below float32's range
