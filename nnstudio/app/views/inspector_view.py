@@ -31,7 +31,7 @@ from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QFontDatabase, QPalette, QResizeEvent, QTextDocument
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPalette, QResizeEvent, QTextDocument, QTextOption
 from PySide6.QtWidgets import QLabel, QSizePolicy, QTextBrowser, QWidget
 
 from ...core.activations import ACTIVATIONS
@@ -176,7 +176,16 @@ class InspectorView(ViewBase):
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
         self.browser.setMinimumSize(120, 80)
+        # a number is never broken across lines ("−0.00 / 84"): lines break between words
+        self.browser.setWordWrapMode(QTextOption.WrapMode.WordWrap)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont).family()
+        self._mono = mono
+        #: the update table's font size (% of the text's) at the last render, chosen so
+        #: that its widest row fits the browser (see :meth:`_table_scale`)
+        self._table_percent: tuple[int, int] = self.TABLE_STYLES[0]
+        #: per row of the last update tables, the cells' texts (to choose the size again
+        #: when the browser's width changes)
+        self._update_cells: list[list[str]] = []
         self.browser.document().setDefaultStyleSheet(
             f".eq {{ font-family: '{mono}', monospace; }}"
             " h3 { margin-top: 2px; margin-bottom: 2px; }"
@@ -194,6 +203,11 @@ class InspectorView(ViewBase):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self.caption_label.setVisible(event.size().height() >= self.CAPTION_HEIGHT)
+        # the update table takes the font size that fits the new width
+        snap = self.snapshot
+        if (self.phase is not None and snap is not None and snap.phase is self.phase and self._update_cells
+                and self._table_scale(self._update_cells) != self._table_percent):
+            self._render(self.phase, snap)
 
     # ------------------------------------------------------------------ public API
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -344,6 +358,7 @@ class InspectorView(ViewBase):
             + f"· inputs x = ({', '.join(fmt(v) for v in ph.x)})"
             + (" · the same sample in A and B" if self._same_sample(ph) else ""))
         builders = (self._forward, self._loss, self._backward, self._update)
+        self._update_cells = []
         parts = []
         if whole:
             parts.append(f'<p class="note">{html.escape(WHOLE_HINT)}</p>')
@@ -359,11 +374,25 @@ class InspectorView(ViewBase):
             else:
                 parts.append(f'<a name="{PHASES[i]}"></a><table width="100%" cellpadding="6" cellspacing="0">'
                              f'<tr><td><h3>{title}</h3>{body}</td></tr></table>')
-        self.browser.setHtml("".join(parts))
+        self._set_html_fitted("".join(parts))
         if whole:
             self.browser.verticalScrollBar().setValue(0)
         else:
             self.browser.scrollToAnchor(ph.phase)
+
+    def _set_html_fitted(self, text: str) -> None:
+        """Show ``text``, its update tables in the first of :data:`TABLE_STYLES` that
+        leaves the document no wider than the browser: the estimate first, then smaller
+        styles while the laid-out document still overflows."""
+        styles = self.TABLE_STYLES
+        first = styles.index(self._table_scale(self._update_cells)) if self._update_cells else 0
+        doc = self.browser.document()
+        for k in range(first, len(styles)):
+            self._table_percent = percent, pad = styles[k]
+            size = self.browser.font().pointSizeF() * percent / 100
+            self.browser.setHtml(text.replace(self.TABLE_SIZE, f"{size:.2f}pt").replace(self.TABLE_PAD, f"{pad}px"))
+            if not self._update_cells or doc.size().width() <= self.browser.viewport().width() + 0.5:
+                break
 
     def _same_sample(self, ph: PhaseRecord) -> bool:
         """Whether run B's record (if any) is of the same sample as A's, in a batch alike."""
@@ -657,19 +686,58 @@ class InspectorView(ViewBase):
         b, a = fmt_change(float(before), float(after))
         return f"{name} ← {b} − {fmt(lr)} × {fmt_p(g)} = {a}"
 
-    @staticmethod
-    def _update_table(rows: list[tuple[str, float, float, float] | str]) -> str:
-        head = "".join(f"<th nowrap>{h}</th>" for h in ("", "before", "after", "Δ", "g"))
+    #: where the update tables' font size and padding go, once all of a render's rows are known
+    TABLE_SIZE = "@table-size@"
+    TABLE_PAD = "@table-pad@"
+    #: the update table's header
+    TABLE_HEAD = ("", "before", "after", "Δ", "g")
+    #: (font size in % of the text's, padding left of a number in px) the update table
+    #: may take, most room first: the first at which every row fits the browser is used
+    TABLE_STYLES = ((100, 9), (100, 4), (90, 4), (90, 2), (80, 2))
+    #: room a table cell takes besides its text and its left padding (cellpadding 1 px)
+    CELL_EXTRA = 2.0
+    #: room the browser takes around a phase's table: the document's margins (4 px) and
+    #: the phase box's padding (6 px), on either side
+    BROWSER_EXTRA = 20.0
+
+    def _table_scale(self, rows: list[list[str]]) -> tuple[int, int]:
+        """The first of :data:`TABLE_STYLES` at which every row of the update table (and
+        its header) fits the browser's width (the last if none does)."""
+        room = self.browser.viewport().width() - self.BROWSER_EXTRA
+        base = QFont(self._mono)
+        base.setPointSizeF(self.browser.font().pointSizeF())
+        for percent, pad in self.TABLE_STYLES:
+            font = QFont(base)
+            font.setPointSizeF(base.pointSizeF() * percent / 100)
+            m = QFontMetricsF(font)
+            widths = [max(m.horizontalAdvance(row[c]) for row in [list(self.TABLE_HEAD), *rows])
+                      for c in range(len(self.TABLE_HEAD))]
+            if sum(widths) + (pad + self.CELL_EXTRA) * len(widths) <= room:
+                return percent, pad
+        return self.TABLE_STYLES[-1]
+
+    def _update_table(self, rows: list[tuple[str, float, float, float] | str]) -> str:
+        """Before, after, Δ and g of each parameter, in the largest font that fits the
+        browser: a narrow browser (1024×700) broke its numbers across lines."""
+        head = "".join(f"<th nowrap>{h}</th>" for h in self.TABLE_HEAD)
+        texts: list[list[str]] = []
+        for row in rows:
+            if isinstance(row, str):
+                continue
+            name, before, after, g = row
+            b, a = fmt_change(float(before), float(after), pad=True)
+            texts.append([name, b, a, fmt_delta(float(after) - float(before)), fmt_sig(g, 2)])
+        self._update_cells.extend(texts)  # the size is chosen for all of them (see _render)
         body = []
+        cells_of = iter(texts)
         for row in rows:
             if isinstance(row, str):
                 body.append(f'<tr><td colspan="5">{html.escape(row)}</td></tr>')
                 continue
-            name, before, after, g = row
-            b, a = fmt_change(float(before), float(after), pad=True)
-            cells = [name, b, a, fmt_delta(float(after) - float(before)), fmt_sig(g, 2)]
-            body.append("<tr>" + "".join(f'<td class="num" nowrap>{html.escape(c)}</td>' for c in cells) + "</tr>")
-        return (f'<table class="eq" cellspacing="0" cellpadding="1">'
+            body.append("<tr>" + "".join(f'<td class="num" nowrap style="padding-left: {self.TABLE_PAD}">'
+                                         f'{html.escape(c)}</td>' for c in next(cells_of)) + "</tr>")
+        head = head.replace("<th nowrap>", f'<th nowrap style="padding-left: {self.TABLE_PAD}">')
+        return (f'<table class="eq" cellspacing="0" cellpadding="1" style="font-size: {self.TABLE_SIZE}">'
                 f"<tr>{head}</tr>{''.join(body)}</table>")
 
     @staticmethod
