@@ -39,14 +39,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .activations import ACTIVATIONS
-from .divergence import Diagnosis, diagnose, hint_for
+from .divergence import Diagnosis, hint_for
 from .errors import SpecError
 from .history import History
 from .memory import (CHECKPOINT_BUDGET, NEVER, TRAJECTORY_BUDGET, check_memory, checkpoint_capacity,
                      trajectory_capacity)
 from .network import Network
-from .number_text import number_text
 from .optimizers import SGD, Optimizer, optimizer_from_config
 from .phases import PhaseStepping
 from .probes import ProbeResult, probe
@@ -54,6 +52,7 @@ from .project_limits import MAX_ITERATIONS
 from .specs import NetworkSpec, TrainConfig
 from .timeline import Timeline
 from .trainer_batching import Batching
+from .trainer_divergence import Divergence
 from .trainer_epochs import Epochs
 from .trainer_records import Change, PhaseRecord, StepRecord, TrainingData, _State
 
@@ -69,7 +68,7 @@ _multiply = np.multiply
 _subtract = np.subtract
 
 
-class Trainer(Timeline, PhaseStepping, Batching, Epochs):
+class Trainer(Timeline, PhaseStepping, Batching, Epochs, Divergence):
     """Trains a :class:`Network` on prepared data with a :class:`TrainConfig`.
 
     Parameters
@@ -90,9 +89,6 @@ class Trainer(Timeline, PhaseStepping, Batching, Epochs):
         whose training would need more bytes than this, before building it (default
         :data:`nnstudio.core.memory.DEFAULT_LIMIT`).
     """
-
-    #: a loss this many times the first one (or above it when the first is below 1) is "exploding"
-    EXPLODE_FACTOR = 1e6
 
     def __init__(
         self,
@@ -369,23 +365,6 @@ class Trainer(Timeline, PhaseStepping, Batching, Epochs):
             sums = np.add.reduceat(arr * arr, self._seg_starts)
         return np.sqrt(sums[:L]), np.sqrt(sums[L:])
 
-    def _set_overflow_limit(self) -> None:
-        # ‖p‖² below which the computed Σp² cannot overflow: a dot of n terms is within
-        # a factor 1 + n·ε of the true sum, and a factor 4 covers the rounding of the update
-        info = np.finfo(self.network.dtype)
-        self._pp_limit = float(info.max) / (4.0 * (1.0 + self.network.n_params * float(info.eps)) ** 2)
-
-    def _sgd_stays_finite(self, p: Array, gg: float) -> bool:
-        """Whether the SGD step ``p − η·g`` (with ‖g‖² = ``gg``) surely leaves Σp²
-        finite — then the step needs neither a copy of the weights to fall back on nor
-        the check after it, which on a large network cost more than the step itself.
-        ‖p − η·g‖ ≤ ‖p‖ + η‖g‖, so one dot of p now answers it."""
-        if type(self.optimizer) is not SGD:
-            return False
-        pp = float(_dot(p, p))
-        bound = math.sqrt(pp) + abs(self.optimizer.lr) * math.sqrt(gg)
-        return bound * bound < self._pp_limit
-
     def _grad_square_sums(self, g: Array) -> tuple[float, list[float] | None]:
         """Σg², the number the divergence test reads, and on a large network the
         per-segment sums it is made of (W segments, then b segments).
@@ -661,42 +640,6 @@ class Trainer(Timeline, PhaseStepping, Batching, Epochs):
         if self.spec.output_activation == "sigmoid":
             return (z[:, 0] > 0).astype(np.intp)
         return np.argmax(z, axis=1)
-
-    def _divergence(self, total: float, grad_sum: float, iteration: int, loss: float = math.nan,
-                    penalty: float = 0.0) -> Diagnosis | None:
-        """The diagnosis of a step whose loss (data ``loss`` + ``penalty`` = ``total``) or
-        Σg² (``grad_sum``) shows divergence, before its update; None if it does not."""
-        if not math.isfinite(total):
-            what = "NaN (not a number)" if math.isnan(total) else "infinite"
-            return self._diagnose(f"the loss became {what}", iteration, loss, penalty, before_update=True)
-        if not math.isfinite(grad_sum):
-            return self._diagnose("the gradients became infinite", iteration, loss, penalty, before_update=True)
-        ref = max(self.first_loss or 1.0, 1.0)
-        if total > self.EXPLODE_FACTOR * ref:
-            return self._diagnose(f"the loss exploded to {number_text(total, 2)}", iteration, loss, penalty,
-                                  before_update=True)
-        return None
-
-    def _diagnose(self, what: str, iteration: int, loss: float = math.nan, penalty: float = 0.0,
-                  before_update: bool = False) -> Diagnosis:
-        """Why the run diverged at ``iteration`` (see :mod:`~nnstudio.core.divergence`);
-        ``before_update``: the refused step's loss or gradients showed it, so an
-        iteration 1 had made no update yet."""
-        cfg = self.config
-        opt = self.optimizer
-        first = before_update and self.iteration == 0
-        with np.errstate(all="ignore"):
-            big_x = float(np.max(np.abs(self.X))) if self.X.size else math.nan
-            big_y = (float(np.max(np.abs(self._yt))) if first and self.spec.task == "regression" and self._yt.size
-                     else math.nan)
-            w = self.network.params[: self.network.n_weights]
-            pg = 2.0 * cfg.l2 * w + cfg.l1 * np.sign(w)
-            penalty_overflows = bool(cfg.l1 or cfg.l2) and not math.isfinite(float(np.dot(pg, pg)))
-        alphas = tuple((ACTIVATIONS[layer.activation].name, float(layer.alpha)) for layer in self.spec.hidden
-                       if layer.alpha is not None)
-        return diagnose(what, iteration, lr=opt.lr, optimizer=opt.key, momentum=float(getattr(opt, "momentum", 0.0)),
-                        weight_decay=float(getattr(opt, "weight_decay", 0.0)), l1=cfg.l1, l2=cfg.l2, loss=loss,
-                        penalty=penalty, penalty_overflows=penalty_overflows, first_step=first, largest_input=big_x, largest_target=big_y, alphas=alphas)
 
     def _stop(self, reason: str, kind: str, iteration: int) -> None:
         self.stopped = reason
