@@ -467,6 +467,9 @@ class Trainer(Timeline, PhaseStepping, Batching, Epochs, Divergence):
         reason = diagnosis.message
         self._stop(reason, "divergence", iteration)
         self.stop_info["cause"] = diagnosis.cause
+        total = loss + penalty
+        if math.isfinite(total):  # the loss that stopped it, which the loss view marks
+            self.stop_info["loss"] = float(total)
         grad_norms, bias_norms = self._segment_norms(self.network.grads)
         rec = StepRecord(self.iteration, self.epoch, idx, loss, penalty, self.optimizer.lr, grad_norms,
                          bias_norms, np.zeros(self.network.n_layers), self._delta_rms(deltas, len(idx)),

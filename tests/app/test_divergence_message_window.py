@@ -31,5 +31,16 @@ def test_divergence_message_writes_numbers_as_the_app_does(qtbot):
         assert "2.2×10⁷" in text, text
         assert not E_NOTATION.search(text), text
         assert "learning rate 3 " in text and "(try 0.3)" in text
+        # the loss view's cross marks the loss that stopped training, at the iteration
+        # the message names (it sat on iteration 5's 8.8×10⁵, under the 2.2×10⁷ read out)
+        snap = wait_snapshot(qtbot, w, lambda s: bool(s.stop_info))
+        refused = snap.stop_info["loss"]
+        assert 2.15e7 < refused < 2.25e7 and snap.stop_info["iteration"] == 6
+        w.loss_view.show_snapshot(snap)
+        xs, ys = w.loss_view.div_point.getData()
+        assert list(xs) == [6.0] and ys[0] == refused
+        assert w.loss_view.marker_positions["divergence"] == 6.0
+        y0, y1 = w.loss_view.vb.viewRange()[1]
+        assert y0 < refused < y1  # the cross is in sight, not above the plot
     finally:
         discard_and_close(w)

@@ -148,21 +148,29 @@ def label_marker(line: pg.InfiniteLine, text: str) -> None:
 
 
 def mark_divergence(line: pg.InfiniteLine, point: pg.PlotDataItem, snap: Snapshot, info: dict | None,
-                    x_axis: str, who: str, log_y: bool = False) -> None:
+                    x_axis: str, who: str, log_y: bool = False) -> tuple[list[Array], list[Array]]:
     """Mark where a run diverged (``info`` is its stop info; None hides the mark): a line
-    labelled "<who>diverged (iteration n)" and a cross on its last finite loss."""
+    labelled "<who>diverged (iteration n)" and a cross on the loss that stopped it (the
+    refused iteration's, which the message names), or on its last finite loss when that
+    one is not finite or too large to draw. Returns the mark's x and the cross's loss,
+    for the plot's range to hold them (empty lists when hidden)."""
     if info is None:
         line.setVisible(False)
         point.setData([], [])
-        return
+        return [], []
     at = int(info.get("iteration", snap.iteration))
     dx = float(iteration_x(np.array([at]), snap, x_axis)[0])
     line.setVisible(True)
     line.setPos(dx)
     label_marker(line, f"{who}diverged (iteration {at})")
+    refused = info.get("loss")
+    given = isinstance(refused, (int, float)) and not isinstance(refused, bool)
+    stopped_at = drawable(np.array([float(refused)])) if given else np.array([np.nan])
     finite = drawable(snap.iter_log[:, 1]) if len(snap.iter_log) else np.empty(0)
-    finite = finite[np.isfinite(finite)]
-    set_points(point, np.array([dx]), np.array([finite[-1] if len(finite) else 1.0]), log_y)
+    finite = np.concatenate([finite[np.isfinite(finite)], stopped_at[np.isfinite(stopped_at)]])
+    cross = np.array([finite[-1] if len(finite) else 1.0])
+    set_points(point, np.array([dx]), cross, log_y)
+    return [np.array([dx])], [cross]
 
 
 class RunBCurves:
@@ -240,12 +248,11 @@ class RunBCurves:
         else:
             for c in (self.curve_train, self.curve_val, self.curve_metric):
                 c.setData([], [])
-        self._draw_markers(b, x_axis, log_y)
-        if self.div_line.isVisible():  # the divergence marker lies past the last loss
-            xs.append(np.array([self.div_line.value()]))
-        return xs, ys
+        # the divergence marker lies past the last loss, its cross maybe far above it
+        mark_x, mark_y = self._draw_markers(b, x_axis, log_y)
+        return xs + mark_x, ys + mark_y
 
-    def _draw_markers(self, b: Snapshot, x_axis: str, log_y: bool) -> None:
+    def _draw_markers(self, b: Snapshot, x_axis: str, log_y: bool) -> tuple[list[Array], list[Array]]:
         info = b.stop_info or {}
         kind = info.get("kind")
         if kind == "early_stopping" and "iteration" in info:
@@ -256,8 +263,8 @@ class RunBCurves:
             label_marker(self.stop_line, "B stopped")
         else:
             self.stop_line.setVisible(False)
-        mark_divergence(self.div_line, self.div_point, b, info if kind == "divergence" else None, x_axis, "B ",
-                        log_y)
+        return mark_divergence(self.div_line, self.div_point, b, info if kind == "divergence" else None, x_axis,
+                               "B ", log_y)
 
     def marker_positions(self) -> dict[str, float | None]:
         """x of B's visible markers (``stop``, ``divergence``)."""

@@ -602,7 +602,7 @@ class LossView(ViewBase):
                 m = drawable(np.concatenate([e[:, c] for e in logs for c in (E_MET, E_VMET)]))
                 lo = np.nanmin(m) if np.isfinite(m).any() else 0.0
                 self.metric_vb.setYRange(max(-1.0, min(0.0, float(lo))), 1.0, padding=0.02)
-        self._draw_markers(snap)
+        mark_x, mark_y = self._draw_markers(snap)
         self._draw_stop_text(snap)
         xs = [self._x_of_iterations(il[:, 0], snap)] if len(il) else []
         ys = [drawable(il[:, 1])] if len(il) else []
@@ -610,8 +610,9 @@ class LossView(ViewBase):
             ex = self._epoch_x(snap)
             xs += [ex, ex]
             ys += [drawable(el[:, E_LOSS]), drawable(el[:, E_VLOSS])]
-        if self.div_line.isVisible():  # the divergence marker lies past the last loss
-            xs.append(np.array([self.div_line.value()]))
+        # the divergence marker lies past the last loss, its cross maybe far above it
+        xs += mark_x
+        ys += mark_y
         if b is not None:
             bx, by = self.run_b.draw(b, self.x_axis, has_val, DOTS_UP_TO, self.log_y)
             xs += bx
@@ -639,7 +640,9 @@ class LossView(ViewBase):
         hits = np.flatnonzero(el[:, E_EPOCH] == epoch)
         return el[hits[0]] if len(hits) else None
 
-    def _draw_markers(self, snap: Snapshot) -> None:
+    def _draw_markers(self, snap: Snapshot) -> tuple[list[Array], list[Array]]:
+        """Draw the best-epoch, stop and divergence marks; returns the divergence mark's x
+        and its cross's loss (see :func:`mark_divergence`)."""
         info = snap.stop_info or {}
         kind = info.get("kind")
         run = "A " if self._pair else ""  # two runs: each marker says whose it is
@@ -666,8 +669,8 @@ class LossView(ViewBase):
             label_marker(self.stop_line, f"{run}stopped")
         else:
             self.stop_line.setVisible(False)
-        mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None, self.x_axis, run,
-                        self.log_y)
+        return mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None,
+                               self.x_axis, run, self.log_y)
 
     @staticmethod
     def _stop_reason(snap: Snapshot) -> str:
