@@ -5,12 +5,17 @@ folder, while it has unsaved changes, and holds a lock (``QLockFile``,
 ``autosave-<id>.lock``) for as long as it is open. A recovery file whose lock nobody
 holds belongs to a window that did not close normally: an *orphan*, which is offered
 for recovery whatever the app was started with. A live window's file is never touched
-by another. The file and its lock go when the window closes normally.
+by another. The file and its lock go when the window closes normally; the file also
+goes when the project is saved (it would be older than the file saved). A recovery file
+that cannot be opened (damaged, or written by a newer nnstudio) is never deleted for
+that: it is moved aside to the ``unrecovered`` folder beside it (:meth:`Orphan.keep_aside`),
+where it is no longer offered and can still be opened by hand.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import os
 import uuid
 from dataclasses import dataclass
@@ -23,6 +28,8 @@ from .paths import config_dir
 PREFIX = "autosave-"
 SUFFIX = ".nnproj"
 LEGACY = "autosave.nnproj"  # the single recovery file of nnstudio 0.1
+#: where recovery files that could not be opened are kept (never offered again)
+UNRECOVERED = "unrecovered"
 
 
 @dataclass
@@ -37,6 +44,23 @@ class Orphan:
         with contextlib.suppress(OSError):
             self.path.unlink()
         self.release()
+
+    def keep_aside(self) -> Path:
+        """It could not be opened: move it to the ``unrecovered`` folder, where it is kept
+        but no longer offered; returns where it is now (where it was, if it cannot be
+        moved: then it is offered again next time)."""
+        folder = self.path.parent / UNRECOVERED
+        stamp = _dt.datetime.fromtimestamp(_mtime(self.path)).strftime("%Y-%m-%d_%H-%M-%S")
+        target = folder / f"{self.path.stem}_{stamp}{SUFFIX}"
+        try:
+            folder.mkdir(exist_ok=True)
+            if target.exists():
+                target = folder / f"{self.path.stem}_{stamp}_{uuid.uuid4().hex[:6]}{SUFFIX}"
+            os.replace(self.path, target)
+        except OSError:
+            target = self.path
+        self.release()
+        return target
 
     def release(self) -> None:
         if self.lock is not None:

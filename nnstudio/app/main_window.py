@@ -134,9 +134,12 @@ class MainWindow(WindowActions, QMainWindow):
         self.workspaces.restore_last()
         self.scheduler.start()
         self._update_title()
+        #: a recovery file given as ``recovered`` was opened
+        self.recovered_ok = False
         if recovered:
             if self.files.open(recovered, as_untitled=True):
                 self.doc.mark_trained()
+                self.recovered_ok = True
             else:
                 self.session.start()
         elif project_path:
@@ -479,10 +482,15 @@ class MainWindow(WindowActions, QMainWindow):
         self.setWindowTitle(f"{isolate(self.doc.display_name)}[*] — nnstudio")
         self.setWindowModified(self.doc.modified)
 
-    def _open_recovered_window(self, path: str) -> None:
+    def _open_recovered_window(self, path: str) -> bool:
+        """Recovered work in a window of its own; False (and no window) when it cannot be opened."""
         window = MainWindow(recovered=path, recover=False)
+        if not window.recovered_ok:
+            window.close()  # it said why; an empty second window would only confuse
+            return False
         window.show()
         self._recovered_windows = [*getattr(self, "_recovered_windows", []), window]
+        return True
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
