@@ -82,6 +82,11 @@ class Autosave:
         self._lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
         self._lock.tryLock(0)
 
+    def clear(self) -> None:
+        """The project was saved: the recovery file, older than what was saved, goes (the lock stays)."""
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
     def discard(self) -> None:
         """The window closed normally: its recovery file and lock go."""
         with contextlib.suppress(OSError):

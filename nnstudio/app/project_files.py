@@ -127,6 +127,7 @@ class ProjectFiles(QObject):
                                  f"The project was not saved.\n\n{bounded(str(exc))}")
             return False
         self.doc.mark_saved(path)
+        self.autosave.clear()  # older than what was just saved: never offered back after a crash
         self.add_recent(path)
         self.settings.setValue("paths/projects", str(Path(path).parent))
         self.sigStatus.emit(f"Saved {isolate(str(path))}")
