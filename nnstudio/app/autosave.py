@@ -82,6 +82,15 @@ class Autosave:
         self._lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
         self._lock.tryLock(0)
 
+    def ensure_folder(self) -> None:
+        """Make the folder again if it was deleted while the window was open, and take
+        the lock again if its file went with it (else another copy of nnstudio would
+        take this window's recovery file for an orphan)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if not Path(self._lock.fileName()).exists():
+            self._lock.unlock()
+            self._lock.tryLock(0)
+
     def clear(self) -> None:
         """The project was saved: the recovery file, older than what was saved, goes (the lock stays)."""
         with contextlib.suppress(OSError):

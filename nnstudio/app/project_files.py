@@ -94,6 +94,8 @@ class ProjectFiles(QObject):
         self.on_replaced = on_replaced
         self.recent_menu: QMenu | None = None
         self.autosave = Autosave()
+        #: the last autosave failed (said once until one works again)
+        self.autosave_failing = False
         self._timer = QTimer(self)
         self._timer.setInterval(AUTOSAVE_MS)
         self._timer.timeout.connect(self.write_autosave)
@@ -243,11 +245,28 @@ class ProjectFiles(QObject):
         if not self.doc.modified:
             return
         try:
+            self.autosave.ensure_folder()
             project = self.current_project(timeout_ms=0)
             project = dataclasses.replace(project, name=project.name or "recovered")
             save_project(self.autosave.path, project)
         except (NNStudioError, OSError) as exc:
-            self.sigStatus.emit(f"Autosave failed: {exc}")
+            self._autosave_failed(exc)
+            return
+        if self.autosave_failing:
+            self.autosave_failing = False
+            self.sigStatus.emit("Autosave works again: a recovery copy of your work was written.")
+
+    def _autosave_failed(self, exc: BaseException) -> None:
+        """Said once in the banner while it keeps failing (every minute would bury the window
+        in the same words), and each time in the status bar. The previous recovery copy, if
+        any, is as it was: a recovery file is replaced only once the new one is complete."""
+        text = str(exc.strerror) if isinstance(exc, OSError) and exc.strerror else str(exc)
+        reason = bounded(text.rsplit("': ", 1)[-1], 120)  # the reason, without the long path of the file
+        self.sigStatus.emit(f"Autosave failed: {reason}")
+        if not self.autosave_failing:
+            self.autosave_failing = True
+            self.sigNotice.emit(f"Autosave could not write a recovery copy of your work ({reason}). Your work is "
+                                "still open: save it (Ctrl+S) to keep it safe.")
 
     def stop(self) -> None:
         """The window closes normally: no recovery file is left behind."""
