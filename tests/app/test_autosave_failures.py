@@ -84,3 +84,17 @@ def test_saving_removes_the_older_recovery_copy(qtbot, tmp_path):
             discard_and_close(other)
     finally:
         discard_and_close(w)
+
+
+def test_nnstudio_starts_when_its_folder_cannot_be_made_and_says_so_at_autosave(qtbot, tmp_path, monkeypatch):
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("NNSTUDIO_CONFIG_DIR", str(blocker / "config"))  # as a read-only home would refuse it
+    w = open_window(qtbot)
+    try:
+        step_to(qtbot, w, 1)
+        w.files.write_autosave()
+        assert w.banner_bar.isVisible() and "Autosave could not write" in w.banner.label.text()
+        step_to(qtbot, w, 2)  # the app works on
+    finally:
+        discard_and_close(w)
