@@ -115,7 +115,20 @@ class Autosave:
         legacy = self.folder / LEGACY
         if legacy.is_file():
             found.append(Orphan(legacy, None))
+        self._remove_stale_locks()
         return found
+
+    def _remove_stale_locks(self) -> None:
+        """Locks of windows that crashed with nothing unsaved (so no recovery file) would
+        pile up, one per crash: those nobody holds go."""
+        own = Path(self._lock.fileName())
+        for path in self.folder.glob(f"{PREFIX}*.lock"):
+            if path == own or path.with_suffix(SUFFIX).exists():
+                continue
+            lock = QLockFile(str(path))
+            lock.setStaleLockTime(0)
+            if lock.tryLock(0):
+                lock.unlock()  # removes the file
 
 
 def _mtime(path: Path) -> float:

@@ -9,6 +9,7 @@ import json
 import os
 import time
 import zipfile
+from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -151,3 +152,31 @@ def test_the_question_says_when_the_work_was_autosaved_and_how_far_it_had_traine
             discard_and_close(other)
     finally:
         discard_and_close(w)
+
+
+def test_a_crash_with_nothing_unsaved_leaves_no_lock_file_behind_for_good(qtbot, tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    folder = config_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    dead = folder / "autosave-00000000dead.lock"
+    code = textwrap.dedent(f"""
+        import os
+        from PySide6.QtCore import QLockFile
+        lock = QLockFile({str(dead)!r})
+        assert lock.tryLock(0)
+        os._exit(0)  # a window that crashed before it had anything to autosave
+    """)
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+    first, second = MainWindow(recover=True), MainWindow(recover=True)
+    try:
+        assert not dead.exists()
+        # the live windows' locks stay
+        assert Path(first.files.autosave._lock.fileName()).exists()
+        assert Path(second.files.autosave._lock.fileName()).exists()
+        assert first.files.orphans() == [] and second.files.orphans() == []
+    finally:
+        discard_and_close(first)
+        discard_and_close(second)
