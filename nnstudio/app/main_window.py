@@ -43,7 +43,7 @@ from ..core.export import export_project
 from ..core.restrictions import locked_message
 from ..core.safetext import bounded, isolate, printable
 from ..core.snapshot import Snapshot
-from . import crash_guard, theme
+from . import crash_guard, termination, theme
 from .about_dialog import AboutDialog
 from .controller import TrainingController
 from .document import Document
@@ -614,8 +614,17 @@ def run(argv: list[str] | None = None) -> int:
     project = next((a for a in args[1:] if a.lower().endswith(".nnproj")), None)
     window = MainWindow(project)
     crash_guard.install(window.files.save)
+    termination.install(app, keep_unsaved_work)
     window.show()
     return int(app.exec())
+
+
+def keep_unsaved_work(timeout_ms: int) -> None:
+    """nnstudio is being ended from outside (logout, shutdown): every window's unsaved work
+    goes to its recovery file, offered back at the next start."""
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, MainWindow) and not widget._closing:
+            widget.files.write_autosave(timeout_ms)
 
 
 __all__ = ["MainWindow", "run"]

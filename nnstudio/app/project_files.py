@@ -239,14 +239,15 @@ class ProjectFiles(QObject):
             self.open(path)
 
     # -- autosave and recovery ----------------------------------------------------------------
-    def write_autosave(self) -> None:
+    def write_autosave(self, timeout_ms: int = 0) -> None:
         """Write the project to this window's recovery file if it has unsaved changes
-        (from the newest state the engine sent: never waits for it)."""
+        (from the newest state the engine sent: by default never waits for it; else asks
+        the engine for the present one, waiting at most ``timeout_ms``)."""
         if not self.doc.modified:
             return
         try:
             self.autosave.ensure_folder()
-            project = self.current_project(timeout_ms=0)
+            project = self.current_project(timeout_ms=timeout_ms)
             project = dataclasses.replace(project, name=project.name or "recovered")
             save_project(self.autosave.path, project)
         except (NNStudioError, OSError) as exc:
