@@ -23,6 +23,7 @@ from ..core.project import Project, load_project, prepare_project_data, save_pro
 from ..core.project_comparison import comparison_from_project
 from ..core.safetext import bounded, isolate, printable
 from .autosave import Autosave, Orphan
+from .autosave_writer import AutosaveWriter
 from .document import DocState, Document, default_state
 from .session import TrainingSession
 
@@ -96,9 +97,11 @@ class ProjectFiles(QObject):
         self.autosave = Autosave()
         #: the last autosave failed (said once until one works again)
         self.autosave_failing = False
+        self.writer = AutosaveWriter(self)
+        self.writer.sigDone.connect(lambda _result: self._autosave_written())
         self._timer = QTimer(self)
         self._timer.setInterval(AUTOSAVE_MS)
-        self._timer.timeout.connect(self.write_autosave)
+        self._timer.timeout.connect(lambda: self.write_autosave(wait=False))
         self._timer.start()
 
     # -- saving -----------------------------------------------------------------------------
@@ -129,6 +132,7 @@ class ProjectFiles(QObject):
                                  f"The project was not saved.\n\n{bounded(str(exc))}")
             return False
         self.doc.mark_saved(path)
+        self.writer.wait()  # an autosave under way would put the older copy back
         self.autosave.clear()  # older than what was just saved: never offered back after a crash
         self.add_recent(path)
         self.settings.setValue("paths/projects", str(Path(path).parent))
@@ -239,21 +243,38 @@ class ProjectFiles(QObject):
             self.open(path)
 
     # -- autosave and recovery ----------------------------------------------------------------
-    def write_autosave(self, timeout_ms: int = 0) -> None:
+    def write_autosave(self, timeout_ms: int = 0, wait: bool = True) -> None:
         """Write the project to this window's recovery file if it has unsaved changes
         (from the newest state the engine sent: by default never waits for it; else asks
-        the engine for the present one, waiting at most ``timeout_ms``)."""
+        the engine for the present one, waiting at most ``timeout_ms``). The file is
+        written on a thread of its own (:mod:`.autosave_writer`); ``wait``: until it is
+        done (the timer does not wait, so the window never freezes for it)."""
+        if self.writer.busy:
+            if not wait:
+                return  # the write under way goes on; the next one writes newer work
+            self.writer.wait()
+            self._autosave_written()
         if not self.doc.modified:
             return
         try:
             self.autosave.ensure_folder()
             project = self.current_project(timeout_ms=timeout_ms)
             project = dataclasses.replace(project, name=project.name or "recovered")
-            save_project(self.autosave.path, project)
         except (NNStudioError, OSError) as exc:
             self._autosave_failed(exc)
             return
-        if self.autosave_failing:
+        self.writer.start(self.autosave.path, project)
+        if wait:
+            self.writer.wait()
+            self._autosave_written()
+
+    def _autosave_written(self) -> None:
+        ended, error = self.writer.take_result()
+        if not ended:
+            return  # handled already (a write waited for)
+        if error is not None:
+            self._autosave_failed(error)
+        elif self.autosave_failing:
             self.autosave_failing = False
             self.sigStatus.emit("Autosave works again: a recovery copy of your work was written.")
 
@@ -272,6 +293,7 @@ class ProjectFiles(QObject):
     def stop(self) -> None:
         """The window closes normally: no recovery file is left behind."""
         self._timer.stop()
+        self.writer.wait()  # else it could write the file again after it went
         self.autosave.discard()
 
     def orphans(self) -> list[Orphan]:
