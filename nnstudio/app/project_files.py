@@ -151,11 +151,10 @@ class ProjectFiles(QObject):
             f"There are unsaved changes.\n\nSave the changes to {printable(self.doc.display_name)}?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Cancel:
-            return False
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
-        return True
+        # only Discard discards: Cancel, and a box closed with no button clicked (NoButton), keep the work
+        return answer == QMessageBox.StandardButton.Discard
 
     # -- opening ------------------------------------------------------------------------------
     def _last_folder(self) -> str:

@@ -78,3 +78,32 @@ def test_save_as_cancelled_when_closing_keeps_the_window_open(qtbot, monkeypatch
         assert w.isVisible() and w.doc.modified and w.controller.alive
     finally:
         discard_and_close(w)
+
+
+def test_a_question_closed_without_an_answer_keeps_the_work(qtbot):
+    """Only Discard discards: Esc, and a question box closed by any other way than its
+    buttons (rejected: no button clicked), keep the window and its work."""
+    w = open_window(qtbot)
+    try:
+        w.act_step.trigger()
+        wait_snapshot(qtbot, w, lambda s: s.iteration == 1)
+        for way in ("escape", "reject"):
+            answered = []
+
+            def close_box(way=way, answered=answered):
+                box = QApplication.activeModalWidget()
+                if isinstance(box, QMessageBox) and not answered:
+                    answered.append(box.windowTitle())
+                    if way == "escape":
+                        qtbot.keyClick(box, Qt.Key.Key_Escape)
+                    else:
+                        box.reject()
+            timer = QTimer()
+            timer.timeout.connect(close_box)
+            timer.start(50)
+            w.close()
+            timer.stop()
+            assert answered == ["Unsaved changes"]
+            assert w.isVisible() and w.doc.modified and w.controller.alive, way
+    finally:
+        discard_and_close(w)
