@@ -29,6 +29,9 @@ from .session import TrainingSession
 
 MAX_RECENT = 8
 AUTOSAVE_MS = 60_000
+#: the first recovery copy of new unsaved work is written this soon (not up to a minute
+#: later: a crash in the first minute of training would lose all of it)
+FIRST_AUTOSAVE_MS = 10_000
 
 
 def when_text(timestamp: float, now: float | None = None) -> str:
@@ -103,6 +106,10 @@ class ProjectFiles(QObject):
         self._timer.setInterval(AUTOSAVE_MS)
         self._timer.timeout.connect(lambda: self.write_autosave(wait=False))
         self._timer.start()
+        self._first = QTimer(self)
+        self._first.setSingleShot(True)
+        self._first.timeout.connect(lambda: self.write_autosave(wait=False))
+        doc.sigModifiedChanged.connect(self._on_modified)
 
     # -- saving -----------------------------------------------------------------------------
     def current_project(self, timeout_ms: int = 1000) -> Project:
@@ -267,6 +274,12 @@ class ProjectFiles(QObject):
             self.writer.wait()
             self._autosave_written()
 
+    def _on_modified(self, modified: bool) -> None:
+        """Work became unsaved: its first recovery copy comes soon, not at the minute's end."""
+        if modified and self._timer.isActive() and not self._first.isActive() \
+                and self._timer.remainingTime() > FIRST_AUTOSAVE_MS:
+            self._first.start(FIRST_AUTOSAVE_MS)
+
     def _autosave_written(self) -> None:
         ended, error = self.writer.take_result()
         if not ended:
@@ -292,6 +305,7 @@ class ProjectFiles(QObject):
     def stop(self) -> None:
         """The window closes normally: no recovery file is left behind."""
         self._timer.stop()
+        self._first.stop()
         self.writer.wait()  # else it could write the file again after it went
         self.autosave.discard()
 

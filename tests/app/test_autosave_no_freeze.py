@@ -61,3 +61,16 @@ def test_save_while_an_autosave_is_written_leaves_no_older_copy(qtbot, tmp_path,
     finally:
         discard_and_close(w)
     assert not w.files.autosave.path.exists()
+
+
+def test_new_unsaved_work_gets_its_first_recovery_copy_soon(qtbot, monkeypatch):
+    monkeypatch.setattr(project_files, "FIRST_AUTOSAVE_MS", 500, raising=False)
+    w = open_window(qtbot)
+    try:
+        w.act_step.trigger()
+        wait_snapshot(qtbot, w, lambda s: s.iteration == 1)
+        # not a minute later: a crash in the first minute of training would lose it all
+        qtbot.waitUntil(lambda: w.files.autosave.path.exists(), timeout=5000)
+        assert load_project(w.files.autosave.path).trainer_state.iteration == 1
+    finally:
+        discard_and_close(w)
