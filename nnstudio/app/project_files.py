@@ -61,6 +61,8 @@ def recovery_summary(path: Path) -> str:
     except (NNStudioError, OSError) as exc:
         return f"{when}, but it cannot be opened: {bounded(str(exc), 200)}\n\n{printable(path.name, 80)}"
     held = f"iteration {project.trainer_state.iteration:,}" if project.trainer_state is not None else "not trained"
+    if project.name and project.name != "recovered":  # the work had been saved as that project
+        held = f"“{printable(project.name, 60)}”, {held}"
     if project.comparison is not None:
         held += f", with run B ({printable(project.comparison.label, 40)})"
     return (f"{when} ({held}). A recovery copy is written {every} while there is unsaved work, so training done "

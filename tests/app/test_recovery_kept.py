@@ -125,6 +125,10 @@ def test_the_question_says_when_the_work_was_autosaved_and_how_far_it_had_traine
             w.act_step.trigger()
         wait_snapshot(qtbot, w, lambda s: s.iteration == 3)
         qtbot.waitUntil(lambda: w.controller.saved_state[0].trainer_state.iteration == 3)
+        assert w.files.save_to(str(tmp_path / "mine.nnproj"))
+        w.act_step.trigger()  # more training after the save
+        wait_snapshot(qtbot, w, lambda s: s.iteration == 4)
+        qtbot.waitUntil(lambda: w.controller.saved_state[0].trainer_state.iteration == 4)
         w.files.write_autosave()
         path = w.files.autosave.path
         stamp = time.time() - 90
@@ -145,8 +149,9 @@ def test_the_question_says_when_the_work_was_autosaved_and_how_far_it_had_traine
         try:
             clock = time.strftime("%H:%M", time.localtime(stamp))
             assert len(seen) == 1
-            assert f"at {clock}" in seen[0] and "iteration 3" in seen[0]
+            assert f"at {clock}" in seen[0] and "iteration 4" in seen[0]
             assert "every minute" in seen[0]  # how old recovered work can be
+            assert "“mine”" in seen[0]  # which project the work was
             assert path.exists()  # Later keeps it
         finally:
             discard_and_close(other)
