@@ -221,6 +221,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.lessons.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.files.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.files.sigNotice.connect(lambda text: self.show_message("warning", text))
+        self.files.sigNoticeWithdrawn.connect(self.withdraw_message)
         self.files.sigSaved.connect(self.sigSaved)
         self.files.sigComparisonOpened.connect(
             lambda cmp: self.comparison.resume(cmp.b, cmp.changes, cmp.label, cmp.note, cmp.fork_iteration))
@@ -444,6 +445,11 @@ class MainWindow(WindowActions, QMainWindow):
 
     def hide_banner(self) -> None:
         self.banner_bar.hide()
+
+    def withdraw_message(self, text: str) -> None:
+        """A message no longer holds: the banner goes if it still shows that one (not another)."""
+        if not self.banner_bar.isHidden() and self.banner.label.text() == bounded(text, 600):
+            self.hide_banner()
 
     # ------------------------------------------------------------------ project state in files
     def ui_state(self) -> dict[str, Any]:

@@ -84,6 +84,8 @@ class ProjectFiles(QObject):
     sigStatus = Signal(str)
     #: something the learner should read before going on (shown in the window's banner)
     sigNotice = Signal(str)
+    #: a notice that no longer holds (autosave works again): the banner goes if it still shows it
+    sigNoticeWithdrawn = Signal(str)
     #: an opened project holds a comparison: run B (a Comparison whose ``b`` is ready)
     sigComparisonOpened = Signal(object)
 
@@ -102,6 +104,7 @@ class ProjectFiles(QObject):
         self.autosave = Autosave()
         #: the last autosave failed (said once until one works again)
         self.autosave_failing = False
+        self._failure_notice = ""
         self.writer = AutosaveWriter(self)
         self.writer.sigDone.connect(lambda _result: self._autosave_written())
         self._timer = QTimer(self)
@@ -290,6 +293,7 @@ class ProjectFiles(QObject):
             self._autosave_failed(error)
         elif self.autosave_failing:
             self.autosave_failing = False
+            self.sigNoticeWithdrawn.emit(self._failure_notice)
             self.sigStatus.emit("Autosave works again: a recovery copy of your work was written.")
 
     def _autosave_failed(self, exc: BaseException) -> None:
@@ -301,8 +305,9 @@ class ProjectFiles(QObject):
         self.sigStatus.emit(f"Autosave failed: {reason}")
         if not self.autosave_failing:
             self.autosave_failing = True
-            self.sigNotice.emit(f"Autosave could not write a recovery copy of your work ({reason}). Your work is "
-                                "still open: save it (Ctrl+S) to keep it safe.")
+            self._failure_notice = (f"Autosave could not write a recovery copy of your work ({reason}). Your work "
+                                    "is still open: save it (Ctrl+S) to keep it safe.")
+            self.sigNotice.emit(self._failure_notice)
 
     def stop(self) -> None:
         """The window closes normally: no recovery file is left behind."""

@@ -51,6 +51,29 @@ def test_a_full_disk_says_so_once_and_keeps_the_last_recovery_copy(qtbot, monkey
         discard_and_close(w)
 
 
+def test_the_warning_goes_when_autosave_works_again_but_not_another_message(qtbot, monkeypatch):
+    w = open_window(qtbot)
+    try:
+        step_to(qtbot, w, 1)
+
+        def full(_fd):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        monkeypatch.setattr(os, "fsync", full)
+        w.files.write_autosave()
+        assert w.banner_bar.isVisible() and "No space left" in w.banner.label.text()
+        monkeypatch.undo()
+        w.files.write_autosave()
+        assert not w.banner_bar.isVisible()  # it no longer holds
+        monkeypatch.setattr(os, "fsync", full)
+        w.files.write_autosave()
+        w.show_message("error", "Something else the learner must read.")
+        monkeypatch.undo()
+        w.files.write_autosave()
+        assert w.banner_bar.isVisible() and w.banner.label.text() == "Something else the learner must read."
+    finally:
+        discard_and_close(w)
+
+
 def test_autosave_goes_on_when_its_folder_was_deleted_and_stays_this_windows(qtbot):
     w = open_window(qtbot)
     try:
