@@ -487,19 +487,28 @@ class TrainingController(QObject):
             self.sigMessage.emit("error", str(value))
 
     # -- shutdown ---------------------------------------------------------------------------
-    def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Stop the engine process and the reader thread, and wait for both. Safe to call twice."""
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        """Stop the engine process and the reader thread, and wait for both. Safe to call twice.
+
+        An engine that does not stop within ``timeout_ms`` (it hangs) is ended: the window
+        asked about the work before, and holds the newest state the engine sent. Waiting for
+        the reader thread first, as before, froze the closing window 20 seconds, for the
+        thread waits for the hung engine."""
         self._timer.stop()
         if not self._closed:
             self._send("quit")
             self._closed = True
         ok = True
-        if self._thread.isRunning() and not self._thread.wait(timeout_ms):
-            ok = False
         self._process.join(timeout_ms / 1000)
-        if self._process.is_alive():  # it did not stop: end it, the weights are the GUI's to save
+        if self._process.is_alive():  # it did not stop: end it (a stopped process ignores all but SIGKILL)
             self._process.terminate()
-            self._process.join(2)
+            self._process.join(1)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join(2)
+            ok = False
+        # its pipe closed with it: the reader thread ends at once
+        if self._thread.isRunning() and not self._thread.wait(timeout_ms):
             ok = False
         with contextlib.suppress(OSError):
             self._commands.close()

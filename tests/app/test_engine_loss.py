@@ -60,3 +60,24 @@ def test_play_starts_the_engine_again_after_it_kept_stopping(qtbot):
         assert snap.iteration > 3 and w.doc.modified
     finally:
         discard_and_close(w)
+
+
+def test_closing_with_a_hung_engine_does_not_freeze_the_window_long(qtbot):
+    import os
+    import signal
+
+    if not hasattr(signal, "SIGSTOP"):
+        return
+    w = open_window(qtbot)
+    try:
+        w.act_step.trigger()
+        wait_snapshot(qtbot, w, lambda s: s.iteration == 1)
+        engine = w.controller.process
+        os.kill(engine.pid, signal.SIGSTOP)  # it hangs: reads no command, sends nothing
+        t0 = time.monotonic()
+        discard_and_close(w)  # the question was answered: closing ends the hung engine
+        assert time.monotonic() - t0 < 8
+        assert not engine.is_alive() and not w.controller.thread.isRunning()
+    finally:
+        if w.controller.process.is_alive():
+            w.controller.process.kill()
