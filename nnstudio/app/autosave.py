@@ -23,6 +23,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QLockFile
 
+from ..core.project import remove_stale_temp_files
 from .paths import config_dir
 
 PREFIX = "autosave-"
@@ -43,12 +44,14 @@ class Orphan:
     def discard(self) -> None:
         with contextlib.suppress(OSError):
             self.path.unlink()
+        remove_stale_temp_files(self.path)  # a write its window was killed in the middle of
         self.release()
 
     def keep_aside(self) -> Path:
         """It could not be opened: move it to the ``unrecovered`` folder, where it is kept
         but no longer offered; returns where it is now (where it was, if it cannot be
         moved: then it is offered again next time)."""
+        remove_stale_temp_files(self.path)
         folder = self.path.parent / UNRECOVERED
         stamp = _dt.datetime.fromtimestamp(_mtime(self.path)).strftime("%Y-%m-%d_%H-%M-%S")
         target = folder / f"{self.path.stem}_{stamp}{SUFFIX}"
@@ -120,7 +123,8 @@ class Autosave:
 
     def _remove_stale_locks(self) -> None:
         """Locks of windows that crashed with nothing unsaved (so no recovery file) would
-        pile up, one per crash: those nobody holds go."""
+        pile up, one per crash: those nobody holds go, with the temporary file of a first
+        recovery copy the crash cut short."""
         own = Path(self._lock.fileName())
         for path in self.folder.glob(f"{PREFIX}*.lock"):
             if path == own or path.with_suffix(SUFFIX).exists():
@@ -129,6 +133,7 @@ class Autosave:
             lock.setStaleLockTime(0)
             if lock.tryLock(0):
                 lock.unlock()  # removes the file
+                remove_stale_temp_files(path.with_suffix(SUFFIX))  # its first write, killed half way
 
 
 def _mtime(path: Path) -> float:

@@ -185,3 +185,30 @@ def test_a_crash_with_nothing_unsaved_leaves_no_lock_file_behind_for_good(qtbot,
     finally:
         discard_and_close(first)
         discard_and_close(second)
+
+
+def test_half_written_recovery_copies_of_crashed_windows_are_removed(qtbot, tmp_path):
+    import subprocess
+    import sys
+
+    from nnstudio.core import project as core_project
+
+    orphan = crashed_autosave(tmp_path)
+    folder = config_dir()
+    # a window killed while it wrote its first recovery copy: its lock, and half the copy
+    code = ("import os\nfrom PySide6.QtCore import QLockFile\n"
+            f"lock = QLockFile({str(folder / 'autosave-00000000beef.lock')!r})\n"
+            "assert lock.tryLock(0)\nprint(os.getpid(), flush=True)\nos._exit(0)\n")
+    gone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    pid = int(gone.stdout)  # the process has ended
+    host = core_project._HOST
+    cut_short = folder / f".{orphan.name}.{host}-{pid}-0a0b0c0d.tmp"
+    first = folder / f".autosave-00000000beef.nnproj.{host}-{pid}-0a0b0c0e.tmp"
+    for path in (cut_short, first):
+        path.write_bytes(b"PK\x03\x04 half a project")
+    w = MainWindow(recover=False)  # the learner discards the crashed window's work
+    try:
+        assert not orphan.exists()
+        assert not cut_short.exists() and not first.exists()
+    finally:
+        discard_and_close(w)
