@@ -45,6 +45,10 @@ from .worker import EngineLink
 #: a dead engine is restarted at most this many times within RESTART_WINDOW seconds
 MAX_RESTARTS = 3
 RESTART_WINDOW = 60.0
+#: what the learner asks for that starts an engine again after it kept stopping (the
+#: window's own requests, such as a view's computation, do not)
+REVIVING_COMMANDS = frozenset({"play", "step", "phase", "epoch", "rewind", "reset", "load", "config", "data",
+                               "set_weight", "restore_state", "compare", "close_b", "promote_b"})
 
 
 def engine_context() -> multiprocessing.context.BaseContext:
@@ -96,6 +100,9 @@ class TrainingController(QObject):
         self._data: dict[int, PreparedData] = {}  # token → data sent, to restart on
         self._closed = False
         self._restarts: list[float] = []
+        #: the engine kept stopping and was not restarted on its own: the next command
+        #: (Play, Step …) starts it again
+        self.gave_up = False
         #: run B's processes (a comparison's); ended ones are joined when the next starts
         self._b_processes: list[multiprocessing.process.BaseProcess] = []
         #: B's legend while a comparison is open (from the engine), else None
@@ -144,6 +151,11 @@ class TrainingController(QObject):
     def _send(self, name: str, *args: Any) -> None:
         if self._closed:
             return
+        if self.gave_up and name in REVIVING_COMMANDS:
+            # the learner asks for something after the engine kept stopping: start it
+            # again (once per request, so an engine that stops at once cannot make a loop)
+            self._restarts = []
+            self._restart("The training engine was started again", load=name != "load")
         try:
             self._commands.send((name, *args))
         except (BrokenPipeError, OSError):
@@ -170,10 +182,20 @@ class TrainingController(QObject):
         now = time.monotonic()
         self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW] + [now]
         if len(self._restarts) > MAX_RESTARTS:
-            self.sigMessage.emit("error", "The training engine keeps stopping, so it was not started again. "
-                                          "Save your project (it is kept) and restart nnstudio.")
+            self.gave_up = True
+            self.sigMessage.emit("error", "The training engine keeps stopping, so it was not started again on its "
+                                          "own. Your work is kept: save it, or press Play to start the engine "
+                                          "again.")
             return
+        self._restart("The training engine stopped unexpectedly. It was restarted")
+
+    def _restart(self, said: str, load: bool = True) -> None:
+        """Start a new engine on the last state the old one sent (``load``; else empty,
+        for a command that loads a run itself), and say so: ``said`` + where it is now."""
+        self.gave_up = False
         self._start_engine()
+        if not load:
+            return
         state = self.saved_state
         data = self._data.get(state[1]) if state is not None and state[1] is not None else None
         if state is None or data is None:
@@ -200,9 +222,8 @@ class TrainingController(QObject):
                 self.compare(saved_b.changes, lambda _v: None, None, b, saved_b.label, saved_b.note,
                              saved_b.fork_iteration)
                 also_b = f" Run B was restarted at iteration {b.iteration:,}."
-        self.sigMessage.emit("warning", f"The training engine stopped unexpectedly. It was restarted at "
-                                        f"iteration {trainer.iteration:,}, the last state it had sent; your "
-                                        f"project is intact.{also_b}")
+        self.sigMessage.emit("warning", f"{said} at iteration {trainer.iteration:,}, the last state it had sent; "
+                                        f"your project is intact.{also_b}")
         self.sigEngineRestarted.emit(trainer.iteration)
 
     # -- commands ------------------------------------------------------------------------
@@ -466,19 +487,28 @@ class TrainingController(QObject):
             self.sigMessage.emit("error", str(value))
 
     # -- shutdown ---------------------------------------------------------------------------
-    def shutdown(self, timeout_ms: int = 10_000) -> bool:
-        """Stop the engine process and the reader thread, and wait for both. Safe to call twice."""
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        """Stop the engine process and the reader thread, and wait for both. Safe to call twice.
+
+        An engine that does not stop within ``timeout_ms`` (it hangs) is ended: the window
+        asked about the work before, and holds the newest state the engine sent. Waiting for
+        the reader thread first, as before, froze the closing window 20 seconds, for the
+        thread waits for the hung engine."""
         self._timer.stop()
         if not self._closed:
             self._send("quit")
             self._closed = True
         ok = True
-        if self._thread.isRunning() and not self._thread.wait(timeout_ms):
-            ok = False
         self._process.join(timeout_ms / 1000)
-        if self._process.is_alive():  # it did not stop: end it, the weights are the GUI's to save
+        if self._process.is_alive():  # it did not stop: end it (a stopped process ignores all but SIGKILL)
             self._process.terminate()
-            self._process.join(2)
+            self._process.join(1)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join(2)
+            ok = False
+        # its pipe closed with it: the reader thread ends at once
+        if self._thread.isRunning() and not self._thread.wait(timeout_ms):
             ok = False
         with contextlib.suppress(OSError):
             self._commands.close()

@@ -43,7 +43,7 @@ from ..core.export import export_project
 from ..core.restrictions import locked_message
 from ..core.safetext import bounded, isolate, printable
 from ..core.snapshot import Snapshot
-from . import crash_guard, theme
+from . import crash_guard, termination, theme
 from .about_dialog import AboutDialog
 from .controller import TrainingController
 from .document import Document
@@ -134,9 +134,12 @@ class MainWindow(WindowActions, QMainWindow):
         self.workspaces.restore_last()
         self.scheduler.start()
         self._update_title()
+        #: a recovery file given as ``recovered`` was opened
+        self.recovered_ok = False
         if recovered:
             if self.files.open(recovered, as_untitled=True):
                 self.doc.mark_trained()
+                self.recovered_ok = True
             else:
                 self.session.start()
         elif project_path:
@@ -218,6 +221,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.lessons.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 4000))
         self.files.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.files.sigNotice.connect(lambda text: self.show_message("warning", text))
+        self.files.sigNoticeWithdrawn.connect(self.withdraw_message)
         self.files.sigSaved.connect(self.sigSaved)
         self.files.sigComparisonOpened.connect(
             lambda cmp: self.comparison.resume(cmp.b, cmp.changes, cmp.label, cmp.note, cmp.fork_iteration))
@@ -442,6 +446,11 @@ class MainWindow(WindowActions, QMainWindow):
     def hide_banner(self) -> None:
         self.banner_bar.hide()
 
+    def withdraw_message(self, text: str) -> None:
+        """A message no longer holds: the banner goes if it still shows that one (not another)."""
+        if not self.banner_bar.isHidden() and self.banner.label.text() == bounded(text, 600):
+            self.hide_banner()
+
     # ------------------------------------------------------------------ project state in files
     def ui_state(self) -> dict[str, Any]:
         return {"window": {"speed": self.speed.index, "workspace": self.workspaces.current},
@@ -479,10 +488,15 @@ class MainWindow(WindowActions, QMainWindow):
         self.setWindowTitle(f"{isolate(self.doc.display_name)}[*] — nnstudio")
         self.setWindowModified(self.doc.modified)
 
-    def _open_recovered_window(self, path: str) -> None:
+    def _open_recovered_window(self, path: str) -> bool:
+        """Recovered work in a window of its own; False (and no window) when it cannot be opened."""
         window = MainWindow(recovered=path, recover=False)
+        if not window.recovered_ok:
+            window.close()  # it said why; an empty second window would only confuse
+            return False
         window.show()
         self._recovered_windows = [*getattr(self, "_recovered_windows", []), window]
+        return True
 
     # ------------------------------------------------------------------ drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
@@ -606,8 +620,17 @@ def run(argv: list[str] | None = None) -> int:
     project = next((a for a in args[1:] if a.lower().endswith(".nnproj")), None)
     window = MainWindow(project)
     crash_guard.install(window.files.save)
+    termination.install(app, keep_unsaved_work)
     window.show()
     return int(app.exec())
+
+
+def keep_unsaved_work(timeout_ms: int) -> None:
+    """nnstudio is being ended from outside (logout, shutdown): every window's unsaved work
+    goes to its recovery file, offered back at the next start."""
+    for widget in QApplication.topLevelWidgets():
+        if isinstance(widget, MainWindow) and not widget._closing:
+            widget.files.write_autosave(timeout_ms)
 
 
 __all__ = ["MainWindow", "run"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +25,10 @@ def resource_path(*parts: str) -> Path:
 
 
 def config_dir() -> Path:
-    """Per-user folder for autosaves (``NNSTUDIO_CONFIG_DIR`` overrides it, e.g. in tests)."""
+    """Per-user folder for autosaves (``NNSTUDIO_CONFIG_DIR`` overrides it, e.g. in tests).
+
+    Made if it is not there; one that cannot be made (a read-only home) is returned all
+    the same: nnstudio starts, and writing there says why it fails when it is tried."""
     override = os.environ.get("NNSTUDIO_CONFIG_DIR")
     if override:
         path = Path(override)
@@ -32,7 +36,8 @@ def config_dir() -> Path:
         from platformdirs import user_data_dir
 
         path = Path(user_data_dir("nnstudio", "nnstudio"))
-    path.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 
@@ -48,6 +53,7 @@ def app_settings() -> "QSettings":
 
     override = os.environ.get("NNSTUDIO_CONFIG_DIR")
     if override:
-        Path(override).mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(OSError):  # settings that cannot be written are not kept, nothing more
+            Path(override).mkdir(parents=True, exist_ok=True)
         return QSettings(str(Path(override) / "settings.ini"), QSettings.Format.IniFormat)
     return QSettings("nnstudio", "nnstudio")

@@ -9,7 +9,9 @@ and changes nothing. Unsaved work is asked about before it could be replaced.
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,11 +23,50 @@ from ..core.project import Project, load_project, prepare_project_data, save_pro
 from ..core.project_comparison import comparison_from_project
 from ..core.safetext import bounded, isolate, printable
 from .autosave import Autosave, Orphan
+from .autosave_writer import AutosaveWriter
 from .document import DocState, Document, default_state
 from .session import TrainingSession
 
 MAX_RECENT = 8
 AUTOSAVE_MS = 60_000
+#: the first recovery copy of new unsaved work is written this soon (not up to a minute
+#: later: a crash in the first minute of training would lose all of it)
+FIRST_AUTOSAVE_MS = 10_000
+
+
+def when_text(timestamp: float, now: float | None = None) -> str:
+    """"today at 15:40", "yesterday at 09:05", "on 2026-11-28 at 18:02"."""
+    moment = _dt.datetime.fromtimestamp(timestamp)
+    today = _dt.datetime.fromtimestamp(time.time() if now is None else now).date()
+    clock = moment.strftime("%H:%M")
+    if moment.date() == today:
+        return f"today at {clock}"
+    if moment.date() == today - _dt.timedelta(days=1):
+        return f"yesterday at {clock}"
+    return f"on {moment:%Y-%m-%d} at {clock}"
+
+
+def recovery_summary(path: Path) -> str:
+    """What a recovery file holds and how old it is, for the question whether to recover
+    it: the training done after its last autosave is not in it, and the learner should
+    know how much that may be."""
+    minutes = AUTOSAVE_MS // 60_000
+    every = "every minute" if minutes == 1 else f"every {minutes} minutes"
+    try:
+        when = f"Autosaved {when_text(os.stat(path).st_mtime)}"
+    except OSError:
+        when = "Autosaved"
+    try:
+        project = load_project(path)
+    except (NNStudioError, OSError) as exc:
+        return f"{when}, but it cannot be opened: {bounded(str(exc), 200)}\n\n{printable(path.name, 80)}"
+    held = f"iteration {project.trainer_state.iteration:,}" if project.trainer_state is not None else "not trained"
+    if project.name and project.name != "recovered":  # the work had been saved as that project
+        held = f"“{printable(project.name, 60)}”, {held}"
+    if project.comparison is not None:
+        held += f", with run B ({printable(project.comparison.label, 40)})"
+    return (f"{when} ({held}). A recovery copy is written {every} while there is unsaved work, so training done "
+            f"after it is not in it.\n\n{printable(path.name, 80)}")
 
 
 def documents_folder() -> str:
@@ -43,6 +84,8 @@ class ProjectFiles(QObject):
     sigStatus = Signal(str)
     #: something the learner should read before going on (shown in the window's banner)
     sigNotice = Signal(str)
+    #: a notice that no longer holds (autosave works again): the banner goes if it still shows it
+    sigNoticeWithdrawn = Signal(str)
     #: an opened project holds a comparison: run B (a Comparison whose ``b`` is ready)
     sigComparisonOpened = Signal(object)
 
@@ -59,10 +102,19 @@ class ProjectFiles(QObject):
         self.on_replaced = on_replaced
         self.recent_menu: QMenu | None = None
         self.autosave = Autosave()
+        #: the last autosave failed (said once until one works again)
+        self.autosave_failing = False
+        self._failure_notice = ""
+        self.writer = AutosaveWriter(self)
+        self.writer.sigDone.connect(lambda _result: self._autosave_written())
         self._timer = QTimer(self)
         self._timer.setInterval(AUTOSAVE_MS)
-        self._timer.timeout.connect(self.write_autosave)
+        self._timer.timeout.connect(lambda: self.write_autosave(wait=False))
         self._timer.start()
+        self._first = QTimer(self)
+        self._first.setSingleShot(True)
+        self._first.timeout.connect(lambda: self.write_autosave(wait=False))
+        doc.sigModifiedChanged.connect(self._on_modified)
 
     # -- saving -----------------------------------------------------------------------------
     def current_project(self, timeout_ms: int = 1000) -> Project:
@@ -92,6 +144,8 @@ class ProjectFiles(QObject):
                                  f"The project was not saved.\n\n{bounded(str(exc))}")
             return False
         self.doc.mark_saved(path)
+        self.writer.wait()  # an autosave under way would put the older copy back
+        self.autosave.clear()  # older than what was just saved: never offered back after a crash
         self.add_recent(path)
         self.settings.setValue("paths/projects", str(Path(path).parent))
         self.sigStatus.emit(f"Saved {isolate(str(path))}")
@@ -109,11 +163,10 @@ class ProjectFiles(QObject):
             f"There are unsaved changes.\n\nSave the changes to {printable(self.doc.display_name)}?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Cancel:
-            return False
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
-        return True
+        # only Discard discards: Cancel, and a box closed with no button clicked (NoButton), keep the work
+        return answer == QMessageBox.StandardButton.Discard
 
     # -- opening ------------------------------------------------------------------------------
     def _last_folder(self) -> str:
@@ -201,31 +254,77 @@ class ProjectFiles(QObject):
             self.open(path)
 
     # -- autosave and recovery ----------------------------------------------------------------
-    def write_autosave(self) -> None:
+    def write_autosave(self, timeout_ms: int = 0, wait: bool = True) -> None:
         """Write the project to this window's recovery file if it has unsaved changes
-        (from the newest state the engine sent: never waits for it)."""
+        (from the newest state the engine sent: by default never waits for it; else asks
+        the engine for the present one, waiting at most ``timeout_ms``). The file is
+        written on a thread of its own (:mod:`.autosave_writer`); ``wait``: until it is
+        done (the timer does not wait, so the window never freezes for it)."""
+        if self.writer.busy:
+            if not wait:
+                return  # the write under way goes on; the next one writes newer work
+            self.writer.wait()
+            self._autosave_written()
         if not self.doc.modified:
             return
         try:
-            project = self.current_project(timeout_ms=0)
+            self.autosave.ensure_folder()
+            project = self.current_project(timeout_ms=timeout_ms)
             project = dataclasses.replace(project, name=project.name or "recovered")
-            save_project(self.autosave.path, project)
         except (NNStudioError, OSError) as exc:
-            self.sigStatus.emit(f"Autosave failed: {exc}")
+            self._autosave_failed(exc)
+            return
+        self.writer.start(self.autosave.path, project)
+        if wait:
+            self.writer.wait()
+            self._autosave_written()
+
+    def _on_modified(self, modified: bool) -> None:
+        """Work became unsaved: its first recovery copy comes soon, not at the minute's end."""
+        if modified and self._timer.isActive() and not self._first.isActive() \
+                and self._timer.remainingTime() > FIRST_AUTOSAVE_MS:
+            self._first.start(FIRST_AUTOSAVE_MS)
+
+    def _autosave_written(self) -> None:
+        ended, error = self.writer.take_result()
+        if not ended:
+            return  # handled already (a write waited for)
+        if error is not None:
+            self._autosave_failed(error)
+        elif self.autosave_failing:
+            self.autosave_failing = False
+            self.sigNoticeWithdrawn.emit(self._failure_notice)
+            self.sigStatus.emit("Autosave works again: a recovery copy of your work was written.")
+
+    def _autosave_failed(self, exc: BaseException) -> None:
+        """Said once in the banner while it keeps failing (every minute would bury the window
+        in the same words), and each time in the status bar. The previous recovery copy, if
+        any, is as it was: a recovery file is replaced only once the new one is complete."""
+        text = str(exc.strerror) if isinstance(exc, OSError) and exc.strerror else str(exc)
+        reason = bounded(text.rsplit("': ", 1)[-1], 120)  # the reason, without the long path of the file
+        self.sigStatus.emit(f"Autosave failed: {reason}")
+        if not self.autosave_failing:
+            self.autosave_failing = True
+            self._failure_notice = (f"Autosave could not write a recovery copy of your work ({reason}). Your work "
+                                    "is still open: save it (Ctrl+S) to keep it safe.")
+            self.sigNotice.emit(self._failure_notice)
 
     def stop(self) -> None:
         """The window closes normally: no recovery file is left behind."""
         self._timer.stop()
+        self._first.stop()
+        self.writer.wait()  # else it could write the file again after it went
         self.autosave.discard()
 
     def orphans(self) -> list[Orphan]:
         return self.autosave.orphans()
 
     def offer_recovery(self, recover: bool | None = None,
-                       open_elsewhere: Callable[[str], None] | None = None) -> None:
+                       open_elsewhere: Callable[[str], bool] | None = None) -> None:
         """Offer every orphaned recovery file: recover it (here, when this window holds
-        nothing yet, else in a new window via ``open_elsewhere``), discard it, or keep
-        it for later. ``recover`` answers without asking (tests, the command line)."""
+        nothing yet, else in a new window via ``open_elsewhere``, which says whether it
+        opened), discard it, or keep it for later. ``recover`` answers without asking
+        (tests, the command line). One that cannot be opened is kept aside, never deleted."""
         for orphan in self.orphans():
             answer = recover
             if answer is None:
@@ -239,19 +338,26 @@ class ProjectFiles(QObject):
             if answer:
                 fresh = not self.doc.modified and self.doc.path is None
                 if fresh or open_elsewhere is None:
-                    if self.open(str(orphan.path), as_untitled=True):
+                    opened = self.open(str(orphan.path), as_untitled=True)
+                    if opened:
                         self.doc.mark_trained()  # recovered work is unsaved work
                         self.sigStatus.emit("Recovered the autosaved project; save it to keep it.")
                 else:
-                    open_elsewhere(str(orphan.path))
+                    opened = open_elsewhere(str(orphan.path))
+                if not opened:
+                    kept = orphan.keep_aside()
+                    self.sigNotice.emit(f"The unsaved work could not be recovered, so its recovery file was kept "
+                                        f"as {isolate(printable(str(kept), 160))} (File › Open tries it again; a "
+                                        f"newer nnstudio may open it).")
+                    continue
             orphan.discard()
 
     def _ask_recovery(self, orphan: Orphan) -> bool | None:
         box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work?",
                           "nnstudio did not close normally last time. Recover the project as it was at its "
                           "last autosave?", parent=self.parent_widget)
-        box.setTextFormat(Qt.TextFormat.PlainText)  # the informative text is a file name
-        box.setInformativeText(printable(orphan.path.name, 80))
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the informative text quotes a file and its contents
+        box.setInformativeText(recovery_summary(orphan.path))
         recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
         discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
         box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
