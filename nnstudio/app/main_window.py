@@ -111,6 +111,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.session = TrainingSession(self.doc, self.controller, self)
         self._closing = False
         self._counters_shown = 0.0
+        self._engine_status = ""  # the engine's last sentence in the status bar
         self._icons: list[tuple[QAction, str]] = []
         self._build_views()
         self._build_panels()
@@ -203,10 +204,11 @@ class MainWindow(WindowActions, QMainWindow):
         # every snapshot, whichever view shows: the activation histogram covers the run
         c.sigSnapshot.connect(self.gradient_view.record_probes)
         self.session.sigRunReplaced.connect(lambda: self.gradient_view.clear_history(c.run_id))
-        c.sigMessage.connect(self.show_message)
+        c.sigMessage.connect(self._show_engine_message)
         c.sigPlaying.connect(self.show_playing)
         self.session.sigMessage.connect(self.show_message)
         self.session.sigRunReplaced.connect(self.hide_banner)  # its warnings were about the run replaced
+        self.session.sigRunReplaced.connect(self._clear_engine_status)  # and so was its last word
         self.lessons.sigMessage.connect(self.show_message)
         self.lessons.sigOpened.connect(self.teacher.lesson_opened)
         self.teacher.sigMessage.connect(self.show_message)
@@ -438,6 +440,17 @@ class MainWindow(WindowActions, QMainWindow):
             return
         self.banner.show_message(level, text)
         self.banner_bar.show()
+
+    def _show_engine_message(self, level: str, text: str) -> None:
+        # the engine speaks of the run it trains ("early stopping after epoch 47: …"):
+        # remembered, so that a new run does not start under the old one's sentence
+        self._engine_status = bounded(text, 600) if level == "info" else ""
+        self.show_message(level, text)
+
+    def _clear_engine_status(self) -> None:
+        if self._engine_status and self.statusBar().currentMessage() == self._engine_status:
+            self.statusBar().clearMessage()
+        self._engine_status = ""
 
     def hide_banner(self) -> None:
         self.banner_bar.hide()
