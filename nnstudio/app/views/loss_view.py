@@ -40,6 +40,7 @@ from .base import ViewBase
 from .bounded_view_box import BoundedViewBox
 from .loss_legend import validation_entry
 from .loss_readout import pair_readout, single_readout
+from .plot_note import PlotNote
 from .loss_run_b import DRAW_LIMIT, E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, \
     epoch_x, iteration_x, label_marker, mark_divergence, marker, run_pens, set_points, show_dots
 
@@ -58,9 +59,13 @@ RANGE_LIMITS = {"x": 1e12, "y": (-10 * DRAW_LIMIT, 10 * DRAW_LIMIT),
                 "log_y": (-307.0, math.log10(DRAW_LIMIT) + 1)}
 #: the longest run-B legend shown (the changes may name a whole architecture)
 LABEL_LIMIT = 40
-#: said over the empty frame until a loss has been recorded (a new run, a rewind to 0)
+#: said over the empty frame until a loss has been recorded (a new run, a rewind to 0),
+#: longest first: a plot a few dozen pixels high (the smallest window) gets a shorter one
 NO_LOSS_YET = ("No loss yet: the curves start with the first iteration. "
-               "Press Play (Space) or Step iteration (→).")
+               "Press Play (Space) or Step iteration (→).",
+               "No loss yet: the curves start with the first iteration (Play or →).",
+               "No loss yet: press Play or →.",
+               "No loss yet")
 #: the legend's validation entry while there is a validation set but no validation loss
 #: yet (it is measured when an epoch ends): at the start, or after the set was added
 #: (:mod:`.loss_legend` words it, and what else the entry may say)
@@ -216,12 +221,9 @@ class LossView(ViewBase):
         # which may cover the legend and the axes instead
         self.plot.scene().addItem(self.hover_text)
         self.vb.sigResized.connect(self._place_hover_text)
-        # an empty frame is not left without words; grey reads on light and dark backgrounds
-        self.empty_text = pg.TextItem(anchor=(0.5, 0.5))
-        self.empty_text.setHtml(f"<div align='center' style='color: #808080'>{NO_LOSS_YET}</div>")
-        self.empty_text.setZValue(90)
-        self.plot.scene().addItem(self.empty_text)
-        self.vb.sigResized.connect(self._place_empty_text)
+        # an empty frame is not left without words, in the longest wording that fits it
+        self.empty_text = PlotNote(self.plot, NO_LOSS_YET)
+        self.empty_text.show_note(True)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.canvas.installEventFilter(self)
 
@@ -624,13 +626,7 @@ class LossView(ViewBase):
         if self._hover_x is not None:
             self._show_hover(self._hover_x)
         recorded = any(len(s.iter_log) or len(s.epoch_log) for s in ((snap, b) if b is not None else (snap,)))
-        self.empty_text.setVisible(not recorded)
-
-    def _place_empty_text(self) -> None:
-        """The empty frame's words in the middle of the plot, wrapped to its width."""
-        plot = self.vb.sceneBoundingRect()
-        self.empty_text.setTextWidth(max(60.0, min(380.0, plot.width() - 16.0)))
-        self.empty_text.setPos(plot.center())
+        self.empty_text.show_note(not recorded)
 
     def _epoch_row(self, snap: Snapshot, epoch: int) -> Array | None:
         el = snap.epoch_log
