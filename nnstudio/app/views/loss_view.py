@@ -166,6 +166,7 @@ class LossView(ViewBase):
         self.plot.getAxis("right").linkToView(self.metric_vb)
         self.metric_vb.setXLink(self.plot)
         self.vb.sigResized.connect(self._sync_metric_vb)
+        self.vb.sigResized.connect(self._place_marker_labels)
         self.vb.disableAutoRange()
         self._limit_ranges()
         self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
@@ -192,10 +193,12 @@ class LossView(ViewBase):
 
         # markers: best epoch (early stopping) and divergence
         green, grey, red = QColor(0, 150, 80), QColor(110, 110, 110), QColor(200, 30, 30)
-        self.best_line = marker(green, 1.5, Qt.PenStyle.DashLine, 0.93, right=False)
+        # labels on the side facing the plot's middle: at its right end "best: epoch 15"
+        # stood past the edge and read "best: epoc" (lesson 10 at 1024×700)
+        self.best_line = marker(green, 1.5, Qt.PenStyle.DashLine, 0.93, right=None)
         self.best_point = self.plot.plot(pen=None, symbol="star", symbolSize=16,
                                          symbolBrush=green, symbolPen=pg.mkPen("w"))
-        self.stop_line = marker(grey, 1.0, Qt.PenStyle.DotLine, 0.80, right=True)
+        self.stop_line = marker(grey, 1.0, Qt.PenStyle.DotLine, 0.80, right=None)
         self.div_line = marker(red, 2.0, Qt.PenStyle.SolidLine, 0.5, right=True)
         # a point for the autorange to include (an InfiniteLine does not widen the x range)
         self.div_point = self.plot.plot(pen=None, symbol="x", symbolSize=14,
@@ -659,11 +662,26 @@ class LossView(ViewBase):
                 sx = float(info.get("epoch", sx))
             self.stop_line.setVisible(True)
             self.stop_line.setPos(sx)
-            label_marker(self.stop_line, f"{run}stopped")
+            if self.best_line.isVisible() and self.best_line.value() == sx:
+                # one epoch, one label (a target reached: the two labels covered each other)
+                label_marker(self.best_line, f"{run}best: epoch {best}, stopped")
+                label_marker(self.stop_line, "")
+            else:
+                label_marker(self.stop_line, f"{run}stopped")
         else:
             self.stop_line.setVisible(False)
         mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None, self.x_axis, run,
                         self.log_y)
+
+    def _place_marker_labels(self) -> None:
+        """The markers' labels a little under the plot's top, never above it (a plot a
+        few dozen pixels high put half of "best: epoch 27" over its edge)."""
+        height = self.vb.height()
+        if height <= 0:
+            return
+        for line, wanted in ((self.best_line, 0.93), (self.stop_line, 0.80)):
+            half = 0.5 * line.label.boundingRect().height()
+            line.label.setPosition(max(0.0, min(wanted, 1.0 - (half + 1.0) / height)))
 
     @staticmethod
     def _stop_reason(snap: Snapshot) -> str:
