@@ -672,16 +672,22 @@ class LossView(ViewBase):
             self.stop_line.setVisible(False)
         mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None, self.x_axis, run,
                         self.log_y)
+        if self.best_line.isVisible() or self.stop_line.isVisible():
+            self._place_marker_labels()  # their heights follow the words now in them
 
     def _place_marker_labels(self) -> None:
         """The markers' labels a little under the plot's top, never above it (a plot a
-        few dozen pixels high put half of "best: epoch 27" over its edge)."""
+        few dozen pixels high put half of "best: epoch 27" over its edge), "stopped" a
+        line under "best"."""
         height = self.vb.height()
         if height <= 0:
             return
-        for line, wanted in ((self.best_line, 0.93), (self.stop_line, 0.80)):
-            half = 0.5 * line.label.boundingRect().height()
-            line.label.setPosition(max(0.0, min(wanted, 1.0 - (half + 1.0) / height)))
+        half = 0.5 * self.best_line.label.boundingRect().height()
+        best = max(0.0, min(0.93, 1.0 - (half + 1.0) / height))
+        self.best_line.label.setPosition(best)
+        # "stopped" a line lower, so that the two never cover each other whichever side
+        # of its line each stands on
+        self.stop_line.label.setPosition(max(0.0, min(0.80, best - (2.0 * half + 2.0) / height)))
 
     @staticmethod
     def _stop_reason(snap: Snapshot) -> str:
