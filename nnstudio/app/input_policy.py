@@ -10,7 +10,8 @@ on the ``QApplication``):
   Space and Enter, sliders and lists take the arrows, combo boxes take arrows, Space and
   Enter — so the key reaches the control and the shortcut stays quiet.
 * **Tab** moves from a drawing (a plot, the network) to the next control, never into
-  the items of its scene.
+  the items of its scene; and only to controls on screen: a view whose tab is behind
+  another's is passed over (its tab bar is on the way: ← and → bring it forward).
 * **Wheel.** A combo box, spin box or slider changes with the wheel only when it has
   the focus; otherwise the wheel passes on to the panel around it, which scrolls. (And
   such controls no longer take the focus from a wheel turn.)
@@ -19,7 +20,7 @@ on the ``QApplication``):
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
     QComboBox,
+    QDockWidget,
     QGraphicsView,
     QLineEdit,
     QPlainTextEdit,
@@ -86,6 +88,15 @@ def control_takes_key(obj: QObject, event: QKeyEvent) -> bool:
     return Qt.Key(event.key()) in keys
 
 
+def covered(widget: QWidget) -> bool:
+    """Whether ``widget`` lies in a dock that another dock's tab covers (Qt keeps such
+    docks "visible" and in the Tab order, out of sight)."""
+    w: QWidget | None = widget
+    while w is not None and not isinstance(w, QDockWidget):
+        w = w.parentWidget()
+    return w is not None and w.isVisible() and not w.isFloating() and w.visibleRegion().isEmpty()
+
+
 def tab_out_of(view: QWidget, forward: bool = True) -> bool:
     """Give the focus to the control after ``view`` in the Tab order (before it:
     ``forward`` False), skipping ``view``'s own parts; False when there is none.
@@ -96,7 +107,8 @@ def tab_out_of(view: QWidget, forward: bool = True) -> bool:
         if w is None or w is view:
             return False
         if (view.isAncestorOf(w) or w.window() is not view.window() or not w.isVisible() or not w.isEnabled()
-                or not (w.focusPolicy() & Qt.FocusPolicy.TabFocus) or w.focusProxy() is not None):
+                or not (w.focusPolicy() & Qt.FocusPolicy.TabFocus) or w.focusProxy() is not None
+                or covered(w)):
             continue
         w.setFocus(Qt.FocusReason.TabFocusReason if forward else Qt.FocusReason.BacktabFocusReason)
         return True
@@ -120,6 +132,12 @@ class InputPolicy(QObject):
             # focus while the plot is behind another tab: the keys stayed in the plot
             backward = event.key() == K.Key_Backtab or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
             return tab_out_of(obj, not backward)
+        if kind == QEvent.Type.FocusIn and isinstance(obj, QWidget) and isinstance(event, QFocusEvent) \
+                and event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason) \
+                and covered(obj):
+            # Tab went to a control out of sight (its view's tab is behind another): on
+            tab_out_of(obj, event.reason() == Qt.FocusReason.TabFocusReason)
+            return False
         if kind == QEvent.Type.Wheel and isinstance(obj, WHEEL_GUARDED):
             focus = QApplication.focusWidget()
             if not (obj.hasFocus() or (focus is not None and obj.isAncestorOf(focus))):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.number_text import number_text
+from .setting_texts import METRIC_TEXTS, STOP_TEXTS
 
 if TYPE_CHECKING:
     from .lessons import LessonStep
@@ -22,6 +23,7 @@ _SETTING_NAMES = {
     "loss": "loss", "huber_delta": "Huber δ", "features": "input features", "name": "data set",
     "source": "data source", "noise": "noise", "n_samples": "samples", "standardize": "standardise",
     "seed": "seed", "validation_fraction": "validation share",
+    "restore_best": "restore the best weights", "n_classes": "classes",
 }
 
 
@@ -35,7 +37,10 @@ def _value_text(key: str, value: Any) -> str:
              "init": INIT_NAMES,
              "optimizer": {k: v[0] for k, v in OPTIMIZER_INFO.items()},
              "loss": {"mse": "MSE", "mae": "MAE", "huber": "Huber", "bce": "binary cross-entropy",
-                      "cce": "categorical cross-entropy"}}
+                      "cce": "categorical cross-entropy"},
+             # as the Training panel's boxes name them, in the middle of a sentence
+             "early_stopping": {k: v[:1].lower() + v[1:] for k, v in STOP_TEXTS.items()},
+             "target_metric": {k: v[:1].lower() + v[1:] for k, v in METRIC_TEXTS.items()}}
     if value is None:
         return "default"
     if key in names and isinstance(value, str):

@@ -111,6 +111,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.session = TrainingSession(self.doc, self.controller, self)
         self._closing = False
         self._counters_shown = 0.0
+        self._run_status = ""  # the engine's or the comparison's last sentence in the status bar
         self._icons: list[tuple[QAction, str]] = []
         self._build_views()
         self._build_panels()
@@ -206,10 +207,11 @@ class MainWindow(WindowActions, QMainWindow):
         # every snapshot, whichever view shows: the activation histogram covers the run
         c.sigSnapshot.connect(self.gradient_view.record_probes)
         self.session.sigRunReplaced.connect(lambda: self.gradient_view.clear_history(c.run_id))
-        c.sigMessage.connect(self.show_message)
+        c.sigMessage.connect(self._show_run_message)
         c.sigPlaying.connect(self.show_playing)
         self.session.sigMessage.connect(self.show_message)
         self.session.sigRunReplaced.connect(self.hide_banner)  # its warnings were about the run replaced
+        self.session.sigRunReplaced.connect(self._clear_run_status)  # and so was its last word
         self.lessons.sigMessage.connect(self.show_message)
         self.lessons.sigOpened.connect(self.teacher.lesson_opened)
         self.teacher.sigMessage.connect(self.show_message)
@@ -225,7 +227,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.files.sigSaved.connect(self.sigSaved)
         self.files.sigComparisonOpened.connect(
             lambda cmp: self.comparison.resume(cmp.b, cmp.changes, cmp.label, cmp.note, cmp.fork_iteration))
-        self.comparison.sigMessage.connect(self.show_message)
+        self.comparison.sigMessage.connect(self._show_run_message)
         self.comparison.sigChanged.connect(self._on_comparison)
         self.statusBar().addPermanentWidget(self.comparison_badge)
         self.long_tasks = LongTasks(self)
@@ -300,6 +302,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.comparison_badge.setToolTip(f"A vs {isolate(printable(label, 200))}\n"
                                          f"{isolate(printable(self.comparison.note, 300))}" if active else "")
         self.comparison_badge.setVisible(active)
+        if not active:
+            self._clear_run_status()  # "Run B started …" no longer holds
         # views that draw one run say which (the others draw both)
         for name in self.RUN_A_ONLY_VIEWS:
             dock = self.view_docks.get(name)
@@ -442,6 +446,18 @@ class MainWindow(WindowActions, QMainWindow):
             return
         self.banner.show_message(level, text)
         self.banner_bar.show()
+
+    def _show_run_message(self, level: str, text: str) -> None:
+        # the engine and the comparison speak of the runs ("early stopping after epoch 47:
+        # …", "Run B started …"): remembered, so that a new run does not start under the
+        # old one's sentence, nor run A go on alone under B's
+        self._run_status = bounded(text, 600) if level == "info" else ""
+        self.show_message(level, text)
+
+    def _clear_run_status(self) -> None:
+        if self._run_status and self.statusBar().currentMessage() == self._run_status:
+            self.statusBar().clearMessage()
+        self._run_status = ""
 
     def hide_banner(self) -> None:
         self.banner_bar.hide()

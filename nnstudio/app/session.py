@@ -22,6 +22,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ..core.data import Dataset, DataSpec
 from ..core.errors import NNStudioError
+from ..core.losses import LOSS_NAMES
 from ..core.network import describe_parameter
 from ..core.number_text import number_text
 from ..core.project import Project
@@ -32,6 +33,12 @@ from ..core.trainer import Trainer
 from .controller import TrainingController
 from .document import Document, DocState
 from .engine_rewind import REWINDING_BUSY
+
+
+def _only_the_loss_differs(old: Any, new: Any) -> bool:
+    """Whether two networks differ in their loss (or Huber's δ) and nothing else."""
+    others = [f.name for f in dataclasses.fields(new) if f.name not in ("loss", "huber_delta")]
+    return type(old) is type(new) and all(getattr(old, k) == getattr(new, k) for k in others)
 
 
 class TrainingSession(QObject):
@@ -52,6 +59,10 @@ class TrainingSession(QObject):
         self.loaded_iteration = 0
         #: run B of a comparison is open: rewinds move both runs and are not undoable
         self.comparing = False
+        #: the document's network before its latest change (what a change is told against):
+        #: the document says a network changed before it says its state did
+        self._network = doc.network
+        doc.sigStateChanged.connect(lambda state: setattr(self, "_network", state.network))
         #: the iteration a rewind asked of the engine goes to, until it is there (or not)
         self.rewinding_to: int | None = None
         doc.keeper = self
@@ -78,8 +89,20 @@ class TrainingSession(QObject):
             self.controller.drop_states(sorted(self._kept))
             self._kept.clear()
 
-    def _on_network_changed(self, _spec: Any) -> None:
+    def _on_network_changed(self, spec: Any) -> None:
+        old = self._network
         self.start()
+        if _only_the_loss_differs(old, spec):
+            # lesson 12's steps: the same line ŷ = w·x + b, another loss; nothing in the
+            # Network view changed, so "the architecture changed" sent the learner looking
+            name = LOSS_NAMES.get(spec.loss, spec.loss)
+            name = name if name == "Huber" else name[:1].lower() + name[1:]
+            if spec.loss == "huber":
+                name += f" (δ = {number_text(spec.huber_delta, 6)})"
+            self.sigMessage.emit("info", f"The loss changed to {name}, so the network was rebuilt with new "
+                                         "weights (training starts over). Undo brings back the trained network "
+                                         "as it was.")
+            return
         self.sigMessage.emit("info", "The architecture changed, so the network was rebuilt with new weights "
                                      "(training starts over). Undo brings back the trained network as it was.")
 

@@ -29,6 +29,7 @@ from ...core.optimizers import OPTIMIZER_INFO
 from ...core.specs import OPTIMIZERS, TARGET_METRICS, TrainConfig
 from ..document import Document
 from ..hat_text import hatted_html
+from ..setting_texts import METRIC_TEXTS, STOP_TEXTS
 from .widgets import (
     ComboBox,
     DoubleSpinBox,
@@ -53,13 +54,9 @@ BATCH_TEXTS = {"full": "Full batch", "sgd": "Stochastic (1 sample)", "minibatch"
 OPTIMIZER_SHORT = {"sgd": "Gradient descent", "nesterov": "Nesterov"}
 BATCH_SHORT = {"sgd": "Stochastic"}
 SCHEDULE_TEXTS = {"constant": "Constant", "step": "Step decay", "exponential": "Exponential decay"}
-STOP_TEXTS = {"off": "Off", "patience": "When val. loss stalls", "target": "At a target value"}
 STOP_TIPS = {"off": "Train until you press Pause",
              "patience": "Stop when the validation loss has not improved for a number of epochs",
              "target": "Stop when a metric (accuracy, loss, R²) reaches a value you choose"}
-METRIC_TEXTS = {"accuracy": "Training accuracy", "val_accuracy": "Validation accuracy",
-                "loss": "Training loss", "val_loss": "Validation loss",
-                "r2": "Training R²", "val_r2": "Validation R²"}
 DTYPE_TEXTS = {"float64": "float64 (exact)", "float32": "float32 (faster)"}
 #: PyTorch's defaults, shown where a setting is left empty
 DEFAULTS = {"beta1": 0.9, "beta2": 0.999, "rho": 0.99}

@@ -40,6 +40,7 @@ from .base import ViewBase
 from .bounded_view_box import BoundedViewBox
 from .loss_legend import validation_entry
 from .loss_readout import pair_readout, single_readout
+from .plot_note import PlotNote
 from .loss_run_b import DRAW_LIMIT, E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, \
     epoch_x, iteration_x, label_marker, mark_divergence, marker, run_pens, set_points, show_dots
 
@@ -58,9 +59,13 @@ RANGE_LIMITS = {"x": 1e12, "y": (-10 * DRAW_LIMIT, 10 * DRAW_LIMIT),
                 "log_y": (-307.0, math.log10(DRAW_LIMIT) + 1)}
 #: the longest run-B legend shown (the changes may name a whole architecture)
 LABEL_LIMIT = 40
-#: said over the empty frame until a loss has been recorded (a new run, a rewind to 0)
+#: said over the empty frame until a loss has been recorded (a new run, a rewind to 0),
+#: longest first: a plot a few dozen pixels high (the smallest window) gets a shorter one
 NO_LOSS_YET = ("No loss yet: the curves start with the first iteration. "
-               "Press Play (Space) or Step iteration (→).")
+               "Press Play (Space) or Step iteration (→).",
+               "No loss yet: the curves start with the first iteration (Play or →).",
+               "No loss yet: press Play or →.",
+               "No loss yet")
 #: the legend's validation entry while there is a validation set but no validation loss
 #: yet (it is measured when an epoch ends): at the start, or after the set was added
 #: (:mod:`.loss_legend` words it, and what else the entry may say)
@@ -161,6 +166,7 @@ class LossView(ViewBase):
         self.plot.getAxis("right").linkToView(self.metric_vb)
         self.metric_vb.setXLink(self.plot)
         self.vb.sigResized.connect(self._sync_metric_vb)
+        self.vb.sigResized.connect(self._place_marker_labels)
         self.vb.disableAutoRange()
         self._limit_ranges()
         self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
@@ -187,10 +193,12 @@ class LossView(ViewBase):
 
         # markers: best epoch (early stopping) and divergence
         green, grey, red = QColor(0, 150, 80), QColor(110, 110, 110), QColor(200, 30, 30)
-        self.best_line = marker(green, 1.5, Qt.PenStyle.DashLine, 0.93, right=False)
+        # labels on the side facing the plot's middle: at its right end "best: epoch 15"
+        # stood past the edge and read "best: epoc" (lesson 10 at 1024×700)
+        self.best_line = marker(green, 1.5, Qt.PenStyle.DashLine, 0.93, right=None)
         self.best_point = self.plot.plot(pen=None, symbol="star", symbolSize=16,
                                          symbolBrush=green, symbolPen=pg.mkPen("w"))
-        self.stop_line = marker(grey, 1.0, Qt.PenStyle.DotLine, 0.80, right=True)
+        self.stop_line = marker(grey, 1.0, Qt.PenStyle.DotLine, 0.80, right=None)
         self.div_line = marker(red, 2.0, Qt.PenStyle.SolidLine, 0.5, right=True)
         # a point for the autorange to include (an InfiniteLine does not widen the x range)
         self.div_point = self.plot.plot(pen=None, symbol="x", symbolSize=14,
@@ -216,12 +224,9 @@ class LossView(ViewBase):
         # which may cover the legend and the axes instead
         self.plot.scene().addItem(self.hover_text)
         self.vb.sigResized.connect(self._place_hover_text)
-        # an empty frame is not left without words; grey reads on light and dark backgrounds
-        self.empty_text = pg.TextItem(anchor=(0.5, 0.5))
-        self.empty_text.setHtml(f"<div align='center' style='color: #808080'>{NO_LOSS_YET}</div>")
-        self.empty_text.setZValue(90)
-        self.plot.scene().addItem(self.empty_text)
-        self.vb.sigResized.connect(self._place_empty_text)
+        # an empty frame is not left without words, in the longest wording that fits it
+        self.empty_text = PlotNote(self.plot, NO_LOSS_YET)
+        self.empty_text.show_note(True)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.canvas.installEventFilter(self)
 
@@ -625,13 +630,7 @@ class LossView(ViewBase):
         if self._hover_x is not None:
             self._show_hover(self._hover_x)
         recorded = any(len(s.iter_log) or len(s.epoch_log) for s in ((snap, b) if b is not None else (snap,)))
-        self.empty_text.setVisible(not recorded)
-
-    def _place_empty_text(self) -> None:
-        """The empty frame's words in the middle of the plot, wrapped to its width."""
-        plot = self.vb.sceneBoundingRect()
-        self.empty_text.setTextWidth(max(60.0, min(380.0, plot.width() - 16.0)))
-        self.empty_text.setPos(plot.center())
+        self.empty_text.show_note(not recorded)
 
     def _epoch_row(self, snap: Snapshot, epoch: int) -> Array | None:
         el = snap.epoch_log
@@ -666,11 +665,33 @@ class LossView(ViewBase):
                 sx = float(info.get("epoch", sx))
             self.stop_line.setVisible(True)
             self.stop_line.setPos(sx)
-            label_marker(self.stop_line, f"{run}stopped")
+            if self.best_line.isVisible() and self.best_line.value() == sx:
+                # one epoch, one label (a target reached: the two labels covered each other)
+                label_marker(self.best_line, f"{run}best: epoch {best}, stopped")
+                label_marker(self.stop_line, "")
+            else:
+                label_marker(self.stop_line, f"{run}stopped")
         else:
             self.stop_line.setVisible(False)
-        return mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None,
-                               self.x_axis, run, self.log_y)
+        marks = mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None,
+                                self.x_axis, run, self.log_y)
+        if self.best_line.isVisible() or self.stop_line.isVisible():
+            self._place_marker_labels()  # their heights follow the words now in them
+        return marks
+
+    def _place_marker_labels(self) -> None:
+        """The markers' labels a little under the plot's top, never above it (a plot a
+        few dozen pixels high put half of "best: epoch 27" over its edge), "stopped" a
+        line under "best"."""
+        height = self.vb.height()
+        if height <= 0:
+            return
+        half = 0.5 * self.best_line.label.boundingRect().height()
+        best = max(0.0, min(0.93, 1.0 - (half + 1.0) / height))
+        self.best_line.label.setPosition(best)
+        # "stopped" a line lower, so that the two never cover each other whichever side
+        # of its line each stands on
+        self.stop_line.label.setPosition(max(0.0, min(0.80, best - (2.0 * half + 2.0) / height)))
 
     @staticmethod
     def _stop_reason(snap: Snapshot) -> str:
