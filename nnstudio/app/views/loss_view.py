@@ -40,9 +40,10 @@ from .base import ViewBase
 from .bounded_view_box import BoundedViewBox
 from .loss_legend import validation_entry
 from .loss_readout import pair_readout, single_readout
+from .loss_markers import LossMarkers
 from .plot_note import PlotNote
 from .loss_run_b import DRAW_LIMIT, E_EPOCH, E_ITER, E_LOSS, E_LR, E_MET, E_VLOSS, E_VMET, RunBCurves, drawable, \
-    epoch_x, iteration_x, label_marker, mark_divergence, marker, run_pens, set_points, show_dots
+    epoch_x, iteration_x, run_pens, set_points, show_dots
 
 Array = np.ndarray
 
@@ -166,7 +167,6 @@ class LossView(ViewBase):
         self.plot.getAxis("right").linkToView(self.metric_vb)
         self.metric_vb.setXLink(self.plot)
         self.vb.sigResized.connect(self._sync_metric_vb)
-        self.vb.sigResized.connect(self._place_marker_labels)
         self.vb.disableAutoRange()
         self._limit_ranges()
         self.vb.sigRangeChangedManually.connect(self._on_range_changed_manually)
@@ -191,21 +191,11 @@ class LossView(ViewBase):
         self.metric_vb.addItem(self.curve_metric)
         self.metric_vb.addItem(self.curve_val_metric)
 
-        # markers: best epoch (early stopping) and divergence
-        green, grey, red = QColor(0, 150, 80), QColor(110, 110, 110), QColor(200, 30, 30)
-        # labels on the side facing the plot's middle: at its right end "best: epoch 15"
-        # stood past the edge and read "best: epoc" (lesson 10 at 1024×700)
-        self.best_line = marker(green, 1.5, Qt.PenStyle.DashLine, 0.93, right=None)
-        self.best_point = self.plot.plot(pen=None, symbol="star", symbolSize=16,
-                                         symbolBrush=green, symbolPen=pg.mkPen("w"))
-        self.stop_line = marker(grey, 1.0, Qt.PenStyle.DotLine, 0.80, right=None)
-        self.div_line = marker(red, 2.0, Qt.PenStyle.SolidLine, 0.5, right=True)
-        # a point for the autorange to include (an InfiniteLine does not widen the x range)
-        self.div_point = self.plot.plot(pen=None, symbol="x", symbolSize=14,
-                                        symbolBrush=red, symbolPen=pg.mkPen(red, width=2))
-        for item in (self.best_line, self.stop_line, self.div_line):
-            item.setVisible(False)
-            self.plot.addItem(item, ignoreBounds=True)
+        #: the best epoch, early stopping's stop and a divergence, marked on the plot
+        self.markers = LossMarkers(self.plot, self.vb)
+        self.best_line, self.best_point = self.markers.best_line, self.markers.best_point
+        self.stop_line = self.markers.stop_line
+        self.div_line, self.div_point = self.markers.div_line, self.markers.div_point
         #: run B of a comparison, drawn over A's curves while Snapshot.b is not None
         self.run_b = RunBCurves(self.plot, self.metric_vb)
         # the legend's sample of a thin line while runs are told apart by colour (the
@@ -632,66 +622,10 @@ class LossView(ViewBase):
         recorded = any(len(s.iter_log) or len(s.epoch_log) for s in ((snap, b) if b is not None else (snap,)))
         self.empty_text.show_note(not recorded)
 
-    def _epoch_row(self, snap: Snapshot, epoch: int) -> Array | None:
-        el = snap.epoch_log
-        if not len(el):
-            return None
-        hits = np.flatnonzero(el[:, E_EPOCH] == epoch)
-        return el[hits[0]] if len(hits) else None
-
     def _draw_markers(self, snap: Snapshot) -> tuple[list[Array], list[Array]]:
-        """Draw the best-epoch, stop and divergence marks; returns the divergence mark's x
-        and its cross's loss (see :func:`mark_divergence`)."""
-        info = snap.stop_info or {}
-        kind = info.get("kind")
-        run = "A " if self._pair else ""  # two runs: each marker says whose it is
-        # the best epoch: after early stopping, or "best so far" while patience watches
-        best = int(info.get("best_epoch", snap.best_epoch) if kind == "early_stopping" else snap.best_epoch)
-        row = self._epoch_row(snap, best) if best > 0 else None
-        if row is not None:
-            x = float(row[E_ITER]) if self.x_axis == "iteration" else float(best)
-            monitored = row[E_VLOSS] if math.isfinite(row[E_VLOSS]) else row[E_LOSS]
-            self.best_line.setVisible(True)
-            self.best_line.setPos(x)
-            label_marker(self.best_line, f"{run}best: epoch {best}" if kind == "early_stopping"
-                                           else f"{run}best so far: epoch {best}")
-            set_points(self.best_point, np.array([x]), np.array([monitored]), self.log_y)
-        else:
-            self.best_line.setVisible(False)
-            self.best_point.setData([], [])
-        if kind == "early_stopping" and "iteration" in info:
-            sx = float(self._x_of_iterations(np.array([info["iteration"]]), snap)[0])
-            if self.x_axis == "epoch":
-                sx = float(info.get("epoch", sx))
-            self.stop_line.setVisible(True)
-            self.stop_line.setPos(sx)
-            if self.best_line.isVisible() and self.best_line.value() == sx:
-                # one epoch, one label (a target reached: the two labels covered each other)
-                label_marker(self.best_line, f"{run}best: epoch {best}, stopped")
-                label_marker(self.stop_line, "")
-            else:
-                label_marker(self.stop_line, f"{run}stopped")
-        else:
-            self.stop_line.setVisible(False)
-        marks = mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None,
-                                self.x_axis, run, self.log_y)
-        if self.best_line.isVisible() or self.stop_line.isVisible():
-            self._place_marker_labels()  # their heights follow the words now in them
-        return marks
-
-    def _place_marker_labels(self) -> None:
-        """The markers' labels a little under the plot's top, never above it (a plot a
-        few dozen pixels high put half of "best: epoch 27" over its edge), "stopped" a
-        line under "best"."""
-        height = self.vb.height()
-        if height <= 0:
-            return
-        half = 0.5 * self.best_line.label.boundingRect().height()
-        best = max(0.0, min(0.93, 1.0 - (half + 1.0) / height))
-        self.best_line.label.setPosition(best)
-        # "stopped" a line lower, so that the two never cover each other whichever side
-        # of its line each stands on
-        self.stop_line.label.setPosition(max(0.0, min(0.80, best - (2.0 * half + 2.0) / height)))
+        """Draw the markers (see :class:`LossMarkers`); the divergence mark's x and its
+        cross's loss, for the range."""
+        return self.markers.draw(snap, self.x_axis, self._x_of_iterations, "A " if self._pair else "", self.log_y)
 
     @staticmethod
     def _stop_reason(snap: Snapshot) -> str:
@@ -717,9 +651,7 @@ class LossView(ViewBase):
     def marker_positions(self) -> dict[str, float | None]:
         """x of each visible marker (``best``, ``stop``, ``divergence``, and run B's
         ``b_stop``, ``b_divergence``), for tests and readers."""
-        out = {name: (float(line.value()) if line.isVisible() else None)
-               for name, line in (("best", self.best_line), ("stop", self.stop_line),
-                                  ("divergence", self.div_line))}
+        out = self.markers.positions()
         out.update({f"b_{name}": x for name, x in self.run_b.marker_positions().items()})
         return out
 
