@@ -4,11 +4,11 @@ shows them in its boxes and a lesson step's 'Apply step' line uses the same word
 
 from __future__ import annotations
 
+from ..core.specs import TARGET_METRIC_NAMES
+
 #: early stopping's choices (TrainConfig.early_stopping)
 STOP_TEXTS = {"off": "Off", "patience": "When val. loss stalls", "target": "At a target value"}
 #: the metrics a target can be set for (TrainConfig.target_metric)
-METRIC_TEXTS = {"accuracy": "Training accuracy", "val_accuracy": "Validation accuracy",
-                "loss": "Training loss", "val_loss": "Validation loss",
-                "r2": "Training R²", "val_r2": "Validation R²"}
+METRIC_TEXTS = {key: name[0].upper() + name[1:] for key, name in TARGET_METRIC_NAMES.items()}
 
 __all__ = ["METRIC_TEXTS", "STOP_TEXTS"]

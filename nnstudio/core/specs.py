@@ -48,6 +48,10 @@ BATCH_MODES = ("full", "sgd", "minibatch")
 SCHEDULES = ("constant", "step", "exponential")
 EARLY_STOPPING = ("off", "patience", "target")
 TARGET_METRICS = ("accuracy", "val_accuracy", "loss", "val_loss", "r2", "val_r2")
+#: the target metrics in words, as messages and panels write them
+TARGET_METRIC_NAMES = {"accuracy": "training accuracy", "val_accuracy": "validation accuracy",
+                       "loss": "training loss", "val_loss": "validation loss",
+                       "r2": "training R²", "val_r2": "validation R²"}
 DTYPES = ("float64", "float32")
 #: the largest batch size, patience and epochs between decays: a batch of more samples than
 #: a data set may have (1,000,000) is the whole set; a million epochs of patience never ends
@@ -419,6 +423,7 @@ __all__ = [
     "SCHEDULES",
     "EARLY_STOPPING",
     "TARGET_METRICS",
+    "TARGET_METRIC_NAMES",
     "DTYPES",
     "fit_network_to_data",
 ]

@@ -13,6 +13,7 @@ import numpy as np
 
 from .losses import accuracy, r2_score
 from .number_text import number_text
+from .specs import TARGET_METRIC_NAMES
 
 Array = np.ndarray
 
@@ -116,7 +117,9 @@ class Epochs:
             reached = value <= cfg.target_value if "loss" in key else value >= cfg.target_value
             if reached:
                 rel = "≤" if "loss" in key else "≥"
-                self._stop(f"target reached after epoch {self.epoch}: {key} = {number_text(value)} {rel} "
+                # in words, as the Training panel names the metric (not "val_accuracy")
+                self._stop(f"target reached after epoch {self.epoch}: {TARGET_METRIC_NAMES[key]} = "
+                           f"{number_text(value)} {rel} "
                            f"{number_text(cfg.target_value, 6)}",
                            "early_stopping", self.iteration)
                 self.stop_info["best_epoch"] = self.epoch  # type: ignore[index]
