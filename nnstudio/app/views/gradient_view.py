@@ -524,6 +524,7 @@ class GradientView(ViewBase):
 
     def _make_bar_label(self, color) -> pg.TextItem:  # type: ignore[no-untyped-def]
         t = pg.TextItem("", color=color, anchor=(0.5, 1.0))
+        self._label_point_size = t.textItem.font().pointSizeF()
         t.setZValue(5)  # over the other run's bar beside it
         self.bar_plot.addItem(t, ignoreBounds=True)
         return t
@@ -726,19 +727,51 @@ class GradientView(ViewBase):
                 t.setText(text)
             if not text:
                 continue
+            # a value wider than the plot takes a smaller font, or is not shown: clipped
+            # at the plot's edge, 0.0046 read "0046" (two runs at 1024×700)
+            if not self._fit_label(t, width):
+                t.setText("")
+                continue
             # centred over its bar, but never past the plot's edges
             box = t.textItem.boundingRect()
             half = 0.5 * box.width() * unit
-            x = min(max(float(xs[i]), x0 + half), x1 - half) if 2 * half < x1 - x0 else float(xs[i])
+            x = min(max(float(xs[i]), x0 + half), x1 - half)
             y = pair_top.get(round(float(xs[i])), lg) if math.isfinite(lg) else base
             if k == 1:
                 y += box.height() * yunit  # stacked on A's
+            y = min(y, top - box.height() * yunit)  # under the plot's top edge, not cut by it
             t.setPos(x, y)
             rect = (x - half, x + half, y, y + box.height() * yunit)
             if any(r[0] < rect[1] and rect[0] < r[1] and r[2] < rect[3] and rect[2] < r[3] for r in placed):
                 t.setText("")
                 continue
             placed.append(rect)
+
+    #: the smallest font a bar's value may take to fit a narrow plot (share of its own)
+    MIN_LABEL_SCALE = 0.75
+
+    def _fit_label(self, t: pg.TextItem, width: float) -> bool:
+        """Give a bar's value its usual font, or a smaller one (down to
+        :data:`MIN_LABEL_SCALE` of it) when it is wider than the plot (``width`` px);
+        False when even that is too wide."""
+        font = t.textItem.font()
+        usual = self._label_point_size
+        if font.pointSizeF() != usual:
+            font.setPointSizeF(usual)
+            t.setFont(font)
+        room = width - 2.0
+        wide = t.textItem.boundingRect().width()
+        if wide <= room:
+            return True
+        margins = 2.0 * t.textItem.document().documentMargin()  # they keep their size
+        scale = (room - margins) / max(wide - margins, 1.0)
+        while scale >= self.MIN_LABEL_SCALE:  # (text widths do not scale exactly with the font)
+            font.setPointSizeF(usual * scale)
+            t.setFont(font)
+            if t.textItem.boundingRect().width() <= room:
+                return True
+            scale *= 0.97
+        return False
 
     def _set_verdicts(self) -> None:
         """Each run's verdict; while two runs are compared, each names its run."""
