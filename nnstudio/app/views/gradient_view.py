@@ -39,6 +39,7 @@ from .activation_history_plot import ActivationHistoryPlot
 from .axes import LogAxis, ReadableAxis, power_of_ten
 from .base import ViewBase
 from .decade_grid import DecadeGrid, log10_or_nan
+from .bar_value_labels import MIN_LABEL_SCALE, place_bar_labels
 from .gradient_verdict import Verdict, fmt_ratio, fmt_value, growth, ratio_sentence, verdict
 from .placeholder_stack import WAITING_FIRST
 from .plot_note import PlotNote
@@ -693,85 +694,13 @@ class GradientView(ViewBase):
                                            (self._bar_labels_b, xb, self.bar_values_b, logs_b)))
         self._set_verdicts()
 
+    #: the smallest font a bar's value may take to fit a narrow plot (share of its own)
+    MIN_LABEL_SCALE = MIN_LABEL_SCALE
+
     def _place_bar_labels(self, base: float, top: float,
                           runs: Sequence[tuple[list[pg.TextItem], Array, Array, Array]]) -> None:
-        """Write each bar's value over it when there is room, else those of the first and
-        last layers; of two labels that would overlap, the earlier keeps its place (A's
-        before B's, the first and last layers before the others). With two runs both
-        values of a layer stand over the taller bar of its pair, B's above A's, so that
-        neither covers the other run's bar."""
-        width = self.bar_plot.vb.width() or 300.0
-        height = self.bar_plot.vb.height() or 200.0
-        roomy = width / max(1, self.n_slots) >= 52
-        x0, x1 = self._bar_x
-        unit = (x1 - x0) / max(width, 1.0)  # x units per pixel
-        yunit = (top - base) / max(height, 1.0)
-        pair_top: dict[int, float] = {}
-        if len(runs[1][1]):
-            for _, xs, _, logs in runs:
-                for x, lg in zip(xs, logs):
-                    if math.isfinite(lg):
-                        slot = round(float(x))
-                        pair_top[slot] = max(pair_top.get(slot, lg), float(lg))
-        order = []
-        for k, (labels, _, _, _) in enumerate(runs):
-            n = len(labels)
-            ends = [i for i in dict.fromkeys((0, n - 1)) if 0 <= i < n]
-            order += [(0 if i in ends else 1, k, i) for i in range(n)]
-        placed: list[tuple[float, float, float, float]] = []
-        for rank, k, i in sorted(order):
-            labels, xs, values, logs = runs[k]
-            t, v, lg = labels[i], float(values[i]), float(logs[i])
-            text = fmt_value(v) if roomy or rank == 0 else ""
-            if text != t.textItem.toPlainText():
-                t.setText(text)
-            if not text:
-                continue
-            # a value wider than the plot takes a smaller font, or is not shown: clipped
-            # at the plot's edge, 0.0046 read "0046" (two runs at 1024×700)
-            if not self._fit_label(t, width):
-                t.setText("")
-                continue
-            # centred over its bar, but never past the plot's edges
-            box = t.textItem.boundingRect()
-            half = 0.5 * box.width() * unit
-            x = min(max(float(xs[i]), x0 + half), x1 - half)
-            y = pair_top.get(round(float(xs[i])), lg) if math.isfinite(lg) else base
-            if k == 1:
-                y += box.height() * yunit  # stacked on A's
-            y = min(y, top - box.height() * yunit)  # under the plot's top edge, not cut by it
-            t.setPos(x, y)
-            rect = (x - half, x + half, y, y + box.height() * yunit)
-            if any(r[0] < rect[1] and rect[0] < r[1] and r[2] < rect[3] and rect[2] < r[3] for r in placed):
-                t.setText("")
-                continue
-            placed.append(rect)
-
-    #: the smallest font a bar's value may take to fit a narrow plot (share of its own)
-    MIN_LABEL_SCALE = 0.75
-
-    def _fit_label(self, t: pg.TextItem, width: float) -> bool:
-        """Give a bar's value its usual font, or a smaller one (down to
-        :data:`MIN_LABEL_SCALE` of it) when it is wider than the plot (``width`` px);
-        False when even that is too wide."""
-        font = t.textItem.font()
-        usual = self._label_point_size
-        if font.pointSizeF() != usual:
-            font.setPointSizeF(usual)
-            t.setFont(font)
-        room = width - 2.0
-        wide = t.textItem.boundingRect().width()
-        if wide <= room:
-            return True
-        margins = 2.0 * t.textItem.document().documentMargin()  # they keep their size
-        scale = (room - margins) / max(wide - margins, 1.0)
-        while scale >= self.MIN_LABEL_SCALE:  # (text widths do not scale exactly with the font)
-            font.setPointSizeF(usual * scale)
-            t.setFont(font)
-            if t.textItem.boundingRect().width() <= room:
-                return True
-            scale *= 0.97
-        return False
+        """Each bar's value over it (see :func:`place_bar_labels`)."""
+        place_bar_labels(self.bar_plot.vb, self._bar_x, self.n_slots, base, top, runs, self._label_point_size)
 
     def _set_verdicts(self) -> None:
         """Each run's verdict; while two runs are compared, each names its run."""
