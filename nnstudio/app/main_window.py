@@ -51,7 +51,7 @@ from .input_policy import InputPolicy
 from .long_tasks import LongTasks
 from .lesson_presenter import LessonPresenter
 from .panels.data_panel import DataPanel
-from .panels.lesson_panel import LessonPanel
+from .panels.lesson_panel import VIEW_TITLES, LessonPanel
 from .panels.network_panel import NetworkPanel
 from .panels.training_panel import TrainingPanel
 from .paths import app_settings, resource_path
@@ -176,6 +176,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.view_docks: dict[str, QDockWidget] = {}
         for view in [*self.views, self.race_view]:
             self._make_dock(view)
+        # a regression's fitted curve or surface is no decision boundary: the tab says so
+        self.boundary_view.sigTitleChanged.connect(self.view_docks["BoundaryView"].setWindowTitle)
 
     def _make_dock(self, widget: QWidget, title: str | None = None) -> QDockWidget:
         dock = QDockWidget(title or getattr(widget, "title", widget.objectName()), self)
@@ -192,6 +194,9 @@ class MainWindow(WindowActions, QMainWindow):
         self.data_panel = DataPanel(self.doc)
         self.training_panel = TrainingPanel(self.doc)
         self.lesson_panel = LessonPanel()
+        # a step names the view it brings forward by the tab's present name
+        self.lesson_panel.view_title = lambda name: (self.view_docks[name].windowTitle() if name in self.view_docks
+                                                     else VIEW_TITLES.get(name, name))
         self._make_dock(self.data_panel, "Data")
         self._make_dock(self.network_panel, "Design")
         self._make_dock(self.training_panel, "Training")

@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 
 import html
-from typing import Sequence
+from typing import Callable, Sequence
 
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QPalette
@@ -143,6 +143,8 @@ class LessonPanel(QWidget):
         self.opened: Lesson | None = None  # the lesson whose project is loaded
         self.step_index = 0
         self._step_of: dict[str, int] = {}  # the step each lesson was left at
+        #: a view's name as the window shows it (its tab), by its class name
+        self.view_title: Callable[[str], str] = lambda name: VIEW_TITLES.get(name, name)
         self._build()
         if self.lessons:
             self.show_lesson(self.lessons[0])
@@ -393,7 +395,7 @@ class LessonPanel(QWidget):
             tip = "Open the lesson first: a step changes the lesson's own project."
         else:
             changes = describe_changes(step)
-            view = f"brings the {VIEW_TITLES.get(step.view, step.view)} view to the front" if step.view else ""
+            view = f"brings the {self.view_title(step.view)} view to the front" if step.view else ""
             tip = "; ".join(t for t in (changes, view) if t) or "Nothing to change in this step"
             tip = tip[0].upper() + tip[1:]
         self.apply_button.setToolTip(tip)

@@ -52,7 +52,7 @@ from .base import ViewBase
 from .confusion_matrix_widget import ConfusionMatrixWidget
 from .decision_plot import DecisionPlot, class_mix, lighten, neuron_over_grid
 from .decision_points import target_levels
-from .decision_texts import caption_for, legend_html, read_out_lines
+from .decision_texts import caption_for, legend_html, read_out_lines, title_for
 from .run_colors import run_color
 from .sample_errors import SampleErrors, data_errors, fits, sample_errors
 from .snapshot_forward import forward_from_snapshot, neuron_levels, predict_from_snapshot
@@ -94,6 +94,9 @@ class BoundaryView(ViewBase):
     #: painting: a right click near a point asks to delete row ``index`` of the points
     #: painted (``raw.X``, or the draft's ``X`` while there is one)
     sigPointRemoved = Signal(int)
+    #: the view's name changed with its data (a regression's "Fitted curve", see
+    #: :func:`~nnstudio.app.views.decision_texts.title_for`): the dock's tab follows it
+    sigTitleChanged = Signal(str)
     #: not painting: a click on a training point; its index in the training set
     #: (``PreparedData.X_train``'s row, the trainer's sample index)
     sigSampleClicked = Signal(int)
@@ -232,7 +235,13 @@ class BoundaryView(ViewBase):
         self.canvas.setVisible(self.mode != "none")
         if self.mode == "none":
             self.message.setText(f"This data has {d} inputs: there is no plane to draw the network's "
-                                 "output on. The confusion matrix shows how it classifies the points.")
+                                 "output on. " + ("The Loss view and the R² counter tell how well it fits."
+                                                  if data.task == "regression" else
+                                                  "The confusion matrix shows how it classifies the points."))
+        title = title_for(data, self.mode)
+        if title != self.title:
+            self.title = title
+            self.sigTitleChanged.emit(title)
         self._fit_to_size()
         # with no plane to draw, the confusion matrix gets the room
         self.confusions.setMaximumWidth(16777215 if self.mode == "none" else 220)

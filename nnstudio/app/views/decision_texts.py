@@ -21,6 +21,17 @@ from .sample_errors import SampleErrors
 Array = np.ndarray
 
 
+#: the view's name for classes (any drawing) and, by drawing, for a regression: a
+#: fitted curve or surface is no decision boundary (the dock's tab follows it)
+CLASSES_TITLE = "Decision boundary"
+REGRESSION_TITLES = {"curve": "Fitted curve", "plane": "Fitted surface", "none": "Predictions"}
+
+
+def title_for(data: PreparedData, mode: str) -> str:
+    """The view's name for ``data`` drawn as ``mode`` (see :data:`REGRESSION_TITLES`)."""
+    return REGRESSION_TITLES.get(mode, CLASSES_TITLE) if data.task == "regression" else CLASSES_TITLE
+
+
 def caption_for(data: PreparedData, mode: str, plane_caption: str) -> str:
     """The view's caption for ``data`` drawn as ``mode`` ("plane", "curve" or "none");
     ``plane_caption`` for classes on a plane."""
@@ -35,6 +46,9 @@ def caption_for(data: PreparedData, mode: str, plane_caption: str) -> str:
         return ("The curve is the probability the network gives each class along x. Filled dots "
                 "are training points, hollow ones validation points it never trains on." + follow)
     if mode == "none":
+        if data.task == "regression":
+            return ("With more than two inputs there is no line or plane to draw the predictions over: "
+                    "the Loss view and the R² counter tell how well the network fits.")
         return ("Each row counts the points of one true class by the class the network picks: "
                 "everything on the diagonal is right, everything off it a mistake.")
     if data.task == "regression":
