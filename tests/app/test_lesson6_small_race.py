@@ -1,0 +1,49 @@
+"""Lesson 6 in the smallest window (1024×700): the optimizer race's dock is about
+450 × 295 px there. The race laid itself out 'narrow', its table under a map 125 px
+high, in a strip 60 px high: of the five racers whose "f now" the first step asks the
+learner to watch (Adam 1.22, SGD 0.85, AdaGrad 0.19, RMSProp 0.18 after ten clicks on
+Step) only SGD's row could be seen, its f cut at the right edge behind a horizontal
+scroll bar. Now the table stands beside the map with just the racers and their f."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from window_helpers import discard_and_close, open_window
+
+LESSON_6_RACERS = ("sgd", "momentum", "adagrad", "rmsprop", "adam")
+
+
+def fully_visible(widget) -> bool:
+    """Whether all of ``widget`` is on screen (not scrolled away, clipped or covered)."""
+    QApplication.processEvents()
+    region = widget.visibleRegion()
+    return not region.isEmpty() and region.boundingRect().size() == widget.size()
+
+
+def test_every_racers_f_can_be_read_in_the_smallest_window(qtbot):
+    w = open_window(qtbot, 1024, 700)
+    try:
+        lesson6 = next(a for a in w.lessons_menu.actions() if a.text().startswith("6."))
+        lesson6.trigger()
+        panel = w.lesson_panel
+        qtbot.waitUntil(lambda: panel.opened is not None and panel.opened.number == 6, timeout=10000)
+        qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+        race = w.view_for("RaceView")
+        assert fully_visible(race.step_button)
+        for _ in range(10):  # "Press the race's own Step button 10 times"
+            qtbot.mouseClick(race.step_button, Qt.MouseButton.LeftButton)
+        assert race.steps == 10
+        shown = {}
+        for key in LESSON_6_RACERS:
+            label = race.value_labels[key]
+            assert fully_visible(label), f"{key}'s f now is not (all) visible"
+            shown[key] = label.text()
+        assert {k: round(float(v), 2) for k, v in shown.items()} == {
+            "sgd": 0.85, "momentum": 0.39, "adagrad": 0.19, "rmsprop": 0.18, "adam": 1.22}
+        assert fully_visible(race.enable_checks["adam"])  # which row is which racer
+        assert race.plot_widget.width() >= 200 and race.plot_widget.height() >= 150  # a readable map
+        assert not race.table_scroll.horizontalScrollBar().isVisible()
+    finally:
+        discard_and_close(w)
