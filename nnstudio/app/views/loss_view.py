@@ -187,7 +187,7 @@ class LossView(ViewBase):
 
         # markers: best epoch (early stopping) and divergence
         green, grey, red = QColor(0, 150, 80), QColor(110, 110, 110), QColor(200, 30, 30)
-        self.best_line = marker(green, 1.5, Qt.PenStyle.DashLine, 0.93, right=False)
+        self.best_line = marker(green, 1.5, Qt.PenStyle.DashLine, 0.93, right=None)  # readable at either end
         self.best_point = self.plot.plot(pen=None, symbol="star", symbolSize=16,
                                          symbolBrush=green, symbolPen=pg.mkPen("w"))
         self.stop_line = marker(grey, 1.0, Qt.PenStyle.DotLine, 0.80, right=True)
@@ -666,6 +666,13 @@ class LossView(ViewBase):
             label_marker(self.stop_line, f"{run}stopped")
         else:
             self.stop_line.setVisible(False)
+        # stopped at the best epoch (a target reached): one line, one label (two labels
+        # on one line lie on each other in a short plot)
+        same = (self.best_line.isVisible() and self.stop_line.isVisible()
+                and self.best_line.value() == self.stop_line.value())
+        if same:
+            label_marker(self.stop_line, f"{run}stopped, best: epoch {best}")
+        self.best_line.label.setVisible(not same)
         mark_divergence(self.div_line, self.div_point, snap, info if kind == "divergence" else None, self.x_axis, run,
                         self.log_y)
 
