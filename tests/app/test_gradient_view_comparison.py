@@ -173,13 +173,17 @@ def test_bar_values_never_overlap(qtbot, view, lr_pair, size):
     view.show_snapshot(snap)
     qtbot.wait(200)  # the legend and verdicts appearing lay the plots out again
     shown = [t for t in view._bar_labels + view._bar_labels_b if t.textItem.toPlainText()]
-    assert shown  # at least the first layer's values
-    assert view._bar_labels[0].textItem.toPlainText() == fmt_value(view.bar_values[0])
-    rects = [t.mapRectToScene(t.boundingRect()) for t in shown]
     box = view.bar_plot.vb.sceneBoundingRect()
+    first = view._bar_labels[0]
+    first.setText(fmt_value(view.bar_values[0]))  # how wide the first layer's value is
+    if first.boundingRect().width() <= box.width():
+        assert first in shown  # at least the first layer's values
+    else:  # a plot narrower than a value: cut by its edges, it would read as another number
+        assert first not in shown
+        first.setText("")
+    rects = [t.mapRectToScene(t.boundingRect()) for t in shown]
     for i, r in enumerate(rects):
-        if r.width() < box.width():  # (a plot narrower than a value: it stands centred on its bar)
-            assert box.adjusted(-0.5, -0.5, 0.5, 0.5).contains(r), size
+        assert box.adjusted(-0.5, -0.5, 0.5, 0.5).contains(r), size
         for other in rects[i + 1:]:
             common = r.intersected(other)  # (stacked values touch: no area in common)
             assert common.width() * common.height() < 1, size

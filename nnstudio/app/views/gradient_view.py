@@ -232,6 +232,8 @@ class GradientView(ViewBase):
         self.bar_grid = DecadeGrid()
         self.bar_plot.addItem(self.bar_grid, ignoreBounds=True)
         self.bar_plot.getAxis("bottom").set_titles("layer (input side → output)", "layer (input → output)", "layer")
+        # "out", under the last bar, may reach a few pixels past the axis's end
+        self.bar_plot.getAxis("bottom").setStyle(hideOverlappingLabels=16)
         self.bar_plot.setMenuEnabled(False)
         self.bar_plot.setMouseEnabled(x=False, y=False)
         self.bar_plot.hideButtons()
@@ -419,14 +421,36 @@ class GradientView(ViewBase):
             ci.addItem(self.bar_plot, row=0, col=1)
             ci.addItem(self.hist_plot, row=0, col=2)
             lay.setRowStretchFactor(0, 1)
-            lay.setColumnStretchFactor(0, 4)
-            lay.setColumnStretchFactor(1, 3)
+            # the bars carry the most numbers (a value over each end, two runs' pairs of
+            # bars): in a narrow dock they need the widest column
+            lay.setColumnStretchFactor(0, 3)
+            lay.setColumnStretchFactor(1, 4)
             lay.setColumnStretchFactor(2, 3)
         # re-adding the plots activates the layout at its own preferred size (16,777,215 px
         # wide after a row of three): give it back the view's rectangle
         ci.setGeometry(self.glw.range)
 
+    def _set_bar_ticks(self) -> None:
+        """The layers' names under the bars, 1 … out: every one where they stay apart,
+        else every second, third … (the first and "out" always)."""
+        slots = self.n_slots
+        axis = self.bar_plot.getAxis("bottom")
+        if not slots:
+            return
+        width = self.bar_plot.vb.width() or 300.0
+        metrics = QFontMetrics(axis.style.get("tickFont") or axis.font())
+        room = max(metrics.horizontalAdvance(str(slots - 1)), metrics.horizontalAdvance("out") / 2 + 4) + 6
+        per_slot = width / max(1, slots)
+        step = max(1, math.ceil(slots / 12), math.ceil(room / max(per_slot, 1.0)))
+        ticks = [(i, str(i + 1)) for i in range(0, slots - 1, step)]
+        # "out" is wider than a number: its neighbour leaves it room
+        while ticks and (slots - 1 - ticks[-1][0]) * per_slot < metrics.horizontalAdvance("out") / 2 + room / 2:
+            ticks.pop()
+        ticks.append((slots - 1, "out"))
+        axis.setTicks([ticks, []])
+
     def _on_bars_resized(self) -> None:
+        self._set_bar_ticks()
         self._fit_titles()
         if self.snapshot is not None and self.n_layers:
             self._draw_bars()
@@ -486,12 +510,7 @@ class GradientView(ViewBase):
         self._brushes = ([pg.mkBrush(RUN_A_COLOR)] * n if n_b else
                          [pg.mkBrush(theme.layer_color(int(x))) for x in xa])
         self._brushes_b = [pg.mkBrush(RUN_B_COLOR)] * n_b
-        if slots:
-            step = max(1, math.ceil(slots / 12))
-            ticks = [(i, "out" if i == slots - 1 else str(i + 1)) for i in range(0, slots, step)]
-            if ticks[-1][0] != slots - 1:
-                ticks.append((slots - 1, "out"))
-            self.bar_plot.getAxis("bottom").setTicks([ticks, []])
+        self._set_bar_ticks()
         self.bar_plot.setXRange(-0.6, slots - 0.4, padding=0)
         self._bar_x = (-0.6, slots - 0.4)
         self.bars_b.setVisible(n_b > 0)
@@ -728,6 +747,9 @@ class GradientView(ViewBase):
                 continue
             # centred over its bar, but never past the plot's edges
             box = t.textItem.boundingRect()
+            if box.width() > width:  # cut by the edges it would read as another number
+                t.setText("")
+                continue
             half = 0.5 * box.width() * unit
             x = min(max(float(xs[i]), x0 + half), x1 - half) if 2 * half < x1 - x0 else float(xs[i])
             y = pair_top.get(round(float(xs[i])), lg) if math.isfinite(lg) else base
