@@ -40,6 +40,7 @@ from .axes import LogAxis, ReadableAxis, power_of_ten
 from .base import ViewBase
 from .decade_grid import DecadeGrid, log10_or_nan
 from .gradient_verdict import Verdict, fmt_ratio, fmt_value, growth, ratio_sentence, verdict
+from .layer_ticks import layer_ticks
 from .placeholder_stack import WAITING_FIRST
 from .plot_note import PlotNote
 from .probe_history import Entry, ProbeHistory
@@ -431,23 +432,11 @@ class GradientView(ViewBase):
         ci.setGeometry(self.glw.range)
 
     def _set_bar_ticks(self) -> None:
-        """The layers' names under the bars, 1 … out: every one where they stay apart,
-        else every second, third … (the first and "out" always)."""
-        slots = self.n_slots
-        axis = self.bar_plot.getAxis("bottom")
-        if not slots:
-            return
-        width = self.bar_plot.vb.width() or 300.0
-        metrics = QFontMetrics(axis.style.get("tickFont") or axis.font())
-        room = max(metrics.horizontalAdvance(str(slots - 1)), metrics.horizontalAdvance("out") / 2 + 4) + 6
-        per_slot = width / max(1, slots)
-        step = max(1, math.ceil(slots / 12), math.ceil(room / max(per_slot, 1.0)))
-        ticks = [(i, str(i + 1)) for i in range(0, slots - 1, step)]
-        # "out" is wider than a number: its neighbour leaves it room
-        while ticks and (slots - 1 - ticks[-1][0]) * per_slot < metrics.horizontalAdvance("out") / 2 + room / 2:
-            ticks.pop()
-        ticks.append((slots - 1, "out"))
-        axis.setTicks([ticks, []])
+        """The layers' names under the bars (see :func:`.layer_ticks.layer_ticks`)."""
+        if self.n_slots:
+            axis = self.bar_plot.getAxis("bottom")
+            metrics = QFontMetrics(axis.style.get("tickFont") or axis.font())
+            axis.setTicks([layer_ticks(self.n_slots, self.bar_plot.vb.width() or 300.0, metrics), []])
 
     def _on_bars_resized(self) -> None:
         self._set_bar_ticks()
