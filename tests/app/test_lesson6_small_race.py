@@ -93,3 +93,35 @@ def test_the_rate_maps_table_shows_in_the_smallest_window(qtbot):
         assert fully_visible(rm.readout)
     finally:
         discard_and_close(w)
+
+
+def test_the_directions_tab_names_its_racer_and_its_dashes_whole(qtbot):
+    """'Why momentum works': "open the Directions tab … both fall along dashed lines".
+    At 1024×700 its top row read "error of [Momentun▾] dashed: predict": the racer's
+    name and the key to the dashed lines were cut."""
+    w = open_window(qtbot, 1024, 700)
+    try:
+        lesson6 = next(a for a in w.lessons_menu.actions() if a.text().startswith("6."))
+        lesson6.trigger()
+        panel = w.lesson_panel
+        qtbot.waitUntil(lambda: panel.opened is not None and panel.opened.number == 6, timeout=10000)
+        for _ in range(2):
+            qtbot.mouseClick(panel.next_button, Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(panel.apply_button, Qt.MouseButton.LeftButton)
+        race = w.view_for("RaceView")
+        bar = race.side_tabs.tabBar()
+        index = next(i for i in range(bar.count()) if bar.tabText(i) == "Directions")
+        qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+        qtbot.wait(200)
+        QApplication.processEvents()
+        d = race.directions
+        assert race.side_tabs.currentWidget() is d
+        box = d.racer_box
+        assert box.currentText() == "Momentum" and box.width() >= box.sizeHint().width(), "the racer's name is cut"
+        key = d.dashed_label
+        assert fully_visible(key)
+        assert key.heightForWidth(key.width()) <= key.height() if key.wordWrap() else \
+            key.width() >= key.sizeHint().width(), "'dashed: predicted' is cut"
+        assert "predicted" in key.text()
+    finally:
+        discard_and_close(w)
