@@ -423,10 +423,14 @@ class GradientView(ViewBase):
             ci.addItem(self.hist_plot, row=0, col=2)
             lay.setRowStretchFactor(0, 1)
             # the bars carry the most numbers (a value over each end, two runs' pairs of
-            # bars): in a narrow dock they need the widest column
-            lay.setColumnStretchFactor(0, 3)
-            lay.setColumnStretchFactor(1, 4)
-            lay.setColumnStretchFactor(2, 3)
+            # bars): in a narrow dock they need as wide a column as the curves
+            lay.setColumnStretchFactor(0, 2)
+            lay.setColumnStretchFactor(1, 2)
+            lay.setColumnStretchFactor(2, 1)
+        # the columns share the width by their stretch alone (a plot's preferred width, its
+        # title's, would otherwise keep the bars 40 px wide in the smallest window)
+        for p in (self.time_plot, self.bar_plot, self.hist_plot):
+            p.setPreferredWidth(p.minimumWidth())
         # re-adding the plots activates the layout at its own preferred size (16,777,215 px
         # wide after a row of three): give it back the view's rectangle
         ci.setGeometry(self.glw.range)
