@@ -748,8 +748,11 @@ class GradientView(ViewBase):
             y = pair_top.get(round(float(xs[i])), lg) if math.isfinite(lg) else base
             if k == 1:
                 y += box.height() * yunit  # stacked on A's
-            t.setPos(x, y)
             rect = (x - half, x + half, y, y + box.height() * yunit)
+            if rect[3] > top + 1e-9 * abs(top):  # the plot's top would cut it
+                t.setText("")
+                continue
+            t.setPos(x, y)
             if any(r[0] < rect[1] and rect[0] < r[1] and r[2] < rect[3] and rect[2] < r[3] for r in placed):
                 t.setText("")
                 continue
