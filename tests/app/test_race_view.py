@@ -258,7 +258,8 @@ def test_the_race_fits_a_small_dock(qtbot):
         assert hint.width() <= 360 and hint.height() <= 300, (size, hint)
 
 
-@pytest.mark.parametrize("size, how", [((360, 300), "narrow"), ((560, 640), "narrow"), ((606, 345), "compact"),
+@pytest.mark.parametrize("size, how", [((360, 300), "narrow"), ((560, 640), "narrow"), ((452, 295), "slim"),
+                                       ((606, 345), "compact"),
                                        ((760, 460), "compact"), ((1000, 600), "wide"), ((1600, 1000), "wide")])
 def test_each_size_gets_an_arrangement_that_fits(qtbot, size, how):
     v = RaceView()
@@ -271,12 +272,13 @@ def test_each_size_gets_an_arrangement_that_fits(qtbot, size, how):
     click_steps(qtbot, v, 30)
     assert v.size().toTuple() == size
     assert v.current_arrangement == how == v.arrangement(*size)
-    beside = how in ("wide", "compact")
+    beside = how in ("wide", "compact", "slim")
     assert (v.splitter.orientation() == Qt.Orientation.Horizontal) is beside
     # the controls take one row only when wide
     assert (v.play_button.geometry().top() == v.function_box.geometry().top()) is (how == "wide")
-    # the settings column (μ, α, β) waits for a larger view in the compact table
-    assert v._setting_widgets["adam"]["beta1"].isVisible() is (how != "compact")
+    # the settings column (μ, α, β) waits for a larger view in the compact and slim tables, η in the slim one
+    assert v._setting_widgets["adam"]["beta1"].isVisible() is (how not in ("compact", "slim"))
+    assert v.lr_spins["adam"].isVisible() is (how != "slim")
     assert _outside(v) == []
     assert v.plot_widget.width() >= 200 and v.plot_widget.height() >= 120  # a readable map
     if beside:

@@ -233,11 +233,14 @@ class ReadableAxis(pg.AxisItem):
         self.enableAutoSIPrefix(False)
         self.integer = integer
         self._even_log = False  # the last log ticks were evenly spaced numbers (less than a decade)
+        #: the spacings of the last ticks' finer levels too crowded to label (their ticks stay)
+        self._unlabelled: list[float] = []
 
     def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802, N803
         if not (math.isfinite(minVal) and math.isfinite(maxVal)):
             return []
         minVal, maxVal = sorted((minVal, maxVal))
+        self._unlabelled = []
         if self.logMode:
             levels = log_ticks(minVal, maxVal, size, self.label_height())
             # less than a decade: the ticks are evenly spaced numbers, labelled as such
@@ -250,7 +253,9 @@ class ReadableAxis(pg.AxisItem):
             if not kept and maxVal - minVal < 10:
                 kept = [(1.0, [float(v) for v in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
             levels = kept
-        return self._apart(levels, minVal, maxVal, size)
+        levels = self._apart(levels, minVal, maxVal, size)
+        self._unlabelled = self._crowded_levels(levels, minVal, maxVal, size)
+        return levels
 
     def _apart(self, levels: list, lo: float, hi: float, size: float) -> list:
         """``levels`` with the first one thinned until its labels are a label apart
@@ -277,13 +282,27 @@ class ReadableAxis(pg.AxisItem):
             step, vals, thinned = wider, more, True
         return [(step, vals)] if thinned else levels
 
+    def _crowded_levels(self, levels: list, lo: float, hi: float, size: float) -> list[float]:
+        """The spacings of the finer levels (after the first) whose labels would not be a
+        label apart: pyqtgraph labels a finer level while its labels fill little of the
+        axis, even when two of them touch ("−1" beside "0" read "−10" on a map 106 px
+        wide). Their ticks are drawn unlabelled; so are those of any finer level."""
+        if len(levels) < 2 or not hi > lo or not size > 0:
+            return []
+        out: list[float] = []
+        for spacing, vals in levels[1:]:
+            spacing = float(spacing)
+            if out or not spacing > 0 or spacing / (hi - lo) * size < self._room(list(vals), spacing):
+                out.append(spacing)
+        return out
+
     def _room(self, values: list[float], spacing: float) -> float:
         """Pixels between the centres of two neighbouring labels that keep them apart."""
         if self.orientation in ("left", "right"):
             return self.label_height() + 2
         font = self.style.get("tickFont") or self.font()
         metrics = QFontMetricsF(font)
-        return max((metrics.horizontalAdvance(t) for t in self.tickStrings(values, self.scale, spacing)),
+        return max((metrics.horizontalAdvance(t) for t in self.tickStrings(values, self.scale, spacing) if t),
                    default=0.0) + 8
 
     # -- the title: the longest wording that fits along the axis ---------------------------
@@ -387,7 +406,9 @@ class ReadableAxis(pg.AxisItem):
         font = self.style.get("tickFont") or self.font()
         return 0.8 * QFontMetricsF(font).height()
 
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list:  # noqa: N802
+        if any(math.isclose(spacing, u, rel_tol=1e-9) for u in self._unlabelled):
+            return [None] * len(values)  # a level too crowded to label (pyqtgraph skips None; see _crowded_levels)
         if self.logMode:
             return self.logTickStrings(values, scale, spacing)
         return linear_labels([v * scale for v in values], spacing * scale)
@@ -443,7 +464,7 @@ def tick_strings(axis: pg.AxisItem) -> list[str]:
     out: list[str] = []
     for spacing, vals in axis.tickValues(lo, hi, max(length, 1.0)):
         vals = [v for v in vals if lo <= v <= hi]
-        out.extend(axis.tickStrings(vals, axis.scale, spacing if spacing else 1.0))
+        out.extend(t for t in axis.tickStrings(vals, axis.scale, spacing if spacing else 1.0) if t is not None)
     return out
 
 

@@ -41,6 +41,7 @@ from .base import ViewBase
 from .decade_grid import DecadeGrid, log10_or_nan
 from .bar_value_labels import MIN_LABEL_SCALE, place_bar_labels
 from .gradient_verdict import Verdict, fmt_ratio, fmt_value, growth, ratio_sentence, verdict
+from .layer_ticks import layer_ticks
 from .placeholder_stack import WAITING_FIRST
 from .plot_note import PlotNote
 from .probe_history import Entry, ProbeHistory
@@ -233,6 +234,8 @@ class GradientView(ViewBase):
         self.bar_grid = DecadeGrid()
         self.bar_plot.addItem(self.bar_grid, ignoreBounds=True)
         self.bar_plot.getAxis("bottom").set_titles("layer (input side → output)", "layer (input → output)", "layer")
+        # "out", under the last bar, may reach a few pixels past the axis's end
+        self.bar_plot.getAxis("bottom").setStyle(hideOverlappingLabels=16)
         self.bar_plot.setMenuEnabled(False)
         self.bar_plot.setMouseEnabled(x=False, y=False)
         self.bar_plot.hideButtons()
@@ -420,14 +423,28 @@ class GradientView(ViewBase):
             ci.addItem(self.bar_plot, row=0, col=1)
             ci.addItem(self.hist_plot, row=0, col=2)
             lay.setRowStretchFactor(0, 1)
-            lay.setColumnStretchFactor(0, 4)
-            lay.setColumnStretchFactor(1, 3)
-            lay.setColumnStretchFactor(2, 3)
+            # the bars carry the most numbers (a value over each end, two runs' pairs of
+            # bars): in a narrow dock they need as wide a column as the curves
+            lay.setColumnStretchFactor(0, 2)
+            lay.setColumnStretchFactor(1, 2)
+            lay.setColumnStretchFactor(2, 1)
+        # the columns share the width by their stretch alone (a plot's preferred width, its
+        # title's, would otherwise keep the bars 40 px wide in the smallest window)
+        for p in (self.time_plot, self.bar_plot, self.hist_plot):
+            p.setPreferredWidth(p.minimumWidth())
         # re-adding the plots activates the layout at its own preferred size (16,777,215 px
         # wide after a row of three): give it back the view's rectangle
         ci.setGeometry(self.glw.range)
 
+    def _set_bar_ticks(self) -> None:
+        """The layers' names under the bars (see :func:`.layer_ticks.layer_ticks`)."""
+        if self.n_slots:
+            axis = self.bar_plot.getAxis("bottom")
+            metrics = QFontMetrics(axis.style.get("tickFont") or axis.font())
+            axis.setTicks([layer_ticks(self.n_slots, self.bar_plot.vb.width() or 300.0, metrics), []])
+
     def _on_bars_resized(self) -> None:
+        self._set_bar_ticks()
         self._fit_titles()
         if self.snapshot is not None and self.n_layers:
             self._draw_bars()
@@ -487,12 +504,7 @@ class GradientView(ViewBase):
         self._brushes = ([pg.mkBrush(RUN_A_COLOR)] * n if n_b else
                          [pg.mkBrush(theme.layer_color(int(x))) for x in xa])
         self._brushes_b = [pg.mkBrush(RUN_B_COLOR)] * n_b
-        if slots:
-            step = max(1, math.ceil(slots / 12))
-            ticks = [(i, "out" if i == slots - 1 else str(i + 1)) for i in range(0, slots, step)]
-            if ticks[-1][0] != slots - 1:
-                ticks.append((slots - 1, "out"))
-            self.bar_plot.getAxis("bottom").setTicks([ticks, []])
+        self._set_bar_ticks()
         self.bar_plot.setXRange(-0.6, slots - 0.4, padding=0)
         self._bar_x = (-0.6, slots - 0.4)
         self.bars_b.setVisible(n_b > 0)

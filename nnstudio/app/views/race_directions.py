@@ -81,8 +81,11 @@ class DirectionsWidget(QWidget):
         self.racer_box.setToolTip("The racer whose error along x and y is plotted")
         self.racer_box.currentIndexChanged.connect(lambda _i: self._chosen(str(self.racer_box.currentData())))
         row.addWidget(self.racer_box)
-        row.addWidget(QLabel("dashed: predicted"))
-        row.addStretch(1)
+        #: the key to the dashed lines: on two lines where the row is narrow (the racer's
+        #: name keeps its room)
+        self.dashed_label = QLabel("dashed: predicted")
+        self.dashed_label.setWordWrap(True)
+        row.addWidget(self.dashed_label, 1)
         col.addLayout(row)
         self.plot_widget = pg.PlotWidget(axisItems={"left": LogAxis(), "bottom": ReadableAxis("bottom", integer=True)})
         self.plot_widget.setMinimumSize(160, 60)

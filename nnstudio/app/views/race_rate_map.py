@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QResizeEvent
+from PySide6.QtGui import QColor, QResizeEvent, QTextDocument
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...core.momentum_theory import heavy_ball_rate, optimal_heavy_ball, rate_map, steps_per_decade
@@ -129,6 +129,9 @@ class RateMapWidget(QWidget):
         self.plot_widget.setToolTip(self._about)
         col.addWidget(self.plot_widget, 1)
         self.readout = QLabel("")
+        #: the read-out's wordings, longest first: the table of rates with the convention
+        #: under it, the table alone, the table smaller (see _fit_readout)
+        self._readouts: tuple[str, ...] = ("",)
         self.readout.setObjectName("rateReadout")
         self.readout.setWordWrap(True)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
@@ -144,8 +147,21 @@ class RateMapWidget(QWidget):
         self._fit_readout()
 
     def _fit_readout(self) -> None:
-        need = self.readout.heightForWidth(max(1, self.width())) + PLOT_ROOM + 0
-        self.readout.setVisible(self.height() >= need)
+        """The table of rates and the convention under it; on a smaller dock the table
+        alone (the convention stays in the tooltip), smaller; where even that does not
+        fit whole, none (a number cut at the edge would read as another)."""
+        width = max(1, self.width())
+        for text in self._readouts:
+            if self.readout.text() != text:
+                self.readout.setText(text)
+            doc = QTextDocument()
+            doc.setDefaultFont(self.readout.font())
+            doc.setHtml(text)
+            if (doc.idealWidth() <= width
+                    and self.height() >= self.readout.heightForWidth(width) + PLOT_ROOM):
+                self.readout.setVisible(True)
+                return
+        self.readout.setVisible(False)
 
     def set_curvatures(self, curvatures: Sequence[float]) -> None:
         """The bowl's eigenvalues (λ₁ … λₙ): recompute the map and the optimum."""
@@ -214,14 +230,18 @@ class RateMapWidget(QWidget):
             rows.append((f"<span style='color:{COLORS['sgd'].name()}'>■</span>&nbsp;SGD", f"{self.sgd_lr:.4g}", "0",
                          _rate_cell(sgd)))
             tips.append(f"SGD: {_rate_text(sgd)}")
-        head = ("", "η", "μ", "error per step")
-        cell = "<td style='padding-right:8px; white-space:nowrap'>{}</td>"
-        html_rows = ["<tr>" + "".join(cell.format(f"<i>{h}</i>" if h else "") for h in head) + "</tr>"]
-        html_rows += ["<tr>" + "".join(cell.format(c) for c in row) + "</tr>" for row in rows]
+        def table(last: str, pad: int, size: str = "") -> str:
+            font = f" font-size:{size};" if size else ""
+            cell = f"<td style='padding-right:{pad}px; white-space:nowrap;{font}'>{{}}</td>"
+            html_rows = ["<tr>" + "".join(cell.format(f"<i>{h}</i>" if h else "") for h in ("", "η", "μ", last))
+                         + "</tr>"]
+            html_rows += ["<tr>" + "".join(cell.format(c) for c in row) + "</tr>" for row in rows]
+            return "<table cellspacing='0' cellpadding='0'>" + "".join(html_rows) + "</table>"
+
         convention = ("<span style='font-size:small'>PyTorch's v ← μv + g, w ← w − ηv (this app's) is "
                       "Goh's rule with α = η, β = μ</span>")
-        self.readout.setText("<table cellspacing='0' cellpadding='0'>" + "".join(html_rows) + "</table>"
-                             + convention)
+        self._readouts = (table("error per step", 8) + convention, table("error per step", 8),
+                          table("per step", 4, "small"))
         self.readout.setToolTip("\n".join(tips))
         self.plot_widget.setToolTip(self._about + "\n\n" + "\n".join(tips))
         self._fit_readout()

@@ -47,6 +47,8 @@ class RacerTable(QWidget):
             headers.append(h)
         #: the settings column (μ, α, β), which the race's compact arrangement leaves out
         self.setting_cells: list[QWidget] = [headers[2]]
+        #: the η column, which the race's slim arrangement leaves out too
+        self.lr_cells: list[QWidget] = [headers[1]]
         self.enable_checks: dict[str, QCheckBox] = {}
         self.lr_spins: dict[str, QDoubleSpinBox] = {}
         self.value_labels: dict[str, QLabel] = {}
@@ -66,6 +68,7 @@ class RacerTable(QWidget):
             lr.setToolTip("learning rate η")
             lr.valueChanged.connect(lambda v, k=key: self.sigLearningRate.emit(k, float(v)))
             grid.addWidget(lr, r, 1)
+            self.lr_cells.append(lr)
             settings_box = QWidget()
             sl = QHBoxLayout(settings_box)
             sl.setContentsMargins(0, 0, 0, 0)

@@ -22,12 +22,13 @@ slow and the fast direction with the predicted rates, and *Rate map*
 the Momentum racer those settings and reruns the race. The racers' table is
 :class:`.race_table.RacerTable`; a racer's run, :class:`.race_racers.Racer`.
 
-The view fits any dock from about 360 × 300 pixels, in one of three arrangements
+The view fits any dock from about 360 × 300 pixels, in one of four arrangements
 (:meth:`RaceView.arrangement`): *wide*, the racers' whole table beside the map and the
 controls in one row; *compact* (a short dock), a table of just the racers, their η
-and f beside the map, the other settings waiting for a larger view; *narrow*, the
-whole table under the map (scrolling if it must). Compact and narrow put the controls
-in two rows.
+and f beside the map, the other settings waiting for a larger view; *slim* (a short
+dock too narrow for that: the smallest window's, about 450 × 300), the racers and their
+f alone beside the map; *narrow*, the whole table under the map (scrolling if it
+must). All but wide put the controls in two rows.
 """
 
 from __future__ import annotations
@@ -68,9 +69,11 @@ MARKERS_UP_TO = 400
 MAP_WIDTH_BESIDE = 340
 #: … and this width beside the compact table
 MAP_WIDTH_COMPACT = 260
+#: … and this width beside the slim table (just the racers and their f)
+MAP_WIDTH_SLIM = 200
 #: a view at least this tall has room for the whole table under the map
 TALL = 560
-ARRANGEMENTS = ("wide", "compact", "narrow")
+ARRANGEMENTS = ("wide", "compact", "slim", "narrow")
 #: below this height the function's description goes to a tooltip, leaving the map the room
 ABOUT_HEIGHT = 540
 #: the bowl's condition numbers a learner can choose
@@ -295,48 +298,55 @@ class RaceView(ViewBase):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.add_widget(self.splitter, 1)
-        self._table_widths: tuple[int, int] | None = None
+        self._table_widths: tuple[int, int, int] | None = None
         self.current_arrangement = ""
         self._arrange("wide")
 
     # ------------------------------------------------------------------ layout
-    def table_widths(self) -> tuple[int, int]:
-        """The width the racers' table needs: whole, and without its settings column."""
+    def table_widths(self) -> tuple[int, int, int]:
+        """The width the racers' table needs: whole, without its settings column, and
+        without its η column too."""
         if self._table_widths is None:
-            shown = self._setting_cells[0].isVisibleTo(self.table_panel)
+            shown = (self._setting_cells[0].isVisibleTo(self.table_panel),
+                     self.table_panel.lr_cells[0].isVisibleTo(self.table_panel))
             widths = []
-            for on in (True, False):
-                for w in self._setting_cells:
-                    w.setVisible(on)
+            for settings, lrs in ((True, True), (False, True), (False, False)):
+                self._show_columns(settings, lrs)
                 self.table_panel.layout().activate()
                 widths.append(self.table_panel.sizeHint().width())
-            for w in self._setting_cells:
-                w.setVisible(shown)
+            self._show_columns(*shown)
             # the side's tab titles need their room too
             bar = self.side_tabs.tabBar().sizeHint().width()
-            self._table_widths = (max(widths[0], bar), max(widths[1], bar))
+            self._table_widths = (max(widths[0], bar), max(widths[1], bar), max(widths[2], bar))
         return self._table_widths
+
+    def _show_columns(self, settings: bool, lrs: bool) -> None:
+        for w in self._setting_cells:
+            w.setVisible(settings)
+        for w in self.table_panel.lr_cells:
+            w.setVisible(lrs)
 
     def arrangement(self, width: int, height: int) -> str:
         """How a view of ``width`` × ``height`` pixels lays itself out: ``"wide"``,
-        ``"compact"`` or ``"narrow"`` (see the module notes)."""
-        whole, compact = self.table_widths()
+        ``"compact"``, ``"slim"`` or ``"narrow"`` (see the module notes)."""
+        whole, compact, slim = self.table_widths()
         if width >= MAP_WIDTH_BESIDE + whole + 16:
             return "wide"
         if height < TALL and width >= MAP_WIDTH_COMPACT + compact + 16:
             return "compact"
+        if height < TALL and width >= MAP_WIDTH_SLIM + slim + 16:
+            return "slim"
         return "narrow"
 
     def _arrange(self, how: str) -> None:
         """Controls in one row (wide) or two (the function and the step count, then the
-        transport); the table beside the map (wide, compact) or under it (narrow); the
-        settings column only where there is room for it."""
+        transport); the table beside the map (wide, compact, slim) or under it (narrow);
+        the settings and η columns only where there is room for them."""
         if how == self.current_arrangement:
             return
         self.current_arrangement = how
         wide = how == "wide"
-        for w in self._setting_cells:
-            w.setVisible(how != "compact")
+        self._show_columns(how in ("wide", "narrow"), how != "slim")
         first, second = self._rows
         for row in self._rows:
             while row.count():
@@ -359,20 +369,21 @@ class RaceView(ViewBase):
         # the two-row width is the least the controls need: the view can always get narrow
         self.controls.setMinimumWidth(max(_row_width((self.function_label, self.function_box, self.step_label)),
                                           _row_width(transport)))
-        beside = how in ("wide", "compact")
+        beside = how in ("wide", "compact", "slim")
         self.splitter.setOrientation(Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical)
         self._size_table()
 
     def _size_table(self) -> None:
         """Give the table its natural size (beside the map: leaving the map at least
-        MAP_WIDTH_BESIDE or MAP_WIDTH_COMPACT; under it: at most 40 % of the height) and
+        MAP_WIDTH_BESIDE, MAP_WIDTH_COMPACT or MAP_WIDTH_SLIM; under it: at most 40 % of the height) and
         the map the rest."""
         hint = self.table_panel.sizeHint()
         bar = self.side_tabs.tabBar()
         bar_height = bar.sizeHint().height() if bar.isVisibleTo(self.side_tabs) else 0
         if self.splitter.orientation() == Qt.Orientation.Horizontal:
             room = self.splitter.width() - self.splitter.handleWidth()
-            least = MAP_WIDTH_COMPACT if self.current_arrangement == "compact" else MAP_WIDTH_BESIDE
+            least = {"compact": MAP_WIDTH_COMPACT, "slim": MAP_WIDTH_SLIM}.get(self.current_arrangement,
+                                                                              MAP_WIDTH_BESIDE)
             table = min(max(hint.width(), bar.sizeHint().width()) + 4, room - least)
         else:
             room = self.splitter.height() - self.splitter.handleWidth()

@@ -224,6 +224,8 @@ class SurfaceMap(pg.PlotWidget):
         self.legend.setParentItem(self.plot.vb)
         self.legend.setVisible(False)
         self._legend_label = ""
+        self._legend_form: str | None = None
+        self.plot.vb.sigResized.connect(lambda *_: self.place_legend())  # a full legend may fit now, or not
         #: the square of the last surface, (x0, x1, y0, y1): the range starts from it
         self.grid_rect: tuple[float, float, float, float] | None = None
 
@@ -293,23 +295,49 @@ class SurfaceMap(pg.PlotWidget):
         if label == self._legend_label:
             return
         self._legend_label = label
+        self._legend_form = "?"  # filled anew
+        self._fill_legend("full" if label else None)
+
+    def _fill_legend(self, form: str | None) -> None:
+        """The legend's entries: ``"full"`` names B's change (one short line), ``"short"``
+        says just "B" (a small map), None hides the legend (the caption above the map
+        names the runs' colours in any case)."""
+        if form == self._legend_form:
+            return
+        self._legend_form = form
         self.legend.clear()
-        if label:
+        label = self._legend_label
+        if form is not None and label:
             self.legend.addItem(self.path_line, "A")
-            # one short line: the map is small, and the caption above it names B's change in full
-            short = label if len(label) <= LEGEND_CHARS else label[:LEGEND_CHARS - 1].rstrip(" ,") + "…"
+            if form == "short":
+                short = "B"
+            else:  # one short line: the map is small, and the caption above it names B's change in full
+                short = label if len(label) <= LEGEND_CHARS else label[:LEGEND_CHARS - 1].rstrip(" ,") + "…"
             self.legend.addItem(self.b_path_line, html.escape(short))
-        self.legend.setVisible(bool(label))
+        self.legend.setVisible(form is not None and bool(label))
+
+    def _legend_fits(self, vb: QRectF) -> bool:
+        """Whether the legend, as filled, lies inside the plot, on at most a quarter of it."""
+        w = self.legend.boundingRect().width() + 2 * LEGEND_GAP
+        h = self.legend.boundingRect().height() + 2 * LEGEND_GAP
+        return w <= vb.width() and h <= vb.height() and w * h <= 0.25 * vb.width() * vb.height()
 
     def place_legend(self) -> None:
-        """Put the legend in the corner of the plot that the paths cross least."""
-        if not self.legend.isVisible():
+        """Put the legend in the corner of the plot that the paths cross least; on a map
+        too small for it, its shorter form (or none)."""
+        if not self._legend_label:
             return
         pts = [np.column_stack(item.getData()) for item in (self.path_line, self.b_path_line)
                if item.getData()[0] is not None and len(item.getData()[0])]
         vb = self.plot.vb.boundingRect()
         if not pts or vb.width() <= 0 or vb.height() <= 0:
             return
+        for form in ("full", "short", None):
+            self._fill_legend(form)
+            if form is None:
+                return
+            if self._legend_fits(vb):
+                break
         (x0, x1), (y0, y1) = self.plot.vb.viewRange()
         allp = np.vstack(pts)
         u = (allp[:, 0] - x0) / max(x1 - x0, 1e-300)
