@@ -15,7 +15,9 @@ trains as fast as possible and reports:
 
 Configurations: the app's default example (spiral, 8,8 tanh, Adam, batches of 10), and
 Playground's own (spiral, 500 points, half for training, x1 x2, tanh, SGD η 0.03,
-batches of 10) with its default 4,2 network and with 8,8,8,8,8,8.
+batches of 10) with its default 4,2 network and with 8,8,8,8,8,8; and one of large
+products (the digits through 512-512 ReLU layers, batches of 128), where the engine's
+BLAS threads and the window's share the cores (see ``nnstudio.app.blas_threads``).
 
 Last, **two runs**: the default example compared with run B (``--compare``, default
 ``lr=0.03``), both trained in lockstep as fast as possible; it reports each run's speed
@@ -42,13 +44,28 @@ class Case:
     name: str
     hidden: tuple[int, ...] | None  # None: the app's default example
     playground: float | None = None
+    digits: bool = False  # the digits data through ReLU layers of these sizes, batches of 128
 
 
 CASES = [
     Case("default example (8,8 Adam)", None),
     Case("Playground 4,2", (4, 2), PLAYGROUND_RATE["4,2"]),
     Case("Playground 8,8,8,8,8,8", (8, 8, 8, 8, 8, 8), PLAYGROUND_RATE["8,8,8,8,8,8"]),
+    # large products: the engine's BLAS threads and the window's share the cores
+    Case("digits 64-512-512-10 ReLU, batch 128", (512, 512), digits=True),
 ]
+
+
+def digits_state(hidden: tuple[int, ...]):  # type: ignore[no-untyped-def]
+    from nnstudio.app.document import DocState
+    from nnstudio.core.data import DataSpec
+    from nnstudio.core.specs import LayerSpec, NetworkSpec, TrainConfig
+
+    data = DataSpec(source="bundled", name="digits", validation_fraction=0.2)
+    network = NetworkSpec(n_inputs=64, hidden=tuple(LayerSpec(u, "relu", "he_uniform") for u in hidden),
+                          task="multiclass", n_outputs=10)
+    config = TrainConfig(optimizer="sgd", learning_rate=0.01, batch_mode="minibatch", batch_size=128)
+    return DocState(network, config, data)
 
 
 def playground_state(hidden: tuple[int, ...]):  # type: ignore[no-untyped-def]
@@ -84,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from nnstudio.app.main_window import MainWindow
 
+    from nnstudio.app.blas_threads import limit_blas
+
+    limit_blas(1)  # as the app's run() does
     app = QApplication.instance() or QApplication([])
     win = MainWindow()
     width, height = (int(v) for v in args.size.split("x"))
@@ -144,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
 
     single_rate = 0.0
     for case in CASES:
-        state = default_state() if case.hidden is None else playground_state(case.hidden)
+        state = (default_state() if case.hidden is None else digits_state(case.hidden) if case.digits
+                 else playground_state(case.hidden))
         win.doc.replace_all(state, None)
         win.session.start()
         spin(700)

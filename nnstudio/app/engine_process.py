@@ -68,6 +68,7 @@ from ..core.project import Project, project_from_trainer
 from ..core.snapshot import Grid, evaluate_grid, make_snapshot
 from ..core.trainer import PhaseRecord, Trainer
 from .engine_comparison import EngineComparison, MakingB
+from .blas_threads import engine_threads, limit_blas
 from .engine_rewind import REPLACED_WHILE_REWINDING, REWINDING_BUSY, EngineRewind, RewindCommands
 from .engine_rewind import settings_of_run  # noqa: F401 - where the window has always found it
 from .remote_run import RunLostError
@@ -709,6 +710,7 @@ def run_nbytes(trainer: Trainer) -> int:
 
 def serve(commands: Connection, events: Connection, max_fps: float = 32.0) -> None:
     """Entry point of the engine process: run an :class:`EngineLoop` on two pipes."""
+    limit_blas(engine_threads())  # a core stays free for the window (see blas_threads)
 
     def emit(kind: str, *payload: Any) -> None:
         try:

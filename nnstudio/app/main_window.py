@@ -45,6 +45,7 @@ from ..core.safetext import bounded, isolate, printable
 from ..core.snapshot import Snapshot
 from . import crash_guard, termination, theme
 from .about_dialog import AboutDialog
+from .blas_threads import limit_blas
 from .controller import TrainingController
 from .document import Document
 from .input_policy import InputPolicy
@@ -639,6 +640,7 @@ def run(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setDesktopFileName("nnstudio")
     project = next((a for a in args[1:] if a.lower().endswith(".nnproj")), None)
+    limit_blas(1)  # the window's products are small; the cores go to the engine (see blas_threads)
     window = MainWindow(project)
     crash_guard.install(window.files.save)
     termination.install(app, keep_unsaved_work)

@@ -44,6 +44,7 @@ from ..core.log_feed import LogFeed
 from ..core.probes import ProbeResult
 from ..core.snapshot import Snapshot, evaluate_grid, make_snapshot
 from ..core.trainer import Trainer
+from .blas_threads import engine_threads, limit_blas
 
 #: the trainer methods a request may call
 METHODS = frozenset({"step", "step_phase", "run", "run_epoch", "rewind", "set_data", "set_config",
@@ -145,6 +146,7 @@ class RunServer:
 
 def serve_run(conn: Connection) -> None:
     """Entry point of run B's process."""
+    limit_blas(engine_threads())  # as the engine's (see blas_threads)
     try:
         RunServer(conn).serve()
     finally:
