@@ -35,6 +35,23 @@ def lr_pair():
     return cmp, pair_snapshot(cmp, prepared)
 
 
+
+def settle(qtbot, view, snap, timeout: float = 5.0) -> None:
+    """Wait until the bar plot keeps its place for a few event-loop rounds, then draw
+    ``snap`` once more (on a loaded machine 200 ms were not always enough for the
+    legend and verdicts to lay the plots out again)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    last, same = None, 0
+    while same < 3 and time.monotonic() < deadline:
+        qtbot.wait(50)
+        rect = view.bar_plot.vb.sceneBoundingRect()
+        same = same + 1 if rect == last else 0
+        last = rect
+    view.show_snapshot(snap)
+    qtbot.wait(50)
+
 def usual_metrics(view, label) -> QFontMetricsF:
     """The metrics of a bar value's usual font (before any shrinking to fit)."""
     font = QFont(label.textItem.font())
@@ -178,7 +195,7 @@ def test_bar_values_never_overlap(qtbot, view, lr_pair, size):
     view.resize(*size)
     qtbot.wait(20)
     view.show_snapshot(snap)
-    qtbot.wait(200)  # the legend and verdicts appearing lay the plots out again
+    settle(qtbot, view, snap)  # the legend and verdicts appearing lay the plots out again
     shown = [t for t in view._bar_labels + view._bar_labels_b if t.textItem.toPlainText()]
     box = view.bar_plot.vb.sceneBoundingRect()
     usual = usual_metrics(view, view._bar_labels[0]).horizontalAdvance(fmt_value(view.bar_values[0]))
@@ -199,7 +216,7 @@ def test_both_values_of_a_layer_stand_over_its_taller_bar(qtbot, view, lr_pair):
     view.resize(1000, 620)
     qtbot.wait(50)
     view.show_snapshot(snap)
-    qtbot.wait(200)
+    settle(qtbot, view, snap)
     logs_a, logs_b = np.log10(view.bar_values), np.log10(view.bar_values_b)
     for k, (labels, values) in enumerate(((view._bar_labels, view.bar_values), (view._bar_labels_b, view.bar_values_b))):
         for i, t in enumerate(labels):
