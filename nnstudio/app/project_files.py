@@ -9,13 +9,11 @@ and changes nothing. Unsaved work is asked about before it could be replaced.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import os
-import time
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from ..core.errors import NNStudioError
@@ -25,48 +23,13 @@ from ..core.safetext import bounded, isolate, printable
 from .autosave import Autosave, Orphan
 from .autosave_writer import AutosaveWriter
 from .document import DocState, Document, default_state
+from .recovery import AUTOSAVE_MS, DISCARD, KEEP, LATER, ask_recovery
 from .session import TrainingSession
 
 MAX_RECENT = 8
-AUTOSAVE_MS = 60_000
 #: the first recovery copy of new unsaved work is written this soon (not up to a minute
 #: later: a crash in the first minute of training would lose all of it)
 FIRST_AUTOSAVE_MS = 10_000
-
-
-def when_text(timestamp: float, now: float | None = None) -> str:
-    """"today at 15:40", "yesterday at 09:05", "on 2026-11-28 at 18:02"."""
-    moment = _dt.datetime.fromtimestamp(timestamp)
-    today = _dt.datetime.fromtimestamp(time.time() if now is None else now).date()
-    clock = moment.strftime("%H:%M")
-    if moment.date() == today:
-        return f"today at {clock}"
-    if moment.date() == today - _dt.timedelta(days=1):
-        return f"yesterday at {clock}"
-    return f"on {moment:%Y-%m-%d} at {clock}"
-
-
-def recovery_summary(path: Path) -> str:
-    """What a recovery file holds and how old it is, for the question whether to recover
-    it: the training done after its last autosave is not in it, and the learner should
-    know how much that may be."""
-    minutes = AUTOSAVE_MS // 60_000
-    every = "every minute" if minutes == 1 else f"every {minutes} minutes"
-    try:
-        when = f"Autosaved {when_text(os.stat(path).st_mtime)}"
-    except OSError:
-        when = "Autosaved"
-    try:
-        project = load_project(path)
-    except (NNStudioError, OSError) as exc:
-        return f"{when}, but it cannot be opened: {bounded(str(exc), 200)}\n\n{printable(path.name, 80)}"
-    held = f"iteration {project.trainer_state.iteration:,}" if project.trainer_state is not None else "not trained"
-    if project.name and project.name != "recovered":  # the work had been saved as that project
-        held = f"“{printable(project.name, 60)}”, {held}"
-    if project.comparison is not None:
-        held += f", with run B ({printable(project.comparison.label, 40)})"
-    return (f"{when} ({held}). A recovery copy is written {every} while there is unsaved work, so training done "
-            f"after it is not in it.\n\n{printable(path.name, 80)}")
 
 
 def documents_folder() -> str:
@@ -324,18 +287,24 @@ class ProjectFiles(QObject):
         """Offer every orphaned recovery file: recover it (here, when this window holds
         nothing yet, else in a new window via ``open_elsewhere``, which says whether it
         opened), discard it, or keep it for later. ``recover`` answers without asking
-        (tests, the command line). One that cannot be opened is kept aside, never deleted."""
+        (tests, the command line). One that cannot be opened is kept aside, never deleted;
+        the question says so at once and offers no Recover for it."""
         for orphan in self.orphans():
-            answer = recover
-            if answer is None:
+            if recover is None:
                 if os.environ.get("NNSTUDIO_NO_RECOVERY_PROMPT"):
                     orphan.release()
                     continue
-                answer = self._ask_recovery(orphan)
-                if answer is None:  # later
+                answer = ask_recovery(self.parent_widget, orphan.path)
+                if answer == LATER:
                     orphan.release()
                     continue
-            if answer:
+                if answer == KEEP:
+                    self._kept_aside(orphan, "could not be opened")
+                    continue
+                recovering = answer != DISCARD
+            else:
+                recovering = recover
+            if recovering:
                 fresh = not self.doc.modified and self.doc.path is None
                 if fresh or open_elsewhere is None:
                     opened = self.open(str(orphan.path), as_untitled=True)
@@ -345,27 +314,12 @@ class ProjectFiles(QObject):
                 else:
                     opened = open_elsewhere(str(orphan.path))
                 if not opened:
-                    kept = orphan.keep_aside()
-                    self.sigNotice.emit(f"The unsaved work could not be recovered, so its recovery file was kept "
-                                        f"as {isolate(printable(str(kept), 160))} (File › Open tries it again; a "
-                                        f"newer nnstudio may open it).")
+                    self._kept_aside(orphan, "could not be recovered")
                     continue
             orphan.discard()
 
-    def _ask_recovery(self, orphan: Orphan) -> bool | None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work?",
-                          "nnstudio did not close normally last time. Recover the project as it was at its "
-                          "last autosave?", parent=self.parent_widget)
-        box.setTextFormat(Qt.TextFormat.PlainText)  # the informative text quotes a file and its contents
-        box.setInformativeText(recovery_summary(orphan.path))
-        recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(recover)
-        box.exec()
-        clicked = box.clickedButton()
-        if clicked is recover:
-            return True
-        if clicked is discard:
-            return False
-        return None
+    def _kept_aside(self, orphan: Orphan, why: str) -> None:
+        kept = orphan.keep_aside()
+        self.sigNotice.emit(f"The unsaved work {why}, so its recovery file was kept as "
+                            f"{isolate(printable(str(kept), 160))} (File › Open tries it again; a newer nnstudio "
+                            f"may open it).")
