@@ -137,8 +137,7 @@ class MainWindow(WindowActions, QMainWindow):
         #: a recovery file given as ``recovered`` was opened
         self.recovered_ok = False
         if recovered:
-            if self.files.open(recovered, as_untitled=True):
-                self.doc.mark_trained()
+            if self.files.recover(recovered):
                 self.recovered_ok = True
             else:
                 self.session.start()

@@ -23,7 +23,7 @@ from ..core.safetext import bounded, isolate, printable
 from .autosave import Autosave, Orphan
 from .autosave_writer import AutosaveWriter
 from .document import DocState, Document, default_state
-from .recovery import AUTOSAVE_MS, DISCARD, KEEP, LATER, ask_recovery
+from .recovery import AUTOSAVE_MS, DISCARD, KEEP, LATER, ask_recovery, origin_of, read_recovery, when_text, with_origin
 from .session import TrainingSession
 
 MAX_RECENT = 8
@@ -77,6 +77,11 @@ class ProjectFiles(QObject):
         self._first = QTimer(self)
         self._first.setSingleShot(True)
         self._first.timeout.connect(lambda: self.write_autosave(wait=False))
+        #: recovered work that kept the file it had been saved as: (that file, when the
+        #: recovery copy was written); None once saved, or for another project
+        self._recovered: tuple[str, float] | None = None
+        #: the ``ui`` of the project opened last
+        self.opened_ui: dict[str, Any] = {}
         doc.sigModifiedChanged.connect(self._on_modified)
 
     # -- saving -----------------------------------------------------------------------------
@@ -87,7 +92,40 @@ class ProjectFiles(QObject):
     def save(self) -> bool:
         if not self.doc.path:
             return self.save_as()
+        if not self._may_replace_recovered(self.doc.path):
+            return False
         return self.save_to(self.doc.path)
+
+    def _may_replace_recovered(self, path: str) -> bool:
+        """Recovered work keeps the file it had been saved as, and Save writes it there (the
+        banner said so). Only if that file changed on disk after the recovery copy was
+        written (saved since by another window) is the learner asked first: Save would
+        replace newer work. True: go on with the Save (here or, via Save As, elsewhere)."""
+        recovered = self._recovered
+        if recovered is None or recovered[0] != path:
+            return True
+        try:
+            changed = os.stat(path).st_mtime > recovered[1]
+        except OSError:
+            changed = False  # gone: saving makes it again
+        if not changed:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, "Replace the newer file?",
+                          "The file this recovered work came from was saved again after the recovery copy was "
+                          "written.", parent=self.parent_widget)
+        box.setInformativeText(f"{printable(Path(path).name, 80)} was saved {when_text(os.stat(path).st_mtime)}, "
+                               f"the recovered work was autosaved {when_text(recovered[1])}. Replace the file with "
+                               f"the recovered work, or save it as another file to keep both?")
+        replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+        save_as = box.addButton("Save As…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(save_as)
+        box.exec()
+        if box.clickedButton() is replace:
+            return True
+        if box.clickedButton() is save_as:
+            self.save_as()
+        return False
 
     def save_as(self) -> bool:
         start = self.doc.path or str(Path(self._last_folder()) / "untitled.nnproj")
@@ -107,6 +145,7 @@ class ProjectFiles(QObject):
                                  f"The project was not saved.\n\n{bounded(str(exc))}")
             return False
         self.doc.mark_saved(path)
+        self._recovered = None
         self.writer.wait()  # an autosave under way would put the older copy back
         self.autosave.clear()  # older than what was just saved: never offered back after a crash
         self.add_recent(path)
@@ -165,6 +204,8 @@ class ProjectFiles(QObject):
             return False
         self.session.controller.pause()
         self.session.forget_all()
+        self._recovered = None
+        self.opened_ui = dict(project.ui or {})
         self.doc.replace_all(state, None if as_untitled else path)
         self.session.start(trainer)
         self.apply_ui(project.ui or {})
@@ -182,6 +223,7 @@ class ProjectFiles(QObject):
             return
         self.session.controller.pause()
         self.session.forget_all()
+        self._recovered = None
         self.doc.replace_all(default_state(), None)
         self.session.start()
         self.on_replaced()
@@ -233,7 +275,9 @@ class ProjectFiles(QObject):
         try:
             self.autosave.ensure_folder()
             project = self.current_project(timeout_ms=timeout_ms)
-            project = dataclasses.replace(project, name=project.name or "recovered")
+            # the file the work had been saved as: recovered, it keeps that name and file
+            project = dataclasses.replace(project, name=project.name or "recovered",
+                                          ui=with_origin(project.ui or {}, self.doc.path))
         except (NNStudioError, OSError) as exc:
             self._autosave_failed(exc)
             return
@@ -307,16 +351,38 @@ class ProjectFiles(QObject):
             if recovering:
                 fresh = not self.doc.modified and self.doc.path is None
                 if fresh or open_elsewhere is None:
-                    opened = self.open(str(orphan.path), as_untitled=True)
-                    if opened:
-                        self.doc.mark_trained()  # recovered work is unsaved work
-                        self.sigStatus.emit("Recovered the autosaved project; save it to keep it.")
+                    opened = self.recover(str(orphan.path))
                 else:
                     opened = open_elsewhere(str(orphan.path))
                 if not opened:
                     self._kept_aside(orphan, "could not be recovered")
                     continue
             orphan.discard()
+
+    def recover(self, path: str) -> bool:
+        """Open a recovery file as unsaved work. Work that had been saved as a project keeps
+        that project's name and file, as a recovered document does in LibreOffice or Word:
+        the title names it, marked modified; Save writes it there (asking first only if the
+        file was saved again after the recovery copy), Save As starts beside it. The banner
+        says which project it is and what Save will do. False if it cannot be opened."""
+        found = read_recovery(Path(path))
+        if not self.open(path, as_untitled=True):
+            return False
+        origin = origin_of(self.opened_ui)
+        if origin is not None:
+            self.doc.set_path(origin)
+            self._recovered = (origin, found.written)
+        self.doc.mark_trained()  # recovered work is unsaved work
+        held = found.held(named=origin is None) or "its last autosave"
+        if origin is not None:
+            name = printable(Path(origin).name, 80)
+            self.sigNotice.emit(f"Recovered unsaved work of {isolate(name)} ({held}; {found.when.lower()}). It is "
+                                f"not saved yet: Save (Ctrl+S) writes it over {isolate(name)}; Save As keeps both.")
+        else:
+            self.sigNotice.emit(f"Recovered unsaved work ({held}; {found.when.lower()}). It is not saved yet: "
+                                f"save it (Ctrl+S) to keep it.")
+        self.sigStatus.emit("Recovered the autosaved project; save it to keep it.")
+        return True
 
     def _kept_aside(self, orphan: Orphan, why: str) -> None:
         kept = orphan.keep_aside()

@@ -1,6 +1,12 @@
 """What a recovery file holds, and the question whether to recover it.
 
-A recovery file is a project written by autosave (:mod:`.project_files`). The question is asked before anything is opened: a file that cannot be opened says so
+A recovery file is a project written by autosave (:mod:`.project_files`). Besides the
+work it records, in its ``ui`` section, the file the work had been saved as
+(``ui["recovery"]["path"]``): recovered work keeps that project's name and file, as
+LibreOffice and Word do with a recovered document. Files written before that was
+recorded are recovered untitled, as they always were.
+
+The question is asked before anything is opened: a file that cannot be opened says so
 at once, and why, and offers only what works (keep it aside, or discard it).
 """
 
@@ -11,6 +17,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Mapping
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -21,6 +28,9 @@ from ..core.safetext import bounded, printable
 
 #: a recovery copy is written this often (milliseconds) while there is unsaved work
 AUTOSAVE_MS = 60_000
+
+#: the key of a recovery file's ``ui`` that names the file the work had been saved as
+RECOVERY_KEY = "recovery"
 
 #: the learner's answers
 RECOVER, DISCARD, LATER, KEEP = "recover", "discard", "later", "keep"
@@ -36,6 +46,26 @@ def when_text(timestamp: float, now: float | None = None) -> str:
     if moment.date() == today - _dt.timedelta(days=1):
         return f"yesterday at {clock}"
     return f"on {moment:%Y-%m-%d} at {clock}"
+
+
+def with_origin(ui: Mapping[str, Any], path: str | None) -> dict[str, Any]:
+    """``ui`` recording that the work had been saved as ``path`` (None: never saved)."""
+    ui = dict(ui)
+    if path:
+        ui[RECOVERY_KEY] = {"path": str(path)}
+    else:
+        ui.pop(RECOVERY_KEY, None)
+    return ui
+
+
+def origin_of(ui: Mapping[str, Any] | None) -> str | None:
+    """The file recovered work had been saved as, if its recovery file says (and the
+    folder it was in is still there: else the work is recovered untitled)."""
+    entry = ui.get(RECOVERY_KEY) if isinstance(ui, Mapping) else None
+    path = entry.get("path") if isinstance(entry, Mapping) else None
+    if not isinstance(path, str) or not path or not path.lower().endswith(".nnproj"):
+        return None
+    return path if Path(path).parent.is_dir() else None
 
 
 @dataclass
@@ -56,13 +86,14 @@ class RecoveryFile:
     def when(self) -> str:
         return f"Autosaved {when_text(self.written)}" if self.written else "Autosaved"
 
-    def held(self) -> str:
-        """'“mine”, iteration 4, with run B (…)': what the work is and how far it had trained."""
+    def held(self, named: bool = True) -> str:
+        """'“mine”, iteration 4, with run B (…)': what the work is and how far it had trained
+        (``named`` False: without the project's name)."""
         project = self.project
         if project is None:
             return ""
         held = f"iteration {project.trainer_state.iteration:,}" if project.trainer_state is not None else "not trained"
-        if project.name and project.name != "recovered":  # the work had been saved as that project
+        if named and project.name and project.name != "recovered":  # the work had been saved as that project
             held = f"“{printable(project.name, 60)}”, {held}"
         if project.comparison is not None:
             held += f", with run B ({printable(project.comparison.label, 40)})"
