@@ -222,6 +222,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.files.sigNotice.connect(lambda text: self.show_message("warning", text))
         self.files.sigNoticeWithdrawn.connect(self.withdraw_message)
         self.files.sigSaved.connect(self.sigSaved)
+        self.files.sigRecovered.connect(self.lessons.reopen)  # back to the lesson the work came from
         self.files.sigComparisonOpened.connect(
             lambda cmp: self.comparison.resume(cmp.b, cmp.changes, cmp.label, cmp.note, cmp.fork_iteration))
         self.comparison.sigMessage.connect(self.show_message)
@@ -453,7 +454,7 @@ class MainWindow(WindowActions, QMainWindow):
     # ------------------------------------------------------------------ project state in files
     def ui_state(self) -> dict[str, Any]:
         return {"window": {"speed": self.speed.index, "workspace": self.workspaces.current},
-                **self.teacher.ui_state()}
+                **self.teacher.ui_state(), **self.lessons.ui_state()}
 
     def apply_ui(self, ui: dict[str, Any]) -> None:
         self.teacher.apply_ui(ui if isinstance(ui, dict) else {})

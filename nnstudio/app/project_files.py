@@ -49,6 +49,8 @@ class ProjectFiles(QObject):
     sigNotice = Signal(str)
     #: a notice that no longer holds (autosave works again): the banner goes if it still shows it
     sigNoticeWithdrawn = Signal(str)
+    #: recovered work was opened: the ``ui`` of its recovery file (the lesson it came from …)
+    sigRecovered = Signal(dict)
     #: an opened project holds a comparison: run B (a Comparison whose ``b`` is ready)
     sigComparisonOpened = Signal(object)
 
@@ -382,6 +384,7 @@ class ProjectFiles(QObject):
             self.sigNotice.emit(f"Recovered unsaved work ({held}; {found.when.lower()}). It is not saved yet: "
                                 f"save it (Ctrl+S) to keep it.")
         self.sigStatus.emit("Recovered the autosaved project; save it to keep it.")
+        self.sigRecovered.emit(self.opened_ui)
         return True
 
     def _kept_aside(self, orphan: Orphan, why: str) -> None:
