@@ -100,6 +100,8 @@ class TrainingController(QObject):
         self._data: dict[int, PreparedData] = {}  # token → data sent, to restart on
         self._closed = False
         self._restarts: list[float] = []
+        #: the engine being ended was hung (:meth:`restart_hung`): its restart says so
+        self._ending_hung = False
         #: the engine kept stopping and was not restarted on its own: the next command
         #: (Play, Step …) starts it again
         self.gave_up = False
@@ -187,7 +189,30 @@ class TrainingController(QObject):
                                           "own. Your work is kept: save it, or press Play to start the engine "
                                           "again.")
             return
-        self._restart("The training engine stopped unexpectedly. It was restarted")
+        if self._ending_hung:
+            self._ending_hung = False
+            self._restart("The training engine had stopped answering, so it was ended and restarted")
+        else:
+            self._restart("The training engine stopped unexpectedly. It was restarted")
+
+    @property
+    def last_heard(self) -> float:
+        """``time.monotonic()`` when the engine last sent anything."""
+        return self._link.last_heard
+
+    @property
+    def waiting_for_answers(self) -> bool:
+        """Whether something was asked of the engine and is not answered yet."""
+        return bool(self._callbacks)
+
+    def restart_hung(self) -> None:
+        """The engine hangs (it sends nothing: stopped, or stuck): end it (SIGKILL, which a
+        stopped process cannot ignore) and start a new one on the last state it sent, as
+        when it dies. Returns at once; the restart comes when its pipe closes."""
+        if self._closed or not self._process.is_alive():
+            return
+        self._ending_hung = True
+        self._process.kill()
 
     def _restart(self, said: str, load: bool = True) -> None:
         """Start a new engine on the last state the old one sent (``load``; else empty,

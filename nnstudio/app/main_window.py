@@ -47,6 +47,7 @@ from . import crash_guard, termination, theme
 from .about_dialog import AboutDialog
 from .controller import TrainingController
 from .document import Document
+from .engine_watchdog import EngineWatchdog
 from .input_policy import InputPolicy
 from .long_tasks import LongTasks
 from .lesson_presenter import LessonPresenter
@@ -207,6 +208,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.session.sigRunReplaced.connect(lambda: self.gradient_view.clear_history(c.run_id))
         c.sigMessage.connect(self.show_message)
         c.sigPlaying.connect(self.show_playing)
+        self.watchdog = EngineWatchdog(c, self)
+        self._stall_text = ""
+        self.watchdog.sigStalled.connect(self._on_engine_stalled)
+        self.watchdog.sigResumed.connect(lambda: self.withdraw_message(self._stall_text))
         self.session.sigMessage.connect(self.show_message)
         self.session.sigRunReplaced.connect(self.hide_banner)  # its warnings were about the run replaced
         self.lessons.sigMessage.connect(self.show_message)
@@ -443,6 +448,24 @@ class MainWindow(WindowActions, QMainWindow):
         self.banner.show_message(level, text)
         self.banner_bar.show()
 
+    def _on_engine_stalled(self, seconds: int) -> None:
+        """The engine sends nothing while it should be training: say so, and offer to end
+        it and start a new one on the last state it sent (as when it dies)."""
+        snap = self.controller.snapshot
+        if snap is not None:  # the counters show the last numbers it sent (they skip some while playing)
+            self.counters.show_snapshot(snap)
+            self.timeline.show_snapshot(snap)
+        state = self.controller.saved_state
+        kept = state[0].trainer_state if state is not None else None
+        at = f" at iteration {snap.iteration:,}" if snap is not None else ""
+        self._stall_text = (f"Training seems stuck: the engine has sent nothing for {seconds} seconds, so the "
+                            f"numbers shown stay{at}.")
+        label = f"Restart from iteration {kept.iteration:,}" if kept is not None else "Restart the engine"
+        self.banner.show_message("warning", self._stall_text, (label, self.controller.restart_hung))
+        self.banner.action_button.setToolTip("End the training engine and start a new one from the last state it "
+                                             "sent; the project is kept")
+        self.banner_bar.show()
+
     def hide_banner(self) -> None:
         self.banner_bar.hide()
 
@@ -567,6 +590,7 @@ class MainWindow(WindowActions, QMainWindow):
                 return
         self._closing = True
         self.scheduler.stop()
+        self.watchdog.stop()
         self._save_settings()
         self.controller.shutdown()
         self.files.stop()
