@@ -97,3 +97,34 @@ def test_slow_training_is_not_taken_for_a_hung_engine(qtbot, monkeypatch):
         w.controller.pause()
     finally:
         discard_and_close(w)
+
+
+def test_pause_answers_at_once_after_switching_to_a_much_larger_network(qtbot):
+    """At full speed the engine trains in slices sized to a few milliseconds. After a tiny
+    network's thousands of iterations a second, a much larger network's first slice ran
+    as many of its own (seconds, minutes for a very large one) before the engine read
+    Pause or sent anything, and the watchdog would have taken it for hung."""
+    from nnstudio.app.speed_slider import SPEEDS
+    from nnstudio.core.data import DataSpec
+    from nnstudio.core.specs import LayerSpec
+
+    w = open_window(qtbot)
+    try:
+        w.speed.set_index(len(SPEEDS) - 1)  # as fast as possible
+        w.act_play.trigger()
+        wait_snapshot(qtbot, w, lambda s: s.playing and s.iteration > 5000)
+        w.act_play.trigger()
+        wait_snapshot(qtbot, w, lambda s: not s.playing)
+        w.doc.edit("Digits", data=DataSpec(source="bundled", name="digits", validation_fraction=0.2))
+        w.doc.edit_network("Larger", hidden=(LayerSpec(512, "relu"), LayerSpec(512, "relu")))
+        w.doc.edit_config("Full batch", batch_mode="full")
+        first = wait_snapshot(qtbot, w, lambda s: len(s.weights) == 3 and s.weights[0].shape[1] == 512).iteration
+        w.act_play.trigger()
+        # the engine speaks within a second (before: its first slice ran for minutes, silent)
+        wait_snapshot(qtbot, w, lambda s: s.playing and s.iteration > first, timeout=10000)
+        t0 = time.monotonic()
+        w.act_play.trigger()  # Pause
+        qtbot.waitUntil(lambda: not w.controller.playing, timeout=120000)  # the engine says it paused
+        assert time.monotonic() - t0 < 3.0
+    finally:
+        discard_and_close(w)
