@@ -38,6 +38,7 @@ from ..core.project import Project, trainer_from_project
 from ..core.snapshot import Snapshot
 from ..core.specs import NetworkSpec, TrainConfig
 from ..core.trainer import Trainer
+from .command_sender import CommandSender
 from .engine_process import MAX_SPEED, serve
 from .run_server import serve_run
 from .worker import EngineLink
@@ -127,7 +128,7 @@ class TrainingController(QObject):
         self._process.start()
         cmd_out.close()  # the engine's ends: closing ours lets each side see the other leave
         evt_in.close()
-        self._commands = cmd_in
+        self._commands = CommandSender(cmd_in)  # never waits for the engine to read
         self._thread = QThread()
         self._thread.setObjectName("nnstudio-engine-reader")
         self._link = EngineLink(evt_out)  # no parent: a QObject with a parent cannot move threads
@@ -158,10 +159,9 @@ class TrainingController(QObject):
             # again (once per request, so an engine that stops at once cannot make a loop)
             self._restarts = []
             self._restart("The training engine was started again", load=name != "load")
-        try:
-            self._commands.send((name, *args))
-        except (BrokenPipeError, OSError):
-            return  # the engine is gone; the reader thread notices and it is restarted
+        # written on a thread of its own: a hung engine that reads nothing cannot freeze the
+        # window; a gone one makes the write fail, and the reader thread notices
+        self._commands.send((name, *args))
 
     @Slot(bool)
     def _on_finished(self, clean: bool) -> None:
@@ -179,8 +179,7 @@ class TrainingController(QObject):
                 errback(NNStudioError("the training engine stopped before it answered"))
         self._thread.wait(5000)
         self._process.join(2)
-        with contextlib.suppress(OSError):
-            self._commands.close()
+        self._commands.close()
         now = time.monotonic()
         self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW] + [now]
         if len(self._restarts) > MAX_RESTARTS:
@@ -535,8 +534,7 @@ class TrainingController(QObject):
         # its pipe closed with it: the reader thread ends at once
         if self._thread.isRunning() and not self._thread.wait(timeout_ms):
             ok = False
-        with contextlib.suppress(OSError):
-            self._commands.close()
+        self._commands.close()
         self._reap_b_processes(timeout=timeout_ms / 1000)  # B's process ends with the engine's pipe
         return ok and not self._thread.isRunning()
 

@@ -128,3 +128,33 @@ def test_pause_answers_at_once_after_switching_to_a_much_larger_network(qtbot):
         assert time.monotonic() - t0 < 3.0
     finally:
         discard_and_close(w)
+
+
+def test_an_edit_sending_much_to_a_hung_engine_does_not_freeze_the_window(qtbot, monkeypatch):
+    """A pipe holds about 64 KB: new data for an engine that reads nothing used to block
+    the window until the engine read again (for good, if it never did)."""
+    import threading
+
+    from nnstudio.core.data import DataSpec
+
+    monkeypatch.setattr(engine_watchdog, "STALL_SECONDS", 3.0)
+    w = open_window(qtbot)
+    engine = w.controller.process
+    wake = threading.Timer(20, lambda: os.kill(engine.pid, signal.SIGCONT))  # else the old code hangs the test
+    try:
+        w.act_play.trigger()
+        wait_snapshot(qtbot, w, lambda s: s.playing and s.iteration > 50)
+        os.kill(engine.pid, signal.SIGSTOP)
+        wake.start()
+        t0 = time.monotonic()
+        w.doc.edit("Data: digits", data=DataSpec(source="bundled", name="digits", validation_fraction=0.2))
+        assert time.monotonic() - t0 < 2
+        qtbot.waitUntil(lambda: "seems stuck" in w.banner.label.text(), timeout=15000)
+        qtbot.mouseClick(w.banner.action_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: w.controller.process is not engine and w.controller.alive, timeout=15000)
+        assert not engine.is_alive()
+    finally:
+        wake.cancel()
+        if engine.is_alive():
+            engine.kill()
+        discard_and_close(w)
