@@ -82,6 +82,27 @@ def test_an_engine_that_goes_on_again_takes_the_message_back(qtbot, monkeypatch)
         discard_and_close(w)
 
 
+def test_settings_changed_while_the_engine_hung_reach_the_restarted_engine(qtbot, monkeypatch):
+    monkeypatch.setattr(engine_watchdog, "STALL_SECONDS", 3.0)
+    w = open_window(qtbot)
+    engine = w.controller.process
+    try:
+        w.act_play.trigger()
+        wait_snapshot(qtbot, w, lambda s: s.playing and s.iteration > 50)
+        os.kill(engine.pid, signal.SIGSTOP)
+        w.doc.edit_config("Learning rate", learning_rate=0.0456)  # the engine never reads it
+        qtbot.waitUntil(lambda: "seems stuck" in w.banner.label.text(), timeout=15000)
+        kept = saved_iteration(w)
+        qtbot.mouseClick(w.banner.action_button, Qt.MouseButton.LeftButton)
+        snap = wait_snapshot(qtbot, w, lambda s: w.controller.process is not engine and s.iteration == kept
+                             and s.config.learning_rate == 0.0456)
+        assert w.doc.config.learning_rate == 0.0456 and snap.iteration == kept  # the run kept, the setting too
+    finally:
+        if engine.is_alive():
+            engine.kill()
+        discard_and_close(w)
+
+
 def test_slow_training_is_not_taken_for_a_hung_engine(qtbot, monkeypatch):
     """At the slowest speed (one iteration a second) the engine still speaks every second:
     even a limit a quarter of the real one is not reached."""
@@ -153,6 +174,11 @@ def test_an_edit_sending_much_to_a_hung_engine_does_not_freeze_the_window(qtbot,
         qtbot.mouseClick(w.banner.action_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: w.controller.process is not engine and w.controller.alive, timeout=15000)
         assert not engine.is_alive()
+        # the engine restarted on its last state, from before the edit: the edit is sent again,
+        # so the run trains on what the panels show (the digits' 64 inputs, 10 classes)
+        snap = wait_snapshot(qtbot, w, lambda s: s.weights[0].shape[0] == 64 and s.weights[-1].shape[1] == 10)
+        assert snap.iteration == 0 and w.doc.prepared.n_inputs == 64
+        assert "had not received your last change" in w.banner.label.text()
     finally:
         wake.cancel()
         if engine.is_alive():
