@@ -15,6 +15,7 @@ So the window, whose own products are small, uses one thread, and each training 
 
 from __future__ import annotations
 
+import importlib
 import os
 from typing import Any
 
@@ -34,8 +35,9 @@ def limit_blas(threads: int) -> int | None:
     number now in force, or None when it cannot be controlled here (no threadpoolctl,
     or a BLAS library it does not know), in which case nothing changes."""
     try:
-        import numpy  # noqa: F401 - threadpoolctl controls the libraries loaded by then
         from threadpoolctl import ThreadpoolController
+
+        importlib.import_module("numpy")  # threadpoolctl controls the libraries loaded by then
 
         controller = ThreadpoolController()
         _KEPT.append(controller.limit(limits=max(1, int(threads)), user_api="blas"))

@@ -38,6 +38,7 @@ from ..core.project import Project, trainer_from_project
 from ..core.snapshot import Snapshot
 from ..core.specs import NetworkSpec, TrainConfig
 from ..core.trainer import Trainer
+from .command_sender import CommandSender
 from .engine_process import MAX_SPEED, serve
 from .run_server import serve_run
 from .worker import EngineLink
@@ -100,6 +101,8 @@ class TrainingController(QObject):
         self._data: dict[int, PreparedData] = {}  # token → data sent, to restart on
         self._closed = False
         self._restarts: list[float] = []
+        #: the engine being ended was hung (:meth:`restart_hung`): its restart says so
+        self._ending_hung = False
         #: the engine kept stopping and was not restarted on its own: the next command
         #: (Play, Step …) starts it again
         self.gave_up = False
@@ -125,7 +128,7 @@ class TrainingController(QObject):
         self._process.start()
         cmd_out.close()  # the engine's ends: closing ours lets each side see the other leave
         evt_in.close()
-        self._commands = cmd_in
+        self._commands = CommandSender(cmd_in)  # never waits for the engine to read
         self._thread = QThread()
         self._thread.setObjectName("nnstudio-engine-reader")
         self._link = EngineLink(evt_out)  # no parent: a QObject with a parent cannot move threads
@@ -156,10 +159,9 @@ class TrainingController(QObject):
             # again (once per request, so an engine that stops at once cannot make a loop)
             self._restarts = []
             self._restart("The training engine was started again", load=name != "load")
-        try:
-            self._commands.send((name, *args))
-        except (BrokenPipeError, OSError):
-            return  # the engine is gone; the reader thread notices and it is restarted
+        # written on a thread of its own: a hung engine that reads nothing cannot freeze the
+        # window; a gone one makes the write fail, and the reader thread notices
+        self._commands.send((name, *args))
 
     @Slot(bool)
     def _on_finished(self, clean: bool) -> None:
@@ -177,8 +179,7 @@ class TrainingController(QObject):
                 errback(NNStudioError("the training engine stopped before it answered"))
         self._thread.wait(5000)
         self._process.join(2)
-        with contextlib.suppress(OSError):
-            self._commands.close()
+        self._commands.close()
         now = time.monotonic()
         self._restarts = [t for t in self._restarts if now - t < RESTART_WINDOW] + [now]
         if len(self._restarts) > MAX_RESTARTS:
@@ -187,7 +188,30 @@ class TrainingController(QObject):
                                           "own. Your work is kept: save it, or press Play to start the engine "
                                           "again.")
             return
-        self._restart("The training engine stopped unexpectedly. It was restarted")
+        if self._ending_hung:
+            self._ending_hung = False
+            self._restart("The training engine had stopped answering, so it was ended and restarted")
+        else:
+            self._restart("The training engine stopped unexpectedly. It was restarted")
+
+    @property
+    def last_heard(self) -> float:
+        """``time.monotonic()`` when the engine last sent anything."""
+        return self._link.last_heard
+
+    @property
+    def waiting_for_answers(self) -> bool:
+        """Whether something was asked of the engine and is not answered yet."""
+        return bool(self._callbacks)
+
+    def restart_hung(self) -> None:
+        """The engine hangs (it sends nothing: stopped, or stuck): end it (SIGKILL, which a
+        stopped process cannot ignore) and start a new one on the last state it sent, as
+        when it dies. Returns at once; the restart comes when its pipe closes."""
+        if self._closed or not self._process.is_alive():
+            return
+        self._ending_hung = True
+        self._process.kill()
 
     def _restart(self, said: str, load: bool = True) -> None:
         """Start a new engine on the last state the old one sent (``load``; else empty,
@@ -510,8 +534,7 @@ class TrainingController(QObject):
         # its pipe closed with it: the reader thread ends at once
         if self._thread.isRunning() and not self._thread.wait(timeout_ms):
             ok = False
-        with contextlib.suppress(OSError):
-            self._commands.close()
+        self._commands.close()
         self._reap_b_processes(timeout=timeout_ms / 1000)  # B's process ends with the engine's pipe
         return ok and not self._thread.isRunning()
 

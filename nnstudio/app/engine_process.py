@@ -541,7 +541,11 @@ class EngineLoop(RewindCommands):
             self.emit("result", request_id, "error", exc)
 
     def _changed(self, probe: bool = True) -> None:
-        """The run changed outside of training: new numbers everywhere, now."""
+        """The run changed outside of training: new numbers everywhere, now. Its iterations
+        may now take far longer (a larger network, more data, a full batch): the slices of
+        playing at full speed are sized again from one iteration, else the first could run
+        hundreds of the new ones (minutes) before the engine read Pause or sent anything."""
+        self._slice_iters = 1
         self._evaluation = None
         self._state_dirty = True
         self._next_state = 0.0

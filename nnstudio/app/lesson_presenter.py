@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable, Protocol
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ..core.errors import NNStudioError
 from ..core.safetext import bounded, isolate
@@ -103,6 +103,48 @@ class LessonPresenter(QObject):
         self.panel.set_opened(lesson)
         self.sigStatus.emit(f"Lesson {lesson.label}")
         return True
+
+    # -- the open lesson in a project's ui (recovered work goes back to it) --------------------------
+    def ui_state(self) -> dict[str, Any]:
+        """What a project's ``ui`` records of the open lesson: which one, and its step."""
+        lesson = self.panel.opened
+        if lesson is None:
+            return {}
+        return {"lesson": {"file": lesson.path.name, "number": lesson.number, "title": lesson.title,
+                           "step": self.panel.step_of(lesson)}}
+
+    def reopen(self, ui: Any) -> bool:
+        """Recovered work came from a lesson (its ``ui`` says which, and at which step):
+        open that lesson again at that step, with its views, but not its project nor any
+        step's settings (the recovered run is the learner's work). False if the ``ui`` names
+        no lesson, or one not found here (files from before this was recorded)."""
+        entry = ui.get("lesson") if isinstance(ui, dict) else None
+        if not isinstance(entry, dict):
+            return False
+        file, number, step = entry.get("file"), entry.get("number"), entry.get("step")
+        found = [le for le in self.panel.lessons if le.path.name == file and le.number == number]
+        if len(found) != 1:
+            return False
+        lesson = found[0]
+        self.panel.set_opened(lesson)
+        if isinstance(step, int) and not isinstance(step, bool) and 0 < step < len(lesson.steps):
+            self.panel.go_to_step(step)  # the step's text; its settings are not applied
+        self._show_reopened(lesson)
+        if not self.panel.window().isVisible():
+            # recovery comes while the window is made: docks are brought to the front once it shows
+            QTimer.singleShot(0, self, lambda: self._show_reopened(lesson))
+        self.sigStatus.emit(f"Lesson {lesson.label}, step {self.panel.step_index + 1}, with your recovered work")
+        return True
+
+    def _show_reopened(self, lesson: Lesson) -> None:
+        """The reopened lesson's views, its step's view and its text in front."""
+        if self.panel.opened is not lesson:
+            return  # another project or lesson was opened meanwhile
+        self._clear_marks(self._step_marks | self._lesson_marks)
+        self._step_marks.clear()
+        self._lesson_marks = self.show_views(lesson.views, lesson.front, lesson.view_setup, lesson.workspace)
+        self.show_step(lesson, self.panel.step_index)
+        self.workspaces.show_view("LessonPanel")
 
     def apply_step(self, lesson: Lesson, index: int) -> None:
         """A lesson step: its settings as one undoable run edit (a restart from the

@@ -48,6 +48,7 @@ from .about_dialog import AboutDialog
 from .blas_threads import limit_blas
 from .controller import TrainingController
 from .document import Document
+from .engine_watchdog import EngineWatchdog
 from .input_policy import InputPolicy
 from .long_tasks import LongTasks
 from .lesson_presenter import LessonPresenter
@@ -139,8 +140,7 @@ class MainWindow(WindowActions, QMainWindow):
         #: a recovery file given as ``recovered`` was opened
         self.recovered_ok = False
         if recovered:
-            if self.files.open(recovered, as_untitled=True):
-                self.doc.mark_trained()
+            if self.files.recover(recovered):
                 self.recovered_ok = True
             else:
                 self.session.start()
@@ -215,6 +215,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.session.sigRunReplaced.connect(lambda: self.gradient_view.clear_history(c.run_id))
         c.sigMessage.connect(self._show_run_message)
         c.sigPlaying.connect(self.show_playing)
+        self.watchdog = EngineWatchdog(c, self)
+        self._stall_text = ""
+        self.watchdog.sigStalled.connect(self._on_engine_stalled)
+        self.watchdog.sigResumed.connect(lambda: self.withdraw_message(self._stall_text))
         self.session.sigMessage.connect(self.show_message)
         self.session.sigRunReplaced.connect(self.hide_banner)  # its warnings were about the run replaced
         self.session.sigRunReplaced.connect(self._clear_run_status)  # and so was its last word
@@ -231,6 +235,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.files.sigNotice.connect(lambda text: self.show_message("warning", text))
         self.files.sigNoticeWithdrawn.connect(self.withdraw_message)
         self.files.sigSaved.connect(self.sigSaved)
+        self.files.sigRecovered.connect(self.lessons.reopen)  # back to the lesson the work came from
         self.files.sigComparisonOpened.connect(
             lambda cmp: self.comparison.resume(cmp.b, cmp.changes, cmp.label, cmp.note, cmp.fork_iteration))
         self.comparison.sigMessage.connect(self._show_run_message)
@@ -465,6 +470,24 @@ class MainWindow(WindowActions, QMainWindow):
             self.statusBar().clearMessage()
         self._run_status = ""
 
+    def _on_engine_stalled(self, seconds: int) -> None:
+        """The engine sends nothing while it should be training: say so, and offer to end
+        it and start a new one on the last state it sent (as when it dies)."""
+        snap = self.controller.snapshot
+        if snap is not None:  # the counters show the last numbers it sent (they skip some while playing)
+            self.counters.show_snapshot(snap)
+            self.timeline.show_snapshot(snap)
+        state = self.controller.saved_state
+        kept = state[0].trainer_state if state is not None else None
+        at = f" at iteration {snap.iteration:,}" if snap is not None else ""
+        self._stall_text = (f"Training seems stuck: the engine has sent nothing for {seconds} seconds, so the "
+                            f"numbers shown stay{at}.")
+        label = f"Restart from iteration {kept.iteration:,}" if kept is not None else "Restart the engine"
+        self.banner.show_message("warning", self._stall_text, (label, self.controller.restart_hung))
+        self.banner.action_button.setToolTip("End the training engine and start a new one from the last state it "
+                                             "sent; the project is kept")
+        self.banner_bar.show()
+
     def hide_banner(self) -> None:
         self.banner_bar.hide()
 
@@ -476,7 +499,7 @@ class MainWindow(WindowActions, QMainWindow):
     # ------------------------------------------------------------------ project state in files
     def ui_state(self) -> dict[str, Any]:
         return {"window": {"speed": self.speed.index, "workspace": self.workspaces.current},
-                **self.teacher.ui_state()}
+                **self.teacher.ui_state(), **self.lessons.ui_state()}
 
     def apply_ui(self, ui: dict[str, Any]) -> None:
         self.teacher.apply_ui(ui if isinstance(ui, dict) else {})
@@ -589,6 +612,7 @@ class MainWindow(WindowActions, QMainWindow):
                 return
         self._closing = True
         self.scheduler.stop()
+        self.watchdog.stop()
         self._save_settings()
         self.controller.shutdown()
         self.files.stop()

@@ -9,13 +9,11 @@ and changes nothing. Unsaved work is asked about before it could be replaced.
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import os
-import time
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from ..core.errors import NNStudioError
@@ -25,48 +23,13 @@ from ..core.safetext import bounded, isolate, printable
 from .autosave import Autosave, Orphan
 from .autosave_writer import AutosaveWriter
 from .document import DocState, Document, default_state
+from .recovery import AUTOSAVE_MS, DISCARD, KEEP, LATER, ask_recovery, origin_of, read_recovery, when_text, with_origin
 from .session import TrainingSession
 
 MAX_RECENT = 8
-AUTOSAVE_MS = 60_000
 #: the first recovery copy of new unsaved work is written this soon (not up to a minute
 #: later: a crash in the first minute of training would lose all of it)
 FIRST_AUTOSAVE_MS = 10_000
-
-
-def when_text(timestamp: float, now: float | None = None) -> str:
-    """"today at 15:40", "yesterday at 09:05", "on 2026-11-28 at 18:02"."""
-    moment = _dt.datetime.fromtimestamp(timestamp)
-    today = _dt.datetime.fromtimestamp(time.time() if now is None else now).date()
-    clock = moment.strftime("%H:%M")
-    if moment.date() == today:
-        return f"today at {clock}"
-    if moment.date() == today - _dt.timedelta(days=1):
-        return f"yesterday at {clock}"
-    return f"on {moment:%Y-%m-%d} at {clock}"
-
-
-def recovery_summary(path: Path) -> str:
-    """What a recovery file holds and how old it is, for the question whether to recover
-    it: the training done after its last autosave is not in it, and the learner should
-    know how much that may be."""
-    minutes = AUTOSAVE_MS // 60_000
-    every = "every minute" if minutes == 1 else f"every {minutes} minutes"
-    try:
-        when = f"Autosaved {when_text(os.stat(path).st_mtime)}"
-    except OSError:
-        when = "Autosaved"
-    try:
-        project = load_project(path)
-    except (NNStudioError, OSError) as exc:
-        return f"{when}, but it cannot be opened: {bounded(str(exc), 200)}\n\n{printable(path.name, 80)}"
-    held = f"iteration {project.trainer_state.iteration:,}" if project.trainer_state is not None else "not trained"
-    if project.name and project.name != "recovered":  # the work had been saved as that project
-        held = f"“{printable(project.name, 60)}”, {held}"
-    if project.comparison is not None:
-        held += f", with run B ({printable(project.comparison.label, 40)})"
-    return (f"{when} ({held}). A recovery copy is written {every} while there is unsaved work, so training done "
-            f"after it is not in it.\n\n{printable(path.name, 80)}")
 
 
 def documents_folder() -> str:
@@ -86,6 +49,8 @@ class ProjectFiles(QObject):
     sigNotice = Signal(str)
     #: a notice that no longer holds (autosave works again): the banner goes if it still shows it
     sigNoticeWithdrawn = Signal(str)
+    #: recovered work was opened: the ``ui`` of its recovery file (the lesson it came from …)
+    sigRecovered = Signal(dict)
     #: an opened project holds a comparison: run B (a Comparison whose ``b`` is ready)
     sigComparisonOpened = Signal(object)
 
@@ -114,6 +79,11 @@ class ProjectFiles(QObject):
         self._first = QTimer(self)
         self._first.setSingleShot(True)
         self._first.timeout.connect(lambda: self.write_autosave(wait=False))
+        #: recovered work that kept the file it had been saved as: (that file, when the
+        #: recovery copy was written); None once saved, or for another project
+        self._recovered: tuple[str, float] | None = None
+        #: the ``ui`` of the project opened last
+        self.opened_ui: dict[str, Any] = {}
         doc.sigModifiedChanged.connect(self._on_modified)
 
     # -- saving -----------------------------------------------------------------------------
@@ -124,7 +94,40 @@ class ProjectFiles(QObject):
     def save(self) -> bool:
         if not self.doc.path:
             return self.save_as()
+        if not self._may_replace_recovered(self.doc.path):
+            return False
         return self.save_to(self.doc.path)
+
+    def _may_replace_recovered(self, path: str) -> bool:
+        """Recovered work keeps the file it had been saved as, and Save writes it there (the
+        banner said so). Only if that file changed on disk after the recovery copy was
+        written (saved since by another window) is the learner asked first: Save would
+        replace newer work. True: go on with the Save (here or, via Save As, elsewhere)."""
+        recovered = self._recovered
+        if recovered is None or recovered[0] != path:
+            return True
+        try:
+            changed = os.stat(path).st_mtime > recovered[1]
+        except OSError:
+            changed = False  # gone: saving makes it again
+        if not changed:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, "Replace the newer file?",
+                          "The file this recovered work came from was saved again after the recovery copy was "
+                          "written.", parent=self.parent_widget)
+        box.setInformativeText(f"{printable(Path(path).name, 80)} was saved {when_text(os.stat(path).st_mtime)}, "
+                               f"the recovered work was autosaved {when_text(recovered[1])}. Replace the file with "
+                               f"the recovered work, or save it as another file to keep both?")
+        replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+        save_as = box.addButton("Save As…", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(save_as)
+        box.exec()
+        if box.clickedButton() is replace:
+            return True
+        if box.clickedButton() is save_as:
+            self.save_as()
+        return False
 
     def save_as(self) -> bool:
         start = self.doc.path or str(Path(self._last_folder()) / "untitled.nnproj")
@@ -144,6 +147,7 @@ class ProjectFiles(QObject):
                                  f"The project was not saved.\n\n{bounded(str(exc))}")
             return False
         self.doc.mark_saved(path)
+        self._recovered = None
         self.writer.wait()  # an autosave under way would put the older copy back
         self.autosave.clear()  # older than what was just saved: never offered back after a crash
         self.add_recent(path)
@@ -202,6 +206,8 @@ class ProjectFiles(QObject):
             return False
         self.session.controller.pause()
         self.session.forget_all()
+        self._recovered = None
+        self.opened_ui = dict(project.ui or {})
         self.doc.replace_all(state, None if as_untitled else path)
         self.session.start(trainer)
         self.apply_ui(project.ui or {})
@@ -219,6 +225,7 @@ class ProjectFiles(QObject):
             return
         self.session.controller.pause()
         self.session.forget_all()
+        self._recovered = None
         self.doc.replace_all(default_state(), None)
         self.session.start()
         self.on_replaced()
@@ -270,7 +277,9 @@ class ProjectFiles(QObject):
         try:
             self.autosave.ensure_folder()
             project = self.current_project(timeout_ms=timeout_ms)
-            project = dataclasses.replace(project, name=project.name or "recovered")
+            # the file the work had been saved as: recovered, it keeps that name and file
+            project = dataclasses.replace(project, name=project.name or "recovered",
+                                          ui=with_origin(project.ui or {}, self.doc.path))
         except (NNStudioError, OSError) as exc:
             self._autosave_failed(exc)
             return
@@ -324,48 +333,62 @@ class ProjectFiles(QObject):
         """Offer every orphaned recovery file: recover it (here, when this window holds
         nothing yet, else in a new window via ``open_elsewhere``, which says whether it
         opened), discard it, or keep it for later. ``recover`` answers without asking
-        (tests, the command line). One that cannot be opened is kept aside, never deleted."""
+        (tests, the command line). One that cannot be opened is kept aside, never deleted;
+        the question says so at once and offers no Recover for it."""
         for orphan in self.orphans():
-            answer = recover
-            if answer is None:
+            if recover is None:
                 if os.environ.get("NNSTUDIO_NO_RECOVERY_PROMPT"):
                     orphan.release()
                     continue
-                answer = self._ask_recovery(orphan)
-                if answer is None:  # later
+                answer = ask_recovery(self.parent_widget, orphan.path)
+                if answer == LATER:
                     orphan.release()
                     continue
-            if answer:
+                if answer == KEEP:
+                    self._kept_aside(orphan, "could not be opened")
+                    continue
+                recovering = answer != DISCARD
+            else:
+                recovering = recover
+            if recovering:
                 fresh = not self.doc.modified and self.doc.path is None
                 if fresh or open_elsewhere is None:
-                    opened = self.open(str(orphan.path), as_untitled=True)
-                    if opened:
-                        self.doc.mark_trained()  # recovered work is unsaved work
-                        self.sigStatus.emit("Recovered the autosaved project; save it to keep it.")
+                    opened = self.recover(str(orphan.path))
                 else:
                     opened = open_elsewhere(str(orphan.path))
                 if not opened:
-                    kept = orphan.keep_aside()
-                    self.sigNotice.emit(f"The unsaved work could not be recovered, so its recovery file was kept "
-                                        f"as {isolate(printable(str(kept), 160))} (File › Open tries it again; a "
-                                        f"newer nnstudio may open it).")
+                    self._kept_aside(orphan, "could not be recovered")
                     continue
             orphan.discard()
 
-    def _ask_recovery(self, orphan: Orphan) -> bool | None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Recover unsaved work?",
-                          "nnstudio did not close normally last time. Recover the project as it was at its "
-                          "last autosave?", parent=self.parent_widget)
-        box.setTextFormat(Qt.TextFormat.PlainText)  # the informative text quotes a file and its contents
-        box.setInformativeText(recovery_summary(orphan.path))
-        recover = box.addButton("Recover", QMessageBox.ButtonRole.AcceptRole)
-        discard = box.addButton("Discard", QMessageBox.ButtonRole.DestructiveRole)
-        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(recover)
-        box.exec()
-        clicked = box.clickedButton()
-        if clicked is recover:
-            return True
-        if clicked is discard:
+    def recover(self, path: str) -> bool:
+        """Open a recovery file as unsaved work. Work that had been saved as a project keeps
+        that project's name and file, as a recovered document does in LibreOffice or Word:
+        the title names it, marked modified; Save writes it there (asking first only if the
+        file was saved again after the recovery copy), Save As starts beside it. The banner
+        says which project it is and what Save will do. False if it cannot be opened."""
+        found = read_recovery(Path(path))
+        if not self.open(path, as_untitled=True):
             return False
-        return None
+        origin = origin_of(self.opened_ui)
+        if origin is not None:
+            self.doc.set_path(origin)
+            self._recovered = (origin, found.written)
+        self.doc.mark_trained()  # recovered work is unsaved work
+        held = found.held(named=origin is None) or "its last autosave"
+        if origin is not None:
+            name = printable(Path(origin).name, 80)
+            self.sigNotice.emit(f"Recovered unsaved work of {isolate(name)} ({held}; {found.when.lower()}). It is "
+                                f"not saved yet: Save (Ctrl+S) writes it over {isolate(name)}; Save As keeps both.")
+        else:
+            self.sigNotice.emit(f"Recovered unsaved work ({held}; {found.when.lower()}). It is not saved yet: "
+                                f"save it (Ctrl+S) to keep it.")
+        self.sigStatus.emit("Recovered the autosaved project; save it to keep it.")
+        self.sigRecovered.emit(self.opened_ui)
+        return True
+
+    def _kept_aside(self, orphan: Orphan, why: str) -> None:
+        kept = orphan.keep_aside()
+        self.sigNotice.emit(f"The unsaved work {why}, so its recovery file was kept as "
+                            f"{isolate(printable(str(kept), 160))} (File › Open tries it again; a newer nnstudio "
+                            f"may open it).")

@@ -72,6 +72,7 @@ class TrainingSession(QObject):
         doc.sigConfigChanged.connect(controller.apply_config)
         controller.sigSnapshot.connect(self._on_snapshot)
         controller.sigMissingState.connect(self._on_missing_state)
+        controller.sigEngineRestarted.connect(self._on_engine_restarted)
 
     # -- starting runs ------------------------------------------------------------------------
     def start(self, trainer: Trainer | None = None) -> None:
@@ -109,6 +110,28 @@ class TrainingSession(QObject):
     def _on_data_changed(self, prepared: Any) -> None:
         token = self.controller.set_data(prepared)
         self._recipes[token] = (self.doc.data_spec, self.doc.inline)
+
+    def _on_engine_restarted(self, iteration: int) -> None:
+        """The engine was restarted on the last state it had sent. Edits made after that
+        (while it hung, or just before it died) never reached it: the panels showed them
+        while the run went on without them. They are sent again now, as they were made: a
+        new architecture (or data that changes it) rebuilds the network, other data and
+        training settings go to the restarted run."""
+        state = self.controller.saved_state
+        if iteration < 0 or state is None:
+            return
+        project, token = state
+        doc = self.doc
+        if project.network != doc.network:
+            self.start()
+            self.sigMessage.emit("warning", f"The training engine was restarted at iteration {iteration:,}, the last "
+                                            "state it had sent, which had not received your last change of the "
+                                            "network or data: the network was rebuilt for it, with new weights.")
+            return
+        if self._recipes.get(token) != (doc.data_spec, doc.inline):
+            self._on_data_changed(doc.prepared)
+        if project.train != doc.config:
+            self.controller.apply_config(doc.config)
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         if snap.iteration != self.loaded_iteration:

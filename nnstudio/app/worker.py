@@ -10,6 +10,7 @@ thread's event loop, which is blocked in ``QThread.wait()`` during shutdown.
 
 from __future__ import annotations
 
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -40,6 +41,9 @@ class EngineLink(QObject):
         self.logs = LogMirror()  # the history logs, rebuilt from the pieces the engine sends
         self.logs_b = LogMirror()  # run B's, while comparing
         self.last_b: Any = None  # run B's newest snapshot (the engine may send it once for several of A's)
+        #: ``time.monotonic()`` of the engine's last event, set on this thread (a GUI thread
+        #: that is busy cannot make a working engine look silent)
+        self.last_heard = time.monotonic()
 
     @Slot()
     def loop(self) -> None:
@@ -49,6 +53,7 @@ class EngineLink(QObject):
                     event = self.events.recv()
                 except (EOFError, OSError):
                     break  # the engine vanished: sigFinished(False) tells the controller
+                self.last_heard = time.monotonic()
                 kind = event[0]
                 if kind == "snapshot":
                     event[1].fill_logs(self.logs)  # here, off the GUI thread

@@ -43,7 +43,7 @@ def answer_boxes(seen):
         if isinstance(box, QMessageBox):
             seen.append((box.windowTitle(), box.text(), box.informativeText()))
             for button in box.buttons():
-                if button.text().replace("&", "") in ("Recover", "OK"):
+                if button.text().replace("&", "") in ("Recover", "OK", "Keep it aside"):
                     button.click()
                     return
     timer = QTimer()
@@ -64,10 +64,10 @@ def test_a_recovery_file_from_a_newer_nnstudio_is_kept_not_deleted(qtbot, tmp_pa
     original = orphan.read_bytes()
     seen = []
     timer = answer_boxes(seen)
-    w = MainWindow()  # asks: Recover, which fails
+    w = MainWindow()  # asks: it cannot be opened; keep it aside
     timer.stop()
     try:
-        assert any("newer nnstudio" in text for _title, text, _info in seen)
+        assert any("newer nnstudio" in info for _title, _text, info in seen)
         kept = kept_files()
         assert len(kept) == 1 and kept[0].read_bytes() == original  # kept, bit for bit
         assert not orphan.exists()  # ... aside: not offered at every start
@@ -80,6 +80,66 @@ def test_a_recovery_file_from_a_newer_nnstudio_is_kept_not_deleted(qtbot, tmp_pa
         assert kept_files() == kept
     finally:
         discard_and_close(again)
+
+
+def test_an_unreadable_recovery_file_is_not_offered_for_recovery_and_kept_by_default(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import Qt
+
+    monkeypatch.delenv("NNSTUDIO_NO_RECOVERY_PROMPT", raising=False)  # the learner is asked
+    orphan = crashed_autosave(tmp_path)
+    original = orphan.read_bytes()[:300]
+    orphan.write_bytes(original)  # cut short: it cannot be opened
+    seen = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append((box.windowTitle(), box.text(), box.informativeText(),
+                         [b.text().replace("&", "") for b in box.buttons()],
+                         box.defaultButton().text() if box.defaultButton() else None))
+            qtbot.keyClick(box, Qt.Key.Key_Return)  # the default answer
+    timer = QTimer()
+    timer.timeout.connect(answer)
+    timer.start(50)
+    w = MainWindow()
+    timer.stop()
+    try:
+        assert len(seen) == 1
+        title, text, info, buttons, default = seen[0]
+        assert "Recover" not in buttons  # it could only fail
+        assert sorted(buttons) == ["Discard", "Keep it aside"] and default == "Keep it aside"
+        assert title == "Unsaved work cannot be recovered" and "cannot be opened" in text
+        assert "file is incomplete" in info  # why, briefly
+        assert len(info) < 600 and "Traceback" not in info
+        # one question only: no failed attempt and no second box about it
+        kept = kept_files()
+        assert len(kept) == 1 and kept[0].read_bytes() == original and not orphan.exists()
+        assert not w.banner_bar.isHidden() and str(kept[0]) in w.banner.label.text()
+        assert w.doc.path is None and not w.doc.modified
+    finally:
+        discard_and_close(w)
+
+
+def test_discarding_an_unreadable_recovery_file_removes_it(qtbot, tmp_path, monkeypatch):
+    monkeypatch.delenv("NNSTUDIO_NO_RECOVERY_PROMPT", raising=False)
+    orphan = crashed_autosave(tmp_path)
+    orphan.write_bytes(b"PK\x03\x04 not a project")
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            named = {b.text().replace("&", ""): b for b in box.buttons()}
+            (named.get("Discard") or box.buttons()[0]).click()
+    timer = QTimer()
+    timer.timeout.connect(answer)
+    timer.start(50)
+    w = MainWindow()
+    timer.stop()
+    try:
+        assert not orphan.exists() and kept_files() == []
+        assert w.banner_bar.isHidden()  # nothing failed: nothing to say
+    finally:
+        discard_and_close(w)
 
 
 def test_a_damaged_recovery_file_is_kept_when_recovered_beside_an_open_project(qtbot, tmp_path):

@@ -278,6 +278,12 @@ class LessonPanel(QWidget):
             self.problem_label.clear_message()
         self.show_lesson(self.shown if self.shown in self.lessons else lesson)
 
+    def step_of(self, lesson: Lesson) -> int:
+        """The step ``lesson`` is at (shown, or left at when another lesson is read)."""
+        if lesson is self.shown:
+            return self.step_index
+        return self._step_of.get(str(lesson.path), 0)
+
     def lesson_by_number(self, number: int) -> Lesson:
         return next(le for le in self.lessons if le.number == number)
 
