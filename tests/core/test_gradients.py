@@ -19,8 +19,8 @@ INITS = list(INITIALIZERS)
 # loss -> (task, n_outputs)
 LOSSES = {"mse": ("regression", 1), "mae": ("regression", 1), "huber": ("regression", 1),
           "bce": ("binary", 1), "cce": ("multiclass", 3)}
-# activations whose derivative jumps at z = 0 (or whose 2nd derivative does: elu)
-KINKED = {"relu", "leaky_relu", "elu", "selu"}
+# activations whose derivative jumps at z = 0 (or whose 2nd derivative does: elu, softsign)
+KINKED = {"relu", "leaky_relu", "elu", "selu", "softsign"}
 MARGIN = 1e-4
 H = 1e-6
 
