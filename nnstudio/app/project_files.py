@@ -153,8 +153,19 @@ class ProjectFiles(QObject):
         self.add_recent(path)
         self.settings.setValue("paths/projects", str(Path(path).parent))
         self.sigStatus.emit(f"Saved {isolate(str(path))}")
+        self._say_kept_future_is_not_saved()
         self.sigSaved.emit(path)
         return True
+
+    def _say_kept_future_is_not_saved(self) -> None:
+        """After going back, the run's later iterations are kept to go forward to, but a
+        project holds the run as it stands: say so, or closing after Save loses them
+        without a word."""
+        snap = self.session.controller.snapshot
+        if snap is not None and snap.furthest_iteration > snap.iteration:
+            self.sigNotice.emit(f"Saved at iteration {snap.iteration:,}. The iterations after it, up to "
+                                f"{snap.furthest_iteration:,}, which you went back from, are not in the file: drag "
+                                "the Rewind slider to its end and save again to keep them.")
 
     def maybe_save(self) -> bool:
         """Ask to save unsaved changes. False = the user cancelled."""
